@@ -1,0 +1,76 @@
+package io.peercollab;
+
+import java.time.Instant;
+import java.util.UUID;
+
+import io.peercollab.identity.PeerName;
+import reactor.core.publisher.Mono;
+
+/**
+ * An invitation received from another peer, as emitted by {@link PeerCollaboration#invitations()}. It can be
+ * answered once, while {@link #state()} is {@code PENDING}: by {@link #accept()} or {@link #decline()}. It stops being
+ * answerable when it expires or the sender withdraws it; {@link #outcome()} tells when and how it ended.
+ */
+public interface Invitation {
+
+	/** The longest invitation message, in characters. */
+	int MAX_MESSAGE_LENGTH = 255;
+
+	/** The largest invitation data, in bytes. */
+	int MAX_DATA_LENGTH = 16_384;
+
+	/** @return the invitation's id, chosen by its sender */
+	UUID id();
+
+	/** @return the sender's name, as proven by the TLS handshake, never as claimed */
+	PeerName sender();
+
+	/** @return the nickname the sender gave; a claim, shown for display */
+	String senderNickname();
+
+	/** @return whether the sender is in this endpoint's contacts (and not blocked) */
+	boolean fromContact();
+
+	/** @return the application the sender invites to, as registered here (with local launch details) */
+	PeerApplication application();
+
+	/** @return the sender's message, at most {@value #MAX_MESSAGE_LENGTH} characters */
+	String message();
+
+	/** @return a copy of the sender's data, at most {@value #MAX_DATA_LENGTH} bytes */
+	byte[] data();
+
+	/** @return when the invitation expires if nobody answers */
+	Instant expiresAt();
+
+	/** @return where the invitation stands now */
+	InvitationState state();
+
+	/**
+	 * Accepts the invitation.
+	 *
+	 * @return the session with the sender, once the sender has connected it; fails with
+	 * {@link InvitationClosedException} if the invitation was already answered, expired or withdrawn
+	 */
+	Mono<CollaborationSession> accept();
+
+	/**
+	 * Declines the invitation.
+	 *
+	 * @param message a message back of at most {@value #MAX_MESSAGE_LENGTH} characters, or {@code ""}
+	 * @return completes once the answer is on its way; fails with {@link InvitationClosedException} if the invitation
+	 * can no longer be answered
+	 */
+	Mono<Void> decline(String message);
+
+	/** Same as {@code decline("")}. */
+	default Mono<Void> decline() {
+		return decline("");
+	}
+
+	/**
+	 * @return emits the final state ({@code ACCEPTED}, {@code DECLINED}, {@code EXPIRED} or {@code WITHDRAWN}) once the
+	 * invitation ends, then completes; replays it to late subscribers
+	 */
+	Mono<InvitationState> outcome();
+}

@@ -1,0 +1,77 @@
+package io.peercollab;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.peercollab.identity.PeerName;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Another endpoint: a {@link PeerNearMe} found on the local network, or a contact reached through
+ * {@link PeerCollaboration#peer(io.peercollab.contact.PeerContact)}. Every call goes over a mutually authenticated
+ * connection pinned to {@link #name()}: if the endpoint cannot prove that name, the call fails with
+ * {@link PeerIdentityMismatchException}.
+ *
+ * <p>What the remote endpoint shows depends on who this endpoint is to it (see {@link PeerScope}): a stranger sees
+ * what is published for people near me, an allowed contact also what is published for the Internet.
+ */
+public interface Peer {
+
+	/** @return the peer's name; proven on every connection */
+	PeerName name();
+
+	/** @return the peer's nickname as last announced or stored; a claim, for display */
+	String nickname();
+
+	/** @return the addresses the peer is known at, most recently seen first */
+	List<PeerEndPoint> endPoints();
+
+	/**
+	 * @return the peer's presence as it shows it to this endpoint; {@code OFFLINE} when it shows none; fails with
+	 * {@link PeerUnreachableException} if no endpoint answers
+	 */
+	Mono<PresenceInfo> presence();
+
+	/** @return the applications the peer shows to this endpoint, then completes */
+	Flux<PeerApplication> applications();
+
+	/** @return the objects the peer shows to this endpoint, then completes */
+	Flux<PeerObject> objects();
+
+	/**
+	 * Follows the peer: its presence, applications and objects.
+	 *
+	 * <p>Emits first the current state ({@link PresenceChange}, {@link ApplicationChange} and {@link ObjectChange} events
+	 * of type {@code ADDED}), then {@link PeerEvent.Synced}, then every change as it happens. If the connection drops,
+	 * it reconnects with exponential backoff (100 ms to 5 s) and resumes from the last version it saw: it emits only what
+	 * changed meanwhile, then {@code Synced} again; nothing is lost or repeated. It fails with
+	 * {@link PeerIdentityMismatchException} or {@link NotAuthorizedException} (not retried) and otherwise runs until
+	 * cancelled. Items that stop being visible to this endpoint arrive as {@code REMOVED}.
+	 *
+	 * <p>Overflow: events are produced on demand from the remote endpoint's flow control; a subscriber that does not
+	 * request holds the remote stream, which keeps only the latest state to send (intermediate changes of one item may
+	 * be merged, the final state is always delivered).
+	 *
+	 * @return the peer's events
+	 */
+	Flux<PeerEvent> events();
+
+	/**
+	 * Invites the peer into an application, with the endpoint's default expiry.
+	 *
+	 * @param application the application; the peer must have registered the same id
+	 * @param message at most {@value Invitation#MAX_MESSAGE_LENGTH} characters, or {@code ""}
+	 * @param data at most {@value Invitation#MAX_DATA_LENGTH} bytes, or {@code null}
+	 * @return the answer: {@code ACCEPTED} (with the session), {@code DECLINED}, or {@code EXPIRED} if nobody answered in
+	 * time; cancelling withdraws the invitation. Fails with {@link PayloadTooLargeException} or
+	 * {@link IllegalArgumentException} for out-of-limit input (before anything is sent), {@link NotAuthorizedException}
+	 * if the peer accepts invitations from contacts only, {@link PeerUnreachableException} if no endpoint answers
+	 */
+	Mono<InvitationResponse> invite(PeerApplication application, String message, byte[] data);
+
+	/**
+	 * Same as {@link #invite(PeerApplication, String, byte[])} with an expiry of its own.
+	 */
+	Mono<InvitationResponse> invite(PeerApplication application, String message, byte[] data, Duration expiry);
+}

@@ -1,0 +1,264 @@
+package io.peercollab;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import io.peercollab.contact.ContactManager;
+import io.peercollab.contact.ContactStore;
+import io.peercollab.contact.PeerContact;
+import io.peercollab.discovery.Discovery;
+import io.peercollab.identity.PeerIdentity;
+import io.peercollab.identity.PeerName;
+import io.peercollab.spi.PeerTransport;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * An endpoint of the collaboration: who I am, what I publish, who is near me, my contacts, my invitations.
+ *
+ * <pre>{@code
+ * PeerCollaboration collab = PeerCollaboration.builder()
+ *     .identity(PeerIdentity.generate("alice"))
+ *     .nickname("Alice")
+ *     .transport(RSocketPeerTransport.tcp())
+ *     .build();
+ * collab.signIn(PeerScope.ALL).block();
+ * }</pre>
+ *
+ * <p>Every method is non-blocking and lazy unless it says otherwise. State streams (the {@code ...Changes()} methods,
+ * {@link #peersNearMe()}, {@link #signInChanges()}) emit the current state first, then each change, and document their
+ * overflow strategy. Disposing the endpoint signs out, closes its transport, discovery and store, and completes its
+ * streams.
+ */
+public interface PeerCollaboration extends Disposable {
+
+	/** The most applications an endpoint registers. */
+	int MAX_APPLICATIONS = 64;
+
+	/** The most objects an endpoint publishes. */
+	int MAX_OBJECTS = 128;
+
+	/** The longest nickname, in characters (the mDNS announcement carries it). */
+	int MAX_NICKNAME_LENGTH = 63;
+
+	/** @return a builder with every default set */
+	static Builder builder() {
+		return new io.peercollab.internal.CollaborationBuilder();
+	}
+
+	/** @return this endpoint's identity */
+	PeerIdentity identity();
+
+	/** @return this endpoint's name, {@code identity().name()} */
+	default PeerName name() {
+		return identity().name();
+	}
+
+	/** @return the current nickname */
+	String nickname();
+
+	/**
+	 * Changes the nickname; peers near me see the new one as an {@code UPDATED} event.
+	 *
+	 * @return completes once announced
+	 */
+	Mono<Void> setNickname(String nickname);
+
+	// ----- sign-in ------------------------------------------------------------------------------------------------
+
+	/**
+	 * Signs in to a scope, adding it to the scopes already signed in to. The first sign-in starts the transport and sets
+	 * presence to {@code ONLINE}; {@code NEAR_ME} starts discovery.
+	 *
+	 * @return completes when signed in; fails with {@link IllegalArgumentException} for {@code NONE}
+	 */
+	Mono<Void> signIn(PeerScope scope);
+
+	/**
+	 * Signs out of a scope. Signing out of every scope tells connected peers, clears presence and published objects
+	 * (registered applications stay), and emits {@code NONE} once on {@link #signInChanges()}.
+	 *
+	 * @return completes when signed out; fails with {@link IllegalArgumentException} for {@code NONE}
+	 */
+	Mono<Void> signOut(PeerScope scope);
+
+	/** @return the scopes signed in to now, {@code NONE} when signed out */
+	PeerScope signInScope();
+
+	/**
+	 * @return the current sign-in scope, then each change. Overflow: keeps the latest value for a slow subscriber.
+	 */
+	Flux<PeerScope> signInChanges();
+
+	/** @return where this endpoint listens, once signed in; empty before */
+	List<PeerEndPoint> endPoints();
+
+	// ----- presence -----------------------------------------------------------------------------------------------
+
+	/** @return the current presence; {@code OFFLINE} when signed out */
+	PresenceInfo presence();
+
+	/**
+	 * Sets the presence.
+	 *
+	 * @return completes when set; fails with {@link NotSignedInException} when signed out, and
+	 * {@link IllegalArgumentException} for {@code OFFLINE} (sign out instead)
+	 */
+	Mono<Void> setPresence(PresenceInfo presence);
+
+	/**
+	 * @return the current presence as {@code ADDED} (while signed in), then each change: {@code UPDATED} on
+	 * {@link #setPresence}, {@code REMOVED} on signing out, {@code ADDED} on signing in again. Overflow: keeps the
+	 * latest change for a slow subscriber (presence is a state; only the newest matters).
+	 */
+	Flux<PresenceChange> presenceChanges();
+
+	// ----- applications and objects -------------------------------------------------------------------------------
+
+	/**
+	 * Registers an application, so that peers can see it (per its scope) and invite this endpoint into it. The
+	 * registration is kept in the contact store and survives restarts.
+	 *
+	 * @return completes once stored; fails with {@link AlreadyExistsException} for a registered id,
+	 * {@link LimitExceededException} beyond {@value #MAX_APPLICATIONS}
+	 */
+	Mono<Void> registerApplication(PeerApplication application);
+
+	/**
+	 * @return completes once removed; fails with {@link NotFoundException} if it was not registered
+	 */
+	Mono<Void> unregisterApplication(UUID id);
+
+	/** @return the registered applications now */
+	List<PeerApplication> applications();
+
+	/**
+	 * @return every registered application as {@code ADDED}, then each registration ({@code ADDED}) and removal
+	 * ({@code REMOVED}). Overflow: each subscriber has a buffer of 1,024 changes and fails with an overflow error past
+	 * it; it may subscribe again for the current state.
+	 */
+	Flux<ApplicationChange> applicationChanges();
+
+	/**
+	 * Publishes an object, or replaces the one with the same id in place.
+	 *
+	 * @return completes when published; fails with {@link NotSignedInException} when signed out,
+	 * {@link LimitExceededException} beyond {@value #MAX_OBJECTS}
+	 */
+	Mono<Void> setObject(PeerObject object);
+
+	/**
+	 * @return completes when removed; fails with {@link NotFoundException} if there is no such object
+	 */
+	Mono<Void> deleteObject(UUID id);
+
+	/** @return the published objects now */
+	List<PeerObject> objects();
+
+	/**
+	 * @return every published object as {@code ADDED}, then each change. Overflow as
+	 * {@link #applicationChanges()}.
+	 */
+	Flux<ObjectChange> objectChanges();
+
+	// ----- peers ----------------------------------------------------------------------------------------------------
+
+	/**
+	 * People near me.
+	 *
+	 * <p>Emits the peers known now as {@code ADDED}, then every change: {@code ADDED} when one appears, {@code UPDATED}
+	 * when its nickname or endpoints change, {@code REMOVED} when it signs out (within a second or two), vanishes (when
+	 * its connection's keepalive fails, or else when mDNS expires it) or fails to prove its name. This endpoint is never
+	 * included; a peer seen on several interfaces is one {@link PeerNearMe}. Completes on signing out of
+	 * {@code NEAR_ME}. Overflow: each subscriber has a buffer of 1,024 events and fails with an overflow error past it.
+	 *
+	 * @return the peers near me; fails with {@link NotSignedInException} when not signed in to {@code NEAR_ME}
+	 */
+	Flux<PeerNearMeEvent> peersNearMe();
+
+	/**
+	 * @return the peers near me now; fails with {@link NotSignedInException} when not signed in to {@code NEAR_ME}
+	 */
+	Mono<List<PeerNearMe>> getPeersNearMe();
+
+	/**
+	 * @return a handle on a contact, reached at its last known endpoints
+	 */
+	Peer peer(PeerContact contact);
+
+	/**
+	 * @return a handle on the endpoint at {@code endPoint}, which must prove {@code name}
+	 */
+	Peer peer(PeerName name, PeerEndPoint endPoint);
+
+	// ----- invitations ----------------------------------------------------------------------------------------------
+
+	/**
+	 * Invitations received, as they arrive (a hot stream: invitations received while nobody subscribes wait, still
+	 * pending, in a buffer of 256, then are declined automatically). Invitations for applications not registered here
+	 * are declined at once and not emitted.
+	 *
+	 * @return the invitations
+	 */
+	Flux<Invitation> invitations();
+
+	// ----- contacts and diagnostics ---------------------------------------------------------------------------------
+
+	/** @return the contact manager */
+	ContactManager contacts();
+
+	/**
+	 * @return what the library noticed and refused (spoofed names, malformed announcements, rejected requests), as it
+	 * happens; also logged at WARN. Overflow: drops the oldest for a slow subscriber.
+	 */
+	Flux<Diagnostic> diagnostics();
+
+	/**
+	 * Signs out, then closes the transport, discovery and store.
+	 *
+	 * @return completes when everything is released
+	 */
+	Mono<Void> close();
+
+	/**
+	 * Builds a {@link PeerCollaboration}. Single use: {@link #build()} may be called once.
+	 */
+	interface Builder {
+
+		/** The identity (required). */
+		Builder identity(PeerIdentity identity);
+
+		/** The nickname; defaults to the identity's classifier. At most {@value #MAX_NICKNAME_LENGTH} characters. */
+		Builder nickname(String nickname);
+
+		/** Where contacts and registrations are kept; defaults to {@link ContactStore#inMemory()}. */
+		Builder contactStore(ContactStore store);
+
+		/** How peers near me are found; defaults to none (signing in to {@code NEAR_ME} then fails). */
+		Builder discovery(Discovery discovery);
+
+		/** How peers are reached (required). */
+		Builder transport(PeerTransport transport);
+
+		/** Who may invite this endpoint; defaults to {@link InvitationPolicy#EVERYONE}. */
+		Builder invitationPolicy(InvitationPolicy policy);
+
+		/** How long an invitation sent from here waits for an answer; defaults to 5 minutes. */
+		Builder invitationExpiry(Duration expiry);
+
+		/** Invitations one peer may send here per minute before being refused; defaults to 60. */
+		Builder invitationsPerPeerPerMinute(int limit);
+
+		/** The scheduler for timers (expiry, retries); defaults to {@code Schedulers.parallel()}. */
+		Builder timerScheduler(Scheduler scheduler);
+
+		/**
+		 * @return the endpoint, signed out
+		 * @throws IllegalStateException if a required setting is missing or the builder was used already
+		 */
+		PeerCollaboration build();
+	}
+}

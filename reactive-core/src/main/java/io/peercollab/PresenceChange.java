@@ -1,0 +1,22 @@
+package io.peercollab;
+
+import io.peercollab.internal.Checks;
+
+/**
+ * A change of presence: {@code ADDED} when it appears (or is part of the current state a stream starts with),
+ * {@code UPDATED} when it changes, {@code REMOVED} when it goes (carrying its last value).
+ *
+ * @param type what happened; never {@code null}
+ * @param presence the presence after the change, or its last value when removed; never {@code null}
+ * @param version the publishing endpoint's version after the change
+ */
+public record PresenceChange(ChangeType type, PresenceInfo presence, long version) implements PeerEvent {
+
+	/**
+	 * @throws NullPointerException if a field is {@code null}
+	 */
+	public PresenceChange {
+		Checks.notNull(type, "type");
+		Checks.notNull(presence, "presence");
+	}
+}

@@ -1,0 +1,96 @@
+package io.peercollab.contact;
+
+import io.peercollab.Peer;
+import io.peercollab.identity.PeerName;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The contacts of an endpoint: a reactive repository over its {@link ContactStore}, with a change feed and contact
+ * cards. Obtained from {@code PeerCollaboration.contacts()}.
+ *
+ * <p>Every method is lazy and non-blocking. Writes complete once the store has made them durable, and are then
+ * emitted by {@link #changes()}.
+ */
+public interface ContactManager {
+
+	/**
+	 * @return the local contact made from the identity: its name and certificate, with the nickname, display name
+	 * and e-mail set by {@link #updateMe}
+	 */
+	PeerContact me();
+
+	/**
+	 * Changes what the local contact shows; its name and certificate cannot change.
+	 *
+	 * @return the new local contact
+	 */
+	Mono<PeerContact> updateMe(String nickname, String displayName, String email);
+
+	/**
+	 * @return the stored contact; fails with {@link io.peercollab.AlreadyExistsException} if one with the same name
+	 * exists
+	 */
+	Mono<PeerContact> add(PeerContact contact);
+
+	/**
+	 * Makes a contact of a peer: fetches its card over a connection that proves the peer's name, checks the card
+	 * names that same peer, and stores it.
+	 *
+	 * @return the stored contact; fails with {@link io.peercollab.PeerIdentityMismatchException} if the card names
+	 * another peer than the connection proved, {@link io.peercollab.AlreadyExistsException} if it is a contact already
+	 */
+	Mono<PeerContact> createContact(Peer peer);
+
+	/** @return the contact with this name, or empty */
+	Mono<PeerContact> find(PeerName name);
+
+	/** @return every contact, ordered by name */
+	Flux<PeerContact> findAll();
+
+	/**
+	 * @return the stored contact; fails with {@link io.peercollab.NotFoundException} if there is none with that name
+	 */
+	Mono<PeerContact> update(PeerContact contact);
+
+	/** @return completes when deleted; fails with {@link io.peercollab.NotFoundException} if there is none */
+	Mono<Void> delete(PeerName name);
+
+	/**
+	 * The contact list and its changes.
+	 *
+	 * <p>Emits first every stored contact as {@code ADDED}, then each add, update and delete made through this manager
+	 * as it is acknowledged by the store. Overflow: each subscriber has its own buffer of
+	 * {@value #CHANGES_BUFFER} changes; a subscriber that falls further behind fails with
+	 * {@link reactor.core.Exceptions#failWithOverflow() overflow} and may subscribe again to get the current state.
+	 * Never blocks a writer.
+	 *
+	 * @return the changes
+	 */
+	Flux<ContactChange> changes();
+
+	/** The changes {@link #changes()} holds for one slow subscriber before failing it. */
+	int CHANGES_BUFFER = 1_024;
+
+	/** @return the local contact's card, as XML (see {@code CONTACT-CARD.md}) */
+	String exportCard();
+
+	/** @return this contact's card, as XML */
+	String exportCard(PeerContact contact);
+
+	/**
+	 * Reads a card without storing it.
+	 *
+	 * @throws io.peercollab.InvalidContactCardException if the card is malformed, hostile, over a limit, or names
+	 * another key than its certificate's
+	 */
+	PeerContact parseCard(String xml);
+
+	/**
+	 * Reads a card and adds the contact.
+	 *
+	 * @return the stored contact; fails with {@link io.peercollab.InvalidContactCardException} or
+	 * {@link io.peercollab.AlreadyExistsException}
+	 */
+	Mono<PeerContact> importCard(String xml);
+}

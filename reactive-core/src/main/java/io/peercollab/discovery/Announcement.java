@@ -1,0 +1,31 @@
+package io.peercollab.discovery;
+
+import io.peercollab.identity.PeerName;
+import io.peercollab.internal.Checks;
+
+/**
+ * What an endpoint announces near it.
+ *
+ * @param name its name
+ * @param nickname its nickname, at most {@value #MAX_NICKNAME_LENGTH} characters
+ * @param port the transport's port, 1 to 65535
+ */
+public record Announcement(PeerName name, String nickname, int port) {
+
+	/** The protocol version announced and expected. */
+	public static final int PROTOCOL_VERSION = 1;
+
+	/** The longest nickname that is announced, in characters. */
+	public static final int MAX_NICKNAME_LENGTH = 63;
+
+	/**
+	 * @throws IllegalArgumentException if the nickname is too long or the port out of range
+	 */
+	public Announcement {
+		Checks.notNull(name, "name");
+		nickname = Checks.text(nickname, "nickname", MAX_NICKNAME_LENGTH);
+		if (port < 1 || port > 65535) {
+			throw new IllegalArgumentException("port must be between 1 and 65535, was " + port);
+		}
+	}
+}

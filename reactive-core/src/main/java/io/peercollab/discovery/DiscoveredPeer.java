@@ -1,0 +1,29 @@
+package io.peercollab.discovery;
+
+import java.util.List;
+
+import io.peercollab.PeerEndPoint;
+import io.peercollab.identity.PeerName;
+import io.peercollab.internal.Checks;
+
+/**
+ * A peer as discovery sees it: what it announced (a claim) and every address it was seen at.
+ *
+ * @param name the name it announced
+ * @param nickname the nickname it announced
+ * @param endPoints every address it was seen at, on every interface; never empty
+ */
+public record DiscoveredPeer(PeerName name, String nickname, List<PeerEndPoint> endPoints) {
+
+	/**
+	 * @throws IllegalArgumentException if there is no endpoint
+	 */
+	public DiscoveredPeer {
+		Checks.notNull(name, "name");
+		nickname = Checks.text(nickname, "nickname", Announcement.MAX_NICKNAME_LENGTH);
+		endPoints = List.copyOf(Checks.notNull(endPoints, "endPoints"));
+		if (endPoints.isEmpty()) {
+			throw new IllegalArgumentException("endPoints must not be empty");
+		}
+	}
+}

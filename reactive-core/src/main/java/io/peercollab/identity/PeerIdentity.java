@@ -1,0 +1,256 @@
+package io.peercollab.identity;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.UnrecoverableKeyException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.Objects;
+
+import javax.security.auth.x500.X500Principal;
+
+import io.peercollab.PeerIdentityException;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * Who this endpoint is: a key pair and a self-signed X.509 certificate for it, usable for TLS client and server
+ * authentication. Its {@link #name() PeerName} is derived from the public key, so it cannot be claimed without the
+ * private key.
+ *
+ * <pre>{@code
+ * PeerIdentity me = PeerIdentity.generate("alice");           // EC P-256
+ * me.save(Path.of("alice.p12"), password);
+ * PeerIdentity again = PeerIdentity.load(Path.of("alice.p12"), password);
+ * }</pre>
+ *
+ * <p>Generating, saving and loading are blocking (key generation, file I/O): call them at start-up or on a blocking-
+ * friendly scheduler, not on an event loop. Instances are immutable and thread-safe.
+ */
+public final class PeerIdentity {
+
+	private static final String ALIAS = "peercollab-identity";
+	private static final Duration VALIDITY = Duration.ofDays(3650);
+	private static final BouncyCastleProvider BC = new BouncyCastleProvider();
+
+	private final PeerName name;
+	private final KeyType keyType;
+	private final PrivateKey privateKey;
+	private final X509Certificate certificate;
+
+	private PeerIdentity(PrivateKey privateKey, X509Certificate certificate, String classifier) {
+		this.privateKey = privateKey;
+		this.certificate = certificate;
+		this.keyType = KeyType.of(certificate.getPublicKey().getAlgorithm());
+		this.name = PeerName.secured(certificate, classifier);
+	}
+
+	/**
+	 * Generates an EC P-256 identity.
+	 *
+	 * @param classifier the classifier of the identity's {@link PeerName}, such as {@code "alice"}
+	 * @throws IllegalArgumentException if the classifier is not valid for a {@link PeerName}
+	 */
+	public static PeerIdentity generate(String classifier) {
+		return generate(classifier, KeyType.EC_P256);
+	}
+
+	/**
+	 * Generates an identity with a key of the given type.
+	 *
+	 * @param classifier the classifier of the identity's {@link PeerName}
+	 * @param keyType the kind of key
+	 * @throws IllegalArgumentException if the classifier is not valid for a {@link PeerName}
+	 * @throws PeerIdentityException if the platform cannot generate such a key
+	 */
+	public static PeerIdentity generate(String classifier, KeyType keyType) {
+		PeerName.unsecured(classifier); // validates the classifier before any expensive work
+		Objects.requireNonNull(keyType, "keyType");
+		try {
+			KeyPairGenerator generator = KeyPairGenerator.getInstance(keyType.keyAlgorithm());
+			if (keyType == KeyType.EC_P256) {
+				generator.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
+			}
+			KeyPair pair = generator.generateKeyPair();
+			return new PeerIdentity(pair.getPrivate(), selfSign(pair, classifier, keyType), classifier);
+		}
+		catch (GeneralSecurityException | OperatorCreationException | IOException e) {
+			throw new PeerIdentityException("Could not generate a " + keyType + " identity: " + e.getMessage(), e);
+		}
+	}
+
+	/**
+	 * Loads an identity saved with {@link #save(Path, char[])}.
+	 *
+	 * @throws PeerIdentityException if the file is missing, damaged, not a PeerCollab identity, or the password is
+	 * wrong; the message says which
+	 */
+	public static PeerIdentity load(Path path, char[] password) {
+		Objects.requireNonNull(path, "path");
+		Objects.requireNonNull(password, "password");
+		KeyStore store;
+		try (InputStream in = Files.newInputStream(path)) {
+			store = KeyStore.getInstance("PKCS12");
+			store.load(in, password);
+		}
+		catch (NoSuchFileException e) {
+			throw new PeerIdentityException("No identity file at " + path + ": generate one and save it first", e);
+		}
+		catch (IOException e) {
+			if (e.getCause() instanceof UnrecoverableKeyException || isBadPassword(e)) {
+				throw new PeerIdentityException("Wrong password for the identity file " + path, e);
+			}
+			throw new PeerIdentityException(
+					"The identity file " + path + " is damaged or not a PKCS#12 file: " + e.getMessage(), e);
+		}
+		catch (GeneralSecurityException e) {
+			throw new PeerIdentityException("The identity file " + path + " is damaged: " + e.getMessage(), e);
+		}
+		try {
+			if (!store.isKeyEntry(ALIAS)) {
+				throw new PeerIdentityException(
+						"The file " + path + " holds no PeerCollab identity (no key entry '" + ALIAS + "')");
+			}
+			PrivateKey key = (PrivateKey) store.getKey(ALIAS, password);
+			Certificate cert = store.getCertificate(ALIAS);
+			if (!(cert instanceof X509Certificate x509)) {
+				throw new PeerIdentityException("The identity file " + path + " has no X.509 certificate");
+			}
+			return new PeerIdentity(key, x509, classifierOf(x509));
+		}
+		catch (UnrecoverableKeyException e) {
+			throw new PeerIdentityException("Wrong password for the identity file " + path, e);
+		}
+		catch (GeneralSecurityException | IllegalArgumentException e) {
+			throw new PeerIdentityException("The identity file " + path + " is damaged: " + e.getMessage(), e);
+		}
+	}
+
+	/**
+	 * Saves this identity to a password-protected PKCS#12 file, replacing the file atomically where the file system
+	 * allows.
+	 *
+	 * @throws PeerIdentityException if the file cannot be written
+	 */
+	public void save(Path path, char[] password) {
+		Objects.requireNonNull(path, "path");
+		Objects.requireNonNull(password, "password");
+		try {
+			KeyStore store = KeyStore.getInstance("PKCS12");
+			store.load(null, null);
+			store.setKeyEntry(ALIAS, privateKey, password, new Certificate[] { certificate });
+			Path dir = path.toAbsolutePath().getParent();
+			if (dir != null) {
+				Files.createDirectories(dir);
+			}
+			Path tmp = Files.createTempFile(dir, ".identity", ".tmp");
+			try {
+				try (OutputStream out = Files.newOutputStream(tmp)) {
+					store.store(out, password);
+				}
+				Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+			}
+			finally {
+				Files.deleteIfExists(tmp);
+			}
+		}
+		catch (IOException | GeneralSecurityException e) {
+			throw new PeerIdentityException("Could not save the identity to " + path + ": " + e.getMessage(), e);
+		}
+	}
+
+	/** @return the secured name derived from this identity's public key */
+	public PeerName name() {
+		return name;
+	}
+
+	/** @return the kind of key */
+	public KeyType keyType() {
+		return keyType;
+	}
+
+	/** @return the self-signed certificate presented in every TLS handshake */
+	public X509Certificate certificate() {
+		return certificate;
+	}
+
+	/** @return the public key */
+	public PublicKey publicKey() {
+		return certificate.getPublicKey();
+	}
+
+	/** @return the private key; it never leaves this machine */
+	public PrivateKey privateKey() {
+		return privateKey;
+	}
+
+	@Override
+	public String toString() {
+		return "PeerIdentity[" + name + ", " + keyType + "]";
+	}
+
+	private static X509Certificate selfSign(KeyPair pair, String classifier, KeyType keyType)
+			throws OperatorCreationException, GeneralSecurityException, IOException {
+		X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, classifier)
+				.addRDN(BCStyle.O, "PeerCollab").build();
+		Instant now = Instant.now();
+		X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject,
+				new BigInteger(127, new SecureRandom()).add(BigInteger.ONE), Date.from(now.minus(Duration.ofDays(1))),
+				Date.from(now.plus(VALIDITY)), subject, pair.getPublic());
+		builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+		builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+		builder.addExtension(Extension.extendedKeyUsage, false,
+				new ExtendedKeyUsage(new KeyPurposeId[] { KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth }));
+		ContentSigner signer = new JcaContentSignerBuilder(keyType.signatureAlgorithm()).setProvider(BC)
+				.build(pair.getPrivate());
+		X509Certificate cert = new JcaX509CertificateConverter().getCertificate(builder.build(signer));
+		cert.verify(pair.getPublic());
+		return cert;
+	}
+
+	private static String classifierOf(X509Certificate cert) {
+		X500Name subject = X500Name.getInstance(new X500Principal(cert.getSubjectX500Principal().getEncoded())
+				.getEncoded());
+		var cns = subject.getRDNs(BCStyle.CN);
+		if (cns.length != 1) {
+			throw new IllegalArgumentException("the certificate's subject has no single CN to take the classifier from");
+		}
+		return IETFUtils.valueToString(cns[0].getFirst().getValue());
+	}
+
+	private static boolean isBadPassword(IOException e) {
+		String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+		return m.contains("password") || m.contains("mac");
+	}
+}

@@ -1,0 +1,22 @@
+package io.peercollab.spi;
+
+import io.peercollab.Invitation;
+import io.peercollab.InvitationStatus;
+import io.peercollab.internal.Checks;
+
+/**
+ * The answer to an {@link InviteRequest} on the wire.
+ *
+ * @param status the answer
+ * @param message a message back, at most {@value Invitation#MAX_MESSAGE_LENGTH} characters
+ */
+public record InviteReply(InvitationStatus status, String message) {
+
+	/**
+	 * @throws IllegalArgumentException if the message is too long
+	 */
+	public InviteReply {
+		Checks.notNull(status, "status");
+		message = Checks.text(message, "message", Invitation.MAX_MESSAGE_LENGTH);
+	}
+}
