@@ -1,11 +1,9 @@
 package io.peercollab.contact;
 
-import java.nio.file.Path;
 import java.util.UUID;
 
 import io.peercollab.PeerApplication;
 import io.peercollab.identity.PeerName;
-import io.r2dbc.spi.ConnectionFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -63,25 +61,4 @@ public interface ContactStore {
 	 * @return completes when released
 	 */
 	Mono<Void> close();
-
-	/** @return a new store that keeps everything in memory and forgets it with the process */
-	static ContactStore inMemory() {
-		return new io.peercollab.internal.InMemoryContactStore();
-	}
-
-	/**
-	 * @param directory the directory holding the database file ({@code contacts.mv.db}); created if missing
-	 * @return a store in an embedded H2 database file, created and migrated on first use
-	 */
-	static ContactStore h2(Path directory) {
-		return io.peercollab.internal.R2dbcContactStore.h2(directory);
-	}
-
-	/**
-	 * @param connectionFactory any R2DBC connection factory; the schema is created and migrated on first use
-	 * @return a store in that database
-	 */
-	static ContactStore r2dbc(ConnectionFactory connectionFactory) {
-		return new io.peercollab.internal.R2dbcContactStore(connectionFactory);
-	}
 }
