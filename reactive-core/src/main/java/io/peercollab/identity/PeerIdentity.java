@@ -24,13 +24,11 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.Objects;
 
-import javax.security.auth.x500.X500Principal;
 
 import io.peercollab.PeerIdentityException;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.x500.style.IETFUtils;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
@@ -69,11 +67,11 @@ public final class PeerIdentity {
 	private final PrivateKey privateKey;
 	private final X509Certificate certificate;
 
-	private PeerIdentity(PrivateKey privateKey, X509Certificate certificate, String classifier) {
+	private PeerIdentity(PrivateKey privateKey, X509Certificate certificate) {
 		this.privateKey = privateKey;
 		this.certificate = certificate;
 		this.keyType = KeyType.of(certificate.getPublicKey().getAlgorithm());
-		this.name = PeerName.secured(certificate, classifier);
+		this.name = PeerName.of(certificate);
 	}
 
 	/**
@@ -103,7 +101,7 @@ public final class PeerIdentity {
 				generator.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
 			}
 			KeyPair pair = generator.generateKeyPair();
-			return new PeerIdentity(pair.getPrivate(), selfSign(pair, classifier, keyType), classifier);
+			return new PeerIdentity(pair.getPrivate(), selfSign(pair, classifier, keyType));
 		}
 		catch (GeneralSecurityException | OperatorCreationException | IOException e) {
 			throw new PeerIdentityException("Could not generate a " + keyType + " identity: " + e.getMessage(), e);
@@ -147,7 +145,7 @@ public final class PeerIdentity {
 			if (!(cert instanceof X509Certificate x509)) {
 				throw new PeerIdentityException("The identity file " + path + " has no X.509 certificate");
 			}
-			return new PeerIdentity(key, x509, classifierOf(x509));
+			return new PeerIdentity(key, x509);
 		}
 		catch (UnrecoverableKeyException e) {
 			throw new PeerIdentityException("Wrong password for the identity file " + path, e);
@@ -237,16 +235,6 @@ public final class PeerIdentity {
 		X509Certificate cert = new JcaX509CertificateConverter().getCertificate(builder.build(signer));
 		cert.verify(pair.getPublic());
 		return cert;
-	}
-
-	private static String classifierOf(X509Certificate cert) {
-		X500Name subject = X500Name.getInstance(new X500Principal(cert.getSubjectX500Principal().getEncoded())
-				.getEncoded());
-		var cns = subject.getRDNs(BCStyle.CN);
-		if (cns.length != 1) {
-			throw new IllegalArgumentException("the certificate's subject has no single CN to take the classifier from");
-		}
-		return IETFUtils.valueToString(cns[0].getFirst().getValue());
 	}
 
 	private static boolean isBadPassword(IOException e) {

@@ -94,6 +94,30 @@ public final class PeerName implements Comparable<PeerName> {
 		return secured(certificate.getPublicKey(), classifier);
 	}
 
+	/**
+	 * Reads the name a self-signed PeerCollab certificate proves: the authority derived from its key, and the
+	 * classifier from its subject's common name, which the key's own signature binds to it.
+	 *
+	 * @throws IllegalArgumentException if the certificate is not self-signed by its own key or has no single common
+	 * name that is a valid classifier
+	 */
+	public static PeerName of(X509Certificate certificate) {
+		Objects.requireNonNull(certificate, "certificate");
+		try {
+			certificate.verify(certificate.getPublicKey());
+		}
+		catch (java.security.GeneralSecurityException e) {
+			throw new IllegalArgumentException("certificate is not self-signed by its own key: " + e.getMessage(), e);
+		}
+		org.bouncycastle.asn1.x500.X500Name subject = org.bouncycastle.asn1.x500.X500Name
+				.getInstance(certificate.getSubjectX500Principal().getEncoded());
+		var cns = subject.getRDNs(org.bouncycastle.asn1.x500.style.BCStyle.CN);
+		if (cns.length != 1 || cns[0].isMultiValued()) {
+			throw new IllegalArgumentException("certificate subject must have exactly one common name (the classifier)");
+		}
+		return secured(certificate, org.bouncycastle.asn1.x500.style.IETFUtils.valueToString(cns[0].getFirst().getValue()));
+	}
+
 	/** @return an unsecured name, {@code 0.classifier} */
 	public static PeerName unsecured(String classifier) {
 		return of(UNSECURED_AUTHORITY, classifier);
