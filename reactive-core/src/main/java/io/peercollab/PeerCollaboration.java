@@ -44,6 +44,11 @@ public interface PeerCollaboration extends Disposable {
 	/** The longest nickname, in characters (the mDNS announcement carries it). */
 	int MAX_NICKNAME_LENGTH = 63;
 
+	/** @return a builder with every default set */
+	static Builder builder() {
+		return new io.peercollab.internal.CollaborationBuilder();
+	}
+
 	/** @return this endpoint's identity */
 	PeerIdentity identity();
 

@@ -1,0 +1,113 @@
+package io.peercollab.internal;
+
+import java.time.Duration;
+import java.util.Objects;
+
+import io.peercollab.InvitationPolicy;
+import io.peercollab.PeerCollaboration;
+import io.peercollab.contact.ContactStore;
+import io.peercollab.discovery.Discovery;
+import io.peercollab.identity.PeerIdentity;
+import io.peercollab.spi.PeerTransport;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The single-use builder behind {@link PeerCollaboration#builder()}; every default is set here and nowhere else.
+ */
+public final class CollaborationBuilder implements PeerCollaboration.Builder {
+
+	PeerIdentity identity;
+	String nickname;
+	ContactStore store;
+	Discovery discovery;
+	PeerTransport transport;
+	InvitationPolicy policy = InvitationPolicy.EVERYONE;
+	Duration invitationExpiry = Duration.ofMinutes(5);
+	int invitationsPerPeerPerMinute = 60;
+	Scheduler timer = Schedulers.parallel();
+	private boolean built;
+
+	@Override
+	public PeerCollaboration.Builder identity(PeerIdentity value) {
+		this.identity = Objects.requireNonNull(value, "identity");
+		return this;
+	}
+
+	@Override
+	public PeerCollaboration.Builder nickname(String value) {
+		this.nickname = Checks.text(Objects.requireNonNull(value, "nickname"), "nickname",
+				PeerCollaboration.MAX_NICKNAME_LENGTH);
+		return this;
+	}
+
+	@Override
+	public PeerCollaboration.Builder contactStore(ContactStore value) {
+		this.store = Objects.requireNonNull(value, "store");
+		return this;
+	}
+
+	@Override
+	public PeerCollaboration.Builder discovery(Discovery value) {
+		this.discovery = Objects.requireNonNull(value, "discovery");
+		return this;
+	}
+
+	@Override
+	public PeerCollaboration.Builder transport(PeerTransport value) {
+		this.transport = Objects.requireNonNull(value, "transport");
+		return this;
+	}
+
+	@Override
+	public PeerCollaboration.Builder invitationPolicy(InvitationPolicy value) {
+		this.policy = Objects.requireNonNull(value, "policy");
+		return this;
+	}
+
+	@Override
+	public PeerCollaboration.Builder invitationExpiry(Duration value) {
+		Objects.requireNonNull(value, "expiry");
+		if (value.isNegative() || value.isZero()) {
+			throw new IllegalArgumentException("invitationExpiry must be positive, was " + value);
+		}
+		this.invitationExpiry = value;
+		return this;
+	}
+
+	@Override
+	public PeerCollaboration.Builder invitationsPerPeerPerMinute(int limit) {
+		if (limit < 1) {
+			throw new IllegalArgumentException("invitationsPerPeerPerMinute must be at least 1, was " + limit);
+		}
+		this.invitationsPerPeerPerMinute = limit;
+		return this;
+	}
+
+	@Override
+	public PeerCollaboration.Builder timerScheduler(Scheduler value) {
+		this.timer = Objects.requireNonNull(value, "scheduler");
+		return this;
+	}
+
+	@Override
+	public PeerCollaboration build() {
+		if (built) {
+			throw new IllegalStateException("this builder was used already: take a new one from PeerCollaboration.builder()");
+		}
+		if (identity == null) {
+			throw new IllegalStateException("an identity is required: builder.identity(PeerIdentity.generate(...))");
+		}
+		if (transport == null) {
+			throw new IllegalStateException("a transport is required: builder.transport(RSocketPeerTransport.tcp())");
+		}
+		built = true;
+		if (nickname == null) {
+			nickname = Checks.text(identity.name().classifier(), "nickname", PeerCollaboration.MAX_NICKNAME_LENGTH);
+		}
+		if (store == null) {
+			store = new InMemoryContactStore();
+		}
+		return new DefaultPeerCollaboration(this);
+	}
+}

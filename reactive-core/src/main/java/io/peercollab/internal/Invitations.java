@@ -1,0 +1,233 @@
+package io.peercollab.internal;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.peercollab.CollaborationSession;
+import io.peercollab.Diagnostic;
+import io.peercollab.Invitation;
+import io.peercollab.InvitationPolicy;
+import io.peercollab.InvitationResponse;
+import io.peercollab.InvitationStatus;
+import io.peercollab.InvalidRequestException;
+import io.peercollab.LimitExceededException;
+import io.peercollab.NotAuthorizedException;
+import io.peercollab.PayloadTooLargeException;
+import io.peercollab.PeerApplication;
+import io.peercollab.PeerUnreachableException;
+import io.peercollab.identity.PeerName;
+import io.peercollab.spi.InviteReply;
+import io.peercollab.spi.InviteRequest;
+import io.peercollab.spi.PeerConnection;
+import io.peercollab.spi.SessionFrame;
+import io.peercollab.spi.SessionOpen;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.util.concurrent.Queues;
+
+/**
+ * Both sides of invitations: {@link #send} (the {@code InviteRequester}) and {@link #receive} (the
+ * {@code InviteResponder}), the sessions they open, and the rules between them: invitation policy, rate limit,
+ * expiry, withdrawal, and crossing invitations.
+ *
+ * <p>Crossing invitations: when two peers invite each other to the same application at the same moment, the
+ * invitation sent by the peer whose {@link PeerName} sorts first survives; the other is declined automatically by
+ * that peer with the message {@value #CROSSING}. Each peer decides alone and both reach the same result, so exactly
+ * one session is made.
+ */
+final class Invitations {
+
+	static final String CROSSING = "crossing invitation: the peer whose name sorts first hosts the session";
+	static final String NOT_REGISTERED = "application not registered here";
+	static final Duration EXPIRY_GRACE = Duration.ofSeconds(10);
+	static final Duration SESSION_OPEN_TIMEOUT = Duration.ofSeconds(30);
+	static final Duration MAX_EXPIRY = Duration.ofHours(24);
+	static final int PENDING_BUFFER = 256;
+
+	private final DefaultPeerCollaboration owner;
+	private final int perPeerPerMinute;
+	private final Sinks.Many<Invitation> received = Sinks.many().multicast()
+			.onBackpressureBuffer(PENDING_BUFFER, false);
+	private final Map<UUID, ReceivedInvitation> awaitingSession = new ConcurrentHashMap<>();
+	private final Map<UUID, ReceivedInvitation> pending = new ConcurrentHashMap<>();
+	private final Map<String, Integer> outgoing = new ConcurrentHashMap<>();
+	private final Map<PeerName, ArrayDeque<Long>> rates = new ConcurrentHashMap<>();
+	final Map<UUID, HostSession> hosted = new ConcurrentHashMap<>();
+
+	Invitations(DefaultPeerCollaboration owner, int perPeerPerMinute) {
+		this.owner = owner;
+		this.perPeerPerMinute = perPeerPerMinute;
+	}
+
+	Flux<Invitation> received() {
+		return received.asFlux();
+	}
+
+	// ----- receiving -------------------------------------------------------------------------------------------------
+
+	Mono<InviteReply> receive(PeerName caller, InviteRequest request) {
+		return Mono.defer(() -> {
+			if (!withinRate(caller)) {
+				owner.diagnose(Diagnostic.Kind.REJECTED_REQUEST, caller + " sent more than " + perPeerPerMinute
+						+ " invitations in a minute");
+				return Mono.error(new LimitExceededException("invitationsPerPeerPerMinute (" + perPeerPerMinute
+						+ ") exceeded: wait before inviting this peer again"));
+			}
+			boolean contact = owner.contacts.isAllowed(caller);
+			if (owner.policy == InvitationPolicy.CONTACTS_ONLY && !contact) {
+				return Mono.error(new NotAuthorizedException(owner.name() + " accepts invitations from its contacts only"));
+			}
+			PeerApplication app = owner.application(request.application().id());
+			if (app == null) {
+				return Mono.just(new InviteReply(InvitationStatus.DECLINED, NOT_REGISTERED));
+			}
+			if (owner.name().compareTo(caller) < 0 && outgoing.containsKey(key(caller, app.id()))) {
+				return Mono.just(new InviteReply(InvitationStatus.DECLINED, CROSSING));
+			}
+			Duration expiry = request.expiry().compareTo(MAX_EXPIRY) > 0 ? MAX_EXPIRY : request.expiry();
+			ReceivedInvitation inv = new ReceivedInvitation(this, request, caller, contact, app,
+					Instant.ofEpochMilli(owner.timer.now(java.util.concurrent.TimeUnit.MILLISECONDS)).plus(expiry));
+			pending.put(inv.id(), inv);
+			inv.outcome().subscribe(st -> pending.remove(inv.id()));
+			Sinks.EmitResult r;
+			synchronized (received) {
+				r = received.tryEmitNext(inv);
+			}
+			if (r.isFailure()) {
+				return Mono.just(new InviteReply(InvitationStatus.DECLINED,
+						"too many invitations waiting for an answer here; try again later"));
+			}
+			return inv.reply()
+					.timeout(expiry, Mono.defer(() -> {
+						inv.expire();
+						return inv.reply();
+					}), owner.timer)
+					.doOnCancel(inv::withdraw);
+		});
+	}
+
+	private boolean withinRate(PeerName caller) {
+		long now = owner.timer.now(java.util.concurrent.TimeUnit.MILLISECONDS);
+		ArrayDeque<Long> times = rates.computeIfAbsent(caller, k -> new ArrayDeque<>());
+		synchronized (times) {
+			while (!times.isEmpty() && times.peekFirst() <= now - 60_000) {
+				times.pollFirst();
+			}
+			if (times.size() >= perPeerPerMinute) {
+				return false;
+			}
+			times.addLast(now);
+			return true;
+		}
+	}
+
+	void awaitSession(ReceivedInvitation inv) {
+		awaitingSession.put(inv.id(), inv);
+	}
+
+	void sessionAbandoned(ReceivedInvitation inv) {
+		awaitingSession.remove(inv.id(), inv);
+	}
+
+	Flux<SessionFrame> serveSession(PeerName caller, SessionOpen open, Flux<SessionFrame> inbound) {
+		return Flux.defer(() -> {
+			ReceivedInvitation inv = awaitingSession.remove(open.invitationId());
+			if (inv == null || !inv.sender().equals(caller) || !inv.sessionId().equals(open.sessionId())) {
+				return Flux.error(new InvalidRequestException(
+						"no accepted invitation " + open.invitationId() + " from " + caller + " waits for a session"));
+			}
+			MemberSession session = new MemberSession(open.sessionId(), inv.application(), caller, owner.name());
+			inv.sessionOpened(session);
+			return session.serve(inbound);
+		});
+	}
+
+	// ----- sending ---------------------------------------------------------------------------------------------------
+
+	/**
+	 * Invites over one connection; the host session for the application is shared by every invitee.
+	 */
+	Mono<InvitationResponse> send(PeerConnection connection, PeerApplication application, String message, byte[] data,
+			Duration expiry) {
+		return Mono.defer(() -> {
+			HostSession host = hosted.computeIfAbsent(application.id(),
+					id -> new HostSession(UUID.randomUUID(), application, owner.name(), this));
+			UUID invitationId = UUID.randomUUID();
+			InviteRequest request = new InviteRequest(invitationId, host.id(), owner.nickname(), application, message,
+					data, expiry);
+			String key = key(connection.remote(), application.id());
+			outgoing.merge(key, 1, Integer::sum);
+			if (owner.name().compareTo(connection.remote()) < 0) {
+				// The other side's invitation arrived first but ours survives a crossing: decline theirs here, as
+				// they will decline nothing of ours.
+				for (ReceivedInvitation inv : pending.values()) {
+					if (inv.sender().equals(connection.remote()) && inv.application().id().equals(application.id())) {
+						inv.decline(CROSSING).onErrorResume(e -> Mono.empty()).subscribe();
+					}
+				}
+			}
+			return connection.invite(request)
+					.timeout(expiry.plus(EXPIRY_GRACE), Mono.just(new InviteReply(InvitationStatus.EXPIRED, "")),
+							owner.timer)
+					.flatMap(reply -> {
+						if (reply.status() != InvitationStatus.ACCEPTED) {
+							host.closeIfUnused();
+							return Mono.just(InvitationResponse.of(reply.status(), reply.message()));
+						}
+						HostSession live = host.isDisposed() ? hosted.computeIfAbsent(application.id(),
+								id -> new HostSession(UUID.randomUUID(), application, owner.name(), this)) : host;
+						live.addMember(connection, invitationId);
+						return Mono.just(InvitationResponse.accepted(reply.message(), live));
+					})
+					.doFinally(s -> outgoing.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1));
+		});
+	}
+
+	static void checkInvite(PeerApplication application, String message, byte[] data, Duration expiry) {
+		java.util.Objects.requireNonNull(application, "application");
+		java.util.Objects.requireNonNull(expiry, "expiry");
+		if (data != null && data.length > Invitation.MAX_DATA_LENGTH) {
+			throw new PayloadTooLargeException("invitation data must be at most " + Invitation.MAX_DATA_LENGTH
+					+ " bytes, was " + data.length);
+		}
+		Checks.text(message, "message", Invitation.MAX_MESSAGE_LENGTH);
+		if (expiry.isNegative() || expiry.isZero()) {
+			throw new IllegalArgumentException("expiry must be positive, was " + expiry);
+		}
+	}
+
+	void hostClosed(HostSession session) {
+		hosted.remove(session.application().id(), session);
+	}
+
+	private static String key(PeerName peer, UUID app) {
+		return peer + "/" + app;
+	}
+
+	/** Signing out ends what was pending: waiting invitations can no longer be answered. */
+	void signedOut() {
+		awaitingSession.values().forEach(ReceivedInvitation::withdraw);
+		awaitingSession.clear();
+	}
+
+	void close() {
+		signedOut();
+		hosted.values().forEach(CollaborationSession::dispose);
+		synchronized (received) {
+			received.tryEmitComplete();
+		}
+	}
+
+	static PeerUnreachableException sessionClosed() {
+		return new PeerUnreachableException("the session is closed");
+	}
+
+	static <T> java.util.Queue<T> queue(int size) {
+		return Queues.<T>get(size).get();
+	}
+}

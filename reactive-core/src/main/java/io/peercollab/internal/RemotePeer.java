@@ -1,0 +1,308 @@
+package io.peercollab.internal;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+
+import io.peercollab.ApplicationChange;
+import io.peercollab.ChangeType;
+import io.peercollab.InvitationResponse;
+import io.peercollab.InvitationStatus;
+import io.peercollab.NotAuthorizedException;
+import io.peercollab.NotSignedInException;
+import io.peercollab.ObjectChange;
+import io.peercollab.PeerApplication;
+import io.peercollab.PeerEndPoint;
+import io.peercollab.PeerEvent;
+import io.peercollab.PeerIdentityMismatchException;
+import io.peercollab.PeerNearMe;
+import io.peercollab.PeerObject;
+import io.peercollab.PeerUnreachableException;
+import io.peercollab.PresenceChange;
+import io.peercollab.PresenceInfo;
+import io.peercollab.identity.PeerName;
+import io.peercollab.spi.PeerConnection;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
+
+/**
+ * A remote endpoint as this endpoint reaches it: a peer near me (several addresses of one endpoint) or a contact
+ * (possibly several endpoints signed in with the same identity).
+ */
+final class RemotePeer implements PeerNearMe {
+
+	static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+	static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+	private final DefaultPeerCollaboration owner;
+	private final PeerName name;
+	private final String nickname;
+	private final List<PeerEndPoint> endPoints;
+	/** true: every endpoint is an address of one process; false: each may be a different process. */
+	private final boolean oneEndpoint;
+	volatile boolean verified;
+
+	RemotePeer(DefaultPeerCollaboration owner, PeerName name, String nickname, List<PeerEndPoint> endPoints,
+			boolean oneEndpoint) {
+		this.owner = owner;
+		this.name = name;
+		this.nickname = nickname == null ? "" : nickname;
+		this.endPoints = List.copyOf(endPoints);
+		this.oneEndpoint = oneEndpoint;
+	}
+
+	RemotePeer with(String newNickname, List<PeerEndPoint> newEndPoints) {
+		RemotePeer p = new RemotePeer(owner, name, newNickname, newEndPoints, oneEndpoint);
+		p.verified = verified;
+		return p;
+	}
+
+	@Override
+	public PeerName name() {
+		return name;
+	}
+
+	@Override
+	public String nickname() {
+		return nickname;
+	}
+
+	@Override
+	public List<PeerEndPoint> endPoints() {
+		return endPoints;
+	}
+
+	@Override
+	public boolean isVerified() {
+		return verified;
+	}
+
+	/** The first endpoint that answers and proves the name; a mismatch is final. */
+	Mono<PeerConnection> connection() {
+		return Mono.defer(() -> {
+			if (endPoints.isEmpty()) {
+				return Mono.error(new PeerUnreachableException(name + " has no known endpoint"));
+			}
+			var binding = owner.binding();
+			return Flux.fromIterable(endPoints)
+					.concatMap(ep -> binding.connect(name, ep.address())
+							.onErrorResume(PeerUnreachableException.class, e -> Mono.empty()))
+					.next()
+					.switchIfEmpty(Mono.error(() -> new PeerUnreachableException(
+							"no endpoint of " + name + " answered (tried " + endPoints.size() + ")")))
+					.doOnNext(c -> verified = true);
+		});
+	}
+
+	@Override
+	public Mono<PresenceInfo> presence() {
+		return connection().flatMap(PeerConnection::presence);
+	}
+
+	@Override
+	public Flux<PeerApplication> applications() {
+		return connection().flatMapMany(PeerConnection::applications);
+	}
+
+	@Override
+	public Flux<PeerObject> objects() {
+		return connection().flatMapMany(PeerConnection::objects);
+	}
+
+	/** A card fetched over a connection, with the name that connection proved. */
+	record ProvenCard(PeerName provenBy, String xml) {
+	}
+
+	Mono<ProvenCard> provenCard() {
+		return connection().flatMap(c -> c.card().map(xml -> new ProvenCard(c.remote(), xml)));
+	}
+
+	@Override
+	public Mono<InvitationResponse> invite(PeerApplication application, String message, byte[] data) {
+		return invite(application, message, data, owner.invitationExpiry);
+	}
+
+	@Override
+	public Mono<InvitationResponse> invite(PeerApplication application, String message, byte[] data,
+			Duration expiry) {
+		try {
+			Invitations.checkInvite(application, message, data, expiry);
+		}
+		catch (RuntimeException e) {
+			return Mono.error(e);
+		}
+		if (oneEndpoint) {
+			return connection().flatMap(c -> owner.invitations.send(c, application, message, data, expiry));
+		}
+		// A contact may be signed in on several endpoints: invite each; the first ACCEPTED wins (the others are
+		// withdrawn), else DECLINED if any declined, else EXPIRED.
+		return Mono.defer(() -> {
+			var binding = owner.binding();
+			List<InvitationResponse> answers = java.util.Collections.synchronizedList(new ArrayList<>());
+			return Flux.fromIterable(endPoints)
+					.flatMap(ep -> binding.connect(name, ep.address())
+							.flatMap(c -> owner.invitations.send(c, application, message, data, expiry))
+							.onErrorResume(PeerUnreachableException.class, e -> Mono.empty()))
+					.doOnNext(answers::add)
+					.filter(r -> r.status() == InvitationStatus.ACCEPTED)
+					.next()
+					.switchIfEmpty(Mono.defer(() -> {
+						if (answers.isEmpty()) {
+							return Mono.error(new PeerUnreachableException("no endpoint of " + name + " answered"));
+						}
+						return Mono.just(answers.stream().filter(r -> r.status() == InvitationStatus.DECLINED)
+								.findFirst().orElse(answers.get(0)));
+					}));
+		});
+	}
+
+	/**
+	 * Follows the remote endpoint across reconnections; see {@link io.peercollab.Peer#events()}.
+	 */
+	@Override
+	public Flux<PeerEvent> events() {
+		return Flux.defer(() -> {
+			Mirror mirror = new Mirror();
+			return Flux.defer(() -> {
+				mirror.beginSnapshot();
+				return connection().flatMapMany(c -> c.events(mirror.version));
+			})
+					.concatMapIterable(mirror::accept)
+					.retryWhen(Retry.backoff(Long.MAX_VALUE, FIRST_BACKOFF)
+							.maxBackoff(MAX_BACKOFF)
+							.transientErrors(true)
+							.filter(RemotePeer::retryable)
+							.scheduler(owner.timer));
+		});
+	}
+
+	static boolean retryable(Throwable e) {
+		return !(e instanceof PeerIdentityMismatchException || e instanceof NotAuthorizedException
+				|| e instanceof NotSignedInException);
+	}
+
+	/** What the follower has seen of the remote state; turns each (re)connection's snapshot into a diff. */
+	static final class Mirror {
+
+		long version = -1;
+		PresenceInfo presence;
+		final Map<UUID, PeerApplication> apps = new HashMap<>();
+		final Map<UUID, PeerObject> objects = new HashMap<>();
+		private boolean snapshotting;
+		private final List<PeerEvent> pending = new ArrayList<>();
+
+		void beginSnapshot() {
+			snapshotting = true;
+			pending.clear();
+		}
+
+		List<PeerEvent> accept(PeerEvent e) {
+			if (snapshotting) {
+				if (!(e instanceof PeerEvent.Synced synced)) {
+					pending.add(e);
+					return List.of();
+				}
+				snapshotting = false;
+				List<PeerEvent> out = synced.version() == version ? new ArrayList<>() : diff(synced.version());
+				version = synced.version();
+				out.add(synced);
+				return out;
+			}
+			version = Math.max(version, e.version());
+			apply(e);
+			return List.of(e);
+		}
+
+		private void apply(PeerEvent e) {
+			if (e instanceof PresenceChange p) {
+				presence = p.type() == ChangeType.REMOVED ? null : p.presence();
+			}
+			else if (e instanceof ApplicationChange a) {
+				if (a.type() == ChangeType.REMOVED) {
+					apps.remove(a.application().id());
+				}
+				else {
+					apps.put(a.application().id(), a.application());
+				}
+			}
+			else if (e instanceof ObjectChange o) {
+				if (o.type() == ChangeType.REMOVED) {
+					objects.remove(o.object().id());
+				}
+				else {
+					objects.put(o.object().id(), o.object());
+				}
+			}
+		}
+
+		private List<PeerEvent> diff(long v) {
+			PresenceInfo newPresence = null;
+			Map<UUID, PeerApplication> newApps = new HashMap<>();
+			Map<UUID, PeerObject> newObjects = new HashMap<>();
+			for (PeerEvent e : pending) {
+				if (e instanceof PresenceChange p && p.type() != ChangeType.REMOVED) {
+					newPresence = p.presence();
+				}
+				else if (e instanceof ApplicationChange a && a.type() != ChangeType.REMOVED) {
+					newApps.put(a.application().id(), a.application());
+				}
+				else if (e instanceof ObjectChange o && o.type() != ChangeType.REMOVED) {
+					newObjects.put(o.object().id(), o.object());
+				}
+			}
+			pending.clear();
+			List<PeerEvent> out = new ArrayList<>();
+			if (!Objects.equals(presence, newPresence)) {
+				out.add(new PresenceChange(presence == null ? ChangeType.ADDED
+						: newPresence == null ? ChangeType.REMOVED : ChangeType.UPDATED,
+						newPresence == null ? presence : newPresence, v));
+			}
+			presence = newPresence;
+			diffMaps(apps, newApps, out, v, (t, a) -> new ApplicationChange(t, a, v));
+			diffMaps(objects, newObjects, out, v, (t, o) -> new ObjectChange(t, o, v));
+			return out;
+		}
+
+		private static <T> void diffMaps(Map<UUID, T> old, Map<UUID, T> now, List<PeerEvent> out, long v,
+				java.util.function.BiFunction<ChangeType, T, PeerEvent> make) {
+			for (var e : now.entrySet()) {
+				T before = old.get(e.getKey());
+				if (before == null) {
+					out.add(make.apply(ChangeType.ADDED, e.getValue()));
+				}
+				else if (!before.equals(e.getValue())) {
+					out.add(make.apply(ChangeType.UPDATED, e.getValue()));
+				}
+			}
+			for (var e : old.entrySet()) {
+				if (!now.containsKey(e.getKey())) {
+					out.add(make.apply(ChangeType.REMOVED, e.getValue()));
+				}
+			}
+			old.clear();
+			old.putAll(now);
+		}
+	}
+
+	@Override
+	public boolean equals(Object o) {
+		return o instanceof RemotePeer p && p.name.equals(name) && p.nickname.equals(nickname)
+				&& p.endPoints.equals(endPoints);
+	}
+
+	@Override
+	public int hashCode() {
+		return Objects.hash(name, nickname, endPoints);
+	}
+
+	@Override
+	public String toString() {
+		return "Peer[" + name + ", " + nickname + ", " + endPoints.size() + " endpoint(s)"
+				+ (verified ? ", verified" : "") + "]";
+	}
+}

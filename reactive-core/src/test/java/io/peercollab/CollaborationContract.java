@@ -1,0 +1,493 @@
+package io.peercollab;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+import io.peercollab.contact.PeerContact;
+import io.peercollab.contact.SubscribeAllowed;
+import io.peercollab.identity.PeerIdentity;
+import io.peercollab.internal.TestAccess;
+import io.peercollab.spi.PeerTransport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What two or three endpoints can do to each other, run against every {@link PeerTransport}: the in-memory one and
+ * the RSocket one must behave the same. Subclasses say how to make a transport.
+ */
+public abstract class CollaborationContract {
+
+	protected static final Duration WAIT = Duration.ofSeconds(10);
+	protected static PeerIdentity alice;
+	protected static PeerIdentity bob;
+	protected static PeerIdentity carol;
+
+	protected static final PeerApplication WHITEBOARD = new PeerApplication(
+			UUID.fromString("8d2b7c7e-57a4-4a8a-9bb4-0b2e8f1d7c11"), "Whiteboard", "w".getBytes(StandardCharsets.UTF_8),
+			PeerScope.ALL, "/usr/bin/whiteboard", List.of("--secret-flag"));
+
+	private final List<PeerCollaboration> open = new ArrayList<>();
+
+	/** @return a new transport on which the endpoints of one test can reach each other on loopback */
+	protected abstract PeerTransport transport();
+
+	@BeforeAll
+	static void identities() {
+		if (alice == null) {
+			alice = PeerIdentity.generate("alice");
+			bob = PeerIdentity.generate("bob");
+			carol = PeerIdentity.generate("carol");
+		}
+	}
+
+	@AfterEach
+	void closeEndpoints() {
+		Flux.fromIterable(open).flatMap(PeerCollaboration::close).then().block(WAIT);
+		open.clear();
+	}
+
+	protected PeerCollaboration endpoint(PeerIdentity id, Consumer<PeerCollaboration.Builder> custom) {
+		PeerCollaboration.Builder b = PeerCollaboration.builder().identity(id).transport(transport())
+				.discovery(new NoPeersDiscovery());
+		custom.accept(b);
+		PeerCollaboration c = b.build();
+		open.add(c);
+		c.signIn(PeerScope.ALL).block(WAIT);
+		return c;
+	}
+
+	protected PeerCollaboration endpoint(PeerIdentity id) {
+		return endpoint(id, b -> {
+		});
+	}
+
+	protected static Peer peer(PeerCollaboration from, PeerCollaboration to) {
+		return from.peer(to.name(), to.endPoints().get(0));
+	}
+
+	protected static byte[] utf8(String s) {
+		return s.getBytes(StandardCharsets.UTF_8);
+	}
+
+	// ----- invitations -----------------------------------------------------------------------------------------------
+
+	@Test
+	void invitationAcceptedOpensOneSessionOnBothSides() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+
+		Mono<CollaborationSession> bobSide = b.invitations().next().flatMap(inv -> {
+			assertThat(inv.sender()).isEqualTo(a.name());
+			assertThat(inv.senderNickname()).isEqualTo("alice");
+			assertThat(inv.fromContact()).isFalse();
+			assertThat(inv.message()).isEqualTo("join me?");
+			assertThat(inv.data()).isEqualTo(utf8("board-42"));
+			assertThat(inv.application().path()).as("the receiver sees its own launch details").isEqualTo("/usr/bin/whiteboard");
+			return inv.accept();
+		}).cache();
+		bobSide.subscribe();
+
+		InvitationResponse response = peer(a, b).invite(WHITEBOARD, "join me?", utf8("board-42")).block(WAIT);
+		assertThat(response.status()).isEqualTo(InvitationStatus.ACCEPTED);
+		CollaborationSession hostSession = response.session().orElseThrow();
+		CollaborationSession memberSession = bobSide.block(WAIT);
+		assertThat(hostSession.isHost()).isTrue();
+		assertThat(memberSession.host()).isEqualTo(a.name());
+		assertThat(memberSession.id()).isEqualTo(hostSession.id());
+
+		hostSession.send(utf8("ping")).block(WAIT);
+		StepVerifier.create(memberSession.receive().take(1))
+				.assertNext(m -> {
+					assertThat(m.from()).isEqualTo(a.name());
+					assertThat(m.text()).isEqualTo("ping");
+				})
+				.verifyComplete();
+		memberSession.send(utf8("pong")).block(WAIT);
+		StepVerifier.create(hostSession.receive().take(1))
+				.assertNext(m -> {
+					assertThat(m.from()).isEqualTo(b.name());
+					assertThat(m.text()).isEqualTo("pong");
+				})
+				.verifyComplete();
+	}
+
+	@Test
+	void invitationDeclinedCarriesTheMessageBack() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		b.invitations().next().flatMap(inv -> inv.decline("not now")).subscribe();
+
+		StepVerifier.create(peer(a, b).invite(WHITEBOARD, "", null))
+				.assertNext(r -> {
+					assertThat(r.status()).isEqualTo(InvitationStatus.DECLINED);
+					assertThat(r.message()).isEqualTo("not now");
+					assertThat(r.session()).isEmpty();
+				})
+				.verifyComplete();
+	}
+
+	@Test
+	void invitationToAnUnregisteredApplicationIsDeclinedAtOnceAndNotShown() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		List<Invitation> shown = new ArrayList<>();
+		Disposable d = b.invitations().subscribe(shown::add);
+
+		StepVerifier.create(peer(a, b).invite(WHITEBOARD, "", null))
+				.assertNext(r -> assertThat(r.status()).isEqualTo(InvitationStatus.DECLINED))
+				.verifyComplete();
+		assertThat(shown).isEmpty();
+		d.dispose();
+	}
+
+	@Test
+	void contactsOnlyPolicyRefusesStrangersAndBlockedContacts() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob, x -> x.invitationPolicy(InvitationPolicy.CONTACTS_ONLY));
+		b.registerApplication(WHITEBOARD).block(WAIT);
+
+		StepVerifier.create(peer(a, b).invite(WHITEBOARD, "", null))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NotAuthorizedException.class)
+						.hasMessageContaining("contacts only"))
+				.verify(WAIT);
+
+		PeerContact aliceContact = PeerContact.of(alice.name(), "Alice", alice.certificate());
+		b.contacts().add(aliceContact.withSubscribeAllowed(SubscribeAllowed.BLOCKED)).block(WAIT);
+		StepVerifier.create(peer(a, b).invite(WHITEBOARD, "", null))
+				.expectError(NotAuthorizedException.class)
+				.verify(WAIT);
+
+		b.contacts().update(aliceContact).block(WAIT);
+		b.invitations().next().flatMap(inv -> {
+			assertThat(inv.fromContact()).isTrue();
+			return inv.decline();
+		}).subscribe();
+		StepVerifier.create(peer(a, b).invite(WHITEBOARD, "", null))
+				.assertNext(r -> assertThat(r.status()).isEqualTo(InvitationStatus.DECLINED))
+				.verifyComplete();
+	}
+
+	@Test
+	void invitationExpiresWhenNobodyAnswers() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		Mono<Invitation> received = b.invitations().next().cache();
+		received.subscribe();
+
+		StepVerifier.create(peer(a, b).invite(WHITEBOARD, "", null, Duration.ofMillis(300)))
+				.assertNext(r -> assertThat(r.status()).isEqualTo(InvitationStatus.EXPIRED))
+				.verifyComplete();
+		Invitation inv = received.block(WAIT);
+		assertThat(inv.outcome().block(WAIT)).isEqualTo(InvitationState.EXPIRED);
+		StepVerifier.create(inv.accept()).expectError(InvitationClosedException.class).verify(WAIT);
+	}
+
+	@Test
+	void cancellingAnInvitationWithdrawsIt() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		Mono<Invitation> received = b.invitations().next().cache();
+		received.subscribe();
+
+		Disposable sending = peer(a, b).invite(WHITEBOARD, "", null).subscribe();
+		Invitation inv = received.block(WAIT);
+		assertThat(inv.state()).isEqualTo(InvitationState.PENDING);
+		sending.dispose();
+
+		assertThat(inv.outcome().block(WAIT)).isEqualTo(InvitationState.WITHDRAWN);
+		StepVerifier.create(inv.accept())
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(InvitationClosedException.class)
+						.hasMessageContaining("WITHDRAWN"))
+				.verify(WAIT);
+	}
+
+	@Test
+	void oversizedInvitationIsRefusedBeforeAnythingIsSent() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		List<Invitation> shown = new ArrayList<>();
+		Disposable d = b.invitations().subscribe(shown::add);
+
+		StepVerifier.create(peer(a, b).invite(WHITEBOARD, "", new byte[Invitation.MAX_DATA_LENGTH + 1]))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PayloadTooLargeException.class)
+						.hasMessageContaining("16384"))
+				.verify(WAIT);
+		StepVerifier.create(peer(a, b).invite(WHITEBOARD, "x".repeat(256), null))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalArgumentException.class)
+						.hasMessageContaining("message").hasMessageContaining("255"))
+				.verify(WAIT);
+		assertThat(shown).isEmpty();
+		d.dispose();
+	}
+
+	@Test
+	void invitationsBeyondTheRateLimitAreRefusedNamingTheLimit() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob, x -> x.invitationsPerPeerPerMinute(3));
+		Peer bobPeer = peer(a, b);
+		for (int i = 0; i < 3; i++) {
+			assertThat(bobPeer.invite(WHITEBOARD, "", null).block(WAIT).status()).isEqualTo(InvitationStatus.DECLINED);
+		}
+		StepVerifier.create(bobPeer.invite(WHITEBOARD, "", null))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(LimitExceededException.class)
+						.hasMessageContaining("invitationsPerPeerPerMinute (3)"))
+				.verify(WAIT);
+	}
+
+	@Test
+	void crossingInvitationsEndInOneSessionHostedByTheLowerName() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		a.registerApplication(WHITEBOARD).block(WAIT);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		PeerCollaboration low = a.name().compareTo(b.name()) < 0 ? a : b;
+		PeerCollaboration high = low == a ? b : a;
+
+		// the higher one invites first and its invitation waits at the lower one; then the lower one invites back
+		List<Invitation> atLow = new ArrayList<>();
+		Disposable d = low.invitations().subscribe(atLow::add);
+		Mono<InvitationResponse> fromHigh = peer(high, low).invite(WHITEBOARD, "", null).cache();
+		fromHigh.subscribe();
+		Mono<Invitation> atHigh = high.invitations().next().cache();
+		atHigh.subscribe();
+		awaitTrue(() -> atLow.size() == 1);
+
+		Mono<InvitationResponse> fromLow = peer(low, high).invite(WHITEBOARD, "", null).cache();
+		fromLow.subscribe();
+
+		InvitationResponse highAnswer = fromHigh.block(WAIT);
+		assertThat(highAnswer.status()).isEqualTo(InvitationStatus.DECLINED);
+		assertThat(highAnswer.message()).contains("crossing");
+		Invitation survivor = atHigh.block(WAIT);
+		assertThat(survivor.sender()).isEqualTo(low.name());
+		survivor.accept().subscribe();
+		assertThat(fromLow.block(WAIT).status()).isEqualTo(InvitationStatus.ACCEPTED);
+		d.dispose();
+	}
+
+	// ----- identity --------------------------------------------------------------------------------------------------
+
+	@Test
+	void anEndpointThatCannotProveTheExpectedNameIsRefused() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		Peer impostor = a.peer(carol.name(), b.endPoints().get(0));
+		StepVerifier.create(impostor.presence())
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PeerIdentityMismatchException.class)
+						.hasMessageContaining(carol.name().toString()))
+				.verify(WAIT);
+	}
+
+	// ----- reads and scopes ------------------------------------------------------------------------------------------
+
+	@Test
+	void strangersSeeNearMeItemsAndAllowedContactsAlsoInternetItems() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		UUID near = UUID.randomUUID();
+		UUID internet = UUID.randomUUID();
+		UUID all = UUID.randomUUID();
+		UUID none = UUID.randomUUID();
+		b.setObject(new PeerObject(near, utf8("n"), PeerScope.NEAR_ME)).block(WAIT);
+		b.setObject(new PeerObject(internet, utf8("i"), PeerScope.INTERNET)).block(WAIT);
+		b.setObject(new PeerObject(all, utf8("a"), PeerScope.ALL)).block(WAIT);
+		b.setObject(new PeerObject(none, utf8("x"), PeerScope.NONE)).block(WAIT);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		b.setPresence(new PresenceInfo(PresenceStatus.BUSY, "in a meeting")).block(WAIT);
+		Peer bobPeer = peer(a, b);
+
+		assertThat(bobPeer.objects().map(PeerObject::id).collectList().block(WAIT)).containsExactlyInAnyOrder(near, all);
+		assertThat(bobPeer.presence().block(WAIT)).isEqualTo(new PresenceInfo(PresenceStatus.BUSY, "in a meeting"));
+		PeerApplication seen = bobPeer.applications().single().block(WAIT);
+		assertThat(seen.id()).isEqualTo(WHITEBOARD.id());
+		assertThat(seen.path()).as("launch details never leave the machine").isEmpty();
+		assertThat(seen.arguments()).isEmpty();
+
+		PeerContact aliceContact = PeerContact.of(alice.name(), "Alice", alice.certificate());
+		b.contacts().add(aliceContact).block(WAIT);
+		assertThat(bobPeer.objects().map(PeerObject::id).collectList().block(WAIT))
+				.containsExactlyInAnyOrder(near, internet, all);
+
+		b.contacts().update(aliceContact.withSubscribeAllowed(SubscribeAllowed.BLOCKED)).block(WAIT);
+		assertThat(bobPeer.objects().map(PeerObject::id).collectList().block(WAIT)).containsExactlyInAnyOrder(near, all);
+	}
+
+	@Test
+	void contactCreatedFromAPeerCarriesItsProvenNameAndCertificate() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		PeerContact contact = a.contacts().createContact(peer(a, b)).block(WAIT);
+		assertThat(contact.name()).isEqualTo(b.name());
+		assertThat(contact.certificate()).isEqualTo(bob.certificate());
+		assertThat(contact.endPoints()).isEqualTo(b.endPoints());
+		assertThat(a.contacts().find(b.name()).block(WAIT)).isEqualTo(contact);
+	}
+
+	// ----- follow ----------------------------------------------------------------------------------------------------
+
+	@Test
+	void followingAPeerEmitsItsStateThenEveryChange() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		UUID obj = UUID.randomUUID();
+
+		StepVerifier.create(peer(a, b).events())
+				.assertNext(e -> assertThat(e).isEqualTo(new PresenceChange(ChangeType.ADDED, PresenceInfo.ONLINE,
+						e.version())))
+				.assertNext(e -> assertThat(e).isInstanceOf(PeerEvent.Synced.class))
+				.then(() -> b.setPresence(PresenceInfo.of(PresenceStatus.BUSY)).block(WAIT))
+				.assertNext(e -> assertThat(e).isInstanceOfSatisfying(PresenceChange.class, p -> {
+					assertThat(p.type()).isEqualTo(ChangeType.UPDATED);
+					assertThat(p.presence().status()).isEqualTo(PresenceStatus.BUSY);
+				}))
+				.then(() -> b.setObject(new PeerObject(obj, utf8("v1"), PeerScope.ALL)).block(WAIT))
+				.assertNext(e -> assertThat(e).isInstanceOfSatisfying(ObjectChange.class,
+						o -> assertThat(o.type()).isEqualTo(ChangeType.ADDED)))
+				.then(() -> b.setObject(new PeerObject(obj, utf8("v2"), PeerScope.NONE)).block(WAIT))
+				.assertNext(e -> assertThat(e).isInstanceOfSatisfying(ObjectChange.class,
+						o -> assertThat(o.type()).as("an object that stops being visible is REMOVED")
+								.isEqualTo(ChangeType.REMOVED)))
+				.thenCancel()
+				.verify(WAIT);
+	}
+
+	@Test
+	void followerResumesAfterALostConnectionWithNothingLostAndNothingRepeated() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		UUID kept = UUID.randomUUID();
+		UUID dropped = UUID.randomUUID();
+		b.setObject(new PeerObject(kept, utf8("k"), PeerScope.ALL)).block(WAIT);
+		b.setObject(new PeerObject(dropped, utf8("d"), PeerScope.ALL)).block(WAIT);
+
+		StepVerifier.create(peer(a, b).events())
+				.expectNextCount(3) // presence, two objects
+				.assertNext(e -> assertThat(e).isInstanceOf(PeerEvent.Synced.class))
+				.then(() -> {
+					TestAccess.cutConnection(a, b);
+					b.setPresence(PresenceInfo.of(PresenceStatus.AWAY)).block(WAIT);
+					b.deleteObject(dropped).block(WAIT);
+				})
+				.recordWith(ArrayList::new)
+				.thenConsumeWhile(e -> !(e instanceof PeerEvent.Synced))
+				.consumeRecordedWith(events -> {
+					// only what changed; whether it came live or through the resume snapshot, once each
+					assertThat(events).filteredOn(e -> !(e instanceof PeerEvent.Synced)).hasSize(2);
+					assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(PresenceChange.class,
+							p -> assertThat(p.presence().status()).isEqualTo(PresenceStatus.AWAY)));
+					assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(ObjectChange.class, o -> {
+						assertThat(o.type()).isEqualTo(ChangeType.REMOVED);
+						assertThat(o.object().id()).isEqualTo(dropped);
+					}));
+				})
+				.then(() -> b.setPresence(PresenceInfo.of(PresenceStatus.BUSY)).block(WAIT))
+				.assertNext(e -> assertThat(e).isInstanceOfSatisfying(PresenceChange.class,
+						p -> assertThat(p.presence().status()).isEqualTo(PresenceStatus.BUSY)))
+				.thenCancel()
+				.verify(WAIT);
+	}
+
+	// ----- sessions --------------------------------------------------------------------------------------------------
+
+	@Test
+	void membersOfOneHostedSessionAllHearEachOther() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		PeerCollaboration c = endpoint(carol);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		c.registerApplication(WHITEBOARD).block(WAIT);
+		Mono<CollaborationSession> bobSession = b.invitations().next().flatMap(Invitation::accept).cache();
+		Mono<CollaborationSession> carolSession = c.invitations().next().flatMap(Invitation::accept).cache();
+		bobSession.subscribe();
+		carolSession.subscribe();
+
+		CollaborationSession host = peer(a, b).invite(WHITEBOARD, "", null).block(WAIT).session().orElseThrow();
+		CollaborationSession host2 = peer(a, c).invite(WHITEBOARD, "", null).block(WAIT).session().orElseThrow();
+		assertThat(host2).isSameAs(host);
+		awaitTrue(() -> host.members().size() == 2);
+
+		bobSession.block(WAIT).send(utf8("from bob")).block(WAIT);
+		StepVerifier.create(carolSession.block(WAIT).receive().take(1))
+				.assertNext(m -> {
+					assertThat(m.from()).isEqualTo(b.name());
+					assertThat(m.text()).isEqualTo("from bob");
+				})
+				.verifyComplete();
+		StepVerifier.create(host.receive().take(1))
+				.assertNext(m -> assertThat(m.from()).isEqualTo(b.name()))
+				.verifyComplete();
+	}
+
+	@Test
+	void closingTheMemberSideCompletesTheHostSide() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		Mono<CollaborationSession> bobSession = b.invitations().next().flatMap(Invitation::accept).cache();
+		bobSession.subscribe();
+		CollaborationSession host = peer(a, b).invite(WHITEBOARD, "", null).block(WAIT).session().orElseThrow();
+		CollaborationSession member = bobSession.block(WAIT);
+
+		member.send(utf8("bye")).block(WAIT);
+		member.dispose();
+		StepVerifier.create(host.receive())
+				.assertNext(m -> assertThat(m.text()).isEqualTo("bye"))
+				.expectComplete()
+				.verify(WAIT);
+		StepVerifier.create(host.onClose()).expectComplete().verify(WAIT);
+	}
+
+	@Test
+	void tenThousandSessionMessagesArriveInOrder() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		Mono<CollaborationSession> bobSession = b.invitations().next().flatMap(Invitation::accept).cache();
+		bobSession.subscribe();
+		CollaborationSession host = peer(a, b).invite(WHITEBOARD, "", null).block(WAIT).session().orElseThrow();
+		CollaborationSession member = bobSession.block(WAIT);
+
+		int n = 10_000;
+		host.send(Flux.range(0, n).map(i -> utf8(Integer.toString(i)))).subscribe();
+		StepVerifier.create(member.receive().take(n).map(SessionMessage::text).index())
+				.thenConsumeWhile(t -> t.getT2().equals(Long.toString(t.getT1())))
+				.expectComplete()
+				.verify(Duration.ofSeconds(60));
+	}
+
+	// ----- sign-out --------------------------------------------------------------------------------------------------
+
+	@Test
+	void aSignedOutPeerIsUnreachable() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		Peer bobPeer = peer(a, b);
+		assertThat(bobPeer.presence().block(WAIT)).isEqualTo(PresenceInfo.ONLINE);
+		b.signOut(PeerScope.ALL).block(WAIT);
+		StepVerifier.create(bobPeer.presence()).expectError(PeerUnreachableException.class).verify(WAIT);
+	}
+
+	protected static void awaitTrue(java.util.function.BooleanSupplier condition) {
+		Mono.fromCallable(condition::getAsBoolean)
+				.filter(Boolean::booleanValue)
+				.repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(10)))
+				.timeout(WAIT)
+				.block();
+	}
+}

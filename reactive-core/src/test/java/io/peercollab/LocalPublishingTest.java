@@ -1,0 +1,248 @@
+package io.peercollab;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import io.peercollab.contact.ContactStore;
+import io.peercollab.identity.PeerIdentity;
+import io.peercollab.internal.InMemoryPeerTransport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.core.Exceptions;
+import reactor.core.publisher.Flux;
+import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * What one endpoint publishes, and the local streams that report it.
+ */
+class LocalPublishingTest {
+
+	private static final Duration WAIT = Duration.ofSeconds(10);
+	private static PeerIdentity me;
+	private final List<PeerCollaboration> open = new ArrayList<>();
+
+	@BeforeAll
+	static void identity() {
+		me = PeerIdentity.generate("me");
+	}
+
+	@AfterEach
+	void close() {
+		Flux.fromIterable(open).flatMap(PeerCollaboration::close).then().block(WAIT);
+	}
+
+	private PeerCollaboration endpoint(ContactStore store) {
+		PeerCollaboration c = PeerCollaboration.builder().identity(me).transport(InMemoryPeerTransport.create())
+				.discovery(new NoPeersDiscovery()).contactStore(store).build();
+		open.add(c);
+		return c;
+	}
+
+	private PeerCollaboration endpoint() {
+		return endpoint(ContactStore.inMemory());
+	}
+
+	private static PeerApplication app(int i) {
+		return PeerApplication.of(new UUID(0, i), "app " + i, PeerScope.ALL);
+	}
+
+	private static PeerObject object(UUID id, String data) {
+		return new PeerObject(id, data.getBytes(StandardCharsets.UTF_8), PeerScope.ALL);
+	}
+
+	@Test
+	void signingInToNoneIsRejected() {
+		PeerCollaboration c = endpoint();
+		StepVerifier.create(c.signIn(PeerScope.NONE))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalArgumentException.class)
+						.hasMessageContaining("NONE"))
+				.verify(WAIT);
+		StepVerifier.create(c.signOut(PeerScope.NONE)).expectError(IllegalArgumentException.class).verify(WAIT);
+	}
+
+	@Test
+	void presenceIsOnlineAfterSignInAndCannotBeSetOfflineOrWhileSignedOut() {
+		PeerCollaboration c = endpoint();
+		assertThat(c.presence()).isEqualTo(PresenceInfo.OFFLINE);
+		StepVerifier.create(c.setPresence(PresenceInfo.of(PresenceStatus.BUSY)))
+				.expectError(NotSignedInException.class).verify(WAIT);
+
+		c.signIn(PeerScope.NEAR_ME).block(WAIT);
+		assertThat(c.presence()).isEqualTo(PresenceInfo.ONLINE);
+		assertThat(c.signInScope()).isEqualTo(PeerScope.NEAR_ME);
+		StepVerifier.create(c.setPresence(PresenceInfo.OFFLINE))
+				.expectErrorSatisfies(e -> assertThat(e).hasMessageContaining("sign out instead"))
+				.verify(WAIT);
+		c.setPresence(new PresenceInfo(PresenceStatus.ON_THE_PHONE, "call")).block(WAIT);
+		assertThat(c.presence().status()).isEqualTo(PresenceStatus.ON_THE_PHONE);
+	}
+
+	@Test
+	void signingOutOfEveryScopeClearsPresenceAndObjectsButKeepsApplicationsAndIsSignalledOnce() {
+		PeerCollaboration c = endpoint();
+		List<PeerScope> scopes = new ArrayList<>();
+		c.signInChanges().subscribe(scopes::add);
+		c.signIn(PeerScope.NEAR_ME).block(WAIT);
+		c.signIn(PeerScope.INTERNET).block(WAIT);
+		c.registerApplication(app(1)).block(WAIT);
+		c.setObject(object(UUID.randomUUID(), "x")).block(WAIT);
+
+		c.signOut(PeerScope.NEAR_ME).block(WAIT);
+		assertThat(c.presence()).isEqualTo(PresenceInfo.ONLINE);
+		assertThat(c.objects()).hasSize(1);
+		c.signOut(PeerScope.INTERNET).block(WAIT);
+		c.signOut(PeerScope.ALL).block(WAIT);
+
+		assertThat(c.presence()).isEqualTo(PresenceInfo.OFFLINE);
+		assertThat(c.objects()).isEmpty();
+		assertThat(c.applications()).containsExactly(app(1));
+		assertThat(scopes).containsExactly(PeerScope.NONE, PeerScope.NEAR_ME, PeerScope.ALL, PeerScope.INTERNET,
+				PeerScope.NONE);
+	}
+
+	@Test
+	void applicationsAreLimitedTo64AndADuplicateIdIsAnError() {
+		PeerCollaboration c = endpoint();
+		Flux.range(0, 64).concatMap(i -> c.registerApplication(app(i))).blockLast(WAIT);
+		StepVerifier.create(c.registerApplication(app(64)))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(LimitExceededException.class)
+						.hasMessageContaining("64"))
+				.verify(WAIT);
+		StepVerifier.create(c.registerApplication(app(3)))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(AlreadyExistsException.class)
+						.hasMessageContaining(app(3).id().toString()))
+				.verify(WAIT);
+		c.unregisterApplication(app(3).id()).block(WAIT);
+		StepVerifier.create(c.unregisterApplication(app(3).id())).expectError(NotFoundException.class).verify(WAIT);
+		c.registerApplication(app(64)).block(WAIT);
+		assertThat(c.applications()).hasSize(64);
+	}
+
+	@Test
+	void registrationsSurviveARestart(@TempDir Path dir) {
+		PeerCollaboration first = endpoint(ContactStore.h2(dir));
+		first.registerApplication(app(7)).block(WAIT);
+		first.close().block(WAIT);
+
+		PeerCollaboration second = endpoint(ContactStore.h2(dir));
+		StepVerifier.create(second.applicationChanges().take(1))
+				.assertNext(ch -> {
+					assertThat(ch.type()).isEqualTo(ChangeType.ADDED);
+					assertThat(ch.application()).isEqualTo(app(7));
+				})
+				.verifyComplete();
+	}
+
+	@Test
+	void objectsAreLimitedTo128AndSettingAnExistingIdUpdatesInPlace() {
+		PeerCollaboration c = endpoint();
+		StepVerifier.create(c.setObject(object(UUID.randomUUID(), "x"))).expectError(NotSignedInException.class)
+				.verify(WAIT);
+		c.signIn(PeerScope.ALL).block(WAIT);
+		Flux.range(0, 128).concatMap(i -> c.setObject(object(new UUID(1, i), "v"))).blockLast(WAIT);
+		StepVerifier.create(c.setObject(object(UUID.randomUUID(), "x")))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(LimitExceededException.class)
+						.hasMessageContaining("128"))
+				.verify(WAIT);
+
+		StepVerifier.create(c.objectChanges().skip(128))
+				.then(() -> c.setObject(object(new UUID(1, 5), "v2")).block(WAIT))
+				.assertNext(ch -> {
+					assertThat(ch.type()).isEqualTo(ChangeType.UPDATED);
+					assertThat(new String(ch.object().data(), StandardCharsets.UTF_8)).isEqualTo("v2");
+				})
+				.then(() -> c.deleteObject(new UUID(1, 5)).block(WAIT))
+				.assertNext(ch -> assertThat(ch.type()).isEqualTo(ChangeType.REMOVED))
+				.thenCancel()
+				.verify(WAIT);
+		assertThat(c.objects()).hasSize(127);
+	}
+
+	@Test
+	void presenceStreamEmitsTheCurrentStateFirstThenChanges() {
+		PeerCollaboration c = endpoint();
+		c.signIn(PeerScope.ALL).block(WAIT);
+		StepVerifier.create(c.presenceChanges())
+				.assertNext(p -> assertThat(p).isEqualTo(new PresenceChange(ChangeType.ADDED, PresenceInfo.ONLINE,
+						p.version())))
+				.then(() -> c.setPresence(PresenceInfo.of(PresenceStatus.AWAY)).block(WAIT))
+				.assertNext(p -> {
+					assertThat(p.type()).isEqualTo(ChangeType.UPDATED);
+					assertThat(p.presence().status()).isEqualTo(PresenceStatus.AWAY);
+				})
+				.then(() -> c.signOut(PeerScope.ALL).block(WAIT))
+				.assertNext(p -> assertThat(p.type()).isEqualTo(ChangeType.REMOVED))
+				.thenCancel()
+				.verify(WAIT);
+	}
+
+	@Test
+	void aSlowPresenceSubscriberGetsTheLatestStateWithoutBlockingThePublisher() {
+		PeerCollaboration c = endpoint();
+		c.signIn(PeerScope.ALL).block(WAIT);
+		StepVerifier.create(c.presenceChanges(), 0)
+				.then(() -> {
+					for (int i = 0; i < 5_000; i++) {
+						c.setPresence(new PresenceInfo(PresenceStatus.BUSY, "n" + i)).block(WAIT);
+					}
+				})
+				.thenRequest(1)
+				.assertNext(p -> assertThat(p.presence().text()).isEqualTo("n4999"))
+				.thenCancel()
+				.verify(WAIT);
+	}
+
+	@Test
+	void aSubscriberThatFallsTooFarBehindFailsWithOverflowWhileOthersGetEverything() {
+		PeerCollaboration c = endpoint();
+		c.signIn(PeerScope.ALL).block(WAIT);
+		UUID id = UUID.randomUUID();
+		List<ObjectChange> fast = new ArrayList<>();
+		c.objectChanges().subscribe(fast::add);
+
+		StepVerifier.create(c.objectChanges(), 0)
+				.then(() -> {
+					for (int i = 0; i < 2_000; i++) {
+						c.setObject(object(id, "v" + i)).block(WAIT);
+					}
+				})
+				.thenRequest(Long.MAX_VALUE)
+				.expectNextCount(1_024)
+				.expectErrorMatches(Exceptions::isOverflow)
+				.verify(WAIT);
+		assertThat(fast).hasSize(2_000);
+	}
+
+	@Test
+	void cancellingAStreamStopsItsDeliveries() {
+		PeerCollaboration c = endpoint();
+		c.signIn(PeerScope.ALL).block(WAIT);
+		StepVerifier.create(c.objectChanges())
+				.then(() -> c.setObject(object(UUID.randomUUID(), "a")).block(WAIT))
+				.expectNextCount(1)
+				.thenCancel()
+				.verify(WAIT);
+		c.setObject(object(UUID.randomUUID(), "b")).block(WAIT);
+		assertThat(c.objects()).hasSize(2);
+	}
+
+	@Test
+	void theBuilderRefusesMissingSettingsAndSecondUse() {
+		assertThatThrownBy(() -> PeerCollaboration.builder().transport(InMemoryPeerTransport.create()).build())
+				.isInstanceOf(IllegalStateException.class).hasMessageContaining("identity");
+		PeerCollaboration.Builder b = PeerCollaboration.builder().identity(me).transport(InMemoryPeerTransport.create());
+		open.add(b.build());
+		assertThatThrownBy(b::build).isInstanceOf(IllegalStateException.class).hasMessageContaining("used already");
+		assertThatThrownBy(() -> PeerCollaboration.builder().nickname("x".repeat(64)))
+				.isInstanceOf(IllegalArgumentException.class).hasMessageContaining("63");
+	}
+}

@@ -1,0 +1,89 @@
+package io.peercollab;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The model records validate themselves with messages that name the field and the limit.
+ */
+class ModelTest {
+
+	@Test
+	void presenceTextIsLimitedTo255Characters() {
+		assertThat(new PresenceInfo(PresenceStatus.BUSY, null).text()).isEmpty();
+		assertThat(new PresenceInfo(PresenceStatus.BUSY, "x".repeat(255)).text()).hasSize(255);
+		assertThatThrownBy(() -> new PresenceInfo(PresenceStatus.BUSY, "x".repeat(256)))
+				.isInstanceOf(IllegalArgumentException.class).hasMessageContaining("text").hasMessageContaining("255");
+		assertThatThrownBy(() -> new PresenceInfo(null, "")).isInstanceOf(NullPointerException.class)
+				.hasMessageContaining("status");
+	}
+
+	@Test
+	void applicationLimitsAndLaunchDetailsStayLocal() {
+		UUID id = UUID.randomUUID();
+		assertThatThrownBy(() -> new PeerApplication(id, "d".repeat(256), null, PeerScope.ALL, null, null))
+				.hasMessageContaining("description").hasMessageContaining("255");
+		assertThatThrownBy(() -> new PeerApplication(id, "", new byte[16_385], PeerScope.ALL, null, null))
+				.hasMessageContaining("data").hasMessageContaining("16384");
+		PeerApplication app = new PeerApplication(id, "d", new byte[16_384], PeerScope.ALL, "/bin/app", List.of("-x"));
+		PeerApplication shared = app.withoutLaunchDetails();
+		assertThat(shared.path()).isEmpty();
+		assertThat(shared.arguments()).isEmpty();
+		assertThat(shared.data()).isEqualTo(app.data());
+		assertThat(app).isEqualTo(new PeerApplication(id, "d", new byte[16_384], PeerScope.ALL, "/bin/app",
+				List.of("-x")));
+	}
+
+	@Test
+	void applicationDataIsCopiedInAndOut() {
+		byte[] data = { 1, 2, 3 };
+		PeerApplication app = new PeerApplication(UUID.randomUUID(), "", data, PeerScope.ALL, null, null);
+		data[0] = 9;
+		app.data()[1] = 9;
+		assertThat(app.data()).containsExactly(1, 2, 3);
+	}
+
+	@Test
+	void objectDataIsOneTo16384Bytes() {
+		UUID id = UUID.randomUUID();
+		assertThatThrownBy(() -> new PeerObject(id, new byte[0], PeerScope.ALL))
+				.hasMessageContaining("data").hasMessageContaining("between 1 and 16384");
+		assertThatThrownBy(() -> new PeerObject(id, new byte[16_385], PeerScope.ALL))
+				.hasMessageContaining("16384");
+		assertThat(new PeerObject(id, new byte[16_384], PeerScope.ALL)).isEqualTo(
+				new PeerObject(id, new byte[16_384], PeerScope.ALL));
+	}
+
+	@Test
+	void endPointNameIsLimitedAndPortZeroIsRefused() {
+		InetSocketAddress a = new InetSocketAddress("127.0.0.1", 5000);
+		assertThatThrownBy(() -> new PeerEndPoint("n".repeat(256), a)).hasMessageContaining("name")
+				.hasMessageContaining("255");
+		assertThatThrownBy(() -> new PeerEndPoint("x", new InetSocketAddress("127.0.0.1", 0)))
+				.hasMessageContaining("port");
+		assertThat(PeerEndPoint.of(a).name()).isEqualTo("127.0.0.1:5000");
+	}
+
+	@Test
+	void scopesCombine() {
+		assertThat(PeerScope.NEAR_ME.plus(PeerScope.INTERNET)).isEqualTo(PeerScope.ALL);
+		assertThat(PeerScope.ALL.minus(PeerScope.NEAR_ME)).isEqualTo(PeerScope.INTERNET);
+		assertThat(PeerScope.ALL.minus(PeerScope.ALL)).isEqualTo(PeerScope.NONE);
+		assertThat(PeerScope.ALL.includes(PeerScope.NEAR_ME)).isTrue();
+		assertThat(PeerScope.NEAR_ME.includes(PeerScope.ALL)).isFalse();
+		assertThat(PeerScope.NONE.includesNearMe()).isFalse();
+	}
+
+	@Test
+	void invitationResponseNeedsASessionWhenAccepted() {
+		assertThatThrownBy(() -> InvitationResponse.of(InvitationStatus.ACCEPTED, ""))
+				.isInstanceOf(IllegalArgumentException.class);
+		assertThat(InvitationResponse.of(InvitationStatus.EXPIRED, null).message()).isEmpty();
+	}
+}

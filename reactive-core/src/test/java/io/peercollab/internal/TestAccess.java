@@ -1,0 +1,22 @@
+package io.peercollab.internal;
+
+import java.time.Duration;
+
+import io.peercollab.PeerCollaboration;
+
+/**
+ * Test-only access to an endpoint's internals, for fault injection.
+ */
+public final class TestAccess {
+
+	private TestAccess() {
+	}
+
+	/**
+	 * Cuts the connection {@code from} holds to {@code to}, as a network failure would.
+	 */
+	public static void cutConnection(PeerCollaboration from, PeerCollaboration to) {
+		DefaultPeerCollaboration f = (DefaultPeerCollaboration) from;
+		f.binding().connect(to.name(), to.endPoints().get(0).address()).block(Duration.ofSeconds(10)).dispose();
+	}
+}
