@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -15,6 +17,7 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.Signature;
 import java.security.UnrecoverableKeyException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -22,10 +25,14 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.Locale;
 import java.util.Objects;
 
+import javax.security.auth.x500.X500Principal;
 
 import io.peercollab.PeerIdentityException;
+import org.bouncycastle.asn1.ASN1String;
+import org.bouncycastle.asn1.DERUTF8String;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -67,11 +74,11 @@ public final class PeerIdentity {
 	private final PrivateKey privateKey;
 	private final X509Certificate certificate;
 
-	private PeerIdentity(PrivateKey privateKey, X509Certificate certificate) {
+	private PeerIdentity(PrivateKey privateKey, X509Certificate certificate, String classifier) {
 		this.privateKey = privateKey;
 		this.certificate = certificate;
 		this.keyType = KeyType.of(certificate.getPublicKey().getAlgorithm());
-		this.name = PeerName.of(certificate);
+		this.name = PeerName.secured(certificate, classifier);
 	}
 
 	/**
@@ -101,7 +108,7 @@ public final class PeerIdentity {
 				generator.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
 			}
 			KeyPair pair = generator.generateKeyPair();
-			return new PeerIdentity(pair.getPrivate(), selfSign(pair, classifier, keyType));
+			return new PeerIdentity(pair.getPrivate(), selfSign(pair, classifier, keyType), classifier);
 		}
 		catch (GeneralSecurityException | OperatorCreationException | IOException e) {
 			throw new PeerIdentityException("Could not generate a " + keyType + " identity: " + e.getMessage(), e);
@@ -126,32 +133,54 @@ public final class PeerIdentity {
 			throw new PeerIdentityException("No identity file at " + path + ": generate one and save it first", e);
 		}
 		catch (IOException e) {
-			if (e.getCause() instanceof UnrecoverableKeyException || isBadPassword(e)) {
-				throw new PeerIdentityException("Wrong password for the identity file " + path, e);
+			if (isBadPassword(e)) {
+				// PKCS#12 cannot tell a wrong password from an altered file: both fail the same integrity check.
+				throw new PeerIdentityException("Wrong password for the identity file " + path
+						+ " (or the file was altered since it was saved)", e);
 			}
 			throw new PeerIdentityException(
-					"The identity file " + path + " is damaged or not a PKCS#12 file: " + e.getMessage(), e);
+					"The identity file " + path + " is damaged or not a PKCS#12 file: " + describe(e), e);
 		}
-		catch (GeneralSecurityException e) {
-			throw new PeerIdentityException("The identity file " + path + " is damaged: " + e.getMessage(), e);
+		catch (GeneralSecurityException | RuntimeException e) {
+			throw new PeerIdentityException("The identity file " + path + " is damaged: " + describe(e), e);
 		}
+		PrivateKey key;
+		X509Certificate x509;
 		try {
 			if (!store.isKeyEntry(ALIAS)) {
 				throw new PeerIdentityException(
 						"The file " + path + " holds no PeerCollab identity (no key entry '" + ALIAS + "')");
 			}
-			PrivateKey key = (PrivateKey) store.getKey(ALIAS, password);
-			Certificate cert = store.getCertificate(ALIAS);
-			if (!(cert instanceof X509Certificate x509)) {
+			if (!(store.getKey(ALIAS, password) instanceof PrivateKey k)) {
+				throw new PeerIdentityException("The file " + path + " holds no PeerCollab identity (the entry '"
+						+ ALIAS + "' is not a private key)");
+			}
+			key = k;
+			if (!(store.getCertificate(ALIAS) instanceof X509Certificate c)) {
 				throw new PeerIdentityException("The identity file " + path + " has no X.509 certificate");
 			}
-			return new PeerIdentity(key, x509);
+			x509 = c;
 		}
 		catch (UnrecoverableKeyException e) {
 			throw new PeerIdentityException("Wrong password for the identity file " + path, e);
 		}
-		catch (GeneralSecurityException | IllegalArgumentException e) {
-			throw new PeerIdentityException("The identity file " + path + " is damaged: " + e.getMessage(), e);
+		catch (GeneralSecurityException | RuntimeException e) {
+			if (e instanceof PeerIdentityException p) {
+				throw p;
+			}
+			throw new PeerIdentityException("The identity file " + path + " is damaged: " + describe(e), e);
+		}
+		try {
+			PeerIdentity identity = new PeerIdentity(key, x509, PeerName.of(x509).classifier());
+			checkKeyPair(key, x509);
+			return identity;
+		}
+		catch (GeneralSecurityException | RuntimeException e) {
+			if (e instanceof PeerIdentityException p) {
+				throw p;
+			}
+			throw new PeerIdentityException(
+					"The file " + path + " holds no usable PeerCollab identity: " + describe(e), e);
 		}
 	}
 
@@ -177,7 +206,12 @@ public final class PeerIdentity {
 				try (OutputStream out = Files.newOutputStream(tmp)) {
 					store.store(out, password);
 				}
-				Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+				try {
+					Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+				}
+				catch (AtomicMoveNotSupportedException e) {
+					Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
+				}
 			}
 			finally {
 				Files.deleteIfExists(tmp);
@@ -220,7 +254,8 @@ public final class PeerIdentity {
 
 	private static X509Certificate selfSign(KeyPair pair, String classifier, KeyType keyType)
 			throws OperatorCreationException, GeneralSecurityException, IOException {
-		X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, classifier)
+		// The CN is given as an encoded value: BCStyle would read a string beginning with '#' as hex-encoded DER.
+		X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, new DERUTF8String(classifier))
 				.addRDN(BCStyle.O, "PeerCollab").build();
 		Instant now = Instant.now();
 		X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject,
@@ -237,8 +272,34 @@ public final class PeerIdentity {
 		return cert;
 	}
 
+	/** Refuses a file whose private key does not belong to its certificate: such an identity fails every handshake. */
+	private static void checkKeyPair(PrivateKey key, X509Certificate cert) throws GeneralSecurityException {
+		String algorithm = KeyType.of(cert.getPublicKey().getAlgorithm()).signatureAlgorithm();
+		byte[] probe = "peercollab key pair check".getBytes(StandardCharsets.US_ASCII);
+		Signature signer = Signature.getInstance(algorithm);
+		signer.initSign(key);
+		signer.update(probe);
+		byte[] signature = signer.sign();
+		Signature verifier = Signature.getInstance(algorithm);
+		verifier.initVerify(cert.getPublicKey());
+		verifier.update(probe);
+		if (!verifier.verify(signature)) {
+			throw new IllegalArgumentException("its private key does not belong to its certificate");
+		}
+	}
+
 	private static boolean isBadPassword(IOException e) {
-		String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
-		return m.contains("password") || m.contains("mac");
+		// The JDK reports a failed integrity check as an IOException caused by UnrecoverableKeyException; other
+		// providers only say so in words.
+		for (Throwable t = e; t != null; t = t.getCause()) {
+			if (t instanceof UnrecoverableKeyException) {
+				return true;
+			}
+		}
+		return String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("password");
+	}
+
+	private static String describe(Throwable e) {
+		return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
 	}
 }

@@ -17,8 +17,8 @@ import java.util.Objects;
  * An <em>unsecured</em> name has authority {@code 0} and proves nothing.
  *
  * <p>The classifier is free text chosen by the peer ("alice", "laptop"): 1 to {@value #MAX_CLASSIFIER_LENGTH}
- * characters, no white space or control characters. Two names are equal when authority and classifier are equal;
- * names order by their text.
+ * characters, no white space (no-break spaces included), control characters or unpaired surrogates. Two names are
+ * equal when authority and classifier are equal; names order by their text.
  *
  * <pre>{@code
  * PeerName name = PeerName.parse("mfrggzdfmztwq2lknnwg23tpobyxe43uov3ho6dzpjqwcylbmfqq.alice");
@@ -115,7 +115,11 @@ public final class PeerName implements Comparable<PeerName> {
 		if (cns.length != 1 || cns[0].isMultiValued()) {
 			throw new IllegalArgumentException("certificate subject must have exactly one common name (the classifier)");
 		}
-		return secured(certificate, org.bouncycastle.asn1.x500.style.IETFUtils.valueToString(cns[0].getFirst().getValue()));
+		// The raw string, not IETFUtils.valueToString: that one escapes ',', '+', '=' and more for RFC 4514 text.
+		if (!(cns[0].getFirst().getValue() instanceof org.bouncycastle.asn1.ASN1String cn)) {
+			throw new IllegalArgumentException("certificate common name is not a string");
+		}
+		return secured(certificate, cn.getString());
 	}
 
 	/** @return an unsecured name, {@code 0.classifier} */
@@ -164,10 +168,20 @@ public final class PeerName implements Comparable<PeerName> {
 	}
 
 	/**
-	 * @return whether this is a secured name whose authority is derived from this public key
+	 * @return whether this is a secured name whose authority is derived from this public key; a key without an
+	 * X.509 encoding matches no name
 	 */
 	public boolean matches(PublicKey key) {
-		return key != null && isSecured() && authority.equals(authorityOf(key));
+		if (key == null || !isSecured()) {
+			return false;
+		}
+		try {
+			return authority.equals(authorityOf(key));
+		}
+		catch (IllegalArgumentException e) {
+			// A yes/no question about a key nobody can name gets a no, not an exception in the caller's handshake.
+			return false;
+		}
 	}
 
 	@Override
@@ -200,10 +214,22 @@ public final class PeerName implements Comparable<PeerName> {
 		}
 		for (int i = 0; i < classifier.length(); i++) {
 			char c = classifier.charAt(i);
-			if (Character.isWhitespace(c) || Character.isISOControl(c)) {
+			// isSpaceChar as well: isWhitespace leaves out the no-break spaces, which look like a space to a reader.
+			if (Character.isWhitespace(c) || Character.isSpaceChar(c) || Character.isISOControl(c)) {
 				throw new IllegalArgumentException(String.format(Locale.ROOT,
 						"PeerName classifier must not contain white space or control characters, found U+%04X at %d",
 						(int) c, i));
+			}
+			if (Character.isSurrogate(c)) {
+				boolean paired = Character.isHighSurrogate(c) && i + 1 < classifier.length()
+						&& Character.isLowSurrogate(classifier.charAt(i + 1));
+				if (!paired) {
+					// It cannot be written as UTF-8, so the name would not survive a certificate, a card or DNS.
+					throw new IllegalArgumentException(String.format(Locale.ROOT,
+							"PeerName classifier must not contain an unpaired surrogate, found U+%04X at %d", (int) c,
+							i));
+				}
+				i++;
 			}
 		}
 	}
