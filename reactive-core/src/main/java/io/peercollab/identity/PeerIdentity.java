@@ -28,10 +28,8 @@ import java.util.Date;
 import java.util.Locale;
 import java.util.Objects;
 
-import javax.security.auth.x500.X500Principal;
 
 import io.peercollab.PeerIdentityException;
-import org.bouncycastle.asn1.ASN1String;
 import org.bouncycastle.asn1.DERUTF8String;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
