@@ -31,16 +31,20 @@ class InvitationExpiryVirtualTimeTest {
 			Mono<Invitation> received = b.invitations().next().cache();
 			received.subscribe();
 
-			StepVerifier.withVirtualTime(
-					() -> a.peer(b.name(), b.endPoints().get(0)).invite(CollaborationContract.WHITEBOARD, "", null),
-					() -> time, Long.MAX_VALUE)
-					.expectSubscription()
-					.thenAwait(Duration.ofMinutes(4).plusSeconds(59))
-					.expectNoEvent(Duration.ZERO)
-					.then(() -> assertThat(received.block().state()).isEqualTo(InvitationState.PENDING))
-					.thenAwait(Duration.ofSeconds(1))
+			Mono<InvitationResponse> answer = a.peer(b.name(), b.endPoints().get(0))
+					.invite(CollaborationContract.WHITEBOARD, "", null)
+					.cache();
+			answer.subscribe();
+
+			time.advanceTimeBy(Duration.ofMinutes(4).plusSeconds(59));
+			assertThat(received.block(Duration.ofSeconds(5)).state()).isEqualTo(InvitationState.PENDING);
+			StepVerifier.create(answer).expectSubscription().expectNoEvent(Duration.ofMillis(50)).thenCancel().verify();
+
+			time.advanceTimeBy(Duration.ofSeconds(1));
+			StepVerifier.create(answer)
 					.assertNext(r -> assertThat(r.status()).isEqualTo(InvitationStatus.EXPIRED))
-					.verifyComplete();
+					.expectComplete()
+					.verify(Duration.ofSeconds(5));
 			assertThat(received.block().state()).isEqualTo(InvitationState.EXPIRED);
 		}
 		finally {

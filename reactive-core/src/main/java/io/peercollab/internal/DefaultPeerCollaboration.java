@@ -84,7 +84,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 	private final Map<UUID, PeerApplication> applications = new LinkedHashMap<>();
 	private final Map<UUID, PeerObject> objects = new LinkedHashMap<>();
 	private long version;
-	private final List<Follower> followers = new ArrayList<>();
+	private final List<Follower> followers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
 	private final StateFanout<PeerEvent> localEvents = new StateFanout<>(1_024);
 	private final StateFanout<PeerScope> scopeEvents = new StateFanout<>(16);

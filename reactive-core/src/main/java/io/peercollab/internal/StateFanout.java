@@ -11,7 +11,7 @@ import reactor.util.concurrent.Queues;
 
 /**
  * Fans the changes of a piece of state out to subscribers that each first receive the current state. Every subscriber
- * has its own bounded buffer, so a slow one never blocks the writer nor the others; a subscriber that falls more than
+ * has its own bounded buffer, so a slow one never blocks the writer nor the others; a subscriber that falls at least
  * {@code bufferSize} events behind fails with an overflow error (it may subscribe again for the current state).
  *
  * <p>{@link #subscribe} and {@link #emit} must be called under the owner's lock: that makes the snapshot and the
