@@ -1,9 +1,11 @@
 package io.peercollab.contact;
 
+import java.nio.file.Path;
 import java.util.UUID;
 
 import io.peercollab.PeerApplication;
 import io.peercollab.identity.PeerName;
+import io.r2dbc.spi.ConnectionFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -52,7 +54,10 @@ public interface ContactStore {
 	/** @return {@code true} if an application was deleted, {@code false} if there was none */
 	Mono<Boolean> deleteApplication(UUID id);
 
-	/** @return every stored application, ordered by id */
+	/**
+	 * @return every stored application, ordered by id as the ids' text orders (their unsigned numeric order, which a
+	 * database gives; not {@link UUID#compareTo(UUID)}, which compares signed halves)
+	 */
 	Flux<PeerApplication> applications();
 
 	/**
@@ -61,4 +66,25 @@ public interface ContactStore {
 	 * @return completes when released
 	 */
 	Mono<Void> close();
+
+	/** @return a new store that keeps everything in memory and forgets it with the process */
+	static ContactStore inMemory() {
+		return new io.peercollab.internal.InMemoryContactStore();
+	}
+
+	/**
+	 * @param directory the directory holding the database file ({@code contacts.mv.db}); created if missing
+	 * @return a store in an embedded H2 database file, created and migrated on first use
+	 */
+	static ContactStore h2(Path directory) {
+		return io.peercollab.internal.R2dbcContactStore.h2(directory);
+	}
+
+	/**
+	 * @param connectionFactory any R2DBC connection factory; the schema is created and migrated on first use
+	 * @return a store in that database
+	 */
+	static ContactStore r2dbc(ConnectionFactory connectionFactory) {
+		return new io.peercollab.internal.R2dbcContactStore(connectionFactory);
+	}
 }
