@@ -179,8 +179,9 @@ public final class RSocketPeerTransport implements PeerTransport {
 	 * Starts a TLS 1.3 RSocket server for {@code identity}, serving inbound requests with {@code handler}.
 	 *
 	 * <p>The returned {@code Mono} emits the binding once the server listens, or fails with
-	 * {@link io.peercollab.PeerUnreachableException} if it cannot bind. The handler is called on Netty event-loop
-	 * threads, with the caller's name as proven by its certificate; it must not block.
+	 * {@link io.peercollab.PeerCollabException} if it cannot bind (address in use, no such interface) and with
+	 * {@link io.peercollab.PeerIdentityException} if the identity cannot be used for TLS. The handler is called on
+	 * Netty event-loop threads, with the caller's name as proven by its certificate; it must not block.
 	 *
 	 * @param identity the local identity, presented on every inbound and outbound connection
 	 * @param handler serves the requests of remote peers

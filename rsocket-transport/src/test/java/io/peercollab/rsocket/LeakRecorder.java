@@ -29,6 +29,17 @@ public final class LeakRecorder<T> extends ResourceLeakDetector<T> {
 		installed = true;
 	}
 
+	/**
+	 * The constructor Netty looks for first; without it, it logs an error before falling back to the other one.
+	 *
+	 * @param resourceType the tracked type
+	 * @param samplingInterval how often to sample below {@code PARANOID}
+	 * @param maxActive ignored, as Netty ignores it
+	 */
+	public LeakRecorder(Class<?> resourceType, int samplingInterval, long maxActive) {
+		this(resourceType, samplingInterval);
+	}
+
 	@Override
 	protected boolean needReport() {
 		return true;
