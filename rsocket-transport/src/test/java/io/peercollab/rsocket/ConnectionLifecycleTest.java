@@ -57,8 +57,9 @@ class ConnectionLifecycleTest {
 		PeerConnection first = TestPeers.connect(client, server, bob);
 
 		first.dispose();
-		StepVerifier.create(first.onClose()).verifyComplete();
+		// not waiting for the close: a connection that is closing must not be handed out again
 		PeerConnection second = TestPeers.connect(client, server, bob);
+		StepVerifier.create(first.onClose()).verifyComplete();
 
 		assertThat(second).isNotSameAs(first);
 		assertThat(second.isDisposed()).isFalse();

@@ -23,6 +23,7 @@ import io.peercollab.spi.SessionOpen;
 import io.peercollab.spi.TransportBinding;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -32,6 +33,7 @@ import reactor.test.StepVerifier;
  * Every buffer is released exactly once: the main round trips, the error paths and a cancellation run with Netty's
  * leak detection at {@code PARANOID}, and any leak it reports fails the test.
  */
+@Tag("slow")
 class LeakDetectionTest {
 
 	private static ResourceLeakDetector.Level previous;

@@ -46,19 +46,34 @@ final class RecordingHandler implements PeerRequestHandler {
 	}
 
 	final List<Call> calls = new CopyOnWriteArrayList<>();
-	final Sinks.Many<PeerName> signedOut = Sinks.many().replay().all();
+	volatile Sinks.Many<PeerName> signedOut;
 
-	volatile Function<InviteRequest, Mono<InviteReply>> invite =
-			r -> Mono.just(new InviteReply(InvitationStatus.ACCEPTED, "welcome, " + r.senderNickname()));
-	volatile Mono<PresenceInfo> presence = Mono.just(PRESENCE);
-	volatile Flux<PeerApplication> applications = Flux.just(WHITEBOARD.withoutLaunchDetails());
-	volatile Flux<PeerObject> objects = Flux.just(PICTURE);
-	volatile Mono<String> card = Mono.just(CARD);
-	volatile LongFunction<Flux<PeerEvent>> events = after -> Flux.just(
-			new PresenceChange(ChangeType.ADDED, PRESENCE, after + 1), new PeerEvent.Synced(after + 1));
+	volatile Function<InviteRequest, Mono<InviteReply>> invite;
+	volatile Mono<PresenceInfo> presence;
+	volatile Flux<PeerApplication> applications;
+	volatile Flux<PeerObject> objects;
+	volatile Mono<String> card;
+	volatile LongFunction<Flux<PeerEvent>> events;
 	/** Echoes every inbound frame back, stamped with the caller as origin. */
-	volatile BiFunction<PeerName, Flux<SessionFrame>, Flux<SessionFrame>> session =
-			(caller, in) -> in.map(f -> new SessionFrame(caller, f.data()));
+	volatile BiFunction<PeerName, Flux<SessionFrame>, Flux<SessionFrame>> session;
+
+	RecordingHandler() {
+		reset();
+	}
+
+	/** Forgets the calls and restores every canned answer. */
+	void reset() {
+		calls.clear();
+		signedOut = Sinks.many().replay().all();
+		invite = r -> Mono.just(new InviteReply(InvitationStatus.ACCEPTED, "welcome, " + r.senderNickname()));
+		presence = Mono.just(PRESENCE);
+		applications = Flux.just(WHITEBOARD.withoutLaunchDetails());
+		objects = Flux.just(PICTURE);
+		card = Mono.just(CARD);
+		events = after -> Flux.just(new PresenceChange(ChangeType.ADDED, PRESENCE, after + 1),
+				new PeerEvent.Synced(after + 1));
+		session = (caller, in) -> in.map(f -> new SessionFrame(caller, f.data()));
+	}
 
 	@Override
 	public Mono<InviteReply> invite(PeerName caller, InviteRequest request) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.UUID;
 
 import io.peercollab.ApplicationChange;
@@ -20,7 +22,8 @@ import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.SessionFrame;
 import io.peercollab.spi.SessionOpen;
 import io.peercollab.spi.TransportBinding;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import reactor.core.publisher.Flux;
@@ -29,29 +32,45 @@ import reactor.test.StepVerifier;
 /**
  * Every route, end to end over TLS, with EC P-256 and with Ed25519 identities on both sides.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RoundTripTest {
 
+	/** One server, client and connection per key type, shared by the tests of that key type. */
+	private record Fixture(PeerIdentity serverIdentity, PeerIdentity clientIdentity, RecordingHandler handler,
+			TransportBinding server, TransportBinding client, PeerConnection connection) {
+	}
+
+	private final Map<KeyType, Fixture> fixtures = new EnumMap<>(KeyType.class);
+
 	private TransportBinding server;
-	private TransportBinding client;
 	private RecordingHandler handler;
 	private PeerIdentity serverIdentity;
 	private PeerIdentity clientIdentity;
 	private PeerConnection connection;
 
 	private void start(KeyType keyType) {
-		serverIdentity = TestPeers.identity("bob", keyType);
-		clientIdentity = TestPeers.identity("alice", keyType);
-		handler = new RecordingHandler();
-		server = TestPeers.bind(TestPeers.loopback(), serverIdentity, handler);
-		client = TestPeers.bind(TestPeers.loopback(), clientIdentity, new RecordingHandler());
-		long start = System.nanoTime();
-		connection = TestPeers.connect(client, server, serverIdentity);
-		System.out.printf("connect (%s): %.1f ms%n", keyType, (System.nanoTime() - start) / 1e6);
+		Fixture f = fixtures.computeIfAbsent(keyType, k -> {
+			PeerIdentity bob = TestPeers.identity("bob", k);
+			PeerIdentity alice = TestPeers.identity("alice", k);
+			RecordingHandler h = new RecordingHandler();
+			TransportBinding s = TestPeers.bind(TestPeers.loopback(), bob, h);
+			TransportBinding c = TestPeers.bind(TestPeers.loopback(), alice, new RecordingHandler());
+			long start = System.nanoTime();
+			PeerConnection conn = TestPeers.connect(c, s, bob);
+			System.out.printf("first connect (%s): %.1f ms%n", k, (System.nanoTime() - start) / 1e6);
+			return new Fixture(bob, alice, h, s, c, conn);
+		});
+		f.handler().reset();
+		serverIdentity = f.serverIdentity();
+		clientIdentity = f.clientIdentity();
+		handler = f.handler();
+		server = f.server();
+		connection = f.connection();
 	}
 
-	@AfterEach
+	@AfterAll
 	void stop() {
-		TestPeers.dispose(client, server);
+		fixtures.values().forEach(f -> TestPeers.dispose(f.client(), f.server()));
 	}
 
 	@ParameterizedTest

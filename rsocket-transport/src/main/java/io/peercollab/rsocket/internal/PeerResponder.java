@@ -1,5 +1,6 @@
 package io.peercollab.rsocket.internal;
 
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -78,7 +79,12 @@ final class PeerResponder implements RSocket {
 	public Flux<Payload> requestChannel(Publisher<Payload> payloads) {
 		// Payloads become heap bytes (and are released) as they arrive, so that nothing below, switchOnFirst's
 		// replay of the first one included, ever holds a reference-counted buffer.
-		Flux<Inbound> inbound = Flux.from(payloads).map(codec::receive);
+		// When the handler's answer fails before it consumed the frames, RSocket 1.1 also fails the inbound side
+		// with a CancellationException nobody is left to receive, which Reactor would log as a dropped error: for the
+		// inbound side that only means "the channel is over".
+		Flux<Inbound> inbound = Flux.from(payloads)
+				.onErrorResume(CancellationException.class, e -> Flux.empty())
+				.map(codec::receive);
 		return limited(() -> inbound.switchOnFirst((first, all) -> {
 			if (first.isOnError()) {
 				return Flux.error(first.getThrowable());

@@ -36,7 +36,7 @@ import reactor.core.scheduler.Schedulers;
  */
 final class RSocketPeerConnection implements PeerConnection {
 
-	/** The state of a connection closed for idleness; any other state is {@code epoch << 32 | active}. */
+	/** The state of a connection closed by us (idle, disposed); any other state is {@code epoch << 32 | active}. */
 	private static final long CLOSED = -1L;
 
 	private final RSocket rsocket;
@@ -125,14 +125,19 @@ final class RSocketPeerConnection implements PeerConnection {
 		return rsocket.onClose().onErrorResume(e -> Mono.empty());
 	}
 
+	/**
+	 * Closes the connection; requests in flight fail with {@link PeerUnreachableException}, later ones at once.
+	 */
 	@Override
 	public void dispose() {
+		// marked first: RSocket closes asynchronously, and a binding must not hand out a connection that is closing
+		state.set(CLOSED);
 		rsocket.dispose();
 	}
 
 	@Override
 	public boolean isDisposed() {
-		return rsocket.isDisposed();
+		return state.get() == CLOSED || rsocket.isDisposed();
 	}
 
 	@Override
@@ -157,7 +162,7 @@ final class RSocketPeerConnection implements PeerConnection {
 	private <T> Mono<T> tracked(Mono<T> request) {
 		return Mono.defer(() -> {
 			if (!begin()) {
-				return Mono.error(closedForIdleness());
+				return Mono.error(closed());
 			}
 			return request.doFinally(s -> end());
 		}).onErrorMap(e -> ErrorCodes.fromWire(e, remote, address));
@@ -166,7 +171,7 @@ final class RSocketPeerConnection implements PeerConnection {
 	private <T> Flux<T> tracked(Flux<T> request) {
 		return Flux.defer(() -> {
 			if (!begin()) {
-				return Flux.error(closedForIdleness());
+				return Flux.error(closed());
 			}
 			return request.doFinally(s -> end());
 		}).onErrorMap(e -> ErrorCodes.fromWire(e, remote, address));
@@ -220,9 +225,9 @@ final class RSocketPeerConnection implements PeerConnection {
 		}
 	}
 
-	private PeerUnreachableException closedForIdleness() {
+	private PeerUnreachableException closed() {
 		return new PeerUnreachableException("The connection to " + remote + " at " + ErrorCodes.format(address)
-				+ " was closed after " + idleTimeout.toMillis() + " ms without requests; connect again");
+				+ " is closed (disposed, or idle for " + idleTimeout.toMillis() + " ms); connect again");
 	}
 
 }
