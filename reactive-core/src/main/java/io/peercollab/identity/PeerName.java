@@ -115,7 +115,12 @@ public final class PeerName implements Comparable<PeerName> {
 		if (cns.length != 1 || cns[0].isMultiValued()) {
 			throw new IllegalArgumentException("certificate subject must have exactly one common name (the classifier)");
 		}
-		return secured(certificate, org.bouncycastle.asn1.x500.style.IETFUtils.valueToString(cns[0].getFirst().getValue()));
+		// The CN's own string value, not IETFUtils.valueToString: that one returns the RFC 4514 escaped form
+		// ("bob\+laptop" for "bob+laptop"), a name no other implementation would compute from the same certificate.
+		if (!(cns[0].getFirst().getValue() instanceof org.bouncycastle.asn1.ASN1String cn)) {
+			throw new IllegalArgumentException("certificate subject common name must be a string");
+		}
+		return secured(certificate, cn.getString());
 	}
 
 	/** @return an unsecured name, {@code 0.classifier} */
