@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
@@ -85,11 +87,11 @@ final class RawClient implements AutoCloseable {
 	String serverName() throws Exception {
 		X509Certificate cert = serverCertificate.get();
 		byte[] digest = MessageDigest.getInstance("SHA-256").digest(cert.getPublicKey().getEncoded());
-		String dn = cert.getSubjectX500Principal().getName(); // RFC 2253, e.g. "O=PeerCollab,CN=alice"
+		// the CN's value itself, unescaped: RFC 2253 text escapes characters such as ',' and '+'
 		String cn = null;
-		for (String rdn : dn.split(",")) {
-			if (rdn.startsWith("CN=")) {
-				cn = rdn.substring(3);
+		for (Rdn rdn : new LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
+			if (rdn.getType().equalsIgnoreCase("CN")) {
+				cn = rdn.getValue().toString();
 			}
 		}
 		return base32(digest) + "." + cn;

@@ -16,6 +16,7 @@ import io.peercollab.spi.InviteRequest;
 import io.peercollab.spi.TransportBinding;
 import io.rsocket.Payload;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import reactor.core.publisher.Flux;
@@ -34,6 +35,24 @@ class RawRSocketClientInteropTest {
 	@AfterEach
 	void stop() {
 		TestPeers.dispose(server);
+	}
+
+	@Test
+	void theNameRuleHoldsForClassifiersThatX500WouldEscape() throws Exception {
+		PeerIdentity bob = TestPeers.identity("bob+laptop,2", KeyType.ED25519);
+		PeerIdentity alice = TestPeers.identity("o'neil=\\\"x\\\"", KeyType.EC_P256);
+		RecordingHandler handler = new RecordingHandler();
+		server = TestPeers.bind(TestPeers.loopback(), bob, handler);
+
+		try (RawClient raw = RawClient.connect(server.address(), alice.privateKey(), alice.certificate())
+				.block(TestPeers.TIMEOUT)) {
+			assertThat(bob.name().classifier()).isEqualTo("bob+laptop,2");
+			assertThat(raw.serverName()).isEqualTo(bob.name().toString());
+			raw.rsocket.requestResponse(RawClient.payload("peercollab.v1.presence", Map.of()))
+					.map(RawClient::map).block(TestPeers.TIMEOUT);
+		}
+		assertThat(handler.calls.get(0).caller()).isEqualTo(alice.name());
+		assertThat(alice.name().classifier()).isEqualTo("o'neil=\\\"x\\\"");
 	}
 
 	@ParameterizedTest
