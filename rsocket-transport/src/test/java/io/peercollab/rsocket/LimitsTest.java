@@ -3,7 +3,9 @@ package io.peercollab.rsocket;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 
+import io.netty.handler.ssl.SslContext;
 import io.peercollab.LimitExceededException;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
@@ -13,6 +15,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
+import reactor.netty.Connection;
+import reactor.netty.tcp.TcpClient;
 import reactor.test.StepVerifier;
 import reactor.util.retry.Retry;
 
@@ -77,5 +81,20 @@ class LimitsTest {
 				.flatMap(PeerConnection::presence))
 				.expectNext(RecordingHandler.PRESENCE)
 				.verifyComplete();
+	}
+
+	@Test
+	void aConnectionThatNeverSendsSetupIsClosedAfterConnectTimeout() throws Exception {
+		Duration connectTimeout = Duration.ofMillis(500);
+		server = TestPeers.bind(TestPeers.loopback().connectTimeout(connectTimeout), bob, handler);
+		SslContext tls = RawClient.tls(alice.privateKey(), alice.certificate(), new AtomicReference<>());
+		Connection silent = TcpClient.newConnection().remoteAddress(server::address)
+				.secure(spec -> spec.sslContext(tls)).connectNow(TestPeers.TIMEOUT);
+
+		long start = System.nanoTime();
+		StepVerifier.create(silent.onDispose()).verifyComplete();
+		long closedAfter = (System.nanoTime() - start) / 1_000_000;
+		System.out.println("a connection without SETUP was closed after " + closedAfter + " ms");
+		assertThat(closedAfter).isLessThan(connectTimeout.toMillis() + 2000);
 	}
 }

@@ -61,15 +61,7 @@ final class RawClient implements AutoCloseable {
 		AtomicReference<X509Certificate> seen = new AtomicReference<>();
 		SslContext tls;
 		try {
-			SslContextBuilder builder = SslContextBuilder.forClient()
-					.sslProvider(SslProvider.JDK)
-					.protocols("TLSv1.3")
-					.trustManager(new RecordingTrustManager(seen))
-					.endpointIdentificationAlgorithm(null);
-			if (key != null) {
-				builder.keyManager(key, certificate);
-			}
-			tls = builder.build();
+			tls = tls(key, certificate, seen);
 		}
 		catch (Exception e) {
 			return Mono.error(e);
@@ -81,6 +73,23 @@ final class RawClient implements AutoCloseable {
 				.metadataMimeType("message/x.rsocket.composite-metadata.v0")
 				.connect(TcpClientTransport.create(tcp))
 				.map(rs -> new RawClient(rs, seen));
+	}
+
+	/**
+	 * @return a TLS 1.3 client context presenting this certificate (none if {@code key} is {@code null}) and trusting
+	 * any server, whose certificate goes to {@code seen} for pinning by name afterwards
+	 */
+	static SslContext tls(PrivateKey key, X509Certificate certificate, AtomicReference<X509Certificate> seen)
+			throws Exception {
+		SslContextBuilder builder = SslContextBuilder.forClient()
+				.sslProvider(SslProvider.JDK)
+				.protocols("TLSv1.3")
+				.trustManager(new RecordingTrustManager(seen))
+				.endpointIdentificationAlgorithm(null);
+		if (key != null) {
+			builder.keyManager(key, certificate);
+		}
+		return builder.build();
 	}
 
 	/** @return the server's name as PROTOCOL.md defines it, computed here from its certificate */

@@ -9,6 +9,7 @@ import io.peercollab.identity.PeerIdentity;
 import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.PeerRequestHandler;
 import io.peercollab.spi.TransportBinding;
+import reactor.test.StepVerifier;
 
 /**
  * Identities and bindings for the tests. Identities are made once per JVM and classifier: generating one costs tens
@@ -19,6 +20,11 @@ final class TestPeers {
 	static final Duration TIMEOUT = Duration.ofSeconds(10);
 
 	private static final Map<String, PeerIdentity> IDENTITIES = new ConcurrentHashMap<>();
+
+	static {
+		// a broken network path must fail a test, not hang the build
+		StepVerifier.setDefaultTimeout(TIMEOUT);
+	}
 
 	private TestPeers() {
 	}

@@ -94,6 +94,9 @@ public final class RSocketBinding implements TransportBinding {
 		return RSocketServer.create(this::accept)
 				.payloadDecoder(PayloadDecoder.ZERO_COPY)
 				.maxInboundPayloadSize(settings.maxFrameLength())
+				// a client that completes TLS but never sends SETUP would otherwise hold its connection forever,
+				// outside maxConnectionsPerPeer, which counts only accepted setups
+				.maxTimeToFirstFrame(settings.connectTimeout())
 				.bind(new SecureServerTransport(tcp, settings.maxFrameLength()))
 				.onErrorMap(e -> !(e instanceof PeerCollabException), e -> new PeerCollabException(
 						"Cannot listen at " + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e))
