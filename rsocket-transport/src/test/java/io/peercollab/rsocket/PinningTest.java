@@ -2,9 +2,22 @@ package io.peercollab.rsocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.util.Map;
 
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+
 import io.peercollab.PeerIdentityMismatchException;
+import io.peercollab.PeerUnreachableException;
 import io.peercollab.PresenceInfo;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
@@ -12,6 +25,8 @@ import io.peercollab.identity.PeerName;
 import io.peercollab.spi.TransportBinding;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import reactor.netty.DisposableServer;
+import reactor.netty.tcp.TcpServer;
 import reactor.test.StepVerifier;
 
 /**
@@ -106,5 +121,64 @@ class PinningTest {
 		client = TestPeers.bind(TestPeers.loopback(), alice, new RecordingHandler());
 		PresenceInfo presence = TestPeers.connect(client, server, bob).presence().block(TestPeers.TIMEOUT);
 		assertThat(presence).isEqualTo(RecordingHandler.PRESENCE);
+	}
+
+	@Test
+	void aServerThatRefusesOurCertificateFailsConnectWithPeerUnreachableSayingSo() throws Exception {
+		SslContext refusing = SslContextBuilder.forServer(bob.privateKey(), bob.certificate())
+				.sslProvider(SslProvider.JDK).protocols("TLSv1.3").clientAuth(ClientAuth.REQUIRE)
+				.trustManager(new RefusingTrustManager()).build();
+		DisposableServer stranger = TcpServer.create().host("127.0.0.1").port(0)
+				.secure(spec -> spec.sslContext(refusing)).bindNow();
+		try {
+			client = TestPeers.bind(TestPeers.loopback(), alice, new RecordingHandler());
+			StepVerifier.create(client.connect(bob.name(), (InetSocketAddress) stranger.address()))
+					.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PeerUnreachableException.class)
+							.hasMessageContaining(bob.name().toString())
+							.satisfies(x -> assertThat(x.getMessage()).containsAnyOf("TLS handshake",
+									"may not accept this endpoint's certificate")))
+					.verify();
+		}
+		finally {
+			stranger.disposeNow();
+		}
+	}
+
+	/** Refuses every client certificate, as a server that does not know PeerCollab's rules would. */
+	private static final class RefusingTrustManager extends X509ExtendedTrustManager {
+
+		@Override
+		public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+				throws CertificateException {
+			throw new CertificateException("not trusted here");
+		}
+
+		@Override
+		public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+				throws CertificateException {
+			throw new CertificateException("not trusted here");
+		}
+
+		@Override
+		public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+			throw new CertificateException("not trusted here");
+		}
+
+		@Override
+		public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
+		}
+
+		@Override
+		public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+		}
+
+		@Override
+		public void checkServerTrusted(X509Certificate[] chain, String authType) {
+		}
+
+		@Override
+		public X509Certificate[] getAcceptedIssuers() {
+			return new X509Certificate[0];
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package io.peercollab.rsocket.internal;
 
 import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -250,8 +251,17 @@ public final class RSocketBinding implements TransportBinding {
 						"Expected " + where + ", but the peer there presented a " + t.getMessage(), e);
 			}
 		}
-		if (e instanceof SSLException) {
-			return new PeerUnreachableException("The TLS handshake with " + where + " failed: " + e.getMessage(), e);
+		for (Throwable t = e; t != null; t = t.getCause()) {
+			if (t instanceof SSLException) {
+				return new PeerUnreachableException("The TLS handshake with " + where + " failed: " + t.getMessage(),
+						e);
+			}
+		}
+		if (e instanceof ClosedChannelException) {
+			// TLS 1.3: a server that refuses our certificate closes the connection after our side of the handshake
+			// completed, so this is all we learn
+			return new PeerUnreachableException(where + " closed the connection before accepting it; it may not "
+					+ "accept this endpoint's certificate (" + identity.name() + ")", e);
 		}
 		return new PeerUnreachableException("Could not connect to " + where + ": "
 				+ (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
