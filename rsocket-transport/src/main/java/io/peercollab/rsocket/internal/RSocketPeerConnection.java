@@ -2,6 +2,7 @@ package io.peercollab.rsocket.internal;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -73,6 +74,7 @@ final class RSocketPeerConnection implements PeerConnection {
 
 	@Override
 	public Mono<InviteReply> invite(InviteRequest request) {
+		Objects.requireNonNull(request, "request");
 		return requestResponse(Route.INVITE, Wire.Invite.from(request), Wire.InviteAnswer.class,
 				Wire.InviteAnswer::toDomain);
 	}
@@ -105,8 +107,8 @@ final class RSocketPeerConnection implements PeerConnection {
 
 	@Override
 	public Flux<SessionFrame> session(SessionOpen open, Publisher<SessionFrame> outbound) {
-		java.util.Objects.requireNonNull(open, "open");
-		java.util.Objects.requireNonNull(outbound, "outbound");
+		Objects.requireNonNull(open, "open");
+		Objects.requireNonNull(outbound, "outbound");
 		return tracked(Flux.defer(() -> {
 			Flux<Payload> payloads = Flux.concat(Mono.fromCallable(() -> codec.request(Route.SESSION,
 					Wire.Open.from(open))), Flux.from(outbound).map(f -> codec.data(Wire.Frame.from(f))));

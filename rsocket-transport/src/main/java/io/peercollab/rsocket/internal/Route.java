@@ -1,5 +1,7 @@
 package io.peercollab.rsocket.internal;
 
+import io.peercollab.InvalidRequestException;
+
 /**
  * The routes of protocol version 1 and the interaction model each must be called with.
  */
@@ -61,19 +63,19 @@ enum Route {
 
 	/**
 	 * @return the route with this tag
-	 * @throws io.peercollab.InvalidRequestException if no route has it, or it is called with the wrong interaction
+	 * @throws InvalidRequestException if no route has it, or it is called with the wrong interaction
 	 */
 	static Route of(String path, Interaction calledWith) {
 		for (Route r : values()) {
 			if (r.path.equals(path)) {
 				if (r.interaction != calledWith) {
-					throw new io.peercollab.InvalidRequestException("Route '" + path + "' is " + r.interaction
+					throw new InvalidRequestException("Route '" + path + "' is " + r.interaction
 							+ ", it was called with " + calledWith);
 				}
 				return r;
 			}
 		}
-		throw new io.peercollab.InvalidRequestException("Unknown route '" + abbreviate(path) + "'");
+		throw new InvalidRequestException("Unknown route '" + abbreviate(path) + "'");
 	}
 
 	@Override

@@ -1,7 +1,7 @@
 package io.peercollab.rsocket.internal;
 
 import java.time.Duration;
-import java.util.Locale;
+import java.util.Arrays;
 import java.util.UUID;
 
 import io.peercollab.ApplicationChange;
@@ -215,8 +215,8 @@ final class Wire {
 			return Enum.valueOf(type, v);
 		}
 		catch (IllegalArgumentException e) {
-			throw new InvalidRequestException(field + " must be one of " + java.util.Arrays.toString(
-					type.getEnumConstants()).toUpperCase(Locale.ROOT) + ", was '" + abbreviate(v) + "'");
+			throw new InvalidRequestException(field + " must be one of " + Arrays.toString(type.getEnumConstants())
+					+ ", was '" + abbreviate(v) + "'");
 		}
 	}
 
