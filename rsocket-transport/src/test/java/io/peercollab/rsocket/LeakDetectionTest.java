@@ -11,6 +11,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
 import io.peercollab.InvalidRequestException;
+import io.peercollab.LimitExceededException;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerScope;
 import io.peercollab.identity.KeyType;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
@@ -71,7 +73,7 @@ class LeakDetectionTest {
 			InviteRequest invite = new InviteRequest(UUID.randomUUID(), UUID.randomUUID(), "Alice",
 					PeerApplication.of(UUID.randomUUID(), "Chess", PeerScope.ALL), "a game?", new byte[100],
 					Duration.ofMinutes(1));
-			for (int i = 0; i < 20; i++) {
+			for (int i = 0; i < 10; i++) {
 				connection.invite(invite).block(TestPeers.TIMEOUT);
 				connection.presence().block(TestPeers.TIMEOUT);
 				connection.card().block(TestPeers.TIMEOUT);
@@ -90,6 +92,25 @@ class LeakDetectionTest {
 			connection.invite(invite).subscribe().dispose();
 			handler.objects = Flux.range(0, 1000).map(n -> RecordingHandler.PICTURE);
 			StepVerifier.create(connection.objects().take(3)).expectNextCount(3).verifyComplete();
+			// a channel refused by maxInboundStreamsPerConnection still releases its first payload
+			PeerIdentity carol = TestPeers.identity("carol", KeyType.EC_P256);
+			TransportBinding strict = TestPeers.bind(TestPeers.loopback().maxInboundStreamsPerConnection(1), carol,
+					handler);
+			try {
+				PeerConnection toStrict = TestPeers.connect(client, strict, carol);
+				handler.applications = Flux.never();
+				Disposable holding = toStrict.applications().subscribe();
+				for (int i = 0; i < 5; i++) {
+					StepVerifier.create(toStrict.session(new SessionOpen(UUID.randomUUID(), UUID.randomUUID(),
+							UUID.randomUUID()), Flux.just(new SessionFrame(null, new byte[10]))))
+							.expectError(LimitExceededException.class)
+							.verify();
+				}
+				holding.dispose();
+			}
+			finally {
+				TestPeers.dispose(strict);
+			}
 			// hostile input
 			try (RawClient raw = RawClient.connect(server.address(), alice.privateKey(), alice.certificate())
 					.block(TestPeers.TIMEOUT)) {
