@@ -1,0 +1,205 @@
+package io.peercollab.rsocket;
+
+import java.time.Duration;
+import java.util.Objects;
+
+import io.peercollab.identity.PeerIdentity;
+import io.peercollab.rsocket.internal.RSocketBinding;
+import io.peercollab.rsocket.internal.TransportSettings;
+import io.peercollab.spi.PeerRequestHandler;
+import io.peercollab.spi.PeerTransport;
+import io.peercollab.spi.TransportBinding;
+import reactor.core.publisher.Mono;
+
+/**
+ * The PeerCollab peer protocol over RSocket on TCP with mutually authenticated TLS 1.3, as specified in
+ * {@code rsocket-transport/PROTOCOL.md}.
+ *
+ * <p>Both ends of every connection present the certificate of their {@link PeerIdentity}. Trust is by pinning, not by
+ * a certificate authority: a client only talks to a server whose key hashes to the {@code PeerName} it asked for, and a
+ * server learns who calls from the client's certificate, never from anything the client says.
+ *
+ * <p>Instances are immutable: each {@code withXxx}-style method returns a copy with one setting changed, so a
+ * configuration can be shared and refined freely.
+ *
+ * <pre>{@code
+ * PeerTransport transport = RSocketPeerTransport.tcp()
+ *     .host("127.0.0.1")
+ *     .keepAlive(Duration.ofSeconds(2), Duration.ofSeconds(8));
+ * }</pre>
+ *
+ * <p>Defaults: bind to {@code 0.0.0.0} on an ephemeral port; keepalive every 5 s, connection lost after 20 s without a
+ * frame; client connections close after 60 s with nothing in flight; connect timeout 5 s; at most 256 inbound streams
+ * per connection, 4 connections per remote peer, and 128 KiB per payload.
+ */
+public final class RSocketPeerTransport implements PeerTransport {
+
+	private final TransportSettings settings;
+
+	private RSocketPeerTransport(TransportSettings settings) {
+		this.settings = settings;
+	}
+
+	/**
+	 * @return a transport over TCP with every setting at its default
+	 */
+	public static RSocketPeerTransport tcp() {
+		return new RSocketPeerTransport(TransportSettings.DEFAULTS);
+	}
+
+	/**
+	 * Sets the address the server binds to. Default {@code 0.0.0.0} (every interface).
+	 *
+	 * @param host an IP address or host name of this machine
+	 * @return a copy with this bind address
+	 * @throws IllegalArgumentException if {@code host} is blank
+	 */
+	public RSocketPeerTransport host(String host) {
+		Objects.requireNonNull(host, "host");
+		TransportSettings s = settings;
+		return with(new TransportSettings(host, s.port(), s.keepAliveInterval(), s.keepAliveMaxLifeTime(),
+				s.idleTimeout(), s.connectTimeout(), s.maxInboundStreamsPerConnection(), s.maxConnectionsPerPeer(),
+				s.maxPayloadSize()));
+	}
+
+	/**
+	 * Sets the port the server binds to. Default {@code 0}: an ephemeral port, reported by
+	 * {@link TransportBinding#address()}.
+	 *
+	 * @param port between 0 and 65535
+	 * @return a copy with this port
+	 * @throws IllegalArgumentException if the port is out of range
+	 */
+	public RSocketPeerTransport port(int port) {
+		TransportSettings s = settings;
+		return with(new TransportSettings(s.host(), port, s.keepAliveInterval(), s.keepAliveMaxLifeTime(),
+				s.idleTimeout(), s.connectTimeout(), s.maxInboundStreamsPerConnection(), s.maxConnectionsPerPeer(),
+				s.maxPayloadSize()));
+	}
+
+	/**
+	 * Sets how often a client sends RSocket KEEPALIVE frames and how long a connection may stay silent before it is
+	 * declared lost. {@code maxLifeTime} is the bound within which a vanished peer is noticed: pending requests then
+	 * fail with {@link io.peercollab.PeerUnreachableException} and {@code onClose()} completes. The server side of a
+	 * connection uses the values the client sent in its SETUP frame. Defaults 5 s and 20 s.
+	 *
+	 * @param interval the time between two keepalive frames; positive
+	 * @param maxLifeTime the longest silence tolerated; longer than {@code interval}
+	 * @return a copy with these keepalive settings
+	 * @throws IllegalArgumentException if a value is not positive or {@code maxLifeTime <= interval}
+	 */
+	public RSocketPeerTransport keepAlive(Duration interval, Duration maxLifeTime) {
+		Objects.requireNonNull(interval, "interval");
+		Objects.requireNonNull(maxLifeTime, "maxLifeTime");
+		TransportSettings s = settings;
+		return with(new TransportSettings(s.host(), s.port(), interval, maxLifeTime, s.idleTimeout(),
+				s.connectTimeout(), s.maxInboundStreamsPerConnection(), s.maxConnectionsPerPeer(),
+				s.maxPayloadSize()));
+	}
+
+	/**
+	 * Sets how long a client connection with no request in flight and no open stream stays open before it is closed.
+	 * The next {@link TransportBinding#connect} opens a new one. Default 60 s.
+	 *
+	 * @param idleTimeout positive
+	 * @return a copy with this idle timeout
+	 * @throws IllegalArgumentException if the value is not positive
+	 */
+	public RSocketPeerTransport idleTimeout(Duration idleTimeout) {
+		Objects.requireNonNull(idleTimeout, "idleTimeout");
+		TransportSettings s = settings;
+		return with(new TransportSettings(s.host(), s.port(), s.keepAliveInterval(), s.keepAliveMaxLifeTime(),
+				idleTimeout, s.connectTimeout(), s.maxInboundStreamsPerConnection(), s.maxConnectionsPerPeer(),
+				s.maxPayloadSize()));
+	}
+
+	/**
+	 * Sets how long {@link TransportBinding#connect} may take, from the TCP connect through the TLS handshake to the
+	 * server's confirmation of the RSocket SETUP; past it the connect fails with
+	 * {@link io.peercollab.PeerUnreachableException}. Default 5 s.
+	 *
+	 * @param connectTimeout positive
+	 * @return a copy with this connect timeout
+	 * @throws IllegalArgumentException if the value is not positive
+	 */
+	public RSocketPeerTransport connectTimeout(Duration connectTimeout) {
+		Objects.requireNonNull(connectTimeout, "connectTimeout");
+		TransportSettings s = settings;
+		return with(new TransportSettings(s.host(), s.port(), s.keepAliveInterval(), s.keepAliveMaxLifeTime(),
+				s.idleTimeout(), connectTimeout, s.maxInboundStreamsPerConnection(), s.maxConnectionsPerPeer(),
+				s.maxPayloadSize()));
+	}
+
+	/**
+	 * Sets how many requests and streams one inbound connection may have open at once at this server. The request
+	 * beyond the limit fails with {@link io.peercollab.LimitExceededException}; the others go on. Default 256.
+	 *
+	 * @param max at least 1
+	 * @return a copy with this limit
+	 * @throws IllegalArgumentException if {@code max < 1}
+	 */
+	public RSocketPeerTransport maxInboundStreamsPerConnection(int max) {
+		TransportSettings s = settings;
+		return with(new TransportSettings(s.host(), s.port(), s.keepAliveInterval(), s.keepAliveMaxLifeTime(),
+				s.idleTimeout(), s.connectTimeout(), max, s.maxConnectionsPerPeer(), s.maxPayloadSize()));
+	}
+
+	/**
+	 * Sets how many connections one remote peer (one proven {@code PeerName}) may hold open to this server at once.
+	 * The server rejects the SETUP of the connection beyond the limit, and that client's
+	 * {@link TransportBinding#connect} fails with {@link io.peercollab.LimitExceededException}. Default 4.
+	 *
+	 * @param max at least 1
+	 * @return a copy with this limit
+	 * @throws IllegalArgumentException if {@code max < 1}
+	 */
+	public RSocketPeerTransport maxConnectionsPerPeer(int max) {
+		TransportSettings s = settings;
+		return with(new TransportSettings(s.host(), s.port(), s.keepAliveInterval(), s.keepAliveMaxLifeTime(),
+				s.idleTimeout(), s.connectTimeout(), s.maxInboundStreamsPerConnection(), max, s.maxPayloadSize()));
+	}
+
+	/**
+	 * Sets the largest payload (data plus metadata) this endpoint accepts or sends, in bytes. A larger inbound
+	 * payload fails its own stream with {@link io.peercollab.PayloadTooLargeException} before it is decoded; the
+	 * connection and its other streams go on. Default 131,072 (128 KiB).
+	 *
+	 * @param max between 1,024 and 4,194,303 bytes
+	 * @return a copy with this limit
+	 * @throws IllegalArgumentException if the value is out of range
+	 */
+	public RSocketPeerTransport maxPayloadSize(int max) {
+		TransportSettings s = settings;
+		return with(new TransportSettings(s.host(), s.port(), s.keepAliveInterval(), s.keepAliveMaxLifeTime(),
+				s.idleTimeout(), s.connectTimeout(), s.maxInboundStreamsPerConnection(), s.maxConnectionsPerPeer(),
+				max));
+	}
+
+	/**
+	 * Starts a TLS 1.3 RSocket server for {@code identity}, serving inbound requests with {@code handler}.
+	 *
+	 * <p>The returned {@code Mono} emits the binding once the server listens, or fails with
+	 * {@link io.peercollab.PeerCollabException} if it cannot bind (address in use, no such interface) and with
+	 * {@link io.peercollab.PeerIdentityException} if the identity cannot be used for TLS. The handler is called on
+	 * Netty event-loop threads, with the caller's name as proven by its certificate; it must not block.
+	 *
+	 * @param identity the local identity, presented on every inbound and outbound connection
+	 * @param handler serves the requests of remote peers
+	 * @return the running binding
+	 */
+	@Override
+	public Mono<TransportBinding> bind(PeerIdentity identity, PeerRequestHandler handler) {
+		Objects.requireNonNull(identity, "identity");
+		Objects.requireNonNull(handler, "handler");
+		return RSocketBinding.bind(settings, identity, handler);
+	}
+
+	@Override
+	public String toString() {
+		return "RSocketPeerTransport" + settings;
+	}
+
+	private static RSocketPeerTransport with(TransportSettings settings) {
+		return new RSocketPeerTransport(settings);
+	}
+}

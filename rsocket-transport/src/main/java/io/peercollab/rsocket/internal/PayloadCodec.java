@@ -1,0 +1,238 @@
+package io.peercollab.rsocket.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.peercollab.InvalidRequestException;
+import io.peercollab.PayloadTooLargeException;
+import io.rsocket.Payload;
+import io.rsocket.metadata.CompositeMetadata;
+import io.rsocket.metadata.CompositeMetadataCodec;
+import io.rsocket.metadata.RoutingMetadata;
+import io.rsocket.metadata.TaggingMetadataCodec;
+import io.rsocket.metadata.WellKnownMimeType;
+import io.rsocket.util.DefaultPayload;
+
+/**
+ * Turns wire records into RSocket payloads and back: CBOR data, composite metadata with one routing entry.
+ *
+ * <p>Every inbound payload goes through {@link #receive(Payload)} first, which checks its size before anything reads
+ * it, copies the bytes to the heap and releases the payload: from there on nothing holds a reference-counted buffer,
+ * so a payload is released exactly once whatever the decoding does. Outbound payloads are heap {@link DefaultPayload}s
+ * that need no release. Decoding failures of any kind become {@link InvalidRequestException}.
+ */
+final class PayloadCodec {
+
+	/** {@code application/cbor}: the data MIME type of every connection. */
+	static final String DATA_MIME_TYPE = WellKnownMimeType.APPLICATION_CBOR.getString();
+
+	/** {@code message/x.rsocket.composite-metadata.v0}: the metadata MIME type of every connection. */
+	static final String METADATA_MIME_TYPE = WellKnownMimeType.MESSAGE_RSOCKET_COMPOSITE_METADATA.getString();
+
+	private static final String ROUTING_MIME_TYPE = WellKnownMimeType.MESSAGE_RSOCKET_ROUTING.getString();
+
+	private static final byte[] NO_DATA = new byte[0];
+
+	// Built once: a mapper is thread-safe after configuration and costly to create.
+	@SuppressWarnings("deprecation") // the scalar coercion switches have no non-deprecated equivalent in 2.x
+	private static final ObjectMapper MAPPER = CBORMapper.builder()
+			.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES) // later minor versions may add fields
+			.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+			.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+			.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+			.disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+			.serializationInclusion(JsonInclude.Include.NON_NULL)
+			.build();
+
+	private static final Map<Route, byte[]> ROUTE_METADATA = new EnumMap<>(Route.class);
+
+	static {
+		for (Route route : Route.values()) {
+			ROUTE_METADATA.put(route, routingMetadata(route.path()));
+		}
+	}
+
+	private final int maxPayloadSize;
+
+	PayloadCodec(int maxPayloadSize) {
+		this.maxPayloadSize = maxPayloadSize;
+	}
+
+	/** @return the largest payload accepted or sent */
+	int maxPayloadSize() {
+		return maxPayloadSize;
+	}
+
+	/**
+	 * @param body a {@link Wire} record, or {@code null} for a request without data
+	 * @return the first payload of a request on {@code route}
+	 * @throws PayloadTooLargeException if it exceeds {@code maxPayloadSize}
+	 */
+	Payload request(Route route, Object body) {
+		byte[] metadata = ROUTE_METADATA.get(route);
+		byte[] data = body == null ? NO_DATA : encode(body);
+		checkSize(data.length + metadata.length, "Outbound " + route + " payload");
+		return DefaultPayload.create(data, metadata);
+	}
+
+	/**
+	 * @param body a {@link Wire} record
+	 * @return a payload without metadata: a response, or a later payload of a channel
+	 * @throws PayloadTooLargeException if it exceeds {@code maxPayloadSize}
+	 */
+	Payload data(Object body) {
+		byte[] data = encode(body);
+		checkSize(data.length, "Outbound payload");
+		return DefaultPayload.create(data);
+	}
+
+	/**
+	 * Checks the size of an inbound payload, copies it and releases it, in this order and exactly once.
+	 *
+	 * @return the payload's bytes
+	 * @throws PayloadTooLargeException if data plus metadata exceed {@code maxPayloadSize}
+	 */
+	Inbound receive(Payload payload) {
+		try {
+			ByteBuf data = payload.sliceData();
+			ByteBuf metadata = payload.hasMetadata() ? payload.sliceMetadata() : null;
+			int size = data.readableBytes() + (metadata == null ? 0 : metadata.readableBytes());
+			checkSize(size, "Payload");
+			return new Inbound(ByteBufUtil.getBytes(data), metadata == null ? null : ByteBufUtil.getBytes(metadata));
+		}
+		finally {
+			payload.release();
+		}
+	}
+
+	/**
+	 * Decodes CBOR into a wire record and maps it to the domain, turning every failure into one
+	 * {@link InvalidRequestException} that says what was being read.
+	 *
+	 * @param what what is being read, for the message, such as {@code "peercollab.v1.invite request"}
+	 */
+	static <W, D> D decode(byte[] data, Class<W> wireType, Function<W, D> toDomain, String what) {
+		W wire;
+		try {
+			wire = MAPPER.readValue(data, wireType);
+		}
+		catch (IOException | RuntimeException e) {
+			throw new InvalidRequestException("Undecodable " + what + ": " + firstLine(e.getMessage()), e);
+		}
+		if (wire == null) {
+			throw new InvalidRequestException("Undecodable " + what + ": CBOR null where a map was expected");
+		}
+		try {
+			return toDomain.apply(wire);
+		}
+		catch (InvalidRequestException e) {
+			throw new InvalidRequestException("Invalid " + what + ": " + e.getMessage());
+		}
+		catch (IllegalArgumentException | NullPointerException e) {
+			// the SPI records check their limits in their constructors
+			throw new InvalidRequestException("Invalid " + what + ": " + e.getMessage());
+		}
+	}
+
+	/**
+	 * @return the route named by the first tag of the routing entry of this composite metadata
+	 * @throws InvalidRequestException if the metadata is missing, undecodable or has no routing entry
+	 */
+	static String route(byte[] metadata) {
+		if (metadata == null || metadata.length == 0) {
+			throw new InvalidRequestException(
+					"Missing metadata: every request must carry composite metadata with a " + ROUTING_MIME_TYPE
+							+ " entry");
+		}
+		try {
+			for (CompositeMetadata.Entry entry : new CompositeMetadata(Unpooled.wrappedBuffer(metadata), false)) {
+				if (ROUTING_MIME_TYPE.equals(entry.getMimeType())) {
+					Iterator<String> tags = new RoutingMetadata(entry.getContent()).iterator();
+					if (!tags.hasNext()) {
+						throw new InvalidRequestException("The routing metadata names no route");
+					}
+					return tags.next();
+				}
+			}
+		}
+		catch (InvalidRequestException e) {
+			throw e;
+		}
+		catch (RuntimeException e) {
+			// CompositeMetadata reads lazily and fails with whatever the bytes provoke
+			throw new InvalidRequestException("Undecodable composite metadata: " + e.getMessage(), e);
+		}
+		throw new InvalidRequestException("The composite metadata has no " + ROUTING_MIME_TYPE + " entry");
+	}
+
+	private void checkSize(int size, String what) {
+		if (size > maxPayloadSize) {
+			throw new PayloadTooLargeException(what + " of " + size + " bytes exceeds maxPayloadSize ("
+					+ maxPayloadSize + " bytes)");
+		}
+	}
+
+	private static byte[] encode(Object body) {
+		try {
+			return MAPPER.writeValueAsBytes(body);
+		}
+		catch (IOException e) {
+			// the wire records hold only strings, numbers and byte arrays: this is a bug, not bad input
+			throw new IllegalStateException("Cannot encode " + body.getClass().getSimpleName(), e);
+		}
+	}
+
+	private static byte[] routingMetadata(String route) {
+		CompositeByteBuf composite = ByteBufAllocator.DEFAULT.compositeBuffer();
+		try {
+			ByteBuf routing = TaggingMetadataCodec.createRoutingMetadata(ByteBufAllocator.DEFAULT, List.of(route))
+					.getContent();
+			CompositeMetadataCodec.encodeAndAddMetadata(composite, ByteBufAllocator.DEFAULT,
+					WellKnownMimeType.MESSAGE_RSOCKET_ROUTING, routing);
+			return ByteBufUtil.getBytes(composite);
+		}
+		finally {
+			composite.release();
+		}
+	}
+
+	private static String firstLine(String message) {
+		if (message == null) {
+			return "no details";
+		}
+		int nl = message.indexOf('\n');
+		String line = nl < 0 ? message : message.substring(0, nl);
+		return line.length() <= 200 ? line : line.substring(0, 200) + "...";
+	}
+
+	/**
+	 * The bytes of an inbound payload, on the heap.
+	 *
+	 * @param data the data, possibly empty
+	 * @param metadata the metadata, or {@code null} if the payload had none
+	 */
+	record Inbound(byte[] data, byte[] metadata) {
+
+		/** @return the metadata as text, for diagnostics */
+		@Override
+		public String toString() {
+			return "Inbound[" + data.length + " bytes, metadata="
+					+ (metadata == null ? "none" : new String(metadata, StandardCharsets.ISO_8859_1)) + "]";
+		}
+	}
+}

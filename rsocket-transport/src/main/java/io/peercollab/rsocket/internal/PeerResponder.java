@@ -1,0 +1,199 @@
+package io.peercollab.rsocket.internal;
+
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import io.peercollab.InvalidRequestException;
+import io.peercollab.LimitExceededException;
+import io.peercollab.PeerCollabException;
+import io.peercollab.identity.PeerName;
+import io.peercollab.rsocket.internal.PayloadCodec.Inbound;
+import io.peercollab.rsocket.internal.Route.Interaction;
+import io.peercollab.spi.PeerRequestHandler;
+import io.peercollab.spi.SessionFrame;
+import io.peercollab.spi.SessionOpen;
+import io.rsocket.Payload;
+import io.rsocket.RSocket;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.util.Logger;
+import reactor.util.Loggers;
+
+/**
+ * Serves the requests of one inbound connection: finds the route, decodes the request, calls the
+ * {@link PeerRequestHandler} with the caller's proven name and encodes what it answers.
+ *
+ * <p>Whatever arrives, a bad request fails only its own stream with an error frame: this class never throws to
+ * RSocket or Netty. Each payload is size-checked and released by {@link PayloadCodec#receive} before anything else
+ * looks at it. Open streams are counted against {@code maxInboundStreamsPerConnection} from subscription to
+ * termination or cancellation.
+ */
+final class PeerResponder implements RSocket {
+
+	private static final Logger log = Loggers.getLogger(PeerResponder.class);
+
+	private final PeerName caller;
+	private final PeerRequestHandler handler;
+	private final PayloadCodec codec;
+	private final int maxStreams;
+	private final AtomicInteger openStreams = new AtomicInteger();
+
+	PeerResponder(PeerName caller, PeerRequestHandler handler, PayloadCodec codec, int maxStreams) {
+		this.caller = caller;
+		this.handler = handler;
+		this.codec = codec;
+		this.maxStreams = maxStreams;
+	}
+
+	@Override
+	public Mono<Payload> requestResponse(Payload payload) {
+		Inbound in;
+		Route route;
+		try {
+			in = codec.receive(payload);
+			route = Route.of(PayloadCodec.route(in.metadata()), Interaction.REQUEST_RESPONSE);
+		}
+		catch (RuntimeException e) {
+			return Mono.error(ErrorCodes.toWire(e, "a request-response"));
+		}
+		return limited(Mono.defer(() -> respond(route, in))).onErrorMap(e -> wireError(e, route));
+	}
+
+	@Override
+	public Flux<Payload> requestStream(Payload payload) {
+		Inbound in;
+		Route route;
+		try {
+			in = codec.receive(payload);
+			route = Route.of(PayloadCodec.route(in.metadata()), Interaction.REQUEST_STREAM);
+		}
+		catch (RuntimeException e) {
+			return Flux.error(ErrorCodes.toWire(e, "a request-stream"));
+		}
+		return limited(() -> stream(route, in)).onErrorMap(e -> wireError(e, route));
+	}
+
+	@Override
+	public Flux<Payload> requestChannel(Publisher<Payload> payloads) {
+		// Payloads become heap bytes (and are released) as they arrive, so that nothing below, switchOnFirst's
+		// replay of the first one included, ever holds a reference-counted buffer.
+		// When the handler's answer fails before it consumed the frames, RSocket 1.1 also fails the inbound side
+		// with a CancellationException nobody is left to receive, which Reactor would log as a dropped error: for the
+		// inbound side that only means "the channel is over".
+		Flux<Inbound> inbound = Flux.from(payloads)
+				.onErrorResume(CancellationException.class, e -> Flux.empty())
+				.map(codec::receive);
+		return limited(() -> inbound.switchOnFirst((first, all) -> {
+			if (first.isOnError()) {
+				return Flux.error(first.getThrowable());
+			}
+			if (!first.hasValue()) {
+				return Flux.error(new InvalidRequestException("The channel closed before its first payload"));
+			}
+			SessionOpen open;
+			try {
+				Route.of(PayloadCodec.route(first.get().metadata()), Interaction.REQUEST_CHANNEL);
+				open = PayloadCodec.decode(first.get().data(), Wire.Open.class, Wire.Open::toDomain,
+						Route.SESSION + " opening payload");
+			}
+			catch (RuntimeException e) {
+				// not subscribing to 'all' makes switchOnFirst cancel the inbound side
+				return Flux.error(e);
+			}
+			Flux<SessionFrame> frames = all.skip(1).map(i -> PayloadCodec.decode(i.data(), Wire.Frame.class,
+					Wire.Frame::toDomain, Route.SESSION + " frame"));
+			return handler.session(caller, open, frames).map(f -> codec.data(Wire.Frame.from(f)));
+		})).onErrorMap(e -> wireError(e, Route.SESSION));
+	}
+
+	@Override
+	public Mono<Void> fireAndForget(Payload payload) {
+		// Nobody hears the outcome of a fire-and-forget, so failures are only logged.
+		Inbound in;
+		try {
+			in = codec.receive(payload);
+			Route.of(PayloadCodec.route(in.metadata()), Interaction.FIRE_AND_FORGET);
+		}
+		catch (RuntimeException e) {
+			log.debug("Dropped a fire-and-forget from {}: {}", caller, e.getMessage());
+			return Mono.empty();
+		}
+		return limited(Mono.defer(() -> handler.signedOut(caller))).onErrorResume(e -> {
+			logUnexpected(e, Route.SIGNED_OUT);
+			return Mono.empty();
+		});
+	}
+
+	@Override
+	public Mono<Void> metadataPush(Payload payload) {
+		payload.release();
+		return Mono.error(new InvalidRequestException("metadata-push is not part of the PeerCollab protocol"));
+	}
+
+	private Mono<Payload> respond(Route route, Inbound in) {
+		return switch (route) {
+			case HELLO -> Mono.just(codec.data(new Wire.Hello(codec.maxPayloadSize(), maxStreams)));
+			case INVITE -> handler.invite(caller, PayloadCodec.decode(in.data(), Wire.Invite.class,
+					Wire.Invite::toDomain, route + " request"))
+					.map(r -> codec.data(Wire.InviteAnswer.from(r)));
+			case PRESENCE -> handler.presence(caller).map(p -> codec.data(Wire.Presence.from(p)));
+			case CARD -> handler.card(caller).map(c -> codec.data(new Wire.Card(c)));
+			default -> Mono.error(new InvalidRequestException("Route '" + route + "' is not request-response"));
+		};
+	}
+
+	private Flux<Payload> stream(Route route, Inbound in) {
+		return switch (route) {
+			case APPLICATIONS -> handler.applications(caller).map(a -> codec.data(Wire.Application.from(a)));
+			case OBJECTS -> handler.objects(caller).map(o -> codec.data(Wire.SharedObject.from(o)));
+			case EVENTS -> handler.events(caller, PayloadCodec.decode(in.data(), Wire.EventsRequest.class,
+					Wire.EventsRequest::toDomain, route + " request"))
+					.map(e -> codec.data(Wire.Event.from(e)));
+			default -> Flux.error(new InvalidRequestException("Route '" + route + "' is not request-stream"));
+		};
+	}
+
+	private <T> Mono<T> limited(Mono<T> body) {
+		return Mono.defer(() -> {
+			if (!acquire()) {
+				return Mono.error(limitExceeded());
+			}
+			return body.doFinally(s -> openStreams.decrementAndGet());
+		});
+	}
+
+	private <T> Flux<T> limited(Supplier<Flux<T>> body) {
+		return Flux.defer(() -> {
+			if (!acquire()) {
+				return Flux.error(limitExceeded());
+			}
+			return Flux.defer(body).doFinally(s -> openStreams.decrementAndGet());
+		});
+	}
+
+	private boolean acquire() {
+		if (openStreams.incrementAndGet() > maxStreams) {
+			openStreams.decrementAndGet();
+			return false;
+		}
+		return true;
+	}
+
+	private LimitExceededException limitExceeded() {
+		return new LimitExceededException("maxInboundStreamsPerConnection (" + maxStreams + ") reached: "
+				+ caller + " already has " + maxStreams + " requests open on this connection");
+	}
+
+	private Throwable wireError(Throwable e, Route route) {
+		logUnexpected(e, route);
+		return ErrorCodes.toWire(e, route.path());
+	}
+
+	private void logUnexpected(Throwable e, Route route) {
+		if (!(e instanceof PeerCollabException)) {
+			log.warn("The handler failed while serving " + route + " to " + caller, e);
+		}
+	}
+}

@@ -1,0 +1,332 @@
+package io.peercollab.rsocket.internal;
+
+import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+import io.netty.channel.ChannelOption;
+import io.netty.handler.ssl.SslContext;
+import io.peercollab.PeerCollabException;
+import io.peercollab.PeerIdentityMismatchException;
+import io.peercollab.PeerUnreachableException;
+import io.peercollab.identity.PeerIdentity;
+import io.peercollab.identity.PeerName;
+import io.peercollab.spi.PeerConnection;
+import io.peercollab.spi.PeerRequestHandler;
+import io.peercollab.spi.TransportBinding;
+import io.rsocket.ConnectionSetupPayload;
+import io.rsocket.RSocket;
+import io.rsocket.core.RSocketConnector;
+import io.rsocket.core.RSocketServer;
+import io.rsocket.exceptions.RejectedSetupException;
+import io.rsocket.frame.decoder.PayloadDecoder;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.netty.tcp.TcpClient;
+import reactor.netty.tcp.TcpServer;
+import reactor.util.Logger;
+import reactor.util.Loggers;
+
+/**
+ * A running {@link io.peercollab.rsocket.RSocketPeerTransport}: the TLS RSocket server for one identity, and the
+ * connections it opens to others, one per (expected name, address), shared and evicted when closed. Not API.
+ */
+public final class RSocketBinding implements TransportBinding {
+
+	private static final Logger log = Loggers.getLogger(RSocketBinding.class);
+
+	private final TransportSettings settings;
+	private final PeerIdentity identity;
+	private final PeerRequestHandler handler;
+	private final PayloadCodec codec;
+	private final SslContext clientTls;
+	private final SslContext serverTls;
+
+	private final Map<Key, Mono<RSocketPeerConnection>> connections = new ConcurrentHashMap<>();
+	private final Set<RSocketPeerConnection> outbound = ConcurrentHashMap.newKeySet();
+	private final Set<RSocket> inbound = ConcurrentHashMap.newKeySet();
+	private final Map<PeerName, Integer> connectionsPerPeer = new ConcurrentHashMap<>();
+	private final AtomicBoolean disposed = new AtomicBoolean();
+	private final Sinks.Empty<Void> onDispose = Sinks.empty();
+
+	private volatile SecureServerTransport.ServerChannel server;
+
+	private RSocketBinding(TransportSettings settings, PeerIdentity identity, PeerRequestHandler handler) {
+		this.settings = settings;
+		this.identity = identity;
+		this.handler = handler;
+		this.codec = new PayloadCodec(settings.maxPayloadSize());
+		this.serverTls = PeerTls.server(identity);
+		this.clientTls = PeerTls.client(identity);
+	}
+
+	/**
+	 * Starts the server.
+	 *
+	 * @return the binding once it listens; fails with {@link PeerCollabException} if it cannot bind, or
+	 * {@link io.peercollab.PeerIdentityException} if the identity cannot be used for TLS
+	 */
+	public static Mono<TransportBinding> bind(TransportSettings settings, PeerIdentity identity,
+			PeerRequestHandler handler) {
+		Objects.requireNonNull(settings, "settings");
+		Objects.requireNonNull(identity, "identity");
+		Objects.requireNonNull(handler, "handler");
+		return Mono.fromCallable(() -> new RSocketBinding(settings, identity, handler))
+				.flatMap(RSocketBinding::start);
+	}
+
+	private Mono<TransportBinding> start() {
+		TcpServer tcp = TcpServer.create()
+				.host(settings.host())
+				.port(settings.port())
+				.secure(spec -> spec.sslContext(serverTls).handshakeTimeout(settings.connectTimeout()));
+		return RSocketServer.create(this::accept)
+				.payloadDecoder(PayloadDecoder.ZERO_COPY)
+				.maxInboundPayloadSize(settings.maxFrameLength())
+				// a client that completes TLS but never sends SETUP would otherwise hold its connection forever,
+				// outside maxConnectionsPerPeer, which counts only accepted setups
+				.maxTimeToFirstFrame(settings.connectTimeout())
+				.bind(new SecureServerTransport(tcp, settings.maxFrameLength()))
+				.onErrorMap(e -> !(e instanceof PeerCollabException), e -> new PeerCollabException(
+						"Cannot listen at " + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e))
+				.map(channel -> {
+					server = channel;
+					log.debug("{} listening at {}", identity.name(), channel.address());
+					return this;
+				});
+	}
+
+	@Override
+	public InetSocketAddress address() {
+		return server.address();
+	}
+
+	/**
+	 * {@inheritDoc}
+	 *
+	 * <p>Concurrent callers for the same name and address share one connect; a connection that closed (idle, lost,
+	 * disposed) is forgotten, and the next call opens a new one. The connect is confirmed by the server before the
+	 * connection is emitted, so a rejected SETUP fails here, as the exception type the server named (for example
+	 * {@link io.peercollab.LimitExceededException} for {@code maxConnectionsPerPeer}).
+	 */
+	@Override
+	public Mono<PeerConnection> connect(PeerName expected, InetSocketAddress address) {
+		Objects.requireNonNull(expected, "expected");
+		Objects.requireNonNull(address, "address");
+		Key key = new Key(expected, address);
+		return Mono.defer(() -> shared(key, true)).cast(PeerConnection.class);
+	}
+
+	@Override
+	public Mono<Void> onDispose() {
+		return onDispose.asMono();
+	}
+
+	@Override
+	public boolean isDisposed() {
+		return disposed.get();
+	}
+
+	/**
+	 * Closes the server and every connection, inbound and outbound; {@link #onDispose()} completes once all are
+	 * closed. Idempotent.
+	 */
+	@Override
+	public void dispose() {
+		if (!disposed.compareAndSet(false, true)) {
+			return;
+		}
+		List<Mono<Void>> closing = new ArrayList<>();
+		SecureServerTransport.ServerChannel s = server;
+		if (s != null) {
+			s.dispose();
+			closing.add(s.onClose());
+		}
+		for (RSocketPeerConnection c : outbound) {
+			c.dispose();
+			closing.add(c.onClose());
+		}
+		for (RSocket r : inbound) {
+			r.dispose();
+			closing.add(r.onClose());
+		}
+		connections.clear();
+		Mono.whenDelayError(closing).subscribe(null, e -> onDispose.tryEmitEmpty(), onDispose::tryEmitEmpty);
+	}
+
+	private Mono<RSocketPeerConnection> shared(Key key, boolean retryIfClosed) {
+		if (disposed.get()) {
+			return Mono.error(new PeerUnreachableException(
+					"Cannot connect to " + key.name + ": this transport binding is disposed"));
+		}
+		AtomicReference<Mono<RSocketPeerConnection>> self = new AtomicReference<>();
+		Mono<RSocketPeerConnection> entry = connections.computeIfAbsent(key, k -> {
+			// cache(): every caller shares this one connect, which runs to its end even if they all cancel
+			Mono<RSocketPeerConnection> m = open(k).doOnNext(c -> track(k, self.get(), c))
+					.doOnError(e -> connections.remove(k, self.get()))
+					.cache();
+			self.set(m);
+			return m;
+		});
+		return entry.flatMap(c -> {
+			if (!c.isDisposed()) {
+				return Mono.just(c);
+			}
+			connections.remove(key, entry);
+			return retryIfClosed ? shared(key, false) : Mono.error(new PeerUnreachableException(
+					"The connection to " + key.name + " at " + ErrorCodes.format(key.address) + " closed at once"));
+		});
+	}
+
+	private void track(Key key, Mono<RSocketPeerConnection> entry, RSocketPeerConnection c) {
+		outbound.add(c);
+		c.onClose().subscribe(null, null, () -> {
+			connections.remove(key, entry);
+			outbound.remove(c);
+		});
+		if (disposed.get()) {
+			// disposed while connecting: dispose() has not seen this connection
+			c.dispose();
+		}
+	}
+
+	private Mono<RSocketPeerConnection> open(Key key) {
+		TcpClient tcp = TcpClient.newConnection()
+				.remoteAddress(() -> key.address)
+				.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
+						settings.connectTimeout().toMillis()))
+				.secure(spec -> spec.sslContext(clientTls).handshakeTimeout(settings.connectTimeout()));
+		return RSocketConnector.create()
+				.dataMimeType(PayloadCodec.DATA_MIME_TYPE)
+				.metadataMimeType(PayloadCodec.METADATA_MIME_TYPE)
+				.keepAlive(settings.keepAliveInterval(), settings.keepAliveMaxLifeTime())
+				.payloadDecoder(PayloadDecoder.ZERO_COPY)
+				.maxInboundPayloadSize(settings.maxFrameLength())
+				.connect(new PinnedClientTransport(tcp, key.name, key.address, settings.maxFrameLength()))
+				.flatMap(rsocket -> hello(rsocket).doOnError(e -> rsocket.dispose()).doOnCancel(rsocket::dispose)
+						.thenReturn(rsocket))
+				.map(rsocket -> new RSocketPeerConnection(rsocket, key.name, key.address, codec,
+						settings.idleTimeout()))
+				.timeout(settings.connectTimeout())
+				.onErrorMap(e -> connectError(e, key));
+	}
+
+	/**
+	 * RSocket has no answer to SETUP; the server's answer to this first request is the proof that it accepted the
+	 * connection, and its rejection (such as {@code maxConnectionsPerPeer}) arrives as this request's error.
+	 */
+	private Mono<Void> hello(RSocket rsocket) {
+		return Mono.defer(() -> rsocket.requestResponse(codec.request(Route.HELLO, null)))
+				.map(p -> PayloadCodec.decode(codec.receive(p).data(), Wire.Hello.class, h -> h, "hello response"))
+				.then();
+	}
+
+	private Throwable connectError(Throwable e, Key key) {
+		String where = key.name + " at " + ErrorCodes.format(key.address);
+		if (e instanceof PeerCollabException) {
+			return e;
+		}
+		if (e instanceof TimeoutException) {
+			return new PeerUnreachableException("Could not connect to " + where + " within "
+					+ settings.connectTimeout().toMillis() + " ms", e);
+		}
+		if (e instanceof RejectedSetupException r) {
+			return ErrorCodes.fromSetupRejection(r.getMessage(), key.name, key.address);
+		}
+		for (Throwable t = e; t != null; t = t.getCause()) {
+			if (t instanceof PeerTls.NotAPeerCertificateException) {
+				return new PeerIdentityMismatchException(
+						"Expected " + where + ", but the peer there presented a " + t.getMessage(), e);
+			}
+		}
+		for (Throwable t = e; t != null; t = t.getCause()) {
+			if (t instanceof SSLException) {
+				return new PeerUnreachableException("The TLS handshake with " + where + " failed: " + t.getMessage(),
+						e);
+			}
+		}
+		if (e instanceof ClosedChannelException) {
+			// TLS 1.3: a server that refuses our certificate closes the connection after our side of the handshake
+			// completed, so this is all we learn
+			return new PeerUnreachableException(where + " closed the connection before accepting it; it may not "
+					+ "accept this endpoint's certificate (" + identity.name() + ")", e);
+		}
+		return new PeerUnreachableException("Could not connect to " + where + ": "
+				+ (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+	}
+
+	private Mono<RSocket> accept(ConnectionSetupPayload setup, RSocket sendingSocket) {
+		return Mono.deferContextual(ctx -> {
+			PeerName caller;
+			try {
+				caller = PeerTls.peerName(ctx.<SSLSession>get(SecureServerTransport.SSL_SESSION));
+			}
+			catch (SSLPeerUnverifiedException | RuntimeException e) {
+				// ClientAuth.REQUIRE makes this unreachable; kept so a configuration mistake cannot let anyone in
+				return reject(ErrorCodes.NOT_AUTHORIZED, "no verified client certificate: " + e.getMessage());
+			}
+			if (!PayloadCodec.DATA_MIME_TYPE.equals(setup.dataMimeType())) {
+				return reject(ErrorCodes.INVALID_REQUEST,
+						"data MIME type must be " + PayloadCodec.DATA_MIME_TYPE + ", was " + setup.dataMimeType());
+			}
+			if (!PayloadCodec.METADATA_MIME_TYPE.equals(setup.metadataMimeType())) {
+				return reject(ErrorCodes.INVALID_REQUEST, "metadata MIME type must be "
+						+ PayloadCodec.METADATA_MIME_TYPE + ", was " + setup.metadataMimeType());
+			}
+			if (disposed.get()) {
+				return reject(ErrorCodes.PEER_UNREACHABLE, identity.name() + " is shutting down");
+			}
+			if (!acquireConnection(caller)) {
+				return reject(ErrorCodes.LIMIT_EXCEEDED, "maxConnectionsPerPeer (" + settings.maxConnectionsPerPeer()
+						+ ") reached: " + caller + " already has " + settings.maxConnectionsPerPeer()
+						+ " connections open to " + identity.name());
+			}
+			inbound.add(sendingSocket);
+			sendingSocket.onClose().doFinally(s -> {
+				inbound.remove(sendingSocket);
+				releaseConnection(caller);
+			}).subscribe(null, e -> { });
+			if (disposed.get()) {
+				sendingSocket.dispose();
+			}
+			log.debug("{} accepted a connection from {}", identity.name(), caller);
+			return Mono.just(new PeerResponder(caller, handler, codec, settings.maxInboundStreamsPerConnection()));
+		});
+	}
+
+	private static Mono<RSocket> reject(ErrorCodes code, String message) {
+		return Mono.error(new RejectedSetupException(ErrorCodes.setupRejection(code, message)));
+	}
+
+	private boolean acquireConnection(PeerName caller) {
+		boolean[] acquired = { false };
+		connectionsPerPeer.compute(caller, (k, n) -> {
+			int count = n == null ? 0 : n;
+			if (count >= settings.maxConnectionsPerPeer()) {
+				return n;
+			}
+			acquired[0] = true;
+			return count + 1;
+		});
+		return acquired[0];
+	}
+
+	private void releaseConnection(PeerName caller) {
+		connectionsPerPeer.computeIfPresent(caller, (k, n) -> n <= 1 ? null : n - 1);
+	}
+
+	private record Key(PeerName name, InetSocketAddress address) {
+	}
+}

@@ -1,0 +1,235 @@
+package io.peercollab.rsocket.internal;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+import io.peercollab.PeerApplication;
+import io.peercollab.PeerEvent;
+import io.peercollab.PeerObject;
+import io.peercollab.PeerUnreachableException;
+import io.peercollab.PresenceInfo;
+import io.peercollab.identity.PeerName;
+import io.peercollab.spi.InviteReply;
+import io.peercollab.spi.InviteRequest;
+import io.peercollab.spi.PeerConnection;
+import io.peercollab.spi.SessionFrame;
+import io.peercollab.spi.SessionOpen;
+import io.rsocket.Payload;
+import io.rsocket.RSocket;
+import org.reactivestreams.Publisher;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The requesting side of a connection to one remote peer: each method sends one request on its route and decodes
+ * the answer. Errors arrive as the remote's {@link io.peercollab.PeerCollabException} subtype, or as
+ * {@link PeerUnreachableException} naming the peer when the connection is gone.
+ *
+ * <p>The connection closes itself after {@code idleTimeout} with no request in flight and no stream open.
+ */
+final class RSocketPeerConnection implements PeerConnection {
+
+	/** The state of a connection closed by us (idle, disposed); any other state is {@code epoch << 32 | active}. */
+	private static final long CLOSED = -1L;
+
+	private final RSocket rsocket;
+	private final PeerName remote;
+	private final InetSocketAddress address;
+	private final PayloadCodec codec;
+	private final Duration idleTimeout;
+	private final Scheduler timer = Schedulers.parallel();
+	// The epoch changes with every request that starts, so an idle timer knows whether it is still current; one CAS
+	// on the pair decides between "close for idleness" and "a request starts", never both.
+	private final AtomicLong state = new AtomicLong();
+	private final AtomicReference<Disposable> idleTimer = new AtomicReference<>();
+
+	RSocketPeerConnection(RSocket rsocket, PeerName remote, InetSocketAddress address, PayloadCodec codec,
+			Duration idleTimeout) {
+		this.rsocket = rsocket;
+		this.remote = remote;
+		this.address = address;
+		this.codec = codec;
+		this.idleTimeout = idleTimeout;
+		scheduleIdleClose(0);
+		rsocket.onClose().subscribe(null, e -> cancelIdleTimer(), this::cancelIdleTimer);
+	}
+
+	@Override
+	public PeerName remote() {
+		return remote;
+	}
+
+	@Override
+	public InetSocketAddress remoteAddress() {
+		return address;
+	}
+
+	@Override
+	public Mono<InviteReply> invite(InviteRequest request) {
+		Objects.requireNonNull(request, "request");
+		return requestResponse(Route.INVITE, Wire.Invite.from(request), Wire.InviteAnswer.class,
+				Wire.InviteAnswer::toDomain);
+	}
+
+	@Override
+	public Mono<PresenceInfo> presence() {
+		return requestResponse(Route.PRESENCE, null, Wire.Presence.class, Wire.Presence::toDomain);
+	}
+
+	@Override
+	public Flux<PeerApplication> applications() {
+		return requestStream(Route.APPLICATIONS, null, Wire.Application.class, Wire.Application::toDomain);
+	}
+
+	@Override
+	public Flux<PeerObject> objects() {
+		return requestStream(Route.OBJECTS, null, Wire.SharedObject.class, Wire.SharedObject::toDomain);
+	}
+
+	@Override
+	public Mono<String> card() {
+		return requestResponse(Route.CARD, null, Wire.Card.class, Wire.Card::toDomain);
+	}
+
+	@Override
+	public Flux<PeerEvent> events(long afterVersion) {
+		return requestStream(Route.EVENTS, new Wire.EventsRequest(afterVersion), Wire.Event.class,
+				Wire.Event::toDomain);
+	}
+
+	@Override
+	public Flux<SessionFrame> session(SessionOpen open, Publisher<SessionFrame> outbound) {
+		Objects.requireNonNull(open, "open");
+		Objects.requireNonNull(outbound, "outbound");
+		return tracked(Flux.defer(() -> {
+			Flux<Payload> payloads = Flux.concat(Mono.fromCallable(() -> codec.request(Route.SESSION,
+					Wire.Open.from(open))), Flux.from(outbound).map(f -> codec.data(Wire.Frame.from(f))));
+			return rsocket.requestChannel(payloads).map(p -> decode(p, Wire.Frame.class, Wire.Frame::toDomain,
+					Route.SESSION));
+		}));
+	}
+
+	@Override
+	public Mono<Void> signedOut() {
+		return tracked(Mono.defer(() -> rsocket.fireAndForget(codec.request(Route.SIGNED_OUT, null))));
+	}
+
+	@Override
+	public Mono<Void> onClose() {
+		return rsocket.onClose().onErrorResume(e -> Mono.empty());
+	}
+
+	/**
+	 * Closes the connection; requests in flight fail with {@link PeerUnreachableException}, later ones at once.
+	 */
+	@Override
+	public void dispose() {
+		// marked first: RSocket closes asynchronously, and a binding must not hand out a connection that is closing
+		state.set(CLOSED);
+		rsocket.dispose();
+	}
+
+	@Override
+	public boolean isDisposed() {
+		return state.get() == CLOSED || rsocket.isDisposed();
+	}
+
+	@Override
+	public String toString() {
+		return "RSocketPeerConnection[" + remote + " at " + ErrorCodes.format(address) + "]";
+	}
+
+	private <W, D> Mono<D> requestResponse(Route route, Object body, Class<W> wireType, Function<W, D> toDomain) {
+		return tracked(Mono.defer(() -> rsocket.requestResponse(codec.request(route, body)))
+				.map(p -> decode(p, wireType, toDomain, route)));
+	}
+
+	private <W, D> Flux<D> requestStream(Route route, Object body, Class<W> wireType, Function<W, D> toDomain) {
+		return tracked(Flux.defer(() -> rsocket.requestStream(codec.request(route, body)))
+				.map(p -> decode(p, wireType, toDomain, route)));
+	}
+
+	private <W, D> D decode(Payload p, Class<W> wireType, Function<W, D> toDomain, Route route) {
+		return PayloadCodec.decode(codec.receive(p).data(), wireType, toDomain, route + " response from " + remote);
+	}
+
+	private <T> Mono<T> tracked(Mono<T> request) {
+		return Mono.defer(() -> {
+			if (!begin()) {
+				return Mono.error(closed());
+			}
+			return request.doFinally(s -> end());
+		}).onErrorMap(e -> ErrorCodes.fromWire(e, remote, address));
+	}
+
+	private <T> Flux<T> tracked(Flux<T> request) {
+		return Flux.defer(() -> {
+			if (!begin()) {
+				return Flux.error(closed());
+			}
+			return request.doFinally(s -> end());
+		}).onErrorMap(e -> ErrorCodes.fromWire(e, remote, address));
+	}
+
+	private boolean begin() {
+		for (;;) {
+			long s = state.get();
+			if (s == CLOSED) {
+				return false;
+			}
+			long epoch = ((s >>> 32) + 1) & 0x7fff_ffffL;
+			if (state.compareAndSet(s, epoch << 32 | ((s & 0xffff_ffffL) + 1))) {
+				return true;
+			}
+		}
+	}
+
+	private void end() {
+		for (;;) {
+			long s = state.get();
+			if (s == CLOSED) {
+				return;
+			}
+			long next = s - 1;
+			if (state.compareAndSet(s, next)) {
+				if ((next & 0xffff_ffffL) == 0) {
+					scheduleIdleClose(next >>> 32);
+				}
+				return;
+			}
+		}
+	}
+
+	private void scheduleIdleClose(long epoch) {
+		Disposable task = timer.schedule(() -> {
+			if (state.compareAndSet(epoch << 32, CLOSED)) {
+				rsocket.dispose();
+			}
+		}, idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+		Disposable previous = idleTimer.getAndSet(task);
+		if (previous != null) {
+			previous.dispose();
+		}
+	}
+
+	private void cancelIdleTimer() {
+		Disposable t = idleTimer.get();
+		if (t != null) {
+			t.dispose();
+		}
+	}
+
+	private PeerUnreachableException closed() {
+		return new PeerUnreachableException("The connection to " + remote + " at " + ErrorCodes.format(address)
+				+ " is closed (disposed, or idle for " + idleTimeout.toMillis() + " ms); connect again");
+	}
+
+}

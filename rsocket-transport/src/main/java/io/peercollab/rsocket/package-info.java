@@ -1,0 +1,6 @@
+/**
+ * The PeerCollab peer protocol over RSocket on Reactor Netty TCP with mutually authenticated TLS 1.3 and key pinning.
+ * {@link io.peercollab.rsocket.RSocketPeerTransport} is the only type a user touches; the wire format is specified in
+ * {@code rsocket-transport/PROTOCOL.md}.
+ */
+package io.peercollab.rsocket;
