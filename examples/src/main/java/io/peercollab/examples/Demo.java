@@ -143,7 +143,10 @@ public final class Demo {
 					.ofType(PresenceChange.class)
 					.doOnNext(p -> t.say("Alice", "follows Bob: " + p.type() + " " + p.presence().status()))
 					.cache();
-			bobPresence.subscribe();
+			// The stream ends with NotSignedInException once Alice signs out; the demo is done by then.
+			bobPresence.subscribe(p -> {
+			}, e -> {
+			});
 			bobPresence.filter(p -> p.presence().status() == PresenceStatus.ONLINE).blockFirst(STEP);
 
 			step = "Bob goes BUSY and Alice sees it";
