@@ -33,7 +33,7 @@ public abstract class CollaborationContract {
 	protected static PeerIdentity bob;
 	protected static PeerIdentity carol;
 
-	protected static final PeerApplication WHITEBOARD = new PeerApplication(
+	public static final PeerApplication WHITEBOARD = new PeerApplication(
 			UUID.fromString("8d2b7c7e-57a4-4a8a-9bb4-0b2e8f1d7c11"), "Whiteboard", "w".getBytes(StandardCharsets.UTF_8),
 			PeerScope.ALL, "/usr/bin/whiteboard", List.of("--secret-flag"));
 

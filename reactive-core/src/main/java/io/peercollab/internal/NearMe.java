@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import io.peercollab.ChangeType;
 import io.peercollab.Diagnostic;
@@ -18,6 +19,7 @@ import io.peercollab.discovery.DiscoveryEvent;
 import io.peercollab.discovery.DiscoverySession;
 import io.peercollab.identity.PeerName;
 import io.peercollab.spi.PeerConnection;
+import io.peercollab.spi.TransportBinding;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
@@ -27,8 +29,9 @@ import reactor.core.publisher.Mono;
  * People near me: turns what discovery claims into verified {@link PeerNearMe}s.
  *
  * <ul>
- *   <li>Each discovered peer is connected to at once; the connection proves its name. A peer whose key does not match
- *   is removed and reported as {@link Diagnostic.Kind#SPOOFED_NAME}; its announcement is ignored from then on.</li>
+ *   <li>Each endpoint of a discovered peer is connected to at once; the connection proves its name. An endpoint that
+ *   proves another key is dropped and reported as {@link Diagnostic.Kind#SPOOFED_NAME}, and ignored from then on; a
+ *   peer left with no endpoint is removed. An impostor can thus never be shown as the peer it claims to be.</li>
  *   <li>Liveness: when that connection closes (keepalive failure, the peer's transport closed), the peer is probed with
  *   one new connection; if that fails it is removed. A peer that signs out tells us and is removed at once. Without
  *   a connection, mDNS expiry removes it (the discovery's worst case).</li>
@@ -46,6 +49,7 @@ final class NearMe {
 	private final Map<PeerName, RemotePeer> peers = new HashMap<>();
 	private final Map<PeerName, List<PeerEndPoint>> ignored = new HashMap<>();
 	private final Map<PeerName, PeerConnection> connections = new HashMap<>();
+	private final Map<PeerName, java.util.Set<java.net.InetSocketAddress>> spoofed = new HashMap<>();
 	private final StateFanout<PeerNearMeEvent> fanout = new StateFanout<>(1_024);
 	private DiscoverySession session;
 	private Disposable subscriptions = Disposables.composite();
@@ -106,7 +110,12 @@ final class NearMe {
 				remove(name);
 				return;
 			}
-			List<PeerEndPoint> eps = e.peer().endPoints();
+			java.util.Set<java.net.InetSocketAddress> fake = spoofed.getOrDefault(name, java.util.Set.of());
+			List<PeerEndPoint> eps = e.peer().endPoints().stream().filter(ep -> !fake.contains(ep.address())).toList();
+			if (eps.isEmpty()) {
+				remove(name);
+				return;
+			}
 			List<PeerEndPoint> stale = ignored.get(name);
 			if (stale != null) {
 				if (stale.equals(eps)) {
@@ -138,21 +147,54 @@ final class NearMe {
 		}
 	}
 
+	/**
+	 * Connects to every announced endpoint. Endpoints that prove another key are dropped from the peer (and ignored
+	 * from then on) and reported; the peer goes when none is left. The first endpoint that proves the name is watched
+	 * for liveness.
+	 */
 	private void verify(RemotePeer p) {
-		p.connection().subscribe(c -> watch(p.name(), c), err -> {
-			if (err instanceof PeerIdentityMismatchException) {
-				synchronized (lock) {
-					ignored.put(p.name(), p.endPoints());
-					remove(p.name());
+		TransportBinding binding;
+		try {
+			binding = owner.binding();
+		}
+		catch (NotSignedInException e) {
+			return;
+		}
+		Flux.fromIterable(p.endPoints())
+				.flatMap(ep -> binding.connect(p.name(), ep.address())
+						.map(c -> Optional.of(c))
+						.onErrorResume(PeerIdentityMismatchException.class, e -> {
+							spoofed(p.name(), ep, e);
+							return Mono.just(Optional.empty());
+						})
+						.onErrorResume(e -> Mono.empty()))
+				.filter(Optional::isPresent)
+				.map(Optional::get)
+				.next()
+				.subscribe(c -> {
+					p.verified = true;
+					watch(p.name(), c);
+				}, e -> DefaultPeerCollaboration.log.debug("verifying {} failed", p.name(), e));
+	}
+
+	private void spoofed(PeerName name, PeerEndPoint ep, Throwable e) {
+		synchronized (lock) {
+			spoofed.computeIfAbsent(name, k -> new java.util.HashSet<>()).add(ep.address());
+			RemotePeer p = peers.get(name);
+			if (p != null) {
+				List<PeerEndPoint> rest = p.endPoints().stream().filter(x -> !x.address().equals(ep.address())).toList();
+				if (rest.isEmpty()) {
+					remove(name);
 				}
-				owner.diagnose(Diagnostic.Kind.SPOOFED_NAME, "a peer near me at " + p.endPoints()
-						+ " announced the name " + p.name() + " but could not prove it (" + err.getMessage()
-						+ "); it was dropped");
+				else {
+					RemotePeer q = p.with(p.nickname(), rest);
+					peers.put(name, q);
+					fanout.emit(new PeerNearMeEvent(ChangeType.UPDATED, q));
+				}
 			}
-			else if (!(err instanceof PeerUnreachableException || err instanceof NotSignedInException)) {
-				DefaultPeerCollaboration.log.debug("verifying {} failed", p.name(), err);
-			}
-		});
+		}
+		owner.diagnose(Diagnostic.Kind.SPOOFED_NAME, "an endpoint at " + ep.address() + " announced the name " + name
+				+ " but proved another key (" + e.getMessage() + "); it was dropped");
 	}
 
 	private void watch(PeerName name, PeerConnection c) {
@@ -225,6 +267,7 @@ final class NearMe {
 				peers.clear();
 				connections.clear();
 				ignored.clear();
+				spoofed.clear();
 				fanout.complete();
 			}
 			Mono<Void> notices = Flux.fromIterable(open)

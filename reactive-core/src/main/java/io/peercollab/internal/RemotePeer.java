@@ -82,19 +82,30 @@ final class RemotePeer implements PeerNearMe {
 		return verified;
 	}
 
-	/** The first endpoint that answers and proves the name; a mismatch is final. */
+	/**
+	 * The first endpoint that answers and proves the name. An endpoint that proves another key is skipped (someone
+	 * else may listen at an address announced for this name); if no endpoint proves the name, the error says why.
+	 */
 	Mono<PeerConnection> connection() {
 		return Mono.defer(() -> {
 			if (endPoints.isEmpty()) {
 				return Mono.error(new PeerUnreachableException(name + " has no known endpoint"));
 			}
 			var binding = owner.binding();
+			List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
 			return Flux.fromIterable(endPoints)
 					.concatMap(ep -> binding.connect(name, ep.address())
-							.onErrorResume(PeerUnreachableException.class, e -> Mono.empty()))
+							.onErrorResume(e -> e instanceof PeerUnreachableException
+									|| e instanceof PeerIdentityMismatchException, e -> {
+								failures.add(e);
+								return Mono.empty();
+							}))
 					.next()
-					.switchIfEmpty(Mono.error(() -> new PeerUnreachableException(
-							"no endpoint of " + name + " answered (tried " + endPoints.size() + ")")))
+					.switchIfEmpty(Mono.error(() -> failures.stream()
+							.filter(PeerIdentityMismatchException.class::isInstance)
+							.findFirst()
+							.orElseGet(() -> new PeerUnreachableException("no endpoint of " + name + " answered (tried "
+									+ endPoints.size() + ")"))))
 					.doOnNext(c -> verified = true);
 		});
 	}

@@ -19,4 +19,11 @@ public final class TestAccess {
 		DefaultPeerCollaboration f = (DefaultPeerCollaboration) from;
 		f.binding().connect(to.name(), to.endPoints().get(0).address()).block(Duration.ofSeconds(10)).dispose();
 	}
+
+	/**
+	 * Closes the endpoint's transport abruptly, as a crash would: no sign-out message, no mDNS goodbye.
+	 */
+	public static void crashTransport(PeerCollaboration endpoint) {
+		((DefaultPeerCollaboration) endpoint).binding().dispose();
+	}
 }
