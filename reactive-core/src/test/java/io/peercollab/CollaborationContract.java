@@ -403,6 +403,25 @@ public abstract class CollaborationContract {
 				.verify(WAIT);
 	}
 
+	@Test
+	void followedContactsPresenceIsKeptCurrentWhileSignedInToInternet() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.contacts().add(PeerContact.of(alice.name(), "Alice", alice.certificate())).block(WAIT);
+		PeerContact bobContact = PeerContact.of(bob.name(), "Bob", bob.certificate()).withEndPoints(b.endPoints());
+
+		StepVerifier.create(a.contacts().presences().filter(p -> p.name().equals(b.name())))
+				.then(() -> a.contacts().add(bobContact.withSubscribed(true)).block(WAIT))
+				.expectNextMatches(p -> p.presence().status() == PresenceStatus.OFFLINE)
+				.expectNextMatches(p -> p.presence().status() == PresenceStatus.ONLINE)
+				.then(() -> b.setPresence(new PresenceInfo(PresenceStatus.BUSY, "meeting")).block(WAIT))
+				.expectNextMatches(p -> p.presence().equals(new PresenceInfo(PresenceStatus.BUSY, "meeting")))
+				.then(() -> a.signOut(PeerScope.INTERNET).block(WAIT))
+				.expectNextMatches(p -> p.presence().status() == PresenceStatus.OFFLINE)
+				.thenCancel()
+				.verify(WAIT);
+	}
+
 	// ----- sessions --------------------------------------------------------------------------------------------------
 
 	@Test

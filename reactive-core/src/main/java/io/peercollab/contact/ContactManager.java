@@ -72,6 +72,20 @@ public interface ContactManager {
 	/** The changes {@link #changes()} holds for one slow subscriber before failing it. */
 	int CHANGES_BUFFER = 1_024;
 
+	/**
+	 * The presence of followed contacts ({@code subscribed} is {@code true}), kept current over their
+	 * {@link Peer#events()} while this endpoint is signed in to {@code INTERNET}.
+	 *
+	 * <p>Emits first the presence known now of every followed contact ({@code OFFLINE} until it is reached), then each
+	 * change. Following starts when signing in to {@code INTERNET} or when a contact becomes followed, and stops on
+	 * signing out of {@code INTERNET} (every followed contact then reads {@code OFFLINE}) or when it is unfollowed or
+	 * deleted. Overflow: keeps, for a slow subscriber, a buffer of {@value #CHANGES_BUFFER} changes, then fails it with
+	 * an overflow error.
+	 *
+	 * @return the presences
+	 */
+	Flux<ContactPresence> presences();
+
 	/** @return the local contact's card, as XML (see {@code CONTACT-CARD.md}) */
 	String exportCard();
 

@@ -11,8 +11,10 @@ import io.peercollab.InvalidContactCardException;
 import io.peercollab.NotFoundException;
 import io.peercollab.Peer;
 import io.peercollab.PeerIdentityMismatchException;
+import io.peercollab.PresenceInfo;
 import io.peercollab.contact.ContactChange;
 import io.peercollab.contact.ContactManager;
+import io.peercollab.contact.ContactPresence;
 import io.peercollab.contact.ContactStore;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.contact.SubscribeAllowed;
@@ -34,6 +36,11 @@ final class DefaultContactManager implements ContactManager {
 	private final StateFanout<ContactChange> fanout = new StateFanout<>(CHANGES_BUFFER);
 	private final Mono<Void> loaded;
 	private volatile PeerContact me;
+	// guarded by lock
+	private final Map<PeerName, PresenceInfo> presences = new java.util.HashMap<>();
+	private final Map<PeerName, reactor.core.Disposable> following = new java.util.HashMap<>();
+	private final StateFanout<ContactPresence> presenceFanout = new StateFanout<>(CHANGES_BUFFER);
+	private boolean followingEnabled;
 
 	DefaultContactManager(DefaultPeerCollaboration owner, ContactStore store) {
 		this.owner = owner;
@@ -137,8 +144,70 @@ final class DefaultContactManager implements ContactManager {
 				mirror.put(contact.name(), contact);
 			}
 			fanout.emit(new ContactChange(type, contact));
+			refollow(type == ChangeType.REMOVED ? null : contact, contact.name());
 		}
 		owner.visibilityChanged(contact.name());
+	}
+
+	// ----- following contacts' presence -------------------------------------------------------------------------------
+
+	/** Signed in to INTERNET or out of it: start or stop following every followed contact. */
+	void internetScope(boolean signedIn) {
+		synchronized (lock) {
+			followingEnabled = signedIn;
+			for (PeerContact c : mirror.values()) {
+				refollow(c, c.name());
+			}
+		}
+	}
+
+	/** Called under lock: makes the follow subscription of {@code name} match {@code contact} (null: deleted). */
+	private void refollow(PeerContact contact, PeerName name) {
+		boolean wanted = followingEnabled && contact != null && contact.subscribed();
+		reactor.core.Disposable current = following.get(name);
+		if (wanted && current == null) {
+			setPresence(name, presences.getOrDefault(name, PresenceInfo.OFFLINE));
+			// publishOn: events are handled off the publisher's thread, so no lock is ever held across two endpoints
+			following.put(name, owner.peer(contact).events()
+					.ofType(io.peercollab.PresenceChange.class)
+					.publishOn(owner.timer)
+					.subscribe(p -> {
+						synchronized (lock) {
+							if (following.containsKey(name)) {
+								setPresence(name, p.type() == ChangeType.REMOVED ? PresenceInfo.OFFLINE
+										: p.presence());
+							}
+						}
+					}, e -> {
+						synchronized (lock) {
+							setPresence(name, PresenceInfo.OFFLINE);
+						}
+						owner.diagnose(io.peercollab.Diagnostic.Kind.CONNECTION_LOST,
+								"stopped following contact " + name + ": " + e.getMessage());
+					}));
+		}
+		else if (!wanted && current != null) {
+			following.remove(name).dispose();
+			setPresence(name, PresenceInfo.OFFLINE);
+		}
+		if (contact == null) {
+			presences.remove(name);
+		}
+	}
+
+	/** Called under lock. */
+	private void setPresence(PeerName name, PresenceInfo p) {
+		if (!p.equals(presences.put(name, p))) {
+			presenceFanout.emit(new ContactPresence(name, p));
+		}
+	}
+
+	@Override
+	public Flux<ContactPresence> presences() {
+		return loaded.thenMany(presenceFanout.stream(lock, () -> mirror.values().stream()
+				.filter(PeerContact::subscribed)
+				.map(c -> new ContactPresence(c.name(), presences.getOrDefault(c.name(), PresenceInfo.OFFLINE)))
+				.toList()));
 	}
 
 	@Override
@@ -172,7 +241,10 @@ final class DefaultContactManager implements ContactManager {
 
 	void close() {
 		synchronized (lock) {
+			following.values().forEach(reactor.core.Disposable::dispose);
+			following.clear();
 			fanout.complete();
+			presenceFanout.complete();
 		}
 	}
 

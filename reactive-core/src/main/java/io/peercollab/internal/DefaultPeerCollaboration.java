@@ -177,6 +177,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 					scopeEvents.emit(after);
 					diffAllFollowers();
 				}
+				contacts.internetScope(after.includesInternet());
 			}));
 		}));
 	}
@@ -221,6 +222,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 				scopeEvents.emit(after);
 				diffAllFollowers();
 			}
+			contacts.internetScope(after.includesInternet());
 			if (after == PeerScope.NONE) {
 				invitations.signedOut();
 				TransportBinding b = binding;
