@@ -45,13 +45,14 @@ public interface Peer {
 	 * <p>Emits first the current state ({@link PresenceChange}, {@link ApplicationChange} and {@link ObjectChange} events
 	 * of type {@code ADDED}), then {@link PeerEvent.Synced}, then every change as it happens. If the connection drops,
 	 * it reconnects with exponential backoff (100 ms to 5 s) and resumes from the last version it saw: it emits only what
-	 * changed meanwhile, then {@code Synced} again; nothing is lost or repeated. It fails with
-	 * {@link PeerIdentityMismatchException} or {@link NotAuthorizedException} (not retried) and otherwise runs until
-	 * cancelled. Items that stop being visible to this endpoint arrive as {@code REMOVED}.
+	 * changed meanwhile (computed against what it had emitted, so nothing is lost or repeated), then {@code Synced}
+	 * again. Items that stop being visible to this endpoint arrive as {@code REMOVED}. It fails with
+	 * {@link PeerIdentityMismatchException} or {@link NotAuthorizedException} (not retried), and with
+	 * {@link NotSignedInException} once this endpoint signs out; otherwise it runs until cancelled.
 	 *
-	 * <p>Overflow: events are produced on demand from the remote endpoint's flow control; a subscriber that does not
-	 * request holds the remote stream, which keeps only the latest state to send (intermediate changes of one item may
-	 * be merged, the final state is always delivered).
+	 * <p>Overflow: the remote endpoint buffers up to 1,024 events for a follower that does not request; past that it
+	 * ends the follower's stream and the follower resumes as above, so a slow subscriber may see intermediate changes
+	 * of one item merged, and always reaches the latest state.
 	 *
 	 * @return the peer's events
 	 */
