@@ -135,7 +135,7 @@ class LeakDetectionTest {
 	 * Leaks are reported when a leaked buffer was collected and a later allocation polls the detector's queue: collect
 	 * garbage and allocate a few times.
 	 */
-	private static List<String> collectLeaks() {
+	static List<String> collectLeaks() {
 		for (int i = 0; i < 10; i++) {
 			System.gc();
 			System.runFinalization();
