@@ -1,0 +1,567 @@
+package io.peercollab.examples.chat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import io.peercollab.AlreadyExistsException;
+import io.peercollab.CollaborationSession;
+import io.peercollab.Invitation;
+import io.peercollab.InvitationState;
+import io.peercollab.Peer;
+import io.peercollab.PeerApplication;
+import io.peercollab.PeerCollaboration;
+import io.peercollab.PeerNearMe;
+import io.peercollab.PeerNearMeEvent;
+import io.peercollab.PeerScope;
+import io.peercollab.PresenceInfo;
+import io.peercollab.PresenceStatus;
+import io.peercollab.contact.ContactStore;
+import io.peercollab.contact.PeerContact;
+import io.peercollab.discovery.MdnsDiscovery;
+import io.peercollab.identity.PeerIdentity;
+import io.peercollab.identity.PeerName;
+import io.peercollab.rsocket.RSocketPeerTransport;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.Exceptions;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * A serverless terminal chat for one LAN: no server, no account. Each copy finds the others over mDNS, shows their
+ * presence, invites one into a chat, and talks to it over mutually authenticated TLS.
+ *
+ * <pre>
+ * chat --nickname alice --data-dir /tmp/alice --interface lo     # two terminals on one machine
+ * chat --nickname bob   --data-dir /tmp/bob   --interface lo
+ * </pre>
+ *
+ * <p>It reads one command per line and prints one line per event, so that it can be driven by a script or a test:
+ * {@code * bob joined}, {@code ! invitation from bob: hi}, {@code <bob> hello}, {@code error: ...}.
+ *
+ * <p>Commands wait for the network with {@code block(...)}: this is a program's edge, not library code. Events (peers,
+ * invitations, messages) arrive on the library's threads and are printed as they come.
+ */
+@Command(name = "chat", mixinStandardHelpOptions = true,
+		description = "Serverless chat with the people near me (mDNS + RSocket over TLS).")
+public final class Chat implements Callable<Integer> {
+
+	/** The chat as an application: every copy registers this id, so that each can invite the others into it. */
+	public static final PeerApplication CHAT = PeerApplication.of(
+			UUID.fromString("7c1d0f3e-52a8-4b61-9e0a-5f3c2b8d6a17"), "PeerCollab terminal chat", PeerScope.ALL);
+
+	private static final Duration TIMEOUT = Duration.ofSeconds(10);
+	private static final Duration START_STOP = Duration.ofSeconds(30);
+
+	@Option(names = "--nickname", required = true, description = "The name others see.")
+	String nickname;
+
+	@Option(names = "--data-dir", description = "Where the identity (identity.p12) and contacts are kept across runs. "
+			+ "Default: ~/.peercollab-chat/NICKNAME.")
+	Path dataDir;
+
+	@Option(names = "--interface", paramLabel = "NAME", description = "The network interface for discovery and "
+			+ "connections (eth0, en0; lo to chat on one machine). Default: every suitable interface.")
+	String networkInterface;
+
+	@Option(names = "--password", defaultValue = "${env:PEERCOLLAB_PASSWORD:-peercollab-demo-only}",
+			description = "Password of the identity file. Default: $PEERCOLLAB_PASSWORD, else a fixed password fit "
+					+ "for demos only.")
+	char[] password;
+
+	private final BufferedReader in;
+	private final PrintStream out;
+	private MdnsDiscovery discovery;
+	private RSocketPeerTransport transport;
+
+	private PeerCollaboration collab;
+	private final Disposable.Composite subscriptions = Disposables.composite();
+	private final Map<PeerName, String> nicknames = new ConcurrentHashMap<>();
+	private final Deque<Invitation> invitations = new ConcurrentLinkedDeque<>();
+	private final AtomicReference<CollaborationSession> session = new AtomicReference<>();
+	private final Set<UUID> joined = ConcurrentHashMap.newKeySet();
+	private List<PeerNearMe> listed = List.of(); // the list 'peers' printed last: what peer numbers refer to
+	private volatile boolean quitting;
+
+	/** A chat on the terminal. */
+	public Chat() {
+		this(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), System.out);
+	}
+
+	/** A chat reading commands from {@code in} and printing to {@code out}: how tests drive it. */
+	public Chat(BufferedReader in, PrintStream out) {
+		this.in = in;
+		this.out = out;
+	}
+
+	/** Replaces the discovery that {@code --interface} would choose (tests: loopback, a service type of their own). */
+	public Chat discovery(MdnsDiscovery value) {
+		this.discovery = value;
+		return this;
+	}
+
+	/** Replaces the transport that {@code --interface} would choose. */
+	public Chat transport(RSocketPeerTransport value) {
+		this.transport = value;
+		return this;
+	}
+
+	/** Runs the chat on the terminal; exits 0 after {@code quit}, 1 if it could not start, 2 for bad options. */
+	public static void main(String[] args) {
+		System.exit(new CommandLine(new Chat()).execute(args));
+	}
+
+	/** Runs until {@code quit} or the end of input; returns the exit code. */
+	@Override
+	public Integer call() {
+		try {
+			collab = start();
+		}
+		catch (RuntimeException e) {
+			error(e);
+			return 1;
+		}
+		say("* I am " + collab.nickname() + " (" + collab.name() + "), listening at " + collab.endPoints().stream()
+				.map(ep -> ep.address().getHostString() + ":" + ep.address().getPort()).collect(Collectors.joining(", ")));
+		help();
+		try {
+			for (String line; (line = in.readLine()) != null; ) {
+				if (!handle(line.strip())) {
+					break;
+				}
+			}
+		}
+		catch (IOException e) {
+			error(e);
+		}
+		return stop();
+	}
+
+	private PeerCollaboration start() {
+		// One interface for both: mDNS announces the transport's port, so the transport must listen where mDNS runs.
+		MdnsDiscovery mdns = discovery != null ? discovery
+				: networkInterface != null ? MdnsDiscovery.onInterfaces(networkInterface)
+						: MdnsDiscovery.defaultInterfaces();
+		RSocketPeerTransport tcp = transport != null ? transport
+				: RSocketPeerTransport.tcp().host(networkInterface != null ? ipv4(networkInterface) : "0.0.0.0");
+		Path dir = dataDir != null ? dataDir
+				: Path.of(System.getProperty("user.home"), ".peercollab-chat", nickname.replaceAll("[^\\w.-]", "_"));
+		PeerCollaboration c = PeerCollaboration.builder()
+				.identity(identity(dir.resolve("identity.p12")))
+				.nickname(nickname)
+				.contactStore(ContactStore.h2(dir.resolve("contacts")))
+				.discovery(mdns)
+				.transport(tcp)
+				.build();
+		try {
+			// Registrations are kept in the contact store: from the second run on, the chat is registered already.
+			c.registerApplication(CHAT).onErrorResume(AlreadyExistsException.class, e -> Mono.empty())
+					.then(c.signIn(PeerScope.ALL))
+					.block(START_STOP);
+		}
+		catch (RuntimeException e) {
+			c.close().onErrorResume(x -> Mono.empty()).block(START_STOP);
+			throw e;
+		}
+		subscriptions.add(c.peersNearMe().subscribe(this::onPeer, this::error));
+		subscriptions.add(c.invitations().subscribe(this::onInvitation, this::error));
+		return c;
+	}
+
+	/** The identity file is the user's: loaded if it exists, else made once and saved. */
+	private PeerIdentity identity(Path file) {
+		if (Files.exists(file)) {
+			return PeerIdentity.load(file, password);
+		}
+		// The nickname becomes the classifier of this endpoint's PeerName, which allows no white space.
+		PeerIdentity identity = PeerIdentity.generate(nickname.strip().replaceAll("\\s+", "-"));
+		identity.save(file, password);
+		return identity;
+	}
+
+	/** The first IPv4 address of an interface ({@code lo}: 127.0.0.1): where the transport listens. */
+	private static String ipv4(String interfaceName) {
+		try {
+			NetworkInterface ni = NetworkInterface.getByName(interfaceName);
+			if (ni == null) {
+				throw new IllegalArgumentException("no network interface is named '" + interfaceName + "'");
+			}
+			return ni.inetAddresses().filter(a -> a instanceof Inet4Address).findFirst()
+					.map(InetAddress::getHostAddress)
+					.orElseThrow(() -> new IllegalArgumentException(
+							"network interface '" + interfaceName + "' has no IPv4 address"));
+		}
+		catch (SocketException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
+	private int stop() {
+		quitting = true; // what the shutdown itself ends (sessions, streams) is not news
+		subscriptions.dispose();
+		try {
+			collab.close().block(START_STOP); // signs out: neighbours see us leave at once
+			say("* signed out");
+			return 0;
+		}
+		catch (RuntimeException e) {
+			say("error: " + describe(e)); // printed although quitting: it is why the exit code is 1
+			return 1;
+		}
+	}
+
+	// ----- commands --------------------------------------------------------------------------------------------------
+
+	/** Runs one command line; returns false on {@code quit}. */
+	private boolean handle(String line) {
+		if (line.isEmpty()) {
+			return true;
+		}
+		String[] words = line.split("\\s+", 2);
+		String args = words.length > 1 ? words[1] : "";
+		try {
+			switch (words[0]) {
+				case "help" -> help();
+				case "peers" -> peers();
+				case "presence" -> presence(args);
+				case "invite" -> invite(args);
+				case "accept" -> accept();
+				case "decline" -> decline();
+				case "say" -> send(args);
+				case "leave" -> current().dispose();
+				case "add" -> add(args);
+				case "contacts" -> contacts();
+				case "export" -> exportCard(args);
+				case "import" -> importCard(args);
+				case "quit" -> {
+					return false;
+				}
+				default -> {
+					// In a chat, a line that is not a command is a message.
+					if (session.get() == null) {
+						throw new IllegalArgumentException("unknown command '" + words[0] + "'; type help");
+					}
+					send(line);
+				}
+			}
+		}
+		catch (RuntimeException e) {
+			error(e);
+		}
+		return true;
+	}
+
+	private void help() {
+		say("""
+				commands:
+				  peers                       people near me, numbered, with their presence
+				  presence STATUS [text]      set my presence: %s
+				  invite N|NICKNAME [message] invite a peer near me to chat
+				  accept | decline            answer the oldest invitation
+				  say TEXT                    send to the chat (in a chat, any other line is sent too)
+				  leave                       leave the chat
+				  add N|NICKNAME              make a peer near me a contact
+				  contacts                    my contacts and their presence
+				  export FILE | import FILE   write my contact card; add a contact from a card
+				  quit                        sign out and exit""".formatted(settableStatuses()));
+	}
+
+	private void peers() {
+		List<PeerNearMe> now = nearMe();
+		listed = now;
+		if (now.isEmpty()) {
+			say("  nobody near me yet (finding peers takes a few seconds)");
+			return;
+		}
+		List<String> presences = presences(now, p -> p);
+		for (int i = 0; i < now.size(); i++) {
+			say(String.format("  %d. %-16s %s", i + 1, now.get(i).nickname(), presences.get(i)));
+		}
+	}
+
+	private void presence(String args) {
+		String[] words = args.split("\\s+", 2);
+		PresenceStatus status;
+		try {
+			status = PresenceStatus.valueOf(words[0].toUpperCase(Locale.ROOT));
+		}
+		catch (IllegalArgumentException e) {
+			throw new IllegalArgumentException(
+					"unknown status '" + words[0] + "'; one of " + settableStatuses());
+		}
+		PresenceInfo presence = new PresenceInfo(status, words.length > 1 ? words[1] : "");
+		collab.setPresence(presence).block(TIMEOUT);
+		say("* presence " + describe(presence));
+	}
+
+	private void invite(String args) {
+		String[] words = args.split("\\s+", 2);
+		PeerNearMe peer = peer(words[0]);
+		say("* invited " + peer.nickname() + ", waiting for an answer");
+		// The answer may take minutes: wait for it in the background, so that this terminal stays usable.
+		subscriptions.add(peer.invite(CHAT, words.length > 1 ? words[1] : "", null).subscribe(response -> {
+			switch (response.status()) {
+				case ACCEPTED -> {
+					say("! " + peer.nickname() + " accepted");
+					join(response.session().orElseThrow(), peer.nickname());
+				}
+				case DECLINED -> say("! " + peer.nickname() + " declined"
+						+ (response.message().isEmpty() ? "" : ": " + response.message()));
+				case EXPIRED -> say("! " + peer.nickname() + " did not answer in time");
+			}
+		}, e -> error("inviting " + peer.nickname() + " failed: " + describe(e))));
+	}
+
+	private void accept() {
+		Invitation invitation = oldestInvitation();
+		join(invitation.accept().block(TIMEOUT), invitation.senderNickname());
+	}
+
+	private void decline() {
+		Invitation invitation = oldestInvitation();
+		invitation.decline().block(TIMEOUT);
+		say("* declined the invitation from " + invitation.senderNickname());
+	}
+
+	private Invitation oldestInvitation() {
+		Invitation invitation = invitations.pollFirst();
+		if (invitation == null) {
+			throw new IllegalStateException("no invitation is waiting for an answer");
+		}
+		return invitation;
+	}
+
+	private void send(String text) {
+		if (text.isBlank()) {
+			throw new IllegalArgumentException("nothing to say");
+		}
+		current().send(text.getBytes(StandardCharsets.UTF_8)).block(TIMEOUT);
+	}
+
+	private CollaborationSession current() {
+		CollaborationSession s = session.get();
+		if (s == null) {
+			throw new IllegalStateException("not in a chat: invite someone, or accept an invitation");
+		}
+		return s;
+	}
+
+	private void add(String who) {
+		PeerContact contact = collab.contacts().createContact(peer(who)).block(TIMEOUT);
+		say("* added " + contact.nickname() + " as a contact");
+	}
+
+	private void contacts() {
+		List<PeerContact> all = collab.contacts().findAll().collectList().block(TIMEOUT);
+		if (all.isEmpty()) {
+			say("  no contacts yet: add a peer near me, or import a card");
+			return;
+		}
+		// A contact near me is reached where it is now; any other one where it was last seen.
+		Map<PeerName, PeerNearMe> near = nearMe().stream().collect(Collectors.toMap(Peer::name, p -> p));
+		List<String> presences = presences(all, c -> near.containsKey(c.name())
+				? collab.peer(c.withEndPoints(near.get(c.name()).endPoints())) : collab.peer(c));
+		for (int i = 0; i < all.size(); i++) {
+			PeerContact c = all.get(i);
+			say(String.format("  %-16s %s", c.nickname().isEmpty() ? c.name().classifier() : c.nickname(),
+					presences.get(i)));
+		}
+	}
+
+	private void exportCard(String file) {
+		Path path = path(file);
+		try {
+			Files.writeString(path, collab.contacts().exportCard());
+		}
+		catch (IOException e) {
+			throw new UncheckedIOException("cannot write " + path + ": " + describe(e), e);
+		}
+		say("* wrote my contact card to " + path);
+	}
+
+	private void importCard(String file) {
+		Path path = path(file);
+		String xml;
+		try {
+			xml = Files.readString(path);
+		}
+		catch (IOException e) {
+			throw new UncheckedIOException("cannot read " + path + ": " + describe(e), e);
+		}
+		PeerContact contact = collab.contacts().importCard(xml).block(TIMEOUT);
+		say("* imported " + contact.nickname() + " as a contact");
+	}
+
+	// ----- events, printed as they happen -------------------------------------------------------------------------------
+
+	private void onPeer(PeerNearMeEvent event) {
+		PeerNearMe peer = event.peer();
+		String before = nicknames.put(peer.name(), peer.nickname());
+		switch (event.type()) {
+			case ADDED -> say("* " + peer.nickname() + " joined");
+			case REMOVED -> say("* " + peer.nickname() + " left");
+			case UPDATED -> {
+				if (before != null && !before.equals(peer.nickname())) {
+					say("* " + before + " is now called " + peer.nickname());
+				}
+			}
+		}
+	}
+
+	private void onInvitation(Invitation invitation) {
+		nicknames.putIfAbsent(invitation.sender(), invitation.senderNickname());
+		invitations.add(invitation);
+		say("! invitation from " + invitation.senderNickname()
+				+ (invitation.message().isEmpty() ? "" : ": " + invitation.message()) + " (accept or decline)");
+		// An invitation can also end while it waits here: it expires, or its sender withdraws it.
+		subscriptions.add(invitation.outcome().subscribe(state -> {
+			if (invitations.remove(invitation)
+					&& (state == InvitationState.EXPIRED || state == InvitationState.WITHDRAWN)) {
+				say("! the invitation from " + invitation.senderNickname() + " " + state.name().toLowerCase(Locale.ROOT));
+			}
+		}));
+	}
+
+	/** Makes a session the current chat and prints what it receives. */
+	private void join(CollaborationSession s, String with) {
+		session.set(s);
+		// The host's session is shared by everyone it invited to the chat: follow it once.
+		if (joined.add(s.id())) {
+			subscriptions.add(s.receive().subscribe(
+					m -> say("<" + nicknames.getOrDefault(m.from(), m.from().classifier()) + "> " + m.text()),
+					this::error));
+			subscriptions.add(s.onClose().subscribe(null, this::error, () -> {
+				session.compareAndSet(s, null);
+				joined.remove(s.id());
+				if (!quitting) {
+					say("* the chat with " + with + " ended");
+				}
+			}));
+		}
+		say("* chatting with " + with + ": type to send, leave to end");
+	}
+
+	// ----- helpers ---------------------------------------------------------------------------------------------------
+
+	/** The peers near me now, in a stable order. */
+	private List<PeerNearMe> nearMe() {
+		return collab.getPeersNearMe().block(TIMEOUT).stream()
+				.sorted(Comparator.comparing((PeerNearMe p) -> p.nickname().toLowerCase(Locale.ROOT))
+						.thenComparing(p -> p.name().toString()))
+				.toList();
+	}
+
+	/** A peer near me by its number in the last {@code peers} list, or by its nickname. */
+	private PeerNearMe peer(String who) {
+		if (who.isBlank()) {
+			throw new IllegalArgumentException("say which peer: a number from 'peers', or a nickname");
+		}
+		List<PeerNearMe> now = nearMe();
+		if (who.matches("\\d{1,6}")) {
+			List<PeerNearMe> shown = listed.isEmpty() ? now : listed;
+			int n = Integer.parseInt(who);
+			if (n < 1 || n > shown.size()) {
+				throw new IllegalArgumentException("no peer number " + n + "; type peers to list them");
+			}
+			PeerNearMe chosen = shown.get(n - 1);
+			return now.stream().filter(p -> p.name().equals(chosen.name())).findFirst()
+					.orElseThrow(() -> new IllegalStateException(chosen.nickname() + " is no longer near me"));
+		}
+		List<PeerNearMe> named = now.stream().filter(p -> p.nickname().equalsIgnoreCase(who)).toList();
+		if (named.isEmpty()) {
+			throw new IllegalArgumentException("no peer near me is called '" + who + "'; type peers to list them");
+		}
+		if (named.size() > 1) {
+			throw new IllegalArgumentException("several peers near me are called '" + who + "': use their number");
+		}
+		return named.get(0);
+	}
+
+	/** Reads the presence of each peer over the network, all at once; one that does not answer is unreachable. */
+	private static <T> List<String> presences(List<T> items, Function<T, Peer> peer) {
+		return Flux.fromIterable(items)
+				.flatMapSequential(item -> peer.apply(item).presence()
+						.map(Chat::describe)
+						.timeout(TIMEOUT)
+						.onErrorReturn("unreachable"))
+				.collectList()
+				.block();
+	}
+
+	private static Path path(String file) {
+		if (file.isBlank()) {
+			throw new IllegalArgumentException("say which file");
+		}
+		return Path.of(file.strip());
+	}
+
+	private static String settableStatuses() {
+		return Arrays.stream(PresenceStatus.values()).filter(s -> s != PresenceStatus.OFFLINE)
+				.map(Enum::name).collect(Collectors.joining(", "));
+	}
+
+	private static String describe(PresenceInfo presence) {
+		return presence.status() + (presence.text().isEmpty() ? "" : " (" + presence.text() + ")");
+	}
+
+	/** An error in one line a user can act on: the library's messages say what went wrong; no stack traces. */
+	private static String describe(Throwable error) {
+		Throwable e = Exceptions.unwrap(error);
+		String message = e.getMessage();
+		if (e instanceof TimeoutException || (message != null && message.startsWith("Timeout on blocking read"))) {
+			return "no answer within " + TIMEOUT.toSeconds() + " s";
+		}
+		if (e instanceof NoSuchFileException) {
+			return "no such file";
+		}
+		if (message == null || message.isBlank()) {
+			return e.getClass().getSimpleName();
+		}
+		return message.replaceAll("\\s*\\R\\s*", " ");
+	}
+
+	private void error(Throwable e) {
+		error(describe(e));
+	}
+
+	private void error(String message) {
+		if (!quitting) {
+			say("error: " + message);
+		}
+	}
+
+	private void say(String line) {
+		out.println(line);
+		out.flush();
+	}
+}
