@@ -30,6 +30,12 @@ import reactor.core.publisher.Sinks;
  */
 final class HostSession implements CollaborationSession {
 
+	/**
+	 * Frames requested from a member's channel ahead of processing: enough to keep the wire busy without a round trip
+	 * per message, few enough that flow control still reaches the sender.
+	 */
+	static final int WIRE_PREFETCH = 32;
+
 	private final UUID id;
 	private final PeerApplication application;
 	private final PeerName self;
@@ -65,7 +71,7 @@ final class HostSession implements CollaborationSession {
 		}
 		m.inbound = connection.session(new SessionOpen(invitationId, id, application.id()), m.out.flux())
 				.concatMap(f -> received.offer(new SessionMessage(m.name, f.data()), Invitations::sessionClosed)
-						.then(relay(m, f)), 1)
+						.then(relay(m, f)), WIRE_PREFETCH)
 				.subscribe(null, e -> memberLeft(m), () -> memberLeft(m));
 	}
 

@@ -40,7 +40,7 @@ final class MemberSession implements CollaborationSession {
 	Flux<SessionFrame> serve(Flux<SessionFrame> fromHost) {
 		return out.flux().doOnSubscribe(s -> inbound = fromHost
 				.concatMap(f -> received.offer(new SessionMessage(f.origin() == null ? host : f.origin(), f.data()),
-						Invitations::sessionClosed), 1)
+						Invitations::sessionClosed), HostSession.WIRE_PREFETCH)
 				.subscribe(null, e -> dispose(), this::dispose))
 				.doFinally(s -> dispose());
 	}

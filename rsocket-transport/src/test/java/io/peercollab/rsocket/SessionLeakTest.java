@@ -32,7 +32,7 @@ class SessionLeakTest {
 	@Test
 	void tenThousandMessagesEachWayThenCleanSignOutLeakNoBuffer() {
 		ResourceLeakDetector.Level previous = ResourceLeakDetector.getLevel();
-		ResourceLeakDetector.setLevel(Boolean.getBoolean("dbg") ? previous : ResourceLeakDetector.Level.PARANOID);
+		ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
 		int before = LeakRecorder.LEAKS.size();
 		PeerCollaboration a = endpoint("alice");
 		PeerCollaboration b = endpoint("bob");
