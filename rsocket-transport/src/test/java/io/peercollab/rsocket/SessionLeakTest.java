@@ -21,9 +21,8 @@ import reactor.test.StepVerifier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Two endpoints on loopback: one invites, the other accepts, they exchange 10,000 session messages (5,000 each way, in
- * order),
- * and both sign out cleanly, with Netty's leak detection at {@code PARANOID} finding nothing.
+ * Two endpoints on loopback: one invites, the other accepts, they exchange 10,000 session messages (5,000 each way,
+ * in order), and both sign out cleanly, with Netty's leak detection at {@code PARANOID} finding nothing.
  */
 @Tag("slow")
 class SessionLeakTest {
