@@ -141,7 +141,7 @@ final class Invitations {
 				return Flux.error(new InvalidRequestException(
 						"no accepted invitation " + open.invitationId() + " from " + caller + " waits for a session"));
 			}
-			MemberSession session = new MemberSession(open.sessionId(), inv.application(), caller, owner.name());
+			MemberSession session = new MemberSession(open.sessionId(), inv.application(), caller);
 			inv.sessionOpened(session);
 			return session.serve(inbound);
 		});
