@@ -63,7 +63,7 @@ import reactor.util.concurrent.Queues;
  * <p>Local state (scope, presence, applications, objects, version, followers) is guarded by {@link #lock}; every event
  * is emitted under it, which orders events and serializes emission into sinks.
  */
-public final class DefaultPeerCollaboration implements PeerCollaboration {
+final class DefaultPeerCollaboration implements PeerCollaboration {
 
 	static final Logger log = LoggerFactory.getLogger(PeerCollaboration.class);
 

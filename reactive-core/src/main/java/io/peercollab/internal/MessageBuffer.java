@@ -14,7 +14,7 @@ import reactor.core.publisher.Sinks;
  *
  * @param <T> the item type
  */
-public final class MessageBuffer<T> {
+final class MessageBuffer<T> {
 
 	private final int capacity;
 	private final Sinks.Many<T> sink = Sinks.many().unicast().onBackpressureBuffer();

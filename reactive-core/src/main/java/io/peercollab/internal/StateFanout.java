@@ -19,7 +19,7 @@ import reactor.util.concurrent.Queues;
  *
  * @param <E> the event type
  */
-public final class StateFanout<E> {
+final class StateFanout<E> {
 
 	private final int bufferSize;
 	private final List<Sinks.Many<E>> subscribers = new CopyOnWriteArrayList<>();
