@@ -3,9 +3,10 @@ package io.peercollab.internal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Set;
 
 import io.peercollab.ChangeType;
 import io.peercollab.Diagnostic;
@@ -19,7 +20,6 @@ import io.peercollab.discovery.DiscoveryEvent;
 import io.peercollab.discovery.DiscoverySession;
 import io.peercollab.identity.PeerName;
 import io.peercollab.spi.PeerConnection;
-import io.peercollab.spi.TransportBinding;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
@@ -29,9 +29,12 @@ import reactor.core.publisher.Mono;
  * People near me: turns what discovery claims into verified {@link PeerNearMe}s.
  *
  * <ul>
- *   <li>Each endpoint of a discovered peer is connected to at once; the connection proves its name. An endpoint that
- *   proves another key is dropped and reported as {@link Diagnostic.Kind#SPOOFED_NAME}, and ignored from then on; a
- *   peer left with no endpoint is removed. An impostor can thus never be shown as the peer it claims to be.</li>
+ *   <li>Each announced endpoint of a discovered peer is connected to at once; the connection proves the name there.
+ *   An endpoint whose key does not match is dropped from the peer and reported as
+ *   {@link Diagnostic.Kind#SPOOFED_NAME}, and stays out while it is announced; the peer is removed only when no
+ *   endpoint is left. So an impostor announcing a real peer's name elsewhere cannot make it disappear.</li>
+ *   <li>A peer is shown as discovered at its first sighting (a claim); once proven, an endpoint announced later is
+ *   shown only after it proves the name too, so an impostor never appears as a proven peer.</li>
  *   <li>Liveness: when that connection closes (keepalive failure, the peer's transport closed), the peer is probed with
  *   one new connection; if that fails it is removed. A peer that signs out tells us and is removed at once. Without
  *   a connection, mDNS expiry removes it (the discovery's worst case).</li>
@@ -49,7 +52,14 @@ final class NearMe {
 	private final Map<PeerName, RemotePeer> peers = new HashMap<>();
 	private final Map<PeerName, List<PeerEndPoint>> ignored = new HashMap<>();
 	private final Map<PeerName, PeerConnection> connections = new HashMap<>();
-	private final Map<PeerName, java.util.Set<java.net.InetSocketAddress>> spoofed = new HashMap<>();
+	/** Announced endpoints whose key did not match the name announced with them. */
+	private final Map<PeerName, Set<PeerEndPoint>> spoofed = new HashMap<>();
+	/** Announced endpoints that proved their name on a connection. */
+	private final Map<PeerName, Set<PeerEndPoint>> proven = new HashMap<>();
+	/** The endpoints each name is announced at now, those that failed to prove it left out. */
+	private final Map<PeerName, List<PeerEndPoint>> claims = new HashMap<>();
+	/** Announced endpoints being connected to, to prove their name. */
+	private final Map<PeerName, Set<PeerEndPoint>> verifying = new HashMap<>();
 	private final StateFanout<PeerNearMeEvent> fanout = new StateFanout<>(1_024);
 	private DiscoverySession session;
 	private Disposable subscriptions = Disposables.composite();
@@ -100,22 +110,18 @@ final class NearMe {
 		if (name.equals(owner.name())) {
 			return;
 		}
-		RemotePeer toVerify = null;
+		List<PeerEndPoint> toVerify = new ArrayList<>();
 		synchronized (lock) {
 			if (session == null) {
 				return;
 			}
 			if (e.type() == ChangeType.REMOVED) {
 				ignored.remove(name);
+				forget(name);
 				remove(name);
 				return;
 			}
-			java.util.Set<java.net.InetSocketAddress> fake = spoofed.getOrDefault(name, java.util.Set.of());
-			List<PeerEndPoint> eps = e.peer().endPoints().stream().filter(ep -> !fake.contains(ep.address())).toList();
-			if (eps.isEmpty()) {
-				remove(name);
-				return;
-			}
+			List<PeerEndPoint> eps = e.peer().endPoints();
 			List<PeerEndPoint> stale = ignored.get(name);
 			if (stale != null) {
 				if (stale.equals(eps)) {
@@ -123,78 +129,140 @@ final class NearMe {
 				}
 				ignored.remove(name);
 			}
+			// Endpoints that failed to prove this name stay out for as long as they are announced.
+			Set<PeerEndPoint> refused = spoofed.get(name);
+			if (refused != null) {
+				refused.retainAll(eps);
+				if (refused.isEmpty()) {
+					spoofed.remove(name);
+				}
+			}
+			List<PeerEndPoint> claimed = new ArrayList<>(eps);
+			if (refused != null) {
+				claimed.removeAll(refused);
+			}
+			claims.put(name, List.copyOf(claimed));
+			Set<PeerEndPoint> proven = this.proven.computeIfAbsent(name, k -> new HashSet<>());
+			proven.retainAll(claimed);
 			RemotePeer old = peers.get(name);
-			if (old == null) {
-				RemotePeer p = new RemotePeer(owner, name, e.peer().nickname(), eps, true);
-				peers.put(name, p);
-				fanout.emit(new PeerNearMeEvent(ChangeType.ADDED, p));
-				toVerify = p;
+			List<PeerEndPoint> shown;
+			boolean verified;
+			if (old != null && old.verified && claimed.stream().anyMatch(proven::contains)) {
+				// A proven peer shows new endpoints only once they prove its name too: an impostor announcing the
+				// same name elsewhere never appears as this peer.
+				shown = claimed.stream().filter(proven::contains).toList();
+				verified = true;
 			}
 			else {
-				RemotePeer p = old.with(e.peer().nickname(), eps);
-				if (p.equals(old)) {
-					return;
-				}
-				peers.put(name, p);
-				fanout.emit(new PeerNearMeEvent(ChangeType.UPDATED, p));
-				if (!old.endPoints().equals(eps)) {
-					toVerify = p;
+				// A first sighting is shown as discovered, a claim that the first connection checks.
+				shown = claimed;
+				verified = false;
+			}
+			Set<PeerEndPoint> checking = verifying.computeIfAbsent(name, k -> new HashSet<>());
+			for (PeerEndPoint ep : claimed) {
+				if (!proven.contains(ep) && checking.add(ep)) {
+					toVerify.add(ep);
 				}
 			}
+			show(name, e.peer().nickname(), shown, verified, old);
 		}
-		if (toVerify != null) {
-			verify(toVerify);
+		for (PeerEndPoint ep : toVerify) {
+			verify(name, ep);
 		}
 	}
 
-	/**
-	 * Connects to every announced endpoint. Endpoints that prove another key are dropped from the peer (and ignored
-	 * from then on) and reported; the peer goes when none is left. The first endpoint that proves the name is watched
-	 * for liveness.
-	 */
-	private void verify(RemotePeer p) {
-		TransportBinding binding;
-		try {
-			binding = owner.binding();
-		}
-		catch (NotSignedInException e) {
+	/** Shows the peer with these endpoints, or removes it if there are none. Called under lock. */
+	private void show(PeerName name, String nickname, List<PeerEndPoint> endPoints, boolean verified,
+			RemotePeer old) {
+		if (endPoints.isEmpty()) {
+			remove(name);
 			return;
 		}
-		Flux.fromIterable(p.endPoints())
-				.flatMap(ep -> binding.connect(p.name(), ep.address())
-						.map(c -> Optional.of(c))
-						.onErrorResume(PeerIdentityMismatchException.class, e -> {
-							spoofed(p.name(), ep, e);
-							return Mono.just(Optional.empty());
-						})
-						.onErrorResume(e -> Mono.empty()))
-				.filter(Optional::isPresent)
-				.map(Optional::get)
-				.next()
-				.subscribe(c -> {
-					p.verified = true;
-					watch(p.name(), c);
-				}, e -> DefaultPeerCollaboration.log.debug("verifying {} failed", p.name(), e));
+		if (old == null) {
+			RemotePeer p = new RemotePeer(owner, name, nickname, endPoints, true);
+			p.verified = verified;
+			peers.put(name, p);
+			fanout.emit(new PeerNearMeEvent(ChangeType.ADDED, p));
+			return;
+		}
+		RemotePeer p = old.with(nickname, endPoints);
+		p.verified = verified;
+		if (p.equals(old)) {
+			old.verified = verified;
+			return;
+		}
+		peers.put(name, p);
+		fanout.emit(new PeerNearMeEvent(ChangeType.UPDATED, p));
 	}
 
-	private void spoofed(PeerName name, PeerEndPoint ep, Throwable e) {
-		synchronized (lock) {
-			spoofed.computeIfAbsent(name, k -> new java.util.HashSet<>()).add(ep.address());
-			RemotePeer p = peers.get(name);
-			if (p != null) {
-				List<PeerEndPoint> rest = p.endPoints().stream().filter(x -> !x.address().equals(ep.address())).toList();
-				if (rest.isEmpty()) {
-					remove(name);
+	/** Connects to one announced endpoint: it either proves the name and is shown, or is dropped and reported. */
+	private void verify(PeerName name, PeerEndPoint ep) {
+		Mono.defer(() -> owner.binding().connect(name, ep.address())).subscribe(c -> {
+			boolean watchIt;
+			synchronized (lock) {
+				Set<PeerEndPoint> checking = verifying.get(name);
+				if (checking != null) {
+					checking.remove(ep);
+				}
+				RemotePeer p = peers.get(name);
+				Set<PeerEndPoint> proven = this.proven.get(name);
+				List<PeerEndPoint> claim = claims.get(name);
+				if (p == null || proven == null || claim == null || !claim.contains(ep) || session == null) {
+					return;
+				}
+				proven.add(ep);
+				if (!p.endPoints().contains(ep)) {
+					List<PeerEndPoint> endPoints = new ArrayList<>(p.endPoints());
+					endPoints.add(ep);
+					show(name, p.nickname(), endPoints, true, p);
 				}
 				else {
-					RemotePeer q = p.with(p.nickname(), rest);
-					peers.put(name, q);
-					fanout.emit(new PeerNearMeEvent(ChangeType.UPDATED, q));
+					p.verified = true;
+				}
+				watchIt = !connections.containsKey(name);
+			}
+			if (watchIt) {
+				watch(name, c);
+			}
+		}, err -> {
+			boolean report = false;
+			synchronized (lock) {
+				Set<PeerEndPoint> checking = verifying.get(name);
+				if (checking != null) {
+					checking.remove(ep);
+				}
+				if (err instanceof PeerIdentityMismatchException && session != null) {
+					report = true;
+					spoofed.computeIfAbsent(name, k -> new HashSet<>()).add(ep);
+					Set<PeerEndPoint> proven = this.proven.get(name);
+					if (proven != null) {
+						proven.remove(ep);
+					}
+					RemotePeer p = peers.get(name);
+					if (p != null && p.endPoints().contains(ep)) {
+						List<PeerEndPoint> endPoints = new ArrayList<>(p.endPoints());
+						endPoints.remove(ep);
+						show(name, p.nickname(), endPoints, p.verified, p);
+					}
 				}
 			}
-		}
-		owner.diagnose(Diagnostic.Kind.SPOOFED_NAME, "an endpoint at " + ep.address() + " announced the name " + name
-				+ " but proved another key (" + e.getMessage() + "); it was dropped");
+			if (report) {
+				owner.diagnose(Diagnostic.Kind.SPOOFED_NAME, "a peer near me at " + ep + " announced the name " + name
+						+ " but could not prove it (" + err.getMessage() + "); that endpoint was dropped");
+			}
+			else if (!(err instanceof PeerUnreachableException || err instanceof NotSignedInException
+					|| err instanceof PeerIdentityMismatchException)) {
+				DefaultPeerCollaboration.log.debug("verifying {} at {} failed", name, ep, err);
+			}
+		});
+	}
+
+	/** Forgets what was learnt about the endpoints of a name. Called under lock. */
+	private void forget(PeerName name) {
+		spoofed.remove(name);
+		proven.remove(name);
+		verifying.remove(name);
+		claims.remove(name);
 	}
 
 	private void watch(PeerName name, PeerConnection c) {
@@ -268,6 +336,9 @@ final class NearMe {
 				connections.clear();
 				ignored.clear();
 				spoofed.clear();
+				proven.clear();
+				verifying.clear();
+				claims.clear();
 				fanout.complete();
 			}
 			Mono<Void> notices = Flux.fromIterable(open)

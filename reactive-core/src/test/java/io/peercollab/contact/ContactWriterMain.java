@@ -20,6 +20,9 @@ import io.peercollab.identity.PeerName;
  * The child process of {@link ContactStoreDurabilityTest}: inserts contacts into {@code ContactStore.h2(args[0])} one
  * after the other, printing {@code ACK <name>} once each insert is acknowledged, until it is killed. It first prints
  * {@code CERT <base64 DER>}, the certificate every contact carries, so that the test can rebuild what was written.
+ *
+ * <p>Optional arguments {@code first} and {@code end} make it insert contacts {@code first} to {@code end - 1} only,
+ * then print {@code DONE} and exit: a test that kills it several times resumes where the store stopped.
  */
 public final class ContactWriterMain {
 
@@ -30,7 +33,8 @@ public final class ContactWriterMain {
 	}
 
 	/**
-	 * @param args the directory of the store
+	 * @param args the directory of the store; optionally the index of the first contact to insert and the index after
+	 * the last
 	 */
 	public static void main(String[] args) throws CertificateEncodingException {
 		PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
@@ -38,21 +42,25 @@ public final class ContactWriterMain {
 		out.println("CERT " + Base64.getEncoder().encodeToString(certificate.getEncoded()));
 		out.flush();
 		ContactStore store = ContactStore.h2(Path.of(args[0]));
+		int first = args.length > 1 ? Integer.parseInt(args[1]) : 0;
+		int end = args.length > 2 ? Integer.parseInt(args[2]) : Integer.MAX_VALUE;
 		long deadline = System.nanoTime() + LIFETIME.toNanos();
 		// A broken pipe means the test is gone: stop rather than write for nobody.
-		for (int i = 0; System.nanoTime() < deadline && !out.checkError(); i++) {
+		for (int i = first; i < end && System.nanoTime() < deadline && !out.checkError(); i++) {
 			PeerContact contact = contact(i, certificate);
 			store.insert(contact).block();
 			out.println("ACK " + contact.name());
 			out.flush();
 		}
 		store.close().block();
+		out.println("DONE");
+		out.flush();
 	}
 
 	/**
 	 * @return the {@code i}th contact the writer inserts: every field set, and different from one contact to the next
 	 */
-	static PeerContact contact(int i, X509Certificate certificate) {
+	public static PeerContact contact(int i, X509Certificate certificate) {
 		try {
 			InetAddress ip = InetAddress.getByAddress(new byte[] { 10, (byte) (i >> 16), (byte) (i >> 8), (byte) i });
 			List<PeerEndPoint> endPoints = List.of(
@@ -68,7 +76,7 @@ public final class ContactWriterMain {
 	}
 
 	/** @return {@code i} for the name of the {@code i}th contact */
-	static int index(PeerName name) {
+	public static int index(PeerName name) {
 		return Integer.parseInt(name.classifier().substring(1));
 	}
 }

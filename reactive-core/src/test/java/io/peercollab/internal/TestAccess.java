@@ -26,4 +26,20 @@ public final class TestAccess {
 	public static void crashTransport(PeerCollaboration endpoint) {
 		((DefaultPeerCollaboration) endpoint).binding().dispose();
 	}
+
+	/**
+	 * @return how many remote subscriptions to {@code collab}'s events ({@code Peer.events()} of other endpoints) it
+	 * serves now
+	 */
+	public static int followerCount(PeerCollaboration collab) {
+		DefaultPeerCollaboration c = (DefaultPeerCollaboration) collab;
+		try {
+			java.lang.reflect.Field followers = DefaultPeerCollaboration.class.getDeclaredField("followers");
+			followers.setAccessible(true);
+			return ((java.util.List<?>) followers.get(c)).size();
+		}
+		catch (ReflectiveOperationException e) {
+			throw new IllegalStateException(e);
+		}
+	}
 }

@@ -14,9 +14,38 @@ import io.netty.util.ResourceLeakDetector;
  */
 public final class LeakRecorder<T> extends ResourceLeakDetector<T> {
 
+	/** Every leak reported so far in this JVM. Read it through {@link #leaks()} from other packages. */
 	static final List<String> LEAKS = new CopyOnWriteArrayList<>();
 
 	static volatile boolean installed;
+
+	/** @return the leak reports recorded so far in this JVM */
+	public static List<String> leaks() {
+		return List.copyOf(LEAKS);
+	}
+
+	/**
+	 * Leaks are reported when a leaked buffer was collected and a later allocation polls the detector's queue: collects
+	 * garbage and allocates a few times, then returns what was reported.
+	 *
+	 * @return the leak reports recorded so far in this JVM
+	 */
+	public static List<String> collectLeaks() {
+		for (int i = 0; i < 10; i++) {
+			System.gc();
+			System.runFinalization();
+			for (int j = 0; j < 100; j++) {
+				io.netty.buffer.ByteBufAllocator.DEFAULT.directBuffer(8).release();
+				io.netty.buffer.ByteBufAllocator.DEFAULT.heapBuffer(8).release();
+			}
+		}
+		return leaks();
+	}
+
+	/** @return whether Netty built its detectors from this class, as surefire's argLine asks */
+	public static boolean isInstalled() {
+		return installed;
+	}
 
 	/**
 	 * Called by Netty's {@code ResourceLeakDetectorFactory}.

@@ -41,11 +41,11 @@ import reactor.netty.tcp.TcpClient;
  * (base32 of SHA-256 of the SubjectPublicKeyInfo, dot, subject CN) to show the pinning rule is implementable from the
  * document. It also sends what a well-behaved peer never would, for the robustness tests.
  */
-final class RawClient implements AutoCloseable {
+public final class RawClient implements AutoCloseable {
 
-	static final CBORMapper CBOR = new CBORMapper();
+	public static final CBORMapper CBOR = new CBORMapper();
 
-	final RSocket rsocket;
+	public final RSocket rsocket;
 	private final AtomicReference<X509Certificate> serverCertificate;
 
 
@@ -57,7 +57,7 @@ final class RawClient implements AutoCloseable {
 	/**
 	 * Connects with a client certificate, or none when {@code key} is {@code null}.
 	 */
-	static Mono<RawClient> connect(InetSocketAddress address, PrivateKey key, X509Certificate certificate) {
+	public static Mono<RawClient> connect(InetSocketAddress address, PrivateKey key, X509Certificate certificate) {
 		AtomicReference<X509Certificate> seen = new AtomicReference<>();
 		SslContext tls;
 		try {
@@ -79,7 +79,7 @@ final class RawClient implements AutoCloseable {
 	 * @return a TLS 1.3 client context presenting this certificate (none if {@code key} is {@code null}) and trusting
 	 * any server, whose certificate goes to {@code seen} for pinning by name afterwards
 	 */
-	static SslContext tls(PrivateKey key, X509Certificate certificate, AtomicReference<X509Certificate> seen)
+	public static SslContext tls(PrivateKey key, X509Certificate certificate, AtomicReference<X509Certificate> seen)
 			throws Exception {
 		SslContextBuilder builder = SslContextBuilder.forClient()
 				.sslProvider(SslProvider.JDK)
@@ -93,7 +93,7 @@ final class RawClient implements AutoCloseable {
 	}
 
 	/** @return the server's name as PROTOCOL.md defines it, computed here from its certificate */
-	String serverName() throws Exception {
+	public String serverName() throws Exception {
 		X509Certificate cert = serverCertificate.get();
 		byte[] digest = MessageDigest.getInstance("SHA-256").digest(cert.getPublicKey().getEncoded());
 		// the CN's value itself, unescaped: RFC 2253 text escapes characters such as ',' and '+'
@@ -107,7 +107,7 @@ final class RawClient implements AutoCloseable {
 	}
 
 	/** @return composite metadata with one routing entry naming {@code route} */
-	static CompositeByteBuf routing(String route) {
+	public static CompositeByteBuf routing(String route) {
 		CompositeByteBuf metadata = ByteBufAllocator.DEFAULT.compositeBuffer();
 		CompositeMetadataCodec.encodeAndAddMetadata(metadata, ByteBufAllocator.DEFAULT,
 				WellKnownMimeType.MESSAGE_RSOCKET_ROUTING,
@@ -116,12 +116,12 @@ final class RawClient implements AutoCloseable {
 	}
 
 	/** @return a payload with this CBOR data and a routing entry for {@code route} */
-	static Payload payload(String route, byte[] data) {
+	public static Payload payload(String route, byte[] data) {
 		return ByteBufPayload.create(Unpooled.wrappedBuffer(data), routing(route));
 	}
 
 	/** @return a payload with {@code data} as CBOR and a routing entry for {@code route} */
-	static Payload payload(String route, Map<String, ?> data) {
+	public static Payload payload(String route, Map<String, ?> data) {
 		try {
 			return payload(route, CBOR.writeValueAsBytes(data));
 		}
@@ -131,12 +131,12 @@ final class RawClient implements AutoCloseable {
 	}
 
 	/** @return a payload without any metadata */
-	static Payload withoutMetadata(byte[] data) {
+	public static Payload withoutMetadata(byte[] data) {
 		return DefaultPayload.create(data);
 	}
 
 	/** @return the payload's data decoded as a CBOR map; releases the payload */
-	static Map<String, Object> map(Payload payload) {
+	public static Map<String, Object> map(Payload payload) {
 		try {
 			ByteBuffer data = payload.getData();
 			byte[] bytes = new byte[data.remaining()];

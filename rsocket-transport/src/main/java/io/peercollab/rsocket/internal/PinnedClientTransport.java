@@ -46,6 +46,7 @@ final class PinnedClientTransport implements ClientTransport {
 			return Mono.error(e);
 		})).map(c -> {
 			c.addHandlerLast(new RSocketLengthCodec(maxFrameLength));
+			c.addHandlerLast(OversizedFrameGuard.INSTANCE);
 			return new TcpDuplexConnection("client", c);
 		});
 	}

@@ -49,6 +49,7 @@ final class SecureServerTransport implements ServerTransport<SecureServerTranspo
 		return server.doOnConnection(c -> {
 			SslHandler ssl = c.channel().pipeline().get(SslHandler.class);
 			c.addHandlerLast(new RSocketLengthCodec(maxFrameLength));
+			c.addHandlerLast(OversizedFrameGuard.INSTANCE);
 			Context context = ssl == null ? Context.empty() : Context.of(SSL_SESSION, ssl.engine().getSession());
 			acceptor.apply(new TcpDuplexConnection("server", c))
 					.then(Mono.<Void>never())
