@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.peercollab.CollaborationSession;
 import io.peercollab.PayloadTooLargeException;
@@ -25,8 +26,8 @@ import reactor.core.publisher.Sinks;
  * is delivered here and relayed to every other member, under flow control: a message is taken from a member's channel
  * only once it is buffered here and queued for every other member.
  *
- * <p>The session closes when it is disposed or when its last member leaves; the next accepted invitation to the
- * application then starts a new one.
+ * <p>The session closes when it is disposed or when its last member leaves while no invitation naming it waits for an
+ * answer; the next invitation to the application then starts a new one.
  */
 final class HostSession implements CollaborationSession {
 
@@ -38,6 +39,8 @@ final class HostSession implements CollaborationSession {
 	private final MessageBuffer<SessionMessage> received = new MessageBuffer<>(RECEIVE_BUFFER);
 	private final Sinks.Empty<Void> closed = Sinks.empty();
 	private final AtomicBoolean disposed = new AtomicBoolean();
+	/** Invitations sent for this session and not answered yet: the session waits for them before closing. */
+	private final AtomicInteger invitationsOut = new AtomicInteger();
 
 	private final class Member {
 
@@ -81,9 +84,7 @@ final class HostSession implements CollaborationSession {
 		if (members.remove(m.name, m)) {
 			m.out.close(Invitations::sessionClosed);
 		}
-		if (members.isEmpty()) {
-			dispose();
-		}
+		closeIfUnused();
 	}
 
 	private void leave(Member m) {
@@ -94,8 +95,31 @@ final class HostSession implements CollaborationSession {
 		}
 	}
 
-	void closeIfUnused() {
-		if (members.isEmpty()) {
+	/**
+	 * An invitation naming this session is on its way; the session stays open at least until it is answered.
+	 *
+	 * @return {@code false} if the session closed already: the invitation must name another one
+	 */
+	synchronized boolean invitationSent() {
+		if (disposed.get()) {
+			return false;
+		}
+		invitationsOut.incrementAndGet();
+		return true;
+	}
+
+	/** An invitation naming this session was answered, or failed; an accepted one was added as a member first. */
+	void invitationEnded() {
+		invitationsOut.decrementAndGet();
+	}
+
+	/**
+	 * Closes the session if it has no member and no invitation naming it waits for an answer: an invitee accepting
+	 * later must find the session its invitation named. The count is read before the members, and an accepted
+	 * invitation adds its member before it stops counting, so the two cannot both be missed.
+	 */
+	synchronized void closeIfUnused() {
+		if (invitationsOut.get() == 0 && members.isEmpty()) {
 			dispose();
 		}
 	}
