@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.peercollab.PeerApplication;
 import io.peercollab.SessionMessage;
@@ -20,13 +21,15 @@ import reactor.core.publisher.Mono;
  * is delivered here and relayed to every other member, under flow control: a message is taken from a member's channel
  * only once it is buffered here and queued for every other member.
  *
- * <p>The session closes when it is disposed or when its last member leaves; the next accepted invitation to the
- * application then starts a new one.
+ * <p>The session closes when it is disposed or when its last member leaves while no invitation naming it waits for an
+ * answer; the next invitation to the application then starts a new one.
  */
 final class HostSession extends SessionBase {
 
 	private final Invitations invitations;
 	private final Map<PeerName, Member> members = new ConcurrentHashMap<>();
+	/** Invitations sent for this session and not answered yet: the session waits for them before closing. */
+	private final AtomicInteger invitationsOut = new AtomicInteger();
 
 	private final class Member {
 
@@ -68,9 +71,7 @@ final class HostSession extends SessionBase {
 		if (members.remove(m.name, m)) {
 			m.out.close(Invitations::sessionClosed);
 		}
-		if (members.isEmpty()) {
-			dispose();
-		}
+		closeIfUnused();
 	}
 
 	private void leave(Member m) {
@@ -81,8 +82,31 @@ final class HostSession extends SessionBase {
 		}
 	}
 
-	void closeIfUnused() {
-		if (members.isEmpty()) {
+	/**
+	 * An invitation naming this session is on its way; the session stays open at least until it is answered.
+	 *
+	 * @return {@code false} if the session closed already: the invitation must name another one
+	 */
+	synchronized boolean invitationSent() {
+		if (isDisposed()) {
+			return false;
+		}
+		invitationsOut.incrementAndGet();
+		return true;
+	}
+
+	/** An invitation naming this session was answered, or failed; an accepted one was added as a member first. */
+	void invitationEnded() {
+		invitationsOut.decrementAndGet();
+	}
+
+	/**
+	 * Closes the session if it has no member and no invitation naming it waits for an answer: an invitee accepting
+	 * later must find the session its invitation named. The count is read before the members, and an accepted
+	 * invitation adds its member before it stops counting, so the two cannot both be missed.
+	 */
+	synchronized void closeIfUnused() {
+		if (invitationsOut.get() == 0 && members.isEmpty()) {
 			dispose();
 		}
 	}

@@ -157,6 +157,13 @@ final class Invitations {
 		return Mono.defer(() -> {
 			HostSession host = hosted.computeIfAbsent(application.id(),
 					id -> new HostSession(UUID.randomUUID(), application, owner.name(), this));
+			while (!host.invitationSent()) {
+				// closed between the look-up and now: start a new one
+				hosted.remove(application.id(), host);
+				host = hosted.computeIfAbsent(application.id(),
+						id -> new HostSession(UUID.randomUUID(), application, owner.name(), this));
+			}
+			HostSession session = host;
 			UUID invitationId = UUID.randomUUID();
 			InviteRequest request = new InviteRequest(invitationId, host.id(), owner.nickname(), application, message,
 					data, expiry);
@@ -176,15 +183,19 @@ final class Invitations {
 							owner.timer)
 					.flatMap(reply -> {
 						if (reply.status() != InvitationStatus.ACCEPTED) {
-							host.closeIfUnused();
 							return Mono.just(InvitationResponse.of(reply.status(), reply.message()));
 						}
-						HostSession live = host.isDisposed() ? hosted.computeIfAbsent(application.id(),
-								id -> new HostSession(UUID.randomUUID(), application, owner.name(), this)) : host;
+						// the session waited for this answer unless it was disposed meanwhile by its user
+						HostSession live = session.isDisposed() ? hosted.computeIfAbsent(application.id(),
+								id -> new HostSession(UUID.randomUUID(), application, owner.name(), this)) : session;
 						live.addMember(connection, invitationId);
 						return Mono.just(InvitationResponse.accepted(reply.message(), live));
 					})
-					.doFinally(s -> outgoing.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1));
+					.doFinally(s -> {
+						outgoing.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
+						session.invitationEnded();
+						session.closeIfUnused();
+					});
 		});
 	}
 

@@ -56,6 +56,7 @@ class InvitationLoadTest {
 		Map<PeerName, AtomicInteger> declinedHere = new ConcurrentHashMap<>();
 		AtomicInteger received = new AtomicInteger();
 		List<CollaborationSession> memberSessions = new CopyOnWriteArrayList<>();
+		List<Throwable> acceptErrors = new CopyOnWriteArrayList<>();
 		subscriptions.add(receiver.invitations().subscribe(inv -> {
 			received.incrementAndGet();
 			boolean accept;
@@ -64,8 +65,7 @@ class InvitationLoadTest {
 			}
 			if (accept) {
 				acceptedHere.computeIfAbsent(inv.sender(), k -> new AtomicInteger()).incrementAndGet();
-				inv.accept().subscribe(memberSessions::add, e -> {
-				});
+				inv.accept().subscribe(memberSessions::add, acceptErrors::add);
 			}
 			else {
 				declinedHere.computeIfAbsent(inv.sender(), k -> new AtomicInteger()).incrementAndGet();
@@ -111,9 +111,17 @@ class InvitationLoadTest {
 			declined += (int) d;
 		}
 		assertThat(received.get()).isEqualTo(SENDERS * PER_SENDER);
+
+		// each sender opens the session of an accepted invitation once the answer reached it
+		int acceptedInAll = accepted;
+		Endpoints.await(Endpoints.WAIT, "a member session for every accepted invitation",
+				() -> memberSessions.size() + acceptErrors.size() == acceptedInAll);
+		long sessionsMillis = (System.nanoTime() - started) / 1_000_000;
+		assertThat(acceptErrors).isEmpty();
+		assertThat(memberSessions).hasSize(accepted);
 		System.out.printf("LOAD seed=%d: %d invitations from %d peers answered in %d ms (%d accepted, %d declined); "
-				+ "%d member sessions opened%n", seed, SENDERS * PER_SENDER, SENDERS, millis, accepted, declined,
-				memberSessions.size());
+				+ "a member session open on the receiver for each accepted one after %d ms%n", seed,
+				SENDERS * PER_SENDER, SENDERS, millis, accepted, declined, sessionsMillis);
 	}
 
 	@Test
