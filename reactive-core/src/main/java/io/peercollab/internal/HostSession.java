@@ -35,7 +35,7 @@ final class HostSession implements CollaborationSession {
 	private final PeerName self;
 	private final Invitations invitations;
 	private final Map<PeerName, Member> members = new ConcurrentHashMap<>();
-	private final MessageBuffer<SessionMessage> received = new MessageBuffer<>(RECEIVE_BUFFER);
+	private final MessageBuffer<SessionMessage> received = new MessageBuffer<>(Invitations.SESSION_RECEIVE_CAPACITY);
 	private final Sinks.Empty<Void> closed = Sinks.empty();
 	private final AtomicBoolean disposed = new AtomicBoolean();
 
@@ -65,7 +65,7 @@ final class HostSession implements CollaborationSession {
 		}
 		m.inbound = connection.session(new SessionOpen(invitationId, id, application.id()), m.out.flux())
 				.concatMap(f -> received.offer(new SessionMessage(m.name, f.data()), Invitations::sessionClosed)
-						.then(relay(m, f)), 1)
+						.then(relay(m, f)), Invitations.SESSION_PREFETCH)
 				.subscribe(null, e -> memberLeft(m), () -> memberLeft(m));
 	}
 

@@ -49,6 +49,19 @@ final class Invitations {
 	static final Duration MAX_EXPIRY = Duration.ofHours(24);
 	static final int PENDING_BUFFER = 256;
 
+	/**
+	 * How many frames the receiving side of a session channel asks for at a time. Asking for one frame after each frame,
+	 * as {@code concatMap(..., 1)} does, made every message wait for its own REQUEST_N round trip, which capped a
+	 * session at one message per round trip, a fraction of what a bare RSocket channel carries (SessionBenchmark in
+	 * {@code benchmarks}). The frames of this window wait in the channel's queue, so the receive
+	 * buffers hold {@link io.peercollab.CollaborationSession#RECEIVE_BUFFER} minus this window: a member that does not
+	 * read still holds at most {@code RECEIVE_BUFFER} messages (plus the one its sender waits to hand over).
+	 */
+	static final int SESSION_PREFETCH = 32;
+
+	/** The capacity of a session's receive buffer, see {@link #SESSION_PREFETCH}. */
+	static final int SESSION_RECEIVE_CAPACITY = io.peercollab.CollaborationSession.RECEIVE_BUFFER - SESSION_PREFETCH;
+
 	private final DefaultPeerCollaboration owner;
 	private final int perPeerPerMinute;
 	private final Sinks.Many<Invitation> received = Sinks.many().multicast()

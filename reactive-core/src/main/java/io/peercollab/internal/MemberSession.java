@@ -25,7 +25,7 @@ final class MemberSession implements CollaborationSession {
 	private final PeerApplication application;
 	private final PeerName host;
 	private final MessageBuffer<SessionFrame> out = new MessageBuffer<>(RECEIVE_BUFFER);
-	private final MessageBuffer<SessionMessage> received = new MessageBuffer<>(RECEIVE_BUFFER);
+	private final MessageBuffer<SessionMessage> received = new MessageBuffer<>(Invitations.SESSION_RECEIVE_CAPACITY);
 	private final Sinks.Empty<Void> closed = Sinks.empty();
 	private final AtomicBoolean disposed = new AtomicBoolean();
 	private volatile Disposable inbound;
@@ -40,7 +40,7 @@ final class MemberSession implements CollaborationSession {
 	Flux<SessionFrame> serve(Flux<SessionFrame> fromHost) {
 		return out.flux().doOnSubscribe(s -> inbound = fromHost
 				.concatMap(f -> received.offer(new SessionMessage(f.origin() == null ? host : f.origin(), f.data()),
-						Invitations::sessionClosed), 1)
+						Invitations::sessionClosed), Invitations.SESSION_PREFETCH)
 				.subscribe(null, e -> dispose(), this::dispose))
 				.doFinally(s -> dispose());
 	}
