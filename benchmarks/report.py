@@ -100,11 +100,15 @@ def t999(df):
 
 
 def load(paths):
-    results = []
+    """Every result of every file; a benchmark with the same parameters in a later file replaces the earlier one
+    (a documented re-run of one benchmark after the full run)."""
+    by_key = {}
     for p in paths:
         with open(p) as f:
-            results.extend(json.load(f))
-    return results
+            for r in json.load(f):
+                r["source"] = p
+                by_key[(r["benchmark"], tuple(sorted(r.get("params", {}).items())))] = r
+    return list(by_key.values())
 
 
 def find(results, name, params):
@@ -329,17 +333,19 @@ def main():
             w(f.read().rstrip() + "\n")
 
     w("## Every result\n")
-    w("| Benchmark | Parameters | Mode | Samples | Score | Error | Unit |")
-    w("| --- | --- | --- | --- | --- | --- | --- |")
+    w("| Benchmark | Parameters | Mode | Samples | Score | Error | Unit | From |")
+    w("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in sorted(results, key=lambda r: (r["benchmark"], sorted(r.get("params", {}).items()))):
         name = r["benchmark"].replace(PKG, "")
         params = ", ".join(f"{k}={v}" for k, v in sorted(r.get("params", {}).items())) or "—"
         s, e, u, n = value(r, "time")
-        w(f"| {name} | {params} | {r['mode']} | {n} | {fmt(s)} | {fmt(e) if e is not None else '—'} | {u} |")
+        src = os.path.basename(r["source"])
+        w(f"| {name} | {params} | {r['mode']} | {n} | {fmt(s)} | {fmt(e) if e is not None else '—'} | {u} "
+          f"| {src} |")
         if AUX in r.get("secondaryMetrics", {}):
             s, e, u, n = value(r, "bytes")
             w(f"| {name}:{AUX} | {params} | {r['mode']} | {n} | {fmt(s)} | {fmt(e) if e is not None else '—'} "
-              f"| {u} |")
+              f"| {u} | {src} |")
     w("")
 
     with open(a.out, "w") as f:

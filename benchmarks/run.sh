@@ -104,9 +104,11 @@ case "$mode" in
 		echo "== report: benchmarks/RESULTS.md"
 		;;
 	report)
-		# regenerates RESULTS.md from the recorded full run, e.g. after editing NOTES.md
+		# regenerates RESULTS.md from the recorded full run, e.g. after editing NOTES.md; a re-run of single
+		# benchmarks saved as benchmarks/results/jmh-rerun-*.json (see NOTES.md) replaces their full-run results
 		python3 benchmarks/report.py --mode full --meta benchmarks/results/run-full.json \
-			--notes benchmarks/results/NOTES.md --out benchmarks/RESULTS.md benchmarks/results/jmh-full.json
+			--notes benchmarks/results/NOTES.md --out benchmarks/RESULTS.md benchmarks/results/jmh-full.json \
+			$(ls benchmarks/results/jmh-rerun-*.json 2>/dev/null || true)
 		;;
 	*)
 		echo "usage: $0 quick|full|report [JMH options]" >&2

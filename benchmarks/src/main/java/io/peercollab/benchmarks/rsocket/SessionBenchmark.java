@@ -119,9 +119,12 @@ public class SessionBenchmark {
 			server = BareRSocket.serve(BenchPeers.identity("bob"), new RSocket() {
 				@Override
 				public Flux<Payload> requestChannel(Publisher<Payload> payloads) {
-					return Flux.from(payloads).doOnNext(p -> {
-						p.release();
+					// consumed (released) in map: what then() discards afterwards is no longer a payload, so
+					// RSocket's discard hook does not release it a second time
+					return Flux.from(payloads).map(p -> {
+						int size = BareRequests.consume(p);
 						arrivals.arrive();
+						return size;
 					}).thenMany(Flux.empty());
 				}
 			});
