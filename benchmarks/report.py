@@ -42,7 +42,7 @@ FIGURES = [
          op="as above, 1,000 followers on 5 follower endpoints"),
     dict(figure="Local presence stream, 1,000 subscribers", ours="PresenceChangesBenchmark.presenceChanges",
          base="PresenceChangesBenchmark.bareMulticastSink", params={"subscribers": "1000"}, kind="thrpt", goal=0.8,
-         op="a setPresence seen by 1,000 presenceChanges() subscribers; baseline: Sinks.many().multicast()"),
+         op="a setPresence seen by 1,000 presenceChanges() subscribers; baseline: Sinks.many().multicast().directBestEffort()"),
     dict(figure="Session messages, 1 KiB, one direction", ours="rsocket.SessionBenchmark.sessionSend",
          base="rsocket.SessionBenchmark.bareRequestChannel", params={}, kind="thrpt", goal=0.8,
          op="one message host -> member, received; baseline: request-channel payload of the same size"),
