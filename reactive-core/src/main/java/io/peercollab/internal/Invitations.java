@@ -49,6 +49,7 @@ final class Invitations {
 	static final Duration MAX_EXPIRY = Duration.ofHours(24);
 	static final int PENDING_BUFFER = 256;
 
+
 	private final DefaultPeerCollaboration owner;
 	private final int perPeerPerMinute;
 	private final Sinks.Many<Invitation> received = Sinks.many().multicast()

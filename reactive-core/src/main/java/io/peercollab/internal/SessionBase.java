@@ -21,15 +21,22 @@ import reactor.core.publisher.Sinks;
 abstract class SessionBase implements CollaborationSession {
 
 	/**
-	 * Frames requested from a channel ahead of processing: enough to keep the wire busy without a round trip per
-	 * message, few enough that flow control still reaches the sender.
+	 * Frames requested from a channel ahead of processing. Asking for one frame after each frame made every message
+	 * wait for its own REQUEST_N round trip, a fraction of what a bare RSocket channel carries (SessionBenchmark);
+	 * 32 keeps the wire busy and flow control still reaches the sender.
 	 */
 	static final int WIRE_PREFETCH = 32;
+
+	/**
+	 * The receive buffer's capacity: the frames of the prefetch window wait in the channel's queue, so a member that
+	 * does not read holds at most {@link #RECEIVE_BUFFER} messages in all.
+	 */
+	static final int RECEIVE_CAPACITY = RECEIVE_BUFFER - WIRE_PREFETCH;
 
 	private final UUID id;
 	private final PeerApplication application;
 	private final PeerName host;
-	final MessageBuffer<SessionMessage> received = new MessageBuffer<>(RECEIVE_BUFFER);
+	final MessageBuffer<SessionMessage> received = new MessageBuffer<>(RECEIVE_CAPACITY);
 	private final Sinks.Empty<Void> closed = Sinks.empty();
 	private final AtomicBoolean disposed = new AtomicBoolean();
 

@@ -1,0 +1,103 @@
+package io.peercollab.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintStream;
+import java.io.UnsupportedEncodingException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.BenchmarkList;
+import org.openjdk.jmh.runner.BenchmarkListEntry;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/**
+ * Runs every benchmark in quick mode, in this JVM, the way {@code benchmarks/run.sh quick} does (keep the two in step),
+ * and checks that each one produced a result: this is how CI knows the benchmarks still run. It takes about three
+ * minutes on a 2-core machine, most of it in the seconds-scale discovery and memory shots.
+ *
+ * <p>No forks ({@code forks(0)}): a forked JMH JVM would need the surefire class path rebuilt, and one JVM for
+ * everything is faster. Every benchmark binds to 127.0.0.1 and runs mDNS on loopback only.
+ */
+@Tag("slow")
+class QuickBenchmarkSmokeTest {
+
+	/** The seconds-scale benchmarks: one shot each, no warm-up shot. */
+	static final String SHOTS = "io\\.peercollab\\.benchmarks\\..*(DiscoveryBenchmark|MemoryFootprintBenchmark)\\..*";
+	static final String ALL = "io\\.peercollab\\.benchmarks\\..*";
+
+	@Test
+	void everyBenchmarkProducesAResultInQuickMode() throws RunnerException {
+		List<RunResult> results = new ArrayList<>();
+		results.addAll(run(new OptionsBuilder()
+				.include(ALL)
+				.exclude(SHOTS)
+				.warmupIterations(1)
+				.warmupTime(TimeValue.milliseconds(500))
+				.measurementIterations(1)
+				.measurementTime(TimeValue.milliseconds(500))
+				.param("inFlight", "16")
+				.param("followers", "100")
+				.result("target/jmh-quick-timed.json")));
+		results.addAll(run(new OptionsBuilder()
+				.include(SHOTS)
+				.warmupIterations(0)
+				.measurementIterations(1)
+				.param("connections", "8")
+				.param("subscriptions", "40")
+				.param("neighbours", "8")
+				.result("target/jmh-quick-shots.json")));
+
+		Set<String> expected = new TreeSet<>();
+		for (BenchmarkListEntry e : BenchmarkList.defaultList()
+				.getAll(OutputFormatFactory.createFormatInstance(quiet(), VerboseMode.SILENT), List.of())) {
+			expected.add(e.getUsername());
+		}
+		assertThat(expected).as("benchmarks listed by JMH").isNotEmpty();
+
+		Set<String> measured = new TreeSet<>();
+		for (RunResult r : results) {
+			String name = r.getParams().getBenchmark();
+			Result<?> primary = r.getPrimaryResult();
+			assertThat(primary.getScore()).as("score of %s", name).isFinite().isPositive();
+			if (name.contains("MemoryFootprintBenchmark")) {
+				Result<?> bytes = r.getSecondaryResults().get("retainedBytesPerItem");
+				assertThat(bytes).as("retainedBytesPerItem of %s", name).isNotNull();
+				assertThat(bytes.getScore()).as("retainedBytesPerItem of %s", name).isFinite();
+			}
+			measured.add(name);
+		}
+		assertThat(measured).as("benchmarks with a result").containsExactlyInAnyOrderElementsOf(expected);
+	}
+
+	private static Collection<RunResult> run(ChainedOptionsBuilder options) throws RunnerException {
+		return new Runner(options
+				.forks(0)
+				.shouldFailOnError(true)
+				.resultFormat(ResultFormatType.JSON)
+				.build()).run();
+	}
+
+	private static PrintStream quiet() {
+		try {
+			return new PrintStream(PrintStream.nullOutputStream(), true, "UTF-8");
+		}
+		catch (UnsupportedEncodingException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+}
