@@ -325,7 +325,7 @@ final class FuzzInputs {
 		Map<String, Object> body = new LinkedHashMap<>();
 		switch (route) {
 			case INVITE -> {
-				body.put("invitationId", UUID.randomUUID().toString());
+				body.put("invitationId", new UUID(r.nextLong(), r.nextLong()).toString());
 				body.put("sessionId", new UUID(r.nextLong(), r.nextLong()).toString());
 				body.put("senderNickname", randomText(r, r.nextInt(20)));
 				Map<String, Object> app = new LinkedHashMap<>();
@@ -490,15 +490,16 @@ final class FuzzInputs {
 
 	@SuppressWarnings("unchecked")
 	private Object invalidUuid(Random r, Map<String, Object> body) {
+		UUID some = new UUID(r.nextLong(), r.nextLong());
 		String bad = switch (r.nextInt(12)) {
 			case 0 -> "not-a-uuid";
 			case 1 -> "1-2-3-4-5";
 			case 2 -> "";
 			case 3 -> "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz";
-			case 4 -> "{" + UUID.randomUUID() + "}";
-			case 5 -> UUID.randomUUID().toString().replace("-", "");
-			case 6 -> UUID.randomUUID() + "0";
-			case 7 -> UUID.randomUUID().toString().substring(1);
+			case 4 -> "{" + some + "}";
+			case 5 -> some.toString().replace("-", "");
+			case 6 -> some + "0";
+			case 7 -> some.toString().substring(1);
 			case 8 -> "00000000-0000-0000-0000-00000000000g";
 			case 9 -> "+0000000-0000-0000-0000-000000000000";
 			case 10 -> "12345678-1234-1234-1234-1234567890\u00e9";

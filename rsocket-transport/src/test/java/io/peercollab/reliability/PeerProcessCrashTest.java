@@ -52,7 +52,7 @@ class PeerProcessCrashTest {
 	private ChildJvm child;
 
 	@AfterEach
-	void stop() throws InterruptedException {
+	void stop() {
 		subscriptions.forEach(Disposable::dispose);
 		if (child != null) {
 			child.close();
