@@ -28,7 +28,7 @@ import reactor.core.Disposable;
  * test JVM retains comes back near where it was before they came.
  */
 @Tag("slow")
-@Timeout(value = 180, unit = TimeUnit.SECONDS)
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
 class FollowerLoadTest {
 
 	static final int ENDPOINTS = 10;
@@ -91,7 +91,7 @@ class FollowerLoadTest {
 					"change " + n)).block(Endpoints.WAIT);
 		}
 		long changedMs = (System.nanoTime() - changesStarted) / 1_000_000;
-		Endpoints.await(Duration.ofSeconds(90), "every follower on the last change", () -> atLast.get() == FOLLOWERS);
+		Endpoints.await(Duration.ofSeconds(150), "every follower on the last change", () -> atLast.get() == FOLLOWERS);
 		long deliveredMs = (System.nanoTime() - changesStarted) / 1_000_000;
 		long withFollowers = Endpoints.usedHeapAfterGc();
 

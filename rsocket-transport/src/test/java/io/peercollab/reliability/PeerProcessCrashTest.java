@@ -73,7 +73,8 @@ class PeerProcessCrashTest {
 		child = ChildJvm.start(PeerProcessMain.class, directory.resolve("child-stderr.txt"),
 				Long.toString(INTERVAL_MS), Long.toString(MAX_LIFE_TIME_MS), me.name().toString(),
 				Integer.toString(me.endPoints().get(0).address().getPort()));
-		PeerName childName = PeerName.parse(child.expect("NAME ", Endpoints.WAIT));
+		// a JVM start, a certificate and a bind: seconds, and more on a busy machine
+		PeerName childName = PeerName.parse(child.expect("NAME ", Duration.ofSeconds(60)));
 		int childPort = Integer.parseInt(child.expect("PORT ", Endpoints.WAIT));
 		child.expect("READY", Endpoints.WAIT);
 		System.out.println("child peer " + childName + " up at port " + childPort + " after "
