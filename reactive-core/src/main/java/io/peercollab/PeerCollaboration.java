@@ -25,7 +25,9 @@ import reactor.core.scheduler.Scheduler;
  *     .nickname("Alice")
  *     .transport(RSocketPeerTransport.tcp())
  *     .build();
- * collab.signIn(PeerScope.ALL).block();
+ * collab.signIn(PeerScope.ALL)
+ *     .thenMany(collab.peersNearMe())
+ *     .subscribe(event -> System.out.println(event.type() + " " + event.peer().nickname()));
  * }</pre>
  *
  * <p>Every method is non-blocking and lazy unless it says otherwise. State streams (the {@code ...Changes()} methods,
