@@ -248,7 +248,4 @@ final class DefaultContactManager implements ContactManager {
 		}
 	}
 
-	List<PeerContact> snapshot() {
-		return List.copyOf(mirror.values());
-	}
 }

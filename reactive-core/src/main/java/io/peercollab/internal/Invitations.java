@@ -28,7 +28,6 @@ import io.peercollab.spi.SessionOpen;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
-import reactor.util.concurrent.Queues;
 
 /**
  * Both sides of invitations: {@link #send} (the {@code InviteRequester}) and {@link #receive} (the
@@ -239,7 +238,4 @@ final class Invitations {
 		return new PeerUnreachableException("the session is closed");
 	}
 
-	static <T> java.util.Queue<T> queue(int size) {
-		return Queues.<T>get(size).get();
-	}
 }
