@@ -80,13 +80,15 @@ public final class PeerIdentity {
 	}
 
 	/**
-	 * Generates an EC P-256 identity.
+	 * Generates an Ed25519 identity, the default: its key also signs the identity's Internet records (Mainline DHT),
+	 * so contacts can find it by identity alone. An EC P-256 identity ({@link #generate(String, KeyType)}) works
+	 * everywhere else but is reached on the Internet only through its card and the endpoints it was last seen at.
 	 *
 	 * @param classifier the classifier of the identity's {@link PeerName}, such as {@code "alice"}
 	 * @throws IllegalArgumentException if the classifier is not valid for a {@link PeerName}
 	 */
 	public static PeerIdentity generate(String classifier) {
-		return generate(classifier, KeyType.EC_P256);
+		return generate(classifier, KeyType.ED25519);
 	}
 
 	/**

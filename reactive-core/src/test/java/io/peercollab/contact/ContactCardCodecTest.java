@@ -482,7 +482,7 @@ class ContactCardCodecTest {
 		X509Certificate forged = new JcaX509CertificateConverter()
 				.getCertificate(new JcaX509v3CertificateBuilder(subject, BigInteger.TEN,
 						Date.from(now.minusSeconds(60)), Date.from(now.plusSeconds(3600)), subject, alice.publicKey())
-						.build(new JcaContentSignerBuilder("SHA256withECDSA").build(bob.privateKey())));
+						.build(new JcaContentSignerBuilder("Ed25519").build(bob.privateKey())));
 		String xml = card("<peer-name>" + alice.name() + "</peer-name><certificate>"
 				+ Base64.getEncoder().encodeToString(forged.getEncoded()) + "</certificate>");
 

@@ -55,9 +55,9 @@ class PeerIdentityTest {
 	@BeforeAll
 	static void generateIdentities() {
 		// Key generation is slow: once for the whole class.
-		ecAlice = PeerIdentity.generate("alice");
+		ecAlice = PeerIdentity.generate("alice", KeyType.EC_P256);
 		ecBob = PeerIdentity.generate("bob", KeyType.EC_P256);
-		edAlice = PeerIdentity.generate("alice", KeyType.ED25519);
+		edAlice = PeerIdentity.generate("alice");
 		edBob = PeerIdentity.generate("bob", KeyType.ED25519);
 	}
 
@@ -70,7 +70,7 @@ class PeerIdentityTest {
 	}
 
 	@Test
-	void generateMakesAnEcP256IdentityByDefault() {
+	void generateMakesAnEcP256IdentityOnRequest() {
 		assertThat(ecAlice.keyType()).isEqualTo(KeyType.EC_P256);
 		assertThat(ecAlice.publicKey().getAlgorithm()).isEqualTo("EC");
 		assertThat(((ECPublicKey) ecAlice.publicKey()).getParams().getCurve().getField().getFieldSize())
@@ -79,7 +79,7 @@ class PeerIdentityTest {
 	}
 
 	@Test
-	void generateMakesAnEd25519IdentityOnRequest() {
+	void generateMakesAnEd25519IdentityByDefault() {
 		assertThat(edAlice.keyType()).isEqualTo(KeyType.ED25519);
 		assertThat(edAlice.publicKey().getAlgorithm()).isIn("Ed25519", "EdDSA");
 		assertThat(edAlice.certificate().getSigAlgName()).isIn("Ed25519", "EdDSA");
