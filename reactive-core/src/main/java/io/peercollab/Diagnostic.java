@@ -32,6 +32,10 @@ public record Diagnostic(Instant time, Kind kind, String message) {
 		/** A request from a peer was refused (malformed, over a limit, not authorized). */
 		REJECTED_REQUEST,
 		/** A connection to a peer was lost. */
-		CONNECTION_LOST
+		CONNECTION_LOST,
+		/** This endpoint's Internet record could not be published; the library retries with backoff. */
+		PUBLISH_FAILED,
+		/** A {@link io.peercollab.spi.PeerNameResolver} failed; the other sources were used. */
+		RESOLVE_FAILED
 	}
 }

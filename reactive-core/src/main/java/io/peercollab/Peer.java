@@ -48,7 +48,10 @@ public interface Peer {
 	 * changed meanwhile (computed against what it had emitted, so nothing is lost or repeated), then {@code Synced}
 	 * again. Items that stop being visible to this endpoint arrive as {@code REMOVED}. It fails with
 	 * {@link PeerIdentityMismatchException} or {@link NotAuthorizedException} (not retried), and with
-	 * {@link NotSignedInException} once this endpoint signs out; otherwise it runs until cancelled.
+	 * {@link NotSignedInException} once this endpoint signs out; otherwise it runs until cancelled. Following a contact
+	 * ({@link PeerCollaboration#peer(io.peercollab.contact.PeerContact)}) also outlives the contact's restarts and
+	 * moves: when its endpoint ends the stream or cannot be reached, the contact is looked up again in every source
+	 * (card, last seen, near me, resolvers) and followed wherever it answers.
 	 *
 	 * <p>Overflow: the remote endpoint buffers up to 1,024 events for a follower that does not request; past that it
 	 * ends the follower's stream and the follower resumes as above, so a slow subscriber may see intermediate changes

@@ -10,6 +10,8 @@ import io.peercollab.contact.PeerContact;
 import io.peercollab.discovery.Discovery;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
+import io.peercollab.spi.PeerNamePublisher;
+import io.peercollab.spi.PeerNameResolver;
 import io.peercollab.spi.PeerTransport;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -73,17 +75,25 @@ public interface PeerCollaboration extends Disposable {
 
 	/**
 	 * Signs in to a scope, adding it to the scopes already signed in to. The first sign-in starts the transport and sets
-	 * presence to {@code ONLINE}; {@code NEAR_ME} starts discovery.
+	 * presence to {@code ONLINE}; {@code NEAR_ME} starts discovery; {@code INTERNET} lets contacts reach and follow
+	 * this endpoint, starts following the contacts marked subscribed, and, with a
+	 * {@link Builder#namePublisher(io.peercollab.spi.PeerNamePublisher) publisher}, publishes the
+	 * {@link #advertisedEndPoints() advertised addresses} (then again on every change and every republish interval).
 	 *
-	 * @return completes when signed in; fails with {@link IllegalArgumentException} for {@code NONE}
+	 * @return completes when signed in and, for {@code INTERNET} with a publisher, once the first attempt to publish is
+	 * over (at most 30 s; a failed publication does not fail the sign-in: it is reported by {@link #diagnostics()} as
+	 * {@code PUBLISH_FAILED} and retried); fails with {@link IllegalArgumentException} for {@code NONE}
 	 */
 	Mono<Void> signIn(PeerScope scope);
 
 	/**
 	 * Signs out of a scope. Signing out of every scope tells connected peers, clears presence and published objects
-	 * (registered applications stay), and emits {@code NONE} once on {@link #signInChanges()}.
+	 * (registered applications stay), and emits {@code NONE} once on {@link #signInChanges()}. Signing out of
+	 * {@code INTERNET} with a publisher publishes a record without endpoints, so that resolvers stop sending contacts
+	 * to an address nobody answers.
 	 *
-	 * @return completes when signed out; fails with {@link IllegalArgumentException} for {@code NONE}
+	 * @return completes when signed out (and that record stored, or after 15 s at most); fails with
+	 * {@link IllegalArgumentException} for {@code NONE}
 	 */
 	Mono<Void> signOut(PeerScope scope);
 
@@ -97,6 +107,27 @@ public interface PeerCollaboration extends Disposable {
 
 	/** @return where this endpoint listens, once signed in; empty before */
 	List<PeerEndPoint> endPoints();
+
+	/**
+	 * @return the addresses this endpoint publishes for contacts on the Internet: those set with
+	 * {@link #setAdvertisedEndPoints} or {@link Builder#advertisedEndPoints}, else where it listens (a wildcard
+	 * address stands for the addresses of every interface that is up, not loopback and not link-local); empty while
+	 * signed out
+	 */
+	List<PeerEndPoint> advertisedEndPoints();
+
+	/**
+	 * Sets the addresses to publish, such as a router's public address and forwarded port for an endpoint behind NAT.
+	 * While signed in to {@code INTERNET} with a {@link Builder#namePublisher publisher}, the new record is published
+	 * at once.
+	 *
+	 * @param endPoints the addresses; an empty list goes back to the default (where this endpoint listens)
+	 * @return completes once the first attempt to publish them is over (at most 30 s); never fails for the network:
+	 * a failed publication is reported by {@link #diagnostics()} as {@code PUBLISH_FAILED} and retried in the
+	 * background with backoff (1 s to 5 min)
+	 * @throws NullPointerException if {@code endPoints} is {@code null}
+	 */
+	Mono<Void> setAdvertisedEndPoints(List<PeerEndPoint> endPoints);
 
 	// ----- presence -----------------------------------------------------------------------------------------------
 
@@ -256,6 +287,29 @@ public interface PeerCollaboration extends Disposable {
 
 		/** The scheduler for timers (expiry, retries); defaults to {@code Schedulers.parallel()}. */
 		Builder timerScheduler(Scheduler scheduler);
+
+		/**
+		 * Adds a source of contacts' addresses, such as {@code io.peercollab.dht.MainlineDht}. Contacts are always
+		 * looked up in their card, where they were last seen and among the peers near me; each resolver added here
+		 * is asked at the same time, and the first address that answers and proves the contact's key is used.
+		 */
+		Builder nameResolver(PeerNameResolver resolver);
+
+		/**
+		 * Where this endpoint publishes its addresses while signed in to {@code INTERNET}, such as
+		 * {@code io.peercollab.dht.MainlineDht}; defaults to none (contacts then reach it through its card and where
+		 * they last saw it). The publisher stays the caller's: {@link PeerCollaboration#close()} does not close it.
+		 */
+		Builder namePublisher(PeerNamePublisher publisher);
+
+		/** The addresses to publish instead of where this endpoint listens; see {@link #advertisedEndPoints()}. */
+		Builder advertisedEndPoints(List<PeerEndPoint> endPoints);
+
+		/**
+		 * How often the Internet record is published again while signed in; defaults to 1 hour. It must be shorter
+		 * than the publisher's {@link PeerNamePublisher#recordLifetime() record lifetime} (2 hours on the DHT).
+		 */
+		Builder republishInterval(Duration interval);
 
 		/**
 		 * @return the endpoint, signed out

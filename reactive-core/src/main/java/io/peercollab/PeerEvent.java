@@ -5,8 +5,9 @@ package io.peercollab;
  * ({@link Peer#events()}, and the local {@code ...Changes()} streams of {@link PeerCollaboration}) emit the current
  * state first, as {@link ChangeType#ADDED} events, then every change.
  *
- * <p>{@link #version()} orders the events of one endpoint: it grows by one with each change the endpoint makes, so a
- * follower that resumes after a lost connection knows where it stopped.
+ * <p>{@link #version()} orders the events of one endpoint: it starts at the time the endpoint was created, in
+ * microseconds since the epoch, and grows by one with each change the endpoint makes, so a follower that resumes after
+ * a lost connection knows where it stopped, and an endpoint that restarts does not reuse its former versions.
  */
 public sealed interface PeerEvent permits PresenceChange, ApplicationChange, ObjectChange, PeerEvent.Synced {
 

@@ -1,13 +1,18 @@
 package io.peercollab.internal;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 import io.peercollab.InvitationPolicy;
 import io.peercollab.PeerCollaboration;
+import io.peercollab.PeerEndPoint;
 import io.peercollab.contact.ContactStore;
 import io.peercollab.discovery.Discovery;
 import io.peercollab.identity.PeerIdentity;
+import io.peercollab.spi.PeerNamePublisher;
+import io.peercollab.spi.PeerNameResolver;
 import io.peercollab.spi.PeerTransport;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -26,6 +31,10 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 	Duration invitationExpiry = Duration.ofMinutes(5);
 	int invitationsPerPeerPerMinute = 60;
 	Scheduler timer = Schedulers.parallel();
+	final List<PeerNameResolver> resolvers = new ArrayList<>();
+	PeerNamePublisher publisher;
+	List<PeerEndPoint> advertised = List.of();
+	Duration republishInterval = Duration.ofHours(1);
 	private boolean built;
 
 	@Override
@@ -91,6 +100,34 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 	}
 
 	@Override
+	public PeerCollaboration.Builder nameResolver(PeerNameResolver value) {
+		resolvers.add(Objects.requireNonNull(value, "resolver"));
+		return this;
+	}
+
+	@Override
+	public PeerCollaboration.Builder namePublisher(PeerNamePublisher value) {
+		this.publisher = Objects.requireNonNull(value, "publisher");
+		return this;
+	}
+
+	@Override
+	public PeerCollaboration.Builder advertisedEndPoints(List<PeerEndPoint> value) {
+		this.advertised = List.copyOf(Objects.requireNonNull(value, "endPoints"));
+		return this;
+	}
+
+	@Override
+	public PeerCollaboration.Builder republishInterval(Duration value) {
+		Objects.requireNonNull(value, "interval");
+		if (value.isNegative() || value.isZero()) {
+			throw new IllegalArgumentException("republishInterval must be positive, was " + value);
+		}
+		this.republishInterval = value;
+		return this;
+	}
+
+	@Override
 	public PeerCollaboration build() {
 		if (built) {
 			throw new IllegalStateException("this builder was used already: take a new one from PeerCollaboration.builder()");
@@ -100,6 +137,11 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 		}
 		if (transport == null) {
 			throw new IllegalStateException("a transport is required: builder.transport(RSocketPeerTransport.tcp())");
+		}
+		if (publisher != null && republishInterval.compareTo(publisher.recordLifetime()) >= 0) {
+			throw new IllegalStateException("republishInterval (" + republishInterval
+					+ ") must be shorter than the publisher's record lifetime (" + publisher.recordLifetime()
+					+ "), or records expire between publications");
 		}
 		built = true;
 		if (nickname == null) {

@@ -83,7 +83,8 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 	private PresenceInfo presence = PresenceInfo.OFFLINE;
 	private final Map<UUID, PeerApplication> applications = new LinkedHashMap<>();
 	private final Map<UUID, PeerObject> objects = new LinkedHashMap<>();
-	private long version;
+	/** Starts at the creation time in microseconds: a restarted endpoint never reuses a former run's versions. */
+	private long version = java.util.concurrent.TimeUnit.MILLISECONDS.toMicros(System.currentTimeMillis());
 	private final List<Follower> followers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
 	private final StateFanout<PeerEvent> localEvents = new StateFanout<>(1_024);
@@ -98,6 +99,9 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 	final NearMe nearMe;
 	final Invitations invitations;
 	final DefaultContactManager contacts;
+	final EndpointResolution resolution;
+	private final InternetPublishing publishing;
+	private volatile List<PeerEndPoint> advertised;
 
 	DefaultPeerCollaboration(CollaborationBuilder b) {
 		this.identity = b.identity;
@@ -111,6 +115,9 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 		this.contacts = new DefaultContactManager(this, store);
 		this.nearMe = new NearMe(this);
 		this.invitations = new Invitations(this, b.invitationsPerPeerPerMinute);
+		this.resolution = new EndpointResolution(this, b.resolvers);
+		this.publishing = new InternetPublishing(this, b.publisher, b.republishInterval);
+		this.advertised = b.advertised;
 		this.ready = Mono.when(store.applications().doOnNext(app -> {
 			synchronized (lock) {
 				applications.putIfAbsent(app.id(), app);
@@ -178,7 +185,8 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 					diffAllFollowers();
 				}
 				contacts.internetScope(after.includesInternet());
-			}));
+			})).then(Mono.defer(() -> after.includesInternet() && !before.includesInternet() ? publishing.start()
+					: Mono.empty()));
 		}));
 	}
 
@@ -204,8 +212,11 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 		}
 		// Neighbours are told first, while the transport is still up, so that they drop us at once.
 		Mono<Void> steps = Mono.empty();
+		if (before.includesInternet() && !after.includesInternet()) {
+			steps = publishing.stop();
+		}
 		if (before.includesNearMe() && !after.includesNearMe()) {
-			steps = nearMe.stop();
+			steps = steps.then(nearMe.stop());
 		}
 		return steps.then(Mono.fromRunnable(() -> {
 			synchronized (lock) {
@@ -250,6 +261,35 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 	public List<PeerEndPoint> endPoints() {
 		TransportBinding b = binding;
 		return b == null ? List.of() : List.of(PeerEndPoint.of(b.address()));
+	}
+
+	@Override
+	public List<PeerEndPoint> advertisedEndPoints() {
+		TransportBinding b = binding;
+		if (b == null) {
+			return List.of();
+		}
+		List<PeerEndPoint> set = advertised;
+		if (!set.isEmpty()) {
+			return set;
+		}
+		java.net.InetSocketAddress address = b.address();
+		if (!address.getAddress().isAnyLocalAddress()) {
+			return List.of(PeerEndPoint.of(address));
+		}
+		return Interfaces.endPoints(Interfaces.up(), address.getPort());
+	}
+
+	@Override
+	public Mono<Void> setAdvertisedEndPoints(List<PeerEndPoint> endPoints) {
+		List<PeerEndPoint> copy = List.copyOf(Objects.requireNonNull(endPoints, "endPoints"));
+		return Mono.defer(() -> {
+			if (copy.equals(advertised)) {
+				return Mono.empty();
+			}
+			advertised = copy;
+			return publishing.republish();
+		});
 	}
 
 	TransportBinding binding() {
@@ -621,14 +661,14 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 	@Override
 	public Peer peer(PeerContact contact) {
 		Objects.requireNonNull(contact, "contact");
-		return new RemotePeer(this, contact.name(), contact.nickname(), contact.endPoints(), false);
+		return new RemotePeer(this, contact);
 	}
 
 	@Override
 	public Peer peer(PeerName name, PeerEndPoint endPoint) {
 		Objects.requireNonNull(name, "name");
 		Objects.requireNonNull(endPoint, "endPoint");
-		return new RemotePeer(this, name, name.classifier(), List.of(endPoint), true);
+		return new RemotePeer(this, name, name.classifier(), List.of(endPoint));
 	}
 
 	@Override

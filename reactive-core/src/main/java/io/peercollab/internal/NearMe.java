@@ -179,7 +179,7 @@ final class NearMe {
 			return;
 		}
 		if (old == null) {
-			RemotePeer p = new RemotePeer(owner, name, nickname, endPoints, true);
+			RemotePeer p = new RemotePeer(owner, name, nickname, endPoints);
 			p.verified = verified;
 			peers.put(name, p);
 			fanout.emit(new PeerNearMeEvent(ChangeType.ADDED, p));

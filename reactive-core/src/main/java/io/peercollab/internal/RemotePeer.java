@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.peercollab.ApplicationChange;
 import io.peercollab.ChangeType;
@@ -24,7 +25,9 @@ import io.peercollab.PeerObject;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.PresenceChange;
 import io.peercollab.PresenceInfo;
+import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerName;
+import io.peercollab.spi.EndpointRecord;
 import io.peercollab.spi.PeerConnection;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -43,23 +46,56 @@ final class RemotePeer implements PeerNearMe {
 	private final PeerName name;
 	private final String nickname;
 	private final List<PeerEndPoint> endPoints;
-	/** true: every endpoint is an address of one process; false: each may be a different process. */
-	private final boolean oneEndpoint;
+	/**
+	 * null: every endpoint is an address of one process (a peer near me, or a name at an address); else a contact,
+	 * whose endpoints come from every source of {@link EndpointResolution} and may be different processes.
+	 */
+	private final PeerContact contact;
 	volatile boolean verified;
 
-	RemotePeer(DefaultPeerCollaboration owner, PeerName name, String nickname, List<PeerEndPoint> endPoints,
-			boolean oneEndpoint) {
+	/** A peer near me, or a name at a known address: the endpoints are addresses of one process. */
+	RemotePeer(DefaultPeerCollaboration owner, PeerName name, String nickname, List<PeerEndPoint> endPoints) {
 		this.owner = owner;
 		this.name = name;
 		this.nickname = nickname == null ? "" : nickname;
 		this.endPoints = List.copyOf(endPoints);
-		this.oneEndpoint = oneEndpoint;
+		this.contact = null;
+	}
+
+	/** A contact, reached wherever any source says it is. */
+	RemotePeer(DefaultPeerCollaboration owner, PeerContact contact) {
+		this.owner = owner;
+		this.name = contact.name();
+		this.nickname = contact.nickname();
+		this.endPoints = contact.endPoints();
+		this.contact = contact;
 	}
 
 	RemotePeer with(String newNickname, List<PeerEndPoint> newEndPoints) {
-		RemotePeer p = new RemotePeer(owner, name, newNickname, newEndPoints, oneEndpoint);
+		RemotePeer p = new RemotePeer(owner, name, newNickname, newEndPoints);
 		p.verified = verified;
 		return p;
+	}
+
+	/** The addresses to try: this peer's own, or for a contact every source's, each address once. */
+	private Flux<PeerEndPoint> candidates() {
+		if (contact == null) {
+			return Flux.fromIterable(endPoints);
+		}
+		return owner.resolution.resolve(contact).map(EndpointRecord::endPoint).distinct(PeerEndPoint::address);
+	}
+
+	private Mono<PeerConnection> connect(io.peercollab.spi.TransportBinding binding, PeerEndPoint ep) {
+		Mono<PeerConnection> c = binding.connect(name, ep.address());
+		return contact == null ? c : c.doOnNext(x -> owner.resolution.seen(name, ep));
+	}
+
+	private PeerUnreachableException noEndpoint(int tried) {
+		if (tried == 0) {
+			return new PeerUnreachableException(name + " has no known endpoint: " + (contact == null ? "none was given"
+					: "its card lists none, it was not reached before, it is not near, and no resolver found it"));
+		}
+		return new PeerUnreachableException("no endpoint of " + name + " answered (tried " + tried + ")");
 	}
 
 	@Override
@@ -88,24 +124,26 @@ final class RemotePeer implements PeerNearMe {
 	 */
 	Mono<PeerConnection> connection() {
 		return Mono.defer(() -> {
-			if (endPoints.isEmpty()) {
-				return Mono.error(new PeerUnreachableException(name + " has no known endpoint"));
-			}
 			var binding = owner.binding();
 			List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-			return Flux.fromIterable(endPoints)
-					.concatMap(ep -> binding.connect(name, ep.address())
-							.onErrorResume(e -> e instanceof PeerUnreachableException
-									|| e instanceof PeerIdentityMismatchException, e -> {
-								failures.add(e);
-								return Mono.empty();
-							}))
+			AtomicInteger tried = new AtomicInteger();
+			java.util.function.Function<PeerEndPoint, Mono<PeerConnection>> attempt = ep -> {
+				tried.incrementAndGet();
+				return connect(binding, ep).onErrorResume(e -> e instanceof PeerUnreachableException
+						|| e instanceof PeerIdentityMismatchException, e -> {
+					failures.add(e);
+					return Mono.empty();
+				});
+			};
+			// One process's addresses are tried in turn; a contact's sources race, the first proven answer wins.
+			Flux<PeerConnection> attempts = contact == null ? candidates().concatMap(attempt)
+					: candidates().flatMap(attempt);
+			return attempts
 					.next()
 					.switchIfEmpty(Mono.error(() -> failures.stream()
 							.filter(PeerIdentityMismatchException.class::isInstance)
 							.findFirst()
-							.orElseGet(() -> new PeerUnreachableException("no endpoint of " + name + " answered (tried "
-									+ endPoints.size() + ")"))))
+							.orElseGet(() -> noEndpoint(tried.get()))))
 					.doOnNext(c -> verified = true);
 		});
 	}
@@ -147,7 +185,7 @@ final class RemotePeer implements PeerNearMe {
 		catch (RuntimeException e) {
 			return Mono.error(e);
 		}
-		if (oneEndpoint) {
+		if (contact == null) {
 			return connection().flatMap(c -> owner.invitations.send(c, application, message, data, expiry));
 		}
 		// A contact may be signed in on several endpoints: invite each; the first ACCEPTED wins (the others are
@@ -155,8 +193,10 @@ final class RemotePeer implements PeerNearMe {
 		return Mono.defer(() -> {
 			var binding = owner.binding();
 			List<InvitationResponse> answers = java.util.Collections.synchronizedList(new ArrayList<>());
-			return Flux.fromIterable(endPoints)
-					.flatMap(ep -> binding.connect(name, ep.address())
+			AtomicInteger tried = new AtomicInteger();
+			return candidates()
+					.doOnNext(ep -> tried.incrementAndGet())
+					.flatMap(ep -> connect(binding, ep)
 							.flatMap(c -> owner.invitations.send(c, application, message, data, expiry))
 							.onErrorResume(PeerUnreachableException.class, e -> Mono.empty()))
 					.doOnNext(answers::add)
@@ -164,7 +204,7 @@ final class RemotePeer implements PeerNearMe {
 					.next()
 					.switchIfEmpty(Mono.defer(() -> {
 						if (answers.isEmpty()) {
-							return Mono.error(new PeerUnreachableException("no endpoint of " + name + " answered"));
+							return Mono.error(noEndpoint(tried.get()));
 						}
 						return Mono.just(answers.stream().filter(r -> r.status() == InvitationStatus.DECLINED)
 								.findFirst().orElse(answers.get(0)));
@@ -181,7 +221,10 @@ final class RemotePeer implements PeerNearMe {
 			Mirror mirror = new Mirror();
 			return Flux.defer(() -> {
 				mirror.beginSnapshot();
-				return connection().flatMapMany(c -> c.events(mirror.version));
+				Flux<PeerEvent> events = connection().flatMapMany(c -> c.events(mirror.version));
+				// A contact that ends the stream (closing, restarting elsewhere) is looked up again and followed on.
+				return contact == null ? events : events.concatWith(Flux.error(() -> new PeerUnreachableException(
+						name + " ended the stream; looking it up again")));
 			})
 					.concatMapIterable(mirror::accept)
 					.retryWhen(Retry.backoff(Long.MAX_VALUE, FIRST_BACKOFF)

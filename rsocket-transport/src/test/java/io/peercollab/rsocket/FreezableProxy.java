@@ -32,7 +32,15 @@ public final class FreezableProxy implements AutoCloseable {
 	 * @param target where every connection is forwarded to
 	 */
 	public FreezableProxy(InetSocketAddress target) {
-		server = TcpServer.create().host("127.0.0.1").port(0)
+		this("127.0.0.1", target);
+	}
+
+	/**
+	 * @param host the local address the proxy listens on (on an ephemeral port)
+	 * @param target where every connection is forwarded to
+	 */
+	public FreezableProxy(String host, InetSocketAddress target) {
+		server = TcpServer.create().host(host).port(0)
 				.doOnConnection(c -> {
 					if (cut.get()) {
 						refused.incrementAndGet();

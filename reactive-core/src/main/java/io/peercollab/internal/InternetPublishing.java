@@ -1,0 +1,137 @@
+package io.peercollab.internal;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.peercollab.Diagnostic;
+import io.peercollab.PeerEndPoint;
+import io.peercollab.PeerUnreachableException;
+import io.peercollab.identity.KeyType;
+import io.peercollab.spi.PeerNamePublisher;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.util.retry.Retry;
+
+/**
+ * Keeps this endpoint's Internet record current while it is signed in to {@code INTERNET}: published on sign-in, at
+ * once when the advertised addresses change, every republish interval (on the timer scheduler, so virtual time
+ * drives it in tests), and replaced by a record without endpoints on sign-out. A newer publication cancels one still
+ * in flight; a publication the network did not take is retried with backoff and reported as {@code PUBLISH_FAILED}.
+ */
+final class InternetPublishing {
+
+	static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+	static final Duration MAX_RETRY = Duration.ofMinutes(5);
+	/** How long signing out waits for the record without endpoints to be stored. */
+	static final Duration WITHDRAW_TIMEOUT = Duration.ofSeconds(15);
+	/** How long signing in or changing the advertised addresses waits for the first attempt to publish. */
+	static final Duration FIRST_ATTEMPT_WAIT = Duration.ofSeconds(30);
+
+	private final DefaultPeerCollaboration owner;
+	private final PeerNamePublisher publisher;
+	private final Duration interval;
+	private final Object lock = new Object();
+	// guarded by lock
+	private boolean active;
+	private Disposable ticker = Disposables.disposed();
+	private Disposable inFlight = Disposables.disposed();
+
+	InternetPublishing(DefaultPeerCollaboration owner, PeerNamePublisher publisher, Duration interval) {
+		this.owner = owner;
+		this.publisher = publisher;
+		this.interval = interval;
+	}
+
+	/**
+	 * Signed in to INTERNET: publish now and every interval.
+	 *
+	 * @return completes when the first attempt is over, stored or not (at most {@link #FIRST_ATTEMPT_WAIT}); never
+	 * fails: a failure is reported and retried
+	 */
+	Mono<Void> start() {
+		if (publisher == null) {
+			return Mono.empty();
+		}
+		if (owner.identity.keyType() != KeyType.ED25519) {
+			owner.diagnose(Diagnostic.Kind.PUBLISH_FAILED, "this identity's key is " + owner.identity.keyType()
+					+ ": only Ed25519 identities publish Internet records; contacts reach this endpoint through its card"
+					+ " and where they last saw it");
+			return Mono.empty();
+		}
+		synchronized (lock) {
+			if (active) {
+				return Mono.empty();
+			}
+			active = true;
+			ticker = Flux.interval(interval, interval, owner.timer).subscribe(tick -> republish());
+		}
+		return republish();
+	}
+
+	/**
+	 * Publishes the current advertised addresses now, if signed in to INTERNET.
+	 *
+	 * @return completes when the first attempt is over, as {@link #start()}
+	 */
+	Mono<Void> republish() {
+		Sinks.Empty<Void> attempted = Sinks.empty();
+		synchronized (lock) {
+			if (!active) {
+				return Mono.empty();
+			}
+			inFlight.dispose();
+			List<PeerEndPoint> endPoints = owner.advertisedEndPoints();
+			inFlight = Mono.defer(() -> publisher.publish(owner.identity, endPoints))
+					.retryWhen(Retry.backoff(Long.MAX_VALUE, FIRST_RETRY)
+							.maxBackoff(MAX_RETRY)
+							.filter(PeerUnreachableException.class::isInstance)
+							.scheduler(owner.timer)
+							.doBeforeRetry(s -> {
+								owner.diagnose(Diagnostic.Kind.PUBLISH_FAILED, "could not publish this endpoint's Internet"
+										+ " record (attempt " + (s.totalRetries() + 1) + "): " + s.failure().getMessage()
+										+ "; retrying");
+								attempted.tryEmitEmpty();
+							}))
+					.doFinally(s -> attempted.tryEmitEmpty())
+					.subscribe(null, e -> owner.diagnose(Diagnostic.Kind.PUBLISH_FAILED,
+							"could not publish this endpoint's Internet record: " + e.getMessage()));
+		}
+		return attempted.asMono().timeout(FIRST_ATTEMPT_WAIT, Mono.empty(), owner.timer);
+	}
+
+	/**
+	 * Signed out of INTERNET: stop republishing and publish a record without endpoints.
+	 *
+	 * @return completes once that record is stored, or after {@link #WITHDRAW_TIMEOUT}; never fails (a failure is
+	 * reported as {@code PUBLISH_FAILED}: the old record then expires on its own)
+	 */
+	Mono<Void> stop() {
+		synchronized (lock) {
+			if (!active) {
+				return Mono.empty();
+			}
+			active = false;
+			ticker.dispose();
+			inFlight.dispose();
+		}
+		return Mono.defer(() -> publisher.publish(owner.identity, List.of()))
+				.timeout(WITHDRAW_TIMEOUT, owner.timer)
+				.onErrorResume(e -> {
+					owner.diagnose(Diagnostic.Kind.PUBLISH_FAILED, "could not publish the signed-out record: "
+							+ e.getMessage() + "; the last record expires after " + publisher.recordLifetime());
+					return Mono.empty();
+				});
+	}
+
+	/** Closing: stop without publishing anything more. */
+	void dispose() {
+		synchronized (lock) {
+			active = false;
+			ticker.dispose();
+			inFlight.dispose();
+		}
+	}
+}
