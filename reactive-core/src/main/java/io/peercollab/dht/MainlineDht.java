@@ -230,8 +230,9 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	 *
 	 * @param endPoints the endpoints, each with a resolved address; empty publishes a record without endpoints
 	 * (signed out)
-	 * @return completes once 3 nodes (or every node that gave a token, if fewer) acknowledged the record, or once
-	 * the put ended or {@code lookupTimeout} passed with at least one acknowledgement; the put continues in the
+	 * @return completes once 3 nodes (or every node that gave a token, if fewer) acknowledged the record, or with
+	 * at least one acknowledgement once the put ended, {@code lookupGrace} passed without a further one, or
+	 * {@code lookupTimeout} passed; the put continues in the
 	 * background to the other nodes. Fails with {@link PeerIdentityException} if the identity is not Ed25519,
 	 * {@link PayloadTooLargeException} (before anything is sent) if the record is over 1000 bytes, and
 	 * {@link PeerUnreachableException} if no node stored it within the timeout (each phase, lookup and put, is
@@ -275,7 +276,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 										+ identity.name() + "'s key: " + e.getMessage(), e));
 							}
 							int wanted = Math.min(WANTED_ACKS, tokens.tokens().size());
-							return n.put(tokens, item, wanted, lookupTimeout);
+							return n.put(tokens, item, wanted, lookupGrace, lookupTimeout);
 						}))
 				.flatMap(acks -> {
 					if (acks > 0) {
@@ -458,7 +459,8 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 
 		/**
 		 * @param value after a resolve's first valid record, how long it waits for a newer one; also how long a
-		 * publish's token lookup may go without a new token before it puts; default 500 ms
+		 * publish's token lookup may go without a new token before it puts, and how long its put waits for a further
+		 * acknowledgement after the last; default 500 ms
 		 */
 		public Builder lookupGrace(Duration value) {
 			this.lookupGrace = positive(value, "lookupGrace");

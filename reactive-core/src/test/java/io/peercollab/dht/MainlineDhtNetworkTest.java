@@ -135,7 +135,7 @@ class MainlineDhtNetworkTest {
 		MldhtNode raw = network.nodes().get(0);
 		MldhtNode.Tokens tokens = raw.tokens(carolKey, Duration.ofMillis(200), WAIT).block(WAIT);
 		assertThat(tokens).isNotNull();
-		assertThat(raw.put(tokens, forged, tokens.tokens().size(), Duration.ofSeconds(3)).block(WAIT)).isZero();
+		assertThat(raw.put(tokens, forged, tokens.tokens().size(), Duration.ofSeconds(1), Duration.ofSeconds(3)).block(WAIT)).isZero();
 		StepVerifier.create(resolver.resolve(contactOf(carol))).expectComplete().verify(WAIT);
 	}
 

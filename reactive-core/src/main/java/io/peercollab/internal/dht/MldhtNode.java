@@ -35,6 +35,7 @@ import lbms.plugins.mldht.kad.tasks.PutTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -220,8 +221,15 @@ public final class MldhtNode {
 					})
 					.next()
 					.timeout(timeout, Mono.empty())
-					.flatMap(tick -> task.getTokens().isEmpty() ? Mono.<Tokens>empty()
-							: Mono.just(new Tokens(new HashMap<>(task.getTokens()), highest.get())))
+					.flatMap(tick -> {
+						if (task.getTokens().isEmpty()) {
+							LOG.debug("Token lookup ended without a token: {} sent, {} answered, {} failed, {} nodes in "
+									+ "the table", task.getSentReqs(), task.getRecvResponses(), task.getFailedReqs(),
+									routingTableSize());
+							return Mono.<Tokens>empty();
+						}
+						return Mono.just(new Tokens(new HashMap<>(task.getTokens()), highest.get()));
+					})
 					.doFinally(signal -> {
 						if (!task.isFinished()) {
 							task.kill();
@@ -234,10 +242,11 @@ public final class MldhtNode {
 	 * Stores a signed item at the nodes that gave {@code tokens}.
 	 *
 	 * @param wanted complete once this many nodes acknowledged (the put goes on in the background to the others)
-	 * @return how many nodes acknowledged the put: completes at {@code wanted} acknowledgements, when every node
-	 * answered or timed out, or at {@code timeout}, whichever is first
+	 * @param grace complete when no further acknowledgement came this long after the last one
+	 * @return how many nodes acknowledged the put: completes at {@code wanted} acknowledgements, {@code grace} after
+	 * the last acknowledgement, when every node answered or timed out, or at {@code timeout}, whichever is first
 	 */
-	public Mono<Integer> put(Tokens tokens, MutableItem item, int wanted, Duration timeout) {
+	public Mono<Integer> put(Tokens tokens, MutableItem item, int wanted, Duration grace, Duration timeout) {
 		return Mono.create(sink -> {
 			RPCServer server = server();
 			if (server == null) {
@@ -251,9 +260,15 @@ public final class MldhtNode {
 			request.setValue(ByteBuffer.wrap(item.value()));
 			PutTask task = new PutTask(server, dht.getNode(), tokens.tokens(), new StorageItem(request));
 			AtomicInteger acks = new AtomicInteger();
+			Disposable.Swap graceTimer = Disposables.swap();
 			PutTracker tracker = new PutTracker(item.publicKey(), item.seq(), () -> {
 				if (acks.incrementAndGet() >= wanted) {
 					sink.success(acks.get());
+				}
+				else {
+					// one lost request keeps mldht's task open for ~10 s: do not wait for it once a node has the item
+					graceTimer.update(Schedulers.parallel().schedule(() -> sink.success(acks.get()),
+							grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
 				}
 			});
 			puts.add(tracker);
@@ -263,6 +278,7 @@ public final class MldhtNode {
 			sink.onDispose(() -> {
 				puts.remove(tracker);
 				timer.dispose();
+				graceTimer.dispose();
 			});
 			dht.getTaskManager().addTask(task);
 			dht.getTaskManager().dequeue();
