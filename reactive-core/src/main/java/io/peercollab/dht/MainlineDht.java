@@ -261,7 +261,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 				.onErrorMap(e -> !(e instanceof PeerCollabException),
 						e -> new PeerUnreachableException("The DHT node did not start: " + e.getMessage(), e))
 				.flatMap(n -> seeded(n)
-						.then(n.tokens(raw, lookupGrace, lookupTimeout))
+						.then(tokens(n, raw))
 						.switchIfEmpty(Mono.error(() -> new PeerUnreachableException("No DHT node answered the "
 								+ "lookup for " + id + " within " + lookupTimeout + ": the record was not published")))
 						.flatMap(tokens -> {
@@ -287,6 +287,31 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 					return Mono.error(new PeerUnreachableException("No DHT node stored the record of " + id
 							+ " within " + lookupTimeout));
 				});
+	}
+
+	/**
+	 * A token lookup that ends at once without a token is retried once, 1 s later, within the same
+	 * {@code lookupTimeout}: mldht's outgoing throttle (10 requests per destination IP in a burst, then 2 per
+	 * second) can leave a lookup with nobody to ask when the same few nodes were asked many times, as in a small
+	 * test network.
+	 */
+	private Mono<MldhtNode.Tokens> tokens(MldhtNode n, byte[] raw) {
+		return Mono.defer(() -> {
+			long started = System.nanoTime();
+			return n.tokens(raw, lookupGrace, lookupTimeout)
+					.switchIfEmpty(Mono.defer(() -> {
+						Duration left = lookupTimeout.minusNanos(System.nanoTime() - started);
+						if (left.compareTo(lookupTimeout.dividedBy(2)) < 0) {
+							return Mono.empty();
+						}
+						// mldht throttles requests to one IP at 10 in a burst, then 2 per second: let it decay
+						LOG.debug("The token lookup for {} found no node: retrying in 1 s", ZBase32.encode(raw));
+						return Mono.delay(Duration.ofSeconds(1))
+								.then(Mono.fromRunnable(() -> seed(n)))
+								.subscribeOn(Schedulers.boundedElastic())
+								.then(n.tokens(raw, lookupGrace, left));
+					}));
+		});
 	}
 
 	/** @return {@link #RECORD_LIFETIME}, two hours */

@@ -32,13 +32,15 @@ class DhtLatencyMeasurement {
 	void publishAndResolveLatency() throws Exception {
 		DhtTestNetwork.assumeAvailable();
 		try (DhtTestNetwork network = DhtTestNetwork.start(16)) {
-			MainlineDht publisher = dht(network, network.newAddress());
-			MainlineDht resolver = dht(network, network.newAddress());
-			publisher.start().and(resolver.start()).block(WAIT);
 			List<Double> publish = new ArrayList<>();
 			List<Double> resolve = new ArrayList<>();
 			int found = 0;
 			for (int i = 0; i < RUNS; i++) {
+				// fresh instances per run: mldht throttles requests per destination IP (10 in a burst, then 2/s),
+				// which one instance asking the same 16 nodes 25 times would measure instead of the DHT
+				MainlineDht publisher = dht(network, network.newAddress());
+				MainlineDht resolver = dht(network, network.newAddress());
+				publisher.start().and(resolver.start()).block(WAIT);
 				PeerIdentity identity = PeerIdentity.generate("m" + i, KeyType.ED25519);
 				PeerEndPoint endPoint = PeerEndPoint.of(
 						new InetSocketAddress(InetAddress.getByName("203.0.113." + (i + 1)), 5000 + i));
@@ -52,10 +54,10 @@ class DhtLatencyMeasurement {
 					found++;
 				}
 				resolve.add((System.nanoTime() - t1) / 1e6);
+				publisher.close().and(resolver.close()).block(WAIT);
 			}
 			System.out.println("DHT latency, 16 nodes, " + RUNS + " runs (ms): publish " + summary(publish)
 					+ "; resolve to first record " + summary(resolve) + "; resolved " + found + "/" + RUNS);
-			publisher.close().and(resolver.close()).block(WAIT);
 		}
 	}
 
