@@ -1,0 +1,521 @@
+package io.peercollab.dht;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.peercollab.PayloadTooLargeException;
+import io.peercollab.PeerCollabException;
+import io.peercollab.PeerEndPoint;
+import io.peercollab.PeerIdentityException;
+import io.peercollab.PeerUnreachableException;
+import io.peercollab.contact.PeerContact;
+import io.peercollab.identity.KeyType;
+import io.peercollab.identity.PeerIdentity;
+import io.peercollab.internal.dht.MldhtNode;
+import io.peercollab.internal.dht.MutableItem;
+import io.peercollab.internal.dht.PkarrCodec;
+import io.peercollab.internal.dht.ZBase32;
+import io.peercollab.spi.EndpointRecord;
+import io.peercollab.spi.EndpointSource;
+import io.peercollab.spi.PeerNamePublisher;
+import io.peercollab.spi.PeerNameResolver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Publishes and resolves endpoints in the BitTorrent Mainline DHT, as BEP 44 mutable items signed by an Ed25519
+ * identity's key, holding a Pkarr-style DNS packet (format: {@code reactive-core/DHT-RECORD.md}). One instance runs
+ * one DHT node (one UDP socket, one selector thread and two scheduler threads of its own), started on first use or by
+ * {@link #start()}, stopped by {@link #close()}.
+ *
+ * <pre>{@code
+ * MainlineDht dht = MainlineDht.builder().build();   // seeded by the public routers
+ * dht.publish(identity, List.of(endPoint)).block();  // on sign-in, then at least every hour
+ * dht.resolve(contact).subscribe(record -> tryConnect(record.endPoint()));
+ * dht.close().block();
+ * }</pre>
+ *
+ * <p>Only Ed25519 identities have a record: BEP 44 signs with Ed25519. EC P-256 identities are reached through their
+ * cards and last-seen endpoints only; resolving such a contact completes empty and publishing for such an identity
+ * fails. Thread-safe.
+ */
+public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
+
+	/** The public Mainline DHT routers, the default bootstrap nodes; resolved in DNS only when a node starts. */
+	public static final List<InetSocketAddress> PUBLIC_ROUTERS = List.of(
+			InetSocketAddress.createUnresolved("router.bittorrent.com", 6881),
+			InetSocketAddress.createUnresolved("dht.transmissionbt.com", 6881),
+			InetSocketAddress.createUnresolved("router.utorrent.com", 6881),
+			InetSocketAddress.createUnresolved("dht.libtorrent.org", 25401));
+
+	/** How long DHT nodes keep a record that is not published again (BEP 44 storage expiry). */
+	public static final Duration RECORD_LIFETIME = Duration.ofHours(2);
+
+	private static final Logger LOG = LoggerFactory.getLogger(MainlineDht.class);
+
+	/** Acknowledgements a publish waits for when that many nodes gave a token; it needs at least one. */
+	private static final int WANTED_ACKS = 3;
+
+	/** How long start waits for a first seed to answer before going on without. */
+	private static final Duration SEED_WAIT = Duration.ofSeconds(3);
+
+	private final InetAddress bindAddress;
+
+	private final int port;
+
+	private final List<InetSocketAddress> bootstrapNodes;
+
+	private final Duration lookupTimeout;
+
+	private final Duration lookupGrace;
+
+	private final Duration recordTtl;
+
+	/** Highest sequence number accepted per key (z-base-32), so that an older record never wins afterwards. */
+	private final Map<String, Long> accepted = new ConcurrentHashMap<>();
+
+	/** Last sequence number published per key, so that each publish goes strictly up. */
+	private final Map<String, Long> published = new ConcurrentHashMap<>();
+
+	private final Object lock = new Object();
+
+	private Mono<MldhtNode> starting;
+
+	private volatile MldhtNode node;
+
+	private volatile boolean closed;
+
+	private MainlineDht(Builder b) {
+		this.bindAddress = b.bindAddress;
+		this.port = b.port;
+		this.bootstrapNodes = List.copyOf(b.bootstrapNodes);
+		this.lookupTimeout = b.lookupTimeout;
+		this.lookupGrace = b.lookupGrace;
+		this.recordTtl = b.recordTtl;
+	}
+
+	/** @return a builder with every default set */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	/**
+	 * Starts the DHT node, once: binds the UDP socket, pings every bootstrap node (resolving host names now, on a
+	 * blocking-friendly thread), and waits at most 3 s for a first answer. mldht's own router bootstrap is never used.
+	 * Calling it again returns the same start; {@link #resolve} and {@link #publish} call it themselves.
+	 *
+	 * @return completes once the socket is bound and seeds were pinged; fails with {@link PeerUnreachableException}
+	 * if the socket cannot be bound, or with {@link IllegalStateException} after {@link #close()}
+	 */
+	public Mono<Void> start() {
+		return node().then();
+	}
+
+	/**
+	 * Stops the DHT node: closes its socket and stops its threads. Idempotent; later calls to {@link #resolve}
+	 * complete empty and {@link #publish} fails.
+	 *
+	 * @return completes once the node stopped
+	 */
+	public Mono<Void> close() {
+		return Mono.fromRunnable(() -> {
+			MldhtNode n;
+			synchronized (lock) {
+				closed = true;
+				n = node;
+				node = null;
+			}
+			if (n != null) {
+				n.stop();
+			}
+		}).subscribeOn(Schedulers.boundedElastic()).then();
+	}
+
+	/**
+	 * @return the bound UDP address
+	 * @throws IllegalStateException if the node has not started, or was closed
+	 */
+	public InetSocketAddress localAddress() {
+		MldhtNode n = node;
+		if (n == null) {
+			throw new IllegalStateException("the DHT node is not running: call start() first");
+		}
+		return n.localAddress();
+	}
+
+	/**
+	 * Looks up the contact's record, starting the node if needed. Takes the first valid record found plus
+	 * {@code lookupGrace} for a newer one, rather than waiting for the whole lookup. Rejects, and logs at debug with
+	 * the reason, records with a bad signature, a value over 1000 bytes, a sequence number lower than one this
+	 * instance already accepted for the key, a timestamp older than 2 hours, or an undecodable packet.
+	 *
+	 * @return one record per endpoint of the newest valid record, source {@link EndpointSource#DHT}, time to live the
+	 * record's DNS TTL capped by its remaining storage lifetime, emitted on a Reactor or mldht thread; completes
+	 * empty if the contact's key is not Ed25519, nothing valid was found within {@code lookupTimeout}, the record is
+	 * empty (signed out), or the node cannot start. Never fails.
+	 */
+	@Override
+	public Flux<EndpointRecord> resolve(PeerContact contact) {
+		Objects.requireNonNull(contact, "contact");
+		PublicKey key = contact.certificate().getPublicKey();
+		if (!MutableItem.isEd25519(key)) {
+			return Flux.empty();
+		}
+		byte[] raw = MutableItem.rawKey(key);
+		return node()
+				.onErrorResume(e -> {
+					LOG.debug("Cannot resolve {}: the DHT node did not start: {}", contact.name(), e.getMessage());
+					return Mono.empty();
+				})
+				.flatMapMany(n -> seeded(n).thenMany(n.get(raw)))
+				.as(items -> resolveItems(raw, items));
+	}
+
+	/**
+	 * Verifies and picks what {@code items} yields for {@code raw}; {@link #resolve} without the lookup, for tests
+	 * that feed it forged or stale items.
+	 */
+	Flux<EndpointRecord> resolveItems(byte[] raw, Flux<MutableItem> items) {
+		String id = ZBase32.encode(raw);
+		return items
+				.concatMap(item -> Mono.justOrEmpty(check(id, raw, item)))
+				.take(lookupTimeout)
+				.switchOnFirst((first, rest) -> first.hasValue() ? rest.take(lookupGrace) : rest)
+				.reduce((a, b) -> b.seq() > a.seq() ? b : a)
+				.flatMapMany(found -> {
+					long highest = accepted.merge(id, found.seq(), Math::max);
+					if (highest > found.seq()) {
+						LOG.debug("Rejected a DHT record of {}: stale, seq {} < {} accepted meanwhile", id,
+								found.seq(), highest);
+						return Flux.empty();
+					}
+					Duration left = Duration.ofNanos(Math.max(0,
+							(found.seq() + PkarrCodec.MAX_AGE_MICROS - nowMicros()) * 1000));
+					Duration ttl = found.record().timeToLive().compareTo(left) < 0 ? found.record().timeToLive() : left;
+					return Flux.fromIterable(found.record().endPoints())
+							.map(endPoint -> new EndpointRecord(endPoint, EndpointSource.DHT, ttl));
+				});
+	}
+
+	private Found check(String id, byte[] raw, MutableItem item) {
+		try {
+			return new Found(item.seq(), PkarrCodec.verify(raw, item, accepted.getOrDefault(id, -1L), nowMicros()));
+		}
+		catch (PeerCollabException e) {
+			LOG.debug("Rejected a DHT record of {}: {}", id, e.getMessage());
+			return null;
+		}
+	}
+
+	/**
+	 * Publishes where the identity can be reached, replacing its previous record, starting the node if needed. The
+	 * record's sequence number is the current time in microseconds, raised if needed above the last one this
+	 * instance published for the key and above the highest one found stored. Collects write tokens with a lookup,
+	 * then puts the signed record to those nodes.
+	 *
+	 * @param endPoints the endpoints, each with a resolved address; empty publishes a record without endpoints
+	 * (signed out)
+	 * @return completes once 3 nodes (or every node that gave a token, if fewer) acknowledged the record, or with
+	 * at least one acknowledgement once the put ended, {@code lookupGrace} passed without a further one, or
+	 * {@code lookupTimeout} passed; the put continues in the
+	 * background to the other nodes. Fails with {@link PeerIdentityException} if the identity is not Ed25519,
+	 * {@link PayloadTooLargeException} (before anything is sent) if the record is over 1000 bytes, and
+	 * {@link PeerUnreachableException} if no node stored it within the timeout (each phase, lookup and put, is
+	 * bounded by {@code lookupTimeout}) or the node is closed.
+	 * @throws IllegalArgumentException if an endpoint's address is unresolved
+	 */
+	@Override
+	public Mono<Void> publish(PeerIdentity identity, List<PeerEndPoint> endPoints) {
+		Objects.requireNonNull(identity, "identity");
+		Objects.requireNonNull(endPoints, "endPoints");
+		if (identity.keyType() != KeyType.ED25519) {
+			return Mono.error(new PeerIdentityException("Only Ed25519 identities can publish in the Mainline DHT "
+					+ "(BEP 44 records are signed with Ed25519); " + identity.keyType() + " identities such as "
+					+ identity.name() + " are reached through their cards and last-seen endpoints only"));
+		}
+		byte[] raw = MutableItem.rawKey(identity.publicKey());
+		String id = ZBase32.encode(raw);
+		byte[] packet = PkarrCodec.encode(raw, endPoints, recordTtl);
+		int size = MutableItem.bencodeBytes(packet).length;
+		if (size > MutableItem.MAX_VALUE_LENGTH) {
+			return Mono.error(new PayloadTooLargeException("The DHT record for " + endPoints.size() + " endpoints is "
+					+ size + " bytes (a " + packet.length + "-byte DNS packet), over BEP 44's limit of "
+					+ MutableItem.MAX_VALUE_LENGTH + " bytes: publish fewer endpoints"));
+		}
+		return node()
+				.onErrorMap(e -> !(e instanceof PeerCollabException),
+						e -> new PeerUnreachableException("The DHT node did not start: " + e.getMessage(), e))
+				.flatMap(n -> seeded(n)
+						.then(tokens(n, raw))
+						.switchIfEmpty(Mono.error(() -> new PeerUnreachableException("No DHT node answered the "
+								+ "lookup for " + id + " within " + lookupTimeout + ": the record was not published")))
+						.flatMap(tokens -> {
+							long seq = published.merge(id, Math.max(nowMicros(), tokens.highestSeq() + 1),
+									(last, now) -> Math.max(last + 1, now));
+							MutableItem item;
+							try {
+								item = MutableItem.sign(identity.privateKey(), raw, seq, packet);
+							}
+							catch (GeneralSecurityException e) {
+								return Mono.error(new PeerIdentityException("Cannot sign the DHT record with "
+										+ identity.name() + "'s key: " + e.getMessage(), e));
+							}
+							int wanted = Math.min(WANTED_ACKS, tokens.tokens().size());
+							return n.put(tokens, item, wanted, lookupGrace, lookupTimeout);
+						}))
+				.flatMap(acks -> {
+					if (acks > 0) {
+						LOG.debug("Published the DHT record of {} ({} endpoints), {} nodes acknowledged", id,
+								endPoints.size(), acks);
+						return Mono.<Void>empty();
+					}
+					return Mono.error(new PeerUnreachableException("No DHT node stored the record of " + id
+							+ " within " + lookupTimeout));
+				});
+	}
+
+	/**
+	 * A token lookup that ends at once without a token is retried once, 1 s later, within the same
+	 * {@code lookupTimeout}: mldht's outgoing throttle (10 requests per destination IP in a burst, then 2 per
+	 * second) can leave a lookup with nobody to ask when the same few nodes were asked many times, as in a small
+	 * test network.
+	 */
+	private Mono<MldhtNode.Tokens> tokens(MldhtNode n, byte[] raw) {
+		return Mono.defer(() -> {
+			long started = System.nanoTime();
+			return n.tokens(raw, lookupGrace, lookupTimeout)
+					.switchIfEmpty(Mono.defer(() -> {
+						Duration left = lookupTimeout.minusNanos(System.nanoTime() - started);
+						if (left.compareTo(lookupTimeout.dividedBy(2)) < 0) {
+							return Mono.empty();
+						}
+						// mldht throttles requests to one IP at 10 in a burst, then 2 per second: let it decay
+						LOG.debug("The token lookup for {} found no node: retrying in 1 s", ZBase32.encode(raw));
+						return Mono.delay(Duration.ofSeconds(1))
+								.then(Mono.fromRunnable(() -> seed(n)))
+								.subscribeOn(Schedulers.boundedElastic())
+								.then(n.tokens(raw, lookupGrace, left));
+					}));
+		});
+	}
+
+	/** @return {@link #RECORD_LIFETIME}, two hours */
+	@Override
+	public Duration recordLifetime() {
+		return RECORD_LIFETIME;
+	}
+
+	private Mono<MldhtNode> node() {
+		synchronized (lock) {
+			if (closed) {
+				return Mono.error(new IllegalStateException("this MainlineDht is closed"));
+			}
+			MldhtNode n = node;
+			if (n != null) {
+				return Mono.just(n);
+			}
+			if (starting == null) {
+				starting = Mono.fromCallable(this::startNode)
+						.subscribeOn(Schedulers.boundedElastic())
+						.flatMap(started -> seeded(started).thenReturn(started))
+						.doOnError(e -> {
+							synchronized (lock) {
+								starting = null; // let a later call try again
+							}
+						})
+						.cache();
+			}
+			return starting;
+		}
+	}
+
+	private MldhtNode startNode() {
+		int chosenPort = port != 0 ? port : freePort();
+		MldhtNode n;
+		try {
+			n = MldhtNode.start(bindAddress, chosenPort, true);
+		}
+		catch (IOException e) {
+			throw new PeerUnreachableException("Cannot start the DHT node on " + (bindAddress == null
+					? "mldht's default address" : bindAddress.getHostAddress()) + ":" + chosenPort + ": "
+					+ e.getMessage(), e);
+		}
+		synchronized (lock) {
+			if (closed) {
+				n.stop();
+				throw new IllegalStateException("this MainlineDht was closed while it started");
+			}
+			node = n;
+		}
+		seed(n);
+		return n;
+	}
+
+	/** Pings every bootstrap node; blocking (name resolution). */
+	private void seed(MldhtNode n) {
+		for (InetSocketAddress address : bootstrapNodes) {
+			try {
+				n.seed(address);
+			}
+			catch (RuntimeException e) {
+				LOG.debug("Cannot seed the DHT node with {}: {}", address, e.toString());
+			}
+		}
+	}
+
+	/**
+	 * @return completes once the routing table holds a node (seeding again if it is empty), or after
+	 * {@link #SEED_WAIT}; then asks mldht to fill its table from there
+	 */
+	private Mono<Void> seeded(MldhtNode n) {
+		if (n.routingTableSize() > 0) {
+			return Mono.empty();
+		}
+		return Mono.fromRunnable(() -> seed(n))
+				.subscribeOn(Schedulers.boundedElastic())
+				.thenMany(Flux.interval(Duration.ofMillis(10)))
+				.filter(tick -> n.routingTableSize() > 0)
+				.next()
+				.timeout(SEED_WAIT, Mono.empty())
+				.doOnSuccess(tick -> {
+					if (tick == null) {
+						LOG.debug("No bootstrap node answered within {}", SEED_WAIT);
+					}
+					else {
+						n.bootstrap();
+					}
+				})
+				.then();
+	}
+
+	private int freePort() {
+		// mldht reports its configured port, not the bound one, so port 0 would leave localAddress() wrong: take a
+		// port the OS hands out and release it for mldht
+		InetSocketAddress probe = new InetSocketAddress(bindAddress, 0);
+		try (DatagramSocket socket = new DatagramSocket(probe)) {
+			return socket.getLocalPort();
+		}
+		catch (IOException e) {
+			throw new PeerUnreachableException("Cannot find a free UDP port on " + probe + ": " + e.getMessage(), e);
+		}
+	}
+
+	private static long nowMicros() {
+		Instant now = Instant.now();
+		return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
+	}
+
+	private record Found(long seq, PkarrCodec.Decoded record) {
+	}
+
+	/** Configures a {@link MainlineDht}. Single-use: {@link #build()} may be called more than once. */
+	public static final class Builder {
+
+		private InetAddress bindAddress;
+
+		private int port;
+
+		private List<InetSocketAddress> bootstrapNodes = PUBLIC_ROUTERS;
+
+		private Duration lookupTimeout = Duration.ofSeconds(15);
+
+		private Duration lookupGrace = Duration.ofMillis(500);
+
+		private Duration recordTtl = Duration.ofHours(1);
+
+		private Builder() {
+		}
+
+		/**
+		 * @param value the address to bind the UDP socket to; default {@code null}: mldht's choice (the address of
+		 * the default route). An IPv6 address runs an IPv6 DHT node, anything else IPv4.
+		 */
+		public Builder bindAddress(InetAddress value) {
+			this.bindAddress = value;
+			return this;
+		}
+
+		/**
+		 * @param value the UDP port; default 0: a free port, chosen by binding a probe socket to port 0 and releasing
+		 * it just before mldht binds (mldht itself cannot report an ephemeral port)
+		 * @throws IllegalArgumentException if not within 0..65535
+		 */
+		public Builder port(int value) {
+			if (value < 0 || value > 65535) {
+				throw new IllegalArgumentException("port must be between 0 and 65535, was " + value);
+			}
+			this.port = value;
+			return this;
+		}
+
+		/**
+		 * @param value the nodes to seed the routing table with, resolved only when the node starts; default
+		 * {@link #PUBLIC_ROUTERS}. They replace mldht's own router bootstrap, which is never used.
+		 */
+		public Builder bootstrapNodes(Collection<InetSocketAddress> value) {
+			Objects.requireNonNull(value, "bootstrapNodes");
+			this.bootstrapNodes = List.copyOf(new ArrayList<>(value));
+			return this;
+		}
+
+		/**
+		 * @param value how long a resolve waits for a first valid record, and how long each phase of a publish (the
+		 * lookup for tokens, the put) may take; default 15 s
+		 */
+		public Builder lookupTimeout(Duration value) {
+			this.lookupTimeout = positive(value, "lookupTimeout");
+			return this;
+		}
+
+		/**
+		 * @param value after a resolve's first valid record, how long it waits for a newer one; also how long a
+		 * publish's token lookup may go without a new token before it puts, and how long its put waits for a further
+		 * acknowledgement after the last; default 500 ms
+		 */
+		public Builder lookupGrace(Duration value) {
+			this.lookupGrace = positive(value, "lookupGrace");
+			return this;
+		}
+
+		/**
+		 * @param value the DNS TTL written into published records, whole seconds; default 1 hour, the republish
+		 * interval, so that a cached copy is not trusted much beyond the next republish
+		 */
+		public Builder recordTtl(Duration value) {
+			Duration v = positive(value, "recordTtl");
+			if (v.toSeconds() < 1 || v.toSeconds() > Integer.MAX_VALUE) {
+				throw new IllegalArgumentException("recordTtl must be between 1 s and 2^31-1 s, was " + v);
+			}
+			this.recordTtl = v;
+			return this;
+		}
+
+		/** @return a new, not yet started {@link MainlineDht} */
+		public MainlineDht build() {
+			return new MainlineDht(this);
+		}
+
+		private static Duration positive(Duration value, String name) {
+			Objects.requireNonNull(value, name);
+			if (value.isNegative() || value.isZero()) {
+				throw new IllegalArgumentException(name + " must be positive, was " + value);
+			}
+			return value;
+		}
+	}
+}

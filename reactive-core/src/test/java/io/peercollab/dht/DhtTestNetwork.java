@@ -1,0 +1,216 @@
+package io.peercollab.dht;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.peercollab.internal.dht.MldhtNode;
+import org.junit.jupiter.api.Assumptions;
+import reactor.core.publisher.Flux;
+
+/**
+ * A private Mainline DHT for tests: N real mldht nodes, each bound to its own TEST-NET-2 address (198.51.100.x/32,
+ * added to {@code lo}) and seeded with every other. mldht refuses loopback and private addresses, so this works only
+ * inside a loopback-only network namespace where the test may add addresses (root): call {@link #assumeAvailable()}
+ * first, which skips the test anywhere else. Nothing reaches a public router: the nodes and every {@link MainlineDht}
+ * built on {@link #bootstrap()} know only each other.
+ *
+ * <pre>{@code
+ * DhtTestNetwork.assumeAvailable();
+ * try (DhtTestNetwork net = DhtTestNetwork.start(16)) {
+ *     MainlineDht dht = MainlineDht.builder().bindAddress(net.newAddress()).bootstrapNodes(net.bootstrap()).build();
+ * }
+ * }</pre>
+ */
+public final class DhtTestNetwork implements AutoCloseable {
+
+	/** The UDP port every network node listens on (each has its own address). */
+	public static final int PORT = 6881;
+
+	private static final AtomicInteger NEXT_HOST = new AtomicInteger(1);
+
+	private static volatile String unavailable;
+
+	private static volatile boolean checked;
+
+	private final List<MldhtNode> nodes;
+
+	private final List<InetAddress> addresses = new CopyOnWriteArrayList<>();
+
+	private DhtTestNetwork(List<MldhtNode> nodes) {
+		this.nodes = nodes;
+	}
+
+	/**
+	 * Skips the calling test (JUnit {@link Assumptions}) unless this JVM runs in a loopback-only network namespace
+	 * and may add addresses to {@code lo}.
+	 */
+	public static void assumeAvailable() {
+		Assumptions.assumeTrue(unavailableReason() == null, DhtTestNetwork::unavailableReason);
+	}
+
+	private static synchronized String unavailableReason() {
+		if (!checked) {
+			checked = true;
+			unavailable = check();
+		}
+		return unavailable;
+	}
+
+	private static String check() {
+		String hint = ": run `bash .ci/run` or `unshare -n bash -c 'ip link set lo up && mvn ...'` as root";
+		try {
+			for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+				if (!nif.isLoopback()) {
+					return "not inside a loopback-only network namespace (found interface " + nif.getName() + ")"
+							+ hint;
+				}
+			}
+			List<NetworkInterface> all = Collections.list(NetworkInterface.getNetworkInterfaces());
+			if (all.isEmpty() || !all.get(0).isUp()) {
+				return "the loopback interface is down" + hint;
+			}
+		}
+		catch (SocketException e) {
+			return "cannot list network interfaces (" + e.getMessage() + ")" + hint;
+		}
+		try {
+			ip("del", addHost()); // proves the address can be added; the next one is taken for real use
+			return null;
+		}
+		catch (IOException e) {
+			return "cannot add addresses to lo (" + e.getMessage() + ")" + hint;
+		}
+	}
+
+	/**
+	 * Starts a network and waits (at most 10 s) until every node knows at least half of the others.
+	 *
+	 * @param nodes how many nodes, at least 2
+	 */
+	public static DhtTestNetwork start(int nodes) {
+		if (nodes < 2) {
+			throw new IllegalArgumentException("nodes must be at least 2, was " + nodes);
+		}
+		assumeAvailable();
+		List<MldhtNode> started = new ArrayList<>();
+		DhtTestNetwork network = new DhtTestNetwork(started);
+		try {
+			for (int i = 0; i < nodes; i++) {
+				InetAddress address = network.newAddress();
+				started.add(MldhtNode.start(address, PORT, false));
+			}
+			List<InetSocketAddress> all = network.bootstrap();
+			for (MldhtNode node : started) {
+				for (InetSocketAddress other : all) {
+					if (!other.equals(node.localAddress())) {
+						node.seed(other);
+					}
+				}
+			}
+			Flux.interval(Duration.ofMillis(20))
+					.filter(tick -> started.stream().allMatch(n -> n.routingTableSize() >= (nodes - 1) / 2))
+					.next()
+					.block(Duration.ofSeconds(10));
+			return network;
+		}
+		catch (IOException | RuntimeException e) {
+			network.close();
+			throw new IllegalStateException("could not start a DHT test network of " + nodes + " nodes: " + e, e);
+		}
+	}
+
+	/** @return the address of every node, to seed a {@link MainlineDht} with */
+	public List<InetSocketAddress> bootstrap() {
+		return nodes.stream().map(MldhtNode::localAddress).toList();
+	}
+
+	/** @return the network's nodes, for tests that act below {@link MainlineDht} */
+	public List<MldhtNode> nodes() {
+		return List.copyOf(nodes);
+	}
+
+	/**
+	 * @return a fresh 198.51.100.x address, added to {@code lo}, for a {@link MainlineDht} under test; removed by
+	 * {@link #close()}
+	 */
+	public InetAddress newAddress() {
+		try {
+			InetAddress address = addHost();
+			addresses.add(address);
+			return address;
+		}
+		catch (IOException e) {
+			throw new IllegalStateException("cannot add an address to lo: " + e.getMessage(), e);
+		}
+	}
+
+	/** Stops every node and removes the addresses this network added. */
+	@Override
+	public void close() {
+		nodes.forEach(MldhtNode::stop);
+		for (InetAddress address : addresses) {
+			try {
+				ip("del", address);
+			}
+			catch (IOException e) {
+				// the namespace goes away with the JVM anyway
+			}
+		}
+	}
+
+	private static InetAddress addHost() throws IOException {
+		IOException last = null;
+		for (int attempt = 0; attempt < 20; attempt++) {
+			int host = NEXT_HOST.getAndIncrement();
+			if (host > 254) {
+				throw new IOException("no TEST-NET-2 address left in 198.51.100.0/24");
+			}
+			InetAddress address;
+			try {
+				address = InetAddress.getByAddress(new byte[] {(byte) 198, 51, 100, (byte) host});
+			}
+			catch (UnknownHostException e) {
+				throw new IllegalStateException(e);
+			}
+			try {
+				ip("add", address);
+				return address;
+			}
+			catch (IOException e) {
+				last = e; // taken by another JVM in the same namespace: try the next one
+			}
+		}
+		throw last;
+	}
+
+	private static void ip(String verb, InetAddress address) throws IOException {
+		Process p = new ProcessBuilder("ip", "addr", verb, address.getHostAddress() + "/32", "dev", "lo")
+				.redirectErrorStream(true)
+				.start();
+		try {
+			if (!p.waitFor(5, TimeUnit.SECONDS)) {
+				p.destroyForcibly();
+				throw new IOException("`ip addr " + verb + "` did not finish within 5 s");
+			}
+			if (p.exitValue() != 0) {
+				throw new IOException("`ip addr " + verb + " " + address.getHostAddress() + "/32 dev lo` failed: "
+						+ new String(p.getInputStream().readAllBytes()).trim());
+			}
+		}
+		catch (InterruptedException e) {
+			Thread.currentThread().interrupt();
+			throw new IOException("interrupted", e);
+		}
+	}
+}
