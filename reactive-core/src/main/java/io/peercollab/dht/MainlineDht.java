@@ -23,10 +23,10 @@ import io.peercollab.PeerUnreachableException;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
+import io.peercollab.internal.Base32;
 import io.peercollab.internal.dht.MldhtNode;
 import io.peercollab.internal.dht.MutableItem;
 import io.peercollab.internal.dht.PkarrCodec;
-import io.peercollab.internal.dht.ZBase32;
 import io.peercollab.spi.EndpointRecord;
 import io.peercollab.spi.EndpointSource;
 import io.peercollab.spi.PeerNamePublisher;
@@ -70,6 +70,9 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 
 	/** Acknowledgements a publish waits for when that many nodes gave a token; it needs at least one. */
 	private static final int WANTED_ACKS = 3;
+
+	/** When a second lookup or put joins one that has not succeeded yet. */
+	static final Duration HEDGE = Duration.ofSeconds(1);
 
 	/** How long start waits for a first seed to answer before going on without. */
 	private static final Duration SEED_WAIT = Duration.ofSeconds(3);
@@ -182,7 +185,9 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 					LOG.debug("Cannot resolve {}: the DHT node did not start: {}", contact.name(), e.getMessage());
 					return Mono.empty();
 				})
-				.flatMapMany(n -> seeded(n).thenMany(n.get(raw)))
+				.flatMapMany(n -> seeded(n).thenMany(Flux.merge(n.get(raw),
+						// hedge: a second lookup joins if the first has found nothing valid yet (see tokens())
+						Mono.delay(HEDGE).thenMany(Flux.defer(() -> n.get(raw))))))
 				.as(items -> resolveItems(raw, items));
 	}
 
@@ -191,7 +196,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	 * that feed it forged or stale items.
 	 */
 	Flux<EndpointRecord> resolveItems(byte[] raw, Flux<MutableItem> items) {
-		String id = ZBase32.encode(raw);
+		String id = Base32.Z_BASE_32.encode(raw);
 		return items
 				.concatMap(item -> Mono.justOrEmpty(check(id, raw, item)))
 				.take(lookupTimeout)
@@ -249,7 +254,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 					+ identity.name() + " are reached through their cards and last-seen endpoints only"));
 		}
 		byte[] raw = MutableItem.rawKey(identity.publicKey());
-		String id = ZBase32.encode(raw);
+		String id = Base32.Z_BASE_32.encode(raw);
 		byte[] packet = PkarrCodec.encode(raw, endPoints, recordTtl);
 		int size = MutableItem.bencodeBytes(packet).length;
 		if (size > MutableItem.MAX_VALUE_LENGTH) {
@@ -276,7 +281,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 										+ identity.name() + "'s key: " + e.getMessage(), e));
 							}
 							int wanted = Math.min(WANTED_ACKS, tokens.tokens().size());
-							return n.put(tokens, item, wanted, lookupGrace, lookupTimeout);
+							return put(n, tokens, item, wanted);
 						}))
 				.flatMap(acks -> {
 					if (acks > 0) {
@@ -290,28 +295,37 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	}
 
 	/**
-	 * A token lookup that ends at once without a token is retried once, 1 s later, within the same
-	 * {@code lookupTimeout}: mldht's outgoing throttle (10 requests per destination IP in a burst, then 2 per
-	 * second) can leave a lookup with nobody to ask when the same few nodes were asked many times, as in a small
-	 * test network.
+	 * A token lookup hedged by a second one {@link #HEDGE} later if the first has found no token by then: mldht now
+	 * and then leaves a lookup without progress for seconds (a request it does not send or whose answer it drops, or
+	 * a throttled destination: 10 requests per IP in a burst, then 2 per second), which a second lookup avoids.
+	 * Whichever finds tokens first wins; the other is cancelled.
 	 */
 	private Mono<MldhtNode.Tokens> tokens(MldhtNode n, byte[] raw) {
-		return Mono.defer(() -> {
-			long started = System.nanoTime();
-			return n.tokens(raw, lookupGrace, lookupTimeout)
-					.switchIfEmpty(Mono.defer(() -> {
-						Duration left = lookupTimeout.minusNanos(System.nanoTime() - started);
-						if (left.compareTo(lookupTimeout.dividedBy(2)) < 0) {
-							return Mono.empty();
-						}
-						// mldht throttles requests to one IP at 10 in a burst, then 2 per second: let it decay
-						LOG.debug("The token lookup for {} found no node: retrying in 1 s", ZBase32.encode(raw));
-						return Mono.delay(Duration.ofSeconds(1))
-								.then(Mono.fromRunnable(() -> seed(n)))
-								.subscribeOn(Schedulers.boundedElastic())
-								.then(n.tokens(raw, lookupGrace, left));
-					}));
-		});
+		return Mono.firstWithValue(n.tokens(raw, lookupGrace, lookupTimeout),
+						Mono.delay(HEDGE).then(Mono.defer(() -> {
+							LOG.debug("No token for {} after {}: a second lookup joins", Base32.Z_BASE_32.encode(raw),
+									HEDGE);
+							return n.tokens(raw, lookupGrace, lookupTimeout.minus(HEDGE));
+						})))
+				.onErrorResume(java.util.NoSuchElementException.class, e -> Mono.empty());
+	}
+
+	/**
+	 * A put that no node acknowledged within {@link #HEDGE} is sent again (acknowledgements of either count): a
+	 * node silently drops requests from an address that sent it more than 10 in a burst (mldht's incoming throttle,
+	 * 2 more per second after that), and mldht now and then holds a task back. The tokens stay valid (BEP 44 nodes
+	 * keep them for minutes), and storing the same item twice is harmless.
+	 */
+	private Mono<Integer> put(MldhtNode n, MldhtNode.Tokens tokens, MutableItem item, int wanted) {
+		return n.put(tokens, item, wanted, lookupGrace, HEDGE)
+				.flatMap(acks -> {
+					if (acks > 0) {
+						return Mono.just(acks);
+					}
+					LOG.debug("No node acknowledged the put of {} within {}: sending it again",
+							Base32.Z_BASE_32.encode(item.publicKey()), HEDGE);
+					return n.put(tokens, item, wanted, lookupGrace, lookupTimeout.minus(HEDGE));
+				});
 	}
 
 	/** @return {@link #RECORD_LIFETIME}, two hours */
@@ -475,10 +489,17 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 
 		/**
 		 * @param value how long a resolve waits for a first valid record, and how long each phase of a publish (the
-		 * lookup for tokens, the put) may take; default 15 s
+		 * lookup for tokens, the put) may take; longer than 1 s (a lookup or put that has not succeeded after 1 s is
+		 * joined by a second one); default 15 s
+		 * @throws IllegalArgumentException if it is 1 s or shorter
 		 */
 		public Builder lookupTimeout(Duration value) {
-			this.lookupTimeout = positive(value, "lookupTimeout");
+			positive(value, "lookupTimeout");
+			if (value.compareTo(HEDGE) <= 0) {
+				throw new IllegalArgumentException("lookupTimeout must be longer than " + HEDGE + " (a lookup that has"
+						+ " found nothing after that is joined by a second one), was " + value);
+			}
+			this.lookupTimeout = value;
 			return this;
 		}
 

@@ -7,6 +7,8 @@ import java.security.cert.X509Certificate;
 import java.util.Locale;
 import java.util.Objects;
 
+import io.peercollab.internal.Base32;
+
 /**
  * The name of a peer: {@code authority.classifier}.
  *
@@ -36,7 +38,6 @@ public final class PeerName implements Comparable<PeerName> {
 	/** The length of a secured authority, in characters. */
 	public static final int SECURED_AUTHORITY_LENGTH = 52;
 
-	private static final char[] BASE32 = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
 
 	private final String authority;
 	private final String classifier;
@@ -137,7 +138,7 @@ public final class PeerName implements Comparable<PeerName> {
 			throw new IllegalArgumentException("key must have an X.509 SubjectPublicKeyInfo encoding");
 		}
 		try {
-			return base32(MessageDigest.getInstance("SHA-256").digest(spki));
+			return Base32.RFC4648_LOWER.encode(MessageDigest.getInstance("SHA-256").digest(spki));
 		}
 		catch (NoSuchAlgorithmException e) {
 			throw new IllegalStateException("SHA-256 is required by every Java platform", e);
@@ -232,24 +233,6 @@ public final class PeerName implements Comparable<PeerName> {
 				i++;
 			}
 		}
-	}
-
-	private static String base32(byte[] bytes) {
-		StringBuilder out = new StringBuilder((bytes.length * 8 + 4) / 5);
-		int buffer = 0;
-		int bits = 0;
-		for (byte b : bytes) {
-			buffer = (buffer << 8) | (b & 0xff);
-			bits += 8;
-			while (bits >= 5) {
-				out.append(BASE32[(buffer >> (bits - 5)) & 31]);
-				bits -= 5;
-			}
-		}
-		if (bits > 0) {
-			out.append(BASE32[(buffer << (5 - bits)) & 31]);
-		}
-		return out.toString();
 	}
 
 	private static String abbreviate(String s) {

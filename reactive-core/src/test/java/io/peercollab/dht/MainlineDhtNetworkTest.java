@@ -24,7 +24,9 @@ import io.peercollab.internal.dht.PkarrCodec;
 import io.peercollab.spi.EndpointRecord;
 import io.peercollab.spi.EndpointSource;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -43,25 +45,35 @@ class MainlineDhtNetworkTest {
 
 	private static DhtTestNetwork network;
 
-	private static MainlineDht publisher;
+	private MainlineDht publisher;
 
-	private static MainlineDht resolver;
+	private MainlineDht resolver;
 
 	@BeforeAll
 	static void startNetwork() {
 		DhtTestNetwork.assumeAvailable();
 		network = DhtTestNetwork.start(16);
+	}
+
+	/**
+	 * A publisher and a resolver of their own for each test, each on a fresh address: a node drops requests from an
+	 * address that sent it more than 10 in a burst (mldht's throttle), which one publisher shared by every test of
+	 * this class can reach on a 16-node network.
+	 */
+	@BeforeEach
+	void startEndpoints() {
 		publisher = dht(network.newAddress());
 		resolver = dht(network.newAddress());
 		StepVerifier.create(publisher.start().and(resolver.start())).expectComplete().verify(WAIT);
 	}
 
+	@AfterEach
+	void stopEndpoints() {
+		publisher.close().and(resolver.close()).block(WAIT);
+	}
+
 	@AfterAll
 	static void stopNetwork() {
-		if (publisher != null) {
-			publisher.close().block(WAIT);
-			resolver.close().block(WAIT);
-		}
 		if (network != null) {
 			network.close();
 		}

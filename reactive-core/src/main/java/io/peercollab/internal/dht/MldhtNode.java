@@ -32,6 +32,7 @@ import lbms.plugins.mldht.kad.messages.MessageBase;
 import lbms.plugins.mldht.kad.messages.PutRequest;
 import lbms.plugins.mldht.kad.tasks.GetLookupTask;
 import lbms.plugins.mldht.kad.tasks.PutTask;
+import lbms.plugins.mldht.kad.tasks.Task;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -173,14 +174,19 @@ public final class MldhtNode {
 					sink.next(m);
 				}
 			});
-			task.addListener(t -> sink.complete());
+			// mldht notifies listeners while iterating their list: killing the task from inside that callback (the
+			// sink's dispose runs on complete) would modify the list under the iteration
+			java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+			task.addListener(t -> {
+				ended.set(true);
+				sink.complete();
+			});
 			sink.onDispose(() -> {
-				if (!task.isFinished()) {
+				if (!ended.get() && !task.isFinished()) {
 					task.kill();
 				}
 			});
-			dht.getTaskManager().addTask(task);
-			dht.getTaskManager().dequeue(); // otherwise the task waits for mldht's 1 s tick
+			run(task);
 		});
 	}
 
@@ -201,8 +207,7 @@ public final class MldhtNode {
 			GetLookupTask task = new GetLookupTask(target(publicKey), server, dht.getNode());
 			AtomicLong highest = new AtomicLong(-1);
 			task.setValueConsumer(item -> highest.accumulateAndGet(item.getSequenceNumber(), Math::max));
-			dht.getTaskManager().addTask(task);
-			dht.getTaskManager().dequeue();
+			run(task);
 			long started = System.nanoTime();
 			int[] lastCount = {0};
 			long[] lastChange = {started};
@@ -280,8 +285,7 @@ public final class MldhtNode {
 				timer.dispose();
 				graceTimer.dispose();
 			});
-			dht.getTaskManager().addTask(task);
-			dht.getTaskManager().dequeue();
+			run(task);
 		});
 	}
 
@@ -292,7 +296,14 @@ public final class MldhtNode {
 	public void stop() {
 		InetSocketAddress bound = server() == null ? null : localAddress();
 		try {
-			dht.stop();
+			try {
+				dht.stop();
+			}
+			catch (RuntimeException e) {
+				// mldht can trip over its own listener lists while it kills the tasks still running; the socket and
+				// threads are released below regardless
+				LOG.debug("mldht failed while stopping: {}", e.toString());
+			}
 			// the JDK closes a channel registered with a selector only when that selector runs again
 			if (dht.getConnectionManager() != null) {
 				dht.getConnectionManager().getSelector().wakeup();
@@ -326,6 +337,16 @@ public final class MldhtNode {
 			}
 		}
 		LOG.debug("mldht still holds {} 2 s after it stopped", bound);
+	}
+
+	/**
+	 * Starts a task at once and registers it as running. Queued through mldht's {@code TaskManager} instead, it would
+	 * wait behind the node's own maintenance tasks (at most 7 run per server; a node that has just bootstrapped has
+	 * several), which held lookups and puts back for seconds on the test network.
+	 */
+	private void run(Task task) {
+		task.start();
+		dht.getTaskManager().addTask(task);
 	}
 
 	/** @return whether the node runs */

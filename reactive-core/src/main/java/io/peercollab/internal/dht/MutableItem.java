@@ -12,6 +12,8 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
 
+import io.peercollab.internal.Base32;
+
 /**
  * A BEP 44 mutable item without salt: the raw Ed25519 public key it is stored under, its sequence number, its value
  * (the bencoded {@code v}, here always a byte string) and the signature over {@code 3:seqi<seq>e1:v<v>}.
@@ -168,6 +170,6 @@ public record MutableItem(byte[] publicKey, long seq, byte[] value, byte[] signa
 
 	@Override
 	public String toString() {
-		return "MutableItem[" + ZBase32.encode(publicKey) + ", seq=" + seq + ", " + value.length + " bytes]";
+		return "MutableItem[" + Base32.Z_BASE_32.encode(publicKey) + ", seq=" + seq + ", " + value.length + " bytes]";
 	}
 }

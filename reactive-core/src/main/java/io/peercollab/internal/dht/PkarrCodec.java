@@ -13,6 +13,7 @@ import java.util.Map;
 
 import io.peercollab.InvalidRequestException;
 import io.peercollab.PeerEndPoint;
+import io.peercollab.internal.Base32;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
@@ -193,7 +194,7 @@ public final class PkarrCodec {
 	/** @return {@code <z-base-32 key>.} */
 	public static Name origin(byte[] publicKey) {
 		try {
-			return Name.fromString(ZBase32.encode(publicKey) + ".");
+			return Name.fromString(Base32.Z_BASE_32.encode(publicKey) + ".");
 		}
 		catch (TextParseException e) {
 			throw new IllegalStateException(e);
