@@ -35,6 +35,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -185,10 +186,13 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 					LOG.debug("Cannot resolve {}: the DHT node did not start: {}", contact.name(), e.getMessage());
 					return Mono.empty();
 				})
-				.flatMapMany(n -> seeded(n).thenMany(Flux.merge(n.get(raw),
-						// hedge: a second lookup joins if the first has found nothing valid yet (see tokens())
-						Mono.delay(HEDGE).thenMany(Flux.defer(() -> n.get(raw))))))
-				.as(items -> resolveItems(raw, items));
+				.flatMapMany(n -> seeded(n).thenMany(Flux.defer(() -> {
+					// hedge: a second lookup joins if the first has found nothing valid after HEDGE (see tokens())
+					Sinks.One<Boolean> found = Sinks.one();
+					Flux<MutableItem> hedge = Mono.delay(HEDGE).thenMany(Flux.defer(() -> n.get(raw)))
+							.takeUntilOther(found.asMono());
+					return resolveItems(raw, Flux.merge(n.get(raw), hedge), () -> found.tryEmitValue(true));
+				})));
 	}
 
 	/**
@@ -196,9 +200,15 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	 * that feed it forged or stale items.
 	 */
 	Flux<EndpointRecord> resolveItems(byte[] raw, Flux<MutableItem> items) {
+		return resolveItems(raw, items, () -> {
+		});
+	}
+
+	private Flux<EndpointRecord> resolveItems(byte[] raw, Flux<MutableItem> items, Runnable onFirstValid) {
 		String id = Base32.Z_BASE_32.encode(raw);
 		return items
 				.concatMap(item -> Mono.justOrEmpty(check(id, raw, item)))
+				.doOnNext(found -> onFirstValid.run())
 				.take(lookupTimeout)
 				.switchOnFirst((first, rest) -> first.hasValue() ? rest.take(lookupGrace) : rest)
 				.reduce((a, b) -> b.seq() > a.seq() ? b : a)
