@@ -184,6 +184,46 @@ class InternetScopeTest {
 	}
 
 	@Test
+	void aFollowedContactThatRestartsOnAnotherPortIsFollowedThere() {
+		InetAddress bobHost = network.newAddress();
+		PeerCollaboration first = bob(bobHost);
+		first.signIn(PeerScope.INTERNET).block(WAIT);
+		PeerCollaboration a = endpoint(alice, network.newAddress());
+		a.signIn(PeerScope.INTERNET).block(WAIT);
+		PeerContact contact = bobsCardAt(a, first);
+		List<PeerEvent> seen = new CopyOnWriteArrayList<>();
+		Disposable following = a.peer(contact).events().subscribe(seen::add);
+		try {
+			awaitSynced(seen, 1, Duration.ofSeconds(30));
+			int port = first.endPoints().get(0).address().getPort();
+
+			// Bob's program stops (publishing its signed-out record) and starts again on another port.
+			first.close().block(WAIT);
+			PeerCollaboration second = bob(bobHost);
+			second.signIn(PeerScope.INTERNET).block(WAIT);
+			assertThat(second.endPoints().get(0).address().getPort()).isNotEqualTo(port);
+			UUID note = UUID.randomUUID();
+			second.setPresence(PresenceInfo.of(PresenceStatus.AWAY)).block(WAIT);
+			second.setObject(new PeerObject(note, new byte[] {1}, PeerScope.INTERNET)).block(WAIT);
+
+			// The follower ends on the new process's state, whatever it saw in between.
+			StepVerifier.create(reactor.core.publisher.Flux.interval(Duration.ofMillis(20))
+							.filter(t -> seen.stream().anyMatch(e -> e instanceof ObjectChange o
+									&& o.type() == ChangeType.ADDED && o.object().id().equals(note)))
+							.next())
+					.expectNextCount(1)
+					.expectComplete()
+					.verify(Duration.ofSeconds(60));
+			PresenceChange last = seen.stream().filter(PresenceChange.class::isInstance).map(PresenceChange.class::cast)
+					.reduce((x, y) -> y).orElseThrow();
+			assertThat(last.presence().status()).isEqualTo(PresenceStatus.AWAY);
+		}
+		finally {
+			following.dispose();
+		}
+	}
+
+	@Test
 	void signingOutPublishesARecordWithoutEndpoints() {
 		PeerCollaboration b = bob(network.newAddress());
 		b.signIn(PeerScope.INTERNET).block(WAIT);
