@@ -56,7 +56,16 @@ public final class DhtTestNetwork implements AutoCloseable {
 	 * and may add addresses to {@code lo}.
 	 */
 	public static void assumeAvailable() {
-		Assumptions.assumeTrue(unavailableReason() == null, DhtTestNetwork::unavailableReason);
+		Assumptions.assumeTrue(available(), DhtTestNetwork::unavailableReason);
+	}
+
+	/**
+	 * @return whether a network can be started here. A test class starts its network in {@code @BeforeAll} only if
+	 * so, and calls {@link #assumeAvailable()} in {@code @BeforeEach}: surefire reports each test as skipped, with
+	 * the reason, where an assumption failed in {@code @BeforeAll} would only show zero tests run.
+	 */
+	public static boolean available() {
+		return unavailableReason() == null;
 	}
 
 	private static synchronized String unavailableReason() {

@@ -31,6 +31,7 @@ import io.peercollab.spi.EndpointSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
@@ -58,8 +59,14 @@ class InternetScopeTest {
 
 	@BeforeAll
 	static void startNetwork() {
+		if (DhtTestNetwork.available()) {
+			network = DhtTestNetwork.start(16);
+		}
+	}
+
+	@BeforeEach
+	void requireNetwork() {
 		DhtTestNetwork.assumeAvailable();
-		network = DhtTestNetwork.start(16);
 	}
 
 	@AfterAll
@@ -116,6 +123,21 @@ class InternetScopeTest {
 		return contact;
 	}
 
+	/**
+	 * Alice, signed in to INTERNET with Bob's card only, follows him.
+	 *
+	 * @return every event her follower emits, once the first snapshot is complete (stopped after the test)
+	 */
+	private List<PeerEvent> aliceFollows(PeerCollaboration b) {
+		PeerCollaboration a = endpoint(alice, network.newAddress());
+		a.signIn(PeerScope.INTERNET).block(WAIT);
+		List<PeerEvent> seen = new CopyOnWriteArrayList<>();
+		Disposable following = a.peer(bobsCardAt(a, b)).events().subscribe(seen::add);
+		closeables.add(following::dispose);
+		awaitSynced(seen, 1, Duration.ofSeconds(30));
+		return seen;
+	}
+
 	@Test
 	void aContactKnownOnlyByItsCardIsResolvedThroughTheDhtAndInvited() {
 		PeerCollaboration b = bob(network.newAddress());
@@ -142,45 +164,35 @@ class InternetScopeTest {
 		closeables.add(before);
 		b.setAdvertisedEndPoints(List.of(PeerEndPoint.of(before.address()))).block(WAIT);
 
-		PeerCollaboration a = endpoint(alice, network.newAddress());
-		a.signIn(PeerScope.INTERNET).block(WAIT);
-		PeerContact contact = bobsCardAt(a, b);
-		List<PeerEvent> seen = new CopyOnWriteArrayList<>();
-		Disposable following = a.peer(contact).events().subscribe(seen::add);
-		try {
-			awaitSynced(seen, 1, Duration.ofSeconds(30));
-			int snapshot = seen.size();
+		List<PeerEvent> seen = aliceFollows(b);
+		int snapshot = seen.size();
 
-			// The forwarded port goes away (the NAT mapping changed); while Alice cannot reach him, Bob changes.
-			before.close();
-			UUID note = UUID.randomUUID();
-			b.setPresence(PresenceInfo.of(PresenceStatus.AWAY)).block(WAIT);
-			b.setObject(new PeerObject(note, "draft".getBytes(java.nio.charset.StandardCharsets.UTF_8),
-					PeerScope.INTERNET)).block(WAIT);
-			FreezableProxy after = new FreezableProxy(natHost.getHostAddress(), listening);
-			closeables.add(after);
-			long moved = System.nanoTime();
-			b.setAdvertisedEndPoints(List.of(PeerEndPoint.of(after.address()))).block(WAIT);
+		// The forwarded port goes away (the NAT mapping changed); while Alice cannot reach him, Bob changes.
+		before.close();
+		UUID note = UUID.randomUUID();
+		b.setPresence(PresenceInfo.of(PresenceStatus.AWAY)).block(WAIT);
+		b.setObject(new PeerObject(note, "draft".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+				PeerScope.INTERNET)).block(WAIT);
+		FreezableProxy after = new FreezableProxy(natHost.getHostAddress(), listening);
+		closeables.add(after);
+		long moved = System.nanoTime();
+		b.setAdvertisedEndPoints(List.of(PeerEndPoint.of(after.address()))).block(WAIT);
 
-			awaitSynced(seen, 2, Duration.ofSeconds(60));
-			long backMs = (System.nanoTime() - moved) / 1_000_000;
-			System.out.printf("MOVE: follower back %d ms after the contact republished its new port%n", backMs);
-			List<PeerEvent> resumed = seen.subList(snapshot, seen.size());
-			assertThat(resumed).as("exactly what changed meanwhile, then Synced: nothing lost, nothing repeated")
-					.hasSize(3)
-					.anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(PresenceChange.class, p -> {
-						assertThat(p.type()).isEqualTo(ChangeType.UPDATED);
-						assertThat(p.presence().status()).isEqualTo(PresenceStatus.AWAY);
-					}))
-					.anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(ObjectChange.class, o -> {
-						assertThat(o.type()).isEqualTo(ChangeType.ADDED);
-						assertThat(o.object().id()).isEqualTo(note);
-					}));
-			assertThat(resumed.get(2)).isInstanceOf(PeerEvent.Synced.class);
-		}
-		finally {
-			following.dispose();
-		}
+		awaitSynced(seen, 2, Duration.ofSeconds(60));
+		long backMs = (System.nanoTime() - moved) / 1_000_000;
+		System.out.printf("MOVE: follower back %d ms after the contact republished its new port%n", backMs);
+		List<PeerEvent> resumed = seen.subList(snapshot, seen.size());
+		assertThat(resumed).as("exactly what changed meanwhile, then Synced: nothing lost, nothing repeated")
+				.hasSize(3)
+				.anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(PresenceChange.class, p -> {
+					assertThat(p.type()).isEqualTo(ChangeType.UPDATED);
+					assertThat(p.presence().status()).isEqualTo(PresenceStatus.AWAY);
+				}))
+				.anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(ObjectChange.class, o -> {
+					assertThat(o.type()).isEqualTo(ChangeType.ADDED);
+					assertThat(o.object().id()).isEqualTo(note);
+				}));
+		assertThat(resumed.get(2)).isInstanceOf(PeerEvent.Synced.class);
 	}
 
 	@Test
@@ -188,39 +200,24 @@ class InternetScopeTest {
 		InetAddress bobHost = network.newAddress();
 		PeerCollaboration first = bob(bobHost);
 		first.signIn(PeerScope.INTERNET).block(WAIT);
-		PeerCollaboration a = endpoint(alice, network.newAddress());
-		a.signIn(PeerScope.INTERNET).block(WAIT);
-		PeerContact contact = bobsCardAt(a, first);
-		List<PeerEvent> seen = new CopyOnWriteArrayList<>();
-		Disposable following = a.peer(contact).events().subscribe(seen::add);
-		try {
-			awaitSynced(seen, 1, Duration.ofSeconds(30));
-			int port = first.endPoints().get(0).address().getPort();
+		List<PeerEvent> seen = aliceFollows(first);
+		int port = first.endPoints().get(0).address().getPort();
 
-			// Bob's program stops (publishing its signed-out record) and starts again on another port.
-			first.close().block(WAIT);
-			PeerCollaboration second = bob(bobHost);
-			second.signIn(PeerScope.INTERNET).block(WAIT);
-			assertThat(second.endPoints().get(0).address().getPort()).isNotEqualTo(port);
-			UUID note = UUID.randomUUID();
-			second.setPresence(PresenceInfo.of(PresenceStatus.AWAY)).block(WAIT);
-			second.setObject(new PeerObject(note, new byte[] {1}, PeerScope.INTERNET)).block(WAIT);
+		// Bob's program stops (publishing its signed-out record) and starts again on another port.
+		first.close().block(WAIT);
+		PeerCollaboration second = bob(bobHost);
+		second.signIn(PeerScope.INTERNET).block(WAIT);
+		assertThat(second.endPoints().get(0).address().getPort()).isNotEqualTo(port);
+		UUID note = UUID.randomUUID();
+		second.setPresence(PresenceInfo.of(PresenceStatus.AWAY)).block(WAIT);
+		second.setObject(new PeerObject(note, new byte[] {1}, PeerScope.INTERNET)).block(WAIT);
 
-			// The follower ends on the new process's state, whatever it saw in between.
-			StepVerifier.create(reactor.core.publisher.Flux.interval(Duration.ofMillis(20))
-							.filter(t -> seen.stream().anyMatch(e -> e instanceof ObjectChange o
-									&& o.type() == ChangeType.ADDED && o.object().id().equals(note)))
-							.next())
-					.expectNextCount(1)
-					.expectComplete()
-					.verify(Duration.ofSeconds(60));
-			PresenceChange last = seen.stream().filter(PresenceChange.class::isInstance).map(PresenceChange.class::cast)
-					.reduce((x, y) -> y).orElseThrow();
-			assertThat(last.presence().status()).isEqualTo(PresenceStatus.AWAY);
-		}
-		finally {
-			following.dispose();
-		}
+		// The follower ends on the new process's state, whatever it saw in between.
+		await(() -> seen.stream().anyMatch(e -> e instanceof ObjectChange o && o.type() == ChangeType.ADDED
+				&& o.object().id().equals(note)), Duration.ofSeconds(60));
+		PresenceChange last = seen.stream().filter(PresenceChange.class::isInstance).map(PresenceChange.class::cast)
+				.reduce((x, y) -> y).orElseThrow();
+		assertThat(last.presence().status()).isEqualTo(PresenceStatus.AWAY);
 	}
 
 	@Test
@@ -241,8 +238,13 @@ class InternetScopeTest {
 
 	/** Waits for the {@code count}th {@code Synced}: the first ends the snapshot, each later one a resumption. */
 	private static void awaitSynced(List<PeerEvent> seen, int count, Duration timeout) {
+		await(() -> seen.stream().filter(PeerEvent.Synced.class::isInstance).count() >= count, timeout);
+	}
+
+	/** Waits, checking every 20 ms, until {@code condition} holds; fails after {@code timeout}. */
+	private static void await(java.util.function.BooleanSupplier condition, Duration timeout) {
 		StepVerifier.create(reactor.core.publisher.Flux.interval(Duration.ofMillis(20))
-						.filter(t -> seen.stream().filter(PeerEvent.Synced.class::isInstance).count() >= count)
+						.filter(t -> condition.getAsBoolean())
 						.next())
 				.expectNextCount(1)
 				.expectComplete()
