@@ -1,7 +1,6 @@
 package io.peercollab.dht;
 
 import java.io.IOException;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
@@ -45,10 +44,14 @@ import reactor.core.scheduler.Schedulers;
  * {@link #start()}, stopped by {@link #close()}.
  *
  * <pre>{@code
- * MainlineDht dht = MainlineDht.builder().build();   // seeded by the public routers
- * dht.publish(identity, List.of(endPoint)).block();  // on sign-in, then at least every hour
- * dht.resolve(contact).subscribe(record -> tryConnect(record.endPoint()));
- * dht.close().block();
+ * MainlineDht dht = MainlineDht.builder().build();      // seeded by the public routers
+ * PeerCollaboration me = PeerCollaboration.builder()
+ *         .identity(identity).transport(transport)
+ *         .nameResolver(dht).namePublisher(dht)          // the library publishes and republishes
+ *         .build();
+ * // or directly: publish, then find a contact
+ * Mono<Void> published = dht.publish(identity, List.of(endPoint));
+ * Flux<EndpointRecord> found = dht.resolve(contact);
  * }</pre>
  *
  * <p>Only Ed25519 identities have a record: BEP 44 signs with Ed25519. EC P-256 identities are reached through their
@@ -74,6 +77,9 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 
 	/** When a second lookup or put joins one that has not succeeded yet. */
 	static final Duration HEDGE = Duration.ofSeconds(1);
+
+	/** How long start waits for mldht to bind its socket. */
+	private static final Duration BIND_WAIT = Duration.ofSeconds(5);
 
 	/** How long start waits for a first seed to answer before going on without. */
 	private static final Duration SEED_WAIT = Duration.ofSeconds(3);
@@ -137,17 +143,15 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	 * @return completes once the node stopped
 	 */
 	public Mono<Void> close() {
-		return Mono.fromRunnable(() -> {
+		return Mono.defer(() -> {
 			MldhtNode n;
 			synchronized (lock) {
 				closed = true;
 				n = node;
 				node = null;
 			}
-			if (n != null) {
-				n.stop();
-			}
-		}).subscribeOn(Schedulers.boundedElastic()).then();
+			return n == null ? Mono.empty() : n.stop();
+		});
 	}
 
 	/**
@@ -356,6 +360,8 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 			if (starting == null) {
 				starting = Mono.fromCallable(this::startNode)
 						.subscribeOn(Schedulers.boundedElastic())
+						.flatMap(started -> started.bound(BIND_WAIT))
+						.flatMap(this::running)
 						.flatMap(started -> seeded(started).thenReturn(started))
 						.doOnError(e -> {
 							synchronized (lock) {
@@ -368,26 +374,27 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		}
 	}
 
+	/** Starts the node; blocking (mldht resolves host names as it starts). */
 	private MldhtNode startNode() {
-		int chosenPort = port != 0 ? port : freePort();
-		MldhtNode n;
 		try {
-			n = MldhtNode.start(bindAddress, chosenPort, true);
+			return MldhtNode.start(bindAddress, port, true);
 		}
 		catch (IOException e) {
 			throw new PeerUnreachableException("Cannot start the DHT node on " + (bindAddress == null
-					? "mldht's default address" : bindAddress.getHostAddress()) + ":" + chosenPort + ": "
+					? "mldht's default address" : bindAddress.getHostAddress()) + ":" + port + ": "
 					+ e.getMessage(), e);
 		}
+	}
+
+	/** Makes a bound node this instance's node, unless it was closed meanwhile; then seeds it (blocking). */
+	private Mono<MldhtNode> running(MldhtNode n) {
 		synchronized (lock) {
 			if (closed) {
-				n.stop();
-				throw new IllegalStateException("this MainlineDht was closed while it started");
+				return n.stop().then(Mono.error(new IllegalStateException("this MainlineDht was closed while it started")));
 			}
 			node = n;
 		}
-		seed(n);
-		return n;
+		return Mono.fromRunnable(() -> seed(n)).subscribeOn(Schedulers.boundedElastic()).thenReturn(n);
 	}
 
 	/** Pings every bootstrap node; blocking (name resolution). */
@@ -425,18 +432,6 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 					}
 				})
 				.then();
-	}
-
-	private int freePort() {
-		// mldht reports its configured port, not the bound one, so port 0 would leave localAddress() wrong: take a
-		// port the OS hands out and release it for mldht
-		InetSocketAddress probe = new InetSocketAddress(bindAddress, 0);
-		try (DatagramSocket socket = new DatagramSocket(probe)) {
-			return socket.getLocalPort();
-		}
-		catch (IOException e) {
-			throw new PeerUnreachableException("Cannot find a free UDP port on " + probe + ": " + e.getMessage(), e);
-		}
 	}
 
 	private static long nowMicros() {

@@ -34,8 +34,6 @@ import reactor.core.publisher.Flux;
  */
 public final class DhtTestNetwork implements AutoCloseable {
 
-	/** The UDP port every network node listens on (each has its own address). */
-	public static final int PORT = 6881;
 
 	private static final AtomicInteger NEXT_HOST = new AtomicInteger(1);
 
@@ -117,7 +115,7 @@ public final class DhtTestNetwork implements AutoCloseable {
 		try {
 			for (int i = 0; i < nodes; i++) {
 				InetAddress address = network.newAddress();
-				started.add(MldhtNode.start(address, PORT, false));
+				started.add(MldhtNode.start(address, 0, false).bound(Duration.ofSeconds(5)).block());
 			}
 			List<InetSocketAddress> all = network.bootstrap();
 			for (MldhtNode node : started) {
@@ -167,7 +165,7 @@ public final class DhtTestNetwork implements AutoCloseable {
 	/** Stops every node and removes the addresses this network added. */
 	@Override
 	public void close() {
-		nodes.forEach(MldhtNode::stop);
+		Flux.fromIterable(nodes).flatMap(MldhtNode::stop).then().block(Duration.ofSeconds(10));
 		for (InetAddress address : addresses) {
 			try {
 				ip("del", address);

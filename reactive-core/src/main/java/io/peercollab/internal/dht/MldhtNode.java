@@ -63,26 +63,31 @@ public final class MldhtNode {
 
 	private final Set<PutTracker> puts = ConcurrentHashMap.newKeySet();
 
-	private MldhtNode(DHT dht, ScheduledExecutorService scheduler, int port) {
+	private final InetAddress bindAddress;
+
+	private MldhtNode(DHT dht, ScheduledExecutorService scheduler, int port, InetAddress bindAddress) {
 		this.dht = dht;
 		this.scheduler = scheduler;
 		this.port = port;
+		this.bindAddress = bindAddress;
 	}
 
 	/**
-	 * Starts a node and waits (blocking, at most 5 s) until its socket is bound. Call it on a blocking-friendly
-	 * thread: mldht also looks up its router host names here, even though it never uses them.
+	 * Starts a node. Blocking: mldht looks up its router host names here, even though it never uses them, so call it
+	 * on a blocking-friendly thread; then wait for {@link #bound(Duration)}.
 	 *
 	 * @param bindAddress the address to bind, or {@code null} to let mldht choose (its default route's address)
-	 * @param port the UDP port, not 0 (mldht reports the configured port, not the bound one)
+	 * @param port the UDP port, or 0 for a free one (mldht reports its configured port, not the bound one, so a port
+	 * the OS hands out is taken and released for mldht)
 	 * @param ownScheduler whether the node gets its own scheduler threads (released by {@link #stop()}) instead of
 	 * mldht's JVM-wide shared scheduler
-	 * @throws SocketException if mldht cannot start, or no socket was bound within 5 s
+	 * @throws SocketException if mldht cannot start
 	 */
 	public static MldhtNode start(InetAddress bindAddress, int port, boolean ownScheduler) throws SocketException {
-		if (port <= 0 || port > 65535) {
-			throw new IllegalArgumentException("port must be between 1 and 65535, was " + port);
+		if (port < 0 || port > 65535) {
+			throw new IllegalArgumentException("port must be between 0 and 65535, was " + port);
 		}
+		int chosen = port != 0 ? port : freePort(bindAddress);
 		MldhtLogging.install();
 		DHT dht = new DHT(bindAddress instanceof Inet6Address ? DHTtype.IPV6_DHT : DHTtype.IPV4_DHT);
 		ScheduledExecutorService scheduler = null;
@@ -96,29 +101,37 @@ public final class MldhtNode {
 			dht.setScheduler(executor);
 			scheduler = executor;
 		}
-		MldhtNode node = new MldhtNode(dht, scheduler, port);
+		MldhtNode node = new MldhtNode(dht, scheduler, chosen, bindAddress);
 		dht.addIncomingMessageListener((d, message) -> node.received(message));
 		try {
-			dht.start(new Config(bindAddress, port));
-			long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-			while (node.server() == null) {
-				if (System.nanoTime() > deadline) {
-					throw new SocketException("mldht bound no socket at " + (bindAddress == null ? "its default address"
-							: bindAddress.getHostAddress()) + ":" + port + " within 5 s");
-				}
-				Thread.sleep(2);
-			}
+			dht.start(new Config(bindAddress, chosen));
 			return node;
 		}
-		catch (InterruptedException e) {
-			Thread.currentThread().interrupt();
-			node.stop();
-			throw new SocketException("interrupted while mldht started");
-		}
 		catch (SocketException | RuntimeException e) {
-			node.stop();
+			node.stopNow();
 			throw e;
 		}
+	}
+
+	private static int freePort(InetAddress bindAddress) throws SocketException {
+		try (java.net.DatagramSocket socket = new java.net.DatagramSocket(new InetSocketAddress(bindAddress, 0))) {
+			return socket.getLocalPort();
+		}
+	}
+
+	/**
+	 * @return this node once its socket is bound (mldht binds it on its own thread), checked every 2 ms; fails with
+	 * {@link SocketException} if it is not within {@code timeout}
+	 */
+	public Mono<MldhtNode> bound(Duration timeout) {
+		return Flux.interval(Duration.ofMillis(2))
+				.filter(tick -> server() != null)
+				.next()
+				.timeout(timeout, Mono.error(() -> new SocketException("mldht bound no socket at "
+						+ (bindAddress == null ? "its default address" : bindAddress.getHostAddress()) + ":" + port
+						+ " within " + timeout)))
+				.thenReturn(this)
+				.doOnError(e -> stopNow());
 	}
 
 	/** @return the underlying mldht node, for tests that need to act below this adapter */
@@ -290,11 +303,25 @@ public final class MldhtNode {
 	}
 
 	/**
-	 * Stops the node: closes its socket (blocking until the port is free, at most 2 s), stops its selector thread and,
-	 * if it has its own, its scheduler.
+	 * Stops the node: closes its socket, stops its selector thread and, if it has its own, its scheduler.
+	 *
+	 * @return completes once the UDP port can be bound again (checked every 5 ms), or after 2 s at most
 	 */
-	public void stop() {
+	public Mono<Void> stop() {
 		InetSocketAddress bound = server() == null ? null : localAddress();
+		stopNow();
+		if (bound == null) {
+			return Mono.empty();
+		}
+		return Flux.interval(Duration.ofMillis(5))
+				.filter(tick -> released(bound))
+				.next()
+				.timeout(Duration.ofSeconds(2), Mono.fromRunnable(
+						() -> LOG.debug("mldht still holds {} 2 s after it stopped", bound)))
+				.then();
+	}
+
+	private void stopNow() {
 		try {
 			try {
 				dht.stop();
@@ -308,9 +335,6 @@ public final class MldhtNode {
 			if (dht.getConnectionManager() != null) {
 				dht.getConnectionManager().getSelector().wakeup();
 			}
-			if (bound != null) {
-				awaitReleased(bound);
-			}
 		}
 		finally {
 			if (scheduler != null) {
@@ -319,24 +343,13 @@ public final class MldhtNode {
 		}
 	}
 
-	/** Blocks (at most 2 s) until the UDP port can be bound again. */
-	private static void awaitReleased(InetSocketAddress bound) {
-		long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-		while (System.nanoTime() < deadline) {
-			try (java.net.DatagramSocket probe = new java.net.DatagramSocket(bound)) {
-				return;
-			}
-			catch (SocketException e) {
-				try {
-					Thread.sleep(5);
-				}
-				catch (InterruptedException ie) {
-					Thread.currentThread().interrupt();
-					return;
-				}
-			}
+	private static boolean released(InetSocketAddress bound) {
+		try (java.net.DatagramSocket probe = new java.net.DatagramSocket(bound)) {
+			return true;
 		}
-		LOG.debug("mldht still holds {} 2 s after it stopped", bound);
+		catch (SocketException e) {
+			return false;
+		}
 	}
 
 	/**
