@@ -51,7 +51,8 @@ public interface Peer {
 	 * {@link NotSignedInException} once this endpoint signs out; otherwise it runs until cancelled. Following a contact
 	 * ({@link PeerCollaboration#peer(io.peercollab.contact.PeerContact)}) also outlives the contact's restarts and
 	 * moves: when its endpoint ends the stream or cannot be reached, the contact is looked up again in every source
-	 * (card, last seen, near me, resolvers) and followed wherever it answers.
+	 * (card, last seen, near me, resolvers) and followed wherever it answers, with backoff up to 30 s instead of 5 s
+	 * (each attempt may cost a DHT lookup).
 	 *
 	 * <p>Overflow: the remote endpoint buffers up to 1,024 events for a follower that does not request; past that it
 	 * ends the follower's stream and the follower resumes as above, so a slow subscriber may see intermediate changes

@@ -78,7 +78,7 @@ class ChatTest {
 		alice.type("frobnicate");
 		assertThat(alice.await("^error: .*").group()).contains("unknown command 'frobnicate'");
 		alice.type("invite zed");
-		assertThat(alice.await("^error: .*").group()).contains("no peer near me is called 'zed'");
+		assertThat(alice.await("^error: .*").group()).contains("nobody near me and no contact is called 'zed'");
 		bob.type("presence SLEEPY");
 		assertThat(bob.await("^error: .*").group()).contains("unknown status 'SLEEPY'");
 		bob.type("accept");
@@ -159,6 +159,15 @@ class ChatTest {
 		private int cursor;
 
 		RunningChat(String nickname, Path dataDir, String serviceType) {
+			// "--interface lo" alone would do; the injected settings add a service type of this test's own and a
+			// connect timeout that a loaded CI machine's first TLS handshakes stay within.
+			this(nickname, dataDir, chat -> chat
+					.discovery(MdnsDiscovery.onInterfaces("lo").serviceType(serviceType))
+					.transport(RSocketPeerTransport.tcp().host("127.0.0.1").connectTimeout(Duration.ofSeconds(8))));
+		}
+
+		/** A chat with settings of the caller's ({@code configure}), started with {@code --interface lo}. */
+		RunningChat(String nickname, Path dataDir, java.util.function.UnaryOperator<Chat> configure) {
 			this.nickname = nickname;
 			PipedInputStream stdin = new PipedInputStream(64 * 1024);
 			try {
@@ -169,11 +178,8 @@ class ChatTest {
 				throw new UncheckedIOException(e);
 			}
 			PrintStream stdout = new PrintStream(new LineQueue(output), true, StandardCharsets.UTF_8);
-			// "--interface lo" alone would do; the injected settings add a service type of this test's own and a
-			// connect timeout that a loaded CI machine's first TLS handshakes stay within.
-			Chat chat = new Chat(new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8)), stdout)
-					.discovery(MdnsDiscovery.onInterfaces("lo").serviceType(serviceType))
-					.transport(RSocketPeerTransport.tcp().host("127.0.0.1").connectTimeout(Duration.ofSeconds(8)));
+			Chat chat = configure.apply(
+					new Chat(new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8)), stdout));
 			Thread thread = new Thread(() -> {
 				try {
 					exit.complete(new CommandLine(chat).execute("--nickname", nickname, "--data-dir",

@@ -41,6 +41,11 @@ final class RemotePeer implements PeerNearMe {
 
 	static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
 	static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+	/**
+	 * A contact may be away for hours, and each attempt to reach it may ask the DHT: its follower backs off further,
+	 * so that a user with many offline contacts does not send the DHT a lookup every few seconds for each.
+	 */
+	static final Duration MAX_CONTACT_BACKOFF = Duration.ofSeconds(30);
 
 	private final DefaultPeerCollaboration owner;
 	private final PeerName name;
@@ -228,7 +233,7 @@ final class RemotePeer implements PeerNearMe {
 			})
 					.concatMapIterable(mirror::accept)
 					.retryWhen(Retry.backoff(Long.MAX_VALUE, FIRST_BACKOFF)
-							.maxBackoff(MAX_BACKOFF)
+							.maxBackoff(contact == null ? MAX_BACKOFF : MAX_CONTACT_BACKOFF)
 							.transientErrors(true)
 							.filter(RemotePeer::retryable)
 							.scheduler(owner.timer));

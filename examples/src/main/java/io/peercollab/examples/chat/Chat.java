@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +38,7 @@ import io.peercollab.InvitationState;
 import io.peercollab.Peer;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerCollaboration;
+import io.peercollab.PeerEndPoint;
 import io.peercollab.PeerNearMe;
 import io.peercollab.PeerNearMeEvent;
 import io.peercollab.PeerScope;
@@ -44,6 +46,7 @@ import io.peercollab.PresenceInfo;
 import io.peercollab.PresenceStatus;
 import io.peercollab.contact.ContactStore;
 import io.peercollab.contact.PeerContact;
+import io.peercollab.dht.MainlineDht;
 import io.peercollab.discovery.MdnsDiscovery;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
@@ -58,12 +61,14 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * A serverless terminal chat for one LAN: no server, no account. Each copy finds the others over mDNS, shows their
- * presence, invites one into a chat, and talks to it over mutually authenticated TLS.
+ * A serverless terminal chat: no server, no account. Each copy finds the others near it over mDNS, shows their
+ * presence, invites one into a chat, and talks to it over mutually authenticated TLS. With {@code --dht}, contacts
+ * are also reached on the Internet by their key alone, through the BitTorrent Mainline DHT.
  *
  * <pre>
  * chat --nickname alice --data-dir /tmp/alice --interface lo     # two terminals on one machine
  * chat --nickname bob   --data-dir /tmp/bob   --interface lo
+ * chat --nickname alice --dht --advertise 203.0.113.7:40000      # behind NAT, with port 40000 forwarded
  * </pre>
  *
  * <p>It reads one command per line and prints one line per event, so that it can be driven by a script or a test:
@@ -73,7 +78,8 @@ import reactor.core.publisher.Mono;
  * invitations, messages) arrive on the library's threads and are printed as they come.
  */
 @Command(name = "chat", mixinStandardHelpOptions = true,
-		description = "Serverless chat with the people near me (mDNS + RSocket over TLS).")
+		description = "Serverless chat with the people near me (mDNS + RSocket over TLS) and, with --dht, with "
+				+ "contacts anywhere (Mainline DHT).")
 public final class Chat implements Callable<Integer> {
 
 	/** The chat as an application: every copy registers this id, so that each can invite the others into it. */
@@ -99,10 +105,29 @@ public final class Chat implements Callable<Integer> {
 					+ "for demos only.")
 	char[] password;
 
+	@Option(names = "--port", description = "The TCP port to listen on (forward it on a NAT router for --dht). "
+			+ "Default: any free port.")
+	int port;
+
+	@Option(names = "--dht", description = "Reach contacts on the Internet by their key through the BitTorrent "
+			+ "Mainline DHT, and publish this chat's address there, signed, for them.")
+	boolean dht;
+
+	@Option(names = "--dht-bootstrap", paramLabel = "HOST:PORT", split = ",", description = "DHT nodes to join "
+			+ "through (implies --dht). Default: the public DHT routers.")
+	List<String> dhtBootstrap;
+
+	@Option(names = "--advertise", paramLabel = "HOST:PORT", split = ",", description = "Where contacts should "
+			+ "connect, such as a router's public address and forwarded port (implies --dht). Default: where this chat "
+			+ "listens.")
+	List<String> advertise;
+
 	private final BufferedReader in;
 	private final PrintStream out;
 	private MdnsDiscovery discovery;
 	private RSocketPeerTransport transport;
+	private MainlineDht internet;
+	private MainlineDht ownDht; // the DHT node this chat started, and stops
 
 	private PeerCollaboration collab;
 	private final Disposable.Composite subscriptions = Disposables.composite();
@@ -136,6 +161,12 @@ public final class Chat implements Callable<Integer> {
 		return this;
 	}
 
+	/** Replaces the DHT node that {@code --dht} would start (tests: one on a test network); the caller closes it. */
+	public Chat dht(MainlineDht value) {
+		this.internet = value;
+		return this;
+	}
+
 	/** Runs the chat on the terminal; exits 0 after {@code quit}, 1 if it could not start, 2 for bad options. */
 	public static void main(String[] args) {
 		System.exit(new CommandLine(new Chat()).execute(args));
@@ -151,8 +182,10 @@ public final class Chat implements Callable<Integer> {
 			error(e);
 			return 1;
 		}
-		say("* I am " + collab.nickname() + " (" + collab.name() + "), listening at " + collab.endPoints().stream()
-				.map(ep -> ep.address().getHostString() + ":" + ep.address().getPort()).collect(Collectors.joining(", ")));
+		say("* I am " + collab.nickname() + " (" + collab.name() + "), listening at " + hostPorts(collab.endPoints()));
+		if (internet != null) {
+			say("* on the Internet through the Mainline DHT, reachable at " + hostPorts(collab.advertisedEndPoints()));
+		}
 		help();
 		try {
 			for (String line; (line = in.readLine()) != null; ) {
@@ -173,16 +206,31 @@ public final class Chat implements Callable<Integer> {
 				: networkInterface != null ? MdnsDiscovery.onInterfaces(networkInterface)
 						: MdnsDiscovery.defaultInterfaces();
 		RSocketPeerTransport tcp = transport != null ? transport
-				: RSocketPeerTransport.tcp().host(networkInterface != null ? ipv4(networkInterface) : "0.0.0.0");
+				: RSocketPeerTransport.tcp().host(networkInterface != null ? ipv4(networkInterface) : "0.0.0.0")
+						.port(port);
 		Path dir = dataDir != null ? dataDir
 				: Path.of(System.getProperty("user.home"), ".peercollab-chat", nickname.replaceAll("[^\\w.-]", "_"));
-		PeerCollaboration c = PeerCollaboration.builder()
+		PeerCollaboration.Builder builder = PeerCollaboration.builder()
 				.identity(identity(dir.resolve("identity.p12")))
 				.nickname(nickname)
 				.contactStore(ContactStore.h2(dir.resolve("contacts")))
 				.discovery(mdns)
-				.transport(tcp)
-				.build();
+				.transport(tcp);
+		if (internet == null && (dht || dhtBootstrap != null || advertise != null)) {
+			MainlineDht.Builder b = MainlineDht.builder();
+			if (dhtBootstrap != null) {
+				b.bootstrapNodes(dhtBootstrap.stream().map(a -> address(a, "--dht-bootstrap")).toList());
+			}
+			internet = ownDht = b.build();
+		}
+		if (internet != null) {
+			builder.nameResolver(internet).namePublisher(internet);
+		}
+		if (advertise != null) {
+			builder.advertisedEndPoints(advertise.stream()
+					.map(a -> PeerEndPoint.of(address(a, "--advertise"))).toList());
+		}
+		PeerCollaboration c = builder.build();
 		try {
 			// Registrations are kept in the contact store: from the second run on, the chat is registered already.
 			c.registerApplication(CHAT).onErrorResume(AlreadyExistsException.class, e -> Mono.empty())
@@ -196,6 +244,24 @@ public final class Chat implements Callable<Integer> {
 		subscriptions.add(c.peersNearMe().subscribe(this::onPeer, this::error));
 		subscriptions.add(c.invitations().subscribe(this::onInvitation, this::error));
 		return c;
+	}
+
+	/** {@code HOST:PORT} or {@code [IPV6]:PORT}, resolved now. */
+	private static InetSocketAddress address(String text, String option) {
+		int colon = text.lastIndexOf(':');
+		String host = colon > 0 ? text.substring(0, colon).replaceAll("^\\[|]$", "") : "";
+		int p;
+		try {
+			p = colon > 0 ? Integer.parseInt(text.substring(colon + 1)) : -1;
+		}
+		catch (NumberFormatException e) {
+			p = -1;
+		}
+		if (host.isEmpty() || p < 1 || p > 65535) {
+			throw new IllegalArgumentException(option + " takes HOST:PORT with a port from 1 to 65535, was '" + text
+					+ "'");
+		}
+		return new InetSocketAddress(host, p);
 	}
 
 	/** The identity file is the user's: loaded if it exists, else made once and saved. */
@@ -226,11 +292,17 @@ public final class Chat implements Callable<Integer> {
 		}
 	}
 
+	private static String hostPorts(List<PeerEndPoint> endPoints) {
+		return endPoints.stream().map(ep -> ep.address().getHostString() + ":" + ep.address().getPort())
+				.collect(Collectors.joining(", "));
+	}
+
 	private int stop() {
 		quitting = true; // what the shutdown itself ends (sessions, streams) is not news
 		subscriptions.dispose();
 		try {
-			collab.close().block(START_STOP); // signs out: neighbours see us leave at once
+			// signs out: neighbours see us leave at once, and the DHT gets a record without an address
+			collab.close().then(ownDht == null ? Mono.empty() : ownDht.close()).block(START_STOP);
 			say("* signed out");
 			return 0;
 		}
@@ -286,7 +358,7 @@ public final class Chat implements Callable<Integer> {
 				commands:
 				  peers                       people near me, numbered, with their presence
 				  presence STATUS [text]      set my presence: %s
-				  invite N|NICKNAME [message] invite a peer near me to chat
+				  invite N|NICKNAME [message] invite a peer near me, or a contact, to chat
 				  accept | decline            answer the oldest invitation
 				  say TEXT                    send to the chat (in a chat, any other line is sent too)
 				  leave                       leave the chat
@@ -326,7 +398,7 @@ public final class Chat implements Callable<Integer> {
 
 	private void invite(String args) {
 		String[] words = args.split("\\s+", 2);
-		PeerNearMe peer = peer(words[0]);
+		Peer peer = nearOrContact(words[0]);
 		say("* invited " + peer.nickname() + ", waiting for an answer");
 		// The answer may take minutes: wait for it in the background, so that this terminal stays usable.
 		subscriptions.add(peer.invite(CHAT, words.length > 1 ? words[1] : "", null).subscribe(response -> {
@@ -387,10 +459,8 @@ public final class Chat implements Callable<Integer> {
 			say("  no contacts yet: add a peer near me, or import a card");
 			return;
 		}
-		// A contact near me is reached where it is now; any other one where it was last seen.
-		Map<PeerName, PeerNearMe> near = nearMe().stream().collect(Collectors.toMap(Peer::name, p -> p));
-		List<String> presences = presences(all, c -> near.containsKey(c.name())
-				? collab.peer(c.withEndPoints(near.get(c.name()).endPoints())) : collab.peer(c));
+		// A contact is reached wherever any source finds it: near me, its card, where it was last seen, the DHT.
+		List<String> presences = presences(all, collab::peer);
 		for (int i = 0; i < all.size(); i++) {
 			PeerContact c = all.get(i);
 			say(String.format("  %-16s %s", c.nickname().isEmpty() ? c.name().classifier() : c.nickname(),
@@ -479,6 +549,27 @@ public final class Chat implements Callable<Integer> {
 				.sorted(Comparator.comparing((PeerNearMe p) -> p.nickname().toLowerCase(Locale.ROOT))
 						.thenComparing(p -> p.name().toString()))
 				.toList();
+	}
+
+	/**
+	 * A peer near me (by number or nickname), else a contact by nickname, reached wherever it is: near me, where it
+	 * was last seen, or (with {@code --dht}) through the DHT.
+	 */
+	private Peer nearOrContact(String who) {
+		if (who.matches("\\d{1,6}") || nearMe().stream().anyMatch(p -> p.nickname().equalsIgnoreCase(who))) {
+			return peer(who);
+		}
+		List<PeerContact> named = collab.contacts().findAll()
+				.filter(c -> c.nickname().equalsIgnoreCase(who) || c.name().classifier().equalsIgnoreCase(who))
+				.collectList().block(TIMEOUT);
+		if (named.isEmpty()) {
+			throw new IllegalArgumentException("nobody near me and no contact is called '" + who
+					+ "'; type peers or contacts");
+		}
+		if (named.size() > 1) {
+			throw new IllegalArgumentException("several contacts are called '" + who + "'");
+		}
+		return collab.peer(named.get(0));
 	}
 
 	/** A peer near me by its number in the last {@code peers} list, or by its nickname. */
