@@ -13,12 +13,10 @@ import io.peercollab.dht.MainlineDht;
 import io.peercollab.discovery.MdnsDiscovery;
 import io.peercollab.examples.ChatTest.RunningChat;
 import io.peercollab.rsocket.RSocketPeerTransport;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,32 +32,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ChatInternetTest {
 
-	private static DhtTestNetwork network;
+	@RegisterExtension
+	static final DhtTestNetwork.PerClass DHT = new DhtTestNetwork.PerClass(16);
 
 	@TempDir
 	Path tmp;
 
 	private final List<RunningChat> started = new ArrayList<>();
 	private final List<MainlineDht> nodes = new ArrayList<>();
-
-	@BeforeAll
-	static void startNetwork() {
-		if (DhtTestNetwork.available()) {
-			network = DhtTestNetwork.start(16);
-		}
-	}
-
-	@AfterAll
-	static void stopNetwork() {
-		if (network != null) {
-			network.close();
-		}
-	}
-
-	@BeforeEach
-	void requireNetwork() {
-		DhtTestNetwork.assumeAvailable();
-	}
 
 	@AfterEach
 	void endWhatIsStillRunning() {
@@ -70,11 +50,11 @@ class ChatInternetTest {
 
 	/** A chat on an address of its own, alone on its own "network" for discovery, with a DHT node of its own. */
 	private RunningChat start(String nickname) {
-		MainlineDht dht = MainlineDht.builder().bindAddress(network.newAddress()).bootstrapNodes(network.bootstrap())
+		MainlineDht dht = MainlineDht.builder().bindAddress(DHT.network().newAddress()).bootstrapNodes(DHT.network().bootstrap())
 				.build();
 		nodes.add(dht);
 		String serviceType = String.format(Locale.ROOT, "_far%08x._tcp.local.", ThreadLocalRandom.current().nextInt());
-		String host = network.newAddress().getHostAddress();
+		String host = DHT.network().newAddress().getHostAddress();
 		RunningChat chat = new RunningChat(nickname, tmp.resolve(nickname), c -> c
 				.discovery(MdnsDiscovery.onInterfaces("lo").serviceType(serviceType))
 				.transport(RSocketPeerTransport.tcp().host(host))

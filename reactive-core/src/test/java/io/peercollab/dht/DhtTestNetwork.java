@@ -16,6 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.peercollab.internal.dht.MldhtNode;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import reactor.core.publisher.Flux;
 
 /**
@@ -218,6 +222,54 @@ public final class DhtTestNetwork implements AutoCloseable {
 		catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
 			throw new IOException("interrupted", e);
+		}
+	}
+
+	/**
+	 * One network for a whole test class, where one can run: register it with
+	 * {@code @RegisterExtension static final DhtTestNetwork.PerClass DHT = new DhtTestNetwork.PerClass(16);}. It
+	 * starts the network before the class's first test if {@link #available()}, skips each test with the reason
+	 * otherwise ({@link #assumeAvailable()}), and closes the network after the last test.
+	 */
+	public static final class PerClass implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
+
+		private final int nodes;
+
+		private volatile DhtTestNetwork network;
+
+		/** @param nodes how many nodes the network has */
+		public PerClass(int nodes) {
+			this.nodes = nodes;
+		}
+
+		/** @return the running network; only inside a test that was not skipped */
+		public DhtTestNetwork network() {
+			DhtTestNetwork n = network;
+			if (n == null) {
+				throw new IllegalStateException("no DHT test network runs here: " + unavailableReason());
+			}
+			return n;
+		}
+
+		@Override
+		public void beforeAll(ExtensionContext context) {
+			if (available()) {
+				network = start(nodes);
+			}
+		}
+
+		@Override
+		public void beforeEach(ExtensionContext context) {
+			assumeAvailable();
+		}
+
+		@Override
+		public void afterAll(ExtensionContext context) {
+			DhtTestNetwork n = network;
+			network = null;
+			if (n != null) {
+				n.close();
+			}
 		}
 	}
 }

@@ -23,13 +23,12 @@ import io.peercollab.internal.dht.MutableItem;
 import io.peercollab.internal.dht.PkarrCodec;
 import io.peercollab.spi.EndpointRecord;
 import io.peercollab.spi.EndpointSource;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
@@ -43,29 +42,22 @@ class MainlineDhtNetworkTest {
 
 	private static final Duration WAIT = Duration.ofSeconds(15);
 
-	private static DhtTestNetwork network;
+	@RegisterExtension
+	static final DhtTestNetwork.PerClass DHT = new DhtTestNetwork.PerClass(16);
 
 	private MainlineDht publisher;
 
 	private MainlineDht resolver;
 
-	@BeforeAll
-	static void startNetwork() {
-		if (DhtTestNetwork.available()) {
-			network = DhtTestNetwork.start(16);
-		}
-	}
-
 	/**
 	 * A publisher and a resolver of their own for each test, each on a fresh address: a node drops requests from an
 	 * address that sent it more than 10 in a burst (mldht's throttle), which one publisher shared by every test of
-	 * this class can reach on a 16-node network.
+	 * this class can reach on a 16-node DHT.network().
 	 */
 	@BeforeEach
 	void startEndpoints() {
-		DhtTestNetwork.assumeAvailable();
-		publisher = dht(network.newAddress());
-		resolver = dht(network.newAddress());
+		publisher = dht(DHT.network().newAddress());
+		resolver = dht(DHT.network().newAddress());
 		StepVerifier.create(publisher.start().and(resolver.start())).expectComplete().verify(WAIT);
 	}
 
@@ -77,17 +69,10 @@ class MainlineDhtNetworkTest {
 		publisher.close().and(resolver.close()).block(WAIT);
 	}
 
-	@AfterAll
-	static void stopNetwork() {
-		if (network != null) {
-			network.close();
-		}
-	}
-
 	private static MainlineDht dht(InetAddress address) {
 		return MainlineDht.builder()
 				.bindAddress(address)
-				.bootstrapNodes(network.bootstrap())
+				.bootstrapNodes(DHT.network().bootstrap())
 				.lookupTimeout(Duration.ofSeconds(5))
 				.lookupGrace(Duration.ofMillis(200))
 				.build();
@@ -149,7 +134,7 @@ class MainlineDhtNetworkTest {
 		StepVerifier.create(resolver.resolveItems(carolKey, Flux.just(forged))).expectComplete().verify(WAIT);
 
 		// and through the network: the storing nodes refuse it, so there is nothing to find
-		MldhtNode raw = network.nodes().get(0);
+		MldhtNode raw = DHT.network().nodes().get(0);
 		MldhtNode.Tokens tokens = raw.tokens(carolKey, Duration.ofMillis(200), WAIT).block(WAIT);
 		assertThat(tokens).isNotNull();
 		assertThat(raw.put(tokens, forged, tokens.tokens().size(), Duration.ofSeconds(1), Duration.ofSeconds(3)).block(WAIT)).isZero();
@@ -216,7 +201,7 @@ class MainlineDhtNetworkTest {
 
 	@Test
 	void closeReleasesTheNode() throws Exception {
-		MainlineDht dht = dht(network.newAddress());
+		MainlineDht dht = dht(DHT.network().newAddress());
 		StepVerifier.create(dht.start()).expectComplete().verify(WAIT);
 		InetSocketAddress bound = dht.localAddress();
 		assertThat(bound.getPort()).isPositive();

@@ -28,12 +28,10 @@ import io.peercollab.dht.MainlineDht;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.spi.EndpointRecord;
 import io.peercollab.spi.EndpointSource;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.Disposable;
 import reactor.test.StepVerifier;
 
@@ -49,32 +47,14 @@ class InternetScopeTest {
 
 	private static final Duration WAIT = Duration.ofSeconds(30);
 
-	private static DhtTestNetwork network;
+	@RegisterExtension
+	static final DhtTestNetwork.PerClass DHT = new DhtTestNetwork.PerClass(16);
 
 	private final PeerIdentity alice = PeerIdentity.generate("alice");
 	private final PeerIdentity bob = PeerIdentity.generate("bob");
 	private final List<PeerCollaboration> open = new ArrayList<>();
 	private final List<MainlineDht> nodes = new ArrayList<>();
 	private final List<AutoCloseable> closeables = new ArrayList<>();
-
-	@BeforeAll
-	static void startNetwork() {
-		if (DhtTestNetwork.available()) {
-			network = DhtTestNetwork.start(16);
-		}
-	}
-
-	@BeforeEach
-	void requireNetwork() {
-		DhtTestNetwork.assumeAvailable();
-	}
-
-	@AfterAll
-	static void stopNetwork() {
-		if (network != null) {
-			network.close();
-		}
-	}
 
 	@AfterEach
 	void closeAll() throws Exception {
@@ -90,7 +70,7 @@ class InternetScopeTest {
 	}
 
 	private MainlineDht dht() {
-		MainlineDht d = MainlineDht.builder().bindAddress(network.newAddress()).bootstrapNodes(network.bootstrap())
+		MainlineDht d = MainlineDht.builder().bindAddress(DHT.network().newAddress()).bootstrapNodes(DHT.network().bootstrap())
 				.build();
 		nodes.add(d);
 		return d;
@@ -129,7 +109,7 @@ class InternetScopeTest {
 	 * @return every event her follower emits, once the first snapshot is complete (stopped after the test)
 	 */
 	private List<PeerEvent> aliceFollows(PeerCollaboration b) {
-		PeerCollaboration a = endpoint(alice, network.newAddress());
+		PeerCollaboration a = endpoint(alice, DHT.network().newAddress());
 		a.signIn(PeerScope.INTERNET).block(WAIT);
 		List<PeerEvent> seen = new CopyOnWriteArrayList<>();
 		Disposable following = a.peer(bobsCardAt(a, b)).events().subscribe(seen::add);
@@ -140,9 +120,9 @@ class InternetScopeTest {
 
 	@Test
 	void aContactKnownOnlyByItsCardIsResolvedThroughTheDhtAndInvited() {
-		PeerCollaboration b = bob(network.newAddress());
+		PeerCollaboration b = bob(DHT.network().newAddress());
 		b.signIn(PeerScope.INTERNET).block(WAIT);
-		PeerCollaboration a = endpoint(alice, network.newAddress());
+		PeerCollaboration a = endpoint(alice, DHT.network().newAddress());
 		a.signIn(PeerScope.INTERNET).block(WAIT);
 		PeerContact contact = bobsCardAt(a, b);
 
@@ -154,8 +134,8 @@ class InternetScopeTest {
 
 	@Test
 	void aFollowedContactThatMovesIsBackWithinAMinuteWithNothingLost() {
-		InetAddress bobHost = network.newAddress();
-		InetAddress natHost = network.newAddress();
+		InetAddress bobHost = DHT.network().newAddress();
+		InetAddress natHost = DHT.network().newAddress();
 		PeerCollaboration b = bob(bobHost);
 		b.signIn(PeerScope.INTERNET).block(WAIT);
 		InetSocketAddress listening = b.endPoints().get(0).address();
@@ -197,7 +177,7 @@ class InternetScopeTest {
 
 	@Test
 	void aFollowedContactThatRestartsOnAnotherPortIsFollowedThere() {
-		InetAddress bobHost = network.newAddress();
+		InetAddress bobHost = DHT.network().newAddress();
 		PeerCollaboration first = bob(bobHost);
 		first.signIn(PeerScope.INTERNET).block(WAIT);
 		List<PeerEvent> seen = aliceFollows(first);
@@ -222,7 +202,7 @@ class InternetScopeTest {
 
 	@Test
 	void signingOutPublishesARecordWithoutEndpoints() {
-		PeerCollaboration b = bob(network.newAddress());
+		PeerCollaboration b = bob(DHT.network().newAddress());
 		b.signIn(PeerScope.INTERNET).block(WAIT);
 		MainlineDht lookup = dht();
 		PeerContact contact = PeerContact.of(bob.name(), "Bob", bob.certificate());
