@@ -50,7 +50,8 @@ public interface Invitation {
 	 * Accepts the invitation.
 	 *
 	 * @return the session with the sender, once the sender has connected it; fails with
-	 * {@link InvitationClosedException} if the invitation was already answered, expired or withdrawn
+	 * {@link InvitationClosedException} if the invitation was already answered, expired or withdrawn, and with
+	 * {@link PeerUnreachableException} if the sender went away or did not open the session within 30 s
 	 */
 	Mono<CollaborationSession> accept();
 

@@ -126,6 +126,11 @@ final class Invitations {
 		}
 	}
 
+	/** @return the scheduler of this endpoint's timers */
+	reactor.core.scheduler.Scheduler timer() {
+		return owner.timer;
+	}
+
 	void awaitSession(ReceivedInvitation inv) {
 		awaitingSession.put(inv.id(), inv);
 	}

@@ -104,7 +104,9 @@ final class ReceivedInvitation implements Invitation {
 			invitations.awaitSession(this);
 			reply.tryEmitValue(new InviteReply(InvitationStatus.ACCEPTED, ""));
 			return session.asMono()
-					.timeout(Invitations.SESSION_OPEN_TIMEOUT)
+					.timeout(Invitations.SESSION_OPEN_TIMEOUT, Mono.error(() -> new io.peercollab.PeerUnreachableException(
+							"accepted the invitation from " + sender + ", but it did not open the session within "
+									+ Invitations.SESSION_OPEN_TIMEOUT.toSeconds() + " s")), invitations.timer())
 					.doOnError(e -> invitations.sessionAbandoned(this));
 		});
 	}

@@ -1,0 +1,112 @@
+package io.peercollab;
+
+import java.time.Duration;
+import java.util.UUID;
+
+import io.peercollab.identity.PeerIdentity;
+import io.peercollab.identity.PeerName;
+import io.peercollab.internal.InMemoryPeerTransport;
+import io.peercollab.spi.InviteReply;
+import io.peercollab.spi.InviteRequest;
+import io.peercollab.spi.PeerRequestHandler;
+import io.peercollab.spi.SessionFrame;
+import io.peercollab.spi.SessionOpen;
+import io.peercollab.spi.TransportBinding;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A sender that gets an ACCEPTED answer but never opens the session: the invitee's {@code accept()} fails with a typed
+ * error after 30 s (virtual time), not with a bare {@code TimeoutException}.
+ */
+class AcceptWithoutSessionTest {
+
+	private static final Duration WAIT = Duration.ofSeconds(5);
+
+	/** A raw endpoint that invites and then does nothing. */
+	static final class Silent implements PeerRequestHandler {
+		@Override
+		public Mono<InviteReply> invite(PeerName caller, InviteRequest request) {
+			return Mono.never();
+		}
+
+		@Override
+		public Mono<PresenceInfo> presence(PeerName caller) {
+			return Mono.never();
+		}
+
+		@Override
+		public Flux<PeerApplication> applications(PeerName caller) {
+			return Flux.empty();
+		}
+
+		@Override
+		public Flux<PeerObject> objects(PeerName caller) {
+			return Flux.empty();
+		}
+
+		@Override
+		public Mono<String> card(PeerName caller) {
+			return Mono.never();
+		}
+
+		@Override
+		public Flux<PeerEvent> events(PeerName caller, long afterVersion) {
+			return Flux.never();
+		}
+
+		@Override
+		public Flux<SessionFrame> session(PeerName caller, SessionOpen open, Flux<SessionFrame> inbound) {
+			return Flux.never();
+		}
+
+		@Override
+		public Mono<Void> signedOut(PeerName caller) {
+			return Mono.empty();
+		}
+	}
+
+	@Test
+	void acceptFailsWithPeerUnreachableWhenTheSenderNeverOpensTheSession() {
+		VirtualTimeScheduler time = VirtualTimeScheduler.create();
+		InMemoryPeerTransport.Network net = new InMemoryPeerTransport.Network();
+		PeerCollaboration b = PeerCollaboration.builder().identity(PeerIdentity.generate("b"))
+				.transport(net.transport()).timerScheduler(time).build();
+		TransportBinding raw = net.transport().bind(PeerIdentity.generate("raw"), new Silent()).block(WAIT);
+		try {
+			b.signIn(PeerScope.INTERNET).block(WAIT);
+			b.registerApplication(CollaborationContract.WHITEBOARD).block(WAIT);
+			Mono<Invitation> received = b.invitations().next().cache();
+			received.subscribe();
+			Mono<InviteReply> reply = raw.connect(b.name(), b.endPoints().get(0).address())
+					.flatMap(c -> c.invite(new InviteRequest(UUID.randomUUID(), UUID.randomUUID(), "raw",
+							CollaborationContract.WHITEBOARD, "", new byte[0], Duration.ofMinutes(5))))
+					.cache();
+			reply.subscribe();
+
+			Mono<CollaborationSession> accepted = received.block(WAIT).accept().cache();
+			accepted.subscribe(s -> {
+			}, e -> {
+			});
+			assertThat(reply.block(WAIT).status()).isEqualTo(InvitationStatus.ACCEPTED);
+
+			time.advanceTimeBy(Duration.ofSeconds(29));
+			StepVerifier.create(accepted).expectSubscription().expectNoEvent(Duration.ofMillis(50)).thenCancel()
+					.verify(WAIT);
+			time.advanceTimeBy(Duration.ofSeconds(1));
+			StepVerifier.create(accepted)
+					.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PeerUnreachableException.class)
+							.hasMessageContaining("did not open the session within 30 s"))
+					.verify(WAIT);
+		}
+		finally {
+			raw.dispose();
+			b.close().block(WAIT);
+		}
+	}
+}
