@@ -502,6 +502,29 @@ public abstract class CollaborationContract {
 		StepVerifier.create(bobPeer.presence()).expectError(PeerUnreachableException.class).verify(WAIT);
 	}
 
+	@Test
+	void signingOutDeclinesTheInvitationsStillWaitingForAnAnswer() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		Mono<Invitation> received = b.invitations().next().cache();
+		received.subscribe();
+		Mono<InvitationResponse> answer = peer(a, b).invite(WHITEBOARD, "still there?", null).cache();
+		answer.subscribe(r -> {
+		}, e -> {
+		});
+		Invitation waiting = received.block(WAIT);
+
+		b.signOut(PeerScope.ALL).block(WAIT);
+		StepVerifier.create(answer)
+				.assertNext(r -> {
+					assertThat(r.status()).isEqualTo(InvitationStatus.DECLINED);
+					assertThat(r.message()).isEqualTo("bob signed out");
+				})
+				.verifyComplete();
+		assertThat(waiting.state()).isEqualTo(InvitationState.DECLINED);
+	}
+
 	protected static void awaitTrue(java.util.function.BooleanSupplier condition) {
 		Mono.fromCallable(condition::getAsBoolean)
 				.filter(Boolean::booleanValue)

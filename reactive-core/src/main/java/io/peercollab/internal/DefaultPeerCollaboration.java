@@ -210,7 +210,10 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 		if (after == before) {
 			return Mono.empty();
 		}
-		// Neighbours are told first, while the transport is still up, so that they drop us at once.
+		// Senders of unanswered invitations and neighbours are told first, while the transport is still up.
+		if (after == PeerScope.NONE) {
+			invitations.signingOut();
+		}
 		Mono<Void> steps = Mono.empty();
 		if (before.includesInternet() && !after.includesInternet()) {
 			steps = publishing.stop();
@@ -234,14 +237,15 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 				diffAllFollowers();
 			}
 			contacts.internetScope(after.includesInternet());
-			if (after == PeerScope.NONE) {
-				invitations.signedOut();
-				TransportBinding b = binding;
-				binding = null;
-				if (b != null) {
-					b.dispose();
-				}
+		})).then(Mono.defer(() -> {
+			if (after != PeerScope.NONE) {
+				return Mono.empty();
 			}
+			invitations.signedOut();
+			TransportBinding b = binding;
+			binding = null;
+			// graceful: the answers and notices sent above reach their peers before the connections close
+			return b == null ? Mono.empty() : b.close();
 		}));
 	}
 

@@ -3,6 +3,7 @@ package io.peercollab.internal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -223,6 +224,17 @@ final class Invitations {
 
 	private static String key(PeerName peer, UUID app) {
 		return peer + "/" + app;
+	}
+
+	/**
+	 * Signing out of every scope answers the invitations still waiting for the local user: each sender gets DECLINED
+	 * with a message saying why, while the transport is still up to carry it, instead of a lost connection.
+	 */
+	void signingOut() {
+		String why = owner.nickname() + " signed out";
+		for (ReceivedInvitation inv : List.copyOf(pending.values())) {
+			inv.decline(why).onErrorResume(e -> Mono.empty()).subscribe();
+		}
 	}
 
 	/** Signing out ends what was pending: waiting invitations can no longer be answered. */

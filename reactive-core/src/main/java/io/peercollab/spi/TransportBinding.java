@@ -28,4 +28,15 @@ public interface TransportBinding extends Disposable {
 
 	/** @return completes when the binding is disposed and its resources released */
 	Mono<Void> onDispose();
+
+	/**
+	 * Closes gracefully: what this endpoint already sent on each connection (answers, notices) reaches the other side
+	 * before the connection closes, as far as a bounded wait allows; then disposes. The default disposes at once, for
+	 * transports that deliver synchronously.
+	 *
+	 * @return completes once disposed and released
+	 */
+	default Mono<Void> close() {
+		return Mono.fromRunnable(this::dispose).then(onDispose());
+	}
 }

@@ -2,6 +2,7 @@ package io.peercollab.rsocket.internal;
 
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,7 @@ import io.rsocket.core.RSocketConnector;
 import io.rsocket.core.RSocketServer;
 import io.rsocket.exceptions.RejectedSetupException;
 import io.rsocket.frame.decoder.PayloadDecoder;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.netty.tcp.TcpClient;
@@ -137,6 +139,32 @@ public final class RSocketBinding implements TransportBinding {
 	@Override
 	public boolean isDisposed() {
 		return disposed.get();
+	}
+
+	/** How long {@link #close()} waits for each connection's round trip before closing it anyway. */
+	static final Duration CLOSE_FLUSH_WAIT = Duration.ofSeconds(1);
+
+	/**
+	 * Sends one request-response on every open connection, both ways, and waits for its answer (or error) before
+	 * disposing: frames on a connection are delivered in order, so once the answer is back, everything sent before it
+	 * (an invitation's answer, a sign-out notice) has been read by the other side. A peer that does not answer within
+	 * {@link #CLOSE_FLUSH_WAIT} is closed anyway. A client of this transport has no responder, so its answer to the
+	 * server's request is an error frame: as good a proof.
+	 */
+	@Override
+	public Mono<Void> close() {
+		return Mono.defer(() -> {
+			List<RSocket> open = new ArrayList<>(inbound);
+			outbound.forEach(c -> open.add(c.rsocket()));
+			return Flux.fromIterable(open)
+					.flatMap(r -> Mono.defer(() -> r.requestResponse(codec.request(Route.HELLO, null)))
+							.doOnNext(io.rsocket.Payload::release)
+							.then()
+							.timeout(CLOSE_FLUSH_WAIT, Mono.empty())
+							.onErrorResume(e -> Mono.empty()))
+					.then(Mono.fromRunnable(this::dispose))
+					.then(onDispose());
+		});
 	}
 
 	/**

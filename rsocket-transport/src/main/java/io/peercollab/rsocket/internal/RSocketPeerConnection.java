@@ -51,6 +51,11 @@ final class RSocketPeerConnection implements PeerConnection {
 	private final AtomicLong state = new AtomicLong();
 	private final AtomicReference<Disposable> idleTimer = new AtomicReference<>();
 
+	/** @return the RSocket under this connection */
+	RSocket rsocket() {
+		return rsocket;
+	}
+
 	RSocketPeerConnection(RSocket rsocket, PeerName remote, InetSocketAddress address, PayloadCodec codec,
 			Duration idleTimeout) {
 		this.rsocket = rsocket;
