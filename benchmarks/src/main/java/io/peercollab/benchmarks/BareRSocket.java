@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import io.netty.handler.ssl.SslContext;
 import io.peercollab.identity.PeerIdentity;
+import io.peercollab.rsocket.internal.PeerTls;
 import io.rsocket.RSocket;
 import io.rsocket.SocketAcceptor;
 import io.rsocket.core.RSocketConnector;
@@ -18,7 +19,7 @@ import reactor.netty.tcp.TcpClient;
 import reactor.netty.tcp.TcpServer;
 
 /**
- * Bare RSocket-Java over Reactor Netty TCP with the same TLS as the library ({@link BareTls}), on loopback: the
+ * Bare RSocket-Java over Reactor Netty TCP with the same TLS as the library ({@link PeerTls}), on loopback: the
  * baseline of every RSocket figure. Configured as the library configures its own connections (zero-copy payload
  * decoding, the same frame length limit, MIME types and keepalive), with the stock {@link TcpServerTransport} and
  * {@link TcpClientTransport} and none of the library's routing, CBOR, limits or pinning.
@@ -33,7 +34,7 @@ public final class BareRSocket {
 
 	/** @return a server on 127.0.0.1, an ephemeral port, answering every connection with {@code responder} */
 	public static CloseableChannel serve(PeerIdentity identity, RSocket responder) {
-		SslContext tls = BareTls.server(identity);
+		SslContext tls = PeerTls.server(identity);
 		TcpServer tcp = TcpServer.create().host("127.0.0.1").port(0)
 				.secure(spec -> spec.sslContext(tls).handshakeTimeout(Duration.ofSeconds(5)));
 		return RSocketServer.create(SocketAcceptor.with(responder))
@@ -45,7 +46,7 @@ public final class BareRSocket {
 
 	/** @return a connection to {@code address}, presenting {@code identity} */
 	public static RSocket connect(PeerIdentity identity, InetSocketAddress address) {
-		return connect(BareTls.client(identity), address);
+		return connect(PeerTls.client(identity), address);
 	}
 
 	/** @return a connection to {@code address} with this client context */

@@ -25,6 +25,7 @@ import io.peercollab.PeerScope;
 import io.peercollab.benchmarks.discovery.BareMdns;
 import io.peercollab.benchmarks.discovery.NearMeAnnouncers;
 import io.peercollab.identity.PeerIdentity;
+import io.peercollab.rsocket.internal.PeerTls;
 import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.TransportBinding;
 import io.rsocket.Payload;
@@ -191,7 +192,7 @@ public class MemoryFootprintBenchmark {
 
 		@Setup(Level.Iteration)
 		public void setUp() {
-			tls = BareTls.client(BenchPeers.identity("client"));
+			tls = PeerTls.client(BenchPeers.identity("client"));
 		}
 
 		@TearDown(Level.Iteration)

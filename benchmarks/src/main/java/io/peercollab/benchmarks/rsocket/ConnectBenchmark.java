@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
-import io.peercollab.benchmarks.BareTls;
+import io.peercollab.rsocket.internal.PeerTls;
 import io.peercollab.benchmarks.BenchPeers;
 import io.peercollab.benchmarks.NothingHandler;
 import io.peercollab.identity.PeerIdentity;
@@ -98,8 +98,8 @@ public class ConnectBenchmark {
 
 		@Setup
 		public void setUp() {
-			SslContext serverTls = BareTls.server(BenchPeers.identity("bob"));
-			SslContext clientTls = BareTls.client(BenchPeers.identity("alice"));
+			SslContext serverTls = PeerTls.server(BenchPeers.identity("bob"));
+			SslContext clientTls = PeerTls.client(BenchPeers.identity("alice"));
 			server = TcpServer.create().host("127.0.0.1").port(0)
 					.secure(spec -> spec.sslContext(serverTls).handshakeTimeout(Duration.ofSeconds(5)))
 					.bindNow();

@@ -27,7 +27,7 @@ import io.peercollab.identity.PeerName;
  * names, instead of as an opaque handshake alert. Validity dates are not checked: the key is the trust anchor, and an
  * identity outliving its certificate's dates must not be locked out.
  */
-final class PeerTls {
+public final class PeerTls {
 
 	/** Only TLS 1.3: its handshake encrypts the certificates, so who talks to whom is not visible on the wire. */
 	static final String PROTOCOL = "TLSv1.3";
@@ -35,8 +35,11 @@ final class PeerTls {
 	private PeerTls() {
 	}
 
-	/** @return the server context: present {@code identity}, require a client certificate */
-	static SslContext server(PeerIdentity identity) {
+	/**
+	 * @return the server context: present {@code identity}, require a client certificate (public for the benchmarks'
+	 * baselines, which must use the very same TLS)
+	 */
+	public static SslContext server(PeerIdentity identity) {
 		try {
 			return SslContextBuilder.forServer(identity.privateKey(), identity.certificate())
 					.sslProvider(SslProvider.JDK)
@@ -51,7 +54,7 @@ final class PeerTls {
 	}
 
 	/** @return the client context: present {@code identity}, accept any self-signed server for later pinning */
-	static SslContext client(PeerIdentity identity) {
+	public static SslContext client(PeerIdentity identity) {
 		try {
 			return SslContextBuilder.forClient()
 					.sslProvider(SslProvider.JDK)
