@@ -83,10 +83,11 @@ public final class RSocketPeerTransport implements PeerTransport {
 	 * fail with {@link io.peercollab.PeerUnreachableException} and {@code onClose()} completes. The server side of a
 	 * connection uses the values the client sent in its SETUP frame. Defaults 5 s and 20 s.
 	 *
-	 * @param interval the time between two keepalive frames; positive
-	 * @param maxLifeTime the longest silence tolerated; longer than {@code interval}
+	 * @param interval the time between two keepalive frames; at least 100 ms
+	 * @param maxLifeTime the longest silence tolerated; longer than {@code interval}, at most 5 minutes (servers
+	 * refuse a SETUP outside these bounds)
 	 * @return a copy with these keepalive settings
-	 * @throws IllegalArgumentException if a value is not positive or {@code maxLifeTime <= interval}
+	 * @throws IllegalArgumentException if a value is out of these bounds or {@code maxLifeTime <= interval}
 	 */
 	public RSocketPeerTransport keepAlive(Duration interval, Duration maxLifeTime) {
 		Objects.requireNonNull(interval, "interval");

@@ -2,6 +2,7 @@ package io.peercollab.rsocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -128,6 +129,28 @@ class BadInputTest {
 			StepVerifier.create(other.rsocket.requestResponse(RawClient.payload("peercollab.v1.card", Map.of()))
 					.map(RawClient::map))
 					.assertNext(c -> assertThat(c).containsEntry("card", RecordingHandler.CARD))
+					.verifyComplete();
+		}
+	}
+
+	@org.junit.jupiter.params.ParameterizedTest(name = "interval {0} ms, max lifetime {1} ms")
+	@org.junit.jupiter.params.provider.CsvSource({ "10, 1000", "1000, 3600000" })
+	void aSetupWithAnAbusiveKeepAliveIsRefusedAndSaysWhy(long intervalMs, long lifetimeMs) throws Exception {
+		RawClient raw = RawClient.connect(server.address(), alice.privateKey(), alice.certificate(),
+				Duration.ofMillis(intervalMs), Duration.ofMillis(lifetimeMs)).block(TestPeers.TIMEOUT);
+		try (raw) {
+			StepVerifier.create(raw.rsocket.requestResponse(RawClient.payload("peercollab.v1.presence", Map.of())))
+					.expectErrorSatisfies(e -> assertThat(e).hasMessageContaining("keepalive interval must be at least "
+							+ "100 ms and max lifetime at most 300000 ms").hasMessageContaining(intervalMs + " ms and "
+							+ lifetimeMs + " ms"))
+					.verify(TestPeers.TIMEOUT);
+		}
+		// the server goes on serving well-behaved clients
+		try (RawClient other = RawClient.connect(server.address(), alice.privateKey(), alice.certificate())
+				.block(TestPeers.TIMEOUT)) {
+			StepVerifier.create(other.rsocket.requestResponse(RawClient.payload("peercollab.v1.presence", Map.of()))
+					.map(RawClient::map))
+					.assertNext(p -> assertThat(p).containsEntry("status", "BUSY"))
 					.verifyComplete();
 		}
 	}

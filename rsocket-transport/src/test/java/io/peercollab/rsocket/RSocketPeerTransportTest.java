@@ -42,6 +42,12 @@ class RSocketPeerTransportTest {
 		assertThatIllegalArgumentException()
 				.isThrownBy(() -> t.keepAlive(Duration.ofSeconds(5), Duration.ofSeconds(5)))
 				.withMessageContaining("maxLifeTime");
+		assertThatIllegalArgumentException()
+				.isThrownBy(() -> t.keepAlive(Duration.ofMillis(50), Duration.ofSeconds(5)))
+				.withMessageContaining("at least 100 ms");
+		assertThatIllegalArgumentException()
+				.isThrownBy(() -> t.keepAlive(Duration.ofSeconds(5), Duration.ofMinutes(6)))
+				.withMessageContaining("at most 5 min");
 		assertThatIllegalArgumentException().isThrownBy(() -> t.idleTimeout(Duration.ZERO))
 				.withMessageContaining("idleTimeout");
 		assertThatIllegalArgumentException().isThrownBy(() -> t.connectTimeout(Duration.ofSeconds(-1)))

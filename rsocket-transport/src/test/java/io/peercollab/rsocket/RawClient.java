@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -58,6 +59,14 @@ public final class RawClient implements AutoCloseable {
 	 * Connects with a client certificate, or none when {@code key} is {@code null}.
 	 */
 	public static Mono<RawClient> connect(InetSocketAddress address, PrivateKey key, X509Certificate certificate) {
+		return connect(address, key, certificate, Duration.ofSeconds(20), Duration.ofSeconds(90));
+	}
+
+	/**
+	 * Connects announcing these keepalive settings in its SETUP frame (the defaults of RSocket-Java otherwise).
+	 */
+	public static Mono<RawClient> connect(InetSocketAddress address, PrivateKey key, X509Certificate certificate,
+			Duration keepAliveInterval, Duration keepAliveMaxLifeTime) {
 		AtomicReference<X509Certificate> seen = new AtomicReference<>();
 		SslContext tls;
 		try {
@@ -71,6 +80,7 @@ public final class RawClient implements AutoCloseable {
 		return RSocketConnector.create()
 				.dataMimeType("application/cbor")
 				.metadataMimeType("message/x.rsocket.composite-metadata.v0")
+				.keepAlive(keepAliveInterval, keepAliveMaxLifeTime)
 				.connect(TcpClientTransport.create(tcp))
 				.map(rs -> new RawClient(rs, seen));
 	}

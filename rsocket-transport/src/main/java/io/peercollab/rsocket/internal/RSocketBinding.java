@@ -313,6 +313,13 @@ public final class RSocketBinding implements TransportBinding {
 				return reject(ErrorCodes.INVALID_REQUEST, "metadata MIME type must be "
 						+ PayloadCodec.METADATA_MIME_TYPE + ", was " + setup.metadataMimeType());
 			}
+			if (setup.keepAliveInterval() < TransportSettings.MIN_KEEPALIVE_INTERVAL.toMillis()
+					|| setup.keepAliveMaxLifetime() > TransportSettings.MAX_KEEPALIVE_LIFETIME.toMillis()) {
+				return reject(ErrorCodes.INVALID_REQUEST, "keepalive interval must be at least "
+						+ TransportSettings.MIN_KEEPALIVE_INTERVAL.toMillis() + " ms and max lifetime at most "
+						+ TransportSettings.MAX_KEEPALIVE_LIFETIME.toMillis() + " ms, were " + setup.keepAliveInterval()
+						+ " ms and " + setup.keepAliveMaxLifetime() + " ms");
+			}
 			if (disposed.get()) {
 				return reject(ErrorCodes.PEER_UNREACHABLE, identity.name() + " is shutting down");
 			}

@@ -19,6 +19,15 @@ import java.util.Objects;
 public record TransportSettings(String host, int port, Duration keepAliveInterval, Duration keepAliveMaxLifeTime,
 		Duration idleTimeout, Duration connectTimeout, int maxInboundStreamsPerConnection, int maxConnectionsPerPeer,
 		int maxPayloadSize) {
+	/**
+	 * The shortest keepalive interval a server accepts in a client's SETUP: faster would be a flood of frames. The
+	 * server side of a connection uses the client's values, so it bounds them.
+	 */
+	public static final Duration MIN_KEEPALIVE_INTERVAL = Duration.ofMillis(100);
+
+	/** The longest keepalive max lifetime a server accepts: longer would let a vanished client hold resources. */
+	public static final Duration MAX_KEEPALIVE_LIFETIME = Duration.ofMinutes(5);
+
 
 	/** The largest frame RSocket's 24-bit length prefix can describe. */
 	public static final int MAX_FRAME_LENGTH = 0xFF_FFFF;
@@ -44,6 +53,12 @@ public record TransportSettings(String host, int port, Duration keepAliveInterva
 		}
 		positive(keepAliveInterval, "keepAlive interval");
 		positive(keepAliveMaxLifeTime, "keepAlive maxLifeTime");
+		if (keepAliveInterval.compareTo(MIN_KEEPALIVE_INTERVAL) < 0
+				|| keepAliveMaxLifeTime.compareTo(MAX_KEEPALIVE_LIFETIME) > 0) {
+			throw new IllegalArgumentException("keepAlive interval must be at least " + MIN_KEEPALIVE_INTERVAL.toMillis()
+					+ " ms and maxLifeTime at most " + MAX_KEEPALIVE_LIFETIME.toMinutes() + " min (servers refuse other "
+					+ "values), were " + keepAliveInterval + " and " + keepAliveMaxLifeTime);
+		}
 		if (keepAliveMaxLifeTime.compareTo(keepAliveInterval) <= 0) {
 			throw new IllegalArgumentException("keepAlive maxLifeTime (" + keepAliveMaxLifeTime
 					+ ") must be longer than its interval (" + keepAliveInterval + ")");
