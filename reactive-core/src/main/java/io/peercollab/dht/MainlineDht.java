@@ -81,6 +81,9 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	/** How long start waits for mldht to bind its socket. */
 	private static final Duration BIND_WAIT = Duration.ofSeconds(5);
 
+	/** How often start pings the bootstrap nodes again while none has answered. */
+	private static final Duration RESEED = Duration.ofMillis(250);
+
 	/** How long start waits for a first seed to answer before going on without. */
 	private static final Duration SEED_WAIT = Duration.ofSeconds(3);
 
@@ -191,11 +194,13 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 					return Mono.empty();
 				})
 				.flatMapMany(n -> seeded(n).thenMany(Flux.defer(() -> {
-					// hedge: a second lookup joins if the first has found nothing valid after HEDGE (see tokens())
-					Sinks.One<Boolean> found = Sinks.one();
+					// hedge: a second lookup joins if the first has neither found a valid record nor ended after
+					// HEDGE (see tokens())
+					Sinks.One<Boolean> settled = Sinks.one();
+					Flux<MutableItem> first = n.get(raw).doOnComplete(() -> settled.tryEmitValue(true));
 					Flux<MutableItem> hedge = Mono.delay(HEDGE).thenMany(Flux.defer(() -> n.get(raw)))
-							.takeUntilOther(found.asMono());
-					return resolveItems(raw, Flux.merge(n.get(raw), hedge), () -> found.tryEmitValue(true));
+							.takeUntilOther(settled.asMono());
+					return resolveItems(raw, Flux.merge(first, hedge), () -> settled.tryEmitValue(true));
 				})));
 	}
 
@@ -417,12 +422,17 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		if (n.routingTableSize() > 0) {
 			return Mono.empty();
 		}
-		return Mono.fromRunnable(() -> seed(n))
-				.subscribeOn(Schedulers.boundedElastic())
-				.thenMany(Flux.interval(Duration.ofMillis(10)))
-				.filter(tick -> n.routingTableSize() > 0)
-				.next()
-				.timeout(SEED_WAIT, Mono.empty())
+		return Mono.defer(() -> {
+			// a first ping now and then goes unanswered: ping the seeds again every RESEED until one answers
+			reactor.core.Disposable reseeding = Flux.interval(Duration.ZERO, RESEED)
+					.concatMap(tick -> Mono.fromRunnable(() -> seed(n)).subscribeOn(Schedulers.boundedElastic()))
+					.subscribe();
+			return Flux.interval(Duration.ofMillis(10))
+					.filter(tick -> n.routingTableSize() > 0)
+					.next()
+					.timeout(SEED_WAIT, Mono.empty())
+					.doFinally(signal -> reseeding.dispose());
+		})
 				.doOnSuccess(tick -> {
 					if (tick == null) {
 						LOG.debug("No bootstrap node answered within {}", SEED_WAIT);

@@ -171,7 +171,8 @@ public final class MldhtNode {
 	 * Looks up the mutable item stored under {@code publicKey} (no salt).
 	 *
 	 * @return every item the lookup finds whose sequence number beats the ones before (mldht has checked its
-	 * signature), emitted on mldht's threads; completes when the lookup ends; cancelling stops the lookup
+	 * signature), emitted on mldht's threads; completes when the lookup ends, or once it has no candidate left to ask
+	 * and only stalled requests outstanding (mldht would wait for those for up to ~10 s); cancelling stops the lookup
 	 */
 	public Flux<MutableItem> get(byte[] publicKey) {
 		return Flux.create(sink -> {
@@ -194,7 +195,17 @@ public final class MldhtNode {
 				ended.set(true);
 				sink.complete();
 			});
+			int[] idlePolls = {0};
+			Disposable settled = Flux.interval(POLL).subscribe(tick -> {
+				boolean idle = task.getSentReqs() > 0 && task.getTodoCount() == 0
+						&& task.getNumOutstandingRequestsExcludingStalled() == 0;
+				idlePolls[0] = idle ? idlePolls[0] + 1 : 0;
+				if (idlePolls[0] >= 3) {
+					sink.complete();
+				}
+			});
 			sink.onDispose(() -> {
+				settled.dispose();
 				if (!ended.get() && !task.isFinished()) {
 					task.kill();
 				}
