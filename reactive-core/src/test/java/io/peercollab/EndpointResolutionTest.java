@@ -108,6 +108,36 @@ class EndpointResolutionTest {
 	}
 
 	@Test
+	void aLyingSourceCannotSpoilAnInvitation() {
+		PeerCollaboration b = knowingAlice(bob);
+		PeerCollaboration m = knowingAlice(mallory);
+		b.registerApplication(CollaborationContract.WHITEBOARD).block(WAIT);
+		m.registerApplication(CollaborationContract.WHITEBOARD).block(WAIT);
+		List<Invitation> toBob = new CopyOnWriteArrayList<>();
+		b.invitations().subscribe(i -> {
+			toBob.add(i);
+			i.accept().subscribe();
+		});
+		List<Invitation> toMallory = new CopyOnWriteArrayList<>();
+		m.invitations().subscribe(toMallory::add);
+		PeerCollaboration a = endpoint(alice, x -> x.nameResolver(new PeerResolverStub(Flux.just(dht(m))))
+				.nameResolver(new PeerResolverStub(Flux.just(dht(b)).delayElements(Duration.ofMillis(100)))));
+
+		InvitationResponse r = a.peer(bobByCardOnly().withEndPoints(m.endPoints()))
+				.invite(CollaborationContract.WHITEBOARD, "", null).block(WAIT);
+		assertThat(r.status()).isEqualTo(InvitationStatus.ACCEPTED);
+		assertThat(toBob).hasSize(1);
+		assertThat(toMallory).as("the impostor never sees the invitation: the pin refused it first").isEmpty();
+		r.session().ifPresent(CollaborationSession::dispose);
+
+		PeerCollaboration a2 = endpoint(PeerIdentity.generate("alice2"),
+				x -> x.nameResolver(new PeerResolverStub(Flux.just(dht(m)))));
+		StepVerifier.create(a2.peer(bobByCardOnly()).invite(CollaborationContract.WHITEBOARD, "", null))
+				.expectError(PeerIdentityMismatchException.class)
+				.verify(WAIT);
+	}
+
+	@Test
 	void aFailingResolverIsReportedAndTheOtherSourcesAreUsed() {
 		PeerCollaboration b = knowingAlice(bob);
 		PeerCollaboration a = endpoint(alice, x -> x

@@ -198,18 +198,27 @@ final class RemotePeer implements PeerNearMe {
 		return Mono.defer(() -> {
 			var binding = owner.binding();
 			List<InvitationResponse> answers = java.util.Collections.synchronizedList(new ArrayList<>());
+			List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
 			AtomicInteger tried = new AtomicInteger();
 			return candidates()
 					.doOnNext(ep -> tried.incrementAndGet())
-					.flatMap(ep -> connect(binding, ep)
-							.flatMap(c -> owner.invitations.send(c, application, message, data, expiry))
+					// an address where someone else answers (a lying source) is skipped like an unreachable one
+					.flatMap(ep -> connect(binding, ep).onErrorResume(e -> e instanceof PeerUnreachableException
+							|| e instanceof PeerIdentityMismatchException, e -> {
+						failures.add(e);
+						return Mono.empty();
+					}))
+					// one process reached at several addresses (its card's, a NAT's) is invited once
+					.distinct(PeerConnection::remoteInstance)
+					.flatMap(c -> owner.invitations.send(c, application, message, data, expiry)
 							.onErrorResume(PeerUnreachableException.class, e -> Mono.empty()))
 					.doOnNext(answers::add)
 					.filter(r -> r.status() == InvitationStatus.ACCEPTED)
 					.next()
 					.switchIfEmpty(Mono.defer(() -> {
 						if (answers.isEmpty()) {
-							return Mono.error(noEndpoint(tried.get()));
+							return Mono.error(failures.stream().filter(PeerIdentityMismatchException.class::isInstance)
+									.findFirst().orElseGet(() -> noEndpoint(tried.get())));
 						}
 						return Mono.just(answers.stream().filter(r -> r.status() == InvitationStatus.DECLINED)
 								.findFirst().orElse(answers.get(0)));

@@ -25,6 +25,15 @@ public interface PeerConnection extends Disposable {
 	/** @return the remote endpoint's address */
 	InetSocketAddress remoteAddress();
 
+	/**
+	 * @return an id of the remote endpoint's running instance, the same on every address it listens at, so that a
+	 * caller that reached one process at several addresses (its card's, a NAT's) can tell; by default the remote
+	 * address, for transports that cannot tell
+	 */
+	default String remoteInstance() {
+		return remoteAddress().toString();
+	}
+
 	/** @see PeerRequestHandler#invite */
 	Mono<InviteReply> invite(InviteRequest request);
 

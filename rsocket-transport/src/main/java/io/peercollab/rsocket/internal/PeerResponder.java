@@ -38,13 +38,15 @@ final class PeerResponder implements RSocket {
 	private final PeerRequestHandler handler;
 	private final PayloadCodec codec;
 	private final int maxStreams;
+	private final String instance;
 	private final AtomicInteger openStreams = new AtomicInteger();
 
-	PeerResponder(PeerName caller, PeerRequestHandler handler, PayloadCodec codec, int maxStreams) {
+	PeerResponder(PeerName caller, PeerRequestHandler handler, PayloadCodec codec, int maxStreams, String instance) {
 		this.caller = caller;
 		this.handler = handler;
 		this.codec = codec;
 		this.maxStreams = maxStreams;
+		this.instance = instance;
 	}
 
 	@Override
@@ -134,7 +136,7 @@ final class PeerResponder implements RSocket {
 
 	private Mono<Payload> respond(Route route, Inbound in) {
 		return switch (route) {
-			case HELLO -> Mono.just(codec.data(new Wire.Hello(codec.maxPayloadSize(), maxStreams)));
+			case HELLO -> Mono.just(codec.data(new Wire.Hello(codec.maxPayloadSize(), maxStreams, instance)));
 			case INVITE -> handler.invite(caller, PayloadCodec.decode(in.data(), Wire.Invite.class,
 					Wire.Invite::toDomain, route + " request"))
 					.map(r -> codec.data(Wire.InviteAnswer.from(r)));

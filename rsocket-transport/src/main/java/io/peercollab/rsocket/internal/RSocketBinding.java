@@ -59,6 +59,8 @@ public final class RSocketBinding implements TransportBinding {
 	private final Map<Key, Mono<RSocketPeerConnection>> connections = new ConcurrentHashMap<>();
 	private final Set<RSocketPeerConnection> outbound = ConcurrentHashMap.newKeySet();
 	private final Set<RSocket> inbound = ConcurrentHashMap.newKeySet();
+	/** This binding's instance id, told to every client in {@code hello}. */
+	private final String instance = java.util.UUID.randomUUID().toString();
 	private final Map<PeerName, Integer> connectionsPerPeer = new ConcurrentHashMap<>();
 	private final AtomicBoolean disposed = new AtomicBoolean();
 	private final Sinks.Empty<Void> onDispose = Sinks.empty();
@@ -244,9 +246,9 @@ public final class RSocketBinding implements TransportBinding {
 				.maxInboundPayloadSize(settings.maxFrameLength())
 				.connect(new PinnedClientTransport(tcp, key.name, key.address, settings.maxFrameLength()))
 				.flatMap(rsocket -> hello(rsocket).doOnError(e -> rsocket.dispose()).doOnCancel(rsocket::dispose)
-						.thenReturn(rsocket))
-				.map(rsocket -> new RSocketPeerConnection(rsocket, key.name, key.address, codec,
-						settings.idleTimeout()))
+						.map(hello -> new RSocketPeerConnection(rsocket, key.name, key.address, codec,
+								settings.idleTimeout(), hello.instance() != null ? hello.instance()
+										: key.address.toString())))
 				.timeout(settings.connectTimeout())
 				.onErrorMap(e -> connectError(e, key));
 	}
@@ -255,10 +257,9 @@ public final class RSocketBinding implements TransportBinding {
 	 * RSocket has no answer to SETUP; the server's answer to this first request is the proof that it accepted the
 	 * connection, and its rejection (such as {@code maxConnectionsPerPeer}) arrives as this request's error.
 	 */
-	private Mono<Void> hello(RSocket rsocket) {
+	private Mono<Wire.Hello> hello(RSocket rsocket) {
 		return Mono.defer(() -> rsocket.requestResponse(codec.request(Route.HELLO, null)))
-				.map(p -> PayloadCodec.decode(codec.receive(p).data(), Wire.Hello.class, h -> h, "hello response"))
-				.then();
+				.map(p -> PayloadCodec.decode(codec.receive(p).data(), Wire.Hello.class, h -> h, "hello response"));
 	}
 
 	private Throwable connectError(Throwable e, Key key) {
@@ -337,7 +338,8 @@ public final class RSocketBinding implements TransportBinding {
 				sendingSocket.dispose();
 			}
 			log.debug("{} accepted a connection from {}", identity.name(), caller);
-			return Mono.just(new PeerResponder(caller, handler, codec, settings.maxInboundStreamsPerConnection()));
+			return Mono.just(new PeerResponder(caller, handler, codec, settings.maxInboundStreamsPerConnection(),
+					instance));
 		});
 	}
 

@@ -41,6 +41,7 @@ final class RSocketPeerConnection implements PeerConnection {
 	private static final long CLOSED = -1L;
 
 	private final RSocket rsocket;
+	private final String remoteInstance;
 	private final PeerName remote;
 	private final InetSocketAddress address;
 	private final PayloadCodec codec;
@@ -51,13 +52,19 @@ final class RSocketPeerConnection implements PeerConnection {
 	private final AtomicLong state = new AtomicLong();
 	private final AtomicReference<Disposable> idleTimer = new AtomicReference<>();
 
+	@Override
+	public String remoteInstance() {
+		return remoteInstance;
+	}
+
 	/** @return the RSocket under this connection */
 	RSocket rsocket() {
 		return rsocket;
 	}
 
 	RSocketPeerConnection(RSocket rsocket, PeerName remote, InetSocketAddress address, PayloadCodec codec,
-			Duration idleTimeout) {
+			Duration idleTimeout, String remoteInstance) {
+		this.remoteInstance = remoteInstance;
 		this.rsocket = rsocket;
 		this.remote = remote;
 		this.address = address;

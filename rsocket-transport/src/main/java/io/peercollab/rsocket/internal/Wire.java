@@ -183,8 +183,11 @@ final class Wire {
 		}
 	}
 
-	/** {@code peercollab.v1.hello} response: the server's limits, so a client can size what it sends. */
-	record Hello(Integer maxPayloadSize, Integer maxInboundStreamsPerConnection) {
+	/**
+	 * {@code peercollab.v1.hello} response: the server's limits, so a client can size what it sends, and the id of
+	 * its running instance (absent from servers before it was added).
+	 */
+	record Hello(Integer maxPayloadSize, Integer maxInboundStreamsPerConnection, String instance) {
 	}
 
 	static <T> T required(T value, String field) {
