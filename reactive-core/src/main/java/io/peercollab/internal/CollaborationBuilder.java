@@ -35,6 +35,8 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 	PeerNamePublisher publisher;
 	List<PeerEndPoint> advertised = List.of();
 	Duration republishInterval = Duration.ofHours(1);
+	/** Where a wildcard-bound endpoint's addresses come from; tests replace it. */
+	java.util.function.Supplier<java.util.Map<String, List<java.net.InetAddress>>> interfaces = Interfaces::up;
 	private boolean built;
 
 	@Override

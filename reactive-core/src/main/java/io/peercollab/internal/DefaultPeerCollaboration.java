@@ -102,6 +102,7 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 	final EndpointResolution resolution;
 	private final InternetPublishing publishing;
 	private volatile List<PeerEndPoint> advertised;
+	private final java.util.function.Supplier<Map<String, List<java.net.InetAddress>>> interfaces;
 
 	DefaultPeerCollaboration(CollaborationBuilder b) {
 		this.identity = b.identity;
@@ -118,6 +119,7 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 		this.resolution = new EndpointResolution(this, b.resolvers);
 		this.publishing = new InternetPublishing(this, b.publisher, b.republishInterval);
 		this.advertised = b.advertised;
+		this.interfaces = b.interfaces;
 		this.ready = Mono.when(store.applications().doOnNext(app -> {
 			synchronized (lock) {
 				applications.putIfAbsent(app.id(), app);
@@ -281,7 +283,7 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 		if (!address.getAddress().isAnyLocalAddress()) {
 			return List.of(PeerEndPoint.of(address));
 		}
-		return Interfaces.endPoints(Interfaces.up(), address.getPort());
+		return Interfaces.endPoints(interfaces.get(), address.getPort());
 	}
 
 	@Override

@@ -17,7 +17,8 @@ import reactor.util.retry.Retry;
 
 /**
  * Keeps this endpoint's Internet record current while it is signed in to {@code INTERNET}: published on sign-in, at
- * once when the advertised addresses change, every republish interval (on the timer scheduler, so virtual time
+ * once when the advertised addresses are set, within {@link #ADDRESS_CHECK} when they change by themselves (a new
+ * interface address of a wildcard-bound endpoint), every republish interval (on the timer scheduler, so virtual time
  * drives it in tests), and replaced by a record without endpoints on sign-out. A newer publication cancels one still
  * in flight; a publication the network did not take is retried with backoff and reported as {@code PUBLISH_FAILED}.
  */
@@ -27,6 +28,11 @@ final class InternetPublishing {
 	static final Duration MAX_RETRY = Duration.ofMinutes(5);
 	/** How long signing out waits for the record without endpoints to be stored. */
 	static final Duration WITHDRAW_TIMEOUT = Duration.ofSeconds(15);
+	/**
+	 * How often the advertised addresses are compared with the last ones published, so that an address that changes by
+	 * itself (a wildcard-bound endpoint whose interface got a new address) is published within this.
+	 */
+	static final Duration ADDRESS_CHECK = Duration.ofMinutes(1);
 	/** How long signing in or changing the advertised addresses waits for the first attempt to publish. */
 	static final Duration FIRST_ATTEMPT_WAIT = Duration.ofSeconds(30);
 
@@ -38,6 +44,7 @@ final class InternetPublishing {
 	private boolean active;
 	private Disposable ticker = Disposables.disposed();
 	private Disposable inFlight = Disposables.disposed();
+	private List<PeerEndPoint> lastPublished = List.of();
 
 	InternetPublishing(DefaultPeerCollaboration owner, PeerNamePublisher publisher, Duration interval) {
 		this.owner = owner;
@@ -66,7 +73,10 @@ final class InternetPublishing {
 				return Mono.empty();
 			}
 			active = true;
-			ticker = Flux.interval(interval, interval, owner.timer).subscribe(tick -> republish());
+			Disposable periodic = Flux.interval(interval, interval, owner.timer).subscribe(tick -> republish());
+			Disposable watch = Flux.interval(ADDRESS_CHECK, ADDRESS_CHECK, owner.timer)
+					.subscribe(tick -> republishIfChanged());
+			ticker = Disposables.composite(periodic, watch);
 		}
 		return republish();
 	}
@@ -84,6 +94,7 @@ final class InternetPublishing {
 			}
 			inFlight.dispose();
 			List<PeerEndPoint> endPoints = owner.advertisedEndPoints();
+			lastPublished = endPoints;
 			inFlight = Mono.defer(() -> publisher.publish(owner.identity, endPoints))
 					.retryWhen(Retry.backoff(Long.MAX_VALUE, FIRST_RETRY)
 							.maxBackoff(MAX_RETRY)
@@ -100,6 +111,16 @@ final class InternetPublishing {
 							"could not publish this endpoint's Internet record: " + e.getMessage()));
 		}
 		return attempted.asMono().timeout(FIRST_ATTEMPT_WAIT, Mono.empty(), owner.timer);
+	}
+
+	private void republishIfChanged() {
+		boolean changed;
+		synchronized (lock) {
+			changed = active && !owner.advertisedEndPoints().equals(lastPublished);
+		}
+		if (changed) {
+			republish(); // publishes at once; its returned wait is for callers that want the first attempt
+		}
 	}
 
 	/**
