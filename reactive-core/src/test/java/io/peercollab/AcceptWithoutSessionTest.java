@@ -4,13 +4,10 @@ import java.time.Duration;
 import java.util.UUID;
 
 import io.peercollab.identity.PeerIdentity;
-import io.peercollab.identity.PeerName;
 import io.peercollab.internal.InMemoryPeerTransport;
 import io.peercollab.spi.InviteReply;
 import io.peercollab.spi.InviteRequest;
 import io.peercollab.spi.PeerRequestHandler;
-import io.peercollab.spi.SessionFrame;
-import io.peercollab.spi.SessionOpen;
 import io.peercollab.spi.TransportBinding;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
@@ -28,47 +25,11 @@ class AcceptWithoutSessionTest {
 
 	private static final Duration WAIT = Duration.ofSeconds(5);
 
-	/** A raw endpoint that invites and then does nothing. */
-	static final class Silent implements PeerRequestHandler {
-		@Override
-		public Mono<InviteReply> invite(PeerName caller, InviteRequest request) {
-			return Mono.never();
-		}
-
-		@Override
-		public Mono<PresenceInfo> presence(PeerName caller) {
-			return Mono.never();
-		}
-
-		@Override
-		public Flux<PeerApplication> applications(PeerName caller) {
-			return Flux.empty();
-		}
-
-		@Override
-		public Flux<PeerObject> objects(PeerName caller) {
-			return Flux.empty();
-		}
-
-		@Override
-		public Mono<String> card(PeerName caller) {
-			return Mono.never();
-		}
-
-		@Override
-		public Flux<PeerEvent> events(PeerName caller, long afterVersion) {
-			return Flux.never();
-		}
-
-		@Override
-		public Flux<SessionFrame> session(PeerName caller, SessionOpen open, Flux<SessionFrame> inbound) {
-			return Flux.never();
-		}
-
-		@Override
-		public Mono<Void> signedOut(PeerName caller) {
-			return Mono.empty();
-		}
+	/** The handler of a raw endpoint that invites and then does nothing: every request waits forever. */
+	private static PeerRequestHandler silent() {
+		return (PeerRequestHandler) java.lang.reflect.Proxy.newProxyInstance(PeerRequestHandler.class.getClassLoader(),
+				new Class<?>[] { PeerRequestHandler.class },
+				(proxy, method, args) -> method.getReturnType() == Mono.class ? Mono.never() : Flux.never());
 	}
 
 	@Test
@@ -77,7 +38,7 @@ class AcceptWithoutSessionTest {
 		InMemoryPeerTransport.Network net = new InMemoryPeerTransport.Network();
 		PeerCollaboration b = PeerCollaboration.builder().identity(PeerIdentity.generate("b"))
 				.transport(net.transport()).timerScheduler(time).build();
-		TransportBinding raw = net.transport().bind(PeerIdentity.generate("raw"), new Silent()).block(WAIT);
+		TransportBinding raw = net.transport().bind(PeerIdentity.generate("raw"), silent()).block(WAIT);
 		try {
 			b.signIn(PeerScope.INTERNET).block(WAIT);
 			b.registerApplication(CollaborationContract.WHITEBOARD).block(WAIT);
