@@ -6,7 +6,6 @@ import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -68,7 +67,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 			InetSocketAddress.createUnresolved("dht.libtorrent.org", 25401));
 
 	/** How long DHT nodes keep a record that is not published again (BEP 44 storage expiry). */
-	public static final Duration RECORD_LIFETIME = Duration.ofHours(2);
+	public static final Duration RECORD_LIFETIME = PkarrCodec.MAX_AGE;
 
 	private static final Logger LOG = LoggerFactory.getLogger(MainlineDht.class);
 
@@ -229,7 +228,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 						return Flux.empty();
 					}
 					Duration left = Duration.ofNanos(Math.max(0,
-							(found.seq() + PkarrCodec.MAX_AGE_MICROS - nowMicros()) * 1000));
+							(found.seq() + PkarrCodec.MAX_AGE_MICROS - MutableItem.nowMicros()) * 1000));
 					Duration ttl = found.record().timeToLive().compareTo(left) < 0 ? found.record().timeToLive() : left;
 					return Flux.fromIterable(found.record().endPoints())
 							.map(endPoint -> new EndpointRecord(endPoint, EndpointSource.DHT, ttl));
@@ -238,7 +237,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 
 	private Found check(String id, byte[] raw, MutableItem item) {
 		try {
-			return new Found(item.seq(), PkarrCodec.verify(raw, item, accepted.getOrDefault(id, -1L), nowMicros()));
+			return new Found(item.seq(), PkarrCodec.verify(raw, item, accepted.getOrDefault(id, -1L), MutableItem.nowMicros()));
 		}
 		catch (PeerCollabException e) {
 			LOG.debug("Rejected a DHT record of {}: {}", id, e.getMessage());
@@ -289,7 +288,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 						.switchIfEmpty(Mono.error(() -> new PeerUnreachableException("No DHT node answered the "
 								+ "lookup for " + id + " within " + lookupTimeout + ": the record was not published")))
 						.flatMap(tokens -> {
-							long seq = published.merge(id, Math.max(nowMicros(), tokens.highestSeq() + 1),
+							long seq = published.merge(id, Math.max(MutableItem.nowMicros(), tokens.highestSeq() + 1),
 									(last, now) -> Math.max(last + 1, now));
 							MutableItem item;
 							try {
@@ -442,11 +441,6 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 					}
 				})
 				.then();
-	}
-
-	private static long nowMicros() {
-		Instant now = Instant.now();
-		return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
 	}
 
 	private record Found(long seq, PkarrCodec.Decoded record) {

@@ -146,13 +146,4 @@ final class InternetPublishing {
 					return Mono.empty();
 				});
 	}
-
-	/** Closing: stop without publishing anything more. */
-	void dispose() {
-		synchronized (lock) {
-			active = false;
-			ticker.dispose();
-			inFlight.dispose();
-		}
-	}
 }

@@ -90,17 +90,46 @@ final class RemotePeer implements PeerNearMe {
 		return owner.resolution.resolve(contact).map(EndpointRecord::endPoint).distinct(PeerEndPoint::address);
 	}
 
-	private Mono<PeerConnection> connect(io.peercollab.spi.TransportBinding binding, PeerEndPoint ep) {
-		Mono<PeerConnection> c = binding.connect(name, ep.address());
-		return contact == null ? c : c.doOnNext(x -> owner.resolution.seen(name, ep));
-	}
+	/**
+	 * One round of connecting to this peer's candidate addresses: an address that does not answer, or where someone
+	 * else proves another key (a lying source), is skipped and remembered, so that the error says why none worked.
+	 */
+	private final class Attempts {
 
-	private PeerUnreachableException noEndpoint(int tried) {
-		if (tried == 0) {
-			return new PeerUnreachableException(name + " has no known endpoint: " + (contact == null ? "none was given"
-					: "its card lists none, it was not reached before, it is not near, and no resolver found it"));
+		private final io.peercollab.spi.TransportBinding binding = owner.binding();
+		private final List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+		private final AtomicInteger tried = new AtomicInteger();
+
+		/** @return the proven connection, or empty if this address failed */
+		Mono<PeerConnection> connect(PeerEndPoint ep) {
+			tried.incrementAndGet();
+			Mono<PeerConnection> c = binding.connect(name, ep.address());
+			if (contact != null) {
+				c = c.doOnNext(x -> owner.resolution.seen(name, ep));
+			}
+			return c.onErrorResume(e -> e instanceof PeerUnreachableException
+					|| e instanceof PeerIdentityMismatchException, e -> {
+				failures.add(e);
+				return Mono.empty();
+			});
 		}
-		return new PeerUnreachableException("no endpoint of " + name + " answered (tried " + tried + ")");
+
+		/** @return why nothing answered: a key mismatch if one was seen, else unreachable, saying where it looked */
+		io.peercollab.PeerCollabException failure() {
+			synchronized (failures) {
+				for (Throwable t : failures) {
+					if (t instanceof PeerIdentityMismatchException m) {
+						return m;
+					}
+				}
+			}
+			if (tried.get() == 0) {
+				return new PeerUnreachableException(name + " has no known endpoint: " + (contact == null
+						? "none was given"
+						: "its card lists none, it was not reached before, it is not near, and no resolver found it"));
+			}
+			return new PeerUnreachableException("no endpoint of " + name + " answered (tried " + tried.get() + ")");
+		}
 	}
 
 	@Override
@@ -129,26 +158,13 @@ final class RemotePeer implements PeerNearMe {
 	 */
 	Mono<PeerConnection> connection() {
 		return Mono.defer(() -> {
-			var binding = owner.binding();
-			List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-			AtomicInteger tried = new AtomicInteger();
-			java.util.function.Function<PeerEndPoint, Mono<PeerConnection>> attempt = ep -> {
-				tried.incrementAndGet();
-				return connect(binding, ep).onErrorResume(e -> e instanceof PeerUnreachableException
-						|| e instanceof PeerIdentityMismatchException, e -> {
-					failures.add(e);
-					return Mono.empty();
-				});
-			};
+			Attempts attempts = new Attempts();
 			// One process's addresses are tried in turn; a contact's sources race, the first proven answer wins.
-			Flux<PeerConnection> attempts = contact == null ? candidates().concatMap(attempt)
-					: candidates().flatMap(attempt);
-			return attempts
+			Flux<PeerConnection> connected = contact == null ? candidates().concatMap(attempts::connect)
+					: candidates().flatMap(attempts::connect);
+			return connected
 					.next()
-					.switchIfEmpty(Mono.error(() -> failures.stream()
-							.filter(PeerIdentityMismatchException.class::isInstance)
-							.findFirst()
-							.orElseGet(() -> noEndpoint(tried.get()))))
+					.switchIfEmpty(Mono.error(attempts::failure))
 					.doOnNext(c -> verified = true);
 		});
 	}
@@ -196,18 +212,10 @@ final class RemotePeer implements PeerNearMe {
 		// A contact may be signed in on several endpoints: invite each; the first ACCEPTED wins (the others are
 		// withdrawn), else DECLINED if any declined, else EXPIRED.
 		return Mono.defer(() -> {
-			var binding = owner.binding();
+			Attempts attempts = new Attempts();
 			List<InvitationResponse> answers = java.util.Collections.synchronizedList(new ArrayList<>());
-			List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-			AtomicInteger tried = new AtomicInteger();
 			return candidates()
-					.doOnNext(ep -> tried.incrementAndGet())
-					// an address where someone else answers (a lying source) is skipped like an unreachable one
-					.flatMap(ep -> connect(binding, ep).onErrorResume(e -> e instanceof PeerUnreachableException
-							|| e instanceof PeerIdentityMismatchException, e -> {
-						failures.add(e);
-						return Mono.empty();
-					}))
+					.flatMap(attempts::connect)
 					// one process reached at several addresses (its card's, a NAT's) is invited once
 					.distinct(PeerConnection::remoteInstance)
 					.flatMap(c -> owner.invitations.send(c, application, message, data, expiry)
@@ -217,8 +225,7 @@ final class RemotePeer implements PeerNearMe {
 					.next()
 					.switchIfEmpty(Mono.defer(() -> {
 						if (answers.isEmpty()) {
-							return Mono.error(failures.stream().filter(PeerIdentityMismatchException.class::isInstance)
-									.findFirst().orElseGet(() -> noEndpoint(tried.get())));
+							return Mono.error(attempts.failure());
 						}
 						return Mono.just(answers.stream().filter(r -> r.status() == InvitationStatus.DECLINED)
 								.findFirst().orElse(answers.get(0)));

@@ -7,7 +7,6 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -126,7 +125,7 @@ class MainlineDhtNetworkTest {
 		PeerIdentity mallory = PeerIdentity.generate("mallory", KeyType.ED25519);
 		byte[] carolKey = MutableItem.rawKey(carol.publicKey());
 		byte[] packet = PkarrCodec.encode(carolKey, List.of(endPoint("203.0.113.66", 666)), Duration.ofHours(1));
-		MutableItem signedByMallory = MutableItem.sign(mallory.privateKey(), carolKey, micros(), packet);
+		MutableItem signedByMallory = MutableItem.sign(mallory.privateKey(), carolKey, MutableItem.nowMicros(), packet);
 		MutableItem forged = new MutableItem(carolKey, signedByMallory.seq(), signedByMallory.value(),
 				signedByMallory.signature());
 
@@ -145,7 +144,7 @@ class MainlineDhtNetworkTest {
 	void staleRecordIsRejected() throws Exception {
 		PeerIdentity dave = PeerIdentity.generate("dave", KeyType.ED25519);
 		byte[] daveKey = MutableItem.rawKey(dave.publicKey());
-		long earlier = micros();
+		long earlier = MutableItem.nowMicros();
 		MutableItem old = MutableItem.sign(dave.privateKey(), daveKey, earlier,
 				PkarrCodec.encode(daveKey, List.of(endPoint("203.0.113.1", 1111)), Duration.ofHours(1)));
 
@@ -223,10 +222,5 @@ class MainlineDhtNetworkTest {
 
 	private static List<String> threads() {
 		return Thread.getAllStackTraces().keySet().stream().map(Thread::getName).toList();
-	}
-
-	private static long micros() {
-		Instant now = Instant.now();
-		return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
 	}
 }

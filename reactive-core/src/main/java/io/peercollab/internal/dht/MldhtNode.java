@@ -134,11 +134,6 @@ public final class MldhtNode {
 				.doOnError(e -> stopNow());
 	}
 
-	/** @return the underlying mldht node, for tests that need to act below this adapter */
-	public DHT dht() {
-		return dht;
-	}
-
 	/** @return the bound UDP address */
 	public InetSocketAddress localAddress() {
 		RPCServer server = server();
@@ -371,11 +366,6 @@ public final class MldhtNode {
 	private void run(Task task) {
 		task.start();
 		dht.getTaskManager().addTask(task);
-	}
-
-	/** @return whether the node runs */
-	public boolean isRunning() {
-		return dht.isRunning();
 	}
 
 	private RPCServer server() {

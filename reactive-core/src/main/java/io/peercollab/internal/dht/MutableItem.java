@@ -58,6 +58,12 @@ public record MutableItem(byte[] publicKey, long seq, byte[] value, byte[] signa
 		return new MutableItem(publicKey.clone(), seq, value, signer.sign());
 	}
 
+	/** @return the current time in microseconds since the epoch: a record's sequence number, as Pkarr takes it */
+	public static long nowMicros() {
+		java.time.Instant now = java.time.Instant.now();
+		return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
+	}
+
 	/**
 	 * @return the buffer BEP 44 signs: {@code 3:seqi<seq>e1:v} followed by the bencoded value
 	 */

@@ -148,8 +148,11 @@ public final class PkarrCodec {
 		return new Decoded(List.copyOf(endPoints), Duration.ofSeconds(ttl));
 	}
 
-	/** How long BEP 44 nodes keep an item, and how old a record a resolver still takes, in microseconds. */
-	public static final long MAX_AGE_MICROS = Duration.ofHours(2).toNanos() / 1000;
+	/** How long BEP 44 nodes keep an item, and how old a record a resolver still takes. */
+	public static final Duration MAX_AGE = Duration.ofHours(2);
+
+	/** {@link #MAX_AGE} in microseconds, the unit of a record's sequence number. */
+	public static final long MAX_AGE_MICROS = MAX_AGE.toNanos() / 1000;
 
 	/**
 	 * Checks an item found under {@code publicKey} the way every resolver must (see {@code DHT-RECORD.md}), then

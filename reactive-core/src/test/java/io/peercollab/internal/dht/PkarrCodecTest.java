@@ -8,7 +8,6 @@ import java.net.InetSocketAddress;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -34,11 +33,6 @@ class PkarrCodecTest {
 
 	private static PeerEndPoint endPoint(String ip, int port) throws Exception {
 		return PeerEndPoint.of(new InetSocketAddress(InetAddress.getByName(ip), port));
-	}
-
-	private static long micros() {
-		Instant now = Instant.now();
-		return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
 	}
 
 	@Test
@@ -159,7 +153,7 @@ class PkarrCodecTest {
 		KeyPair owner = ed25519();
 		byte[] key = MutableItem.rawKey(owner.getPublic());
 		byte[] packet = PkarrCodec.encode(key, List.of(endPoint("203.0.113.7", 4711)), TTL);
-		long now = micros();
+		long now = MutableItem.nowMicros();
 		MutableItem good = MutableItem.sign(owner.getPrivate(), key, now, packet);
 
 		assertThat(PkarrCodec.verify(key, good, -1, now).endPoints()).hasSize(1);
