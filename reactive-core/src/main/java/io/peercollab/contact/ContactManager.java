@@ -74,13 +74,17 @@ public interface ContactManager {
 
 	/**
 	 * The presence of followed contacts ({@code subscribed} is {@code true}), kept current over their
-	 * {@link Peer#events()} while this endpoint is signed in to {@code INTERNET}.
+	 * {@link Peer#events()} while this endpoint is signed in, to any scope.
 	 *
-	 * <p>Emits first the presence known now of every followed contact ({@code OFFLINE} until it is reached), then each
-	 * change. Following starts when signing in to {@code INTERNET} or when a contact becomes followed, and stops on
-	 * signing out of {@code INTERNET} (every followed contact then reads {@code OFFLINE}) or when it is unfollowed or
-	 * deleted. Overflow: keeps, for a slow subscriber, a buffer of {@value #CHANGES_BUFFER} changes, then fails it with
-	 * an overflow error.
+	 * <p>A followed contact is followed wherever it can be reached: near me, at its card's or last known address, or
+	 * through the configured resolvers (Internet scope). Emits first the presence known now of every followed contact
+	 * ({@code OFFLINE} until it is reached), then each change. Following starts when signing in or when a contact
+	 * becomes followed, and stops on signing out of every scope (every followed contact then reads {@code OFFLINE}) or
+	 * when it is unfollowed or deleted. A contact that cannot be reached reads {@code OFFLINE}: as {@link Peer#events()}
+	 * says, when its connection is lost and the first reconnection fails (a killed process: within about 0.2 s on a
+	 * reachable host) or no reconnection succeeds within 1 s (a silent network: after the keepalive gives up); it reads
+	 * its presence again once it answers. Overflow: keeps, for a slow subscriber, a buffer of {@value #CHANGES_BUFFER}
+	 * changes, then fails it with an overflow error.
 	 *
 	 * @return the presences
 	 */

@@ -249,8 +249,11 @@ public final class InMemoryPeerTransport implements PeerTransport {
 
 		@Override
 		public Flux<SessionFrame> session(SessionOpen open, Publisher<SessionFrame> outbound) {
+			// the callee's inbound ends as the requester's does: completes with the outbound, fails on a lost connection
 			return guard(Flux.defer(() -> remote.handler.session(caller, open,
-					Flux.from(outbound).takeUntilOther(closed.asMono().then(Mono.just(true))))));
+					Flux.from(outbound).takeUntilOther(closed.asMono().then(Mono.just(true)))
+							.concatWith(Mono.defer(() -> isDisposed() ? Mono.error(new PeerUnreachableException(
+									"the connection from " + caller + " is closed")) : Mono.empty())))));
 		}
 
 		@Override

@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 import io.peercollab.InvalidRequestException;
 import io.peercollab.LimitExceededException;
 import io.peercollab.PeerCollabException;
+import io.peercollab.PeerUnreachableException;
 import io.peercollab.identity.PeerName;
 import io.peercollab.rsocket.internal.PayloadCodec.Inbound;
 import io.peercollab.rsocket.internal.Route.Interaction;
@@ -18,6 +19,7 @@ import io.rsocket.RSocket;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.util.Logger;
 import reactor.util.Loggers;
 
@@ -35,14 +37,18 @@ final class PeerResponder implements RSocket {
 	private static final Logger log = Loggers.getLogger(PeerResponder.class);
 
 	private final PeerName caller;
+	/** The connection this responder serves, as its requester side: tells a lost connection from a cancel. */
+	private final RSocket connection;
 	private final PeerRequestHandler handler;
 	private final PayloadCodec codec;
 	private final int maxStreams;
 	private final String instance;
 	private final AtomicInteger openStreams = new AtomicInteger();
 
-	PeerResponder(PeerName caller, PeerRequestHandler handler, PayloadCodec codec, int maxStreams, String instance) {
+	PeerResponder(PeerName caller, RSocket connection, PeerRequestHandler handler, PayloadCodec codec, int maxStreams,
+			String instance) {
 		this.caller = caller;
+		this.connection = connection;
 		this.handler = handler;
 		this.codec = codec;
 		this.maxStreams = maxStreams;
@@ -87,6 +93,7 @@ final class PeerResponder implements RSocket {
 		Flux<Inbound> inbound = Flux.from(payloads)
 				.onErrorResume(CancellationException.class, e -> Flux.empty())
 				.map(codec::receive);
+		Sinks.Empty<Void> lost = Sinks.empty();
 		return limited(() -> inbound.switchOnFirst((first, all) -> {
 			if (first.isOnError()) {
 				return Flux.error(first.getThrowable());
@@ -104,10 +111,18 @@ final class PeerResponder implements RSocket {
 				// not subscribing to 'all' makes switchOnFirst cancel the inbound side
 				return Flux.error(e);
 			}
+			// the handler's inbound ends as the caller's outbound does, or fails if the connection is lost first
 			Flux<SessionFrame> frames = all.skip(1).map(i -> PayloadCodec.decode(i.data(), Wire.Frame.class,
-					Wire.Frame::toDomain, Route.SESSION + " frame"));
+					Wire.Frame::toDomain, Route.SESSION + " frame")).takeUntilOther(lost.asMono());
 			return handler.session(caller, open, frames).map(f -> codec.data(Wire.Frame.from(f)));
-		})).onErrorMap(e -> wireError(e, Route.SESSION));
+		})).onErrorMap(e -> wireError(e, Route.SESSION))
+				// A lost connection only cancels the channel (RSocket 1.1 tells the responder nothing else): seen
+				// before the cancel travels up, it fails the handler's inbound, so that a crash is not a goodbye.
+				.doOnCancel(() -> {
+					if (connection.isDisposed()) {
+						lost.tryEmitError(new PeerUnreachableException("lost the connection from " + caller));
+					}
+				});
 	}
 
 	@Override

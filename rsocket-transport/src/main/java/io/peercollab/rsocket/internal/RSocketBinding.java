@@ -338,8 +338,8 @@ public final class RSocketBinding implements TransportBinding {
 				sendingSocket.dispose();
 			}
 			log.debug("{} accepted a connection from {}", identity.name(), caller);
-			return Mono.just(new PeerResponder(caller, handler, codec, settings.maxInboundStreamsPerConnection(),
-					instance));
+			return Mono.just(new PeerResponder(caller, sendingSocket, handler, codec,
+					settings.maxInboundStreamsPerConnection(), instance));
 		});
 	}
 
