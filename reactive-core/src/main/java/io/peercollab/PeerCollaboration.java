@@ -155,9 +155,12 @@ public interface PeerCollaboration extends Disposable {
 
 	/**
 	 * Registers an application, so that peers can see it (per its scope) and invite this endpoint into it. The
-	 * registration is kept in the contact store and survives restarts.
+	 * registration is kept in the contact store and survives restarts. Registering is idempotent: registering an
+	 * application equal to the registered one (the same id, description, data, scope and launch details), for example
+	 * on every start of a program whose store kept it, completes without a change.
 	 *
-	 * @return completes once stored; fails with {@link AlreadyExistsException} for a registered id,
+	 * @return completes once stored, or at once if the identical application is registered; fails with
+	 * {@link AlreadyExistsException} if another application with the same id is registered,
 	 * {@link LimitExceededException} beyond {@value #MAX_APPLICATIONS}
 	 */
 	Mono<Void> registerApplication(PeerApplication application);
@@ -167,7 +170,12 @@ public interface PeerCollaboration extends Disposable {
 	 */
 	Mono<Void> unregisterApplication(UUID id);
 
-	/** @return the registered applications now */
+	/**
+	 * @return the registered applications now. Those kept in the contact store are loaded as soon as the endpoint is
+	 * built; until that load completes (milliseconds for an in-memory store, a first open of an H2 file takes a few
+	 * hundred) this list lacks them. {@link #applicationChanges()} and every call of this interface that returns a
+	 * {@code Mono} wait for the load.
+	 */
 	List<PeerApplication> applications();
 
 	/**

@@ -125,6 +125,8 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 				applications.putIfAbsent(app.id(), app);
 			}
 		}), contacts.load()).cache();
+		// loaded now rather than at the first call, so that what the store holds shows as soon as possible
+		ready.subscribe(null, e -> log.warn("loading the contact store of {} failed", identity.name(), e));
 	}
 
 	// ----- identity ------------------------------------------------------------------------------------------------
@@ -186,7 +188,7 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 					scopeEvents.emit(after);
 					diffAllFollowers();
 				}
-				contacts.internetScope(after.includesInternet());
+				contacts.signedIn(after != PeerScope.NONE);
 			})).then(Mono.defer(() -> after.includesInternet() && !before.includesInternet() ? publishing.start()
 					: Mono.empty()));
 		}));
@@ -238,7 +240,7 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 				scopeEvents.emit(after);
 				diffAllFollowers();
 			}
-			contacts.internetScope(after.includesInternet());
+			contacts.signedIn(after != PeerScope.NONE);
 		})).then(Mono.defer(() -> {
 			if (after != PeerScope.NONE) {
 				return Mono.empty();
@@ -352,9 +354,13 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 		Objects.requireNonNull(application, "application");
 		return ready.then(Mono.defer(() -> {
 			synchronized (lock) {
-				if (applications.containsKey(application.id())) {
-					return Mono.error(new AlreadyExistsException(
-							"application " + application.id() + " is registered already: unregister it first"));
+				PeerApplication registered = applications.get(application.id());
+				if (application.equals(registered)) {
+					return Mono.<Void>empty();
+				}
+				if (registered != null) {
+					return Mono.error(new AlreadyExistsException("another application with id " + application.id()
+							+ " is registered already (" + registered.description() + "): unregister it first"));
 				}
 				if (applications.size() >= MAX_APPLICATIONS) {
 					return Mono.error(new LimitExceededException("an endpoint registers at most " + MAX_APPLICATIONS
@@ -504,6 +510,16 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 			return true;
 		}
 		return allowedContact && itemScope.includesInternet() && scope.includesInternet();
+	}
+
+	/**
+	 * @return whether a caller ({@code allowedContact} or not) sees, and so may be invited into, an item published with
+	 * {@code itemScope}
+	 */
+	boolean visibleTo(boolean allowedContact, PeerScope itemScope) {
+		synchronized (lock) {
+			return visible(itemScope, allowedContact);
+		}
 	}
 
 	private PresenceInfo visiblePresence(boolean allowedContact) {

@@ -84,7 +84,9 @@ final class Invitations {
 				return Mono.error(new NotAuthorizedException(owner.name() + " accepts invitations from its contacts only"));
 			}
 			PeerApplication app = owner.application(request.application().id());
-			if (app == null) {
+			// An application the caller cannot see is refused exactly as one that is not registered: the answer must
+			// not tell a stranger that an INTERNET-only (or NONE) application exists here.
+			if (app == null || !owner.visibleTo(contact, app.scope())) {
 				return Mono.just(new InviteReply(InvitationStatus.DECLINED, NOT_REGISTERED));
 			}
 			if (owner.name().compareTo(caller) < 0 && outgoing.containsKey(key(caller, app.id()))) {
