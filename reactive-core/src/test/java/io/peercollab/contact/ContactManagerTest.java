@@ -155,4 +155,34 @@ class ContactManagerTest {
 		assertThat(contacts.findAll().collectList().block(WAIT)).extracting(PeerContact::name)
 				.containsExactly(contact(2).name());
 	}
+	@Test
+	void anExportedCardLeavesOutMySettingsAndAnImportedOneGetsTheDefaults() {
+		PeerContact mine = contact(0).withSubscribed(true).withSubscribeAllowed(SubscribeAllowed.BLOCKED);
+		String card = contacts.exportCard(mine);
+		assertThat(card).doesNotContain("subscribed", "subscribe-allowed");
+
+		PeerContact imported = contacts.importCard(card).block(WAIT);
+
+		assertThat(imported.subscribed()).isFalse();
+		assertThat(imported.subscribeAllowed()).isEqualTo(SubscribeAllowed.ALLOWED);
+		assertThat(contacts.findAll().collectList().block(WAIT)).containsExactly(imported);
+	}
+
+	@Test
+	void anOlderCardCarryingTheWritersSettingsIsImportedWithMyDefaults() {
+		String older = contacts.exportCard(contact(1)).replace("</peercollab-contact-card>",
+				"<subscribed>true</subscribed><subscribe-allowed>BLOCKED</subscribe-allowed></peercollab-contact-card>");
+
+		assertThat(contacts.parseCard(older).subscribed()).isFalse();
+		PeerContact imported = contacts.importCard(older).block(WAIT);
+
+		assertThat(imported.name()).isEqualTo(contact(1).name());
+		assertThat(imported.subscribed()).isFalse();
+		assertThat(imported.subscribeAllowed()).isEqualTo(SubscribeAllowed.ALLOWED);
+	}
+
+	@Test
+	void myOwnCardNeverCarriesMySettings() {
+		assertThat(contacts.exportCard()).doesNotContain("subscribed", "subscribe-allowed");
+	}
 }
