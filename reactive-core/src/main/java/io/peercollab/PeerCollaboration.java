@@ -67,7 +67,10 @@ public interface PeerCollaboration extends Disposable {
 	/**
 	 * Changes the nickname; peers near me see the new one as an {@code UPDATED} event.
 	 *
+	 * @param nickname at most {@value #MAX_NICKNAME_LENGTH} characters; {@code null} becomes {@code ""}
 	 * @return completes once announced
+	 * @throws PayloadTooLargeException at the call, if the nickname is longer than {@value #MAX_NICKNAME_LENGTH}
+	 * characters (the message names the field and the limit)
 	 */
 	Mono<Void> setNickname(String nickname);
 
@@ -137,7 +140,8 @@ public interface PeerCollaboration extends Disposable {
 	PresenceInfo presence();
 
 	/**
-	 * Sets the presence.
+	 * Sets the presence. Its text's limit ({@value PresenceInfo#MAX_TEXT_LENGTH} characters) is checked when the
+	 * {@link PresenceInfo} is made, which throws {@link PayloadTooLargeException} for a longer text.
 	 *
 	 * @return completes when set; fails with {@link NotSignedInException} when signed out, and
 	 * {@link IllegalArgumentException} for {@code OFFLINE} (sign out instead)
@@ -155,7 +159,8 @@ public interface PeerCollaboration extends Disposable {
 
 	/**
 	 * Registers an application, so that peers can see it (per its scope) and invite this endpoint into it. The
-	 * registration is kept in the contact store and survives restarts.
+	 * registration is kept in the contact store and survives restarts. The limits of an application's fields are
+	 * checked when the {@link PeerApplication} is made ({@link PayloadTooLargeException}).
 	 *
 	 * @return completes once stored; fails with {@link AlreadyExistsException} for a registered id,
 	 * {@link LimitExceededException} beyond {@value #MAX_APPLICATIONS}
@@ -178,7 +183,8 @@ public interface PeerCollaboration extends Disposable {
 	Flux<ApplicationChange> applicationChanges();
 
 	/**
-	 * Publishes an object, or replaces the one with the same id in place.
+	 * Publishes an object, or replaces the one with the same id in place. Its size limit is checked when the
+	 * {@link PeerObject} is made ({@link PayloadTooLargeException} over {@value PeerObject#MAX_DATA_LENGTH} bytes).
 	 *
 	 * @return completes when published; fails with {@link NotSignedInException} when signed out,
 	 * {@link LimitExceededException} beyond {@value #MAX_OBJECTS}
@@ -266,7 +272,12 @@ public interface PeerCollaboration extends Disposable {
 		/** The identity (required). */
 		Builder identity(PeerIdentity identity);
 
-		/** The nickname; defaults to the identity's classifier. At most {@value #MAX_NICKNAME_LENGTH} characters. */
+		/**
+		 * The nickname; defaults to the identity's classifier. At most {@value #MAX_NICKNAME_LENGTH} characters.
+		 *
+		 * @throws PayloadTooLargeException if it is longer
+		 * @throws NullPointerException if it is {@code null}
+		 */
 		Builder nickname(String nickname);
 
 		/** Where contacts and registrations are kept; defaults to {@link ContactStore#inMemory()}. */

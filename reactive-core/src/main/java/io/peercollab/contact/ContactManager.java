@@ -23,7 +23,9 @@ public interface ContactManager {
 	/**
 	 * Changes what the local contact shows; its name and certificate cannot change.
 	 *
-	 * @return the new local contact
+	 * @return the new local contact; fails with {@link io.peercollab.PayloadTooLargeException} if a field is longer
+	 * than its limit ({@value PeerContact#MAX_TEXT_LENGTH} characters, {@value PeerContact#MAX_EMAIL_LENGTH} for the
+	 * e-mail address), with {@link IllegalArgumentException} if the e-mail address is malformed
 	 */
 	Mono<PeerContact> updateMe(String nickname, String displayName, String email);
 

@@ -133,7 +133,8 @@ class ContactManagerTest {
 		assertThat(updated.email()).isEqualTo("me@example.org");
 		assertThat(contacts.me()).isEqualTo(updated);
 		assertThatThrownBy(() -> contacts.updateMe("x".repeat(256), "", "").block(WAIT))
-				.isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nickname");
+				.isInstanceOf(io.peercollab.PayloadTooLargeException.class)
+				.hasMessage("nickname must be at most 255 characters, was 256");
 	}
 
 	@Test
