@@ -23,14 +23,18 @@ import reactor.core.scheduler.Scheduler;
  *
  * <pre>{@code
  * PeerCollaboration collab = PeerCollaboration.builder()
- *     .identity(PeerIdentity.generate("alice"))
- *     .nickname("Alice")
- *     .transport(RSocketPeerTransport.tcp())
- *     .build();
+ *         .identity(PeerIdentity.loadOrGenerate(home.resolve("alice.p12"), password, "alice"))
+ *         .nickname("Alice")
+ *         .discovery(MdnsDiscovery.defaultInterfaces())
+ *         .transport(RSocketPeerTransport.tcp())
+ *         .build();
  * collab.signIn(PeerScope.ALL)
- *     .thenMany(collab.peersNearMe())
- *     .subscribe(event -> System.out.println(event.type() + " " + event.peer().nickname()));
+ *         .thenMany(collab.peersNearMe())
+ *         .subscribe(event -> System.out.println(event.type() + " " + event.peer().nickname()));
  * }</pre>
+ *
+ * <p>Without a {@link Builder#discovery(Discovery) discovery}, signing in to {@code NEAR_ME} (or {@code ALL}) fails.
+ * (This example is compiled by the examples module's tests.)
  *
  * <p>Every method is non-blocking and lazy unless it says otherwise. State streams (the {@code ...Changes()} methods,
  * {@link #peersNearMe()}, {@link #signInChanges()}) emit the current state first, then each change, and document their

@@ -379,6 +379,29 @@ public abstract class CollaborationContract {
 	}
 
 	@Test
+	void presenceHasNoScopeOfItsOwnAndIsShownWhereverTheEndpointIsSignedIn() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		PresenceInfo busy = new PresenceInfo(PresenceStatus.BUSY, "in a meeting");
+		b.setPresence(busy).block(WAIT);
+		Peer bobPeer = peer(a, b);
+		assertThat(bobPeer.presence().block(WAIT)).as("a stranger near me, Bob signed in to ALL").isEqualTo(busy);
+
+		b.signOut(PeerScope.NEAR_ME).block(WAIT);
+		b.setPresence(busy).block(WAIT);
+		assertThat(bobPeer.presence().block(WAIT)).as("a stranger, Bob signed in to INTERNET only")
+				.isEqualTo(PresenceInfo.OFFLINE);
+
+		PeerContact aliceContact = PeerContact.of(alice.name(), "Alice", alice.certificate());
+		b.contacts().add(aliceContact).block(WAIT);
+		assertThat(bobPeer.presence().block(WAIT)).as("an allowed contact, Bob signed in to INTERNET only")
+				.isEqualTo(busy);
+
+		b.contacts().update(aliceContact.withSubscribeAllowed(SubscribeAllowed.BLOCKED)).block(WAIT);
+		assertThat(bobPeer.presence().block(WAIT)).as("a blocked contact is a stranger").isEqualTo(PresenceInfo.OFFLINE);
+	}
+
+	@Test
 	void contactCreatedFromAPeerCarriesItsProvenNameAndCertificate() {
 		PeerCollaboration a = endpoint(alice);
 		PeerCollaboration b = endpoint(bob);

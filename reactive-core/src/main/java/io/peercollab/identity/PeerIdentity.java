@@ -60,7 +60,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * loads it.
  *
  * <pre>{@code
- * PeerIdentity me = PeerIdentity.loadOrGenerate(Path.of("alice.p12"), password, "alice"); // Ed25519
+ * PeerIdentity me = PeerIdentity.loadOrGenerate(home.resolve("alice.p12"), password, "alice"); // Ed25519
  * }</pre>
  *
  * <p>The same by hand, or with an EC P-256 key:
@@ -68,9 +68,11 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * <pre>{@code
  * PeerIdentity me = PeerIdentity.generate("alice");                    // Ed25519, the default
  * PeerIdentity ec = PeerIdentity.generate("alice", KeyType.EC_P256);   // EC P-256 on request
- * me.save(Path.of("alice.p12"), password);
- * PeerIdentity again = PeerIdentity.load(Path.of("alice.p12"), password);
+ * me.save(home.resolve("alice.p12"), password);
+ * PeerIdentity again = PeerIdentity.load(home.resolve("alice.p12"), password);
  * }</pre>
+ *
+ * <p>(These examples are compiled and run by the examples module's tests.)
  *
  * <p>Generating, saving and loading are blocking (key generation, file I/O): call them at start-up or on a blocking-
  * friendly scheduler, not on an event loop. Instances are immutable and thread-safe.
