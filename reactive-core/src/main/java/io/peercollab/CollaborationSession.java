@@ -71,7 +71,8 @@ public interface CollaborationSession extends Disposable {
 	/**
 	 * Sends a stream of messages, requesting from {@code data} only as fast as the slowest member takes them.
 	 *
-	 * @return completes when {@code data} completes and every message is handed to the transport
+	 * @return completes when {@code data} completes and every message is handed to the transport; fails with
+	 * {@link PayloadTooLargeException} at the first message larger than {@value SessionMessage#MAX_DATA_LENGTH} bytes
 	 */
 	Mono<Void> send(Publisher<byte[]> data);
 

@@ -77,14 +77,17 @@ public interface Peer {
 	 * @param message at most {@value Invitation#MAX_MESSAGE_LENGTH} characters, or {@code ""}
 	 * @param data at most {@value Invitation#MAX_DATA_LENGTH} bytes, or {@code null}
 	 * @return the answer: {@code ACCEPTED} (with the session), {@code DECLINED}, or {@code EXPIRED} if nobody answered in
-	 * time; cancelling withdraws the invitation. Fails with {@link PayloadTooLargeException} or
-	 * {@link IllegalArgumentException} for out-of-limit input (before anything is sent), {@link NotAuthorizedException}
+	 * time; cancelling withdraws the invitation. Fails (before anything is sent) with {@link PayloadTooLargeException}
+	 * if the message is longer than {@value Invitation#MAX_MESSAGE_LENGTH} characters or the data larger than
+	 * {@value Invitation#MAX_DATA_LENGTH} bytes (the message names the field and the limit), with
+	 * {@link NullPointerException} for a {@code null} application, {@link NotAuthorizedException}
 	 * if the peer accepts invitations from contacts only, {@link PeerUnreachableException} if no endpoint answers
 	 */
 	Mono<InvitationResponse> invite(PeerApplication application, String message, byte[] data);
 
 	/**
-	 * Same as {@link #invite(PeerApplication, String, byte[])} with an expiry of its own.
+	 * Same as {@link #invite(PeerApplication, String, byte[])} with an expiry of its own; a negative or zero expiry
+	 * fails with {@link IllegalArgumentException} (a programming error, not a limit).
 	 */
 	Mono<InvitationResponse> invite(PeerApplication application, String message, byte[] data, Duration expiry);
 }

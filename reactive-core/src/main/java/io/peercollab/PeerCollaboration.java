@@ -23,14 +23,18 @@ import reactor.core.scheduler.Scheduler;
  *
  * <pre>{@code
  * PeerCollaboration collab = PeerCollaboration.builder()
- *     .identity(PeerIdentity.generate("alice"))
- *     .nickname("Alice")
- *     .transport(RSocketPeerTransport.tcp())
- *     .build();
+ *         .identity(PeerIdentity.loadOrGenerate(home.resolve("alice.p12"), password, "alice"))
+ *         .nickname("Alice")
+ *         .discovery(MdnsDiscovery.defaultInterfaces())
+ *         .transport(RSocketPeerTransport.tcp())
+ *         .build();
  * collab.signIn(PeerScope.ALL)
- *     .thenMany(collab.peersNearMe())
- *     .subscribe(event -> System.out.println(event.type() + " " + event.peer().nickname()));
+ *         .thenMany(collab.peersNearMe())
+ *         .subscribe(event -> System.out.println(event.type() + " " + event.peer().nickname()));
  * }</pre>
+ *
+ * <p>Without a {@link Builder#discovery(Discovery) discovery}, signing in to {@code NEAR_ME} (or {@code ALL}) fails.
+ * (This example is compiled by the examples module's tests.)
  *
  * <p>Every method is non-blocking and lazy unless it says otherwise. State streams (the {@code ...Changes()} methods,
  * {@link #peersNearMe()}, {@link #signInChanges()}) emit the current state first, then each change, and document their
@@ -67,7 +71,9 @@ public interface PeerCollaboration extends Disposable {
 	/**
 	 * Changes the nickname; peers near me see the new one as an {@code UPDATED} event.
 	 *
-	 * @return completes once announced
+	 * @param nickname at most {@value #MAX_NICKNAME_LENGTH} characters; {@code null} becomes {@code ""}
+	 * @return completes once announced; fails with {@link PayloadTooLargeException} if the nickname is longer than
+	 * {@value #MAX_NICKNAME_LENGTH} characters (the message names the field and the limit)
 	 */
 	Mono<Void> setNickname(String nickname);
 
@@ -137,7 +143,8 @@ public interface PeerCollaboration extends Disposable {
 	PresenceInfo presence();
 
 	/**
-	 * Sets the presence.
+	 * Sets the presence. Its text's limit ({@value PresenceInfo#MAX_TEXT_LENGTH} characters) is checked when the
+	 * {@link PresenceInfo} is made, which throws {@link PayloadTooLargeException} for a longer text.
 	 *
 	 * @return completes when set; fails with {@link NotSignedInException} when signed out, and
 	 * {@link IllegalArgumentException} for {@code OFFLINE} (sign out instead)
@@ -157,7 +164,8 @@ public interface PeerCollaboration extends Disposable {
 	 * Registers an application, so that peers can see it (per its scope) and invite this endpoint into it. The
 	 * registration is kept in the contact store and survives restarts. Registering is idempotent: registering an
 	 * application equal to the registered one (the same id, description, data, scope and launch details), for example
-	 * on every start of a program whose store kept it, completes without a change.
+	 * on every start of a program whose store kept it, completes without a change. The limits of an application's
+	 * fields are checked when the {@link PeerApplication} is made ({@link PayloadTooLargeException}).
 	 *
 	 * @return completes once stored, or at once if the identical application is registered; fails with
 	 * {@link AlreadyExistsException} if another application with the same id is registered,
@@ -186,7 +194,8 @@ public interface PeerCollaboration extends Disposable {
 	Flux<ApplicationChange> applicationChanges();
 
 	/**
-	 * Publishes an object, or replaces the one with the same id in place.
+	 * Publishes an object, or replaces the one with the same id in place. Its size limit is checked when the
+	 * {@link PeerObject} is made ({@link PayloadTooLargeException} over {@value PeerObject#MAX_DATA_LENGTH} bytes).
 	 *
 	 * @return completes when published; fails with {@link NotSignedInException} when signed out,
 	 * {@link LimitExceededException} beyond {@value #MAX_OBJECTS}
@@ -274,7 +283,12 @@ public interface PeerCollaboration extends Disposable {
 		/** The identity (required). */
 		Builder identity(PeerIdentity identity);
 
-		/** The nickname; defaults to the identity's classifier. At most {@value #MAX_NICKNAME_LENGTH} characters. */
+		/**
+		 * The nickname; defaults to the identity's classifier. At most {@value #MAX_NICKNAME_LENGTH} characters.
+		 *
+		 * @throws PayloadTooLargeException if it is longer
+		 * @throws NullPointerException if it is {@code null}
+		 */
 		Builder nickname(String nickname);
 
 		/** Where contacts and registrations are kept; defaults to {@link ContactStore#inMemory()}. */

@@ -21,6 +21,7 @@ import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * What two or three endpoints can do to each other, run against every {@link PeerTransport}: the in-memory one and
@@ -275,16 +276,66 @@ public abstract class CollaborationContract {
 		List<Invitation> shown = new ArrayList<>();
 		Disposable d = b.invitations().subscribe(shown::add);
 
-		StepVerifier.create(peer(a, b).invite(WHITEBOARD, "", new byte[Invitation.MAX_DATA_LENGTH + 1]))
+		StepVerifier.create(peer(a, b).invite(WHITEBOARD, "", new byte[20 * 1024]))
 				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PayloadTooLargeException.class)
-						.hasMessageContaining("16384"))
+						.hasMessage("data must be at most 16384 bytes, was 20480"))
 				.verify(WAIT);
-		StepVerifier.create(peer(a, b).invite(WHITEBOARD, "x".repeat(256), null))
-				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalArgumentException.class)
-						.hasMessageContaining("message").hasMessageContaining("255"))
+		StepVerifier.create(peer(a, b).invite(WHITEBOARD, "x".repeat(300), null))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PayloadTooLargeException.class)
+						.hasMessage("message must be at most 255 characters, was 300"))
+				.verify(WAIT);
+		StepVerifier.create(peer(a, b).invite(WHITEBOARD, "", null, Duration.ofSeconds(-1)))
+				.expectErrorSatisfies(e -> assertThat(e).as("a negative expiry is a programming error")
+						.isExactlyInstanceOf(IllegalArgumentException.class).hasMessageContaining("expiry"))
 				.verify(WAIT);
 		assertThat(shown).isEmpty();
 		d.dispose();
+	}
+
+	@Test
+	void aTooLongDeclineOrTooLargeSessionMessageIsATypedErrorAndNothingIsSent() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		Mono<Invitation> received = b.invitations().next().cache();
+		received.subscribe();
+		Mono<InvitationResponse> answer = peer(a, b).invite(WHITEBOARD, "", null).cache();
+		answer.subscribe();
+		Invitation inv = received.block(WAIT);
+
+		StepVerifier.create(inv.decline("n".repeat(300)))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PayloadTooLargeException.class)
+						.hasMessage("message must be at most 255 characters, was 300"))
+				.verify(WAIT);
+		assertThat(inv.state()).as("a refused answer leaves the invitation pending").isEqualTo(InvitationState.PENDING);
+
+		inv.accept().subscribe();
+		CollaborationSession host = answer.block(WAIT).session().orElseThrow();
+		StepVerifier.create(host.send(new byte[SessionMessage.MAX_DATA_LENGTH + 1]))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PayloadTooLargeException.class)
+						.hasMessageContaining(String.valueOf(SessionMessage.MAX_DATA_LENGTH)))
+				.verify(WAIT);
+	}
+
+	@Test
+	void aTooLongNicknameOrContactFieldIsATypedError() {
+		PeerCollaboration a = endpoint(alice);
+
+		StepVerifier.create(a.setNickname("n".repeat(64)))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PayloadTooLargeException.class)
+						.hasMessage("nickname must be at most 63 characters, was 64"))
+				.verify(WAIT);
+		StepVerifier.create(a.contacts().updateMe("n".repeat(300), "", ""))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PayloadTooLargeException.class)
+						.hasMessage("nickname must be at most 255 characters, was 300"))
+				.verify(WAIT);
+		StepVerifier.create(a.contacts().updateMe("", "", "not an address"))
+				.expectErrorSatisfies(e -> assertThat(e).isExactlyInstanceOf(IllegalArgumentException.class)
+						.hasMessageContaining("email"))
+				.verify(WAIT);
+		assertThatThrownBy(() -> a.setPresence(new PresenceInfo(PresenceStatus.BUSY, "t".repeat(300))))
+				.isInstanceOf(PayloadTooLargeException.class)
+				.hasMessage("text must be at most 255 characters, was 300");
 	}
 
 	@Test
@@ -377,6 +428,29 @@ public abstract class CollaborationContract {
 
 		b.contacts().update(aliceContact.withSubscribeAllowed(SubscribeAllowed.BLOCKED)).block(WAIT);
 		assertThat(bobPeer.objects().map(PeerObject::id).collectList().block(WAIT)).containsExactlyInAnyOrder(near, all);
+	}
+
+	@Test
+	void presenceHasNoScopeOfItsOwnAndIsShownWhereverTheEndpointIsSignedIn() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		PresenceInfo busy = new PresenceInfo(PresenceStatus.BUSY, "in a meeting");
+		b.setPresence(busy).block(WAIT);
+		Peer bobPeer = peer(a, b);
+		assertThat(bobPeer.presence().block(WAIT)).as("a stranger near me, Bob signed in to ALL").isEqualTo(busy);
+
+		b.signOut(PeerScope.NEAR_ME).block(WAIT);
+		b.setPresence(busy).block(WAIT);
+		assertThat(bobPeer.presence().block(WAIT)).as("a stranger, Bob signed in to INTERNET only")
+				.isEqualTo(PresenceInfo.OFFLINE);
+
+		PeerContact aliceContact = PeerContact.of(alice.name(), "Alice", alice.certificate());
+		b.contacts().add(aliceContact).block(WAIT);
+		assertThat(bobPeer.presence().block(WAIT)).as("an allowed contact, Bob signed in to INTERNET only")
+				.isEqualTo(busy);
+
+		b.contacts().update(aliceContact.withSubscribeAllowed(SubscribeAllowed.BLOCKED)).block(WAIT);
+		assertThat(bobPeer.presence().block(WAIT)).as("a blocked contact is a stranger").isEqualTo(PresenceInfo.OFFLINE);
 	}
 
 	@Test

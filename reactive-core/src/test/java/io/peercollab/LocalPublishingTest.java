@@ -279,6 +279,6 @@ class LocalPublishingTest {
 		open.add(b.build());
 		assertThatThrownBy(b::build).isInstanceOf(IllegalStateException.class).hasMessageContaining("used already");
 		assertThatThrownBy(() -> PeerCollaboration.builder().nickname("x".repeat(64)))
-				.isInstanceOf(IllegalArgumentException.class).hasMessageContaining("63");
+				.isInstanceOf(PayloadTooLargeException.class).hasMessage("nickname must be at most 63 characters, was 64");
 	}
 }

@@ -143,8 +143,8 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 
 	@Override
 	public Mono<Void> setNickname(String value) {
-		String v = Checks.text(value, "nickname", MAX_NICKNAME_LENGTH);
 		return Mono.defer(() -> {
+			String v = Checks.text(value, "nickname", MAX_NICKNAME_LENGTH);
 			nickname = v;
 			contacts.nicknameChanged(v);
 			return nearMe.updateNickname(v);

@@ -75,7 +75,7 @@ class BadInputTest {
 						Unpooled.wrappedBuffer(new byte[] { 0x7f, 0x00, 0x00, 0x40, 0x01 })))),
 				bad("missing fields", 0x302, "missing field 'invitationId'",
 						rs -> rs.requestResponse(RawClient.payload("peercollab.v1.invite", Map.of("message", "hi")))),
-				bad("a value out of its limits", 0x302, "message must be at most 255 characters",
+				bad("a value over its length limit", 0x303, "message must be at most 255 characters, was 300",
 						rs -> rs.requestResponse(RawClient.payload("peercollab.v1.invite", longMessage))),
 				bad("a malformed UUID", 0x302, "invitationId must be a UUID",
 						rs -> rs.requestResponse(RawClient.payload("peercollab.v1.invite", badUuid))),
