@@ -221,9 +221,12 @@ public interface PeerCollaboration extends Disposable {
 	/**
 	 * People near me.
 	 *
-	 * <p>Emits the peers known now as {@code ADDED}, then every change: {@code ADDED} when one appears, {@code UPDATED}
-	 * when its nickname or endpoints change, {@code REMOVED} when it signs out (within a second or two), vanishes (when
-	 * its connection's keepalive fails, or else when mDNS expires it) or fails to prove its name. This endpoint is never
+	 * <p>Emits the peers known now as {@code ADDED}, then every change: {@code ADDED} when one appears (once a connection
+	 * to an announced endpoint has proven its name: a TLS handshake after the announcement; a name that no endpoint
+	 * proves is never shown), {@code UPDATED} when its nickname or proven endpoints change, {@code REMOVED} when it signs
+	 * out (within a second or two), vanishes (at once when its process dies and its socket closes; when its
+	 * connection's keepalive fails if the network goes silent; or else when mDNS expires it) or no longer announces an
+	 * endpoint that proves its name. This endpoint is never
 	 * included; a peer seen on several interfaces is one {@link PeerNearMe}. Completes on signing out of
 	 * {@code NEAR_ME}. Overflow: each subscriber has a buffer of 1,024 events and fails with an overflow error past it.
 	 *
