@@ -130,9 +130,10 @@ final class InboundConnections {
 		channel.closeFuture().addListener(f -> closed(c));
 		if (evicted != null) {
 			evicted.channel.close();
-			report(Diagnostic.Kind.REJECTED_CONNECTION, "closed a connection that had opened no stream to make room "
-					+ "for a new one", evicted.peer, evicted.address, new LimitExceededException("maxConnections ("
-							+ maxConnections + ") reached: the oldest connection without a stream gives way"));
+			LimitExceededException cause = new LimitExceededException("maxConnections (" + maxConnections
+					+ ") reached: the oldest connection without a stream gives way to a new one");
+			report(Diagnostic.Kind.REJECTED_CONNECTION, "closed a connection: " + cause.getMessage(), evicted.peer,
+					evicted.address, cause);
 		}
 	}
 
@@ -154,9 +155,10 @@ final class InboundConnections {
 			return;
 		}
 		c.channel.close();
-		report(Diagnostic.Kind.REJECTED_CONNECTION, "closed a connection that opened no stream within "
-				+ timeToFirstStream.toMillis() + " ms", c.peer, c.address, new LimitExceededException(
-						"timeToFirstStream (" + timeToFirstStream.toMillis() + " ms) passed without a request"));
+		LimitExceededException cause = new LimitExceededException("timeToFirstStream ("
+				+ timeToFirstStream.toMillis() + " ms) passed without a request");
+		report(Diagnostic.Kind.REJECTED_CONNECTION, "closed a connection: " + cause.getMessage(), c.peer, c.address,
+				cause);
 	}
 
 	private void closed(Connection c) {

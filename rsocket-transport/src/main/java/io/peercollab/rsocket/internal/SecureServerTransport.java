@@ -58,7 +58,7 @@ final class SecureServerTransport implements ServerTransport<SecureServerTranspo
 	@Override
 	public Mono<ServerChannel> start(ConnectionAcceptor acceptor) {
 		// admission runs when the connection is accepted, before the TLS handshake costs anything
-		return server.doOnChannelInit((observer, channel, remote) -> connections.admit(channel, remote))
+		return server.doOnChannelInit((observer, channel, remote) -> connections.admit(channel, channel.remoteAddress()))
 				.doOnConnection(c -> serve(c, acceptor)).bind().map(ServerChannel::new);
 	}
 
