@@ -141,8 +141,14 @@ final class InboundConnections {
 	void report(Diagnostic.Kind kind, String message, PeerName peer, InetSocketAddress address, Throwable cause) {
 		Diagnostic d = new Diagnostic(Instant.now(), kind, message, peer, address, cause);
 		log.debug("{}", d);
-		// several event loops report at once: retry the non-serialized emission instead of dropping it
-		diagnostics.emitNext(d, Sinks.EmitFailureHandler.busyLooping(Duration.ofMillis(100)));
+		try {
+			// several event loops report at once: retry the non-serialized emission instead of dropping it
+			diagnostics.emitNext(d, Sinks.EmitFailureHandler.busyLooping(Duration.ofMillis(100)));
+		}
+		catch (RuntimeException e) {
+			// never into Netty or the timer: the refusal itself has happened, only its report is lost
+			log.debug("Could not report {}: {}", d, e.toString());
+		}
 	}
 
 	/** Completes {@link #diagnostics()}. */
