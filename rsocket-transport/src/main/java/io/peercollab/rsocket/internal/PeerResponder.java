@@ -110,15 +110,21 @@ final class PeerResponder implements RSocket {
 				report(e);
 				return Flux.error(e);
 			}
-			SessionOpen open;
+			// not subscribing to 'all' when the first payload is refused makes switchOnFirst cancel the inbound side
 			try {
 				Route.of(PayloadCodec.route(first.get().metadata()), Interaction.REQUEST_CHANNEL);
-				connection.streamOpened();
+			}
+			catch (RuntimeException e) {
+				report(e);
+				return Flux.error(e);
+			}
+			connection.streamOpened();
+			SessionOpen open;
+			try {
 				open = decode(first.get().data(), Wire.Open.class, Wire.Open::toDomain,
 						Route.SESSION + " opening payload");
 			}
 			catch (RuntimeException e) {
-				// not subscribing to 'all' makes switchOnFirst cancel the inbound side
 				return Flux.error(e);
 			}
 			Flux<SessionFrame> frames = all.skip(1).map(i -> decode(i.data(), Wire.Frame.class,
