@@ -90,6 +90,7 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 	private final StateFanout<PeerEvent> localEvents = new StateFanout<>(1_024);
 	private final StateFanout<PeerScope> scopeEvents = new StateFanout<>(16);
 	private final Sinks.Many<Diagnostic> diagnostics = Sinks.many().multicast().directBestEffort();
+	private final DiagnosticLog diagnosticLog;
 	private final SerialQueue lifecycle = new SerialQueue();
 	private final AtomicBoolean disposed = new AtomicBoolean();
 	private final Mono<Void> ready;
@@ -113,6 +114,7 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 		this.policy = b.policy;
 		this.invitationExpiry = b.invitationExpiry;
 		this.timer = b.timer;
+		this.diagnosticLog = new DiagnosticLog(timer, log::warn);
 		this.contacts = new DefaultContactManager(this, store);
 		this.nearMe = new NearMe(this);
 		this.invitations = new Invitations(this, b.invitationsPerPeerPerMinute);
@@ -196,7 +198,10 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 
 	private Mono<Void> bindTransport() {
 		return Mono.defer(() -> binding != null ? Mono.empty()
-				: transport.bind(identity, new Responder()).doOnNext(b -> binding = b).then());
+				: transport.bind(identity, new Responder()).doOnNext(b -> {
+					binding = b;
+					b.diagnostics().subscribe(this::diagnose);
+				}).then());
 	}
 
 	@Override
@@ -710,9 +715,13 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 	}
 
 	void diagnose(Diagnostic.Kind kind, String message) {
-		log.warn("{} [{}]: {}", name(), kind, message);
+		diagnose(new Diagnostic(Instant.now(), kind, message));
+	}
+
+	void diagnose(Diagnostic diagnostic) {
+		diagnosticLog.log(name() + " [" + diagnostic.kind() + "]", diagnostic);
 		synchronized (diagnostics) {
-			diagnostics.tryEmitNext(new Diagnostic(Instant.now(), kind, message));
+			diagnostics.tryEmitNext(diagnostic);
 		}
 	}
 

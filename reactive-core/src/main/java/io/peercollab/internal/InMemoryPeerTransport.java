@@ -162,6 +162,16 @@ public final class InMemoryPeerTransport implements PeerTransport {
 			return disposed.asMono();
 		}
 
+		/**
+		 * Emits nothing and completes when this binding is disposed: calls between bindings of one network pass
+		 * objects, not bytes, so there is no route, payload, setup or connection limit for this transport to refuse.
+		 * What the handler refuses, the handler reports.
+		 */
+		@Override
+		public Flux<io.peercollab.Diagnostic> diagnostics() {
+			return disposed.asMono().thenMany(Flux.empty());
+		}
+
 		@Override
 		public void dispose() {
 			if (done.compareAndSet(false, true)) {
