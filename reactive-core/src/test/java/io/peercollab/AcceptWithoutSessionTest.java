@@ -38,10 +38,14 @@ class AcceptWithoutSessionTest {
 		InMemoryPeerTransport.Network net = new InMemoryPeerTransport.Network();
 		PeerCollaboration b = PeerCollaboration.builder().identity(PeerIdentity.generate("b"))
 				.transport(net.transport()).timerScheduler(time).build();
-		TransportBinding raw = net.transport().bind(PeerIdentity.generate("raw"), silent()).block(WAIT);
+		PeerIdentity rawIdentity = PeerIdentity.generate("raw");
+		TransportBinding raw = net.transport().bind(rawIdentity, silent()).block(WAIT);
 		try {
 			b.signIn(PeerScope.INTERNET).block(WAIT);
 			b.registerApplication(CollaborationContract.WHITEBOARD).block(WAIT);
+			// signed in to INTERNET only, b takes invitations from its contacts only
+			b.contacts().add(io.peercollab.contact.PeerContact.of(rawIdentity.name(), "raw",
+					rawIdentity.certificate())).block(WAIT);
 			Mono<Invitation> received = b.invitations().next().cache();
 			received.subscribe();
 			Mono<InviteReply> reply = raw.connect(b.name(), b.endPoints().get(0).address())

@@ -28,6 +28,9 @@ class InvitationExpiryVirtualTimeTest {
 			a.signIn(PeerScope.INTERNET).block(Duration.ofSeconds(5));
 			b.signIn(PeerScope.INTERNET).block(Duration.ofSeconds(5));
 			b.registerApplication(CollaborationContract.WHITEBOARD).block(Duration.ofSeconds(5));
+			// signed in to INTERNET only, b shows its applications, and takes invitations, to its contacts only
+			b.contacts().add(io.peercollab.contact.PeerContact.of(a.name(), "a", a.identity().certificate()))
+					.block(Duration.ofSeconds(5));
 			Mono<Invitation> received = b.invitations().next().cache();
 			received.subscribe();
 

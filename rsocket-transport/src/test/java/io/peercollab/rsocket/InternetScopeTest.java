@@ -162,10 +162,17 @@ class InternetScopeTest {
 		long backMs = (System.nanoTime() - moved) / 1_000_000;
 		System.out.printf("MOVE: follower back %d ms after the contact republished its new port%n", backMs);
 		List<PeerEvent> resumed = seen.subList(snapshot, seen.size());
+		// If a reconnection failed before the new port was published, Bob read offline meanwhile (presence REMOVED)
+		// and his presence comes back as ADDED; otherwise it is simply UPDATED.
+		boolean readOffline = resumed.get(0) instanceof PresenceChange p0 && p0.type() == ChangeType.REMOVED;
+		if (readOffline) {
+			resumed = resumed.subList(1, resumed.size());
+		}
+		ChangeType presenceBack = readOffline ? ChangeType.ADDED : ChangeType.UPDATED;
 		assertThat(resumed).as("exactly what changed meanwhile, then Synced: nothing lost, nothing repeated")
 				.hasSize(3)
 				.anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(PresenceChange.class, p -> {
-					assertThat(p.type()).isEqualTo(ChangeType.UPDATED);
+					assertThat(p.type()).isEqualTo(presenceBack);
 					assertThat(p.presence().status()).isEqualTo(PresenceStatus.AWAY);
 				}))
 				.anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(ObjectChange.class, o -> {
