@@ -128,14 +128,14 @@ public final class TwoProcesses {
 		return closingAfter(b, () -> {
 			b.registerApplication(APP).then(b.signIn(PeerScope.NEAR_ME)).block(STEP);
 			String name = nameOfA.get(STEP.toSeconds(), TimeUnit.SECONDS);
-			System.out.println("[B] signed in as " + b.name() + "; looking for " + name + " near me");
+			say("signed in as " + b.name() + "; looking for " + name + " near me");
 			PeerNearMe peerA = b.peersNearMe()
 					.filter(e -> e.type() == ChangeType.ADDED && e.peer().name().toString().equals(name))
 					.blockFirst(STEP)
 					.peer();
-			System.out.println("[B] found A near me; inviting it");
+			say("found A near me; inviting it");
 			InvitationResponse response = peerA.invite(APP, "join the consumer check", null).block(STEP);
-			System.out.println("[B] A answered " + response);
+			say("A answered " + response);
 			if (response.status() != InvitationStatus.ACCEPTED || response.session().isEmpty()) {
 				return false;
 			}
@@ -143,12 +143,12 @@ public final class TwoProcesses {
 			CompletableFuture<SessionMessage> reply = session.receive().next().toFuture();
 			session.send("ping".getBytes(UTF_8)).block(STEP);
 			SessionMessage pong = reply.get(STEP.toSeconds(), TimeUnit.SECONDS);
-			System.out.println("[B] received \"" + pong.text() + "\" from " + pong.from());
+			say("received \"" + pong.text() + "\" from " + pong.from());
 			boolean exchanged = pong.text().equals("pong:ping") && pong.from().equals(peerA.name());
 			session.dispose();
 			boolean aExited = a.waitFor(STEP.toSeconds(), TimeUnit.SECONDS);
 			int aStatus = aExited ? a.exitValue() : -1;
-			System.out.println("[B] A " + (aExited ? "exited with " + aStatus : "did not exit in time"));
+			say("A " + (aExited ? "exited with " + aStatus : "did not exit in time"));
 			return exchanged && aStatus == 0;
 		});
 	}
@@ -175,6 +175,13 @@ public final class TwoProcesses {
 		return ok;
 	}
 
+	static final long START = System.nanoTime();
+
+	/** Prints one line of B's transcript with the time since B started, so the build log shows where time goes. */
+	static void say(String line) {
+		System.out.printf("[B +%.1f s] %s%n", (System.nanoTime() - START) / 1e9, line);
+	}
+
 	static PeerCollaboration endpoint(String classifier) {
 		return PeerCollaboration.builder()
 				.identity(PeerIdentity.generate(classifier))
@@ -195,7 +202,7 @@ public final class TwoProcesses {
 			System.out.println("[" + me + "] FAILED: not finished after " + DEADLINE.toSeconds() + " s");
 			System.out.flush();
 			Process c = child;
-			if (c != null) {
+			if (c != null) {   // A is ended with B, so that nothing outlives the build
 				c.destroyForcibly();
 			}
 			Runtime.getRuntime().halt(2);
