@@ -77,6 +77,18 @@ public abstract class CollaborationContract {
 		return from.peer(to.name(), to.endPoints().get(0));
 	}
 
+	/** The two sides of one session: {@code b} registers the whiteboard and accepts {@code a}'s invitation. */
+	protected record Session(CollaborationSession host, CollaborationSession member) {
+	}
+
+	protected static Session openSession(PeerCollaboration a, PeerCollaboration b) {
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		Mono<CollaborationSession> bobSession = b.invitations().next().flatMap(Invitation::accept).cache();
+		bobSession.subscribe();
+		CollaborationSession host = peer(a, b).invite(WHITEBOARD, "", null).block(WAIT).session().orElseThrow();
+		return new Session(host, bobSession.block(WAIT));
+	}
+
 	protected static byte[] utf8(String s) {
 		return s.getBytes(StandardCharsets.UTF_8);
 	}
@@ -636,11 +648,9 @@ public abstract class CollaborationContract {
 	void closingTheMemberSideCompletesTheHostSide() {
 		PeerCollaboration a = endpoint(alice);
 		PeerCollaboration b = endpoint(bob);
-		b.registerApplication(WHITEBOARD).block(WAIT);
-		Mono<CollaborationSession> bobSession = b.invitations().next().flatMap(Invitation::accept).cache();
-		bobSession.subscribe();
-		CollaborationSession host = peer(a, b).invite(WHITEBOARD, "", null).block(WAIT).session().orElseThrow();
-		CollaborationSession member = bobSession.block(WAIT);
+		Session session = openSession(a, b);
+		CollaborationSession host = session.host();
+		CollaborationSession member = session.member();
 
 		member.send(utf8("bye")).block(WAIT);
 		member.dispose();
@@ -655,11 +665,9 @@ public abstract class CollaborationContract {
 	void aSessionWhoseHostDiesFailsWithPeerUnreachableAfterWhatItBuffered() {
 		PeerCollaboration a = endpoint(alice);
 		PeerCollaboration b = endpoint(bob);
-		b.registerApplication(WHITEBOARD).block(WAIT);
-		Mono<CollaborationSession> bobSession = b.invitations().next().flatMap(Invitation::accept).cache();
-		bobSession.subscribe();
-		CollaborationSession host = peer(a, b).invite(WHITEBOARD, "", null).block(WAIT).session().orElseThrow();
-		CollaborationSession member = bobSession.block(WAIT);
+		Session session = openSession(a, b);
+		CollaborationSession host = session.host();
+		CollaborationSession member = session.member();
 		host.send(utf8("last words")).block(WAIT);
 
 		StepVerifier.create(member.receive())
@@ -674,11 +682,7 @@ public abstract class CollaborationContract {
 	void aHostSessionWhoseLastMemberDiesFailsWithPeerUnreachable() {
 		PeerCollaboration a = endpoint(alice);
 		PeerCollaboration b = endpoint(bob);
-		b.registerApplication(WHITEBOARD).block(WAIT);
-		Mono<CollaborationSession> bobSession = b.invitations().next().flatMap(Invitation::accept).cache();
-		bobSession.subscribe();
-		CollaborationSession host = peer(a, b).invite(WHITEBOARD, "", null).block(WAIT).session().orElseThrow();
-		bobSession.block(WAIT);
+		CollaborationSession host = openSession(a, b).host();
 
 		TestAccess.crashTransport(b);
 		StepVerifier.create(host.receive()).expectError(PeerUnreachableException.class).verify(WAIT);
@@ -690,11 +694,9 @@ public abstract class CollaborationContract {
 	void tenThousandSessionMessagesArriveInOrder() {
 		PeerCollaboration a = endpoint(alice);
 		PeerCollaboration b = endpoint(bob);
-		b.registerApplication(WHITEBOARD).block(WAIT);
-		Mono<CollaborationSession> bobSession = b.invitations().next().flatMap(Invitation::accept).cache();
-		bobSession.subscribe();
-		CollaborationSession host = peer(a, b).invite(WHITEBOARD, "", null).block(WAIT).session().orElseThrow();
-		CollaborationSession member = bobSession.block(WAIT);
+		Session session = openSession(a, b);
+		CollaborationSession host = session.host();
+		CollaborationSession member = session.member();
 
 		int n = 10_000;
 		host.send(Flux.range(0, n).map(i -> utf8(Integer.toString(i)))).subscribe();

@@ -5,11 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import io.peercollab.discovery.Announcement;
-import io.peercollab.discovery.DiscoveredPeer;
 import io.peercollab.discovery.Discovery;
-import io.peercollab.discovery.DiscoveryEvent;
-import io.peercollab.discovery.DiscoverySession;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.InMemoryPeerTransport;
@@ -18,8 +14,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -145,47 +139,5 @@ class NearMeClaimsTest {
 		discovery.announce(bob.name(), "Bob", old, at(b2), at(b3));
 		awaitTrue(() -> a.of(bob.name()).size() == 4);
 		assertThat(a.of(bob.name()).get(3).peer().endPoints()).containsExactly(at(b3), at(b2));
-	}
-
-	/** A discovery whose sightings the test announces. */
-	static final class ScriptedDiscovery implements Discovery {
-
-		private final Sinks.Many<DiscoveryEvent> events = Sinks.many().replay().all();
-
-		void announce(PeerName name, String nickname, PeerEndPoint... endPoints) {
-			events.tryEmitNext(new DiscoveryEvent(ChangeType.ADDED, new DiscoveredPeer(name, nickname,
-					List.of(endPoints))));
-		}
-
-		void remove(PeerName name, String nickname, PeerEndPoint... endPoints) {
-			events.tryEmitNext(new DiscoveryEvent(ChangeType.REMOVED, new DiscoveredPeer(name, nickname,
-					List.of(endPoints))));
-		}
-
-		@Override
-		public Mono<DiscoverySession> start(Announcement self) {
-			Sinks.Empty<Void> closed = Sinks.empty();
-			return Mono.just(new DiscoverySession() {
-				@Override
-				public Flux<DiscoveryEvent> peers() {
-					return events.asFlux().takeUntilOther(closed.asMono());
-				}
-
-				@Override
-				public Flux<Diagnostic> diagnostics() {
-					return closed.asMono().thenMany(Flux.empty());
-				}
-
-				@Override
-				public Mono<Void> updateNickname(String nickname) {
-					return Mono.empty();
-				}
-
-				@Override
-				public Mono<Void> close() {
-					return Mono.fromRunnable(closed::tryEmitEmpty);
-				}
-			});
-		}
 	}
 }

@@ -1,0 +1,60 @@
+package io.peercollab;
+
+import java.util.List;
+
+import io.peercollab.discovery.Announcement;
+import io.peercollab.discovery.DiscoveredPeer;
+import io.peercollab.discovery.Discovery;
+import io.peercollab.discovery.DiscoveryEvent;
+import io.peercollab.discovery.DiscoverySession;
+import io.peercollab.identity.PeerName;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * A discovery whose sightings the test announces, in the order it says; each session sees every sighting announced
+ * so far, then the later ones, until it closes. It announces nothing of the endpoint itself.
+ */
+public class ScriptedDiscovery implements Discovery {
+
+	private final Sinks.Many<DiscoveryEvent> events = Sinks.many().replay().all();
+
+	/** Every session sees {@code name} announced now at exactly these endpoints. */
+	public void announce(PeerName name, String nickname, PeerEndPoint... endPoints) {
+		events.tryEmitNext(new DiscoveryEvent(ChangeType.ADDED, new DiscoveredPeer(name, nickname,
+				List.of(endPoints))));
+	}
+
+	/** Every session sees {@code name} no longer announced. */
+	public void remove(PeerName name, String nickname, PeerEndPoint... endPoints) {
+		events.tryEmitNext(new DiscoveryEvent(ChangeType.REMOVED, new DiscoveredPeer(name, nickname,
+				List.of(endPoints))));
+	}
+
+	@Override
+	public Mono<DiscoverySession> start(Announcement self) {
+		Sinks.Empty<Void> closed = Sinks.empty();
+		return Mono.just(new DiscoverySession() {
+			@Override
+			public Flux<DiscoveryEvent> peers() {
+				return events.asFlux().takeUntilOther(closed.asMono());
+			}
+
+			@Override
+			public Flux<Diagnostic> diagnostics() {
+				return closed.asMono().thenMany(Flux.empty());
+			}
+
+			@Override
+			public Mono<Void> updateNickname(String nickname) {
+				return Mono.empty();
+			}
+
+			@Override
+			public Mono<Void> close() {
+				return Mono.fromRunnable(closed::tryEmitEmpty);
+			}
+		});
+	}
+}
