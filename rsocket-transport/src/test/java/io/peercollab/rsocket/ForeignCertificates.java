@@ -50,14 +50,33 @@ final class ForeignCertificates {
 		}
 	}
 
+	/** @return an EC P-256 certificate whose signature is made by another key than the one it holds */
+	static Foreign signedByAnotherKey(String cn) {
+		try {
+			KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+			generator.initialize(new ECGenParameterSpec("secp256r1"));
+			KeyPair holder = generator.generateKeyPair();
+			KeyPair signer = generator.generateKeyPair();
+			X509Certificate forged = certificate(holder, signer, "SHA256withECDSA", cn);
+			return new Foreign(holder, forged);
+		}
+		catch (Exception e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
 	private static Foreign selfSigned(KeyPair keys, String algorithm, String cn) throws Exception {
+		return new Foreign(keys, certificate(keys, keys, algorithm, cn));
+	}
+
+	private static X509Certificate certificate(KeyPair keys, KeyPair signer, String algorithm, String cn)
+			throws Exception {
 		X500Name subject = new X500Name("CN=" + cn + ",O=PeerCollab");
 		Instant now = Instant.now();
 		var builder = new JcaX509v3CertificateBuilder(subject, BigInteger.valueOf(now.toEpochMilli()),
 				Date.from(now.minus(1, ChronoUnit.DAYS)), Date.from(now.plus(3650, ChronoUnit.DAYS)), subject,
 				keys.getPublic());
-		X509Certificate certificate = new JcaX509CertificateConverter()
-				.getCertificate(builder.build(new JcaContentSignerBuilder(algorithm).build(keys.getPrivate())));
-		return new Foreign(keys, certificate);
+		return new JcaX509CertificateConverter()
+				.getCertificate(builder.build(new JcaContentSignerBuilder(algorithm).build(signer.getPrivate())));
 	}
 }
