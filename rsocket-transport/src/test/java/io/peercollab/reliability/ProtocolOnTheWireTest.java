@@ -24,12 +24,32 @@ import reactor.core.publisher.Mono;
 import reactor.netty.tcp.TcpClient;
 
 /**
- * What a client sees on the wire when the server it follows signs out, as PROTOCOL.md sections 1 and 5.7 describe
- * it: on the {@code events} stream, a {@code REMOVED} event for everything it could see, at one new version; then the
+ * Behaviour PROTOCOL.md promises to a foreign peer, seen from a stock RSocket client against a real endpoint.
+ *
+ * <p>What a client sees on the wire when the server it follows signs out (sections 1 and 5.7): on the {@code events} stream, a {@code REMOVED} event for everything it could see, at one new version; then the
  * server's one request, {@code peercollab.v1.hello} request-response with empty data; then, once answered, the
  * connection closes with ERROR {@code CONNECTION_ERROR} (0x101) "Disposed" on stream 0, which fails the open stream.
  */
-class SignOutOnTheWireTest {
+class ProtocolOnTheWireTest {
+
+	@Test
+	void anInvitationIntoAnUnregisteredApplicationIsDeclinedWithAMessage() {
+		try (Endpoints endpoints = new Endpoints()) {
+			PeerCollaboration bob = endpoints.start("bob");
+			PeerIdentity carol = Endpoints.identity("carol");
+			Map<String, Object> invite = Map.of("invitationId", java.util.UUID.randomUUID().toString(),
+					"sessionId", java.util.UUID.randomUUID().toString(),
+					"application", Map.of("id", java.util.UUID.randomUUID().toString(), "scope", "ALL"),
+					"expiryMillis", 30_000);
+			try (RawClient raw = RawClient.connect(bob.endPoints().get(0).address(), carol.privateKey(),
+					carol.certificate()).block(Endpoints.WAIT)) {
+				assertThat(raw.rsocket.requestResponse(RawClient.payload("peercollab.v1.invite", invite))
+						.map(RawClient::map).block(Endpoints.WAIT))
+						.containsEntry("status", "DECLINED")
+						.containsEntry("message", "application not registered here");
+			}
+		}
+	}
 
 	@Test
 	void aFollowerSeesRemovedEventsThenOneHelloRequestThenTheConnectionError() throws Exception {
