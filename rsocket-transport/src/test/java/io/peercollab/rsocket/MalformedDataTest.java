@@ -37,10 +37,10 @@ import reactor.test.StepVerifier;
  * subscription) and its next request go on.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class MalformedDataTest {
+public class MalformedDataTest {
 
-	/** Words of Java and of Jackson that must never reach a peer. */
-	static final List<String> INTERNALS = List.of("java.", "Coercion", "Jackson", "jackson", "Cannot deserialize",
+	/** Words of Java and of Jackson that must never reach a peer (also checked by the fuzz test). */
+	public static final List<String> INTERNALS = List.of("java.", "Coercion", "Jackson", "jackson", "Cannot deserialize",
 			"Cannot coerce", "Exception", "token", "[Source", "com.fasterxml", "Long", "Integer", "String value",
 			"byte[]", "UUID value", "MismatchedInput");
 
