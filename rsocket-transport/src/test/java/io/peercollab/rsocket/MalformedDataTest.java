@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
@@ -78,9 +79,12 @@ public class MalformedDataTest {
 				bad("a version written as a 64-bit float (1.8e15)", EVENTS, cbor(Map.of("afterVersion", 1.8e15)),
 						"Invalid " + EVENTS + " request: field 'afterVersion': expected an integer, got a "
 								+ "floating-point number"),
-				bad("a bignum where an integer is expected", EVENTS, hex("a16c616674657256657273696f6ec2420100"),
+				bad("a bignum beyond 64 bits", EVENTS, hex("a16c616674657256657273696f6ec249010000000000000000"),
+						"Invalid " + EVENTS + " request: field 'afterVersion': expected a signed 64-bit integer, got "
+								+ "18446744073709551616"),
+				bad("another tag where an integer is expected", EVENTS, hex("a16c616674657256657273696f6ec11a5f5e1000"),
 						"Invalid " + EVENTS + " request: field 'afterVersion': expected an integer, got a tagged "
-								+ "value (tag 2)"),
+								+ "value (tag 1)"),
 				bad("an integer beyond 64 bits", INVITE, replaceValue(invite("expiryMillis", 7), "07",
 						"1bffffffffffffffff"),
 						invalid + "field 'expiryMillis': expected a signed 64-bit integer, got 18446744073709551615"),
@@ -202,9 +206,41 @@ public class MalformedDataTest {
 		assertThat(handler.calls).anySatisfy(c -> assertThat(c.argument()).isEqualTo(3L));
 	}
 
+	/**
+	 * The bytes two JavaScript CBOR encoders write for {@code {afterVersion: 1796000000000123}}, measured with Node 20:
+	 * cbor-x 1.6.9 writes a Number above 2^32 as a 64-bit float (refused), a BigInt as an integer; node-cbor 10.0.12
+	 * writes the Number as an integer and a BigInt as a bignum (tag 2), which is an integer too.
+	 */
+	@ParameterizedTest(name = "{0}")
+	@CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+			"cbor-x BigInt | b900016c616674657256657273696f6e1b00066173d604407b | ",
+			"node-cbor Number | a16c616674657256657273696f6e1b00066173d604407b | ",
+			"node-cbor BigInt | a16c616674657256657273696f6ec247066173d604407b | ",
+			"cbor-x Number | b900016c616674657256657273696f6efb431985cf581101ec | "
+					+ "field 'afterVersion': expected an integer, got a floating-point number" })
+	void whatJavaScriptEncodersWriteForAVersion(String encoder, String data, String error) {
+		handler.events = after -> Flux.just(new PeerEvent.Synced(after));
+		try (RawClient raw = RawClient.connect(server.address(), alice.privateKey(), alice.certificate())
+				.block(TestPeers.TIMEOUT)) {
+			Flux<Map<String, Object>> events = raw.rsocket.requestStream(RawClient.payload(EVENTS, hex(data)))
+					.map(RawClient::map);
+			if (error == null) {
+				StepVerifier.create(events)
+						.assertNext(e -> assertThat(((Number) e.get("version")).longValue())
+								.isEqualTo(1_796_000_000_000_123L))
+						.verifyComplete();
+			}
+			else {
+				StepVerifier.create(events)
+						.expectErrorMessage("Invalid " + EVENTS + " request: " + error)
+						.verify(TestPeers.TIMEOUT);
+			}
+		}
+	}
+
 	@Test
 	void versionsOf64BitsArriveWhole() {
-		long version = 1_796_000_000_000_000L + 123; // microseconds since the epoch, beyond 2^53
+		long version = Long.MAX_VALUE - 1; // beyond 2^53: no double holds it
 		handler.events = after -> Flux.just(new PeerEvent.Synced(after));
 		try (RawClient raw = RawClient.connect(server.address(), alice.privateKey(), alice.certificate())
 				.block(TestPeers.TIMEOUT)) {

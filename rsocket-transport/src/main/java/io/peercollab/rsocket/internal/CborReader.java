@@ -26,7 +26,8 @@ import io.peercollab.InvalidRequestException;
  * <p>Why not a data-binding mapper: it coerces (text to numbers, base64 text to bytes), and its messages name Java
  * classes. This reader knows CBOR's own kinds, checks every declared length against the bytes present before it
  * allocates anything, bounds nesting at {@value #MAX_DEPTH} levels, refuses duplicate keys, non-text map keys and
- * invalid UTF-8, and keeps tags, floats and simple values only as their kind, which is all a wrong value needs.
+ * invalid UTF-8, reads bignums (tags 2 and 3) as the integers they are, and keeps other tags, floats and simple values
+ * only as their kind, which is all a wrong value needs.
  */
 final class CborReader {
 
@@ -110,6 +111,10 @@ final class CborReader {
 				Object content = item(depth + 1);
 				if (content == BREAK) {
 					throw malformed(pos - 1, "a \"break\" stop code where the content of a tag was expected");
+				}
+				if ((argument == 2 || argument == 3) && content instanceof byte[] magnitude) {
+					// a bignum is an integer (RFC 8949 section 3.4.3): some encoders write every BigInt so
+					yield bignum(argument == 3, magnitude);
 				}
 				yield new Kind("a tagged value (tag " + Long.toUnsignedString(argument) + ")");
 			}
@@ -295,6 +300,15 @@ final class CborReader {
 		return data[pos++] & 0xff;
 	}
 
+	/** @return the bignum's value, as a {@link Long} when it fits one */
+	private static Object bignum(boolean negative, byte[] magnitude) {
+		BigInteger n = new BigInteger(1, magnitude);
+		if (negative) {
+			n = n.negate().subtract(BigInteger.ONE);
+		}
+		return n.bitLength() < 64 ? (Object) n.longValue() : n;
+	}
+
 	private static BigInteger unsigned(long argument) {
 		return new BigInteger(Long.toUnsignedString(argument));
 	}
@@ -391,7 +405,8 @@ final class CborReader {
 				return (Long) v;
 			}
 			if (v instanceof BigInteger big) {
-				throw invalid(key, "expected a signed 64-bit integer, got " + big);
+				throw invalid(key, "expected a signed 64-bit integer, got " + (big.bitLength() <= 128 ? big.toString()
+						: "an integer of " + big.bitLength() + " bits"));
 			}
 			throw wrongType(key, "an integer", v);
 		}
