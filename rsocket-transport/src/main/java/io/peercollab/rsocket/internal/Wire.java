@@ -1,6 +1,7 @@
 package io.peercollab.rsocket.internal;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
@@ -165,23 +166,22 @@ final class Wire {
 			SharedObject object) {
 
 		static Event read(Fields f) {
+			// in the order of PROTOCOL.md, so that the first wrong field is the one reported
 			String kind = f.requiredText("kind");
+			if (!List.of("presence", "application", "object", "synced").contains(kind)) {
+				throw f.invalid("kind", "expected one of presence, application, object, synced, got '"
+						+ abbreviate(kind) + "'");
+			}
+			String type = kind.equals("synced") ? null : f.requiredConstant("type", ChangeType.class);
 			long version = f.requiredInteger("version");
 			return switch (kind) {
-				case "synced" -> new Event(kind, null, version, null, null, null);
-				case "presence" -> new Event(kind, changeType(f), version, f.requiredMap("presence", Presence::read),
-						null, null);
-				case "application" -> new Event(kind, changeType(f), version, null,
+				case "presence" -> new Event(kind, type, version, f.requiredMap("presence", Presence::read), null,
+						null);
+				case "application" -> new Event(kind, type, version, null,
 						f.requiredMap("application", Application::read), null);
-				case "object" -> new Event(kind, changeType(f), version, null, null,
-						f.requiredMap("object", SharedObject::read));
-				default -> throw f.invalid("kind", "expected one of presence, application, object, synced, got '"
-						+ abbreviate(kind) + "'");
+				case "object" -> new Event(kind, type, version, null, null, f.requiredMap("object", SharedObject::read));
+				default -> new Event(kind, null, version, null, null, null);
 			};
-		}
-
-		private static String changeType(Fields f) {
-			return f.requiredConstant("type", ChangeType.class);
 		}
 
 		static Event from(PeerEvent e) {
