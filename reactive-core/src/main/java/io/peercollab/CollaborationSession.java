@@ -14,8 +14,18 @@ import reactor.core.publisher.Mono;
  * invitations to the same application joins the same session, and what a member sends reaches the host and every
  * other member.
  *
- * <p>Closing a session (by {@link #dispose()}) on a member ends that member's part; closing it on the host ends it for
- * everyone. Either way the other side's {@link #receive()} completes and {@link #onClose()} fires.
+ * <p><b>How a session ends.</b> A goodbye and a crash end it differently, so that an application can tell them apart:
+ * <ul>
+ *   <li>Closed: {@link #dispose()} on a member ends that member's part; on the host it ends the session for everyone.
+ *   Signing out or closing the endpoint disposes its sessions. The other side's {@link #receive()} delivers what it
+ *   buffered and completes, and {@link #onClose()} completes.</li>
+ *   <li>Lost: when the other side can no longer be reached (its process died, its connection broke or went silent),
+ *   a member's session delivers what it buffered, then {@link #receive()} and {@link #onClose()} fail with
+ *   {@link PeerUnreachableException}. A host's session loses that member ({@link #members()} shrinks) and goes on
+ *   for the others; when the lost member was the last one and no invitation to the session waits for an answer, the
+ *   host's session fails the same way. A process that dies is noticed as soon as its socket closes (at once on the same
+ *   machine or a reachable one); a network that goes silent, within the transport's keepalive bound.</li>
+ * </ul>
  */
 public interface CollaborationSession extends Disposable {
 
@@ -40,7 +50,7 @@ public interface CollaborationSession extends Disposable {
 	 * <p>One subscriber at a time. Messages that arrive before it subscribes, or faster than it requests, are held in
 	 * a buffer of {@value #RECEIVE_BUFFER} messages per session; past that the sending member is slowed down through
 	 * the transport's flow control (its {@code send} does not complete until there is room). Completes when the
-	 * session closes.
+	 * session is closed; fails with {@link PeerUnreachableException} when it is lost (see the type's description).
 	 *
 	 * @return the received messages
 	 */
@@ -61,10 +71,14 @@ public interface CollaborationSession extends Disposable {
 	/**
 	 * Sends a stream of messages, requesting from {@code data} only as fast as the slowest member takes them.
 	 *
-	 * @return completes when {@code data} completes and every message is handed to the transport
+	 * @return completes when {@code data} completes and every message is handed to the transport; fails with
+	 * {@link PayloadTooLargeException} at the first message larger than {@value SessionMessage#MAX_DATA_LENGTH} bytes
 	 */
 	Mono<Void> send(Publisher<byte[]> data);
 
-	/** @return completes when the session closes, from either side */
+	/**
+	 * @return completes when the session is closed, from either side; fails with {@link PeerUnreachableException} when
+	 * it is lost because the other side can no longer be reached (see the type's description)
+	 */
 	Mono<Void> onClose();
 }

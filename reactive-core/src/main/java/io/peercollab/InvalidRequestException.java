@@ -1,8 +1,9 @@
 package io.peercollab;
 
 /**
- * A request or payload was malformed: undecodable, missing fields, values out of their limits, an unknown
- * route or protocol version. The message says which part and why.
+ * A request or payload that came over the wire was malformed: undecodable, missing fields, a value of the wrong type
+ * or shape (a malformed UUID, an unknown enum value, a non-positive expiry), an unknown route or protocol version. The
+ * message says which part and why. A value over a length or size limit is a {@link PayloadTooLargeException} instead.
  */
 public class InvalidRequestException extends PeerCollabException {
 

@@ -59,8 +59,9 @@ public interface Invitation {
 	 * Declines the invitation.
 	 *
 	 * @param message a message back of at most {@value #MAX_MESSAGE_LENGTH} characters, or {@code ""}
-	 * @return completes once the answer is on its way; fails with {@link InvitationClosedException} if the invitation
-	 * can no longer be answered
+	 * @return completes once the answer is on its way; fails with {@link PayloadTooLargeException} if the message is
+	 * longer than {@value #MAX_MESSAGE_LENGTH} characters (the invitation stays pending), with
+	 * {@link InvitationClosedException} if the invitation can no longer be answered
 	 */
 	Mono<Void> decline(String message);
 

@@ -23,6 +23,8 @@ public final class InvitationResponse {
 
 	/**
 	 * @return a response without a session: {@code DECLINED} or {@code EXPIRED}
+	 * @throws PayloadTooLargeException if {@code message} is longer than {@value Invitation#MAX_MESSAGE_LENGTH}
+	 * characters
 	 * @throws IllegalArgumentException if {@code status} is {@code ACCEPTED}, which needs a session
 	 */
 	public static InvitationResponse of(InvitationStatus status, String message) {
@@ -32,7 +34,11 @@ public final class InvitationResponse {
 		return new InvitationResponse(status, message, null);
 	}
 
-	/** @return an {@code ACCEPTED} response with its session */
+	/**
+	 * @return an {@code ACCEPTED} response with its session
+	 * @throws PayloadTooLargeException if {@code message} is longer than {@value Invitation#MAX_MESSAGE_LENGTH}
+	 * characters
+	 */
 	public static InvitationResponse accepted(String message, CollaborationSession session) {
 		return new InvitationResponse(InvitationStatus.ACCEPTED, message,
 				Objects.requireNonNull(session, "session"));

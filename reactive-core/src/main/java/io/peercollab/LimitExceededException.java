@@ -1,8 +1,9 @@
 package io.peercollab;
 
 /**
- * A named protection limit was exceeded (streams per connection, invitations per peer per minute,
- * connections per peer, applications or objects per endpoint). The message names the limit and its value.
+ * A count or rate limit of the protocol was exceeded (streams per connection, invitations per peer per minute,
+ * connections per peer, applications or objects per endpoint, endpoints of a contact). The message names the limit and
+ * its value. A length or size limit is a {@link PayloadTooLargeException} instead.
  */
 public class LimitExceededException extends PeerCollabException {
 

@@ -46,7 +46,15 @@ public interface Peer {
 	 * of type {@code ADDED}), then {@link PeerEvent.Synced}, then every change as it happens. If the connection drops,
 	 * it reconnects with exponential backoff (100 ms to 5 s) and resumes from the last version it saw: it emits only what
 	 * changed meanwhile (computed against what it had emitted, so nothing is lost or repeated), then {@code Synced}
-	 * again. Items that stop being visible to this endpoint arrive as {@code REMOVED}. It fails with
+	 * again. Items that stop being visible to this endpoint arrive as {@code REMOVED}.
+	 *
+	 * <p>A peer that cannot be reached reads offline: when the stream's connection is lost (the peer's process died,
+	 * its network went silent and the keepalive gave up, it moved) and the first reconnection fails, or no
+	 * reconnection succeeds within 1 s, a {@link PresenceChange} of type {@code REMOVED} is emitted while the
+	 * reconnection attempts go on; its applications and objects stay as last seen. When the peer answers again, its
+	 * state is emitted as a diff against what was emitted (presence {@code ADDED}, applications and objects that
+	 * changed), then {@code Synced}. A peer that signs out shows its presence {@code REMOVED} itself, before its
+	 * connection closes. It fails with
 	 * {@link PeerIdentityMismatchException} or {@link NotAuthorizedException} (not retried), and with
 	 * {@link NotSignedInException} once this endpoint signs out; otherwise it runs until cancelled. Following a contact
 	 * ({@link PeerCollaboration#peer(io.peercollab.contact.PeerContact)}) also outlives the contact's restarts and
@@ -69,14 +77,17 @@ public interface Peer {
 	 * @param message at most {@value Invitation#MAX_MESSAGE_LENGTH} characters, or {@code ""}
 	 * @param data at most {@value Invitation#MAX_DATA_LENGTH} bytes, or {@code null}
 	 * @return the answer: {@code ACCEPTED} (with the session), {@code DECLINED}, or {@code EXPIRED} if nobody answered in
-	 * time; cancelling withdraws the invitation. Fails with {@link PayloadTooLargeException} or
-	 * {@link IllegalArgumentException} for out-of-limit input (before anything is sent), {@link NotAuthorizedException}
+	 * time; cancelling withdraws the invitation. Fails (before anything is sent) with {@link PayloadTooLargeException}
+	 * if the message is longer than {@value Invitation#MAX_MESSAGE_LENGTH} characters or the data larger than
+	 * {@value Invitation#MAX_DATA_LENGTH} bytes (the message names the field and the limit), with
+	 * {@link NullPointerException} for a {@code null} application, {@link NotAuthorizedException}
 	 * if the peer accepts invitations from contacts only, {@link PeerUnreachableException} if no endpoint answers
 	 */
 	Mono<InvitationResponse> invite(PeerApplication application, String message, byte[] data);
 
 	/**
-	 * Same as {@link #invite(PeerApplication, String, byte[])} with an expiry of its own.
+	 * Same as {@link #invite(PeerApplication, String, byte[])} with an expiry of its own; a negative or zero expiry
+	 * fails with {@link IllegalArgumentException} (a programming error, not a limit).
 	 */
 	Mono<InvitationResponse> invite(PeerApplication application, String message, byte[] data, Duration expiry);
 }

@@ -34,7 +34,9 @@ public record PeerApplication(UUID id, String description, byte[] data, PeerScop
 	/**
 	 * Validates the fields and copies {@code data} and {@code arguments}.
 	 *
-	 * @throws IllegalArgumentException if a field exceeds its limit
+	 * @throws PayloadTooLargeException if {@code description} is longer than {@value #MAX_DESCRIPTION_LENGTH}
+	 * characters, {@code data} larger than {@value #MAX_DATA_LENGTH} bytes or {@code path} longer than
+	 * {@value #MAX_PATH_LENGTH} characters (the message names the field and the limit)
 	 * @throws NullPointerException if {@code id} or {@code scope} is {@code null}
 	 */
 	public PeerApplication {

@@ -19,7 +19,8 @@ public record PeerEndPoint(String name, InetSocketAddress address) {
 	/**
 	 * Validates the fields.
 	 *
-	 * @throws IllegalArgumentException if the name is too long or the port is 0
+	 * @throws PayloadTooLargeException if the name is longer than {@value #MAX_NAME_LENGTH} characters
+	 * @throws IllegalArgumentException if the port is 0
 	 * @throws NullPointerException if {@code address} is {@code null}
 	 */
 	public PeerEndPoint {

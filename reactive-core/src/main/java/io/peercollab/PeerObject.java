@@ -21,7 +21,8 @@ public record PeerObject(UUID id, byte[] data, PeerScope scope) {
 	/**
 	 * Validates the fields and copies {@code data}.
 	 *
-	 * @throws IllegalArgumentException if {@code data} is empty or larger than {@value #MAX_DATA_LENGTH} bytes
+	 * @throws PayloadTooLargeException if {@code data} is larger than {@value #MAX_DATA_LENGTH} bytes
+	 * @throws IllegalArgumentException if {@code data} is empty
 	 * @throws NullPointerException if {@code id} or {@code scope} is {@code null}
 	 */
 	public PeerObject {

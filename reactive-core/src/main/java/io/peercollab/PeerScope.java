@@ -1,7 +1,8 @@
 package io.peercollab;
 
 /**
- * Where this endpoint is signed in, and to whom a published item (presence, an application, an object) is shown.
+ * Where this endpoint is signed in, and to whom a published item (an application, an object) is shown. Presence
+ * carries no scope of its own: it is shown as an item with {@link #ALL} would be, wherever this endpoint is signed in.
  *
  * <ul>
  *   <li>{@link #NONE}: nowhere; an item with this scope is shown to no one.</li>

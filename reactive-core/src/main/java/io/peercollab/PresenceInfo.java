@@ -22,7 +22,7 @@ public record PresenceInfo(PresenceStatus status, String text) {
 	/**
 	 * Validates the fields.
 	 *
-	 * @throws IllegalArgumentException if {@code text} is longer than {@value #MAX_TEXT_LENGTH} characters
+	 * @throws PayloadTooLargeException if {@code text} is longer than {@value #MAX_TEXT_LENGTH} characters
 	 * @throws NullPointerException if {@code status} is {@code null}
 	 */
 	public PresenceInfo {

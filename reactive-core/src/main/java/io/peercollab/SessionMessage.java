@@ -16,7 +16,7 @@ public record SessionMessage(PeerName from, byte[] data) {
 	public static final int MAX_DATA_LENGTH = 65_536;
 
 	/**
-	 * @throws IllegalArgumentException if {@code data} is larger than {@value #MAX_DATA_LENGTH} bytes
+	 * @throws PayloadTooLargeException if {@code data} is larger than {@value #MAX_DATA_LENGTH} bytes
 	 */
 	public SessionMessage {
 		Checks.notNull(from, "from");

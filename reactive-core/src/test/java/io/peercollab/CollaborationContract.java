@@ -21,6 +21,7 @@ import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * What two or three endpoints can do to each other, run against every {@link PeerTransport}: the in-memory one and
@@ -154,6 +155,57 @@ public abstract class CollaborationContract {
 	}
 
 	@Test
+	void aStrangerCannotInviteIntoAnApplicationItCannotSeeAndLearnsNothingOfIt() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		PeerApplication internetOnly = PeerApplication.of(UUID.randomUUID(), "Internet only", PeerScope.INTERNET);
+		PeerApplication hidden = PeerApplication.of(UUID.randomUUID(), "Hidden", PeerScope.NONE);
+		PeerApplication unregistered = PeerApplication.of(UUID.randomUUID(), "Unregistered", PeerScope.ALL);
+		b.registerApplication(internetOnly).block(WAIT);
+		b.registerApplication(hidden).block(WAIT);
+		List<Invitation> shown = new java.util.concurrent.CopyOnWriteArrayList<>();
+		Disposable d = b.invitations().subscribe(inv -> {
+			shown.add(inv);
+			inv.accept().subscribe();
+		});
+		try {
+			InvitationResponse toUnregistered = peer(a, b).invite(unregistered, "", null).block(WAIT);
+			for (PeerApplication app : List.of(internetOnly, hidden)) {
+				InvitationResponse r = peer(a, b).invite(app, "", null).block(WAIT);
+				// the same answer as for an application that is not registered: nothing tells them apart
+				assertThat(r.status()).isEqualTo(InvitationStatus.DECLINED);
+				assertThat(r.message()).isEqualTo(toUnregistered.message());
+			}
+			assertThat(shown).isEmpty();
+
+			// an allowed contact sees the INTERNET application and may be invited into it; NONE stays hidden
+			b.contacts().add(PeerContact.of(alice.name(), "Alice", alice.certificate())).block(WAIT);
+			assertThat(peer(a, b).invite(internetOnly, "", null).block(WAIT).status())
+					.isEqualTo(InvitationStatus.ACCEPTED);
+			assertThat(peer(a, b).invite(hidden, "", null).block(WAIT).status()).isEqualTo(InvitationStatus.DECLINED);
+		}
+		finally {
+			d.dispose();
+		}
+	}
+
+	@Test
+	void theInviterNeedNotRegisterTheApplication() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		assertThat(a.applications()).isEmpty();
+		Disposable d = b.invitations().subscribe(inv -> inv.accept().subscribe());
+		try {
+			assertThat(peer(a, b).invite(WHITEBOARD, "", null).block(WAIT).status())
+					.isEqualTo(InvitationStatus.ACCEPTED);
+		}
+		finally {
+			d.dispose();
+		}
+	}
+
+	@Test
 	void contactsOnlyPolicyRefusesStrangersAndBlockedContacts() {
 		PeerCollaboration a = endpoint(alice);
 		PeerCollaboration b = endpoint(bob, x -> x.invitationPolicy(InvitationPolicy.CONTACTS_ONLY));
@@ -224,16 +276,66 @@ public abstract class CollaborationContract {
 		List<Invitation> shown = new ArrayList<>();
 		Disposable d = b.invitations().subscribe(shown::add);
 
-		StepVerifier.create(peer(a, b).invite(WHITEBOARD, "", new byte[Invitation.MAX_DATA_LENGTH + 1]))
+		StepVerifier.create(peer(a, b).invite(WHITEBOARD, "", new byte[20 * 1024]))
 				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PayloadTooLargeException.class)
-						.hasMessageContaining("16384"))
+						.hasMessage("data must be at most 16384 bytes, was 20480"))
 				.verify(WAIT);
-		StepVerifier.create(peer(a, b).invite(WHITEBOARD, "x".repeat(256), null))
-				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalArgumentException.class)
-						.hasMessageContaining("message").hasMessageContaining("255"))
+		StepVerifier.create(peer(a, b).invite(WHITEBOARD, "x".repeat(300), null))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PayloadTooLargeException.class)
+						.hasMessage("message must be at most 255 characters, was 300"))
+				.verify(WAIT);
+		StepVerifier.create(peer(a, b).invite(WHITEBOARD, "", null, Duration.ofSeconds(-1)))
+				.expectErrorSatisfies(e -> assertThat(e).as("a negative expiry is a programming error")
+						.isExactlyInstanceOf(IllegalArgumentException.class).hasMessageContaining("expiry"))
 				.verify(WAIT);
 		assertThat(shown).isEmpty();
 		d.dispose();
+	}
+
+	@Test
+	void aTooLongDeclineOrTooLargeSessionMessageIsATypedErrorAndNothingIsSent() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		Mono<Invitation> received = b.invitations().next().cache();
+		received.subscribe();
+		Mono<InvitationResponse> answer = peer(a, b).invite(WHITEBOARD, "", null).cache();
+		answer.subscribe();
+		Invitation inv = received.block(WAIT);
+
+		StepVerifier.create(inv.decline("n".repeat(300)))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PayloadTooLargeException.class)
+						.hasMessage("message must be at most 255 characters, was 300"))
+				.verify(WAIT);
+		assertThat(inv.state()).as("a refused answer leaves the invitation pending").isEqualTo(InvitationState.PENDING);
+
+		inv.accept().subscribe();
+		CollaborationSession host = answer.block(WAIT).session().orElseThrow();
+		StepVerifier.create(host.send(new byte[SessionMessage.MAX_DATA_LENGTH + 1]))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PayloadTooLargeException.class)
+						.hasMessageContaining(String.valueOf(SessionMessage.MAX_DATA_LENGTH)))
+				.verify(WAIT);
+	}
+
+	@Test
+	void aTooLongNicknameOrContactFieldIsATypedError() {
+		PeerCollaboration a = endpoint(alice);
+
+		StepVerifier.create(a.setNickname("n".repeat(64)))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PayloadTooLargeException.class)
+						.hasMessage("nickname must be at most 63 characters, was 64"))
+				.verify(WAIT);
+		StepVerifier.create(a.contacts().updateMe("n".repeat(300), "", ""))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PayloadTooLargeException.class)
+						.hasMessage("nickname must be at most 255 characters, was 300"))
+				.verify(WAIT);
+		StepVerifier.create(a.contacts().updateMe("", "", "not an address"))
+				.expectErrorSatisfies(e -> assertThat(e).isExactlyInstanceOf(IllegalArgumentException.class)
+						.hasMessageContaining("email"))
+				.verify(WAIT);
+		assertThatThrownBy(() -> a.setPresence(new PresenceInfo(PresenceStatus.BUSY, "t".repeat(300))))
+				.isInstanceOf(PayloadTooLargeException.class)
+				.hasMessage("text must be at most 255 characters, was 300");
 	}
 
 	@Test
@@ -329,6 +431,29 @@ public abstract class CollaborationContract {
 	}
 
 	@Test
+	void presenceHasNoScopeOfItsOwnAndIsShownWhereverTheEndpointIsSignedIn() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		PresenceInfo busy = new PresenceInfo(PresenceStatus.BUSY, "in a meeting");
+		b.setPresence(busy).block(WAIT);
+		Peer bobPeer = peer(a, b);
+		assertThat(bobPeer.presence().block(WAIT)).as("a stranger near me, Bob signed in to ALL").isEqualTo(busy);
+
+		b.signOut(PeerScope.NEAR_ME).block(WAIT);
+		b.setPresence(busy).block(WAIT);
+		assertThat(bobPeer.presence().block(WAIT)).as("a stranger, Bob signed in to INTERNET only")
+				.isEqualTo(PresenceInfo.OFFLINE);
+
+		PeerContact aliceContact = PeerContact.of(alice.name(), "Alice", alice.certificate());
+		b.contacts().add(aliceContact).block(WAIT);
+		assertThat(bobPeer.presence().block(WAIT)).as("an allowed contact, Bob signed in to INTERNET only")
+				.isEqualTo(busy);
+
+		b.contacts().update(aliceContact.withSubscribeAllowed(SubscribeAllowed.BLOCKED)).block(WAIT);
+		assertThat(bobPeer.presence().block(WAIT)).as("a blocked contact is a stranger").isEqualTo(PresenceInfo.OFFLINE);
+	}
+
+	@Test
 	void contactCreatedFromAPeerCarriesItsProvenNameAndCertificate() {
 		PeerCollaboration a = endpoint(alice);
 		PeerCollaboration b = endpoint(bob);
@@ -417,9 +542,63 @@ public abstract class CollaborationContract {
 				.then(() -> b.setPresence(new PresenceInfo(PresenceStatus.BUSY, "meeting")).block(WAIT))
 				.expectNextMatches(p -> p.presence().equals(new PresenceInfo(PresenceStatus.BUSY, "meeting")))
 				.then(() -> a.signOut(PeerScope.INTERNET).block(WAIT))
+				.as("still signed in near me: the contact is still followed")
+				.expectNoEvent(Duration.ofMillis(300))
+				.then(() -> a.signOut(PeerScope.ALL).block(WAIT))
 				.expectNextMatches(p -> p.presence().status() == PresenceStatus.OFFLINE)
 				.thenCancel()
 				.verify(WAIT);
+	}
+
+	@Test
+	void aFollowedContactIsFollowedWhileSignedInNearMeOnly() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		a.signOut(PeerScope.INTERNET).block(WAIT);
+		b.contacts().add(PeerContact.of(alice.name(), "Alice", alice.certificate())).block(WAIT);
+		PeerContact bobContact = PeerContact.of(bob.name(), "Bob", bob.certificate()).withEndPoints(b.endPoints())
+				.withSubscribed(true);
+		a.contacts().add(bobContact).block(WAIT);
+
+		StepVerifier.create(a.contacts().presences().filter(p -> p.name().equals(b.name()))
+				.map(p -> p.presence().status()).skipUntil(st -> st != PresenceStatus.OFFLINE))
+				.expectNext(PresenceStatus.ONLINE)
+				.thenCancel()
+				.verify(WAIT);
+		// peer(contact).events() tells the same
+		StepVerifier.create(a.peer(bobContact).events().ofType(PresenceChange.class).take(1))
+				.assertNext(p -> assertThat(p.presence().status()).isEqualTo(PresenceStatus.ONLINE))
+				.verifyComplete();
+	}
+
+	@Test
+	void aFollowedPeerWhoseProcessDiesReadsOfflineInsteadOfKeepingItsLastPresence() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.contacts().add(PeerContact.of(alice.name(), "Alice", alice.certificate())).block(WAIT);
+		b.setPresence(new PresenceInfo(PresenceStatus.BUSY, "meeting")).block(WAIT);
+		PeerContact bobContact = PeerContact.of(bob.name(), "Bob", bob.certificate()).withEndPoints(b.endPoints())
+				.withSubscribed(true);
+		a.contacts().add(bobContact).block(WAIT);
+		List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+		Disposable watching = Flux.merge(
+				a.contacts().presences().filter(p -> p.name().equals(b.name())).map(p -> "presences "
+						+ p.presence().status()),
+				peer(a, b).events().ofType(PresenceChange.class).map(p -> "events " + p.type() + " "
+						+ p.presence().status()))
+				.subscribe(seen::add);
+		try {
+			awaitTrue(() -> seen.containsAll(List.of("presences BUSY", "events ADDED BUSY")));
+			int before = seen.size();
+
+			TestAccess.crashTransport(b);
+			awaitTrue(() -> seen.size() >= before + 2);
+			assertThat(List.copyOf(seen).subList(before, before + 2)).containsExactlyInAnyOrder("presences OFFLINE",
+					"events REMOVED BUSY");
+		}
+		finally {
+			watching.dispose();
+		}
 	}
 
 	// ----- sessions --------------------------------------------------------------------------------------------------
@@ -470,6 +649,41 @@ public abstract class CollaborationContract {
 				.expectComplete()
 				.verify(WAIT);
 		StepVerifier.create(host.onClose()).expectComplete().verify(WAIT);
+	}
+
+	@Test
+	void aSessionWhoseHostDiesFailsWithPeerUnreachableAfterWhatItBuffered() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		Mono<CollaborationSession> bobSession = b.invitations().next().flatMap(Invitation::accept).cache();
+		bobSession.subscribe();
+		CollaborationSession host = peer(a, b).invite(WHITEBOARD, "", null).block(WAIT).session().orElseThrow();
+		CollaborationSession member = bobSession.block(WAIT);
+		host.send(utf8("last words")).block(WAIT);
+
+		StepVerifier.create(member.receive())
+				.assertNext(m -> assertThat(m.text()).isEqualTo("last words"))
+				.then(() -> TestAccess.crashTransport(a))
+				.expectError(PeerUnreachableException.class)
+				.verify(WAIT);
+		StepVerifier.create(member.onClose()).expectError(PeerUnreachableException.class).verify(WAIT);
+	}
+
+	@Test
+	void aHostSessionWhoseLastMemberDiesFailsWithPeerUnreachable() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		Mono<CollaborationSession> bobSession = b.invitations().next().flatMap(Invitation::accept).cache();
+		bobSession.subscribe();
+		CollaborationSession host = peer(a, b).invite(WHITEBOARD, "", null).block(WAIT).session().orElseThrow();
+		bobSession.block(WAIT);
+
+		TestAccess.crashTransport(b);
+		StepVerifier.create(host.receive()).expectError(PeerUnreachableException.class).verify(WAIT);
+		StepVerifier.create(host.onClose()).expectError(PeerUnreachableException.class).verify(WAIT);
+		assertThat(host.members()).isEmpty();
 	}
 
 	@Test

@@ -110,21 +110,56 @@ class LocalPublishingTest {
 	}
 
 	@Test
-	void applicationsAreLimitedTo64AndADuplicateIdIsAnError() {
+	void applicationsAreLimitedTo64AndAnotherApplicationWithARegisteredIdIsAnError() {
 		PeerCollaboration c = endpoint();
 		Flux.range(0, 64).concatMap(i -> c.registerApplication(app(i))).blockLast(WAIT);
 		StepVerifier.create(c.registerApplication(app(64)))
 				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(LimitExceededException.class)
 						.hasMessageContaining("64"))
 				.verify(WAIT);
-		StepVerifier.create(c.registerApplication(app(3)))
+		PeerApplication sameIdOtherDescription = PeerApplication.of(app(3).id(), "another app", PeerScope.ALL);
+		StepVerifier.create(c.registerApplication(sameIdOtherDescription))
 				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(AlreadyExistsException.class)
-						.hasMessageContaining(app(3).id().toString()))
+						.hasMessageContaining(app(3).id().toString()).hasMessageContaining("app 3"))
 				.verify(WAIT);
 		c.unregisterApplication(app(3).id()).block(WAIT);
 		StepVerifier.create(c.unregisterApplication(app(3).id())).expectError(NotFoundException.class).verify(WAIT);
 		c.registerApplication(app(64)).block(WAIT);
 		assertThat(c.applications()).hasSize(64);
+	}
+
+	@Test
+	void registeringTheIdenticalApplicationAgainSucceedsWithoutAChange() {
+		PeerCollaboration c = endpoint();
+		c.registerApplication(app(1)).block(WAIT);
+		List<ApplicationChange> changes = new ArrayList<>();
+		c.applicationChanges().subscribe(changes::add);
+		StepVerifier.create(c.registerApplication(app(1))).verifyComplete();
+		assertThat(c.applications()).containsExactly(app(1));
+		assertThat(changes).extracting(ApplicationChange::type).containsExactly(ChangeType.ADDED);
+	}
+
+	@Test
+	void theReadmeStartupRunsAgainOnAStoreThatKeptTheRegistration(@TempDir Path dir) {
+		for (int run = 0; run < 2; run++) {
+			PeerCollaboration c = endpoint(ContactStore.h2(dir));
+			// the README's start-up: register, then sign in; the second run finds the registration in the store
+			StepVerifier.create(c.registerApplication(app(7)).then(c.signIn(PeerScope.NEAR_ME))).verifyComplete();
+			assertThat(c.applications()).containsExactly(app(7));
+			c.close().block(WAIT);
+		}
+	}
+
+	@Test
+	void storedRegistrationsAreLoadedWhenTheEndpointIsBuiltNotAtTheFirstCall(@TempDir Path dir) {
+		PeerCollaboration first = endpoint(ContactStore.h2(dir));
+		first.registerApplication(app(7)).block(WAIT);
+		first.close().block(WAIT);
+
+		PeerCollaboration second = endpoint(ContactStore.h2(dir));
+		// nothing is called on it: building it starts the load, and the plain getter shows the result
+		Flux.interval(Duration.ofMillis(5)).filter(t -> !second.applications().isEmpty()).blockFirst(WAIT);
+		assertThat(second.applications()).containsExactly(app(7));
 	}
 
 	@Test
@@ -244,6 +279,6 @@ class LocalPublishingTest {
 		open.add(b.build());
 		assertThatThrownBy(b::build).isInstanceOf(IllegalStateException.class).hasMessageContaining("used already");
 		assertThatThrownBy(() -> PeerCollaboration.builder().nickname("x".repeat(64)))
-				.isInstanceOf(IllegalArgumentException.class).hasMessageContaining("63");
+				.isInstanceOf(PayloadTooLargeException.class).hasMessage("nickname must be at most 63 characters, was 64");
 	}
 }

@@ -19,7 +19,7 @@ class ModelTest {
 		assertThat(new PresenceInfo(PresenceStatus.BUSY, null).text()).isEmpty();
 		assertThat(new PresenceInfo(PresenceStatus.BUSY, "x".repeat(255)).text()).hasSize(255);
 		assertThatThrownBy(() -> new PresenceInfo(PresenceStatus.BUSY, "x".repeat(256)))
-				.isInstanceOf(IllegalArgumentException.class).hasMessageContaining("text").hasMessageContaining("255");
+				.isInstanceOf(PayloadTooLargeException.class).hasMessageContaining("text").hasMessageContaining("255");
 		assertThatThrownBy(() -> new PresenceInfo(null, "")).isInstanceOf(NullPointerException.class)
 				.hasMessageContaining("status");
 	}
@@ -53,7 +53,7 @@ class ModelTest {
 	void objectDataIsOneTo16384Bytes() {
 		UUID id = UUID.randomUUID();
 		assertThatThrownBy(() -> new PeerObject(id, new byte[0], PeerScope.ALL))
-				.hasMessageContaining("data").hasMessageContaining("between 1 and 16384");
+				.isExactlyInstanceOf(IllegalArgumentException.class).hasMessage("data must hold at least 1 byte, was 0");
 		assertThatThrownBy(() -> new PeerObject(id, new byte[16_385], PeerScope.ALL))
 				.hasMessageContaining("16384");
 		assertThat(new PeerObject(id, new byte[16_384], PeerScope.ALL)).isEqualTo(

@@ -23,7 +23,9 @@ public interface ContactManager {
 	/**
 	 * Changes what the local contact shows; its name and certificate cannot change.
 	 *
-	 * @return the new local contact
+	 * @return the new local contact; fails with {@link io.peercollab.PayloadTooLargeException} if a field is longer
+	 * than its limit ({@value PeerContact#MAX_TEXT_LENGTH} characters, {@value PeerContact#MAX_EMAIL_LENGTH} for the
+	 * e-mail address), with {@link IllegalArgumentException} if the e-mail address is malformed
 	 */
 	Mono<PeerContact> updateMe(String nickname, String displayName, String email);
 
@@ -74,26 +76,38 @@ public interface ContactManager {
 
 	/**
 	 * The presence of followed contacts ({@code subscribed} is {@code true}), kept current over their
-	 * {@link Peer#events()} while this endpoint is signed in to {@code INTERNET}.
+	 * {@link Peer#events()} while this endpoint is signed in, to any scope.
 	 *
-	 * <p>Emits first the presence known now of every followed contact ({@code OFFLINE} until it is reached), then each
-	 * change. Following starts when signing in to {@code INTERNET} or when a contact becomes followed, and stops on
-	 * signing out of {@code INTERNET} (every followed contact then reads {@code OFFLINE}) or when it is unfollowed or
-	 * deleted. Overflow: keeps, for a slow subscriber, a buffer of {@value #CHANGES_BUFFER} changes, then fails it with
-	 * an overflow error.
+	 * <p>A followed contact is followed wherever it can be reached: near me, at its card's or last known address, or
+	 * through the configured resolvers (Internet scope). Emits first the presence known now of every followed contact
+	 * ({@code OFFLINE} until it is reached), then each change. Following starts when signing in or when a contact
+	 * becomes followed, and stops on signing out of every scope (every followed contact then reads {@code OFFLINE}) or
+	 * when it is unfollowed or deleted. A contact that cannot be reached reads {@code OFFLINE}: as {@link Peer#events()}
+	 * says, when its connection is lost and the first reconnection fails (a killed process: within about 0.2 s on a
+	 * reachable host) or no reconnection succeeds within 1 s (a silent network: after the keepalive gives up); it reads
+	 * its presence again once it answers. Overflow: keeps, for a slow subscriber, a buffer of {@value #CHANGES_BUFFER}
+	 * changes, then fails it with an overflow error.
 	 *
 	 * @return the presences
 	 */
 	Flux<ContactPresence> presences();
 
-	/** @return the local contact's card, as XML (see {@code CONTACT-CARD.md}) */
+	/**
+	 * @return the local contact's card, as XML (see {@code CONTACT-CARD.md}): who this endpoint is (name,
+	 * certificate, nickname, display name, e-mail, endpoints), never what it allows
+	 */
 	String exportCard();
 
-	/** @return this contact's card, as XML */
+	/**
+	 * @return this contact's card, as XML: who the contact is; its {@code subscribed} and {@code subscribeAllowed}
+	 * settings are this endpoint's own and are left out
+	 */
 	String exportCard(PeerContact contact);
 
 	/**
-	 * Reads a card without storing it.
+	 * Reads a card without storing it. The contact gets this endpoint's defaults for what a card never decides:
+	 * {@code subscribed} is {@code false} and {@code subscribeAllowed} is {@code ALLOWED}, even when an older card
+	 * carries other values (they are ignored); change them with {@link #update(PeerContact)} afterwards.
 	 *
 	 * @throws io.peercollab.InvalidContactCardException if the card is malformed, hostile, over a limit, or names
 	 * another key than its certificate's
@@ -101,7 +115,8 @@ public interface ContactManager {
 	PeerContact parseCard(String xml);
 
 	/**
-	 * Reads a card and adds the contact.
+	 * Reads a card and adds the contact, not subscribed and {@code ALLOWED} to follow this endpoint, as
+	 * {@link #parseCard(String)} reads it.
 	 *
 	 * @return the stored contact; fails with {@link io.peercollab.InvalidContactCardException} or
 	 * {@link io.peercollab.AlreadyExistsException}

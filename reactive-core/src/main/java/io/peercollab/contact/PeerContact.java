@@ -42,8 +42,10 @@ public record PeerContact(PeerName name, String nickname, String displayName, St
 	/**
 	 * Validates the fields.
 	 *
-	 * @throws IllegalArgumentException if a field exceeds its limit, the e-mail address is malformed, or the name
-	 * does not match the certificate
+	 * @throws io.peercollab.PayloadTooLargeException if a text field is longer than its limit (the message names
+	 * the field and the limit)
+	 * @throws io.peercollab.LimitExceededException if there are more than {@value #MAX_ENDPOINTS} endpoints
+	 * @throws IllegalArgumentException if the e-mail address is malformed or the name does not match the certificate
 	 * @throws NullPointerException if {@code name} or {@code certificate} is {@code null}
 	 */
 	public PeerContact {
@@ -59,10 +61,7 @@ public record PeerContact(PeerName name, String nickname, String displayName, St
 			throw new IllegalArgumentException("name " + name + " is not derived from the certificate's key");
 		}
 		endPoints = endPoints == null ? List.of() : List.copyOf(endPoints);
-		if (endPoints.size() > MAX_ENDPOINTS) {
-			throw new IllegalArgumentException(
-					"endPoints must hold at most " + MAX_ENDPOINTS + " entries, was " + endPoints.size());
-		}
+		Checks.count(endPoints.size(), "endPoints", MAX_ENDPOINTS);
 		subscribeAllowed = subscribeAllowed == null ? SubscribeAllowed.ALLOWED : subscribeAllowed;
 	}
 

@@ -19,7 +19,9 @@ public record Announcement(PeerName name, String nickname, int port) {
 	public static final int MAX_NICKNAME_LENGTH = 63;
 
 	/**
-	 * @throws IllegalArgumentException if the nickname is too long or the port out of range
+	 * @throws io.peercollab.PayloadTooLargeException if the nickname is longer than {@value #MAX_NICKNAME_LENGTH}
+	 * characters
+	 * @throws IllegalArgumentException if the port is out of range
 	 */
 	public Announcement {
 		Checks.notNull(name, "name");

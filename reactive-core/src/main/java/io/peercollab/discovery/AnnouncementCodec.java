@@ -77,7 +77,7 @@ final class AnnouncementCodec {
 
 	/**
 	 * @return the TXT record announcing {@code announcement}
-	 * @throws IllegalArgumentException if the name or nickname does not fit a TXT string of 255 bytes
+	 * @throws io.peercollab.PayloadTooLargeException if the name or nickname does not fit a TXT string of 255 bytes
 	 */
 	static byte[] encode(Announcement announcement) {
 		ByteArrayOutputStream out = new ByteArrayOutputStream(128);
@@ -91,7 +91,7 @@ final class AnnouncementCodec {
 		byte[] entry = (key + "=" + value).getBytes(StandardCharsets.UTF_8);
 		if (entry.length > MAX_TXT_STRING_BYTES) {
 			int max = MAX_TXT_STRING_BYTES - key.length() - 1;
-			throw new IllegalArgumentException(describe(key) + " must be at most " + max
+			throw new io.peercollab.PayloadTooLargeException(describe(key) + " must be at most " + max
 					+ " bytes of UTF-8 to be announced over mDNS, was " + (entry.length - key.length() - 1));
 		}
 		out.write(entry.length);

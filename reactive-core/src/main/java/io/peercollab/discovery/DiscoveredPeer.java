@@ -16,6 +16,8 @@ import io.peercollab.internal.Checks;
 public record DiscoveredPeer(PeerName name, String nickname, List<PeerEndPoint> endPoints) {
 
 	/**
+	 * @throws io.peercollab.PayloadTooLargeException if the nickname is longer than
+	 * {@value Announcement#MAX_NICKNAME_LENGTH} characters
 	 * @throws IllegalArgumentException if there is no endpoint
 	 */
 	public DiscoveredPeer {

@@ -168,7 +168,8 @@ public final class MdnsDiscovery implements Discovery {
 	 * @param self what to announce
 	 * @return the session once the announcement is registered (neighbours see it about 4 s after {@code start});
 	 * fails with {@link PeerCollabException} if no interface suits, a named interface is missing or jmDNS cannot bind
-	 * @throws IllegalArgumentException if the name or nickname does not fit a TXT string of 255 bytes of UTF-8
+	 * @throws io.peercollab.PayloadTooLargeException if the name or nickname does not fit a TXT string of 255 bytes
+	 * of UTF-8
 	 */
 	@Override
 	public Mono<DiscoverySession> start(Announcement self) {

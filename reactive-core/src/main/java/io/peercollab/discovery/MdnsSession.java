@@ -291,7 +291,8 @@ final class MdnsSession implements DiscoverySession {
 	 * gap. Completes once the old instance is withdrawn too, about 4-5 s after subscribing (announcing, then jmDNS's
 	 * goodbye of about 2 s). Concurrent updates settle on the last one.
 	 *
-	 * @throws IllegalArgumentException if the nickname is longer than 63 characters or 252 bytes of UTF-8
+	 * @throws io.peercollab.PayloadTooLargeException if the nickname is longer than 63 characters or 252 bytes of
+	 * UTF-8
 	 * @throws NullPointerException if the nickname is {@code null}
 	 * @return completes when re-announced; fails with {@link NotSignedInException} if the session is closed
 	 */

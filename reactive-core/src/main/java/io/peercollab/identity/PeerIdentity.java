@@ -6,10 +6,14 @@ import java.io.OutputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -52,11 +56,23 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * authentication. Its {@link #name() PeerName} is derived from the public key, so it cannot be claimed without the
  * private key.
  *
+ * <p>The everyday call keeps one identity across runs: the first run generates it and saves it, every later run
+ * loads it.
+ *
  * <pre>{@code
- * PeerIdentity me = PeerIdentity.generate("alice");           // EC P-256
- * me.save(Path.of("alice.p12"), password);
- * PeerIdentity again = PeerIdentity.load(Path.of("alice.p12"), password);
+ * PeerIdentity me = PeerIdentity.loadOrGenerate(home.resolve("alice.p12"), password, "alice"); // Ed25519
  * }</pre>
+ *
+ * <p>The same by hand, or with an EC P-256 key:
+ *
+ * <pre>{@code
+ * PeerIdentity me = PeerIdentity.generate("alice");                    // Ed25519, the default
+ * PeerIdentity ec = PeerIdentity.generate("alice", KeyType.EC_P256);   // EC P-256 on request
+ * me.save(home.resolve("alice.p12"), password);
+ * PeerIdentity again = PeerIdentity.load(home.resolve("alice.p12"), password);
+ * }</pre>
+ *
+ * <p>(These examples are compiled and run by the examples module's tests.)
  *
  * <p>Generating, saving and loading are blocking (key generation, file I/O): call them at start-up or on a blocking-
  * friendly scheduler, not on an event loop. Instances are immutable and thread-safe.
@@ -113,6 +129,48 @@ public final class PeerIdentity {
 		catch (GeneralSecurityException | OperatorCreationException | IOException e) {
 			throw new PeerIdentityException("Could not generate a " + keyType + " identity: " + e.getMessage(), e);
 		}
+	}
+
+	/**
+	 * Loads the identity saved at {@code path}, or, when there is no file there yet, generates an Ed25519 identity
+	 * named {@code classifier} and saves it there: the call that keeps one identity across runs.
+	 *
+	 * <p>A new file is created together with its missing parent directories, readable and writable by its owner only
+	 * where the file system supports POSIX permissions, and appears complete or not at all. An existing file is never
+	 * overwritten: if it cannot be loaded (a wrong password, a damaged file, a file that is not a PeerCollab
+	 * identity) or holds another classifier's identity, this fails and the file is left as it is. When several
+	 * processes or threads make the first call on one path at once, one identity wins and every caller gets it.
+	 * Blocking (key generation, file I/O), like {@link #generate(String)} and {@link #load(Path, char[])}.
+	 *
+	 * @param path the identity file, a password-protected PKCS#12 key store
+	 * @param password the file's password
+	 * @param classifier the classifier of a new identity's {@link PeerName}; an existing file must hold an identity
+	 * with this classifier
+	 * @return the identity in the file, or the new one just saved there
+	 * @throws PeerIdentityException if the file exists and cannot be loaded (the message says why: wrong password,
+	 * damaged, not an identity), holds an identity with another classifier, or a new file cannot be written
+	 * @throws IllegalArgumentException if the classifier is not valid for a {@link PeerName}
+	 * @throws NullPointerException if an argument is {@code null}
+	 */
+	public static PeerIdentity loadOrGenerate(Path path, char[] password, String classifier) {
+		Objects.requireNonNull(path, "path");
+		Objects.requireNonNull(password, "password");
+		Objects.requireNonNull(classifier, "classifier");
+		String wanted = PeerName.unsecured(classifier).classifier(); // validates (and normalises) before any work
+		if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+			PeerIdentity generated = generate(classifier);
+			if (generated.saveNew(path, password)) {
+				return generated;
+			}
+			// Another caller created the file first: its identity is the one to use.
+		}
+		PeerIdentity loaded = load(path, password);
+		if (!loaded.name().classifier().equals(wanted)) {
+			throw new PeerIdentityException("The identity file " + path + " holds the identity of '"
+					+ loaded.name().classifier() + "', not of '" + wanted + "'; use another file for '" + wanted
+					+ "' (the file was left as it is)");
+		}
+		return loaded;
 	}
 
 	/**
@@ -219,6 +277,54 @@ public final class PeerIdentity {
 		}
 		catch (IOException | GeneralSecurityException e) {
 			throw new PeerIdentityException("Could not save the identity to " + path + ": " + e.getMessage(), e);
+		}
+	}
+
+	/**
+	 * Writes this identity to {@code path} unless a file is already there, atomically: the file is written under a
+	 * temporary name (owner-only where POSIX permissions exist) and then linked to {@code path}, which fails if
+	 * {@code path} exists, so that a concurrent creator can never be overwritten nor see half a file.
+	 *
+	 * @return {@code true} if this call created the file, {@code false} if one was already there
+	 */
+	private boolean saveNew(Path path, char[] password) {
+		Path dir = path.toAbsolutePath().getParent();
+		try {
+			if (dir != null) {
+				Files.createDirectories(dir);
+			}
+			Path tmp = path.getFileSystem().supportedFileAttributeViews().contains("posix")
+					? Files.createTempFile(dir, ".identity", ".tmp",
+							PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+					: Files.createTempFile(dir, ".identity", ".tmp");
+			try {
+				KeyStore store = KeyStore.getInstance("PKCS12");
+				store.load(null, null);
+				store.setKeyEntry(ALIAS, privateKey, password, new Certificate[] { certificate });
+				try (OutputStream out = Files.newOutputStream(tmp)) {
+					store.store(out, password);
+				}
+				try {
+					Files.createLink(path, tmp);
+				}
+				catch (UnsupportedOperationException | FileSystemException e) {
+					if (e instanceof FileAlreadyExistsException) {
+						return false;
+					}
+					// No hard links here: a move without REPLACE_EXISTING still refuses an existing file.
+					Files.move(tmp, path);
+				}
+				return true;
+			}
+			finally {
+				Files.deleteIfExists(tmp);
+			}
+		}
+		catch (FileAlreadyExistsException e) {
+			return false;
+		}
+		catch (IOException | GeneralSecurityException e) {
+			throw new PeerIdentityException("Could not save the new identity to " + path + ": " + e.getMessage(), e);
 		}
 	}
 

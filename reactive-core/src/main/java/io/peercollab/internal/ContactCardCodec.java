@@ -40,7 +40,12 @@ import io.peercollab.identity.PeerName;
  * Writes a {@link PeerContact} as a contact card, an XML document, and reads one back defensively. The format, its
  * limits and the checks made on import are specified in {@code reactive-core/CONTACT-CARD.md}.
  *
- * <p>Every card {@link #toXml(PeerContact)} writes, {@link #fromXml(String)} reads back to an equal contact.
+ * <p>A card describes who someone is, never what its holder allows: {@link #toXml(PeerContact)} leaves out the
+ * contact's {@code subscribed} and {@code subscribeAllowed} settings, and {@link #fromXml(String)} gives every contact
+ * it reads the local defaults ({@code subscribed = false}, {@code subscribeAllowed = ALLOWED}), also from older cards
+ * that still carry {@code <subscribed>} or {@code <subscribe-allowed>} (their values are checked, then ignored).
+ * Every card {@link #toXml(PeerContact)} writes, {@link #fromXml(String)} reads back to a contact equal but for these
+ * two settings.
  * {@link #fromXml(String)} treats its input as hostile: it refuses DTDs and entities (XXE, "billion laughs"), input
  * over {@value #MAX_CARD_BYTES} bytes, unknown versions, unknown, missing or repeated elements, over-long fields, host
  * names where an IP literal belongs (so that reading a card never triggers a DNS lookup), and a name that is not
@@ -151,8 +156,6 @@ public final class ContactCardCodec {
 				indent(w, 1);
 			}
 			w.writeEndElement();
-			leaf(w, 1, SUBSCRIBED, Boolean.toString(contact.subscribed()));
-			leaf(w, 1, SUBSCRIBE_ALLOWED, contact.subscribeAllowed().name());
 			w.writeCharacters("\n");
 			w.writeEndElement();
 			w.writeCharacters("\n");
@@ -179,7 +182,8 @@ public final class ContactCardCodec {
 	 * key, an unsecured name, and a name that is not derived from the certificate's key.
 	 *
 	 * @param xml the card
-	 * @return the contact the card describes; its name matches its certificate
+	 * @return the contact the card describes; its name matches its certificate; it is not subscribed and is
+	 * {@code ALLOWED} to follow, whatever an older card says about that
 	 * @throws InvalidContactCardException for any problem with the card, {@code null} included; never another type
 	 */
 	public static PeerContact fromXml(String xml) {
@@ -487,10 +491,12 @@ public final class ContactCardCodec {
 						+ " does not match the certificate's key" + expectedAuthority(cert)
 						+ ". The card was altered or mixes two identities; ask the peer for a new card");
 			}
-			boolean follow = flag(subscribed);
-			SubscribeAllowed allowed = allowed(subscribeAllowed);
+			// Cards written before these two settings were left out still carry the writer's own choices; they are
+			// checked (a card is understood in full) and ignored: what the reader allows and follows is the reader's.
+			flag(subscribed);
+			allowed(subscribeAllowed);
 			try {
-				return new PeerContact(name, nick, display, mail, cert, endPoints, follow, allowed);
+				return new PeerContact(name, nick, display, mail, cert, endPoints, false, SubscribeAllowed.ALLOWED);
 			}
 			catch (RuntimeException e) {
 				// Every limit was checked above; this is a rule of PeerContact this codec does not know yet.

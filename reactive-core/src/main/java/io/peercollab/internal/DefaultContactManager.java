@@ -151,8 +151,11 @@ final class DefaultContactManager implements ContactManager {
 
 	// ----- following contacts' presence -------------------------------------------------------------------------------
 
-	/** Signed in to INTERNET or out of it: start or stop following every followed contact. */
-	void internetScope(boolean signedIn) {
+	/**
+	 * Signed in (to any scope) or out: start or stop following every subscribed contact. A contact is followed
+	 * wherever it can be reached (near me, at its card's or last address, through the resolvers), whatever the scope.
+	 */
+	void signedIn(boolean signedIn) {
 		synchronized (lock) {
 			followingEnabled = signedIn;
 			for (PeerContact c : mirror.values()) {

@@ -90,6 +90,7 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 	private final StateFanout<PeerEvent> localEvents = new StateFanout<>(1_024);
 	private final StateFanout<PeerScope> scopeEvents = new StateFanout<>(16);
 	private final Sinks.Many<Diagnostic> diagnostics = Sinks.many().multicast().directBestEffort();
+	private final DiagnosticLog diagnosticLog;
 	private final SerialQueue lifecycle = new SerialQueue();
 	private final AtomicBoolean disposed = new AtomicBoolean();
 	private final Mono<Void> ready;
@@ -113,6 +114,7 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 		this.policy = b.policy;
 		this.invitationExpiry = b.invitationExpiry;
 		this.timer = b.timer;
+		this.diagnosticLog = new DiagnosticLog(timer, log::warn);
 		this.contacts = new DefaultContactManager(this, store);
 		this.nearMe = new NearMe(this);
 		this.invitations = new Invitations(this, b.invitationsPerPeerPerMinute);
@@ -125,6 +127,8 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 				applications.putIfAbsent(app.id(), app);
 			}
 		}), contacts.load()).cache();
+		// loaded now rather than at the first call, so that what the store holds shows as soon as possible
+		ready.subscribe(null, e -> log.warn("loading the contact store of {} failed", identity.name(), e));
 	}
 
 	// ----- identity ------------------------------------------------------------------------------------------------
@@ -141,8 +145,8 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 
 	@Override
 	public Mono<Void> setNickname(String value) {
-		String v = Checks.text(value, "nickname", MAX_NICKNAME_LENGTH);
 		return Mono.defer(() -> {
+			String v = Checks.text(value, "nickname", MAX_NICKNAME_LENGTH);
 			nickname = v;
 			contacts.nicknameChanged(v);
 			return nearMe.updateNickname(v);
@@ -186,7 +190,7 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 					scopeEvents.emit(after);
 					diffAllFollowers();
 				}
-				contacts.internetScope(after.includesInternet());
+				contacts.signedIn(after != PeerScope.NONE);
 			})).then(Mono.defer(() -> after.includesInternet() && !before.includesInternet() ? publishing.start()
 					: Mono.empty()));
 		}));
@@ -194,7 +198,10 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 
 	private Mono<Void> bindTransport() {
 		return Mono.defer(() -> binding != null ? Mono.empty()
-				: transport.bind(identity, new Responder()).doOnNext(b -> binding = b).then());
+				: transport.bind(identity, new Responder()).doOnNext(b -> {
+					binding = b;
+					b.diagnostics().subscribe(this::diagnose);
+				}).then());
 	}
 
 	@Override
@@ -238,7 +245,7 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 				scopeEvents.emit(after);
 				diffAllFollowers();
 			}
-			contacts.internetScope(after.includesInternet());
+			contacts.signedIn(after != PeerScope.NONE);
 		})).then(Mono.defer(() -> {
 			if (after != PeerScope.NONE) {
 				return Mono.empty();
@@ -352,9 +359,13 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 		Objects.requireNonNull(application, "application");
 		return ready.then(Mono.defer(() -> {
 			synchronized (lock) {
-				if (applications.containsKey(application.id())) {
-					return Mono.error(new AlreadyExistsException(
-							"application " + application.id() + " is registered already: unregister it first"));
+				PeerApplication registered = applications.get(application.id());
+				if (application.equals(registered)) {
+					return Mono.<Void>empty();
+				}
+				if (registered != null) {
+					return Mono.error(new AlreadyExistsException("another application with id " + application.id()
+							+ " is registered already (" + registered.description() + "): unregister it first"));
 				}
 				if (applications.size() >= MAX_APPLICATIONS) {
 					return Mono.error(new LimitExceededException("an endpoint registers at most " + MAX_APPLICATIONS
@@ -504,6 +515,16 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 			return true;
 		}
 		return allowedContact && itemScope.includesInternet() && scope.includesInternet();
+	}
+
+	/**
+	 * @return whether a caller ({@code allowedContact} or not) sees, and so may be invited into, an item published with
+	 * {@code itemScope}
+	 */
+	boolean visibleTo(boolean allowedContact, PeerScope itemScope) {
+		synchronized (lock) {
+			return visible(itemScope, allowedContact);
+		}
 	}
 
 	private PresenceInfo visiblePresence(boolean allowedContact) {
@@ -694,9 +715,13 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 	}
 
 	void diagnose(Diagnostic.Kind kind, String message) {
-		log.warn("{} [{}]: {}", name(), kind, message);
+		diagnose(new Diagnostic(Instant.now(), kind, message));
+	}
+
+	void diagnose(Diagnostic diagnostic) {
+		diagnosticLog.log(name() + " [" + diagnostic.kind() + "]", diagnostic);
 		synchronized (diagnostics) {
-			diagnostics.tryEmitNext(new Diagnostic(Instant.now(), kind, message));
+			diagnostics.tryEmitNext(diagnostic);
 		}
 	}
 

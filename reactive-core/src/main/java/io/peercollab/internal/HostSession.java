@@ -3,10 +3,12 @@ package io.peercollab.internal;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.peercollab.PeerApplication;
+import io.peercollab.PeerUnreachableException;
 import io.peercollab.SessionMessage;
 import io.peercollab.identity.PeerName;
 import io.peercollab.spi.PeerConnection;
@@ -56,7 +58,7 @@ final class HostSession extends SessionBase {
 		m.inbound = connection.session(new SessionOpen(invitationId, id(), application().id()), m.out.flux())
 				.concatMap(f -> received.offer(new SessionMessage(m.name, f.data()), Invitations::sessionClosed)
 						.then(relay(m, f)), WIRE_PREFETCH)
-				.subscribe(null, e -> memberLeft(m), () -> memberLeft(m));
+				.subscribe(null, e -> memberLeft(m, e), () -> memberLeft(m, null));
 	}
 
 	private Mono<Void> relay(Member from, SessionFrame frame) {
@@ -67,11 +69,28 @@ final class HostSession extends SessionBase {
 				.then();
 	}
 
-	private void memberLeft(Member m) {
-		if (members.remove(m.name, m)) {
+	/**
+	 * A member's channel ended: with {@code error == null} the member left (a goodbye), else it can no longer be
+	 * reached. The session goes on for the others; if the last member was lost that way (and no invitation waits for
+	 * an answer), the session fails with {@link PeerUnreachableException} instead of completing.
+	 */
+	private void memberLeft(Member m, Throwable error) {
+		boolean wasMember = members.remove(m.name, m);
+		if (wasMember) {
 			m.out.close(Invitations::sessionClosed);
 		}
-		closeIfUnused();
+		if (wasMember && error != null && !(error instanceof CancellationException)) {
+			failIfUnused(unreachable(m.name, error));
+		}
+		else {
+			closeIfUnused();
+		}
+	}
+
+	private synchronized void failIfUnused(PeerUnreachableException cause) {
+		if (invitationsOut.get() == 0 && members.isEmpty()) {
+			fail(cause);
+		}
 	}
 
 	private void leave(Member m) {

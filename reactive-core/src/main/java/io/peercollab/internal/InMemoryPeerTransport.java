@@ -162,6 +162,16 @@ public final class InMemoryPeerTransport implements PeerTransport {
 			return disposed.asMono();
 		}
 
+		/**
+		 * Emits nothing and completes when this binding is disposed: calls between bindings of one network pass
+		 * objects, not bytes, so there is no route, payload, setup or connection limit for this transport to refuse.
+		 * What the handler refuses, the handler reports.
+		 */
+		@Override
+		public Flux<io.peercollab.Diagnostic> diagnostics() {
+			return disposed.asMono().thenMany(Flux.empty());
+		}
+
 		@Override
 		public void dispose() {
 			if (done.compareAndSet(false, true)) {
@@ -249,8 +259,11 @@ public final class InMemoryPeerTransport implements PeerTransport {
 
 		@Override
 		public Flux<SessionFrame> session(SessionOpen open, Publisher<SessionFrame> outbound) {
+			// the callee's inbound ends as the requester's does: completes with the outbound, fails on a lost connection
 			return guard(Flux.defer(() -> remote.handler.session(caller, open,
-					Flux.from(outbound).takeUntilOther(closed.asMono().then(Mono.just(true))))));
+					Flux.from(outbound).takeUntilOther(closed.asMono().then(Mono.just(true)))
+							.concatWith(Mono.defer(() -> isDisposed() ? Mono.error(new PeerUnreachableException(
+									"the connection from " + caller + " is closed")) : Mono.empty())))));
 		}
 
 		@Override

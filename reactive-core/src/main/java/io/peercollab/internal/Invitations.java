@@ -17,7 +17,6 @@ import io.peercollab.InvitationStatus;
 import io.peercollab.InvalidRequestException;
 import io.peercollab.LimitExceededException;
 import io.peercollab.NotAuthorizedException;
-import io.peercollab.PayloadTooLargeException;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.identity.PeerName;
@@ -84,7 +83,9 @@ final class Invitations {
 				return Mono.error(new NotAuthorizedException(owner.name() + " accepts invitations from its contacts only"));
 			}
 			PeerApplication app = owner.application(request.application().id());
-			if (app == null) {
+			// An application the caller cannot see is refused exactly as one that is not registered: the answer must
+			// not tell a stranger that an INTERNET-only (or NONE) application exists here.
+			if (app == null || !owner.visibleTo(contact, app.scope())) {
 				return Mono.just(new InviteReply(InvitationStatus.DECLINED, NOT_REGISTERED));
 			}
 			if (owner.name().compareTo(caller) < 0 && outgoing.containsKey(key(caller, app.id()))) {
@@ -208,10 +209,7 @@ final class Invitations {
 	static void checkInvite(PeerApplication application, String message, byte[] data, Duration expiry) {
 		java.util.Objects.requireNonNull(application, "application");
 		java.util.Objects.requireNonNull(expiry, "expiry");
-		if (data != null && data.length > Invitation.MAX_DATA_LENGTH) {
-			throw new PayloadTooLargeException("invitation data must be at most " + Invitation.MAX_DATA_LENGTH
-					+ " bytes, was " + data.length);
-		}
+		Checks.size(data == null ? 0 : data.length, "data", Invitation.MAX_DATA_LENGTH);
 		Checks.text(message, "message", Invitation.MAX_MESSAGE_LENGTH);
 		if (expiry.isNegative() || expiry.isZero()) {
 			throw new IllegalArgumentException("expiry must be positive, was " + expiry);

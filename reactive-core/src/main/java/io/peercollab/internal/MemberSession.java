@@ -2,13 +2,16 @@ package io.peercollab.internal;
 
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 
 import io.peercollab.PeerApplication;
+import io.peercollab.PeerUnreachableException;
 import io.peercollab.SessionMessage;
 import io.peercollab.identity.PeerName;
 import io.peercollab.spi.SessionFrame;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 
 /**
  * An invitee's side of a session: one channel to the host, which relays what the other members send.
@@ -21,14 +24,33 @@ final class MemberSession extends SessionBase {
 		super(id, application, host);
 	}
 
-	/** Wires the channel the host opened: its inbound frames are received here; what is sent here goes out. */
+	/**
+	 * Wires the channel the host opened: its inbound frames are received here; what is sent here goes out.
+	 *
+	 * <p>How the host's frames end decides how the session ends: completion is the host's goodbye (a completed
+	 * session), an error means the host is gone (a failed one, with {@link PeerUnreachableException}). The outbound
+	 * side being cancelled says neither: a lost connection cancels it too, so only the inbound side decides.
+	 */
 	Flux<SessionFrame> serve(Flux<SessionFrame> fromHost) {
-		// the host's frames end when the channel ends; dispose() closes this side's outbound, which ends the channel
 		return out.flux().doOnSubscribe(s -> fromHost
 				.concatMap(f -> received.offer(new SessionMessage(f.origin() == null ? host() : f.origin(), f.data()),
 						Invitations::sessionClosed), WIRE_PREFETCH)
-				.subscribe(null, e -> dispose(), this::dispose))
-				.doFinally(s -> dispose());
+				.subscribe(null, this::inboundFailed, this::dispose))
+				.doFinally(s -> {
+					if (s != SignalType.CANCEL) {
+						dispose();
+					}
+				});
+	}
+
+	private void inboundFailed(Throwable e) {
+		if (e instanceof CancellationException) {
+			// the host cancelled the channel: it ended this member's part on purpose
+			dispose();
+		}
+		else {
+			fail(unreachable(host(), e));
+		}
 	}
 
 	@Override

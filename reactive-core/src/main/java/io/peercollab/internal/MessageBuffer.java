@@ -75,12 +75,30 @@ final class MessageBuffer<T> {
 	 * Closes the buffer: the consumer completes after what is buffered; waiting producers fail.
 	 */
 	public void close(java.util.function.Supplier<? extends Throwable> closedError) {
+		end(closedError, null);
+	}
+
+	/**
+	 * Closes the buffer because its producer failed: the consumer receives what is buffered, then {@code cause};
+	 * waiting producers fail with {@code closedError}.
+	 */
+	public void fail(java.util.function.Supplier<? extends Throwable> closedError, Throwable cause) {
+		end(closedError, cause);
+	}
+
+	private void end(java.util.function.Supplier<? extends Throwable> closedError, Throwable cause) {
 		synchronized (this) {
 			if (closed) {
 				return;
 			}
 			closed = true;
-			sink.tryEmitComplete();
+			// a unicast sink delivers what it buffered before the terminal signal
+			if (cause == null) {
+				sink.tryEmitComplete();
+			}
+			else {
+				sink.tryEmitError(cause);
+			}
 			Waiter<T> w;
 			while ((w = waiters.poll()) != null) {
 				w.sink().error(closedError.get());

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,15 +30,18 @@ import reactor.core.publisher.Mono;
  * People near me: turns what discovery claims into verified {@link PeerNearMe}s.
  *
  * <ul>
- *   <li>Each announced endpoint of a discovered peer is connected to at once; the connection proves the name there.
- *   An endpoint whose key does not match is dropped from the peer and reported as
- *   {@link Diagnostic.Kind#SPOOFED_NAME}, and stays out while it is announced; the peer is removed only when no
- *   endpoint is left. So an impostor announcing a real peer's name elsewhere cannot make it disappear.</li>
- *   <li>A peer is shown as discovered at its first sighting (a claim); once proven, an endpoint announced later is
- *   shown only after it proves the name too, so an impostor never appears as a proven peer.</li>
- *   <li>Liveness: when that connection closes (keepalive failure, the peer's transport closed), the peer is probed with
- *   one new connection; if that fails it is removed. A peer that signs out tells us and is removed at once. Without
- *   a connection, mDNS expiry removes it (the discovery's worst case).</li>
+ *   <li>A name is a claim until a connection proves it: each announced endpoint is connected to at once, and a peer is
+ *   shown only with the endpoints that proved its name there ({@code ADDED} once the first one has), most recently
+ *   proven first. So an impostor announcing a real peer's name elsewhere never appears under that name, even for a
+ *   moment, and cannot make the real peer disappear.</li>
+ *   <li>An endpoint whose key does not match is reported as {@link Diagnostic.Kind#SPOOFED_NAME} and refused for
+ *   {@link #SPOOFED_MEMORY}, across the name's disappearance and return, so it is not dialled again each time it is
+ *   announced. An endpoint that does not answer, or whose peer vanished, is not dialled again for
+ *   {@link #DEAD_MEMORY} (the peer may come back at the same port later). Both memories are bounded
+ *   ({@link #MEMORY_ENTRIES} endpoints each), so announcements cannot grow them without limit.</li>
+ *   <li>Liveness: when the watched connection closes (keepalive failure, the peer's transport closed), the peer is
+ *   probed with one new connection; if that fails it is removed and its endpoints count as dead. A peer that signs out
+ *   tells us and is removed at once. Without a connection, mDNS expiry removes it (the discovery's worst case).</li>
  *   <li>A peer that signed out is ignored until it announces other endpoints (a new sign-in binds a new port), so a
  *   stale mDNS record cannot bring it back.</li>
  * </ul>
@@ -45,6 +49,12 @@ import reactor.core.publisher.Mono;
 final class NearMe {
 
 	static final Duration SIGN_OUT_NOTICE_TIMEOUT = Duration.ofSeconds(1);
+	/** How long an endpoint that failed to prove the name announced with it stays refused. */
+	static final Duration SPOOFED_MEMORY = Duration.ofMinutes(10);
+	/** How long an endpoint that did not answer is not dialled again for the same name. */
+	static final Duration DEAD_MEMORY = Duration.ofSeconds(30);
+	/** The most endpoints each memory keeps; the oldest are forgotten first. */
+	static final int MEMORY_ENTRIES = 1_024;
 
 	private final DefaultPeerCollaboration owner;
 	private final Object lock = new Object();
@@ -52,18 +62,72 @@ final class NearMe {
 	private final Map<PeerName, RemotePeer> peers = new HashMap<>();
 	private final Map<PeerName, List<PeerEndPoint>> ignored = new HashMap<>();
 	private final Map<PeerName, PeerConnection> connections = new HashMap<>();
-	/** Announced endpoints whose key did not match the name announced with them. */
-	private final Map<PeerName, Set<PeerEndPoint>> spoofed = new HashMap<>();
-	/** Announced endpoints that proved their name on a connection. */
-	private final Map<PeerName, Set<PeerEndPoint>> proven = new HashMap<>();
+	/** Announced endpoints whose key did not match the name announced with them, with when that was seen. */
+	private final Memory spoofed = new Memory(SPOOFED_MEMORY);
+	/** Announced endpoints that did not answer, or whose peer vanished, with when that was seen. */
+	private final Memory dead = new Memory(DEAD_MEMORY);
+	/** Announced endpoints that proved their name on a connection, with the order of their proof. */
+	private final Map<PeerName, Map<PeerEndPoint, Long>> proven = new HashMap<>();
+	private long proofs;
 	/** The endpoints each name is announced at now, those that failed to prove it left out. */
 	private final Map<PeerName, List<PeerEndPoint>> claims = new HashMap<>();
+	/** The nickname each name is announced with now. */
+	private final Map<PeerName, String> nicknames = new HashMap<>();
 	/** Announced endpoints being connected to, to prove their name. */
 	private final Map<PeerName, Set<PeerEndPoint>> verifying = new HashMap<>();
 	private final StateFanout<PeerNearMeEvent> fanout = new StateFanout<>(1_024);
 	private DiscoverySession session;
 	private Disposable subscriptions = Disposables.composite();
 	private Mono<Void> closing = Mono.empty();
+
+	/** Endpoints of names remembered for a while, bounded: the oldest entry goes first. Called under lock. */
+	private final class Memory {
+
+		private final Duration keep;
+		private final LinkedHashMap<String, Long> seen = new LinkedHashMap<>(16, 0.75f, false);
+
+		Memory(Duration keep) {
+			this.keep = keep;
+		}
+
+		private static String key(PeerName name, PeerEndPoint ep) {
+			return name + "@" + ep.address();
+		}
+
+		void add(PeerName name, PeerEndPoint ep) {
+			String k = key(name, ep);
+			seen.remove(k);
+			seen.put(k, now());
+			while (seen.size() > MEMORY_ENTRIES) {
+				seen.remove(seen.keySet().iterator().next());
+			}
+		}
+
+		boolean contains(PeerName name, PeerEndPoint ep) {
+			String k = key(name, ep);
+			Long at = seen.get(k);
+			if (at == null) {
+				return false;
+			}
+			if (now() - at >= keep.toMillis()) {
+				seen.remove(k);
+				return false;
+			}
+			return true;
+		}
+
+		void remove(PeerName name, PeerEndPoint ep) {
+			seen.remove(key(name, ep));
+		}
+
+		void clear() {
+			seen.clear();
+		}
+	}
+
+	private long now() {
+		return owner.timer.now(java.util.concurrent.TimeUnit.MILLISECONDS);
+	}
 
 	NearMe(DefaultPeerCollaboration owner) {
 		this.owner = owner;
@@ -129,66 +193,50 @@ final class NearMe {
 				}
 				ignored.remove(name);
 			}
-			// Endpoints that failed to prove this name stay out for as long as they are announced.
-			Set<PeerEndPoint> refused = spoofed.get(name);
-			if (refused != null) {
-				refused.retainAll(eps);
-				if (refused.isEmpty()) {
-					spoofed.remove(name);
-				}
-			}
-			List<PeerEndPoint> claimed = new ArrayList<>(eps);
-			if (refused != null) {
-				claimed.removeAll(refused);
-			}
-			claims.put(name, List.copyOf(claimed));
-			Set<PeerEndPoint> proven = this.proven.computeIfAbsent(name, k -> new HashSet<>());
-			proven.retainAll(claimed);
-			RemotePeer old = peers.get(name);
-			List<PeerEndPoint> shown;
-			boolean verified;
-			if (old != null && old.verified && claimed.stream().anyMatch(proven::contains)) {
-				// A proven peer shows new endpoints only once they prove its name too: an impostor announcing the
-				// same name elsewhere never appears as this peer.
-				shown = claimed.stream().filter(proven::contains).toList();
-				verified = true;
-			}
-			else {
-				// A first sighting is shown as discovered, a claim that the first connection checks.
-				shown = claimed;
-				verified = false;
-			}
+			// Endpoints that failed to prove this name stay out; those that did not answer are not dialled again yet.
+			List<PeerEndPoint> claimed = eps.stream().filter(ep -> !spoofed.contains(name, ep)).toList();
+			claims.put(name, claimed);
+			nicknames.put(name, e.peer().nickname());
+			Map<PeerEndPoint, Long> proven = this.proven.computeIfAbsent(name, k -> new HashMap<>());
+			proven.keySet().retainAll(claimed);
 			Set<PeerEndPoint> checking = verifying.computeIfAbsent(name, k -> new HashSet<>());
 			for (PeerEndPoint ep : claimed) {
-				if (!proven.contains(ep) && checking.add(ep)) {
+				if (!proven.containsKey(ep) && !dead.contains(name, ep) && checking.add(ep)) {
 					toVerify.add(ep);
 				}
 			}
-			show(name, e.peer().nickname(), shown, verified, old);
+			showProven(name);
 		}
 		for (PeerEndPoint ep : toVerify) {
 			verify(name, ep);
 		}
 	}
 
-	/** Shows the peer with these endpoints, or removes it if there are none. Called under lock. */
-	private void show(PeerName name, String nickname, List<PeerEndPoint> endPoints, boolean verified,
-			RemotePeer old) {
-		if (endPoints.isEmpty()) {
+	/**
+	 * Shows the name with the endpoints that proved it, most recently proven first; removes it if none did. Called
+	 * under lock.
+	 */
+	private void showProven(PeerName name) {
+		Map<PeerEndPoint, Long> proven = this.proven.getOrDefault(name, Map.of());
+		List<PeerEndPoint> shown = proven.entrySet().stream()
+				.sorted(Map.Entry.<PeerEndPoint, Long>comparingByValue().reversed())
+				.map(Map.Entry::getKey)
+				.toList();
+		RemotePeer old = peers.get(name);
+		if (shown.isEmpty()) {
 			remove(name);
 			return;
 		}
+		String nickname = nicknames.getOrDefault(name, "");
 		if (old == null) {
-			RemotePeer p = new RemotePeer(owner, name, nickname, endPoints);
-			p.verified = verified;
+			RemotePeer p = new RemotePeer(owner, name, nickname, shown);
+			p.verified = true;
 			peers.put(name, p);
 			fanout.emit(new PeerNearMeEvent(ChangeType.ADDED, p));
 			return;
 		}
-		RemotePeer p = old.with(nickname, endPoints);
-		p.verified = verified;
+		RemotePeer p = old.with(nickname, shown);
 		if (p.equals(old)) {
-			old.verified = verified;
 			return;
 		}
 		peers.put(name, p);
@@ -204,22 +252,15 @@ final class NearMe {
 				if (checking != null) {
 					checking.remove(ep);
 				}
-				RemotePeer p = peers.get(name);
-				Set<PeerEndPoint> proven = this.proven.get(name);
+				Map<PeerEndPoint, Long> proven = this.proven.get(name);
 				List<PeerEndPoint> claim = claims.get(name);
-				if (p == null || proven == null || claim == null || !claim.contains(ep) || session == null) {
+				if (proven == null || claim == null || !claim.contains(ep) || session == null) {
 					return;
 				}
-				proven.add(ep);
-				if (!p.endPoints().contains(ep)) {
-					List<PeerEndPoint> endPoints = new ArrayList<>(p.endPoints());
-					endPoints.add(ep);
-					show(name, p.nickname(), endPoints, true, p);
-				}
-				else {
-					p.verified = true;
-				}
-				watchIt = !connections.containsKey(name);
+				dead.remove(name, ep);
+				proven.put(ep, ++proofs);
+				showProven(name);
+				watchIt = peers.containsKey(name) && !connections.containsKey(name);
 			}
 			if (watchIt) {
 				watch(name, c);
@@ -231,18 +272,21 @@ final class NearMe {
 				if (checking != null) {
 					checking.remove(ep);
 				}
-				if (err instanceof PeerIdentityMismatchException && session != null) {
-					report = true;
-					spoofed.computeIfAbsent(name, k -> new HashSet<>()).add(ep);
-					Set<PeerEndPoint> proven = this.proven.get(name);
-					if (proven != null) {
-						proven.remove(ep);
+				if (session != null) {
+					if (err instanceof PeerIdentityMismatchException) {
+						report = true;
+						spoofed.add(name, ep);
+						List<PeerEndPoint> claim = claims.get(name);
+						if (claim != null && claim.contains(ep)) {
+							claims.put(name, claim.stream().filter(x -> !x.equals(ep)).toList());
+						}
 					}
-					RemotePeer p = peers.get(name);
-					if (p != null && p.endPoints().contains(ep)) {
-						List<PeerEndPoint> endPoints = new ArrayList<>(p.endPoints());
-						endPoints.remove(ep);
-						show(name, p.nickname(), endPoints, p.verified, p);
+					else if (err instanceof PeerUnreachableException) {
+						dead.add(name, ep);
+					}
+					Map<PeerEndPoint, Long> proven = this.proven.get(name);
+					if (proven != null && proven.remove(ep) != null) {
+						showProven(name);
 					}
 				}
 			}
@@ -257,12 +301,15 @@ final class NearMe {
 		});
 	}
 
-	/** Forgets what was learnt about the endpoints of a name. Called under lock. */
+	/**
+	 * Forgets what was learnt about the endpoints of a name that is no longer announced; what it refused as spoofed or
+	 * found dead is kept for a while (bounded), so that the name's return does not dial those again. Called under lock.
+	 */
 	private void forget(PeerName name) {
-		spoofed.remove(name);
 		proven.remove(name);
 		verifying.remove(name);
 		claims.remove(name);
+		nicknames.remove(name);
 	}
 
 	private void watch(PeerName name, PeerConnection c) {
@@ -284,6 +331,12 @@ final class NearMe {
 			// The connection went away: either idle (the peer is fine) or the peer vanished. One probe tells.
 			p.connection().subscribe(again -> watch(name, again), err -> {
 				synchronized (lock) {
+					// its endpoints are dead: a later announcement listing them does not show or dial them again
+					Map<PeerEndPoint, Long> proven = this.proven.get(name);
+					if (proven != null) {
+						proven.keySet().forEach(ep -> dead.add(name, ep));
+						proven.clear();
+					}
 					remove(name);
 				}
 				owner.diagnose(Diagnostic.Kind.CONNECTION_LOST, name + " stopped answering; removed from people near me");
@@ -336,9 +389,11 @@ final class NearMe {
 				connections.clear();
 				ignored.clear();
 				spoofed.clear();
+				dead.clear();
 				proven.clear();
 				verifying.clear();
 				claims.clear();
+				nicknames.clear();
 				fanout.complete();
 			}
 			Mono<Void> notices = Flux.fromIterable(open)

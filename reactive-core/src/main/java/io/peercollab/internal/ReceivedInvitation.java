@@ -113,8 +113,8 @@ final class ReceivedInvitation implements Invitation {
 
 	@Override
 	public Mono<Void> decline(String message) {
-		String m = Checks.text(message, "message", MAX_MESSAGE_LENGTH);
 		return Mono.defer(() -> {
+			String m = Checks.text(message, "message", MAX_MESSAGE_LENGTH);
 			if (!end(InvitationState.DECLINED)) {
 				return Mono.error(closed());
 			}

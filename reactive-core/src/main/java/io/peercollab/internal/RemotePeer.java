@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.peercollab.ApplicationChange;
@@ -31,6 +32,7 @@ import io.peercollab.spi.EndpointRecord;
 import io.peercollab.spi.PeerConnection;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.util.retry.Retry;
 
 /**
@@ -46,6 +48,11 @@ final class RemotePeer implements PeerNearMe {
 	 * so that a user with many offline contacts does not send the DHT a lookup every few seconds for each.
 	 */
 	static final Duration MAX_CONTACT_BACKOFF = Duration.ofSeconds(30);
+	/**
+	 * How long a followed peer whose stream broke may take to be back before it is reported offline; a failed
+	 * reconnection reports it at once.
+	 */
+	static final Duration LOST_GRACE = Duration.ofSeconds(1);
 
 	private final DefaultPeerCollaboration owner;
 	private final PeerName name;
@@ -240,14 +247,9 @@ final class RemotePeer implements PeerNearMe {
 	public Flux<PeerEvent> events() {
 		return Flux.defer(() -> {
 			Mirror mirror = new Mirror();
-			return Flux.defer(() -> {
-				mirror.beginSnapshot();
-				Flux<PeerEvent> events = connection().flatMapMany(c -> c.events(mirror.version));
-				// A contact that ends the stream (closing, restarting elsewhere) is looked up again and followed on.
-				return contact == null ? events : events.concatWith(Flux.error(() -> new PeerUnreachableException(
-						name + " ended the stream; looking it up again")));
-			})
-					.concatMapIterable(mirror::accept)
+			// Only what reaches the subscriber resets the backoff (transientErrors): the markers of failed attempts
+			// are consumed by the mirror inside each attempt.
+			return Flux.defer(() -> followOnce(mirror))
 					.retryWhen(Retry.backoff(Long.MAX_VALUE, FIRST_BACKOFF)
 							.maxBackoff(contact == null ? MAX_BACKOFF : MAX_CONTACT_BACKOFF)
 							.transientErrors(true)
@@ -256,13 +258,54 @@ final class RemotePeer implements PeerNearMe {
 		});
 	}
 
+	/** One attempt to follow: connect, stream from where the mirror stands, end with the error that stopped it. */
+	private Flux<PeerEvent> followOnce(Mirror mirror) {
+		mirror.beginSnapshot();
+		long after = mirror.resumeVersion();
+		Flux<Object> events = connection().flatMapMany(c -> c.events(after));
+		if (contact != null) {
+			// A contact that ends the stream (closing, restarting elsewhere) is looked up again and followed on.
+			events = events.concatWith(Flux.error(() -> new PeerUnreachableException(
+					name + " ended the stream; looking it up again")));
+		}
+		// any failure that will be retried counts as a failed attempt for the mirror
+		events = events.onErrorResume(RemotePeer::retryable, e -> Flux.concat(Mono.just(Mirror.FAILED), Mono.error(e)));
+		long left = mirror.graceLeft(now());
+		if (left >= 0) {
+			// lost and not back yet: say so once the grace runs out, even if this attempt hangs (a silent network)
+			Sinks.Empty<Void> ended = Sinks.empty();
+			events = Flux.merge(events.doFinally(sig -> ended.tryEmitEmpty()),
+					Mono.delay(Duration.ofMillis(left), owner.timer).<Object>thenReturn(Mirror.GRACE_OVER)
+							.takeUntilOther(ended.asMono()));
+		}
+		return events.concatMapIterable(x -> mirror.accept(x, now()));
+	}
+
+	private long now() {
+		return owner.timer.now(TimeUnit.MILLISECONDS);
+	}
+
 	static boolean retryable(Throwable e) {
 		return !(e instanceof PeerIdentityMismatchException || e instanceof NotAuthorizedException
 				|| e instanceof NotSignedInException);
 	}
 
-	/** What the follower has seen of the remote state; turns each (re)connection's snapshot into a diff. */
+	/**
+	 * What the follower has seen of the remote state; turns each (re)connection's snapshot into a diff, and a lost
+	 * connection into the peer going offline.
+	 *
+	 * <p>Lost and back: when a live stream fails, the peer is <em>losing</em>; if the next attempt fails too, or
+	 * {@link #LOST_GRACE} passes without a new {@code Synced}, it is <em>lost</em>: its presence is reported
+	 * {@code REMOVED} (OFFLINE) and the next connection asks for a full snapshot, whose diff brings it back. A stream
+	 * that is back within the grace resumes by version, as if nothing happened. Only called from one attempt's
+	 * serialized pipeline at a time.
+	 */
 	static final class Mirror {
+
+		/** An attempt failed with an error that is retried. */
+		static final Object FAILED = new Object();
+		/** The grace of a lost stream ran out. */
+		static final Object GRACE_OVER = new Object();
 
 		long version = -1;
 		PresenceInfo presence;
@@ -270,27 +313,70 @@ final class RemotePeer implements PeerNearMe {
 		final Map<UUID, PeerObject> objects = new HashMap<>();
 		private boolean snapshotting;
 		private final List<PeerEvent> pending = new ArrayList<>();
+		/** A stream delivered {@code Synced} and has not failed since. */
+		private boolean live;
+		/** When the live stream failed, in the timer's milliseconds; -1 while live or once reported lost. */
+		private long lostAt = -1;
+		/** The peer was reported lost: the next connection needs a full snapshot. */
+		private boolean reported;
 
 		void beginSnapshot() {
 			snapshotting = true;
 			pending.clear();
 		}
 
-		List<PeerEvent> accept(PeerEvent e) {
+		/** @return the version to resume after: none once the peer was reported lost (its state was dropped) */
+		long resumeVersion() {
+			return reported ? -1 : version;
+		}
+
+		/** @return milliseconds left before a losing peer is reported lost, or -1 if it is not losing */
+		long graceLeft(long now) {
+			return lostAt < 0 ? -1 : Math.max(0, lostAt + LOST_GRACE.toMillis() - now);
+		}
+
+		List<PeerEvent> accept(Object x, long now) {
+			if (x == FAILED) {
+				if (live) {
+					live = false;
+					lostAt = now;
+					return List.of();
+				}
+				return lostAt >= 0 ? reportLost() : List.of();
+			}
+			if (x == GRACE_OVER) {
+				return lostAt >= 0 ? reportLost() : List.of();
+			}
+			PeerEvent e = (PeerEvent) x;
 			if (snapshotting) {
 				if (!(e instanceof PeerEvent.Synced synced)) {
 					pending.add(e);
 					return List.of();
 				}
 				snapshotting = false;
-				List<PeerEvent> out = synced.version() == version ? new ArrayList<>() : diff(synced.version());
+				List<PeerEvent> out = synced.version() == version && !reported ? new ArrayList<>()
+						: diff(synced.version());
 				version = synced.version();
+				live = true;
+				lostAt = -1;
+				reported = false;
 				out.add(synced);
 				return out;
 			}
 			version = Math.max(version, e.version());
 			apply(e);
 			return List.of(e);
+		}
+
+		private List<PeerEvent> reportLost() {
+			lostAt = -1;
+			reported = true;
+			if (presence == null) {
+				return List.of();
+			}
+			PresenceInfo last = presence;
+			presence = null;
+			return List.of(new PresenceChange(ChangeType.REMOVED, last, version));
 		}
 
 		private void apply(PeerEvent e) {

@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import io.peercollab.CollaborationSession;
 import io.peercollab.PayloadTooLargeException;
 import io.peercollab.PeerApplication;
+import io.peercollab.PeerUnreachableException;
 import io.peercollab.SessionMessage;
 import io.peercollab.identity.PeerName;
 import io.peercollab.spi.SessionFrame;
@@ -100,6 +101,25 @@ abstract class SessionBase implements CollaborationSession {
 			received.close(Invitations::sessionClosed);
 			closed.tryEmitEmpty();
 		}
+	}
+
+	/**
+	 * Ends the session because the other side can no longer be reached (its process died, the network went silent):
+	 * unlike {@link #dispose()}, which is a goodbye, {@link #receive()} delivers what it buffered and then fails with
+	 * {@code cause}, and {@link #onClose()} fails with it too.
+	 */
+	final void fail(PeerUnreachableException cause) {
+		if (disposed.compareAndSet(false, true)) {
+			onDispose();
+			received.fail(Invitations::sessionClosed, cause);
+			closed.tryEmitError(cause);
+		}
+	}
+
+	/** @return {@code e} if it says the peer is unreachable, else a {@link PeerUnreachableException} wrapping it */
+	static PeerUnreachableException unreachable(PeerName peer, Throwable e) {
+		return e instanceof PeerUnreachableException u ? u
+				: new PeerUnreachableException("lost the session's connection to " + peer + ": " + e.getMessage(), e);
 	}
 
 	@Override

@@ -13,7 +13,8 @@ import io.peercollab.internal.Checks;
 public record InviteReply(InvitationStatus status, String message) {
 
 	/**
-	 * @throws IllegalArgumentException if the message is too long
+	 * @throws io.peercollab.PayloadTooLargeException if the message is longer than
+	 * {@value io.peercollab.Invitation#MAX_MESSAGE_LENGTH} characters
 	 */
 	public InviteReply {
 		Checks.notNull(status, "status");

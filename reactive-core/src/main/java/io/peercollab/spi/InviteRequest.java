@@ -22,7 +22,11 @@ public record InviteRequest(UUID invitationId, UUID sessionId, String senderNick
 		String message, byte[] data, Duration expiry) {
 
 	/**
-	 * @throws IllegalArgumentException if a field is out of its limits
+	 * @throws io.peercollab.PayloadTooLargeException if {@code senderNickname} or {@code message} is longer than 255
+	 * characters or {@code data} larger than {@value io.peercollab.Invitation#MAX_DATA_LENGTH} bytes (the message
+	 * names the field and the limit)
+	 * @throws IllegalArgumentException if {@code expiry} is not positive
+	 * @throws NullPointerException if an id, the application or the expiry is {@code null}
 	 */
 	public InviteRequest {
 		Checks.notNull(invitationId, "invitationId");

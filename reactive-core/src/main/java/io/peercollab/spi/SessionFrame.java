@@ -14,7 +14,8 @@ import io.peercollab.internal.Checks;
 public record SessionFrame(PeerName origin, byte[] data) {
 
 	/**
-	 * @throws IllegalArgumentException if {@code data} is too large
+	 * @throws io.peercollab.PayloadTooLargeException if {@code data} is larger than
+	 * {@value io.peercollab.SessionMessage#MAX_DATA_LENGTH} bytes
 	 */
 	public SessionFrame {
 		data = Checks.bytes(data, "data", 0, SessionMessage.MAX_DATA_LENGTH);

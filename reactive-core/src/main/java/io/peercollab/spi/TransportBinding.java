@@ -2,8 +2,10 @@ package io.peercollab.spi;
 
 import java.net.InetSocketAddress;
 
+import io.peercollab.Diagnostic;
 import io.peercollab.identity.PeerName;
 import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -25,6 +27,25 @@ public interface TransportBinding extends Disposable {
 	 * another key, {@link io.peercollab.PeerUnreachableException} if it cannot be reached
 	 */
 	Mono<PeerConnection> connect(PeerName expected, InetSocketAddress address);
+
+	/**
+	 * What this binding refused from remote peers, as it happens: requests it would not serve
+	 * ({@link Diagnostic.Kind#REJECTED_REQUEST}: unknown route, oversized or undecodable payload) and connections it
+	 * refused or closed before serving them ({@link Diagnostic.Kind#REJECTED_CONNECTION}: a refused SETUP, a
+	 * connection over a limit, no stream within the time to first stream). Each refusal is emitted once, with the
+	 * peer's proven name when known, the remote address and the cause. Refusals the handler decides are not emitted
+	 * here: the handler knows them.
+	 *
+	 * <p>Hot: a subscriber sees what happens after it subscribed. Emitted on the transport's threads; the stream does
+	 * not buffer: a subscriber without demand misses what happens meanwhile, so it should request unbounded and hand
+	 * off. Completes when the binding is disposed. The default emits nothing and completes when the binding is
+	 * disposed, for transports that refuse nothing.
+	 *
+	 * @return the refusals of this binding
+	 */
+	default Flux<Diagnostic> diagnostics() {
+		return onDispose().thenMany(Flux.empty());
+	}
 
 	/** @return completes when the binding is disposed and its resources released */
 	Mono<Void> onDispose();

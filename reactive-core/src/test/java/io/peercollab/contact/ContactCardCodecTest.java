@@ -94,7 +94,7 @@ class ContactCardCodecTest {
 	void everyFieldSurvivesARoundTrip() throws Exception {
 		PeerContact back = ContactCardCodec.fromXml(ContactCardCodec.toXml(full));
 
-		assertThat(back).isEqualTo(full);
+		assertThat(back).isEqualTo(full.withSubscribed(false).withSubscribeAllowed(SubscribeAllowed.ALLOWED));
 		assertThat(back.name()).isEqualTo(alice.name());
 		assertThat(back.nickname()).isEqualTo(TRICKY_NICKNAME);
 		assertThat(back.displayName()).isEqualTo("Alice Liddell");
@@ -107,8 +107,9 @@ class ContactCardCodecTest {
 				.isEqualTo(InetAddress.getByName("2001:db8::1").getAddress());
 		assertThat(back.endPoints().get(1).address().getPort()).isEqualTo(65535);
 		assertThat(back.endPoints().get(1).name()).isEqualTo("wlan0 (v6)");
-		assertThat(back.subscribed()).isTrue();
-		assertThat(back.subscribeAllowed()).isEqualTo(SubscribeAllowed.BLOCKED);
+		assertThat(back.subscribed()).as("the writer's own setting does not travel").isFalse();
+		assertThat(back.subscribeAllowed()).as("the writer's own setting does not travel")
+				.isEqualTo(SubscribeAllowed.ALLOWED);
 		assertThat(back.name().matches(back.certificate())).isTrue();
 	}
 
@@ -126,9 +127,30 @@ class ContactCardCodecTest {
 
 	@Test
 	void anEd25519ContactSurvivesARoundTrip() {
-		PeerContact contact = PeerContact.of(carol.name(), "Carol", carol.certificate()).withSubscribed(true);
+		PeerContact contact = PeerContact.of(carol.name(), "Carol", carol.certificate());
 
 		assertThat(ContactCardCodec.fromXml(ContactCardCodec.toXml(contact))).isEqualTo(contact);
+	}
+
+	@Test
+	void aCardCarriesNeitherTheWritersSubscribedNorItsSubscribeAllowedSetting() {
+		String xml = ContactCardCodec.toXml(full);
+
+		assertThat(full.subscribed()).isTrue();
+		assertThat(full.subscribeAllowed()).isEqualTo(SubscribeAllowed.BLOCKED);
+		assertThat(xml).doesNotContain("subscribed", "subscribe-allowed", "BLOCKED", "ALLOWED");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "<subscribed>true</subscribed><subscribe-allowed>BLOCKED</subscribe-allowed>",
+			"<subscribed> false </subscribed><subscribe-allowed>ALLOWED</subscribe-allowed>",
+			"<subscribe-allowed>BLOCKED</subscribe-allowed>", "<subscribed>true</subscribed>" })
+	void anOlderCardsSettingsAreReadButTheReaderKeepsItsDefaults(String settings) {
+		PeerContact read = ContactCardCodec.fromXml(card(minimalBody(alice) + settings));
+
+		assertThat(read.name()).isEqualTo(alice.name());
+		assertThat(read.subscribed()).isFalse();
+		assertThat(read.subscribeAllowed()).isEqualTo(SubscribeAllowed.ALLOWED);
 	}
 
 	@Test
@@ -196,10 +218,13 @@ class ContactCardCodecTest {
 		assertThat(root.getLocalName()).isEqualTo("peercollab-contact-card");
 		assertThat(root.getNamespaceURI()).isEqualTo("urn:peercollab:contact-card:1");
 		assertThat(root.getAttribute("version")).isEqualTo("1");
-		for (String element : List.of("peer-name", "nickname", "display-name", "email", "certificate", "endpoints",
-				"subscribed", "subscribe-allowed")) {
+		for (String element : List.of("peer-name", "nickname", "display-name", "email", "certificate", "endpoints")) {
 			assertThat(root.getElementsByTagNameNS(ContactCardCodec.NAMESPACE, element).getLength()).as(element)
 					.isEqualTo(1);
+		}
+		for (String element : List.of("subscribed", "subscribe-allowed")) {
+			assertThat(root.getElementsByTagNameNS(ContactCardCodec.NAMESPACE, element).getLength()).as(element)
+					.isZero();
 		}
 		assertThat(text(root, "peer-name")).isEqualTo(alice.name().toString());
 		assertThat(text(root, "nickname")).isEqualTo(TRICKY_NICKNAME);
@@ -209,8 +234,6 @@ class ContactCardCodecTest {
 		assertThat(text(root, "host")).isEqualTo("192.0.2.1");
 		assertThat(xml).contains("<host>2001:db8::1</host>", "<host>::1</host>", "<host>127.0.0.1</host>");
 		assertThat(text(root, "port")).isEqualTo("4000");
-		assertThat(text(root, "subscribed")).isEqualTo("true");
-		assertThat(text(root, "subscribe-allowed")).isEqualTo("BLOCKED");
 		assertThat(xml).doesNotContain("<b>").contains("&lt;b&gt;&amp;amp;");
 		assertThat(xml.getBytes(StandardCharsets.UTF_8).length).isLessThan(4096);
 	}

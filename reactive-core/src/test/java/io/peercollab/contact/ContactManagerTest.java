@@ -133,7 +133,8 @@ class ContactManagerTest {
 		assertThat(updated.email()).isEqualTo("me@example.org");
 		assertThat(contacts.me()).isEqualTo(updated);
 		assertThatThrownBy(() -> contacts.updateMe("x".repeat(256), "", "").block(WAIT))
-				.isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nickname");
+				.isInstanceOf(io.peercollab.PayloadTooLargeException.class)
+				.hasMessage("nickname must be at most 255 characters, was 256");
 	}
 
 	@Test
@@ -154,5 +155,35 @@ class ContactManagerTest {
 				.verify(WAIT);
 		assertThat(contacts.findAll().collectList().block(WAIT)).extracting(PeerContact::name)
 				.containsExactly(contact(2).name());
+	}
+	@Test
+	void anExportedCardLeavesOutMySettingsAndAnImportedOneGetsTheDefaults() {
+		PeerContact mine = contact(0).withSubscribed(true).withSubscribeAllowed(SubscribeAllowed.BLOCKED);
+		String card = contacts.exportCard(mine);
+		assertThat(card).doesNotContain("subscribed", "subscribe-allowed");
+
+		PeerContact imported = contacts.importCard(card).block(WAIT);
+
+		assertThat(imported.subscribed()).isFalse();
+		assertThat(imported.subscribeAllowed()).isEqualTo(SubscribeAllowed.ALLOWED);
+		assertThat(contacts.findAll().collectList().block(WAIT)).containsExactly(imported);
+	}
+
+	@Test
+	void anOlderCardCarryingTheWritersSettingsIsImportedWithMyDefaults() {
+		String older = contacts.exportCard(contact(1)).replace("</peercollab-contact-card>",
+				"<subscribed>true</subscribed><subscribe-allowed>BLOCKED</subscribe-allowed></peercollab-contact-card>");
+
+		assertThat(contacts.parseCard(older).subscribed()).isFalse();
+		PeerContact imported = contacts.importCard(older).block(WAIT);
+
+		assertThat(imported.name()).isEqualTo(contact(1).name());
+		assertThat(imported.subscribed()).isFalse();
+		assertThat(imported.subscribeAllowed()).isEqualTo(SubscribeAllowed.ALLOWED);
+	}
+
+	@Test
+	void myOwnCardNeverCarriesMySettings() {
+		assertThat(contacts.exportCard()).doesNotContain("subscribed", "subscribe-allowed");
 	}
 }

@@ -134,7 +134,7 @@ class MdnsAnnouncementCodecTest {
 		PeerName wide = PeerName.of("a".repeat(52), "é".repeat(149));
 
 		assertThatThrownBy(() -> AnnouncementCodec.encode(new Announcement(wide, "a", 1)))
-				.isInstanceOf(IllegalArgumentException.class)
+				.isInstanceOf(io.peercollab.PayloadTooLargeException.class)
 				.hasMessageContaining("name must be at most 252 bytes of UTF-8");
 	}
 

@@ -30,7 +30,8 @@ import reactor.core.publisher.Mono;
  *
  * <p>Defaults: bind to {@code 0.0.0.0} on an ephemeral port; keepalive every 5 s, connection lost after 20 s without a
  * frame; client connections close after 60 s with nothing in flight; connect timeout 5 s; at most 256 inbound streams
- * per connection, 4 connections per remote peer, and 128 KiB per payload.
+ * per connection, 4 connections per remote peer, and 128 KiB per payload; at most 1,024 inbound connections in
+ * total and 64 per source address, each closed if it opens no stream within 5 s of its TCP accept.
  */
 public final class RSocketPeerTransport implements PeerTransport {
 
@@ -56,10 +57,7 @@ public final class RSocketPeerTransport implements PeerTransport {
 	 */
 	public RSocketPeerTransport host(String host) {
 		Objects.requireNonNull(host, "host");
-		TransportSettings s = settings;
-		return with(new TransportSettings(host, s.port(), s.keepAliveInterval(), s.keepAliveMaxLifeTime(),
-				s.idleTimeout(), s.connectTimeout(), s.maxInboundStreamsPerConnection(), s.maxConnectionsPerPeer(),
-				s.maxPayloadSize()));
+		return with(settings.withHost(host));
 	}
 
 	/**
@@ -71,10 +69,7 @@ public final class RSocketPeerTransport implements PeerTransport {
 	 * @throws IllegalArgumentException if the port is out of range
 	 */
 	public RSocketPeerTransport port(int port) {
-		TransportSettings s = settings;
-		return with(new TransportSettings(s.host(), port, s.keepAliveInterval(), s.keepAliveMaxLifeTime(),
-				s.idleTimeout(), s.connectTimeout(), s.maxInboundStreamsPerConnection(), s.maxConnectionsPerPeer(),
-				s.maxPayloadSize()));
+		return with(settings.withPort(port));
 	}
 
 	/**
@@ -83,7 +78,7 @@ public final class RSocketPeerTransport implements PeerTransport {
 	 * fail with {@link io.peercollab.PeerUnreachableException} and {@code onClose()} completes. The server side of a
 	 * connection uses the values the client sent in its SETUP frame. Defaults 5 s and 20 s.
 	 *
-	 * @param interval the time between two keepalive frames; at least 100 ms
+	 * @param interval the time between two keepalive frames; between 100 ms and 60 s
 	 * @param maxLifeTime the longest silence tolerated; longer than {@code interval}, at most 5 minutes (servers
 	 * refuse a SETUP outside these bounds)
 	 * @return a copy with these keepalive settings
@@ -92,10 +87,7 @@ public final class RSocketPeerTransport implements PeerTransport {
 	public RSocketPeerTransport keepAlive(Duration interval, Duration maxLifeTime) {
 		Objects.requireNonNull(interval, "interval");
 		Objects.requireNonNull(maxLifeTime, "maxLifeTime");
-		TransportSettings s = settings;
-		return with(new TransportSettings(s.host(), s.port(), interval, maxLifeTime, s.idleTimeout(),
-				s.connectTimeout(), s.maxInboundStreamsPerConnection(), s.maxConnectionsPerPeer(),
-				s.maxPayloadSize()));
+		return with(settings.withKeepAlive(interval, maxLifeTime));
 	}
 
 	/**
@@ -108,10 +100,7 @@ public final class RSocketPeerTransport implements PeerTransport {
 	 */
 	public RSocketPeerTransport idleTimeout(Duration idleTimeout) {
 		Objects.requireNonNull(idleTimeout, "idleTimeout");
-		TransportSettings s = settings;
-		return with(new TransportSettings(s.host(), s.port(), s.keepAliveInterval(), s.keepAliveMaxLifeTime(),
-				idleTimeout, s.connectTimeout(), s.maxInboundStreamsPerConnection(), s.maxConnectionsPerPeer(),
-				s.maxPayloadSize()));
+		return with(settings.withIdleTimeout(idleTimeout));
 	}
 
 	/**
@@ -125,10 +114,7 @@ public final class RSocketPeerTransport implements PeerTransport {
 	 */
 	public RSocketPeerTransport connectTimeout(Duration connectTimeout) {
 		Objects.requireNonNull(connectTimeout, "connectTimeout");
-		TransportSettings s = settings;
-		return with(new TransportSettings(s.host(), s.port(), s.keepAliveInterval(), s.keepAliveMaxLifeTime(),
-				s.idleTimeout(), connectTimeout, s.maxInboundStreamsPerConnection(), s.maxConnectionsPerPeer(),
-				s.maxPayloadSize()));
+		return with(settings.withConnectTimeout(connectTimeout));
 	}
 
 	/**
@@ -141,8 +127,7 @@ public final class RSocketPeerTransport implements PeerTransport {
 	 */
 	public RSocketPeerTransport maxInboundStreamsPerConnection(int max) {
 		TransportSettings s = settings;
-		return with(new TransportSettings(s.host(), s.port(), s.keepAliveInterval(), s.keepAliveMaxLifeTime(),
-				s.idleTimeout(), s.connectTimeout(), max, s.maxConnectionsPerPeer(), s.maxPayloadSize()));
+		return with(s.withLimits(max, s.maxConnectionsPerPeer(), s.maxPayloadSize()));
 	}
 
 	/**
@@ -156,8 +141,7 @@ public final class RSocketPeerTransport implements PeerTransport {
 	 */
 	public RSocketPeerTransport maxConnectionsPerPeer(int max) {
 		TransportSettings s = settings;
-		return with(new TransportSettings(s.host(), s.port(), s.keepAliveInterval(), s.keepAliveMaxLifeTime(),
-				s.idleTimeout(), s.connectTimeout(), s.maxInboundStreamsPerConnection(), max, s.maxPayloadSize()));
+		return with(s.withLimits(s.maxInboundStreamsPerConnection(), max, s.maxPayloadSize()));
 	}
 
 	/**
@@ -171,9 +155,56 @@ public final class RSocketPeerTransport implements PeerTransport {
 	 */
 	public RSocketPeerTransport maxPayloadSize(int max) {
 		TransportSettings s = settings;
-		return with(new TransportSettings(s.host(), s.port(), s.keepAliveInterval(), s.keepAliveMaxLifeTime(),
-				s.idleTimeout(), s.connectTimeout(), s.maxInboundStreamsPerConnection(), s.maxConnectionsPerPeer(),
-				max));
+		return with(s.withLimits(s.maxInboundStreamsPerConnection(), s.maxConnectionsPerPeer(), max));
+	}
+
+	/**
+	 * Sets how many inbound connections this server holds at once, from every source together, counted from the TCP
+	 * accept (before TLS) until the connection closes. When the limit is reached, a new connection takes the place of
+	 * the oldest one that has not opened a stream yet (see {@link #timeToFirstStream}), which is closed; if every
+	 * connection held has opened a stream, the new one is closed at once, before TLS. Either way the refused
+	 * connection is reported by {@link TransportBinding#diagnostics()}. Default 1,024.
+	 *
+	 * @param max at least 1
+	 * @return a copy with this limit
+	 * @throws IllegalArgumentException if {@code max < 1}
+	 */
+	public RSocketPeerTransport maxConnections(int max) {
+		TransportSettings s = settings;
+		return with(s.withAdmission(max, s.maxConnectionsPerSource(), s.timeToFirstStream()));
+	}
+
+	/**
+	 * Sets how many inbound connections one source IP address may hold open to this server at once, whatever names
+	 * they prove (names cost nothing to make). The connection beyond the limit is closed as soon as it is accepted,
+	 * before TLS: its client sees the connection closed during the handshake, and its
+	 * {@link TransportBinding#connect} fails with {@link io.peercollab.PeerUnreachableException}. Default 64: every
+	 * endpoint holds one connection to each peer it talks to, so this allows 64 endpoints behind one address.
+	 *
+	 * @param max at least 1
+	 * @return a copy with this limit
+	 * @throws IllegalArgumentException if {@code max < 1}
+	 */
+	public RSocketPeerTransport maxConnectionsPerSource(int max) {
+		TransportSettings s = settings;
+		return with(s.withAdmission(s.maxConnections(), max, s.timeToFirstStream()));
+	}
+
+	/**
+	 * Sets how long an inbound connection may stay open, from its TCP accept, before it opens its first request or
+	 * stream on a known route; past it the server closes the connection, whether it is still in its TLS handshake,
+	 * before SETUP, or after SETUP. Only the first stream counts: a connection that opened one and is idle afterwards
+	 * closes by its client's idle timeout or by keepalive, never by this. Our own client opens its first stream ({@code hello}) right
+	 * after SETUP. Default 5 s.
+	 *
+	 * @param timeToFirstStream positive
+	 * @return a copy with this bound
+	 * @throws IllegalArgumentException if the value is not positive
+	 */
+	public RSocketPeerTransport timeToFirstStream(Duration timeToFirstStream) {
+		Objects.requireNonNull(timeToFirstStream, "timeToFirstStream");
+		TransportSettings s = settings;
+		return with(s.withAdmission(s.maxConnections(), s.maxConnectionsPerSource(), timeToFirstStream));
 	}
 
 	/**

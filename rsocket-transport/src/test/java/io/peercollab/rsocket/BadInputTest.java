@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
 import io.netty.buffer.Unpooled;
 import io.peercollab.ChangeType;
+import io.peercollab.Diagnostic;
 import io.peercollab.PeerEvent;
 import io.peercollab.PresenceChange;
 import io.peercollab.identity.KeyType;
@@ -26,6 +29,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.reactivestreams.Publisher;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -75,7 +79,7 @@ class BadInputTest {
 						Unpooled.wrappedBuffer(new byte[] { 0x7f, 0x00, 0x00, 0x40, 0x01 })))),
 				bad("missing fields", 0x302, "missing field 'invitationId'",
 						rs -> rs.requestResponse(RawClient.payload("peercollab.v1.invite", Map.of("message", "hi")))),
-				bad("a value out of its limits", 0x302, "message must be at most 255 characters",
+				bad("a value over its length limit", 0x303, "message must be at most 255 characters, was 300",
 						rs -> rs.requestResponse(RawClient.payload("peercollab.v1.invite", longMessage))),
 				bad("a malformed UUID", 0x302, "field 'invitationId': expected a UUID",
 						rs -> rs.requestResponse(RawClient.payload("peercollab.v1.invite", badUuid))),
@@ -99,6 +103,8 @@ class BadInputTest {
 			BadRequest request) throws Exception {
 		Sinks.Many<PeerEvent> live = Sinks.many().multicast().onBackpressureBuffer();
 		handler.events = after -> live.asFlux();
+		List<Diagnostic> reported = new CopyOnWriteArrayList<>();
+		Disposable reports = server.diagnostics().subscribe(reported::add);
 		try (RawClient raw = RawClient.connect(server.address(), alice.privateKey(), alice.certificate())
 				.block(TestPeers.TIMEOUT)) {
 			Flux<Map<String, Object>> openStream = raw.rsocket.requestStream(
@@ -131,17 +137,26 @@ class BadInputTest {
 					.assertNext(c -> assertThat(c).containsEntry("card", RecordingHandler.CARD))
 					.verifyComplete();
 		}
+		// reported once, as the request refused, naming who sent it and why; the good requests around it are not
+		Mono.delay(Duration.ofMillis(300)).block();
+		reports.dispose();
+		assertThat(reported).singleElement().satisfies(d -> {
+			assertThat(d.kind()).isEqualTo(Diagnostic.Kind.REJECTED_REQUEST);
+			assertThat(d.peer()).isEqualTo(alice.name());
+			assertThat(d.address().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+			assertThat(d.cause()).hasMessageContaining(message);
+		});
 	}
 
 	@org.junit.jupiter.params.ParameterizedTest(name = "interval {0} ms, max lifetime {1} ms")
-	@org.junit.jupiter.params.provider.CsvSource({ "10, 1000", "1000, 3600000" })
+	@org.junit.jupiter.params.provider.CsvSource({ "10, 1000", "1000, 3600000", "2147483647, 300000" })
 	void aSetupWithAnAbusiveKeepAliveIsRefusedAndSaysWhy(long intervalMs, long lifetimeMs) throws Exception {
 		RawClient raw = RawClient.connect(server.address(), alice.privateKey(), alice.certificate(),
 				Duration.ofMillis(intervalMs), Duration.ofMillis(lifetimeMs)).block(TestPeers.TIMEOUT);
 		try (raw) {
 			StepVerifier.create(raw.rsocket.requestResponse(RawClient.payload("peercollab.v1.presence", Map.of())))
-					.expectErrorSatisfies(e -> assertThat(e).hasMessageContaining("keepalive interval must be at least "
-							+ "100 ms and max lifetime at most 300000 ms").hasMessageContaining(intervalMs + " ms and "
+					.expectErrorSatisfies(e -> assertThat(e).hasMessageContaining("keepalive interval must be between "
+							+ "100 ms and 60000 ms and max lifetime at most 300000 ms").hasMessageContaining(intervalMs + " ms and "
 							+ lifetimeMs + " ms"))
 					.verify(TestPeers.TIMEOUT);
 		}

@@ -38,7 +38,9 @@ class ContactInvitationTest {
 		PeerCollaboration b = PeerCollaboration.builder().identity(bob)
 				.transport(RSocketPeerTransport.tcp().host("127.0.0.1")).build();
 		PeerCollaboration a = null;
-		b.signIn(PeerScope.INTERNET).then(b.registerApplication(CollaborationContract.WHITEBOARD)).block(WAIT);
+		// signed in to INTERNET only, Bob takes invitations from his contacts only: Alice is one
+		b.signIn(PeerScope.INTERNET).then(b.registerApplication(CollaborationContract.WHITEBOARD))
+				.then(b.contacts().add(PeerContact.of(alice.name(), "Alice", alice.certificate()))).block(WAIT);
 		try (FreezableProxy nat = new FreezableProxy(b.endPoints().get(0).address())) {
 			PeerEndPoint forwarded = PeerEndPoint.of(nat.address());
 			a = PeerCollaboration.builder().identity(alice)

@@ -84,9 +84,9 @@ class LimitsTest {
 	}
 
 	@Test
-	void aConnectionThatNeverSendsSetupIsClosedAfterConnectTimeout() throws Exception {
+	void aConnectionThatNeverSendsSetupIsClosedAfterTimeToFirstStream() throws Exception {
 		Duration connectTimeout = Duration.ofMillis(500);
-		server = TestPeers.bind(TestPeers.loopback().connectTimeout(connectTimeout), bob, handler);
+		server = TestPeers.bind(TestPeers.loopback().timeToFirstStream(connectTimeout), bob, handler);
 		SslContext tls = RawClient.tls(alice.privateKey(), alice.certificate(), new AtomicReference<>());
 		Connection silent = TcpClient.newConnection().remoteAddress(server::address)
 				.secure(spec -> spec.sslContext(tls)).connectNow(TestPeers.TIMEOUT);

@@ -33,7 +33,8 @@ import reactor.test.StepVerifier;
 
 /**
  * Every kind of malformed request data, sent over a real TLS connection by {@link RawClient}, fails its own stream
- * with {@code INVALID_REQUEST} and exactly the message PROTOCOL.md section 4.2 promises: the field, what was expected,
+ * with {@code INVALID_REQUEST} (a field over its length limit with {@code PAYLOAD_TOO_LARGE}) and exactly the message
+ * PROTOCOL.md section 4.2 promises: the field, what was expected,
  * what came; never a decoder's internals or a Java type. The connection's other stream (a live {@code events}
  * subscription) and its next request go on.
  */
@@ -153,15 +154,15 @@ public class MalformedDataTest {
 						invalid + "malformed CBOR at byte 3: reserved additional information 28"),
 				bad("a break outside an indefinite-length item", INVITE, hex("ff"),
 						invalid + "malformed CBOR at byte 0: a \"break\" stop code outside an indefinite-length item"),
-				// a value out of its limits (checked after decoding, by the domain)
-				bad("an overlong message (300 characters)", INVITE, invite("message", "x".repeat(300)),
-						invalid + "message must be at most 255 characters, was 300"));
+				// a value over its length limit (checked after decoding, by the domain): a typed error of its own
+				Arguments.of("an overlong message (300 characters)", INVITE, invite("message", "x".repeat(300)),
+						"message must be at most 255 characters, was 300", 0x303));
 	}
 
 	@ParameterizedTest(name = "{0}")
 	@MethodSource("malformed")
 	void malformedDataFailsItsStreamWithAMessageInTheProtocolsWords(String what, String route, byte[] data,
-			String expected) {
+			String expected, int code) {
 		Sinks.Many<PeerEvent> live = Sinks.many().multicast().onBackpressureBuffer();
 		handler.events = after -> live.asFlux();
 		try (RawClient raw = RawClient.connect(server.address(), alice.privateKey(), alice.certificate())
@@ -173,7 +174,7 @@ public class MalformedDataTest {
 					.then(() -> StepVerifier.create(send(raw, route, data))
 							.expectErrorSatisfies(e -> {
 								assertThat(e).isInstanceOf(CustomRSocketException.class);
-								assertThat(((CustomRSocketException) e).errorCode()).isEqualTo(0x302);
+								assertThat(((CustomRSocketException) e).errorCode()).isEqualTo(code);
 								assertThat(e.getMessage()).isEqualTo(expected);
 								assertThat(e.getMessage()).doesNotContain(INTERNALS);
 							})
@@ -261,7 +262,7 @@ public class MalformedDataTest {
 	}
 
 	private static Arguments bad(String what, String route, byte[] data, String message) {
-		return Arguments.of(what, route, data, message);
+		return Arguments.of(what, route, data, message, 0x302);
 	}
 
 	/** @return a valid invitation with {@code key} set to {@code value}, or removed if it is {@link #ABSENT} */

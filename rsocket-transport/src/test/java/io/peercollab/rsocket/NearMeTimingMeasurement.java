@@ -66,6 +66,39 @@ class NearMeTimingMeasurement {
 		assertThat(added).hasSize(10);
 	}
 
+	/**
+	 * What {@code close()} costs: an endpoint with one connected neighbour, signed in to NEAR_ME over mDNS and to
+	 * INTERNET only (no discovery), ten runs each.
+	 */
+	@Test
+	void closeWithAndWithoutMdns() {
+		PeerCollaboration neighbour = PeerCollaboration.builder().identity(PeerIdentity.generate("neighbour"))
+				.transport(RSocketPeerTransport.tcp().host("127.0.0.1")).build();
+		neighbour.signIn(PeerScope.INTERNET).block(Duration.ofSeconds(10));
+		PeerIdentity subject = PeerIdentity.generate("subject");
+		List<Long> withMdns = new ArrayList<>();
+		List<Long> without = new ArrayList<>();
+		try {
+			for (int run = 0; run < 10; run++) {
+				for (boolean mdns : new boolean[] { true, false }) {
+					PeerCollaboration s = mdns ? endpoint(subject) : PeerCollaboration.builder().identity(subject)
+							.transport(RSocketPeerTransport.tcp().host("127.0.0.1")).build();
+					s.signIn(mdns ? PeerScope.NEAR_ME : PeerScope.INTERNET).block(Duration.ofSeconds(10));
+					s.peer(neighbour.name(), neighbour.endPoints().get(0)).presence().block(Duration.ofSeconds(10));
+					long t0 = System.nanoTime();
+					s.close().block(Duration.ofSeconds(30));
+					(mdns ? withMdns : without).add(ms(System.nanoTime() - t0));
+				}
+			}
+		}
+		finally {
+			neighbour.close().block(Duration.ofSeconds(30));
+		}
+		System.out.printf("close() with mDNS: median %d ms, all %s; without discovery: median %d ms, all %s%n",
+				median(withMdns), withMdns, median(without), without);
+		assertThat(withMdns).hasSize(10);
+	}
+
 	private static PeerCollaboration endpoint(PeerIdentity id) {
 		return PeerCollaboration.builder().identity(id).discovery(MdnsDiscovery.onLoopback().serviceType("_pctiming._tcp.local."))
 				.transport(RSocketPeerTransport.tcp().host("127.0.0.1")).build();

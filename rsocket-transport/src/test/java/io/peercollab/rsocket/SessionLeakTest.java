@@ -39,6 +39,9 @@ class SessionLeakTest {
 		try {
 			a.signIn(PeerScope.INTERNET).block(WAIT);
 			b.signIn(PeerScope.INTERNET).block(WAIT);
+			// signed in to INTERNET only, Bob shows his applications, and takes invitations, to his contacts only
+			b.contacts().add(io.peercollab.contact.PeerContact.of(a.name(), "alice", a.identity().certificate()))
+					.block(WAIT);
 			b.registerApplication(CollaborationContract.WHITEBOARD).block(WAIT);
 			Mono<CollaborationSession> bobSide = b.invitations().next().flatMap(Invitation::accept).cache();
 			bobSide.subscribe();

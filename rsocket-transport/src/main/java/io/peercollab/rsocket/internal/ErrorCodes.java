@@ -80,6 +80,11 @@ public enum ErrorCodes {
 		return type;
 	}
 
+	/** @return the exception this code stands for, with this message */
+	public PeerCollabException create(String message) {
+		return factory.apply(message);
+	}
+
 	/**
 	 * @return the code of {@code type}, or of its nearest known superclass, so a subclass a handler defines still
 	 * arrives as the type it extends

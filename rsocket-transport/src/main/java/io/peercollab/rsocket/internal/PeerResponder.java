@@ -4,9 +4,11 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
+import io.peercollab.Diagnostic;
 import io.peercollab.InvalidRequestException;
 import io.peercollab.LimitExceededException;
 import io.peercollab.PeerCollabException;
+import io.peercollab.PeerUnreachableException;
 import io.peercollab.identity.PeerName;
 import io.peercollab.rsocket.internal.PayloadCodec.Inbound;
 import io.peercollab.rsocket.internal.Route.Interaction;
@@ -18,6 +20,7 @@ import io.rsocket.RSocket;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.util.Logger;
 import reactor.util.Loggers;
 
@@ -35,18 +38,24 @@ final class PeerResponder implements RSocket {
 	private static final Logger log = Loggers.getLogger(PeerResponder.class);
 
 	private final PeerName caller;
+	/** The connection this responder serves, as its requester side: tells a lost connection from a cancel. */
+	private final RSocket requester;
 	private final PeerRequestHandler handler;
 	private final PayloadCodec codec;
 	private final int maxStreams;
 	private final String instance;
+	private final InboundConnections.Connection connection;
 	private final AtomicInteger openStreams = new AtomicInteger();
 
-	PeerResponder(PeerName caller, PeerRequestHandler handler, PayloadCodec codec, int maxStreams, String instance) {
+	PeerResponder(PeerName caller, RSocket requester, PeerRequestHandler handler, PayloadCodec codec, int maxStreams,
+			String instance, InboundConnections.Connection connection) {
 		this.caller = caller;
+		this.requester = requester;
 		this.handler = handler;
 		this.codec = codec;
 		this.maxStreams = maxStreams;
 		this.instance = instance;
+		this.connection = connection;
 	}
 
 	@Override
@@ -58,8 +67,9 @@ final class PeerResponder implements RSocket {
 			route = Route.of(PayloadCodec.route(in.metadata()), Interaction.REQUEST_RESPONSE);
 		}
 		catch (RuntimeException e) {
-			return Mono.error(ErrorCodes.toWire(e, "a request-response"));
+			return Mono.error(refused(e, "a request-response"));
 		}
+		connection.streamOpened();
 		return limited(Mono.defer(() -> respond(route, in))).onErrorMap(e -> wireError(e, route));
 	}
 
@@ -72,8 +82,9 @@ final class PeerResponder implements RSocket {
 			route = Route.of(PayloadCodec.route(in.metadata()), Interaction.REQUEST_STREAM);
 		}
 		catch (RuntimeException e) {
-			return Flux.error(ErrorCodes.toWire(e, "a request-stream"));
+			return Flux.error(refused(e, "a request-stream"));
 		}
+		connection.streamOpened();
 		return limited(() -> stream(route, in)).onErrorMap(e -> wireError(e, route));
 	}
 
@@ -86,28 +97,54 @@ final class PeerResponder implements RSocket {
 		// inbound side that only means "the channel is over".
 		Flux<Inbound> inbound = Flux.from(payloads)
 				.onErrorResume(CancellationException.class, e -> Flux.empty())
-				.map(codec::receive);
+				.map(p -> {
+					try {
+						return codec.receive(p);
+					}
+					catch (RuntimeException e) {
+						report(e);
+						throw e;
+					}
+				});
+		Sinks.Empty<Void> lost = Sinks.empty();
 		return limited(() -> inbound.switchOnFirst((first, all) -> {
 			if (first.isOnError()) {
 				return Flux.error(first.getThrowable());
 			}
 			if (!first.hasValue()) {
-				return Flux.error(new InvalidRequestException("The channel closed before its first payload"));
+				InvalidRequestException e = new InvalidRequestException("The channel closed before its first payload");
+				report(e);
+				return Flux.error(e);
 			}
-			SessionOpen open;
+			// not subscribing to 'all' when the first payload is refused makes switchOnFirst cancel the inbound side
 			try {
 				Route.of(PayloadCodec.route(first.get().metadata()), Interaction.REQUEST_CHANNEL);
-				open = PayloadCodec.decode(first.get().data(), Wire.Open.class, Wire.Open::toDomain,
+			}
+			catch (RuntimeException e) {
+				report(e);
+				return Flux.error(e);
+			}
+			connection.streamOpened();
+			SessionOpen open;
+			try {
+				open = decode(first.get().data(), Wire.Open.class, Wire.Open::toDomain,
 						Route.SESSION + " opening payload");
 			}
 			catch (RuntimeException e) {
-				// not subscribing to 'all' makes switchOnFirst cancel the inbound side
 				return Flux.error(e);
 			}
-			Flux<SessionFrame> frames = all.skip(1).map(i -> PayloadCodec.decode(i.data(), Wire.Frame.class,
-					Wire.Frame::toDomain, Route.SESSION + " frame"));
+			// the handler's inbound ends as the caller's outbound does, or fails if the connection is lost first
+			Flux<SessionFrame> frames = all.skip(1).map(i -> decode(i.data(), Wire.Frame.class,
+					Wire.Frame::toDomain, Route.SESSION + " frame")).takeUntilOther(lost.asMono());
 			return handler.session(caller, open, frames).map(f -> codec.data(Wire.Frame.from(f)));
-		})).onErrorMap(e -> wireError(e, Route.SESSION));
+		})).onErrorMap(e -> wireError(e, Route.SESSION))
+				// A lost connection only cancels the channel (RSocket 1.1 tells the responder nothing else): seen
+				// before the cancel travels up, it fails the handler's inbound, so that a crash is not a goodbye.
+				.doOnCancel(() -> {
+					if (requester.isDisposed()) {
+						lost.tryEmitError(new PeerUnreachableException("lost the connection from " + caller));
+					}
+				});
 	}
 
 	@Override
@@ -120,8 +157,10 @@ final class PeerResponder implements RSocket {
 		}
 		catch (RuntimeException e) {
 			log.debug("Dropped a fire-and-forget from {}: {}", caller, e.getMessage());
+			report(e);
 			return Mono.empty();
 		}
+		connection.streamOpened();
 		return limited(Mono.defer(() -> handler.signedOut(caller))).onErrorResume(e -> {
 			logUnexpected(e, Route.SIGNED_OUT);
 			return Mono.empty();
@@ -131,13 +170,15 @@ final class PeerResponder implements RSocket {
 	@Override
 	public Mono<Void> metadataPush(Payload payload) {
 		payload.release();
-		return Mono.error(new InvalidRequestException("metadata-push is not part of the PeerCollab protocol"));
+		InvalidRequestException e = new InvalidRequestException("metadata-push is not part of the PeerCollab protocol");
+		report(e);
+		return Mono.error(e);
 	}
 
 	private Mono<Payload> respond(Route route, Inbound in) {
 		return switch (route) {
 			case HELLO -> Mono.just(codec.data(new Wire.Hello(codec.maxPayloadSize(), maxStreams, instance)));
-			case INVITE -> handler.invite(caller, PayloadCodec.decode(in.data(), Wire.Invite.class,
+			case INVITE -> handler.invite(caller, decode(in.data(), Wire.Invite.class,
 					Wire.Invite::toDomain, route + " request"))
 					.map(r -> codec.data(Wire.InviteAnswer.from(r)));
 			case PRESENCE -> handler.presence(caller).map(p -> codec.data(Wire.Presence.from(p)));
@@ -150,11 +191,32 @@ final class PeerResponder implements RSocket {
 		return switch (route) {
 			case APPLICATIONS -> handler.applications(caller).map(a -> codec.data(Wire.Application.from(a)));
 			case OBJECTS -> handler.objects(caller).map(o -> codec.data(Wire.SharedObject.from(o)));
-			case EVENTS -> handler.events(caller, PayloadCodec.decode(in.data(), Wire.EventsRequest.class,
+			case EVENTS -> handler.events(caller, decode(in.data(), Wire.EventsRequest.class,
 					Wire.EventsRequest::toDomain, route + " request"))
 					.map(e -> codec.data(Wire.Event.from(e)));
 			default -> Flux.error(new InvalidRequestException("Route '" + route + "' is not request-stream"));
 		};
+	}
+
+	/** A request refused before its route is known: reported, then answered with its error frame. */
+	private Throwable refused(RuntimeException e, String what) {
+		report(e);
+		return ErrorCodes.toWire(e, what);
+	}
+
+	/** Decodes a request, reporting what cannot be decoded; the handler's own refusals are its to report. */
+	private <W, D> D decode(byte[] data, Class<W> wireType, java.util.function.Function<W, D> toDomain, String what) {
+		try {
+			return PayloadCodec.decode(data, wireType, toDomain, what);
+		}
+		catch (RuntimeException e) {
+			report(e);
+			throw e;
+		}
+	}
+
+	private void report(Throwable e) {
+		connection.report(Diagnostic.Kind.REJECTED_REQUEST, "refused a request: " + e.getMessage(), e);
 	}
 
 	private <T> Mono<T> limited(Mono<T> body) {
@@ -184,8 +246,10 @@ final class PeerResponder implements RSocket {
 	}
 
 	private LimitExceededException limitExceeded() {
-		return new LimitExceededException("maxInboundStreamsPerConnection (" + maxStreams + ") reached: "
-				+ caller + " already has " + maxStreams + " requests open on this connection");
+		LimitExceededException e = new LimitExceededException("maxInboundStreamsPerConnection (" + maxStreams
+				+ ") reached: " + caller + " already has " + maxStreams + " requests open on this connection");
+		report(e);
+		return e;
 	}
 
 	private Throwable wireError(Throwable e, Route route) {

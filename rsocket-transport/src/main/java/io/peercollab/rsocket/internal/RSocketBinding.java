@@ -19,6 +19,7 @@ import javax.net.ssl.SSLSession;
 
 import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.SslContext;
+import io.peercollab.Diagnostic;
 import io.peercollab.PeerCollabException;
 import io.peercollab.PeerIdentityMismatchException;
 import io.peercollab.PeerUnreachableException;
@@ -55,6 +56,7 @@ public final class RSocketBinding implements TransportBinding {
 	private final PayloadCodec codec;
 	private final SslContext clientTls;
 	private final SslContext serverTls;
+	private final InboundConnections inboundConnections;
 
 	private final Map<Key, Mono<RSocketPeerConnection>> connections = new ConcurrentHashMap<>();
 	private final Set<RSocketPeerConnection> outbound = ConcurrentHashMap.newKeySet();
@@ -74,6 +76,7 @@ public final class RSocketBinding implements TransportBinding {
 		this.codec = new PayloadCodec(settings.maxPayloadSize());
 		this.serverTls = PeerTls.server(identity);
 		this.clientTls = PeerTls.client(identity);
+		this.inboundConnections = new InboundConnections(settings);
 	}
 
 	/**
@@ -95,14 +98,13 @@ public final class RSocketBinding implements TransportBinding {
 		TcpServer tcp = TcpServer.create()
 				.host(settings.host())
 				.port(settings.port())
-				.secure(spec -> spec.sslContext(serverTls).handshakeTimeout(settings.connectTimeout()));
+				// timeToFirstStream, counted from the accept, closes a slow handshake first and reports it
+				.secure(spec -> spec.sslContext(serverTls).handshakeTimeout(backstop()));
 		return RSocketServer.create(this::accept)
 				.payloadDecoder(PayloadDecoder.ZERO_COPY)
 				.maxInboundPayloadSize(settings.maxFrameLength())
-				// a client that completes TLS but never sends SETUP would otherwise hold its connection forever,
-				// outside maxConnectionsPerPeer, which counts only accepted setups
-				.maxTimeToFirstFrame(settings.connectTimeout())
-				.bind(new SecureServerTransport(tcp, settings.maxFrameLength()))
+				.maxTimeToFirstFrame(backstop())
+				.bind(new SecureServerTransport(tcp, settings.maxFrameLength(), inboundConnections))
 				.onErrorMap(e -> !(e instanceof PeerCollabException), e -> new PeerCollabException(
 						"Cannot listen at " + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e))
 				.map(channel -> {
@@ -112,9 +114,32 @@ public final class RSocketBinding implements TransportBinding {
 				});
 	}
 
+	/** RSocket's and Reactor Netty's own deadlines, kept behind timeToFirstStream so that it fires first. */
+	private Duration backstop() {
+		return settings.timeToFirstStream().plusSeconds(1);
+	}
+
 	@Override
 	public InetSocketAddress address() {
 		return server.address();
+	}
+
+	/**
+	 * {@inheritDoc}
+	 *
+	 * <p>Here: unknown routes, wrong interaction models, undecodable and oversized payloads and the stream limit
+	 * ({@code REJECTED_REQUEST}); refused SETUPs, connections over {@code maxConnections} or
+	 * {@code maxConnectionsPerSource}, and connections without a stream within {@code timeToFirstStream}
+	 * ({@code REJECTED_CONNECTION}).
+	 */
+	@Override
+	public Flux<Diagnostic> diagnostics() {
+		return inboundConnections.diagnostics();
+	}
+
+	/** @return how many inbound connections this server holds now, for tests */
+	public int inboundConnectionCount() {
+		return inboundConnections.held();
 	}
 
 	/**
@@ -193,7 +218,8 @@ public final class RSocketBinding implements TransportBinding {
 			closing.add(r.onClose());
 		}
 		connections.clear();
-		Mono.whenDelayError(closing).subscribe(null, e -> onDispose.tryEmitEmpty(), onDispose::tryEmitEmpty);
+		Mono.whenDelayError(closing).doFinally(signal -> inboundConnections.complete())
+				.subscribe(null, e -> onDispose.tryEmitEmpty(), onDispose::tryEmitEmpty);
 	}
 
 	private Mono<RSocketPeerConnection> shared(Key key, boolean retryIfClosed) {
@@ -298,35 +324,40 @@ public final class RSocketBinding implements TransportBinding {
 
 	private Mono<RSocket> accept(ConnectionSetupPayload setup, RSocket sendingSocket) {
 		return Mono.deferContextual(ctx -> {
+			InboundConnections.Connection connection = ctx.get(SecureServerTransport.CONNECTION);
 			PeerName caller;
 			try {
 				caller = PeerTls.peerName(ctx.<SSLSession>get(SecureServerTransport.SSL_SESSION));
 			}
 			catch (SSLPeerUnverifiedException | RuntimeException e) {
 				// ClientAuth.REQUIRE makes this unreachable; kept so a configuration mistake cannot let anyone in
-				return reject(ErrorCodes.NOT_AUTHORIZED, "no verified client certificate: " + e.getMessage());
+				return reject(connection, ErrorCodes.NOT_AUTHORIZED, "no verified client certificate: "
+						+ e.getMessage());
 			}
+			connection.peer = caller;
 			if (!PayloadCodec.DATA_MIME_TYPE.equals(setup.dataMimeType())) {
-				return reject(ErrorCodes.INVALID_REQUEST,
+				return reject(connection, ErrorCodes.INVALID_REQUEST,
 						"data MIME type must be " + PayloadCodec.DATA_MIME_TYPE + ", was " + setup.dataMimeType());
 			}
 			if (!PayloadCodec.METADATA_MIME_TYPE.equals(setup.metadataMimeType())) {
-				return reject(ErrorCodes.INVALID_REQUEST, "metadata MIME type must be "
+				return reject(connection, ErrorCodes.INVALID_REQUEST, "metadata MIME type must be "
 						+ PayloadCodec.METADATA_MIME_TYPE + ", was " + setup.metadataMimeType());
 			}
 			if (setup.keepAliveInterval() < TransportSettings.MIN_KEEPALIVE_INTERVAL.toMillis()
+					|| setup.keepAliveInterval() > TransportSettings.MAX_KEEPALIVE_INTERVAL.toMillis()
 					|| setup.keepAliveMaxLifetime() > TransportSettings.MAX_KEEPALIVE_LIFETIME.toMillis()) {
-				return reject(ErrorCodes.INVALID_REQUEST, "keepalive interval must be at least "
-						+ TransportSettings.MIN_KEEPALIVE_INTERVAL.toMillis() + " ms and max lifetime at most "
+				return reject(connection, ErrorCodes.INVALID_REQUEST, "keepalive interval must be between "
+						+ TransportSettings.MIN_KEEPALIVE_INTERVAL.toMillis() + " ms and "
+						+ TransportSettings.MAX_KEEPALIVE_INTERVAL.toMillis() + " ms and max lifetime at most "
 						+ TransportSettings.MAX_KEEPALIVE_LIFETIME.toMillis() + " ms, were " + setup.keepAliveInterval()
 						+ " ms and " + setup.keepAliveMaxLifetime() + " ms");
 			}
 			if (disposed.get()) {
-				return reject(ErrorCodes.PEER_UNREACHABLE, identity.name() + " is shutting down");
+				return reject(connection, ErrorCodes.PEER_UNREACHABLE, identity.name() + " is shutting down");
 			}
 			if (!acquireConnection(caller)) {
-				return reject(ErrorCodes.LIMIT_EXCEEDED, "maxConnectionsPerPeer (" + settings.maxConnectionsPerPeer()
-						+ ") reached: " + caller + " already has " + settings.maxConnectionsPerPeer()
+				return reject(connection, ErrorCodes.LIMIT_EXCEEDED, "maxConnectionsPerPeer ("
+						+ settings.maxConnectionsPerPeer() + ") reached: " + caller + " already has " + settings.maxConnectionsPerPeer()
 						+ " connections open to " + identity.name());
 			}
 			inbound.add(sendingSocket);
@@ -338,12 +369,14 @@ public final class RSocketBinding implements TransportBinding {
 				sendingSocket.dispose();
 			}
 			log.debug("{} accepted a connection from {}", identity.name(), caller);
-			return Mono.just(new PeerResponder(caller, handler, codec, settings.maxInboundStreamsPerConnection(),
-					instance));
+			return Mono.just(new PeerResponder(caller, sendingSocket, handler, codec,
+					settings.maxInboundStreamsPerConnection(), instance, connection));
 		});
 	}
 
-	private static Mono<RSocket> reject(ErrorCodes code, String message) {
+	private static Mono<RSocket> reject(InboundConnections.Connection connection, ErrorCodes code, String message) {
+		connection.report(Diagnostic.Kind.REJECTED_CONNECTION, "refused a SETUP: " + message,
+				code.create(message));
 		return Mono.error(new RejectedSetupException(ErrorCodes.setupRejection(code, message)));
 	}
 

@@ -10,6 +10,7 @@ import io.rsocket.transport.ServerTransport;
 import io.rsocket.transport.netty.RSocketLengthCodec;
 import io.rsocket.transport.netty.TcpDuplexConnection;
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
 import reactor.netty.DisposableServer;
 import reactor.netty.tcp.TcpServer;
 import reactor.util.context.Context;
@@ -31,12 +32,22 @@ final class SecureServerTransport implements ServerTransport<SecureServerTranspo
 		}
 	};
 
+	/** The context key of the connection's {@link InboundConnections.Connection}. */
+	static final Object CONNECTION = new Object() {
+		@Override
+		public String toString() {
+			return "peercollab.connection";
+		}
+	};
+
 	private final TcpServer server;
 	private final int maxFrameLength;
+	private final InboundConnections connections;
 
-	SecureServerTransport(TcpServer server, int maxFrameLength) {
+	SecureServerTransport(TcpServer server, int maxFrameLength, InboundConnections connections) {
 		this.server = server;
 		this.maxFrameLength = maxFrameLength;
+		this.connections = connections;
 	}
 
 	@Override
@@ -46,16 +57,27 @@ final class SecureServerTransport implements ServerTransport<SecureServerTranspo
 
 	@Override
 	public Mono<ServerChannel> start(ConnectionAcceptor acceptor) {
-		return server.doOnConnection(c -> {
-			SslHandler ssl = c.channel().pipeline().get(SslHandler.class);
-			c.addHandlerLast(new RSocketLengthCodec(maxFrameLength));
-			c.addHandlerLast(OversizedFrameGuard.INSTANCE);
-			Context context = ssl == null ? Context.empty() : Context.of(SSL_SESSION, ssl.engine().getSession());
-			acceptor.apply(new TcpDuplexConnection("server", c))
-					.then(Mono.<Void>never())
-					.contextWrite(context)
-					.subscribe(c.disposeSubscriber());
-		}).bind().map(ServerChannel::new);
+		// admission runs when the connection is accepted, before the TLS handshake costs anything
+		return server.doOnChannelInit((observer, channel, remote) -> connections.admit(channel, channel.remoteAddress()))
+				.doOnConnection(c -> serve(c, acceptor)).bind().map(ServerChannel::new);
+	}
+
+	private void serve(Connection c, ConnectionAcceptor acceptor) {
+		InboundConnections.Connection inbound = c.channel().attr(InboundConnections.CONNECTION).get();
+		if (inbound == null) {
+			// refused at accept, and closing
+			c.dispose();
+			return;
+		}
+		SslHandler ssl = c.channel().pipeline().get(SslHandler.class);
+		c.addHandlerLast(new RSocketLengthCodec(maxFrameLength));
+		c.addHandlerLast(OversizedFrameGuard.INSTANCE);
+		Context context = ssl == null ? Context.of(CONNECTION, inbound)
+				: Context.of(SSL_SESSION, ssl.engine().getSession(), CONNECTION, inbound);
+		acceptor.apply(new TcpDuplexConnection("server", c))
+				.then(Mono.<Void>never())
+				.contextWrite(context)
+				.subscribe(c.disposeSubscriber());
 	}
 
 	/** The listening socket, as RSocket's {@link Closeable}. */

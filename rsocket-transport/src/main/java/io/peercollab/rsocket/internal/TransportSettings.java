@@ -15,10 +15,14 @@ import java.util.Objects;
  * @param maxInboundStreamsPerConnection how many requests and streams one connection may have open at the server
  * @param maxConnectionsPerPeer how many connections one remote name may hold open to the server
  * @param maxPayloadSize the largest payload (data plus metadata) accepted or sent, in bytes
+ * @param maxConnections how many inbound connections the server holds at once, counted from the TCP accept
+ * @param maxConnectionsPerSource how many inbound connections one source IP address may hold at once
+ * @param timeToFirstStream how long an inbound connection may stay open, from its TCP accept, without opening a
+ * request or stream on a known route
  */
 public record TransportSettings(String host, int port, Duration keepAliveInterval, Duration keepAliveMaxLifeTime,
 		Duration idleTimeout, Duration connectTimeout, int maxInboundStreamsPerConnection, int maxConnectionsPerPeer,
-		int maxPayloadSize) {
+		int maxPayloadSize, int maxConnections, int maxConnectionsPerSource, Duration timeToFirstStream) {
 	/**
 	 * The shortest keepalive interval a server accepts in a client's SETUP: faster would be a flood of frames. The
 	 * server side of a connection uses the client's values, so it bounds them.
@@ -27,6 +31,13 @@ public record TransportSettings(String host, int port, Duration keepAliveInterva
 
 	/** The longest keepalive max lifetime a server accepts: longer would let a vanished client hold resources. */
 	public static final Duration MAX_KEEPALIVE_LIFETIME = Duration.ofMinutes(5);
+
+	/**
+	 * The longest keepalive interval a server accepts. The server sends its own KEEPALIVE frames and checks the max
+	 * lifetime once per interval of the client's SETUP, so this also bounds how late a silent client is noticed:
+	 * at most {@code maxLifetime + interval} after its last frame.
+	 */
+	public static final Duration MAX_KEEPALIVE_INTERVAL = Duration.ofSeconds(60);
 
 
 	/** The largest frame RSocket's 24-bit length prefix can describe. */
@@ -37,7 +48,8 @@ public record TransportSettings(String host, int port, Duration keepAliveInterva
 
 	/** The defaults of {@link io.peercollab.rsocket.RSocketPeerTransport#tcp()}. */
 	public static final TransportSettings DEFAULTS = new TransportSettings("0.0.0.0", 0, Duration.ofSeconds(5),
-			Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ofSeconds(5), 256, 4, 128 * 1024);
+			Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ofSeconds(5), 256, 4, 128 * 1024, 1024, 64,
+			Duration.ofSeconds(5));
 
 	/**
 	 * @throws IllegalArgumentException if a value is out of range; the message names it
@@ -54,10 +66,12 @@ public record TransportSettings(String host, int port, Duration keepAliveInterva
 		positive(keepAliveInterval, "keepAlive interval");
 		positive(keepAliveMaxLifeTime, "keepAlive maxLifeTime");
 		if (keepAliveInterval.compareTo(MIN_KEEPALIVE_INTERVAL) < 0
+				|| keepAliveInterval.compareTo(MAX_KEEPALIVE_INTERVAL) > 0
 				|| keepAliveMaxLifeTime.compareTo(MAX_KEEPALIVE_LIFETIME) > 0) {
-			throw new IllegalArgumentException("keepAlive interval must be at least " + MIN_KEEPALIVE_INTERVAL.toMillis()
-					+ " ms and maxLifeTime at most " + MAX_KEEPALIVE_LIFETIME.toMinutes() + " min (servers refuse other "
-					+ "values), were " + keepAliveInterval + " and " + keepAliveMaxLifeTime);
+			throw new IllegalArgumentException("keepAlive interval must be between " + MIN_KEEPALIVE_INTERVAL.toMillis()
+					+ " ms and " + MAX_KEEPALIVE_INTERVAL.toSeconds() + " s and maxLifeTime at most "
+					+ MAX_KEEPALIVE_LIFETIME.toMinutes() + " min (servers refuse other values), were " + keepAliveInterval
+					+ " and " + keepAliveMaxLifeTime);
 		}
 		if (keepAliveMaxLifeTime.compareTo(keepAliveInterval) <= 0) {
 			throw new IllegalArgumentException("keepAlive maxLifeTime (" + keepAliveMaxLifeTime
@@ -76,6 +90,65 @@ public record TransportSettings(String host, int port, Duration keepAliveInterva
 			throw new IllegalArgumentException("maxPayloadSize must be between " + MIN_PAYLOAD_SIZE + " and "
 					+ MAX_FRAME_LENGTH / 4 + " bytes, was " + maxPayloadSize);
 		}
+		if (maxConnections < 1) {
+			throw new IllegalArgumentException("maxConnections must be at least 1, was " + maxConnections);
+		}
+		if (maxConnectionsPerSource < 1) {
+			throw new IllegalArgumentException(
+					"maxConnectionsPerSource must be at least 1, was " + maxConnectionsPerSource);
+		}
+		positive(timeToFirstStream, "timeToFirstStream");
+	}
+
+	/** @return a copy with this bind address */
+	public TransportSettings withHost(String host) {
+		return new TransportSettings(host, port, keepAliveInterval, keepAliveMaxLifeTime, idleTimeout, connectTimeout,
+				maxInboundStreamsPerConnection, maxConnectionsPerPeer, maxPayloadSize, maxConnections,
+				maxConnectionsPerSource, timeToFirstStream);
+	}
+
+	/** @return a copy with this port */
+	public TransportSettings withPort(int port) {
+		return new TransportSettings(host, port, keepAliveInterval, keepAliveMaxLifeTime, idleTimeout, connectTimeout,
+				maxInboundStreamsPerConnection, maxConnectionsPerPeer, maxPayloadSize, maxConnections,
+				maxConnectionsPerSource, timeToFirstStream);
+	}
+
+	/** @return a copy with these keepalive settings */
+	public TransportSettings withKeepAlive(Duration interval, Duration maxLifeTime) {
+		return new TransportSettings(host, port, interval, maxLifeTime, idleTimeout, connectTimeout,
+				maxInboundStreamsPerConnection, maxConnectionsPerPeer, maxPayloadSize, maxConnections,
+				maxConnectionsPerSource, timeToFirstStream);
+	}
+
+	/** @return a copy with this idle timeout */
+	public TransportSettings withIdleTimeout(Duration idleTimeout) {
+		return new TransportSettings(host, port, keepAliveInterval, keepAliveMaxLifeTime, idleTimeout, connectTimeout,
+				maxInboundStreamsPerConnection, maxConnectionsPerPeer, maxPayloadSize, maxConnections,
+				maxConnectionsPerSource, timeToFirstStream);
+	}
+
+	/** @return a copy with this connect timeout */
+	public TransportSettings withConnectTimeout(Duration connectTimeout) {
+		return new TransportSettings(host, port, keepAliveInterval, keepAliveMaxLifeTime, idleTimeout, connectTimeout,
+				maxInboundStreamsPerConnection, maxConnectionsPerPeer, maxPayloadSize, maxConnections,
+				maxConnectionsPerSource, timeToFirstStream);
+	}
+
+	/** @return a copy with these stream and connection limits */
+	public TransportSettings withLimits(int maxInboundStreamsPerConnection, int maxConnectionsPerPeer,
+			int maxPayloadSize) {
+		return new TransportSettings(host, port, keepAliveInterval, keepAliveMaxLifeTime, idleTimeout, connectTimeout,
+				maxInboundStreamsPerConnection, maxConnectionsPerPeer, maxPayloadSize, maxConnections,
+				maxConnectionsPerSource, timeToFirstStream);
+	}
+
+	/** @return a copy with these bounds on what strangers can hold */
+	public TransportSettings withAdmission(int maxConnections, int maxConnectionsPerSource,
+			Duration timeToFirstStream) {
+		return new TransportSettings(host, port, keepAliveInterval, keepAliveMaxLifeTime, idleTimeout, connectTimeout,
+				maxInboundStreamsPerConnection, maxConnectionsPerPeer, maxPayloadSize, maxConnections,
+				maxConnectionsPerSource, timeToFirstStream);
 	}
 
 	/**

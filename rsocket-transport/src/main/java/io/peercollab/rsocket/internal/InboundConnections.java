@@ -1,0 +1,229 @@
+package io.peercollab.rsocket.internal;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.util.AttributeKey;
+import io.peercollab.Diagnostic;
+import io.peercollab.LimitExceededException;
+import io.peercollab.identity.PeerName;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import reactor.util.Logger;
+import reactor.util.Loggers;
+
+/**
+ * Bounds what strangers can hold at a server: inbound connections in total and per source IP address, counted from
+ * the TCP accept (before TLS) to the close, and the time from the accept to the first stream. Reports every
+ * connection it refuses or closes, and every request the responders refuse, as a {@link Diagnostic}.
+ *
+ * <p>A connection beyond {@code maxConnectionsPerSource} is closed at accept, with a reset, before any TLS work. At
+ * {@code maxConnections}, a new connection takes the place of the oldest one that has not opened a stream yet, so a
+ * flood of silent connections, from however many addresses, cannot lock out a friend, whose client opens its first
+ * stream right after SETUP; only when every connection held has opened a stream is the new one closed at accept.
+ */
+final class InboundConnections {
+
+	/** The channel attribute holding a connection's {@link Connection}. */
+	static final AttributeKey<Connection> CONNECTION = AttributeKey.valueOf("peercollab.inbound");
+
+	private static final Logger log = Loggers.getLogger(InboundConnections.class);
+
+	private final int maxConnections;
+	private final int maxPerSource;
+	private final Duration timeToFirstStream;
+	private final Scheduler timer;
+	private final Sinks.Many<Diagnostic> diagnostics = Sinks.many().multicast().directBestEffort();
+
+	private final Object lock = new Object();
+	// guarded by lock
+	private final Map<InetAddress, Integer> perSource = new HashMap<>();
+	// guarded by lock: held connections that opened no stream yet, oldest first
+	private final LinkedHashSet<Connection> unproven = new LinkedHashSet<>();
+	// guarded by lock
+	private int held;
+
+	InboundConnections(TransportSettings settings) {
+		this(settings.maxConnections(), settings.maxConnectionsPerSource(), settings.timeToFirstStream(),
+				Schedulers.parallel());
+	}
+
+	InboundConnections(int maxConnections, int maxPerSource, Duration timeToFirstStream, Scheduler timer) {
+		this.maxConnections = maxConnections;
+		this.maxPerSource = maxPerSource;
+		this.timeToFirstStream = timeToFirstStream;
+		this.timer = timer;
+	}
+
+	/** @return the refusals, hot, without buffering; completes on {@link #complete()} */
+	Flux<Diagnostic> diagnostics() {
+		return diagnostics.asFlux();
+	}
+
+	/** @return how many inbound connections are held now */
+	int held() {
+		synchronized (lock) {
+			return held;
+		}
+	}
+
+	/**
+	 * Admits or refuses a connection just accepted, before TLS: called on its event loop from the channel's
+	 * initializer.
+	 */
+	void admit(Channel channel, SocketAddress remote) {
+		InetSocketAddress address = remote instanceof InetSocketAddress a ? a : null;
+		InetAddress source = address == null ? null : address.getAddress();
+		Connection c = new Connection(channel, address);
+		Connection evicted = null;
+		LimitExceededException refused = null;
+		synchronized (lock) {
+			int fromSource = perSource.getOrDefault(source, 0);
+			if (fromSource >= maxPerSource) {
+				refused = new LimitExceededException("maxConnectionsPerSource (" + maxPerSource + ") reached: "
+						+ (source == null ? "this source" : source.getHostAddress()) + " already holds " + fromSource
+						+ " connections");
+			}
+			else if (held >= maxConnections) {
+				Iterator<Connection> oldest = unproven.iterator();
+				if (oldest.hasNext()) {
+					evicted = oldest.next();
+					release(evicted);
+				}
+				else {
+					refused = new LimitExceededException("maxConnections (" + maxConnections + ") reached, and "
+							+ "every connection held has opened a stream");
+				}
+			}
+			if (refused == null) {
+				held++;
+				perSource.merge(source, 1, Integer::sum);
+				unproven.add(c);
+				c.admitted = true;
+			}
+		}
+		if (refused != null) {
+			// a reset: no TLS, no FIN handshake, no TIME_WAIT kept for a connection that never was
+			channel.config().setOption(ChannelOption.SO_LINGER, 0);
+			channel.close();
+			report(Diagnostic.Kind.REJECTED_CONNECTION, "refused a connection at accept: " + refused.getMessage(),
+					null, address, refused);
+			return;
+		}
+		channel.attr(CONNECTION).set(c);
+		c.firstStreamTimer = timer.schedule(() -> firstStreamMissed(c), timeToFirstStream.toMillis(),
+				TimeUnit.MILLISECONDS);
+		channel.closeFuture().addListener(f -> closed(c));
+		if (evicted != null) {
+			evicted.channel.close();
+			LimitExceededException cause = new LimitExceededException("maxConnections (" + maxConnections
+					+ ") reached: the oldest connection without a stream gives way to a new one");
+			report(Diagnostic.Kind.REJECTED_CONNECTION, "closed a connection: " + cause.getMessage(), evicted.peer,
+					evicted.address, cause);
+		}
+	}
+
+	/** Reports a refusal, with the connection's peer and address when known. */
+	void report(Diagnostic.Kind kind, String message, PeerName peer, InetSocketAddress address, Throwable cause) {
+		Diagnostic d = new Diagnostic(Instant.now(), kind, message, peer, address, cause);
+		log.debug("{}", d);
+		try {
+			// several event loops report at once: retry the non-serialized emission instead of dropping it
+			diagnostics.emitNext(d, Sinks.EmitFailureHandler.busyLooping(Duration.ofMillis(100)));
+		}
+		catch (RuntimeException e) {
+			// never into Netty or the timer: the refusal itself has happened, only its report is lost
+			log.debug("Could not report {}: {}", d, e.toString());
+		}
+	}
+
+	/** Completes {@link #diagnostics()}. */
+	void complete() {
+		diagnostics.emitComplete(Sinks.EmitFailureHandler.busyLooping(Duration.ofMillis(100)));
+	}
+
+	private void firstStreamMissed(Connection c) {
+		if (c.streamed || !c.channel.isActive()) {
+			return;
+		}
+		c.channel.close();
+		LimitExceededException cause = new LimitExceededException("timeToFirstStream ("
+				+ timeToFirstStream.toMillis() + " ms) passed without a request");
+		report(Diagnostic.Kind.REJECTED_CONNECTION, "closed a connection: " + cause.getMessage(), c.peer, c.address,
+				cause);
+	}
+
+	private void closed(Connection c) {
+		c.firstStreamTimer.dispose();
+		synchronized (lock) {
+			release(c);
+		}
+	}
+
+	private void streamOpened(Connection c) {
+		c.streamed = true;
+		c.firstStreamTimer.dispose();
+		synchronized (lock) {
+			unproven.remove(c);
+		}
+	}
+
+	// under lock
+	private void release(Connection c) {
+		if (!c.admitted) {
+			return;
+		}
+		c.admitted = false;
+		held--;
+		perSource.computeIfPresent(c.source(), (k, n) -> n <= 1 ? null : n - 1);
+		unproven.remove(c);
+	}
+
+	/** One inbound connection, from its TCP accept to its close. */
+	final class Connection {
+
+		final Channel channel;
+		final InetSocketAddress address;
+		/** The name its certificate proved, once its SETUP is accepted. */
+		volatile PeerName peer;
+		volatile boolean streamed;
+		volatile Disposable firstStreamTimer = Disposables.single();
+		// guarded by lock
+		boolean admitted;
+
+		Connection(Channel channel, InetSocketAddress address) {
+			this.channel = channel;
+			this.address = address;
+		}
+
+		InetAddress source() {
+			return address == null ? null : address.getAddress();
+		}
+
+		/** Called for every request on a known route: the first one stops the first-stream timer. */
+		void streamOpened() {
+			if (!streamed) {
+				InboundConnections.this.streamOpened(this);
+			}
+		}
+
+		/** Reports a refusal on this connection. */
+		void report(Diagnostic.Kind kind, String message, Throwable cause) {
+			InboundConnections.this.report(kind, message, peer, address, cause);
+		}
+	}
+}
