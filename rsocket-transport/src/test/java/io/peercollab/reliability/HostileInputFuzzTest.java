@@ -32,6 +32,7 @@ import io.peercollab.reliability.FuzzInputs.Category;
 import io.peercollab.reliability.FuzzInputs.Input;
 import io.peercollab.reliability.FuzzInputs.Model;
 import io.peercollab.rsocket.LeakRecorder;
+import io.peercollab.rsocket.MalformedDataTest;
 import io.peercollab.rsocket.RawClient;
 import io.rsocket.Payload;
 import io.rsocket.RSocketErrorException;
@@ -417,6 +418,12 @@ class HostileInputFuzzTest {
 			errorCodes.computeIfAbsent(codeName(custom.errorCode()), k -> new AtomicLong()).incrementAndGet();
 			if (custom.errorCode() == 0x301) {
 				failures.add("internal failure " + custom.getMessage() + ": " + in);
+			}
+			String message = String.valueOf(custom.getMessage());
+			for (String word : MalformedDataTest.INTERNALS) {
+				if (custom.errorCode() == 0x302 && message.contains(word)) {
+					failures.add("a decoder's internals (" + word + ") in '" + message + "': " + in);
+				}
 			}
 			return Outcome.ERROR_FRAME;
 		}

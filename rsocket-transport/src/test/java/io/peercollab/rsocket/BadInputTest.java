@@ -68,9 +68,9 @@ class BadInputTest {
 		return Stream.of(
 				bad("an unknown route", 0x302, "Unknown route",
 						rs -> rs.requestResponse(RawClient.payload("peercollab.v1.nope", Map.of()))),
-				bad("garbage CBOR", 0x302, "Undecodable", rs -> rs.requestResponse(
+				bad("garbage CBOR", 0x302, "malformed CBOR at byte 0", rs -> rs.requestResponse(
 						RawClient.payload("peercollab.v1.invite", new byte[] { (byte) 0xff, 0x1c, 0x00, 0x7f }))),
-				bad("CBOR that is not a map", 0x302, "Undecodable",
+				bad("CBOR that is not a map", 0x302, "expected a CBOR map, got an integer",
 						rs -> rs.requestResponse(RawClient.payload("peercollab.v1.invite", new byte[] { 0x05 }))),
 				bad("no metadata", 0x302, "Missing metadata",
 						rs -> rs.requestResponse(RawClient.withoutMetadata(RawClient.CBOR.writeValueAsBytes(invite)))),
@@ -81,7 +81,7 @@ class BadInputTest {
 						rs -> rs.requestResponse(RawClient.payload("peercollab.v1.invite", Map.of("message", "hi")))),
 				bad("a value over its length limit", 0x303, "message must be at most 255 characters, was 300",
 						rs -> rs.requestResponse(RawClient.payload("peercollab.v1.invite", longMessage))),
-				bad("a malformed UUID", 0x302, "invitationId must be a UUID",
+				bad("a malformed UUID", 0x302, "field 'invitationId': expected a UUID",
 						rs -> rs.requestResponse(RawClient.payload("peercollab.v1.invite", badUuid))),
 				bad("the wrong interaction model", 0x302, "is request-response",
 						rs -> rs.requestStream(RawClient.payload("peercollab.v1.invite", invite))),

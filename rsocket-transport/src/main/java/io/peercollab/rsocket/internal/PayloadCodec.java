@@ -9,8 +9,6 @@ import java.util.Map;
 import java.util.function.Function;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import io.netty.buffer.ByteBuf;
@@ -20,6 +18,7 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.peercollab.InvalidRequestException;
 import io.peercollab.PayloadTooLargeException;
+import io.peercollab.PeerCollabException;
 import io.rsocket.Payload;
 import io.rsocket.metadata.CompositeMetadata;
 import io.rsocket.metadata.CompositeMetadataCodec;
@@ -34,7 +33,7 @@ import io.rsocket.util.DefaultPayload;
  * <p>Every inbound payload goes through {@link #receive(Payload)} first, which checks its size before anything reads
  * it, copies the bytes to the heap and releases the payload: from there on nothing holds a reference-counted buffer,
  * so a payload is released exactly once whatever the decoding does. Outbound payloads are heap {@link DefaultPayload}s
- * that need no release. Decoding failures of any kind become {@link InvalidRequestException}.
+ * that need no release. Decoding failures of any kind become {@link InvalidRequestException} naming the field.
  */
 final class PayloadCodec {
 
@@ -48,14 +47,9 @@ final class PayloadCodec {
 
 	private static final byte[] NO_DATA = new byte[0];
 
+	// Writes only: inbound data is read by CborReader, whose messages are the protocol's, not a data binder's.
 	// Built once: a mapper is thread-safe after configuration and costly to create.
-	@SuppressWarnings("deprecation") // the scalar coercion switches have no non-deprecated equivalent in 2.x
 	private static final ObjectMapper MAPPER = CBORMapper.builder()
-			.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES) // later minor versions may add fields
-			.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-			.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-			.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-			.disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
 			.serializationInclusion(JsonInclude.Include.NON_NULL)
 			.build();
 
@@ -121,30 +115,25 @@ final class PayloadCodec {
 	}
 
 	/**
-	 * Decodes CBOR into a wire record and maps it to the domain, turning every failure into one
-	 * {@link InvalidRequestException} that says what was being read.
+	 * Reads CBOR strictly into a wire record ({@link CborReader}, {@link Wire}) and maps it to the domain. Every
+	 * failure is one {@link InvalidRequestException} whose message is {@code "Invalid <what>: <detail>"}, the detail
+	 * naming the field and what was expected (the forms are listed in PROTOCOL.md section 4.2); a limit the domain
+	 * signals with another {@link PeerCollabException} keeps its type.
 	 *
 	 * @param what what is being read, for the message, such as {@code "peercollab.v1.invite request"}
 	 */
 	static <W, D> D decode(byte[] data, Class<W> wireType, Function<W, D> toDomain, String what) {
-		W wire;
 		try {
-			wire = MAPPER.readValue(data, wireType);
-		}
-		catch (IOException | RuntimeException e) {
-			throw new InvalidRequestException("Undecodable " + what + ": " + firstLine(e.getMessage()), e);
-		}
-		if (wire == null) {
-			throw new InvalidRequestException("Undecodable " + what + ": CBOR null where a map was expected");
-		}
-		try {
-			return toDomain.apply(wire);
+			return toDomain.apply(Wire.reader(wireType).apply(CborReader.map(data)));
 		}
 		catch (InvalidRequestException e) {
 			throw new InvalidRequestException("Invalid " + what + ": " + e.getMessage());
 		}
+		catch (PeerCollabException e) {
+			throw e;
+		}
 		catch (IllegalArgumentException | NullPointerException e) {
-			// the SPI records check their limits in their constructors
+			// the SPI records check their limits in their constructors, with messages that name the field
 			throw new InvalidRequestException("Invalid " + what + ": " + e.getMessage());
 		}
 	}
@@ -174,8 +163,10 @@ final class PayloadCodec {
 			throw e;
 		}
 		catch (RuntimeException e) {
-			// CompositeMetadata reads lazily and fails with whatever the bytes provoke
-			throw new InvalidRequestException("Undecodable composite metadata: " + e.getMessage(), e);
+			// CompositeMetadata reads lazily and fails with whatever the bytes provoke, in Netty's words: keep them here
+			throw new InvalidRequestException("malformed composite metadata (" + metadata.length + " bytes): each entry "
+					+ "must be a MIME type (a well-known id, or a length and an ASCII name), a 24-bit length, then that "
+					+ "many bytes; a routing entry holds tags of one length byte each", e);
 		}
 		throw new InvalidRequestException("The composite metadata has no " + ROUTING_MIME_TYPE + " entry");
 	}
@@ -209,15 +200,6 @@ final class PayloadCodec {
 		finally {
 			composite.release();
 		}
-	}
-
-	private static String firstLine(String message) {
-		if (message == null) {
-			return "no details";
-		}
-		int nl = message.indexOf('\n');
-		String line = nl < 0 ? message : message.substring(0, nl);
-		return line.length() <= 200 ? line : line.substring(0, 200) + "...";
 	}
 
 	/**

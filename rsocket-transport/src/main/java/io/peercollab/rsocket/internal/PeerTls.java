@@ -1,6 +1,14 @@
 package io.peercollab.rsocket.internal;
 
 import java.net.Socket;
+import java.security.AlgorithmParameters;
+import java.security.GeneralSecurityException;
+import java.security.PublicKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.EdECPublicKey;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.ECParameterSpec;
+import java.security.spec.NamedParameterSpec;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 
@@ -21,8 +29,8 @@ import io.peercollab.identity.PeerName;
 /**
  * TLS 1.3 with both sides presenting their identity's self-signed certificate, and trust by key pinning.
  *
- * <p>The trust managers accept any certificate that is self-signed by its own key and proves a valid
- * {@link PeerName}; they are not the place where the expected name is checked. A server does not know in advance who
+ * <p>The trust managers accept any certificate that is self-signed by its own key, holds an Ed25519 or EC P-256 key
+ * and proves a valid {@link PeerName}; they are not the place where the expected name is checked. A server does not know in advance who
  * may call, and a client checks the name after the handshake so that a mismatch can be reported as such, with both
  * names, instead of as an opaque handshake alert. Validity dates are not checked: the key is the trust anchor, and an
  * identity outliving its certificate's dates must not be locked out.
@@ -132,12 +140,59 @@ public final class PeerTls {
 			if (chain == null || chain.length == 0) {
 				throw new NotAPeerCertificateException("no certificate presented");
 			}
+			checkKeyType(chain[0].getPublicKey());
 			try {
 				PeerName.of(chain[0]);
 			}
 			catch (IllegalArgumentException e) {
 				throw new NotAPeerCertificateException(e.getMessage());
 			}
+		}
+	}
+
+	/**
+	 * Refuses every key but Ed25519 and ECDSA on P-256, the two a {@link PeerIdentity} can have: a peer with another
+	 * key type (RSA, P-384, Ed448, ...) could not be reached by another PeerCollab endpoint, so it is refused in the
+	 * handshake rather than admitted under a name nobody else accepts.
+	 *
+	 * @throws NotAPeerCertificateException naming the key type found
+	 */
+	static void checkKeyType(PublicKey key) throws NotAPeerCertificateException {
+		if (key instanceof EdECPublicKey ed) {
+			if (NamedParameterSpec.ED25519.getName().equalsIgnoreCase(ed.getParams().getName())) {
+				return;
+			}
+			throw new NotAPeerCertificateException("its key is " + ed.getParams().getName() + "; " + KEY_TYPES);
+		}
+		if (key instanceof ECPublicKey ec) {
+			ECParameterSpec p = ec.getParams();
+			if (p.getCurve().equals(P256.getCurve()) && p.getGenerator().equals(P256.getGenerator())
+					&& p.getOrder().equals(P256.getOrder()) && p.getCofactor() == P256.getCofactor()) {
+				return;
+			}
+			throw new NotAPeerCertificateException("its key is EC on a " + p.getCurve().getField().getFieldSize()
+					+ "-bit curve other than P-256; " + KEY_TYPES);
+		}
+		if (key != null && "Ed25519".equalsIgnoreCase(key.getAlgorithm())) {
+			return; // a provider whose Ed25519 keys do not implement EdECPublicKey
+		}
+		throw new NotAPeerCertificateException(
+				"its key is " + (key == null ? "missing" : key.getAlgorithm()) + "; " + KEY_TYPES);
+	}
+
+	private static final String KEY_TYPES = "PeerCollab accepts Ed25519 and EC P-256 (secp256r1) keys only";
+
+	private static final ECParameterSpec P256 = p256();
+
+	private static ECParameterSpec p256() {
+		try {
+			AlgorithmParameters parameters = AlgorithmParameters.getInstance("EC");
+			parameters.init(new ECGenParameterSpec("secp256r1"));
+			return parameters.getParameterSpec(ECParameterSpec.class);
+		}
+		catch (GeneralSecurityException e) {
+			// every Java 17 runtime has secp256r1 (SunEC): without it nothing here works
+			throw new ExceptionInInitializerError(e);
 		}
 	}
 

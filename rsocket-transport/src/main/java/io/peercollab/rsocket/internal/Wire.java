@@ -1,12 +1,13 @@
 package io.peercollab.rsocket.internal;
 
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 
 import io.peercollab.ApplicationChange;
 import io.peercollab.ChangeType;
-import io.peercollab.InvalidRequestException;
 import io.peercollab.InvitationStatus;
 import io.peercollab.ObjectChange;
 import io.peercollab.PeerApplication;
@@ -17,6 +18,7 @@ import io.peercollab.PresenceChange;
 import io.peercollab.PresenceInfo;
 import io.peercollab.PresenceStatus;
 import io.peercollab.identity.PeerName;
+import io.peercollab.rsocket.internal.CborReader.Fields;
 import io.peercollab.spi.InviteReply;
 import io.peercollab.spi.InviteRequest;
 import io.peercollab.spi.SessionFrame;
@@ -26,8 +28,9 @@ import io.peercollab.spi.SessionOpen;
  * The CBOR shapes of protocol version 1, one record per map, mapped to and from the domain by hand so that the wire
  * format is what PROTOCOL.md says and nothing else: renaming a domain field cannot change it. Every field is a CBOR
  * primitive (text, byte string, integer) or one of these maps; UUIDs, names and enums travel as text, durations as
- * milliseconds. {@code toDomain()} methods reject missing fields with {@link InvalidRequestException}; the domain
- * records' own constructors check the limits.
+ * milliseconds. Inbound maps are read by each record's {@code read(Fields)} with {@link CborReader}, which checks
+ * presence, CBOR type and format (UUID, enum) and names the field of whatever is wrong; {@code toDomain()} then
+ * converts, and the domain records' own constructors check the limits.
  */
 final class Wire {
 
@@ -38,91 +41,148 @@ final class Wire {
 	record Invite(String invitationId, String sessionId, String senderNickname, Application application,
 			String message, byte[] data, Long expiryMillis) {
 
+		static Invite read(Fields f) {
+			// in the order of PROTOCOL.md, so that the first wrong field is the one reported
+			String invitationId = f.requiredUuid("invitationId");
+			String sessionId = f.requiredUuid("sessionId");
+			String senderNickname = f.text("senderNickname");
+			Application application = f.requiredMap("application", Application::read);
+			String message = f.text("message");
+			byte[] data = f.bytes("data");
+			long expiry = f.requiredInteger("expiryMillis");
+			if (expiry <= 0) {
+				throw f.invalid("expiryMillis", "expected a positive number of milliseconds, got " + expiry);
+			}
+			return new Invite(invitationId, sessionId, senderNickname, application, message, data, expiry);
+		}
+
 		static Invite from(InviteRequest r) {
 			return new Invite(r.invitationId().toString(), r.sessionId().toString(), r.senderNickname(),
 					Application.from(r.application()), r.message(), r.data(), r.expiry().toMillis());
 		}
 
 		InviteRequest toDomain() {
-			return new InviteRequest(uuid(invitationId, "invitationId"), uuid(sessionId, "sessionId"), senderNickname,
-					required(application, "application").toDomain(), message, data,
-					Duration.ofMillis(required(expiryMillis, "expiryMillis")));
+			return new InviteRequest(UUID.fromString(invitationId), UUID.fromString(sessionId), senderNickname,
+					application.toDomain(), message, data, Duration.ofMillis(expiryMillis));
 		}
 	}
 
 	/** {@code peercollab.v1.invite} response. */
 	record InviteAnswer(String status, String message) {
 
+		static InviteAnswer read(Fields f) {
+			return new InviteAnswer(f.requiredConstant("status", InvitationStatus.class), f.text("message"));
+		}
+
 		static InviteAnswer from(InviteReply r) {
 			return new InviteAnswer(r.status().name(), r.message());
 		}
 
 		InviteReply toDomain() {
-			return new InviteReply(constant(InvitationStatus.class, status, "status"), message);
+			return new InviteReply(InvitationStatus.valueOf(status), message);
 		}
 	}
 
 	/** {@code peercollab.v1.presence} response, and the presence of a presence event. */
 	record Presence(String status, String text) {
 
+		static Presence read(Fields f) {
+			return new Presence(f.requiredConstant("status", PresenceStatus.class), f.text("text"));
+		}
+
 		static Presence from(PresenceInfo p) {
 			return new Presence(p.status().name(), p.text());
 		}
 
 		PresenceInfo toDomain() {
-			return new PresenceInfo(constant(PresenceStatus.class, status, "status"), text);
+			return new PresenceInfo(PresenceStatus.valueOf(status), text);
 		}
 	}
 
 	/** {@code peercollab.v1.card} response. */
 	record Card(String card) {
 
+		static Card read(Fields f) {
+			return new Card(f.requiredText("card"));
+		}
+
 		String toDomain() {
-			return required(card, "card");
+			return card;
 		}
 	}
 
 	/** One element of {@code peercollab.v1.applications}; never carries launch details. */
 	record Application(String id, String description, byte[] data, String scope) {
 
+		static Application read(Fields f) {
+			return new Application(f.requiredUuid("id"), f.text("description"), f.bytes("data"),
+					f.requiredConstant("scope", PeerScope.class));
+		}
+
 		static Application from(PeerApplication a) {
 			return new Application(a.id().toString(), a.description(), a.data(), a.scope().name());
 		}
 
 		PeerApplication toDomain() {
-			return new PeerApplication(uuid(id, "application.id"), description, data,
-					constant(PeerScope.class, scope, "application.scope"), null, null);
+			return new PeerApplication(UUID.fromString(id), description, data, PeerScope.valueOf(scope), null, null);
 		}
 	}
 
 	/** One element of {@code peercollab.v1.objects}. */
 	record SharedObject(String id, byte[] data, String scope) {
 
+		static SharedObject read(Fields f) {
+			return new SharedObject(f.requiredUuid("id"), f.requiredBytes("data"),
+					f.requiredConstant("scope", PeerScope.class));
+		}
+
 		static SharedObject from(PeerObject o) {
 			return new SharedObject(o.id().toString(), o.data(), o.scope().name());
 		}
 
 		PeerObject toDomain() {
-			return new PeerObject(uuid(id, "object.id"), required(data, "object.data"),
-					constant(PeerScope.class, scope, "object.scope"));
+			return new PeerObject(UUID.fromString(id), data, PeerScope.valueOf(scope));
 		}
 	}
 
 	/** {@code peercollab.v1.events} request. */
 	record EventsRequest(Long afterVersion) {
 
-		long toDomain() {
-			long v = required(afterVersion, "afterVersion");
+		static EventsRequest read(Fields f) {
+			long v = f.requiredInteger("afterVersion");
 			if (v < -1) {
-				throw new InvalidRequestException("afterVersion must be -1 or more, was " + v);
+				throw f.invalid("afterVersion", "expected -1 or a version (0 or more), got " + v);
 			}
-			return v;
+			return new EventsRequest(v);
+		}
+
+		long toDomain() {
+			return afterVersion;
 		}
 	}
 
 	/** One element of {@code peercollab.v1.events}: {@code kind} tells which of the optional maps is present. */
 	record Event(String kind, String type, Long version, Presence presence, Application application,
 			SharedObject object) {
+
+		static Event read(Fields f) {
+			// in the order of PROTOCOL.md, so that the first wrong field is the one reported
+			String kind = f.requiredText("kind");
+			if (!List.of("presence", "application", "object", "synced").contains(kind)) {
+				throw f.invalid("kind", "expected one of presence, application, object, synced, got '"
+						+ abbreviate(kind) + "'");
+			}
+			String type = kind.equals("synced") ? null : f.requiredConstant("type", ChangeType.class);
+			long version = f.requiredInteger("version");
+			return switch (kind) {
+				case "presence" -> new Event(kind, type, version, f.requiredMap("presence", Presence::read), null,
+						null);
+				case "application" -> new Event(kind, type, version, null,
+						f.requiredMap("application", Application::read), null);
+				case "object" -> new Event(kind, type, version, null, null, f.requiredMap("object", SharedObject::read));
+				default -> new Event(kind, null, version, null, null, null);
+			};
+		}
 
 		static Event from(PeerEvent e) {
 			if (e instanceof PresenceChange c) {
@@ -140,39 +200,49 @@ final class Wire {
 		}
 
 		PeerEvent toDomain() {
-			long v = required(version, "version");
-			String k = required(kind, "kind");
-			return switch (k) {
-				case "synced" -> new PeerEvent.Synced(v);
-				case "presence" -> new PresenceChange(changeType(), required(presence, "presence").toDomain(), v);
-				case "application" -> new ApplicationChange(changeType(),
-						required(application, "application").toDomain(), v);
-				case "object" -> new ObjectChange(changeType(), required(object, "object").toDomain(), v);
-				default -> throw new InvalidRequestException(
-						"kind must be presence, application, object or synced, was '" + abbreviate(k) + "'");
+			return switch (kind) {
+				case "presence" -> new PresenceChange(ChangeType.valueOf(type), presence.toDomain(), version);
+				case "application" -> new ApplicationChange(ChangeType.valueOf(type), application.toDomain(), version);
+				case "object" -> new ObjectChange(ChangeType.valueOf(type), object.toDomain(), version);
+				default -> new PeerEvent.Synced(version);
 			};
-		}
-
-		private ChangeType changeType() {
-			return constant(ChangeType.class, type, "type");
 		}
 	}
 
 	/** The first payload of {@code peercollab.v1.session}. */
 	record Open(String invitationId, String sessionId, String applicationId) {
 
+		static Open read(Fields f) {
+			return new Open(f.requiredUuid("invitationId"), f.requiredUuid("sessionId"),
+					f.requiredUuid("applicationId"));
+		}
+
 		static Open from(SessionOpen o) {
 			return new Open(o.invitationId().toString(), o.sessionId().toString(), o.applicationId().toString());
 		}
 
 		SessionOpen toDomain() {
-			return new SessionOpen(uuid(invitationId, "invitationId"), uuid(sessionId, "sessionId"),
-					uuid(applicationId, "applicationId"));
+			return new SessionOpen(UUID.fromString(invitationId), UUID.fromString(sessionId),
+					UUID.fromString(applicationId));
 		}
 	}
 
 	/** Every later payload of {@code peercollab.v1.session}, both ways. */
 	record Frame(String origin, byte[] data) {
+
+		static Frame read(Fields f) {
+			String origin = f.text("origin");
+			if (origin != null) {
+				try {
+					PeerName.parse(origin);
+				}
+				catch (IllegalArgumentException e) {
+					throw f.invalid("origin", "expected a PeerName, got '" + abbreviate(origin) + "': "
+							+ e.getMessage());
+				}
+			}
+			return new Frame(origin, f.bytes("data"));
+		}
 
 		static Frame from(SessionFrame f) {
 			return new Frame(f.origin() == null ? null : f.origin().toString(), f.data());
@@ -188,40 +258,32 @@ final class Wire {
 	 * its running instance (absent from servers before it was added).
 	 */
 	record Hello(Integer maxPayloadSize, Integer maxInboundStreamsPerConnection, String instance) {
-	}
 
-	static <T> T required(T value, String field) {
-		if (value == null) {
-			throw new InvalidRequestException("missing field '" + field + "'");
-		}
-		return value;
-	}
-
-	static UUID uuid(String value, String field) {
-		String v = required(value, field);
-		// UUID.fromString also takes forms like "1-2-3-4-5"; the wire takes only the canonical one
-		if (v.length() != 36) {
-			throw new InvalidRequestException(field + " must be a UUID in its 36-character form, was '"
-					+ abbreviate(v) + "'");
-		}
-		try {
-			return UUID.fromString(v);
-		}
-		catch (IllegalArgumentException e) {
-			throw new InvalidRequestException(field + " must be a UUID, was '" + v + "'");
+		static Hello read(Fields f) {
+			return new Hello(f.int32("maxPayloadSize"), f.int32("maxInboundStreamsPerConnection"), f.text("instance"));
 		}
 	}
 
-	static <E extends Enum<E>> E constant(Class<E> type, String value, String field) {
-		String v = required(value, field);
-		try {
-			return Enum.valueOf(type, v);
+	/**
+	 * @return the reader of {@code type}'s CBOR map
+	 * @throws IllegalArgumentException if {@code type} is not one of the records above (a bug)
+	 */
+	@SuppressWarnings("unchecked")
+	static <W> Function<Fields, W> reader(Class<W> type) {
+		Function<Fields, ?> reader = READERS.get(type);
+		if (reader == null) {
+			throw new IllegalArgumentException(type.getSimpleName() + " is not a wire record");
 		}
-		catch (IllegalArgumentException e) {
-			throw new InvalidRequestException(field + " must be one of " + Arrays.toString(type.getEnumConstants())
-					+ ", was '" + abbreviate(v) + "'");
-		}
+		return (Function<Fields, W>) reader;
 	}
+
+	private static final Map<Class<?>, Function<Fields, ?>> READERS = Map.ofEntries(
+			Map.entry(Invite.class, Invite::read), Map.entry(InviteAnswer.class, InviteAnswer::read),
+			Map.entry(Presence.class, Presence::read), Map.entry(Card.class, Card::read),
+			Map.entry(Application.class, Application::read), Map.entry(SharedObject.class, SharedObject::read),
+			Map.entry(EventsRequest.class, EventsRequest::read), Map.entry(Event.class, Event::read),
+			Map.entry(Open.class, Open::read), Map.entry(Frame.class, Frame::read),
+			Map.entry(Hello.class, Hello::read));
 
 	private static String abbreviate(String s) {
 		return s.length() <= 40 ? s : s.substring(0, 40) + "...";

@@ -1,0 +1,498 @@
+package io.peercollab.rsocket.internal;
+
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import io.peercollab.InvalidRequestException;
+
+/**
+ * Reads inbound CBOR (RFC 8949) strictly, so that what a peer sent wrong is told in the protocol's words: the field,
+ * what was expected and what came. Every failure is an {@link InvalidRequestException} whose message has one of the
+ * forms PROTOCOL.md section 4.2 lists ({@code malformed CBOR at byte N: ...}, {@code expected a CBOR map, got ...},
+ * {@code missing field 'x'}, {@code field 'x': expected ..., got ...}); nothing of a decoder's internals or of Java
+ * types ever reaches the other peer.
+ *
+ * <p>Why not a data-binding mapper: it coerces (text to numbers, base64 text to bytes), and its messages name Java
+ * classes. This reader knows CBOR's own kinds, checks every declared length against the bytes present before it
+ * allocates anything, bounds nesting at {@value #MAX_DEPTH} levels, refuses duplicate keys, non-text map keys and
+ * invalid UTF-8, reads bignums (tags 2 and 3) as the integers they are, and keeps other tags, floats and simple values
+ * only as their kind, which is all a wrong value needs.
+ */
+final class CborReader {
+
+	/** Our maps nest three levels deep; anything much deeper is an attack on the stack, not a request. */
+	static final int MAX_DEPTH = 16;
+
+	/** A quoted value in a message is cut to this many characters: it comes from the network. */
+	private static final int QUOTE_LIMIT = 40;
+
+	private static final Pattern CANONICAL_UUID = Pattern
+			.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
+	private static final Kind NULL = new Kind("null");
+	private static final Kind UNDEFINED = new Kind("undefined");
+	private static final Kind FALSE = new Kind("a boolean");
+	private static final Kind TRUE = new Kind("a boolean");
+	private static final Kind FLOAT = new Kind("a floating-point number");
+	private static final Object BREAK = new Object();
+
+	private final byte[] data;
+	private int pos;
+
+	private CborReader(byte[] data) {
+		this.data = data;
+	}
+
+	/**
+	 * Reads {@code data} as exactly one CBOR map with text keys, and nothing after it.
+	 *
+	 * @return the map's fields, for typed reading
+	 * @throws InvalidRequestException if the data is empty, not well-formed CBOR, not a map, or followed by more data
+	 */
+	static Fields map(byte[] data) {
+		if (data.length == 0) {
+			throw new InvalidRequestException("expected a CBOR map, got no data");
+		}
+		CborReader reader = new CborReader(data);
+		Object value = reader.item(0);
+		if (value == BREAK) {
+			throw reader.malformed(0, "a \"break\" stop code outside an indefinite-length item");
+		}
+		if (reader.pos != data.length) {
+			int extra = data.length - reader.pos;
+			throw reader.malformed(reader.pos, extra + (extra == 1 ? " byte follows" : " bytes follow")
+					+ " the end of the top-level item");
+		}
+		if (!(value instanceof Map<?, ?> map)) {
+			throw new InvalidRequestException("expected a CBOR map, got " + kind(value));
+		}
+		@SuppressWarnings("unchecked")
+		Map<String, Object> fields = (Map<String, Object>) map;
+		return new Fields(fields, "");
+	}
+
+	// ----- decoding --------------------------------------------------------------------------------------------------
+
+	/** @return the item at {@link #pos}, or {@link #BREAK} for a break stop code (the caller decides if it fits) */
+	private Object item(int depth) {
+		if (depth > MAX_DEPTH) {
+			throw malformed(pos, "items nested more than " + MAX_DEPTH + " levels deep");
+		}
+		int start = pos;
+		int initial = next(start, "an item");
+		int major = initial >>> 5;
+		int info = initial & 0x1f;
+		if (info == 31) {
+			return indefinite(major, start, depth);
+		}
+		if (major == 7) {
+			return simple(info, start);
+		}
+		long argument = argument(info, start);
+		return switch (major) {
+			case 0 -> argument >= 0 ? (Object) argument : unsigned(argument);
+			case 1 -> argument >= 0 ? (Object) (-1 - argument) : unsigned(argument).negate().subtract(BigInteger.ONE);
+			case 2 -> bytes(argument, start, "a byte string");
+			case 3 -> text(bytes(argument, start, "a text string"), start);
+			case 4 -> definiteArray(argument, start, depth);
+			case 5 -> definiteMap(argument, start, depth);
+			default -> { // 6: a tag; its content must still be well-formed
+				Object content = item(depth + 1);
+				if (content == BREAK) {
+					throw malformed(pos - 1, "a \"break\" stop code where the content of a tag was expected");
+				}
+				if ((argument == 2 || argument == 3) && content instanceof byte[] magnitude) {
+					// a bignum is an integer (RFC 8949 section 3.4.3): some encoders write every BigInt so
+					yield bignum(argument == 3, magnitude);
+				}
+				yield new Kind("a tagged value (tag " + Long.toUnsignedString(argument) + ")");
+			}
+		};
+	}
+
+	private Object indefinite(int major, int start, int depth) {
+		switch (major) {
+			case 2, 3 -> {
+				java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+				while (true) {
+					int chunkStart = pos;
+					int initial = next(chunkStart, "a chunk of an indefinite-length string, or its break");
+					if (initial == 0xff) {
+						break;
+					}
+					if (initial >>> 5 != major || (initial & 0x1f) == 31) {
+						throw malformed(chunkStart, "an indefinite-length " + (major == 2 ? "byte" : "text")
+								+ " string may hold only definite-length chunks of its own kind");
+					}
+					byte[] chunk = bytes(argument(initial & 0x1f, chunkStart), chunkStart,
+							major == 2 ? "a byte string" : "a text string");
+					if (major == 3) {
+						text(chunk, chunkStart); // each chunk is valid UTF-8 on its own
+					}
+					out.write(chunk, 0, chunk.length);
+				}
+				byte[] all = out.toByteArray();
+				return major == 2 ? all : text(all, start);
+			}
+			case 4 -> {
+				List<Object> items = new ArrayList<>();
+				for (Object v = item(depth + 1); v != BREAK; v = item(depth + 1)) {
+					items.add(v);
+				}
+				return items;
+			}
+			case 5 -> {
+				Map<String, Object> fields = new HashMap<>();
+				while (true) {
+					int keyStart = pos;
+					Object key = item(depth + 1);
+					if (key == BREAK) {
+						return fields;
+					}
+					entry(fields, key, keyStart, depth);
+				}
+			}
+			case 7 -> {
+				return BREAK;
+			}
+			default -> throw malformed(start, "additional information 31 (indefinite length) is not allowed for "
+					+ (major == 6 ? "a tag" : "an integer"));
+		}
+	}
+
+	private List<Object> definiteArray(long count, int start, int depth) {
+		if (Long.compareUnsigned(count, data.length - pos) > 0) {
+			throw malformed(start, "an array of " + Long.toUnsignedString(count) + " items runs past the end of the "
+					+ "data (" + data.length + " bytes)");
+		}
+		List<Object> items = new ArrayList<>((int) count);
+		for (long i = 0; i < count; i++) {
+			int itemStart = pos;
+			Object v = item(depth + 1);
+			if (v == BREAK) {
+				throw malformed(itemStart, "a \"break\" stop code inside a definite-length array");
+			}
+			items.add(v);
+		}
+		return items;
+	}
+
+	private Map<String, Object> definiteMap(long count, int start, int depth) {
+		if (Long.compareUnsigned(count, (data.length - pos) / 2) > 0) {
+			throw malformed(start, "a map of " + Long.toUnsignedString(count) + " entries runs past the end of the "
+					+ "data (" + data.length + " bytes)");
+		}
+		Map<String, Object> fields = new HashMap<>();
+		for (long i = 0; i < count; i++) {
+			int keyStart = pos;
+			Object key = item(depth + 1);
+			if (key == BREAK) {
+				throw malformed(keyStart, "a \"break\" stop code inside a definite-length map");
+			}
+			entry(fields, key, keyStart, depth);
+		}
+		return fields;
+	}
+
+	private void entry(Map<String, Object> fields, Object key, int keyStart, int depth) {
+		if (!(key instanceof String name)) {
+			throw malformed(keyStart, "map keys must be text strings, got " + kind(key));
+		}
+		int valueStart = pos;
+		Object value = item(depth + 1);
+		if (value == BREAK) {
+			throw malformed(valueStart, "a \"break\" stop code where the value of key '" + quote(name)
+					+ "' was expected");
+		}
+		if (fields.putIfAbsent(name, value) != null) {
+			throw malformed(keyStart, "the key '" + quote(name) + "' appears twice in one map");
+		}
+	}
+
+	private Object simple(int info, int start) {
+		return switch (info) {
+			case 20 -> FALSE;
+			case 21 -> TRUE;
+			case 22 -> NULL;
+			case 23 -> UNDEFINED;
+			case 24 -> {
+				int value = next(start, "a simple value");
+				if (value < 32) {
+					throw malformed(start, "a two-byte simple value below 32 (" + value + ")");
+				}
+				yield new Kind("a simple value");
+			}
+			case 25 -> skip(2, start, FLOAT);
+			case 26 -> skip(4, start, FLOAT);
+			case 27 -> skip(8, start, FLOAT);
+			case 28, 29, 30 -> throw malformed(start, "reserved additional information " + info);
+			default -> new Kind("a simple value"); // 0..19: unassigned, but well-formed
+		};
+	}
+
+	private long argument(int info, int start) {
+		if (info < 24) {
+			return info;
+		}
+		int size = switch (info) {
+			case 24 -> 1;
+			case 25 -> 2;
+			case 26 -> 4;
+			case 27 -> 8;
+			default -> throw malformed(start, "reserved additional information " + info);
+		};
+		if (data.length - pos < size) {
+			throw truncated(start, "inside the item's argument");
+		}
+		long value = 0;
+		for (int i = 0; i < size; i++) {
+			value = (value << 8) | (data[pos++] & 0xff);
+		}
+		return value;
+	}
+
+	private byte[] bytes(long length, int start, String kind) {
+		if (Long.compareUnsigned(length, data.length - pos) > 0) {
+			throw malformed(start, kind + " of " + Long.toUnsignedString(length) + " bytes runs past the end of the "
+					+ "data (" + data.length + " bytes)");
+		}
+		byte[] out = Arrays.copyOfRange(data, pos, pos + (int) length);
+		pos += (int) length;
+		return out;
+	}
+
+	private String text(byte[] utf8, int start) {
+		try {
+			return StandardCharsets.UTF_8.newDecoder()
+					.onMalformedInput(CodingErrorAction.REPORT)
+					.onUnmappableCharacter(CodingErrorAction.REPORT)
+					.decode(ByteBuffer.wrap(utf8))
+					.toString();
+		}
+		catch (CharacterCodingException e) {
+			throw malformed(start, "a text string that is not valid UTF-8");
+		}
+	}
+
+	private Kind skip(int size, int start, Kind kind) {
+		if (data.length - pos < size) {
+			throw truncated(start, "inside " + kind.name);
+		}
+		pos += size;
+		return kind;
+	}
+
+	private int next(int start, String what) {
+		if (pos >= data.length) {
+			throw truncated(start, pos == start ? "where " + what + " was expected" : "inside " + what);
+		}
+		return data[pos++] & 0xff;
+	}
+
+	/** @return the bignum's value, as a {@link Long} when it fits one */
+	private static Object bignum(boolean negative, byte[] magnitude) {
+		BigInteger n = new BigInteger(1, magnitude);
+		if (negative) {
+			n = n.negate().subtract(BigInteger.ONE);
+		}
+		return n.bitLength() < 64 ? (Object) n.longValue() : n;
+	}
+
+	private static BigInteger unsigned(long argument) {
+		return new BigInteger(Long.toUnsignedString(argument));
+	}
+
+	private InvalidRequestException truncated(int start, String where) {
+		return malformed(start, "the data ends after " + data.length + " bytes, " + where);
+	}
+
+	private InvalidRequestException malformed(int at, String why) {
+		return new InvalidRequestException("malformed CBOR at byte " + at + ": " + why);
+	}
+
+	// ----- reading fields ------------------------------------------------------------------------------------------
+
+	/** @return the kind of a decoded value, in CBOR's words, for a message */
+	static String kind(Object value) {
+		if (value instanceof Long || value instanceof BigInteger) {
+			return "an integer";
+		}
+		if (value instanceof String) {
+			return "a text string";
+		}
+		if (value instanceof byte[]) {
+			return "a byte string";
+		}
+		if (value instanceof List) {
+			return "an array";
+		}
+		if (value instanceof Map) {
+			return "a map";
+		}
+		return ((Kind) value).name;
+	}
+
+	private static String quote(String text) {
+		StringBuilder out = new StringBuilder();
+		for (int i = 0; i < text.length() && i < QUOTE_LIMIT; i++) {
+			char c = text.charAt(i);
+			out.append(Character.isISOControl(c) ? '?' : c);
+		}
+		return text.length() > QUOTE_LIMIT ? out + "..." : out.toString();
+	}
+
+	/** A value this reader keeps only as its kind: a float, a boolean, null, undefined, a simple or tagged value. */
+	private record Kind(String name) {
+	}
+
+	/**
+	 * The fields of one decoded CBOR map. Getters of optional fields return {@code null} when the key is absent or
+	 * its value is CBOR {@code null} or {@code undefined}; {@code required...} getters fail instead. Unknown keys are
+	 * ignored (a later minor version may add fields). Field names in messages are paths from the payload's top-level
+	 * map ({@code application.scope}).
+	 */
+	static final class Fields {
+
+		private final Map<String, Object> values;
+		private final String prefix;
+
+		private Fields(Map<String, Object> values, String prefix) {
+			this.values = values;
+			this.prefix = prefix;
+		}
+
+		/** @return the text string at {@code key}, or {@code null} */
+		String text(String key) {
+			Object v = optional(key);
+			if (v == null || v instanceof String) {
+				return (String) v;
+			}
+			throw wrongType(key, "a text string", v);
+		}
+
+		String requiredText(String key) {
+			return present(key, text(key));
+		}
+
+		/** @return the byte string at {@code key}, or {@code null} */
+		byte[] bytes(String key) {
+			Object v = optional(key);
+			if (v == null || v instanceof byte[]) {
+				return (byte[]) v;
+			}
+			throw wrongType(key, "a byte string", v);
+		}
+
+		byte[] requiredBytes(String key) {
+			return present(key, bytes(key));
+		}
+
+		/** @return the integer at {@code key}, which must fit a signed 64-bit integer, or {@code null} */
+		Long integer(String key) {
+			Object v = optional(key);
+			if (v == null || v instanceof Long) {
+				return (Long) v;
+			}
+			if (v instanceof BigInteger big) {
+				throw invalid(key, "expected a signed 64-bit integer, got " + (big.bitLength() <= 128 ? big.toString()
+						: "an integer of " + big.bitLength() + " bits"));
+			}
+			throw wrongType(key, "an integer", v);
+		}
+
+		long requiredInteger(String key) {
+			return present(key, integer(key));
+		}
+
+		/** @return the integer at {@code key}, which must fit a signed 32-bit integer, or {@code null} */
+		Integer int32(String key) {
+			Long v = integer(key);
+			if (v == null) {
+				return null;
+			}
+			if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+				throw invalid(key, "expected a signed 32-bit integer, got " + v);
+			}
+			return v.intValue();
+		}
+
+		/** @return the canonical 36-character UUID text at {@code key} */
+		String requiredUuid(String key) {
+			String v = requiredText(key);
+			if (!CANONICAL_UUID.matcher(v).matches()) {
+				throw invalid(key, "expected a UUID (36 characters, 8-4-4-4-12 hex digits), got '" + quote(v) + "'");
+			}
+			return v;
+		}
+
+		/** @return the name of one of {@code type}'s constants, exactly as written at {@code key} */
+		<E extends Enum<E>> String requiredConstant(String key, Class<E> type) {
+			String v = requiredText(key);
+			for (E e : type.getEnumConstants()) {
+				if (e.name().equals(v)) {
+					return v;
+				}
+			}
+			throw invalid(key, "expected one of " + Arrays.stream(type.getEnumConstants()).map(Enum::name)
+					.collect(Collectors.joining(", ")) + ", got '" + quote(v) + "'");
+		}
+
+		/** @return the map at {@code key} read by {@code reader}, or {@code null} */
+		<T> T map(String key, Function<Fields, T> reader) {
+			Object v = optional(key);
+			if (v == null) {
+				return null;
+			}
+			if (v instanceof Map<?, ?> m) {
+				@SuppressWarnings("unchecked")
+				Map<String, Object> nested = (Map<String, Object>) m;
+				return reader.apply(new Fields(nested, path(key) + "."));
+			}
+			throw wrongType(key, "a map", v);
+		}
+
+		<T> T requiredMap(String key, Function<Fields, T> reader) {
+			return present(key, map(key, reader));
+		}
+
+		/** @return a failure naming the field at {@code key}, saying {@code what} is wrong with its value */
+		InvalidRequestException invalid(String key, String what) {
+			return new InvalidRequestException("field '" + path(key) + "': " + what);
+		}
+
+		private Object optional(String key) {
+			Object v = values.get(key);
+			return v == NULL || v == UNDEFINED ? null : v;
+		}
+
+		private <T> T present(String key, T value) {
+			if (value != null) {
+				return value;
+			}
+			Object raw = values.get(key);
+			if (raw == null) {
+				throw new InvalidRequestException("missing field '" + path(key) + "'");
+			}
+			throw invalid(key, "a required field, got " + kind(raw));
+		}
+
+		private InvalidRequestException wrongType(String key, String expected, Object got) {
+			return invalid(key, "expected " + expected + ", got " + kind(got));
+		}
+
+		private String path(String key) {
+			return prefix + key;
+		}
+	}
+}
