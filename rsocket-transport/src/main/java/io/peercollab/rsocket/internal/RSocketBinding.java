@@ -271,7 +271,7 @@ public final class RSocketBinding implements TransportBinding {
 				.payloadDecoder(PayloadDecoder.ZERO_COPY)
 				.maxInboundPayloadSize(settings.maxFrameLength())
 				.connect(new PinnedClientTransport(tcp, key.name, key.address, settings.maxFrameLength()))
-				.flatMap(rsocket -> hello(rsocket).doOnError(e -> rsocket.dispose()).doOnCancel(rsocket::dispose)
+				.flatMap(rsocket -> hello(rsocket, key.name).doOnError(e -> rsocket.dispose()).doOnCancel(rsocket::dispose)
 						.map(hello -> new RSocketPeerConnection(rsocket, key.name, key.address, codec,
 								settings.idleTimeout(), hello.instance() != null ? hello.instance()
 										: key.address.toString())))
@@ -283,9 +283,10 @@ public final class RSocketBinding implements TransportBinding {
 	 * RSocket has no answer to SETUP; the server's answer to this first request is the proof that it accepted the
 	 * connection, and its rejection (such as {@code maxConnectionsPerPeer}) arrives as this request's error.
 	 */
-	private Mono<Wire.Hello> hello(RSocket rsocket) {
+	private Mono<Wire.Hello> hello(RSocket rsocket, PeerName server) {
 		return Mono.defer(() -> rsocket.requestResponse(codec.request(Route.HELLO, null)))
-				.map(p -> PayloadCodec.decode(codec.receive(p).data(), Wire.Hello.class, h -> h, "hello response"));
+				.map(p -> PayloadCodec.decode(codec.receive(p).data(), Wire.Hello.class, h -> h,
+						Route.HELLO + " response from " + server));
 	}
 
 	private Throwable connectError(Throwable e, Key key) {
