@@ -94,7 +94,9 @@ public interface PeerCollaboration extends Disposable {
 
 	/**
 	 * Signs out of a scope. Signing out of every scope tells connected peers, answers the invitations still waiting
-	 * for an answer with {@code DECLINED} ("NICKNAME signed out"), clears presence and published objects (registered
+	 * for an answer with {@code DECLINED} ("NICKNAME signed out"), closes this endpoint's sessions (the other side's
+	 * sessions complete, as after a goodbye), fails invitations sent and still pending with
+	 * {@link NotSignedInException}, clears presence and published objects (registered
 	 * applications stay), emits {@code NONE} once on {@link #signInChanges()}, and closes the transport once what was
 	 * sent has reached the peers (at most 1 s per connection that does not answer). Signing out of
 	 * {@code INTERNET} with a publisher publishes a record without endpoints, so that resolvers stop sending contacts
