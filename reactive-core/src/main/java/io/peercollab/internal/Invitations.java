@@ -20,6 +20,7 @@ import io.peercollab.LimitExceededException;
 import io.peercollab.NotAuthorizedException;
 import io.peercollab.NotSignedInException;
 import io.peercollab.PeerApplication;
+import io.peercollab.PeerScope;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.identity.PeerName;
 import io.peercollab.spi.InviteReply;
@@ -207,7 +208,7 @@ final class Invitations {
 					// This endpoint signing out (or closing) closes the connection under a pending invitation: that is
 					// not the peer being unreachable, and must not read as if it were.
 					.onErrorMap(e -> !(e instanceof NotSignedInException)
-							&& owner.signInScope() == io.peercollab.PeerScope.NONE,
+							&& owner.signInScope() == PeerScope.NONE,
 							e -> new NotSignedInException("signed out while the invitation was pending", e))
 					.doFinally(s -> {
 						outgoing.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
