@@ -81,7 +81,9 @@ public interface Peer {
 	 * if the message is longer than {@value Invitation#MAX_MESSAGE_LENGTH} characters or the data larger than
 	 * {@value Invitation#MAX_DATA_LENGTH} bytes (the message names the field and the limit), with
 	 * {@link NullPointerException} for a {@code null} application, {@link NotAuthorizedException}
-	 * if the peer accepts invitations from contacts only, {@link PeerUnreachableException} if no endpoint answers
+	 * if the peer accepts invitations from contacts only, {@link PeerUnreachableException} if no endpoint answers or
+	 * the peer is lost before it answers (its process died, its network went silent), {@link NotSignedInException}
+	 * if this endpoint signs out or closes before the answer (the peer then sees the invitation withdrawn)
 	 */
 	Mono<InvitationResponse> invite(PeerApplication application, String message, byte[] data);
 

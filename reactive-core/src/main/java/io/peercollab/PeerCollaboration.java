@@ -94,7 +94,9 @@ public interface PeerCollaboration extends Disposable {
 
 	/**
 	 * Signs out of a scope. Signing out of every scope tells connected peers, answers the invitations still waiting
-	 * for an answer with {@code DECLINED} ("NICKNAME signed out"), clears presence and published objects (registered
+	 * for an answer with {@code DECLINED} ("NICKNAME signed out"), closes this endpoint's sessions (the other side's
+	 * sessions complete, as after a goodbye), fails invitations sent and still pending with
+	 * {@link NotSignedInException}, clears presence and published objects (registered
 	 * applications stay), emits {@code NONE} once on {@link #signInChanges()}, and closes the transport once what was
 	 * sent has reached the peers (at most 1 s per connection that does not answer). Signing out of
 	 * {@code INTERNET} with a publisher publishes a record without endpoints, so that resolvers stop sending contacts
@@ -224,9 +226,9 @@ public interface PeerCollaboration extends Disposable {
 	 * <p>Emits the peers known now as {@code ADDED}, then every change: {@code ADDED} when one appears (once a connection
 	 * to an announced endpoint has proven its name: a TLS handshake after the announcement; a name that no endpoint
 	 * proves is never shown), {@code UPDATED} when its nickname or proven endpoints change, {@code REMOVED} when it signs
-	 * out (within a second or two), vanishes (at once when its process dies and its socket closes; when its
-	 * connection's keepalive fails if the network goes silent; or else when mDNS expires it) or no longer announces an
-	 * endpoint that proves its name. This endpoint is never
+	 * out (within a second or two), vanishes (at once when its process dies and its socket closes; if the network goes
+	 * silent, once its connection's keepalive fails and one probe has failed too, which the connect timeout bounds; or
+	 * else when mDNS expires it) or no longer announces an endpoint that proves its name. This endpoint is never
 	 * included; a peer seen on several interfaces is one {@link PeerNearMe}. Completes on signing out of
 	 * {@code NEAR_ME}. Overflow: each subscriber has a buffer of 1,024 events and fails with an overflow error past it.
 	 *

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -17,7 +18,9 @@ import io.peercollab.InvitationStatus;
 import io.peercollab.InvalidRequestException;
 import io.peercollab.LimitExceededException;
 import io.peercollab.NotAuthorizedException;
+import io.peercollab.NotSignedInException;
 import io.peercollab.PeerApplication;
+import io.peercollab.PeerScope;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.identity.PeerName;
 import io.peercollab.spi.InviteReply;
@@ -54,6 +57,8 @@ final class Invitations {
 	private final Sinks.Many<Invitation> received = Sinks.many().multicast()
 			.onBackpressureBuffer(PENDING_BUFFER, false);
 	private final Map<UUID, ReceivedInvitation> awaitingSession = new ConcurrentHashMap<>();
+	/** The sessions this endpoint is a member of, open now. */
+	private final Set<MemberSession> joined = ConcurrentHashMap.newKeySet();
 	private final Map<UUID, ReceivedInvitation> pending = new ConcurrentHashMap<>();
 	private final Map<String, Integer> outgoing = new ConcurrentHashMap<>();
 	private final Map<PeerName, ArrayDeque<Long>> rates = new ConcurrentHashMap<>();
@@ -149,6 +154,8 @@ final class Invitations {
 						"no accepted invitation " + open.invitationId() + " from " + caller + " waits for a session"));
 			}
 			MemberSession session = new MemberSession(open.sessionId(), inv.application(), caller);
+			joined.add(session);
+			session.onClose().onErrorResume(e -> Mono.empty()).doFinally(s -> joined.remove(session)).subscribe();
 			inv.sessionOpened(session);
 			return session.serve(inbound);
 		});
@@ -198,6 +205,11 @@ final class Invitations {
 						live.addMember(connection, invitationId);
 						return Mono.just(InvitationResponse.accepted(reply.message(), live));
 					})
+					// This endpoint signing out (or closing) closes the connection under a pending invitation: that is
+					// not the peer being unreachable, and must not read as if it were.
+					.onErrorMap(e -> !(e instanceof NotSignedInException)
+							&& owner.signInScope() == PeerScope.NONE,
+							e -> new NotSignedInException("signed out while the invitation was pending", e))
 					.doFinally(s -> {
 						outgoing.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
 						session.invitationEnded();
@@ -226,13 +238,17 @@ final class Invitations {
 
 	/**
 	 * Signing out of every scope answers the invitations still waiting for the local user: each sender gets DECLINED
-	 * with a message saying why, while the transport is still up to carry it, instead of a lost connection.
+	 * with a message saying why, while the transport is still up to carry it, instead of a lost connection. For the
+	 * same reason it closes every session (hosted or joined) here: the other side's session completes, as after a
+	 * goodbye, instead of failing as after a crash when the connection closes under it.
 	 */
 	void signingOut() {
 		String why = owner.nickname() + " signed out";
 		for (ReceivedInvitation inv : List.copyOf(pending.values())) {
 			inv.decline(why).onErrorResume(e -> Mono.empty()).subscribe();
 		}
+		List.copyOf(hosted.values()).forEach(CollaborationSession::dispose);
+		List.copyOf(joined).forEach(CollaborationSession::dispose);
 	}
 
 	/** Signing out ends what was pending: waiting invitations can no longer be answered. */
