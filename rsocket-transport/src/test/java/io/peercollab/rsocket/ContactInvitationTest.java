@@ -59,7 +59,8 @@ class ContactInvitationTest {
 			});
 			StepVerifier.create(Flux.interval(Duration.ofMillis(20)).filter(t -> !received.isEmpty()).next())
 					.expectNextCount(1)
-					.verifyComplete();
+					.expectComplete()
+					.verify(WAIT);
 			// both addresses were tried at once: a second invitation would arrive within this
 			StepVerifier.create(Flux.interval(Duration.ofMillis(20)).filter(t -> received.size() > 1).next())
 					.expectSubscription()
