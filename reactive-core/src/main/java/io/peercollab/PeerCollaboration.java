@@ -348,6 +348,39 @@ public interface PeerCollaboration extends Disposable {
 		Builder republishInterval(Duration interval);
 
 		/**
+		 * Who sees the display name set with {@code contacts().updateMe(..)}; defaults to
+		 * {@link Sharing#CONTACTS}. It travels on the contact card that {@code peercollab.v1.card} serves: callers
+		 * not shown it get the card without it (and so does {@code createContact} on their side). The name and
+		 * certificate are on every card (the TLS handshake shows them anyway), the nickname on the cards of contacts
+		 * and strangers near me (the mDNS announcement carries it anyway), never on a stranger's on the Internet.
+		 * There is no picture to share: the card format has none.
+		 */
+		Builder shareDisplayName(Sharing sharing);
+
+		/** Who sees the e-mail address set with {@code contacts().updateMe(..)}; as {@link #shareDisplayName}. */
+		Builder shareEmail(Sharing sharing);
+
+		/**
+		 * Who sees this endpoint's presence; defaults to {@link Sharing#CONTACTS_AND_NEAR_ME}. With
+		 * {@link Sharing#NO_ONE} the endpoint is invisible: it still appears near me (mDNS announces it while signed
+		 * in to {@code NEAR_ME}) and may still be invited into the applications a caller can see, but every caller
+		 * reads its presence as {@code OFFLINE} ({@code peercollab.v1.presence}) and follows no presence at all
+		 * ({@code peercollab.v1.events} carries none, so a following contact reads {@code OFFLINE}). Applications and
+		 * objects stay governed by their own scope.
+		 */
+		Builder sharePresence(Sharing sharing);
+
+		/**
+		 * Whether the mDNS service instance name (the label DNS-SD browsers list, such as {@code avahi-browse})
+		 * starts with the identity's classifier, typically a machine name such as {@code alice-laptop}; defaults to
+		 * {@code false}: the label is then {@code peer-} followed by the first eight characters of the key's
+		 * authority and a random tag. Either way the TXT record carries the full name (the classifier is part of
+		 * it, and a connection must prove it) and the nickname; the machine's host name is never announced
+		 * (each mDNS responder uses a random host name).
+		 */
+		Builder announceEndpointName(boolean announce);
+
+		/**
 		 * @return the endpoint, signed out
 		 * @throws IllegalStateException if a required setting is missing or the builder was used already
 		 */

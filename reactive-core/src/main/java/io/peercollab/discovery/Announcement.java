@@ -9,8 +9,10 @@ import io.peercollab.internal.Checks;
  * @param name its name
  * @param nickname its nickname, at most {@value #MAX_NICKNAME_LENGTH} characters
  * @param port the transport's port, 1 to 65535
+ * @param classifierInLabel whether the service instance name (the label DNS-SD browsers list) starts with the name's
+ * classifier; if not it starts with {@code peer}. The TXT record carries the whole name either way.
  */
-public record Announcement(PeerName name, String nickname, int port) {
+public record Announcement(PeerName name, String nickname, int port, boolean classifierInLabel) {
 
 	/** The protocol version announced and expected. */
 	public static final int PROTOCOL_VERSION = 1;
@@ -29,5 +31,15 @@ public record Announcement(PeerName name, String nickname, int port) {
 		if (port < 1 || port > 65535) {
 			throw new IllegalArgumentException("port must be between 1 and 65535, was " + port);
 		}
+	}
+
+	/** An announcement whose instance name starts with the classifier, as before that became a choice. */
+	public Announcement(PeerName name, String nickname, int port) {
+		this(name, nickname, port, true);
+	}
+
+	/** @return a copy with another nickname */
+	public Announcement withNickname(String value) {
+		return new Announcement(name, value, port, classifierInLabel);
 	}
 }

@@ -233,6 +233,18 @@ final class AnnouncementCodec {
 	 * endpoints of one identity, on one interface or several)
 	 */
 	static String instanceName(PeerName name, String unique) {
+		return instanceName(name, unique, true);
+	}
+
+	/**
+	 * @return the service instance name of {@code announcement}: as {@link #instanceName(PeerName, String)}, with
+	 * {@code peer} in place of the classifier unless {@link Announcement#classifierInLabel()}
+	 */
+	static String instanceName(Announcement announcement, String unique) {
+		return instanceName(announcement.name(), unique, announcement.classifierInLabel());
+	}
+
+	private static String instanceName(PeerName name, String unique, boolean withClassifier) {
 		String authority = name.isSecured() ? name.authority().substring(0, 8) : PeerName.UNSECURED_AUTHORITY;
 		String tag = "-" + authority + "-" + unique;
 		// Only letters, digits and single hyphens: jmDNS splits names on '.', and lower-cases them for its keys,
@@ -240,7 +252,7 @@ final class AnnouncementCodec {
 		StringBuilder base = new StringBuilder();
 		int budget = MAX_INSTANCE_NAME_BYTES - tag.getBytes(StandardCharsets.UTF_8).length;
 		int used = 0;
-		String classifier = name.classifier();
+		String classifier = withClassifier ? name.classifier() : "";
 		for (int i = 0; i < classifier.length(); ) {
 			int cp = classifier.codePointAt(i);
 			i += Character.charCount(cp);

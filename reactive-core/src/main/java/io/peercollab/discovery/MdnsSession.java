@@ -192,7 +192,7 @@ final class MdnsSession implements DiscoverySession {
 	}
 
 	private ServiceInfo serviceInfo(Announcement announcement) {
-		return ServiceInfo.create(serviceType, AnnouncementCodec.instanceName(announcement.name(), randomTag()),
+		return ServiceInfo.create(serviceType, AnnouncementCodec.instanceName(announcement, randomTag()),
 				announcement.port(), 0, 0, AnnouncementCodec.encode(announcement));
 	}
 
@@ -299,7 +299,7 @@ final class MdnsSession implements DiscoverySession {
 	@Override
 	public Mono<Void> updateNickname(String nickname) {
 		Objects.requireNonNull(nickname, "nickname");
-		Announcement next = new Announcement(self.name(), nickname, self.port());
+		Announcement next = self.withNickname(nickname);
 		AnnouncementCodec.encode(next);
 		return Mono.defer(() -> {
 			if (closing) {

@@ -8,6 +8,7 @@ import java.util.Objects;
 import io.peercollab.InvitationPolicy;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerEndPoint;
+import io.peercollab.Sharing;
 import io.peercollab.contact.ContactStore;
 import io.peercollab.discovery.Discovery;
 import io.peercollab.identity.PeerIdentity;
@@ -35,6 +36,11 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 	PeerNamePublisher publisher;
 	List<PeerEndPoint> advertised = List.of();
 	Duration republishInterval = Duration.ofHours(1);
+	// what this endpoint discloses, and to whom (the README's privacy table)
+	Sharing displayNameSharing = Sharing.CONTACTS;
+	Sharing emailSharing = Sharing.CONTACTS;
+	Sharing presenceSharing = Sharing.CONTACTS_AND_NEAR_ME;
+	boolean announceEndpointName = false;
 	/** Where a wildcard-bound endpoint's addresses come from; tests replace it. */
 	java.util.function.Supplier<java.util.Map<String, List<java.net.InetAddress>>> interfaces = Interfaces::up;
 	private boolean built;
@@ -126,6 +132,30 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 			throw new IllegalArgumentException("republishInterval must be positive, was " + value);
 		}
 		this.republishInterval = value;
+		return this;
+	}
+
+	@Override
+	public PeerCollaboration.Builder shareDisplayName(Sharing value) {
+		this.displayNameSharing = Objects.requireNonNull(value, "sharing");
+		return this;
+	}
+
+	@Override
+	public PeerCollaboration.Builder shareEmail(Sharing value) {
+		this.emailSharing = Objects.requireNonNull(value, "sharing");
+		return this;
+	}
+
+	@Override
+	public PeerCollaboration.Builder sharePresence(Sharing value) {
+		this.presenceSharing = Objects.requireNonNull(value, "sharing");
+		return this;
+	}
+
+	@Override
+	public PeerCollaboration.Builder announceEndpointName(boolean value) {
+		this.announceEndpointName = value;
 		return this;
 	}
 

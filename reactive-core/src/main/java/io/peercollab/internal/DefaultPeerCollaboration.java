@@ -74,6 +74,9 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 	final InvitationPolicy policy;
 	final Duration invitationExpiry;
 	final Scheduler timer;
+	/** What each audience is shown of the card and presence; see the README's privacy table. */
+	final Disclosure disclosure;
+	private final boolean announceEndpointName;
 	final Object lock = new Object();
 
 	private volatile String nickname;
@@ -115,6 +118,8 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 		this.invitationExpiry = b.invitationExpiry;
 		this.timer = b.timer;
 		this.diagnosticLog = new DiagnosticLog(timer, log::warn);
+		this.disclosure = new Disclosure(b.displayNameSharing, b.emailSharing, b.presenceSharing);
+		this.announceEndpointName = b.announceEndpointName;
 		this.contacts = new DefaultContactManager(this, store);
 		this.nearMe = new NearMe(this);
 		this.invitations = new Invitations(this, b.invitationsPerPeerPerMinute);
@@ -175,7 +180,7 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 			Mono<Void> steps = ready.then(bindTransport());
 			if (after.includesNearMe() && !before.includesNearMe()) {
 				steps = steps.then(Mono.defer(() -> discovery
-						.start(new Announcement(name(), nickname, binding.address().getPort()))
+						.start(new Announcement(name(), nickname, binding.address().getPort(), announceEndpointName))
 						.doOnNext(nearMe::start)
 						.then()));
 			}
@@ -528,7 +533,8 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 	}
 
 	private PresenceInfo visiblePresence(boolean allowedContact) {
-		return scope != PeerScope.NONE && visible(PeerScope.ALL, allowedContact) ? presence : null;
+		return scope != PeerScope.NONE && disclosure.presence(Disclosure.audience(allowedContact, scope)) ? presence
+				: null;
 	}
 
 	/** Caller-dependent visibility changed (its contact entry); called outside lock. */
@@ -805,9 +811,16 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 			});
 		}
 
+		/**
+		 * Serves the card the caller's audience may see ({@link Disclosure#card}): a stranger on the Internet gets a
+		 * card with the name and certificate only, which the handshake showed already, rather than a refusal, so
+		 * that a blocked contact cannot tell it is blocked and {@code createContact} still works for a peer reached
+		 * by address.
+		 */
 		@Override
 		public Mono<String> card(PeerName caller) {
-			return Mono.fromSupplier(contacts::exportCard);
+			return Mono.fromSupplier(() -> contacts.exportCard(disclosure.card(contacts.me(),
+					Disclosure.audience(contacts.isAllowed(caller), signInScope()))));
 		}
 
 		@Override

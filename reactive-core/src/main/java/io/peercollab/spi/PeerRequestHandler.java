@@ -28,7 +28,10 @@ public interface PeerRequestHandler {
 	/** @return the objects the caller may see */
 	Flux<PeerObject> objects(PeerName caller);
 
-	/** @return this endpoint's contact card (XML) */
+	/**
+	 * @return this endpoint's contact card (XML) as the caller may see it: never an error for who the caller is; a
+	 * caller shown nothing beyond the TLS handshake gets a card with the name and certificate only
+	 */
 	Mono<String> card(PeerName caller);
 
 	/**
