@@ -1,6 +1,7 @@
 package io.peercollab;
 
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.peercollab.discovery.Announcement;
 import io.peercollab.discovery.DiscoveredPeer;
@@ -19,6 +20,10 @@ import reactor.core.publisher.Sinks;
 public class ScriptedDiscovery implements Discovery {
 
 	private final Sinks.Many<DiscoveryEvent> events = Sinks.many().replay().all();
+	/** What each session was started with, in order. */
+	public final List<Announcement> started = new CopyOnWriteArrayList<>();
+	/** {@code "start"} and {@code "close"}, as sessions start and close. */
+	public final List<String> log = new CopyOnWriteArrayList<>();
 
 	/** Every session sees {@code name} announced now at exactly these endpoints. */
 	public void announce(PeerName name, String nickname, PeerEndPoint... endPoints) {
@@ -34,6 +39,8 @@ public class ScriptedDiscovery implements Discovery {
 
 	@Override
 	public Mono<DiscoverySession> start(Announcement self) {
+		started.add(self);
+		log.add("start");
 		Sinks.Empty<Void> closed = Sinks.empty();
 		return Mono.just(new DiscoverySession() {
 			@Override
@@ -53,7 +60,10 @@ public class ScriptedDiscovery implements Discovery {
 
 			@Override
 			public Mono<Void> close() {
-				return Mono.fromRunnable(closed::tryEmitEmpty);
+				return Mono.fromRunnable(() -> {
+					log.add("close");
+					closed.tryEmitEmpty();
+				});
 			}
 		});
 	}

@@ -11,15 +11,15 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
+
 import java.util.stream.Stream;
 
 import javax.jmdns.JmDNS;
 import javax.jmdns.ServiceInfo;
 
-import io.peercollab.Diagnostic;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerScope;
+import io.peercollab.ScriptedDiscovery;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.InMemoryPeerTransport;
@@ -27,9 +27,8 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-import reactor.core.publisher.Flux;
+
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 
 /**
  * The privacy table's column "anyone on the LAN (mDNS)": what the announcement of an endpoint carries, cell by cell,
@@ -86,46 +85,8 @@ class AnnouncementPrivacyTest {
 		return cells.entrySet().stream().map(c -> DynamicTest.dynamicTest(c.getKey() + " / " + LAN, c.getValue()::run));
 	}
 
-	/** A discovery that records what the engine asks it to announce, and when its session closes. */
-	static final class RecordingDiscovery implements Discovery {
-
-		final List<Announcement> started = new CopyOnWriteArrayList<>();
-		final List<String> log = new CopyOnWriteArrayList<>();
-
-		@Override
-		public Mono<DiscoverySession> start(Announcement self) {
-			started.add(self);
-			log.add("start");
-			Sinks.Empty<Void> closed = Sinks.empty();
-			return Mono.just(new DiscoverySession() {
-				@Override
-				public Flux<DiscoveryEvent> peers() {
-					return closed.asMono().thenMany(Flux.empty());
-				}
-
-				@Override
-				public Flux<Diagnostic> diagnostics() {
-					return closed.asMono().thenMany(Flux.empty());
-				}
-
-				@Override
-				public Mono<Void> updateNickname(String nickname) {
-					return Mono.empty();
-				}
-
-				@Override
-				public Mono<Void> close() {
-					return Mono.fromRunnable(() -> {
-						log.add("close");
-						closed.tryEmitEmpty();
-					});
-				}
-			});
-		}
-	}
-
 	private static void announcedOnlyWhileSignedInToNearMe() {
-		RecordingDiscovery discovery = new RecordingDiscovery();
+		ScriptedDiscovery discovery = new ScriptedDiscovery();
 		PeerCollaboration alice = PeerCollaboration.builder().identity(PeerIdentity.generate("alice-laptop"))
 				.nickname("Alice").discovery(discovery).transport(InMemoryPeerTransport.create()).build();
 		try {
@@ -146,7 +107,7 @@ class AnnouncementPrivacyTest {
 
 	@Test
 	void announceEndpointNameReachesTheAnnouncement() {
-		RecordingDiscovery discovery = new RecordingDiscovery();
+		ScriptedDiscovery discovery = new ScriptedDiscovery();
 		PeerCollaboration alice = PeerCollaboration.builder().identity(PeerIdentity.generate("alice-laptop"))
 				.discovery(discovery).transport(InMemoryPeerTransport.create()).announceEndpointName(true).build();
 		try {
