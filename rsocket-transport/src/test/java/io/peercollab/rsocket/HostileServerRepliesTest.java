@@ -75,7 +75,7 @@ class HostileServerRepliesTest {
 						.secure(spec -> spec.sslContext(PeerTls.server(mallory)))))
 				.block(TestPeers.TIMEOUT);
 		client = TestPeers.bind(TestPeers.loopback(), alice, new RecordingHandler());
-		replies.put("peercollab.v1.hello", List.of(cbor(Map.of("maxPayloadSize", 131072,
+		replies.put("peercollab.v1.hello", List.of(RawClient.cbor(Map.of("maxPayloadSize", 131072,
 				"maxInboundStreamsPerConnection", 256))));
 		connection = client.connect(mallory.name(), hostile.address()).block(TestPeers.TIMEOUT);
 	}
@@ -91,27 +91,27 @@ class HostileServerRepliesTest {
 		Map<String, Object> presence = Map.of("status", "ONLINE", "text", "");
 		return Stream.of(
 				reply("presence with a number for its status", "peercollab.v1.presence",
-						cbor(Map.of("status", 5)), cbor(presence), PeerConnection::presence,
+						RawClient.cbor(Map.of("status", 5)), RawClient.cbor(presence), PeerConnection::presence,
 						"field 'status': expected a text string, got an integer"),
 				reply("a card that is an array", "peercollab.v1.card", hex("8101"),
-						cbor(Map.of("card", "<card/>")), PeerConnection::card, "expected a CBOR map, got an array"),
+						RawClient.cbor(Map.of("card", "<card/>")), PeerConnection::card, "expected a CBOR map, got an array"),
 				reply("an invitation answer of an unknown status", "peercollab.v1.invite",
-						cbor(Map.of("status", "MAYBE")), cbor(Map.of("status", "DECLINED")),
+						RawClient.cbor(Map.of("status", "MAYBE")), RawClient.cbor(Map.of("status", "DECLINED")),
 						c -> c.invite(new InviteRequest(UUID.randomUUID(), UUID.randomUUID(), "Alice",
 								new PeerApplication(UUID.fromString(app), "", null, PeerScope.ALL, null, null), "",
 								null, Duration.ofSeconds(30))),
 						"field 'status': expected one of ACCEPTED, DECLINED, EXPIRED, got 'MAYBE'"),
 				reply("an event whose version is a float", "peercollab.v1.events",
-						cbor(Map.of("kind", "synced", "version", 1.8e15)),
-						cbor(Map.of("kind", "synced", "version", 1_800_000_000_000_001L)),
+						RawClient.cbor(Map.of("kind", "synced", "version", 1.8e15)),
+						RawClient.cbor(Map.of("kind", "synced", "version", 1_800_000_000_000_001L)),
 						c -> c.events(-1).take(1),
 						"field 'version': expected an integer, got a floating-point number"),
 				reply("an object without its data", "peercollab.v1.objects",
-						cbor(Map.of("id", app, "scope", "ALL")),
-						cbor(Map.of("id", app, "scope", "ALL", "data", new byte[] { 1 })), PeerConnection::objects,
+						RawClient.cbor(Map.of("id", app, "scope", "ALL")),
+						RawClient.cbor(Map.of("id", app, "scope", "ALL", "data", new byte[] { 1 })), PeerConnection::objects,
 						"missing field 'data'"),
 				reply("an application cut short", "peercollab.v1.applications", hex("a16269646a6162"),
-						cbor(Map.of("id", app, "scope", "ALL")), PeerConnection::applications,
+						RawClient.cbor(Map.of("id", app, "scope", "ALL")), PeerConnection::applications,
 						"malformed CBOR at byte 4: a text string of 10 bytes runs past the end of the data "
 								+ "(7 bytes)"));
 	}
@@ -151,15 +151,6 @@ class HostileServerRepliesTest {
 	private static Arguments reply(String what, String route, byte[] bad, byte[] good,
 			Function<PeerConnection, Publisher<?>> call, String detail) {
 		return Arguments.of(what, route, bad, good, call, detail);
-	}
-
-	private static byte[] cbor(Map<String, ?> map) {
-		try {
-			return RawClient.CBOR.writeValueAsBytes(map);
-		}
-		catch (Exception e) {
-			throw new IllegalStateException(e);
-		}
 	}
 
 	private static byte[] hex(String hex) {

@@ -77,7 +77,7 @@ public class MalformedDataTest {
 				bad("a half-precision float where a version is expected", EVENTS, hex("a16c616674657256657273696f6ef93c00"),
 						"Invalid " + EVENTS + " request: field 'afterVersion': expected an integer, got a "
 								+ "floating-point number"),
-				bad("a version written as a 64-bit float (1.8e15)", EVENTS, cbor(Map.of("afterVersion", 1.8e15)),
+				bad("a version written as a 64-bit float (1.8e15)", EVENTS, RawClient.cbor(Map.of("afterVersion", 1.8e15)),
 						"Invalid " + EVENTS + " request: field 'afterVersion': expected an integer, got a "
 								+ "floating-point number"),
 				bad("a bignum beyond 64 bits", EVENTS, hex("a16c616674657256657273696f6ec249010000000000000000"),
@@ -107,7 +107,7 @@ public class MalformedDataTest {
 								+ "'1-2-3-4-5'"),
 				bad("a negative expiry", INVITE, invite("expiryMillis", -5),
 						invalid + "field 'expiryMillis': expected a positive number of milliseconds, got -5"),
-				bad("a session opening with a wrong type", SESSION, cbor(Map.of("invitationId", 7)),
+				bad("a session opening with a wrong type", SESSION, RawClient.cbor(Map.of("invitationId", 7)),
 						"Invalid " + SESSION + " opening payload: field 'invitationId': expected a text string, got "
 								+ "an integer"),
 				// missing and null
@@ -281,7 +281,7 @@ public class MalformedDataTest {
 		else {
 			invite.put(key, value);
 		}
-		return cbor(invite);
+		return RawClient.cbor(invite);
 	}
 
 	private static Map<String, Object> app(String key, Object value) {
@@ -313,15 +313,6 @@ public class MalformedDataTest {
 		}
 		out.write(0);
 		return out.toByteArray();
-	}
-
-	private static byte[] cbor(Map<String, ?> map) {
-		try {
-			return RawClient.CBOR.writeValueAsBytes(map);
-		}
-		catch (Exception e) {
-			throw new IllegalStateException(e);
-		}
 	}
 
 	private static byte[] hex(String hex) {

@@ -132,8 +132,13 @@ public final class RawClient implements AutoCloseable {
 
 	/** @return a payload with {@code data} as CBOR and a routing entry for {@code route} */
 	public static Payload payload(String route, Map<String, ?> data) {
+		return payload(route, cbor(data));
+	}
+
+	/** @return {@code map} encoded as CBOR */
+	public static byte[] cbor(Map<String, ?> map) {
 		try {
-			return payload(route, CBOR.writeValueAsBytes(data));
+			return CBOR.writeValueAsBytes(map);
 		}
 		catch (Exception e) {
 			throw new IllegalStateException(e);
