@@ -726,9 +726,8 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 
 	void diagnose(Diagnostic diagnostic) {
 		diagnosticLog.log(name() + " [" + diagnostic.kind() + "]", diagnostic);
-		synchronized (diagnostics) {
-			diagnostics.tryEmitNext(diagnostic);
-		}
+		// without a subscriber the diagnostic is dropped here: it was logged above
+		Emissions.next(diagnostics, diagnostic);
 	}
 
 	// ----- lifecycle -------------------------------------------------------------------------------------------------
@@ -751,7 +750,7 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 				}
 				invitations.close();
 				contacts.close();
-				diagnostics.tryEmitComplete();
+				Emissions.complete(diagnostics);
 			})).then(store.close());
 		}));
 	}

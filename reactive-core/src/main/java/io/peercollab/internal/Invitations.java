@@ -101,10 +101,7 @@ final class Invitations {
 					Instant.ofEpochMilli(owner.timer.now(java.util.concurrent.TimeUnit.MILLISECONDS)).plus(expiry));
 			pending.put(inv.id(), inv);
 			inv.outcome().subscribe(st -> pending.remove(inv.id()));
-			Sinks.EmitResult r;
-			synchronized (received) {
-				r = received.tryEmitNext(inv);
-			}
+			Sinks.EmitResult r = Emissions.next(received, inv);
 			if (r.isFailure()) {
 				return Mono.just(new InviteReply(InvitationStatus.DECLINED,
 						"too many invitations waiting for an answer here; try again later"));
@@ -260,9 +257,7 @@ final class Invitations {
 	void close() {
 		signedOut();
 		hosted.values().forEach(CollaborationSession::dispose);
-		synchronized (received) {
-			received.tryEmitComplete();
-		}
+		Emissions.complete(received);
 	}
 
 	static PeerUnreachableException sessionClosed() {
