@@ -259,6 +259,42 @@ class LocalPublishingTest {
 	}
 
 	@Test
+	void noLockIsHeldWhileASubscriberRunsSoAnotherThreadCanChangeTheStateFromInsideOnNext() throws Exception {
+		PeerCollaboration c = endpoint();
+		c.signIn(PeerScope.NEAR_ME).block(WAIT);
+		PresenceInfo busy = new PresenceInfo(PresenceStatus.BUSY, "");
+		PresenceInfo away = new PresenceInfo(PresenceStatus.AWAY, "");
+		java.util.concurrent.CompletableFuture<Throwable> fromOtherThread = new java.util.concurrent.CompletableFuture<>();
+		List<PresenceStatus> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+		c.presenceChanges().subscribe(change -> {
+			seen.add(change.presence().status());
+			if (change.presence().equals(busy)) {
+				// a library that emits under its lock deadlocks here: the other thread waits for the lock this one holds
+				Thread other = new Thread(() -> {
+					try {
+						c.setPresence(away).then(c.setObject(object(new UUID(1, 1), "x"))).block(WAIT);
+						fromOtherThread.complete(null);
+					}
+					catch (Throwable e) {
+						fromOtherThread.complete(e);
+					}
+				});
+				other.start();
+				try {
+					assertThat(fromOtherThread.get(5, java.util.concurrent.TimeUnit.SECONDS)).isNull();
+				}
+				catch (Exception e) {
+					fromOtherThread.complete(e);
+				}
+			}
+		});
+		c.setPresence(busy).block(WAIT);
+		assertThat(fromOtherThread.get(10, java.util.concurrent.TimeUnit.SECONDS)).isNull();
+		assertThat(seen).containsExactly(PresenceStatus.ONLINE, PresenceStatus.BUSY, PresenceStatus.AWAY);
+		assertThat(c.presence()).isEqualTo(away);
+	}
+
+	@Test
 	void cancellingAStreamStopsItsDeliveries() {
 		PeerCollaboration c = endpoint();
 		c.signIn(PeerScope.ALL).block(WAIT);

@@ -32,14 +32,6 @@ public final class TestAccess {
 	 * serves now
 	 */
 	public static int followerCount(PeerCollaboration collab) {
-		DefaultPeerCollaboration c = (DefaultPeerCollaboration) collab;
-		try {
-			java.lang.reflect.Field followers = DefaultPeerCollaboration.class.getDeclaredField("followers");
-			followers.setAccessible(true);
-			return ((java.util.List<?>) followers.get(c)).size();
-		}
-		catch (ReflectiveOperationException e) {
-			throw new IllegalStateException(e);
-		}
+		return ((DefaultPeerCollaboration) collab).followerCount();
 	}
 }

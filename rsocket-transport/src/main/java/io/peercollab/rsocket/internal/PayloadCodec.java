@@ -6,6 +6,7 @@ import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Function;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -19,6 +20,7 @@ import io.netty.buffer.Unpooled;
 import io.peercollab.InvalidRequestException;
 import io.peercollab.PayloadTooLargeException;
 import io.peercollab.PeerCollabException;
+import io.peercollab.PeerEvent;
 import io.rsocket.Payload;
 import io.rsocket.metadata.CompositeMetadata;
 import io.rsocket.metadata.CompositeMetadataCodec;
@@ -91,6 +93,37 @@ final class PayloadCodec {
 	 */
 	Payload data(Object body) {
 		byte[] data = encode(body);
+		checkSize(data.length, "Outbound payload");
+		return DefaultPayload.create(data);
+	}
+
+	/** An event and its encoding. */
+	private record EncodedEvent(PeerEvent event, byte[] data) {
+	}
+
+	/**
+	 * The latest encoded events, by identity: the engine hands every follower of one visibility class the very same
+	 * event object, so a change followed by a thousand peers is encoded once. A slot is overwritten by whichever event
+	 * lands there next; a miss only costs an encoding.
+	 */
+	private static final AtomicReferenceArray<EncodedEvent> ENCODED_EVENTS = new AtomicReferenceArray<>(64);
+
+	/**
+	 * @return the payload of one element of the {@code events} stream, sharing the encoded bytes with every other
+	 * payload of the same event object (the bytes are never written after encoding)
+	 * @throws PayloadTooLargeException if it exceeds {@code maxPayloadSize}
+	 */
+	Payload event(PeerEvent event) {
+		int slot = System.identityHashCode(event) & (ENCODED_EVENTS.length() - 1);
+		EncodedEvent cached = ENCODED_EVENTS.get(slot);
+		byte[] data;
+		if (cached != null && cached.event() == event) {
+			data = cached.data();
+		}
+		else {
+			data = encode(Wire.Event.from(event));
+			ENCODED_EVENTS.set(slot, new EncodedEvent(event, data));
+		}
 		checkSize(data.length, "Outbound payload");
 		return DefaultPayload.create(data);
 	}

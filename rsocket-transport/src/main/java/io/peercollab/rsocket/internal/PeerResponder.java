@@ -193,7 +193,7 @@ final class PeerResponder implements RSocket {
 			case OBJECTS -> handler.objects(caller).map(o -> codec.data(Wire.SharedObject.from(o)));
 			case EVENTS -> handler.events(caller, decode(in.data(), Wire.EventsRequest.class,
 					Wire.EventsRequest::toDomain, route + " request"))
-					.map(e -> codec.data(Wire.Event.from(e)));
+					.map(codec::event);
 			default -> Flux.error(new InvalidRequestException("Route '" + route + "' is not request-stream"));
 		};
 	}

@@ -1,0 +1,289 @@
+package io.peercollab.internal;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.util.function.Supplier;
+
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.Exceptions;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Operators;
+import reactor.util.concurrent.Queues;
+
+/**
+ * Fans the changes of a piece of state out to subscribers that each receive the current state first. Delivery is
+ * direct: a subscriber with demand and nothing pending gets the event in the emitting call, with no queue in between
+ * (the cost of a {@code directBestEffort} multicast sink); a subscriber without demand has its events kept until it
+ * asks, so a slow one never holds back the writer nor the others. What a slow subscriber is kept is the
+ * {@link Overflow} policy: the latest event only, or up to a bound past which it fails with an overflow error (it
+ * may subscribe again for the current state).
+ *
+ * <p>{@link #emit}, {@link #complete} and the registration of new subscribers all run on the owner's
+ * {@link EmissionQueue}, one at a time and in order, never under a lock: that makes every subscriber's stream the
+ * snapshot it registered with, then exactly the changes that followed it.
+ *
+ * @param <E> the event type
+ */
+final class StateStream<E> {
+
+	/** What a subscriber that does not keep up is kept. */
+	enum Overflow {
+		/** Only the newest undelivered event: for a value whose latest state is all that matters. */
+		LATEST,
+		/** Every event up to the bound, then an overflow error. */
+		ERROR
+	}
+
+	private final EmissionQueue emissions;
+	private final Overflow overflow;
+	private final int bufferSize;
+	private final List<Inner<E>> subscribers = new CopyOnWriteArrayList<>();
+	/** Touched on the emission queue only. */
+	private boolean completed;
+
+	/**
+	 * @param emissions the owner's emission queue, on which every emission and registration runs
+	 * @param overflow what a slow subscriber is kept
+	 * @param bufferSize with {@link Overflow#ERROR}, how many events one subscriber may fall behind
+	 */
+	StateStream(EmissionQueue emissions, Overflow overflow, int bufferSize) {
+		this.emissions = emissions;
+		this.overflow = overflow;
+		this.bufferSize = bufferSize;
+	}
+
+	/**
+	 * @param snapshot called on the emission queue when a subscriber registers: the events describing the state as of
+	 * the last change emitted
+	 * @return a stream whose every subscriber starts with {@code snapshot}, then receives the changes
+	 */
+	Flux<E> stream(Supplier<? extends Collection<E>> snapshot) {
+		return new Flux<>() {
+			@Override
+			public void subscribe(CoreSubscriber<? super E> actual) {
+				Inner<E> inner = new Inner<>(actual, StateStream.this);
+				actual.onSubscribe(inner);
+				emissions.execute(() -> {
+					if (inner.cancelled) {
+						return;
+					}
+					Collection<E> current = snapshot.get();
+					if (completed) {
+						inner.complete();
+						return;
+					}
+					for (E e : current) {
+						inner.offer(e);
+					}
+					subscribers.add(inner);
+				});
+			}
+		};
+	}
+
+	/** Sends {@code event} to every subscriber. Call on the emission queue. */
+	void emit(E event) {
+		for (Inner<E> s : subscribers) {
+			s.offer(event);
+		}
+	}
+
+	/** Completes every subscriber, and those that come later at once. Call on the emission queue. */
+	void complete() {
+		completed = true;
+		for (Inner<E> s : subscribers) {
+			s.complete();
+		}
+		subscribers.clear();
+	}
+
+	/** @return how many subscribers are registered */
+	int size() {
+		return subscribers.size();
+	}
+
+	/** One subscriber: its demand, what it is kept, and its own drain loop. */
+	static final class Inner<E> implements Subscription {
+
+		@SuppressWarnings("rawtypes")
+		static final AtomicLongFieldUpdater<Inner> REQUESTED = AtomicLongFieldUpdater.newUpdater(Inner.class,
+				"requested");
+		@SuppressWarnings("rawtypes")
+		static final AtomicIntegerFieldUpdater<Inner> WIP = AtomicIntegerFieldUpdater.newUpdater(Inner.class, "wip");
+		@SuppressWarnings("rawtypes")
+		static final AtomicIntegerFieldUpdater<Inner> PENDING = AtomicIntegerFieldUpdater.newUpdater(Inner.class,
+				"pending");
+		@SuppressWarnings("rawtypes")
+		static final AtomicReferenceFieldUpdater<Inner, Object> LATEST = AtomicReferenceFieldUpdater
+				.newUpdater(Inner.class, Object.class, "latest");
+
+		final CoreSubscriber<? super E> actual;
+		final StateStream<E> parent;
+		volatile long requested;
+		volatile int wip;
+		/** Events kept in {@link #queue} (Overflow.ERROR). */
+		volatile int pending;
+		/** The kept event (Overflow.LATEST). */
+		volatile Object latest;
+		/** Created at the first event that cannot be delivered at once (Overflow.ERROR). */
+		volatile Queue<E> queue;
+		volatile boolean cancelled;
+		volatile boolean done;
+		Throwable error;
+
+		Inner(CoreSubscriber<? super E> actual, StateStream<E> parent) {
+			this.actual = actual;
+			this.parent = parent;
+		}
+
+		/** Called by one thread at a time (the emission queue). */
+		void offer(E e) {
+			if (cancelled || done) {
+				return;
+			}
+			if (wip == 0 && WIP.compareAndSet(this, 0, 1)) {
+				if (requested != 0 && isEmpty()) {
+					actual.onNext(e);
+					if (requested != Long.MAX_VALUE) {
+						REQUESTED.decrementAndGet(this);
+					}
+					if (WIP.decrementAndGet(this) == 0) {
+						return;
+					}
+				}
+				else {
+					keep(e);
+				}
+				drainLoop();
+				return;
+			}
+			keep(e);
+			drain();
+		}
+
+		private void keep(E e) {
+			if (parent.overflow == Overflow.LATEST) {
+				latest = e;
+				return;
+			}
+			Queue<E> q = queue;
+			if (q == null) {
+				q = Queues.<E>unbounded(16).get();
+				queue = q;
+			}
+			if (PENDING.incrementAndGet(this) > parent.bufferSize) {
+				PENDING.decrementAndGet(this);
+				parent.subscribers.remove(this);
+				error = Exceptions.failWithOverflow("subscriber fell more than " + parent.bufferSize
+						+ " events behind; subscribe again for the current state");
+				done = true;
+				return;
+			}
+			q.offer(e);
+		}
+
+		void complete() {
+			done = true;
+			drain();
+		}
+
+		private boolean isEmpty() {
+			if (parent.overflow == Overflow.LATEST) {
+				return latest == null;
+			}
+			return pending == 0;
+		}
+
+		@SuppressWarnings("unchecked")
+		private E poll() {
+			if (parent.overflow == Overflow.LATEST) {
+				return (E) LATEST.getAndSet(this, null);
+			}
+			Queue<E> q = queue;
+			E e = q == null ? null : q.poll();
+			if (e != null) {
+				PENDING.decrementAndGet(this);
+			}
+			return e;
+		}
+
+		private void clear() {
+			latest = null;
+			Queue<E> q = queue;
+			if (q != null) {
+				q.clear();
+			}
+		}
+
+		@Override
+		public void request(long n) {
+			if (Operators.validate(n)) {
+				Operators.addCap(REQUESTED, this, n);
+				drain();
+			}
+		}
+
+		@Override
+		public void cancel() {
+			if (!cancelled) {
+				cancelled = true;
+				parent.subscribers.remove(this);
+				drain();
+			}
+		}
+
+		private void drain() {
+			if (WIP.getAndIncrement(this) == 0) {
+				drainLoop();
+			}
+		}
+
+		private void drainLoop() {
+			int missed = 1;
+			for (;;) {
+				long r = requested;
+				long emitted = 0;
+				while (emitted != r) {
+					if (cancelled) {
+						clear();
+						return;
+					}
+					E e = poll();
+					if (e == null) {
+						break;
+					}
+					actual.onNext(e);
+					emitted++;
+				}
+				if (cancelled) {
+					clear();
+					return;
+				}
+				if (done && isEmpty()) {
+					cancelled = true;
+					Throwable t = error;
+					if (t != null) {
+						actual.onError(t);
+					}
+					else {
+						actual.onComplete();
+					}
+					return;
+				}
+				if (emitted != 0 && r != Long.MAX_VALUE) {
+					REQUESTED.addAndGet(this, -emitted);
+				}
+				missed = WIP.addAndGet(this, -missed);
+				if (missed == 0) {
+					return;
+				}
+			}
+		}
+	}
+}
