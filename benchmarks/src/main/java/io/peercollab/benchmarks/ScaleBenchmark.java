@@ -62,7 +62,7 @@ import reactor.core.publisher.Sinks;
  * </ul>
  * Every endpoint is signed in to {@code ALL} with a discovery ({@link Neighbourhood}) that shows it every other
  * endpoint of its community, so each verifies every other as a peer near me (mDNS for 200 endpoints is not the point:
- * the discovery benchmarks measure mDNS). Endpoint {@code i} and endpoints {@code i+1 .. i+follows} (modulo the
+ * the discovery benchmarks measure mDNS). They sign in one after another, each once all before it see each other. Endpoint {@code i} and endpoints {@code i+1 .. i+follows} (modulo the
  * community's size) are allowed contacts of each other, and {@code i} follows each of those with
  * {@code peer(contact).events()}: every endpoint follows {@code follows} contacts and is followed by as many.
  *
@@ -81,7 +81,9 @@ import reactor.core.publisher.Sinks;
  *   <li>{@code idleCpuPercent}: that background alone, measured once per trial over two seconds in which nothing
  *   changes, in percent of one core.</li>
  * </ul>
- * With {@code -prof gc}, {@code gc.alloc.rate.norm} is the allocation per change, all threads counted.
+ * With {@code -prof gc}, {@code gc.alloc.rate.norm} is the allocation per change, all threads counted. JMH adds up
+ * auxiliary counters of type {@code EVENTS} over the iterations in its summary ("[Sum]"); each iteration's value (the
+ * raw data in the JSON, which {@code report.py} averages) is the figure.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -243,9 +245,14 @@ public class ScaleBenchmark {
 				endpoints.add(BenchPeers.builder(id).transport(transport.get()).discovery(neighbourhood).build());
 			}
 			busy = new boolean[size];
-			Flux.fromIterable(endpoints).flatMap(p -> p.signIn(PeerScope.ALL), 8).then().block(SETUP_TIMEOUT);
-			awaitTrue(() -> endpoints.stream().allMatch(p -> verifiedNearMe(p) == size - 1),
-					"every endpoint sees the " + (size - 1) + " others near it");
+			// one after another, as people come into a room: all signing in at once would start size * (size - 1)
+			// TLS handshakes together, more than 2 cores finish within the servers' timeToFirstStream (5 s)
+			for (int i = 0; i < size; i++) {
+				endpoints.get(i).signIn(PeerScope.ALL).block(BenchPeers.TIMEOUT);
+				List<PeerCollaboration> in = endpoints.subList(0, i + 1);
+				awaitTrue(() -> in.stream().allMatch(p -> verifiedNearMe(p) == in.size() - 1),
+						"each of " + in.size() + " endpoints signed in sees the " + (in.size() - 1) + " others near it");
+			}
 
 			Set<Long> friends = new HashSet<>();
 			for (int i = 0; i < size; i++) {
@@ -303,7 +310,7 @@ public class ScaleBenchmark {
 				if (System.nanoTime() > deadline) {
 					throw new IllegalStateException("not reached in " + SETUP_TIMEOUT + ": " + what);
 				}
-				LockSupport.parkNanos(50_000_000L);
+				LockSupport.parkNanos(10_000_000L);
 			}
 		}
 	}
