@@ -439,7 +439,7 @@ def describe_load(meta, cores):
             lines.append(f"- **The machine was otherwise idle** while this ran: {usage}. "
                          f"({load_text}.)")
         else:
-            lines.append(f"- **The machine was NOT idle**: other engineers' builds and tests ran at the same time; "
+            lines.append(f"- **The machine was NOT idle**: other processes ran at the same time; "
                          f"{usage}. ({load_text}.) Absolute numbers are therefore pessimistic and noisy; each figure "
                          f"and its baseline ran in the same JMH run, one after the other, so their ratio is the "
                          f"figure to read, and allocation per operation does not depend on the load.")
