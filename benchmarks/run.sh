@@ -11,8 +11,10 @@
 #   benchmarks/run.sh report  regenerates benchmarks/RESULTS.md from the recorded full run (benchmarks/results/) and
 #                             the analysis in benchmarks/results/NOTES.md, without running anything.
 #
-# Any further arguments go to JMH, for instance a benchmark pattern and profilers:
-#   benchmarks/run.sh full 'PresenceChangesBenchmark' -prof gc
+# Every mode runs JMH with its GC profiler (-prof gc), so that each figure's allocation per operation
+# (gc.alloc.rate.norm) is reported beside its ratio. Any further arguments go to JMH, for instance a benchmark
+# pattern and more profilers:
+#   benchmarks/run.sh full 'PresenceChangesBenchmark' -prof stack
 # (a run restricted this way does not regenerate RESULTS.md). Builds benchmarks/target/benchmarks.jar if it is
 # missing. Everything binds to 127.0.0.1; mDNS runs on loopback only.
 set -euo pipefail
@@ -32,28 +34,88 @@ fi
 
 java_opts=(-Djava.net.preferIPv4Stack=true)
 jvm_args=(-jvmArgsAppend "-Djava.net.preferIPv4Stack=true")
+# Allocation per operation beside every figure: JMH's GC profiler (gc.alloc.rate.norm), unless the arguments name
+# a gc profiler already.
+gc=(-prof gc)
+case " $* " in
+	*" -prof gc"*) gc=() ;;
+esac
 # Seconds-scale benchmarks: one shot each in quick mode, no warm-up shot.
 shots='DiscoveryBenchmark|MemoryFootprintBenchmark'
 
-# Samples the load average while the benchmarks run: the machine is shared, and the report says how busy it was.
-sample_load() {
-	while true; do
-		cut -d' ' -f1 /proc/loadavg >>"$1"
-		sleep 10
-	done
+# Samples, every $interval s while the benchmarks run, the load average and how much CPU went to the benchmarks
+# (this script's process tree, forked JMH JVMs included) and to everything else on the machine: the machine is
+# shared, and the report says plainly whether it was otherwise idle. One line per sample:
+#   <1-min load average> <busy jiffies of the machine> <all jiffies of the machine> <jiffies of this process tree>
+interval=5
+sample_cpu() { # outfile rootpid
+	# exec: the background job is the sampler itself, so that killing it at exit leaves nothing behind
+	exec python3 - "$1" "$2" "$interval" <<'PY'
+import os, sys, time
+out, root, interval = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+
+def machine():
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal (guest time is already in user)
+    busy = v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] if len(v) > 7 else 0)
+    return busy, busy + v[3] + v[4]
+
+def tree():
+    # CPU of the tree rooted at root: each live process's own time plus that of its reaped children
+    children, own = {}, {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                rest = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ppid = int(rest[1])
+        own[int(pid)] = sum(int(x) for x in rest[11:15])
+        children.setdefault(ppid, []).append(int(pid))
+    total, todo = 0, [root]
+    while todo:
+        p = todo.pop()
+        total += own.get(p, 0)
+        todo.extend(children.get(p, []))
+    return total
+
+while True:
+    busy, total = machine()
+    with open("/proc/loadavg") as f:
+        load = f.read().split()[0]
+    with open(out, "a") as f:
+        f.write(f"{load} {busy} {total} {tree()}\n")
+    time.sleep(interval)
+PY
 }
 
-# Records what report.py needs to describe the run later: command, duration, commit, date, cores, JDK, load.
-write_meta() { # file command seconds loadfile
-	python3 - "$@" "$commit" "$date" <<'PY'
-import json, subprocess, sys
-out, command, seconds, loadfile, commit, date = sys.argv[1:7]
+# Records what report.py needs to describe the run later: command, duration, commit, date, cores, JDK, and per
+# sample interval the load average and the cores used by the benchmarks and by every other process.
+write_meta() { # file command seconds samplefile
+	python3 - "$@" "$commit" "$date" "$interval" <<'PY'
+import json, os, subprocess, sys
+out, command, seconds, samplefile, commit, date, interval = sys.argv[1:8]
 java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.strip().splitlines()
-with open(loadfile) as f:
-    load = [float(l) for l in f if l.strip()]
-meta = dict(command=command, seconds=int(seconds), commit=commit, date=date,
-            cores=subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip(),
-            java=" / ".join(l.strip() for l in java), load=load)
+cores = int(subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip() or os.cpu_count())
+rows = []
+with open(samplefile) as f:
+    for line in f:
+        parts = line.split()
+        if len(parts) == 4:
+            rows.append((float(parts[0]), int(parts[1]), int(parts[2]), int(parts[3])))
+load, ours, others = [r[0] for r in rows], [], []
+for (_, b0, t0, o0), (_, b1, t1, o1) in zip(rows, rows[1:]):
+    if t1 <= t0:
+        continue
+    # jiffies of all cores in the interval: share of the machine times cores = cores used
+    ours.append(round(max(0, o1 - o0) / (t1 - t0) * cores, 3))
+    others.append(round(max(0, (b1 - b0) - (o1 - o0)) / (t1 - t0) * cores, 3))
+meta = dict(command=command, seconds=int(seconds), commit=commit, date=date, cores=str(cores),
+            java=" / ".join(l.strip() for l in java), interval=float(interval), load=load, ours_cores=ours,
+            others_cores=others)
 with open(out, "w") as f:
     json.dump(meta, f, indent=1)
 PY
@@ -67,19 +129,19 @@ date=$(date -u '+%Y-%m-%d %H:%M UTC')
 start=$(date +%s)
 case "$mode" in
 	quick)
-		rm -f "$work"/quick-*.json "$work/load-quick.txt"
-		sample_load "$work/load-quick.txt" &
+		rm -f "$work"/quick-*.json "$work/cpu-quick.txt"
+		sample_cpu "$work/cpu-quick.txt" $$ &
 		sampler=$!
 		trap 'kill $sampler 2>/dev/null || true' EXIT
-		java "${java_opts[@]}" -jar "$jar" -e "$shots" -f 0 -wi 1 -i 1 -w 500ms -r 500ms \
-			-p inFlight=16 -p followers=100 \
+		java "${java_opts[@]}" -jar "$jar" -e "$shots" -f 0 -wi 1 -i 1 -w 500ms -r 500ms "${gc[@]}" \
+			-p inFlight=16 -p followers=100 -p inMemoryEndpoints=24 -p rsocketEndpoints=12 \
 			-rf json -rff "$work/quick-timed.json" "$@"
-		java "${java_opts[@]}" -jar "$jar" "$shots" -f 0 -wi 0 -i 1 \
+		java "${java_opts[@]}" -jar "$jar" "$shots" -f 0 -wi 0 -i 1 "${gc[@]}" \
 			-p connections=8 -p subscriptions=40 -p neighbours=8 \
 			-rf json -rff "$work/quick-shots.json" "$@"
 		end=$(date +%s)
 		echo "== quick mode took $((end - start)) s"
-		write_meta "$work/run-quick.json" "benchmarks/run.sh quick" $((end - start)) "$work/load-quick.txt"
+		write_meta "$work/run-quick.json" "benchmarks/run.sh quick" $((end - start)) "$work/cpu-quick.txt"
 		python3 benchmarks/report.py --mode quick --meta "$work/run-quick.json" \
 			--out "$work/RESULTS-quick.md" "$work"/quick-*.json
 		echo "== report: $work/RESULTS-quick.md"
@@ -88,18 +150,18 @@ case "$mode" in
 		mkdir -p benchmarks/results
 		if [ $# -gt 0 ]; then
 			# a partial or profiled run: JMH's own output only
-			java "${java_opts[@]}" -jar "$jar" -f 1 "${jvm_args[@]}" "$@"
+			java "${java_opts[@]}" -jar "$jar" -f 1 "${jvm_args[@]}" "${gc[@]}" "$@"
 			exit 0
 		fi
-		rm -f "$work/load-full.txt"
-		sample_load "$work/load-full.txt" &
+		rm -f "$work/cpu-full.txt"
+		sample_cpu "$work/cpu-full.txt" $$ &
 		sampler=$!
 		trap 'kill $sampler 2>/dev/null || true' EXIT
-		java "${java_opts[@]}" -jar "$jar" -f 1 "${jvm_args[@]}" \
+		java "${java_opts[@]}" -jar "$jar" -f 1 "${jvm_args[@]}" "${gc[@]}" \
 			-rf json -rff benchmarks/results/jmh-full.json
 		end=$(date +%s)
 		echo "== full mode took $((end - start)) s"
-		write_meta benchmarks/results/run-full.json "benchmarks/run.sh full" $((end - start)) "$work/load-full.txt"
+		write_meta benchmarks/results/run-full.json "benchmarks/run.sh full" $((end - start)) "$work/cpu-full.txt"
 		benchmarks/run.sh report
 		echo "== report: benchmarks/RESULTS.md"
 		;;

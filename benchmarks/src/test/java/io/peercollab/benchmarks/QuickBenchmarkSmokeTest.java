@@ -12,6 +12,7 @@ import java.util.TreeSet;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatType;
@@ -27,8 +28,10 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * Runs every benchmark in quick mode, in this JVM, the way {@code benchmarks/run.sh quick} does (keep the two in step),
- * and checks that each one produced a result: this is how CI knows the benchmarks still run. It takes about three
- * minutes on a 2-core machine, most of it in the seconds-scale discovery and memory shots.
+ * with JMH's GC profiler as {@code run.sh} runs it, and checks that each one produced a result, an allocation per
+ * operation for the report to print beside its ratio, and (for the scale benchmark) its auxiliary figures: this is how
+ * CI knows the benchmarks still run. It takes about three minutes on a 2-core machine, most of it in the
+ * seconds-scale discovery and memory shots.
  *
  * <p>No forks ({@code forks(0)}): a forked JMH JVM would need the surefire class path rebuilt, and one JVM for
  * everything is faster. Every benchmark binds to 127.0.0.1 and runs mDNS on loopback only.
@@ -52,6 +55,8 @@ class QuickBenchmarkSmokeTest {
 				.measurementTime(TimeValue.milliseconds(500))
 				.param("inFlight", "16")
 				.param("followers", "100")
+				.param("inMemoryEndpoints", "24")
+				.param("rsocketEndpoints", "12")
 				.result("target/jmh-quick-timed.json")));
 		results.addAll(run(new OptionsBuilder()
 				.include(SHOTS)
@@ -75,18 +80,35 @@ class QuickBenchmarkSmokeTest {
 			Result<?> primary = r.getPrimaryResult();
 			assertThat(primary.getScore()).as("score of %s", name).isFinite().isPositive();
 			if (name.contains("MemoryFootprintBenchmark")) {
-				Result<?> bytes = r.getSecondaryResults().get("retainedBytesPerItem");
-				assertThat(bytes).as("retainedBytesPerItem of %s", name).isNotNull();
-				assertThat(bytes.getScore()).as("retainedBytesPerItem of %s", name).isFinite();
+				assertThat(secondary(r, "retainedBytesPerItem")).as("retainedBytesPerItem of %s", name).isFinite();
+			}
+			else {
+				// what report.py prints beside every ratio
+				assertThat(secondary(r, "gc.alloc.rate.norm")).as("allocation per operation of %s", name)
+						.isFinite().isNotNegative();
+			}
+			if (name.contains("ScaleBenchmark")) {
+				assertThat(secondary(r, "heapBytesPerEndpoint")).as("heap per endpoint of %s", name)
+						.isFinite().isPositive();
+				assertThat(secondary(r, "cpuMicrosPerChange")).as("CPU per change of %s", name)
+						.isFinite().isPositive();
+				assertThat(secondary(r, "idleCpuPercent")).as("idle CPU of %s", name).isFinite();
 			}
 			measured.add(name);
 		}
 		assertThat(measured).as("benchmarks with a result").containsExactlyInAnyOrderElementsOf(expected);
 	}
 
+	private static double secondary(RunResult r, String name) {
+		Result<?> result = r.getSecondaryResults().get(name);
+		assertThat(result).as("%s of %s", name, r.getParams().getBenchmark()).isNotNull();
+		return result.getScore();
+	}
+
 	private static Collection<RunResult> run(ChainedOptionsBuilder options) throws RunnerException {
 		return new Runner(options
 				.forks(0)
+				.addProfiler(GCProfiler.class)
 				.shouldFailOnError(true)
 				.resultFormat(ResultFormatType.JSON)
 				.build()).run();
