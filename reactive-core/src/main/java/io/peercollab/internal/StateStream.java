@@ -6,7 +6,6 @@ import java.util.Queue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
-import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.Supplier;
 
 import org.reactivestreams.Subscription;
@@ -14,7 +13,6 @@ import reactor.core.CoreSubscriber;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Operators;
-import reactor.util.concurrent.Queues;
 
 /**
  * Fans the changes of a piece of state out to subscribers that each receive the current state first. Delivery is
@@ -108,33 +106,32 @@ final class StateStream<E> {
 		return subscribers.size();
 	}
 
-	/** One subscriber: its demand, what it is kept, and its own drain loop. */
+	/**
+	 * One subscriber: its demand and what it is kept. Every {@code onNext} runs on the emission queue: events in the
+	 * emitting task, kept events in a task that a request queues. That serializes the subscriber's signals without a
+	 * lock or a drain loop of its own: a subscriber with unbounded demand costs a few volatile reads per event.
+	 */
 	static final class Inner<E> implements Subscription {
 
 		@SuppressWarnings("rawtypes")
 		static final AtomicLongFieldUpdater<Inner> REQUESTED = AtomicLongFieldUpdater.newUpdater(Inner.class,
 				"requested");
 		@SuppressWarnings("rawtypes")
-		static final AtomicIntegerFieldUpdater<Inner> WIP = AtomicIntegerFieldUpdater.newUpdater(Inner.class, "wip");
-		@SuppressWarnings("rawtypes")
 		static final AtomicIntegerFieldUpdater<Inner> PENDING = AtomicIntegerFieldUpdater.newUpdater(Inner.class,
 				"pending");
-		@SuppressWarnings("rawtypes")
-		static final AtomicReferenceFieldUpdater<Inner, Object> LATEST = AtomicReferenceFieldUpdater
-				.newUpdater(Inner.class, Object.class, "latest");
 
 		final CoreSubscriber<? super E> actual;
 		final StateStream<E> parent;
 		volatile long requested;
-		volatile int wip;
-		/** Events kept in {@link #queue} (Overflow.ERROR). */
+		/** How many events are kept: in {@link #queue} (Overflow.ERROR) or in {@link #latest} (Overflow.LATEST). */
 		volatile int pending;
-		/** The kept event (Overflow.LATEST). */
-		volatile Object latest;
-		/** Created at the first event that cannot be delivered at once (Overflow.ERROR). */
-		volatile Queue<E> queue;
+		/** The kept event (Overflow.LATEST); touched on the emission queue only. */
+		E latest;
+		/** Created at the first event that cannot be delivered at once (Overflow.ERROR); emission queue only. */
+		Queue<E> queue;
 		volatile boolean cancelled;
-		volatile boolean done;
+		/** Set on the emission queue; the terminal signal waits for what is kept. */
+		boolean done;
 		Throwable error;
 
 		Inner(CoreSubscriber<? super E> actual, StateStream<E> parent) {
@@ -142,90 +139,112 @@ final class StateStream<E> {
 			this.parent = parent;
 		}
 
-		/** Called by one thread at a time (the emission queue). */
+		/** On the emission queue. */
 		void offer(E e) {
 			if (cancelled || done) {
 				return;
 			}
-			if (wip == 0 && WIP.compareAndSet(this, 0, 1)) {
-				if (requested != 0 && isEmpty()) {
-					actual.onNext(e);
-					if (requested != Long.MAX_VALUE) {
-						REQUESTED.decrementAndGet(this);
-					}
-					if (WIP.decrementAndGet(this) == 0) {
-						return;
-					}
+			long r = requested;
+			if (r != 0 && pending == 0) {
+				if (r != Long.MAX_VALUE) {
+					REQUESTED.decrementAndGet(this);
 				}
-				else {
-					keep(e);
-				}
-				drainLoop();
+				actual.onNext(e);
 				return;
 			}
 			keep(e);
-			drain();
+			// a request that came in between reading the demand and keeping the event may have missed it
+			if (requested != 0) {
+				drainKept();
+			}
 		}
 
 		private void keep(E e) {
 			if (parent.overflow == Overflow.LATEST) {
 				latest = e;
+				pending = 1;
 				return;
 			}
-			Queue<E> q = queue;
-			if (q == null) {
-				q = Queues.<E>unbounded(16).get();
-				queue = q;
-			}
-			if (PENDING.incrementAndGet(this) > parent.bufferSize) {
-				PENDING.decrementAndGet(this);
+			if (pending >= parent.bufferSize) {
 				parent.subscribers.remove(this);
 				error = Exceptions.failWithOverflow("subscriber fell more than " + parent.bufferSize
 						+ " events behind; subscribe again for the current state");
 				done = true;
 				return;
 			}
-			q.offer(e);
-		}
-
-		void complete() {
-			done = true;
-			drain();
-		}
-
-		private boolean isEmpty() {
-			if (parent.overflow == Overflow.LATEST) {
-				return latest == null;
-			}
-			return pending == 0;
-		}
-
-		@SuppressWarnings("unchecked")
-		private E poll() {
-			if (parent.overflow == Overflow.LATEST) {
-				return (E) LATEST.getAndSet(this, null);
-			}
 			Queue<E> q = queue;
-			E e = q == null ? null : q.poll();
-			if (e != null) {
-				PENDING.decrementAndGet(this);
+			if (q == null) {
+				q = new java.util.ArrayDeque<>();
+				queue = q;
 			}
-			return e;
+			q.offer(e);
+			PENDING.incrementAndGet(this);
+		}
+
+		/** On the emission queue. */
+		void complete() {
+			if (done) {
+				return;
+			}
+			done = true;
+			drainKept();
+		}
+
+		/** On the emission queue: delivers what is kept, as far as the demand goes, then the terminal signal. */
+		private void drainKept() {
+			for (;;) {
+				if (cancelled) {
+					clear();
+					return;
+				}
+				if (pending == 0) {
+					if (done) {
+						cancelled = true;
+						Throwable t = error;
+						if (t != null) {
+							actual.onError(t);
+						}
+						else {
+							actual.onComplete();
+						}
+					}
+					return;
+				}
+				long r = requested;
+				if (r == 0) {
+					return;
+				}
+				E e;
+				if (parent.overflow == Overflow.LATEST) {
+					e = latest;
+					latest = null;
+				}
+				else {
+					e = queue.poll();
+				}
+				PENDING.decrementAndGet(this);
+				if (r != Long.MAX_VALUE) {
+					REQUESTED.decrementAndGet(this);
+				}
+				actual.onNext(e);
+			}
 		}
 
 		private void clear() {
 			latest = null;
-			Queue<E> q = queue;
-			if (q != null) {
-				q.clear();
+			if (queue != null) {
+				queue.clear();
 			}
+			pending = 0;
 		}
 
 		@Override
 		public void request(long n) {
 			if (Operators.validate(n)) {
 				Operators.addCap(REQUESTED, this, n);
-				drain();
+				if (pending != 0) {
+					parent.emissions.execute(this::drainKept);
+				}
 			}
 		}
 
@@ -234,54 +253,8 @@ final class StateStream<E> {
 			if (!cancelled) {
 				cancelled = true;
 				parent.subscribers.remove(this);
-				drain();
-			}
-		}
-
-		private void drain() {
-			if (WIP.getAndIncrement(this) == 0) {
-				drainLoop();
-			}
-		}
-
-		private void drainLoop() {
-			int missed = 1;
-			for (;;) {
-				long r = requested;
-				long emitted = 0;
-				while (emitted != r) {
-					if (cancelled) {
-						clear();
-						return;
-					}
-					E e = poll();
-					if (e == null) {
-						break;
-					}
-					actual.onNext(e);
-					emitted++;
-				}
-				if (cancelled) {
-					clear();
-					return;
-				}
-				if (done && isEmpty()) {
-					cancelled = true;
-					Throwable t = error;
-					if (t != null) {
-						actual.onError(t);
-					}
-					else {
-						actual.onComplete();
-					}
-					return;
-				}
-				if (emitted != 0 && r != Long.MAX_VALUE) {
-					REQUESTED.addAndGet(this, -emitted);
-				}
-				missed = WIP.addAndGet(this, -missed);
-				if (missed == 0) {
-					return;
+				if (pending != 0) {
+					parent.emissions.execute(this::clear);
 				}
 			}
 		}
