@@ -6,26 +6,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import io.peercollab.InvitationResponse;
 import io.peercollab.InvitationStatus;
 import io.peercollab.PeerCollaboration;
-import io.peercollab.PeerEndPoint;
 import io.peercollab.PeerScope;
 import io.peercollab.contact.ContactStore;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.dht.MainlineDht;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
-import io.peercollab.identity.PeerName;
 import io.peercollab.rsocket.RSocketPeerTransport;
-import io.peercollab.spi.EndpointRecord;
-import io.peercollab.spi.EndpointSource;
-import io.peercollab.spi.PeerNamePublisher;
-import io.peercollab.spi.PeerNameResolver;
+import io.peercollab.spi.InMemoryNameDirectory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -52,33 +45,12 @@ class InternetQuickstartTest {
 
 	private final List<PeerCollaboration> open = new ArrayList<>();
 
-	/** What a DHT does for the library, in memory: the last endpoints each name published. */
-	private static final class Directory implements PeerNamePublisher, PeerNameResolver {
-		final Map<PeerName, List<PeerEndPoint>> published = new ConcurrentHashMap<>();
-
-		@Override
-		public Mono<Void> publish(PeerIdentity identity, List<PeerEndPoint> endPoints) {
-			return Mono.fromRunnable(() -> published.put(identity.name(), List.copyOf(endPoints)));
-		}
-
-		@Override
-		public Duration recordLifetime() {
-			return Duration.ofHours(2);
-		}
-
-		@Override
-		public Flux<EndpointRecord> resolve(PeerContact contact) {
-			return Flux.defer(() -> Flux.fromIterable(published.getOrDefault(contact.name(), List.of())))
-					.map(e -> new EndpointRecord(e, EndpointSource.DHT, Duration.ofMinutes(1)));
-		}
-	}
-
 	@AfterEach
 	void closeAll() {
 		Flux.fromIterable(open).flatMap(PeerCollaboration::close).then().block(WAIT);
 	}
 
-	private PeerCollaboration loopbackEndpoint(String name, Directory directory) {
+	private PeerCollaboration loopbackEndpoint(String name, InMemoryNameDirectory directory) {
 		PeerCollaboration c = PeerCollaboration.builder()
 				.identity(PeerIdentity.loadOrGenerate(home.resolve(name + ".p12"), InternetQuickstart.PASSWORD, name))
 				.contactStore(ContactStore.inMemory())
@@ -91,7 +63,7 @@ class InternetQuickstartTest {
 
 	@Test
 	void theSnippetSignsInPublishesResolvesTheContactByItsKeyAndInvitesIt() {
-		Directory directory = new Directory();
+		InMemoryNameDirectory directory = new InMemoryNameDirectory();
 		PeerCollaboration alice = loopbackEndpoint("alice", directory);
 		PeerCollaboration bob = loopbackEndpoint("bob", directory);
 		bob.contacts().importCard(alice.contacts().exportCard()).block(WAIT);     // Bob knows Alice
@@ -106,7 +78,7 @@ class InternetQuickstartTest {
 
 		assertThat(answer.status()).isEqualTo(InvitationStatus.ACCEPTED);
 		assertThat(alice.signInScope()).isEqualTo(PeerScope.INTERNET);
-		assertThat(directory.published).as("Alice published her record").containsKey(alice.name());
+		assertThat(directory.endPointsOf(alice.name())).as("Alice published her record").isNotEmpty();
 	}
 
 	@Test

@@ -174,10 +174,14 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	 * the reason, records with a bad signature, a value over 1000 bytes, a sequence number lower than one this
 	 * instance already accepted for the key, a timestamp older than 2 hours, or an undecodable packet.
 	 *
+	 * Nothing happens before subscription; each subscription looks up afresh.
+	 *
 	 * @return one record per endpoint of the newest valid record, source {@link EndpointSource#DHT}, time to live the
 	 * record's DNS TTL capped by its remaining storage lifetime, emitted on a Reactor or mldht thread; completes
 	 * empty if the contact's key is not Ed25519, nothing valid was found within {@code lookupTimeout}, the record is
-	 * empty (signed out), or the node cannot start. Never fails.
+	 * empty (signed out), or the node cannot start or is closed. Completes within {@code lookupTimeout} plus
+	 * {@code lookupGrace} once the node runs (starting it takes up to 3 s more when no seed answers). Never fails.
+	 * @throws NullPointerException if {@code contact} is {@code null}
 	 */
 	@Override
 	public Flux<EndpointRecord> resolve(PeerContact contact) {
@@ -187,7 +191,8 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 			return Flux.empty();
 		}
 		byte[] raw = MutableItem.rawKey(key);
-		return node()
+		// the node as it is when subscribed: a lookup obtained before close() completes empty, not on a stopped node
+		return Mono.defer(this::node)
 				.onErrorResume(e -> {
 					LOG.debug("Cannot resolve {}: the DHT node did not start: {}", contact.name(), e.getMessage());
 					return Mono.empty();
@@ -251,21 +256,30 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	 * instance published for the key and above the highest one found stored. Collects write tokens with a lookup,
 	 * then puts the signed record to those nodes.
 	 *
+	 * Nothing happens before subscription.
+	 *
 	 * @param endPoints the endpoints, each with a resolved address; empty publishes a record without endpoints
 	 * (signed out)
 	 * @return completes once 3 nodes (or every node that gave a token, if fewer) acknowledged the record, or with
 	 * at least one acknowledgement once the put ended, {@code lookupGrace} passed without a further one, or
 	 * {@code lookupTimeout} passed; the put continues in the
 	 * background to the other nodes. Fails with {@link PeerIdentityException} if the identity is not Ed25519,
-	 * {@link PayloadTooLargeException} (before anything is sent) if the record is over 1000 bytes, and
+	 * {@link PayloadTooLargeException} (before anything is sent) if the record is over 1000 bytes,
+	 * {@link IllegalArgumentException} (before anything is sent) if an endpoint's address is unresolved, and
 	 * {@link PeerUnreachableException} if no node stored it within the timeout (each phase, lookup and put, is
 	 * bounded by {@code lookupTimeout}) or the node is closed.
-	 * @throws IllegalArgumentException if an endpoint's address is unresolved
+	 * @throws NullPointerException if {@code identity}, {@code endPoints} or one of its elements is {@code null}
 	 */
 	@Override
 	public Mono<Void> publish(PeerIdentity identity, List<PeerEndPoint> endPoints) {
 		Objects.requireNonNull(identity, "identity");
-		Objects.requireNonNull(endPoints, "endPoints");
+		List<PeerEndPoint> copy = List.copyOf(Objects.requireNonNull(endPoints, "endPoints"));
+		// deferred: a bad endpoint fails the returned Mono instead of throwing here, and the node is the one running
+		// when subscribed
+		return Mono.defer(() -> publishRecord(identity, copy));
+	}
+
+	private Mono<Void> publishRecord(PeerIdentity identity, List<PeerEndPoint> endPoints) {
 		if (identity.keyType() != KeyType.ED25519) {
 			return Mono.error(new PeerIdentityException("Only Ed25519 identities can publish in the Mainline DHT "
 					+ "(BEP 44 records are signed with Ed25519); " + identity.keyType() + " identities such as "

@@ -11,20 +11,50 @@ import reactor.core.publisher.Mono;
  * Makes this endpoint's addresses findable by its identity, for contacts that are not near. The library calls it
  * when the endpoint signs in to {@code INTERNET}, at once when the advertised addresses change, every
  * {@code republishInterval} while signed in (well before {@link #recordLifetime()} runs out), and with an empty
- * list when the endpoint signs out of {@code INTERNET}.
+ * list when the endpoint signs out of {@code INTERNET}. It has one publication at a time in flight per identity, and
+ * cancels it when a newer one starts.
+ *
+ * <p>Contract (the core's test-jar holds {@code PeerNamePublisherContract}, which every implementation runs):
+ * <ul>
+ * <li><b>Replace, never merge:</b> once {@code publish} has completed, a resolver of the same source finds exactly
+ * these addresses for the identity (their {@link PeerEndPoint#name() names} may be lost), never together with
+ * those of an earlier publication, however quickly one followed the other.</li>
+ * <li><b>An empty list withdraws:</b> afterwards resolvers find nothing for the identity. It completes for an
+ * identity that never published too.</li>
+ * <li><b>Cold:</b> nothing is published before subscription. Cancelling stops what has not been sent and leaves
+ * the publisher usable: a later publication replaces whatever a cancelled one may have stored.</li>
+ * <li><b>Errors are signals, and say whether to retry</b> (while signed in, the library retries
+ * {@link io.peercollab.PeerUnreachableException} with backoff, and nothing else; every failure is reported as a
+ * {@code PUBLISH_FAILED} diagnostic):
+ * <ul>
+ * <li>{@link io.peercollab.PeerUnreachableException}: the source could not be reached, or did not store the record,
+ * this time;</li>
+ * <li>{@link io.peercollab.PayloadTooLargeException} (a size) or {@link io.peercollab.LimitExceededException} (a
+ * count): the addresses do not fit one record; the message names the size or count and the limit; nothing was
+ * sent and the previous record stands;</li>
+ * <li>{@link io.peercollab.PeerIdentityException}: this publisher cannot publish for this identity at all (the DHT
+ * and a key that is not Ed25519);</li>
+ * <li>{@link IllegalArgumentException}: an endpoint the source cannot hold, such as an unresolved address (a
+ * programming error); nothing was sent.</li>
+ * </ul>
+ * {@code publish} itself throws only for a {@code null} identity, list or endpoint.</li>
+ * </ul>
  */
 public interface PeerNamePublisher {
 
 	/**
-	 * Publishes where the identity can be reached, replacing what it published before.
+	 * Publishes where the identity can be reached, replacing what it published before, when subscribed.
 	 *
 	 * @param identity the identity whose key signs the record
 	 * @param endPoints the advertised addresses; empty: signed out, not reachable
-	 * @return completes once the record is stored, fails with a
-	 * {@link io.peercollab.PeerCollabException} that says why it could not be
+	 * @return completes once the record is stored, so that a resolver asked afterwards finds it; fails with one of
+	 * the errors listed above
+	 * @throws NullPointerException if {@code identity}, {@code endPoints} or one of its elements is {@code null}
 	 */
 	Mono<Void> publish(PeerIdentity identity, List<PeerEndPoint> endPoints);
 
-	/** @return how long a published record lives if it is not published again */
+	/**
+	 * @return how long a published record lives if it is not published again; positive, and the same on every call
+	 */
 	Duration recordLifetime();
 }

@@ -1,0 +1,98 @@
+package io.peercollab.dht;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.peercollab.PeerEndPoint;
+import io.peercollab.identity.KeyType;
+import io.peercollab.identity.PeerIdentity;
+import io.peercollab.spi.EndpointSource;
+import io.peercollab.spi.PeerNameResolver;
+import io.peercollab.spi.PeerNameResolverContract;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import reactor.core.publisher.Flux;
+import reactor.test.StepVerifier;
+
+/**
+ * {@link MainlineDht} as a resolver, against the {@link PeerNameResolverContract}, on a private 16-node Mainline DHT
+ * ({@link DhtTestNetwork}); skipped outside a loopback-only network namespace. Another {@link MainlineDht} publishes
+ * what the contract stores.
+ */
+@Tag("slow")
+@Timeout(60)
+class MainlineDhtResolverContractTest extends PeerNameResolverContract {
+
+	@RegisterExtension
+	static final DhtTestNetwork.PerClass DHT = new DhtTestNetwork.PerClass(16);
+
+	/** A lookup's documented bound (5 s timeout, 200 ms grace, a second lookup after 1 s) with room to spare. */
+	private static final Duration WAIT = Duration.ofSeconds(15);
+
+	private final List<MainlineDht> started = new ArrayList<>();
+
+	private MainlineDht publisher;
+
+	private MainlineDht resolver;
+
+	/** Each on a fresh address, as in {@link MainlineDhtNetworkTest}: a node throttles an address that sent it much. */
+	@BeforeEach
+	void startEndpoints() {
+		publisher = dht(DHT.network().newAddress(), DHT.network().bootstrap());
+		resolver = dht(DHT.network().newAddress(), DHT.network().bootstrap());
+		StepVerifier.create(publisher.start().and(resolver.start())).expectComplete().verify(WAIT);
+	}
+
+	@AfterEach
+	void stopEndpoints() {
+		Flux.fromIterable(started).flatMap(MainlineDht::close).then().block(WAIT);
+	}
+
+	private MainlineDht dht(InetAddress address, List<InetSocketAddress> bootstrap) {
+		MainlineDht dht = MainlineDht.builder()
+				.bindAddress(address)
+				.bootstrapNodes(bootstrap)
+				.lookupTimeout(Duration.ofSeconds(5))
+				.lookupGrace(Duration.ofMillis(200))
+				.build();
+		started.add(dht);
+		return dht;
+	}
+
+	@Override
+	protected PeerNameResolver resolver() {
+		return resolver;
+	}
+
+	@Override
+	protected void store(PeerIdentity identity, List<PeerEndPoint> endPoints) {
+		StepVerifier.create(publisher.publish(identity, endPoints)).expectComplete().verify(WAIT);
+	}
+
+	@Override
+	protected EndpointSource source() {
+		return EndpointSource.DHT;
+	}
+
+	@Override
+	protected Duration bound() {
+		return WAIT;
+	}
+
+	@Override
+	protected KeyType unsupportedKeyType() {
+		return KeyType.EC_P256;
+	}
+
+	/** A node that knows no other: its table stays empty. */
+	@Override
+	protected PeerNameResolver unreachable() {
+		return dht(DHT.network().newAddress(), List.of());
+	}
+}
