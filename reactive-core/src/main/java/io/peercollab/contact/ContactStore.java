@@ -17,6 +17,11 @@ import reactor.core.publisher.Mono;
  * <p>Every method is lazy (nothing happens until subscription) and non-blocking. A write's {@code Mono} completes
  * only once the write is durable for that store: an acknowledged write to a file store survives the process being
  * killed. Implementations must be safe for concurrent use.
+ *
+ * <p>What is read back equals what was written: every text exactly as given (any Unicode, line breaks, separators,
+ * NUL), a contact's endpoints and an application's arguments in their order, host names and IPv6 scopes included. A
+ * contact or application is written and read whole: a reader never sees part of an update. Every implementation
+ * passes the same contract test.
  */
 public interface ContactStore {
 

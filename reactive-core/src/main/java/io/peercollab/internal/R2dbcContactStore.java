@@ -1,7 +1,6 @@
 package io.peercollab.internal;
 
 import java.io.ByteArrayInputStream;
-import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,9 +12,13 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -49,86 +52,89 @@ import reactor.core.scheduler.Schedulers;
  * {@code MERGE INTO ... KEY} upsert in particular).
  *
  * <h2>Schema</h2>
- * Created and migrated on first use, once per store instance. Table {@code schema_version} holds one row per applied
- * version; version 1 creates:
+ * Created and migrated on first use, once per store instance (see {@link R2dbcContactStoreSchema}, which also moves
+ * the lists of a database written by version 1 into their tables). Version 2:
  * <ul>
  *   <li>{@code contacts}: {@code name} (the {@link PeerName} as text, primary key), {@code nickname},
- *   {@code display_name}, {@code email}, {@code certificate} (DER), {@code endpoints} (see below), {@code subscribed},
- *   {@code subscribe_allowed} (the enum constant's name);</li>
+ *   {@code display_name}, {@code email}, {@code certificate} (DER), {@code subscribed}, {@code subscribe_allowed}
+ *   (the enum constant's name);</li>
+ *   <li>{@code contact_endpoints}: one row per endpoint, {@code contact_name} and {@code position} (0, 1, ... in the
+ *   contact's order) as the key; {@code name}; {@code host}, the host name or {@code NULL} when only the address is
+ *   known; {@code address}, the 4 or 16 bytes of the IP address or {@code NULL} for an unresolved address;
+ *   {@code scope_id}, the IPv6 scope or 0; {@code port};</li>
  *   <li>{@code applications}: {@code id} (UUID, primary key), {@code description}, {@code data}, {@code scope} (the
- *   enum constant's name), {@code path}, {@code arguments} (see below).</li>
+ *   enum constant's name), {@code path};</li>
+ *   <li>{@code application_arguments}: one row per argument, {@code application_id} and {@code position} as the key,
+ *   {@code argument}.</li>
  * </ul>
- * A database whose schema is newer than this code knows is refused with an {@link IllegalStateException} rather than
- * misread.
- *
- * <h2>List columns</h2>
- * {@code endpoints} and {@code arguments} hold a list as text, one item per line, each line ended by {@code \n} (so
- * an empty list is {@code ""} and a list of one empty argument is {@code "\n"}). Inside an item, {@code %},
- * {@code |}, {@code \n} and {@code \r} are written {@code %25}, {@code %7C}, {@code %0A} and {@code %0D}. An
- * argument is one escaped string. An endpoint is four fields separated by {@code |}:
- * {@code name|host|address|port}, where {@code name} is the escaped endpoint name, {@code host} the escaped host name
- * ({@code ""} when only the address is known), {@code address} the IP literal ({@code ""} for an unresolved address;
- * dotted IPv4; or IPv6 as eight hexadecimal groups, with {@code %scopeId} when scoped) and {@code port} in decimal.
- * Reading an address never looks anything up in DNS.
+ * Child rows are deleted with their parent ({@code ON DELETE CASCADE}). Text is stored as it is, with no escaping,
+ * and addresses as bytes: reading an address never looks anything up in DNS. A database whose schema is newer than
+ * this code knows is refused with an {@link IllegalStateException} rather than misread.
  *
  * <h2>Reading</h2>
- * A stored row that cannot be decoded (a malformed field, a value this code does not know) fails the stream with an
- * {@link IllegalStateException} naming the row and the reason; nothing is skipped or defaulted.
+ * A contact is read with its endpoints in one statement (a join ordered by name and position), and so is an
+ * application with its arguments: a reader sees each one whole, as last committed. A stored row that cannot be
+ * decoded (a malformed field, a value this code does not know, a gap in the positions) fails the stream with an
+ * {@link IllegalStateException} naming the row and the reason, after the rows before it; nothing is skipped or
+ * defaulted. Parsed certificates are kept by their encoding, up to about {@value #CERTIFICATE_CACHE_SIZE} of them,
+ * so that a contact read again does not parse its certificate again; a certificate read for the first time is
+ * parsed.
  *
  * <h2>Connections and threads</h2>
  * Each operation takes its own connection from the factory and closes it when done, so concurrent operations run in
  * separate sessions and transactions that the database isolates; a single shared connection would interleave the
- * statements of concurrent operations on one session. Give the factory a pool if connecting is expensive. Every write
- * runs in auto-commit mode and its {@code Mono} completes after the commit. r2dbc-h2 executes on the calling thread
- * and H2 does file I/O there, so with an H2 factory every operation is subscribed on
- * {@link Schedulers#boundedElastic()} and signals arrive there; other drivers keep their own threads.
+ * statements of concurrent operations on one session. Give the factory a pool if connecting is expensive. A write
+ * that touches one table runs in auto-commit mode, one that touches a parent and its children in one transaction;
+ * its {@code Mono} completes after the commit. r2dbc-h2 executes on the calling thread and H2 does file I/O there, so
+ * with an H2 factory every operation is subscribed on {@link Schedulers#boundedElastic()} and signals arrive there;
+ * other drivers keep their own threads.
  */
 public final class R2dbcContactStore implements ContactStore {
 
-	private static final int SCHEMA_VERSION = 1;
-
-	/** The statements of each schema version; index 0 holds version 1. */
-	private static final List<List<String>> MIGRATIONS = List.of(List.of(
-			"CREATE TABLE IF NOT EXISTS contacts ("
-					+ "name VARCHAR(256) PRIMARY KEY, "
-					+ "nickname VARCHAR(255) NOT NULL, "
-					+ "display_name VARCHAR(255) NOT NULL, "
-					+ "email VARCHAR(254) NOT NULL, "
-					+ "certificate VARBINARY NOT NULL, "
-					+ "endpoints VARCHAR NOT NULL, "
-					+ "subscribed BOOLEAN NOT NULL, "
-					+ "subscribe_allowed VARCHAR(16) NOT NULL)",
-			"CREATE TABLE IF NOT EXISTS applications ("
-					+ "id UUID PRIMARY KEY, "
-					+ "description VARCHAR(255) NOT NULL, "
-					+ "data VARBINARY NOT NULL, "
-					+ "scope VARCHAR(16) NOT NULL, "
-					+ "path VARCHAR(4096) NOT NULL, "
-					+ "arguments VARCHAR NOT NULL)"));
-
-	private static final String CREATE_SCHEMA_VERSION = "CREATE TABLE IF NOT EXISTS schema_version ("
-			+ "version INT PRIMARY KEY, applied_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL)";
-	private static final String SELECT_SCHEMA_VERSION = "SELECT COALESCE(MAX(version), 0) AS version FROM schema_version";
-	private static final String INSERT_SCHEMA_VERSION = "INSERT INTO schema_version (version) VALUES ($1)";
+	/**
+	 * How many parsed certificates a store keeps, about. A parsed Ed25519 or P-256 identity certificate holds about
+	 * 3 KB of heap and its encoding as the key 0.4 KB, so a full cache holds about 14 MB, most of it shared with the
+	 * contacts read from it (which a {@code ContactManager} keeps in memory anyway). The certificates of a contact
+	 * list larger than this are only partly kept, and a listing parses the rest again.
+	 */
+	static final int CERTIFICATE_CACHE_SIZE = 4_096;
 
 	private static final String CONTACT_COLUMNS =
-			"name, nickname, display_name, email, certificate, endpoints, subscribed, subscribe_allowed";
+			"name, nickname, display_name, email, certificate, subscribed, subscribe_allowed";
 	private static final String INSERT_CONTACT =
-			"INSERT INTO contacts (" + CONTACT_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+			"INSERT INTO contacts (" + CONTACT_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7)";
 	private static final String UPDATE_CONTACT = "UPDATE contacts SET nickname = $2, display_name = $3, email = $4, "
-			+ "certificate = $5, endpoints = $6, subscribed = $7, subscribe_allowed = $8 WHERE name = $1";
+			+ "certificate = $5, subscribed = $6, subscribe_allowed = $7 WHERE name = $1";
+	private static final String INSERT_ENDPOINT = "INSERT INTO contact_endpoints "
+			+ "(contact_name, position, name, host, address, scope_id, port) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+	private static final String DELETE_ENDPOINTS = "DELETE FROM contact_endpoints WHERE contact_name = $1";
+	/** A contact's columns, repeated on the row of each of its endpoints; one row of NULL endpoint columns if none. */
+	private static final String SELECT_CONTACT_ROWS = "SELECT c.name, c.nickname, c.display_name, c.email, "
+			+ "c.certificate, c.subscribed, c.subscribe_allowed, "
+			+ "e.position, e.name, e.host, e.address, e.scope_id, e.port "
+			+ "FROM contacts c LEFT JOIN contact_endpoints e ON e.contact_name = c.name";
 	// H2 compares VARCHAR like String.compareTo, and an authority is "0" or 52 characters of a-z2-7, so the text order
 	// of "authority.classifier" is exactly PeerName's order.
-	private static final String SELECT_CONTACTS = "SELECT " + CONTACT_COLUMNS + " FROM contacts ORDER BY name";
-	private static final String SELECT_CONTACT = "SELECT " + CONTACT_COLUMNS + " FROM contacts WHERE name = $1";
+	private static final String SELECT_CONTACTS = SELECT_CONTACT_ROWS + " ORDER BY c.name, e.position";
+	private static final String SELECT_CONTACT = SELECT_CONTACT_ROWS + " WHERE c.name = $1 ORDER BY e.position";
 	private static final String DELETE_CONTACT = "DELETE FROM contacts WHERE name = $1";
 
-	private static final String APPLICATION_COLUMNS = "id, description, data, scope, path, arguments";
-	private static final String MERGE_APPLICATION =
-			"MERGE INTO applications (" + APPLICATION_COLUMNS + ") KEY (id) VALUES ($1, $2, $3, $4, $5, $6)";
+	private static final String MERGE_APPLICATION = "MERGE INTO applications (id, description, data, scope, path) "
+			+ "KEY (id) VALUES ($1, $2, $3, $4, $5)";
+	private static final String INSERT_ARGUMENT =
+			"INSERT INTO application_arguments (application_id, position, argument) VALUES ($1, $2, $3)";
+	private static final String DELETE_ARGUMENTS = "DELETE FROM application_arguments WHERE application_id = $1";
 	// H2 orders UUIDs as unsigned 128-bit numbers, which is also the order of their text.
-	private static final String SELECT_APPLICATIONS = "SELECT " + APPLICATION_COLUMNS + " FROM applications ORDER BY id";
+	private static final String SELECT_APPLICATIONS = "SELECT a.id, a.description, a.data, a.scope, a.path, "
+			+ "g.position, g.argument "
+			+ "FROM applications a LEFT JOIN application_arguments g ON g.application_id = a.id "
+			+ "ORDER BY a.id, g.position";
 	private static final String DELETE_APPLICATION = "DELETE FROM applications WHERE id = $1";
+
+	private static final SubscribeAllowed[] SUBSCRIBE_ALLOWED = SubscribeAllowed.values();
+	private static final PeerScope[] SCOPES = PeerScope.values();
+
+	private final Certificates certificates = new Certificates(CERTIFICATE_CACHE_SIZE);
 
 	private final ConnectionFactory connectionFactory;
 	/** For {@link #h2(Path)}: the directory to create on first use, and a database this store opens and closes. */
@@ -197,59 +203,65 @@ public final class R2dbcContactStore implements ContactStore {
 	/**
 	 * {@inheritDoc}
 	 *
-	 * @return completes once committed; fails with {@link AlreadyExistsException} naming the contact if one with the
-	 * same name is stored
+	 * @return completes once the contact and its endpoints are committed; fails with {@link AlreadyExistsException}
+	 * naming the contact if one with the same name is stored
 	 */
 	@Override
 	public Mono<Void> insert(PeerContact contact) {
 		Objects.requireNonNull(contact, "contact");
-		return withConnection(c -> rowsUpdated(bindContact(c.createStatement(INSERT_CONTACT), contact)))
-				// Every column is bound non-null, so the primary key is the only constraint an insert can break.
+		return withConnection(c -> inTransaction(c, rowsUpdated(bindContact(c.createStatement(INSERT_CONTACT), contact))
+				// Every column is bound non-null, so the primary key is the only constraint this row can break.
 				.onErrorMap(R2dbcDataIntegrityViolationException.class,
 						e -> new AlreadyExistsException(InMemoryContactStore.alreadyExistsMessage(contact.name()), e))
+				.thenMany(insertEndPoints(c, contact))))
 				.then();
 	}
 
 	/**
 	 * {@inheritDoc}
 	 *
-	 * @return completes once committed; fails with {@link NotFoundException} if no contact has that name
+	 * @return completes once the contact and its endpoints are committed; fails with {@link NotFoundException} if no
+	 * contact has that name
 	 */
 	@Override
 	public Mono<Void> update(PeerContact contact) {
 		Objects.requireNonNull(contact, "contact");
-		return withConnection(c -> rowsUpdated(bindContact(c.createStatement(UPDATE_CONTACT), contact)))
-				.next()
-				.flatMap(rows -> rows == 0 ? Mono.error(InMemoryContactStore.notFound(contact.name())) : Mono.empty());
+		String name = contact.name().toString();
+		return withConnection(c -> inTransaction(c, rowsUpdated(bindContact(c.createStatement(UPDATE_CONTACT), contact))
+				.reduce(0L, Long::sum)
+				.flatMapMany(rows -> rows == 0 ? Mono.error(InMemoryContactStore.notFound(contact.name()))
+						: rowsUpdated(c.createStatement(DELETE_ENDPOINTS).bind(0, name))
+								.thenMany(insertEndPoints(c, contact)))))
+				.then();
 	}
 
 	/**
 	 * {@inheritDoc}
 	 *
-	 * @return the contact, or empty; fails with {@link IllegalStateException} if its row cannot be decoded
+	 * @return the contact, or empty; fails with {@link IllegalStateException} if its rows cannot be decoded
 	 */
 	@Override
 	public Mono<PeerContact> find(PeerName name) {
 		Objects.requireNonNull(name, "name");
-		return withConnection(c -> rows(c.createStatement(SELECT_CONTACT).bind(0, name.toString()),
-				R2dbcContactStore::decodeContact)).next();
+		return withConnection(c -> contacts(c.createStatement(SELECT_CONTACT).bind(0, name.toString()))).next();
 	}
 
 	/**
 	 * {@inheritDoc}
 	 *
-	 * <p>Streams the rows as the subscriber requests them; fails with {@link IllegalStateException} at the first row
-	 * that cannot be decoded.
+	 * <p>Streams the rows as the subscriber requests them; fails with {@link IllegalStateException} at the first
+	 * contact that cannot be decoded.
 	 */
 	@Override
 	public Flux<PeerContact> findAll() {
-		return withConnection(c -> rows(c.createStatement(SELECT_CONTACTS), R2dbcContactStore::decodeContact));
+		return withConnection(c -> contacts(c.createStatement(SELECT_CONTACTS)));
 	}
 
 	/** {@inheritDoc} */
 	@Override
 	public Mono<Boolean> delete(PeerName name) {
 		Objects.requireNonNull(name, "name");
+		// The endpoints go with the contact: ON DELETE CASCADE, in the same statement.
 		return withConnection(c -> rowsUpdated(c.createStatement(DELETE_CONTACT).bind(0, name.toString())))
 				.next()
 				.map(rows -> rows > 0);
@@ -258,18 +270,20 @@ public final class R2dbcContactStore implements ContactStore {
 	/**
 	 * {@inheritDoc}
 	 *
-	 * @return completes once committed
+	 * @return completes once the application and its arguments are committed
 	 */
 	@Override
 	public Mono<Void> saveApplication(PeerApplication application) {
 		Objects.requireNonNull(application, "application");
-		return withConnection(c -> rowsUpdated(c.createStatement(MERGE_APPLICATION)
-				.bind(0, application.id())
-				.bind(1, application.description())
-				.bind(2, application.data())
-				.bind(3, application.scope().name())
-				.bind(4, application.path())
-				.bind(5, Lines.encode(application.arguments(), Lines::escape))))
+		UUID id = application.id();
+		return withConnection(c -> inTransaction(c, rowsUpdated(c.createStatement(MERGE_APPLICATION)
+						.bind(0, id)
+						.bind(1, application.description())
+						.bind(2, application.data())
+						.bind(3, application.scope().name())
+						.bind(4, application.path()))
+				.thenMany(rowsUpdated(c.createStatement(DELETE_ARGUMENTS).bind(0, id)))
+				.thenMany(insertArguments(c, id, application.arguments()))))
 				.then();
 	}
 
@@ -286,11 +300,17 @@ public final class R2dbcContactStore implements ContactStore {
 	 * {@inheritDoc}
 	 *
 	 * <p>Ordered by the text of the ids, which is their unsigned numeric order. Fails with
-	 * {@link IllegalStateException} at the first row that cannot be decoded.
+	 * {@link IllegalStateException} at the first application that cannot be decoded.
 	 */
 	@Override
 	public Flux<PeerApplication> applications() {
-		return withConnection(c -> rows(c.createStatement(SELECT_APPLICATIONS), R2dbcContactStore::decodeApplication));
+		return withConnection(c -> {
+			ApplicationRows rows = new ApplicationRows();
+			return Flux.from(c.createStatement(SELECT_APPLICATIONS).execute())
+					.concatMap(result -> result.map(rows::read))
+					.mapNotNull(completed -> completed.orElse(null))
+					.concatWith(Mono.fromSupplier(rows::last));
+		});
 	}
 
 	/**
@@ -327,7 +347,7 @@ public final class R2dbcContactStore implements ContactStore {
 	private Mono<Integer> prepare() {
 		Mono<Void> open = ownedDirectory == null ? Mono.empty()
 				: Mono.fromCallable(() -> Files.createDirectories(ownedDirectory)).then(holdDatabaseOpen());
-		return open.then(Mono.usingWhen(connectionFactory.create(), R2dbcContactStore::migrate, Connection::close));
+		return open.then(Mono.usingWhen(connectionFactory.create(), R2dbcContactStoreSchema::migrate, Connection::close));
 	}
 
 	/**
@@ -361,37 +381,30 @@ public final class R2dbcContactStore implements ContactStore {
 		return held == null ? Mono.empty() : Mono.from(held.close());
 	}
 
-	/**
-	 * Brings the schema to {@link #SCHEMA_VERSION}. H2 commits DDL implicitly, so a version cannot be applied in one
-	 * transaction: instead every statement is idempotent ({@code IF NOT EXISTS}) and the version row is written last.
-	 * A migration interrupted half-way is redone on the next open, and two stores migrating the same database at
-	 * once both succeed: the second one's version row is a duplicate and is ignored.
-	 *
-	 * @return the schema version now in place
-	 */
-	private static Mono<Integer> migrate(Connection connection) {
-		return rowsUpdated(connection.createStatement(CREATE_SCHEMA_VERSION))
-				.thenMany(rows(connection.createStatement(SELECT_SCHEMA_VERSION),
-						row -> Objects.requireNonNull(row.get("version", Integer.class), "version")))
-				.next()
-				.flatMap(current -> {
-					if (current > SCHEMA_VERSION) {
-						return Mono.error(new IllegalStateException("the contact database has schema version " + current
-								+ ", newer than version " + SCHEMA_VERSION + " that this PeerCollab knows; "
-								+ "use a newer PeerCollab, or another database"));
-					}
-					return Flux.range(current + 1, SCHEMA_VERSION - current)
-							.concatMap(version -> apply(connection, version))
-							.then(Mono.just(SCHEMA_VERSION));
-				});
+
+	/** @return the contacts of a {@link #SELECT_CONTACT_ROWS} query, each with its endpoints */
+	private Flux<PeerContact> contacts(Statement select) {
+		ContactRows rows = new ContactRows(certificates);
+		return Flux.from(select.execute())
+				.concatMap(result -> result.map(rows::read))
+				.mapNotNull(completed -> completed.orElse(null))
+				.concatWith(Mono.fromSupplier(rows::last));
 	}
 
-	private static Mono<Void> apply(Connection connection, int version) {
-		return Flux.fromIterable(MIGRATIONS.get(version - 1))
-				.concatMap(sql -> rowsUpdated(connection.createStatement(sql)))
-				.thenMany(rowsUpdated(connection.createStatement(INSERT_SCHEMA_VERSION).bind(0, version)))
-				.onErrorResume(R2dbcDataIntegrityViolationException.class, e -> Mono.empty())
-				.then();
+	/**
+	 * Runs {@code work} in a transaction of {@code connection}: commits when it completes, rolls back when it fails.
+	 * If it is cancelled, closing the connection rolls back.
+	 */
+	private static <T> Flux<T> inTransaction(Connection connection, Publisher<T> work) {
+		return Mono.from(connection.beginTransaction())
+				.thenMany(work)
+				.concatWith(Mono.from(connection.commitTransaction()).then(Mono.empty()))
+				.onErrorResume(e -> Mono.from(connection.rollbackTransaction())
+						.onErrorResume(rollback -> {
+							e.addSuppressed(rollback);
+							return Mono.empty();
+						})
+						.then(Mono.error(e)));
 	}
 
 	// Binary columns are bound and read as byte[], not the R2DBC-standard ByteBuffer: r2dbc-h2 turns a ByteBuffer
@@ -402,60 +415,77 @@ public final class R2dbcContactStore implements ContactStore {
 				.bind(2, contact.displayName())
 				.bind(3, contact.email())
 				.bind(4, der(contact.certificate()))
-				.bind(5, Lines.encode(contact.endPoints(), EndPoints::encode))
-				.bind(6, contact.subscribed())
-				.bind(7, contact.subscribeAllowed().name());
+				.bind(5, contact.subscribed())
+				.bind(6, contact.subscribeAllowed().name());
+	}
+
+	private static Flux<Long> insertEndPoints(Connection connection, PeerContact contact) {
+		List<PeerEndPoint> endPoints = contact.endPoints();
+		if (endPoints.isEmpty()) {
+			return Flux.empty();
+		}
+		String name = contact.name().toString();
+		Statement statement = connection.createStatement(INSERT_ENDPOINT);
+		for (int position = 0; position < endPoints.size(); position++) {
+			if (position > 0) {
+				statement.add();
+			}
+			bindEndPoint(statement, name, position, endPoints.get(position));
+		}
+		return rowsUpdated(statement);
+	}
+
+	/**
+	 * Binds one row of {@code contact_endpoints}, in the column order {@code contact_name, position, name, host,
+	 * address, scope_id, port}.
+	 */
+	static void bindEndPoint(Statement statement, String contactName, int position, PeerEndPoint endPoint) {
+		InetSocketAddress socket = endPoint.address();
+		InetAddress ip = socket.getAddress();
+		statement.bind(0, contactName).bind(1, position).bind(2, endPoint.name());
+		if (ip == null) {
+			statement.bind(3, socket.getHostString()).bindNull(4, byte[].class).bind(5, 0);
+		}
+		else {
+			String host = socket.getHostString();
+			// No host name known (getHostString() falls back to the literal): storing the literal as a host name
+			// would invent one on the way back.
+			if (host.equals(ip.getHostAddress())) {
+				statement.bindNull(3, String.class);
+			}
+			else {
+				statement.bind(3, host);
+			}
+			statement.bind(4, ip.getAddress()).bind(5, ip instanceof Inet6Address v6 ? v6.getScopeId() : 0);
+		}
+		statement.bind(6, socket.getPort());
+	}
+
+	private static Flux<Long> insertArguments(Connection connection, UUID id, List<String> arguments) {
+		if (arguments.isEmpty()) {
+			return Flux.empty();
+		}
+		Statement statement = connection.createStatement(INSERT_ARGUMENT);
+		for (int position = 0; position < arguments.size(); position++) {
+			if (position > 0) {
+				statement.add();
+			}
+			statement.bind(0, id).bind(1, position).bind(2, arguments.get(position));
+		}
+		return rowsUpdated(statement);
 	}
 
 	private static Flux<Long> rowsUpdated(Statement statement) {
 		return Flux.from(statement.execute()).concatMap(Result::getRowsUpdated);
 	}
 
-	private static <T> Flux<T> rows(Statement statement, Function<Readable, T> decoder) {
-		return Flux.from(statement.execute()).concatMap(result -> result.map(decoder));
-	}
-
-	private static PeerContact decodeContact(Readable row) {
-		String name = row.get("name", String.class);
-		try {
-			return new PeerContact(column(row, "name", String.class, PeerName::parse),
-					column(row, "nickname", String.class, Function.identity()),
-					column(row, "display_name", String.class, Function.identity()),
-					column(row, "email", String.class, Function.identity()),
-					column(row, "certificate", byte[].class, R2dbcContactStore::certificate),
-					column(row, "endpoints", String.class, text -> Lines.decode(text, EndPoints::decode)),
-					column(row, "subscribed", Boolean.class, Function.identity()),
-					column(row, "subscribe_allowed", String.class, text -> constant(SubscribeAllowed.class, text)));
-		}
-		catch (RuntimeException e) {
-			throw new IllegalStateException("the stored contact '" + name + "' (table contacts) cannot be read: "
-					+ e.getMessage() + "; repair or delete that row", e);
-		}
-	}
-
-	private static PeerApplication decodeApplication(Readable row) {
-		Object id = row.get("id");
-		try {
-			return new PeerApplication(column(row, "id", UUID.class, Function.identity()),
-					column(row, "description", String.class, Function.identity()),
-					column(row, "data", byte[].class, Function.identity()),
-					column(row, "scope", String.class, text -> constant(PeerScope.class, text)),
-					column(row, "path", String.class, Function.identity()),
-					column(row, "arguments", String.class, text -> Lines.decode(text, Lines::unescape)));
-		}
-		catch (RuntimeException e) {
-			throw new IllegalStateException("the stored application '" + id + "' (table applications) cannot be read: "
-					+ e.getMessage() + "; repair or delete that row", e);
-		}
-	}
-
 	/**
-	 * Reads and decodes one column, naming it in any failure. Every column is declared NOT NULL, and a null is
-	 * refused rather than let through to a record that would silently turn it into a default.
+	 * Reads and decodes one column, naming it in any failure. A null is refused rather than let through to a record
+	 * that would silently turn it into a default.
 	 */
-	private static <T, R> R column(Readable row, String column, Class<T> type, Function<T, R> decoder) {
+	private static <T, R> R column(Readable row, int index, String column, Class<T> type, Function<T, R> decoder) {
 		try {
-			T value = row.get(column, type);
+			T value = row.get(index, type);
 			if (value == null) {
 				throw new IllegalArgumentException("is null");
 			}
@@ -466,13 +496,15 @@ public final class R2dbcContactStore implements ContactStore {
 		}
 	}
 
-	private static <E extends Enum<E>> E constant(Class<E> type, String text) {
-		try {
-			return Enum.valueOf(type, text);
+	/** @return the constant named {@code text}: a look along a short array, cheaper than {@link Enum#valueOf} */
+	private static <E extends Enum<E>> E constant(E[] constants, String text) {
+		for (E constant : constants) {
+			if (constant.name().equals(text)) {
+				return constant;
+			}
 		}
-		catch (IllegalArgumentException e) {
-			throw new IllegalArgumentException("'" + text + "' is not a " + type.getSimpleName(), e);
-		}
+		throw new IllegalArgumentException("'" + text + "' is not a "
+				+ constants[0].getDeclaringClass().getSimpleName());
 	}
 
 	private static byte[] der(X509Certificate certificate) {
@@ -484,221 +516,315 @@ public final class R2dbcContactStore implements ContactStore {
 		}
 	}
 
-	private static X509Certificate certificate(byte[] der) {
-		try {
-			// A factory per call: CertificateFactory is not documented as thread-safe.
-			return (X509Certificate) CertificateFactory.getInstance("X.509")
-					.generateCertificate(new ByteArrayInputStream(der));
+	/**
+	 * Checks the position of a child row: a parent's children are read in order and numbered from 0 without gaps.
+	 *
+	 * @return the position
+	 */
+	private static int position(Readable row, int index, String table, int expected) {
+		int position = column(row, index, "position", Integer.class, Function.identity());
+		if (position != expected) {
+			throw new IllegalArgumentException("table " + table + ": position " + position + " where " + expected
+					+ " was expected");
 		}
-		catch (CertificateException | ClassCastException e) {
-			throw new IllegalArgumentException("not an X.509 certificate: " + e.getMessage(), e);
+		return position;
+	}
+
+	/**
+	 * Assembles contacts from the rows of {@link #SELECT_CONTACT_ROWS}, ordered by name then position: a contact's
+	 * columns come again on each of its endpoints' rows and are decoded from the first. One per query; rows arrive one
+	 * at a time.
+	 */
+	private static final class ContactRows {
+
+		private final Certificates certificates;
+		/** The contact being assembled: its name as stored, or null before the first row. */
+		private String name;
+		private PeerName peerName;
+		private String nickname;
+		private String displayName;
+		private String email;
+		private X509Certificate certificate;
+		private boolean subscribed;
+		private SubscribeAllowed subscribeAllowed;
+		private List<PeerEndPoint> endPoints;
+		/** Why the contact being assembled cannot be read, once the one before it has been emitted. */
+		private IllegalStateException failure;
+
+		ContactRows(Certificates certificates) {
+			this.certificates = certificates;
+		}
+
+		/** @return the contact completed by this row, which starts the next one; empty if this row continues it */
+		Optional<PeerContact> read(Readable row) {
+			throwFailure();
+			String rowName = row.get(0, String.class);
+			PeerContact completed = null;
+			if (!Objects.equals(rowName, name)) {
+				completed = last();
+			}
+			try {
+				if (name == null) {
+					start(rowName, row);
+				}
+				if (row.get(7) != null) {
+					endPoints = append(endPoints, endPoint(row, endPoints.size()));
+				}
+			}
+			catch (RuntimeException e) {
+				failure = unreadable(e);
+				if (completed == null) {
+					throwFailure();
+				}
+				// The contact before this row is whole: emit it, fail at the next signal.
+			}
+			return Optional.ofNullable(completed);
+		}
+
+		/** @return the contact being assembled, once no row is left; null if there was none */
+		PeerContact last() {
+			throwFailure();
+			if (name == null) {
+				return null;
+			}
+			try {
+				return new PeerContact(peerName, nickname, displayName, email, certificate, endPoints, subscribed,
+						subscribeAllowed);
+			}
+			catch (RuntimeException e) {
+				throw unreadable(e);
+			}
+			finally {
+				name = null;
+			}
+		}
+
+		private void start(String rowName, Readable row) {
+			name = rowName;
+			peerName = column(row, 0, "name", String.class, PeerName::parse);
+			nickname = column(row, 1, "nickname", String.class, Function.identity());
+			displayName = column(row, 2, "display_name", String.class, Function.identity());
+			email = column(row, 3, "email", String.class, Function.identity());
+			certificate = column(row, 4, "certificate", byte[].class, certificates::get);
+			subscribed = column(row, 5, "subscribed", Boolean.class, Function.identity());
+			subscribeAllowed = column(row, 6, "subscribe_allowed", String.class,
+					text -> constant(SUBSCRIBE_ALLOWED, text));
+			endPoints = List.of();
+		}
+
+		private static List<PeerEndPoint> append(List<PeerEndPoint> endPoints, PeerEndPoint endPoint) {
+			if (endPoints.isEmpty()) {
+				// One endpoint, the usual case, stays an immutable list, which PeerContact keeps without a copy.
+				return List.of(endPoint);
+			}
+			List<PeerEndPoint> more = endPoints.size() == 1 ? new ArrayList<>(endPoints) : endPoints;
+			more.add(endPoint);
+			return more;
+		}
+
+		private void throwFailure() {
+			if (failure != null) {
+				throw failure;
+			}
+		}
+
+		private static PeerEndPoint endPoint(Readable row, int expected) {
+			int position = position(row, 7, "contact_endpoints", expected);
+			try {
+				String name = column(row, 8, "name", String.class, Function.identity());
+				String host = row.get(9, String.class);
+				byte[] address = row.get(10, byte[].class);
+				int scope = column(row, 11, "scope_id", Integer.class, Function.identity());
+				int port = column(row, 12, "port", Integer.class, Function.identity());
+				InetSocketAddress socket;
+				if (address == null) {
+					socket = InetSocketAddress.createUnresolved(Objects.requireNonNull(host,
+							"host and address are both null"), port);
+				}
+				else if (address.length == 16) {
+					// Scope 0 means none: setting it would print as "%0" in the address's text.
+					socket = new InetSocketAddress(Inet6Address.getByAddress(host, address, scope == 0 ? -1 : scope),
+							port);
+				}
+				else {
+					socket = new InetSocketAddress(InetAddress.getByAddress(host, address), port);
+				}
+				return new PeerEndPoint(name, socket);
+			}
+			catch (UnknownHostException | RuntimeException e) {
+				throw new IllegalArgumentException("table contact_endpoints, position " + position + ": "
+						+ e.getMessage(), e);
+			}
+		}
+
+		private IllegalStateException unreadable(RuntimeException e) {
+			return new IllegalStateException("the stored contact '" + name + "' (table contacts) cannot be read: "
+					+ e.getMessage() + "; repair or delete that row", e);
 		}
 	}
 
 	/**
-	 * The text of a list column: one item per line, each ended by {@code \n}, with {@code %}, {@code |}, {@code \n}
-	 * and {@code \r} percent-escaped inside items.
+	 * Assembles applications from the rows of {@link #SELECT_APPLICATIONS}, as {@link ContactRows} does contacts.
 	 */
-	static final class Lines {
+	private static final class ApplicationRows {
 
-		private Lines() {
+		/** The application being assembled, or null before the first row. */
+		private UUID id;
+		private String description;
+		private byte[] data;
+		private PeerScope scope;
+		private String path;
+		private List<String> arguments;
+		/** Why the application being assembled cannot be read, once the one before it has been emitted. */
+		private IllegalStateException failure;
+
+		/** @return the application completed by this row, which starts the next one; empty if this row continues it */
+		Optional<PeerApplication> read(Readable row) {
+			throwFailure();
+			UUID rowId = row.get(0, UUID.class);
+			PeerApplication completed = null;
+			if (!Objects.equals(rowId, id)) {
+				completed = last();
+			}
+			try {
+				if (id == null) {
+					start(rowId, row);
+				}
+				if (row.get(5) != null) {
+					position(row, 5, "application_arguments", arguments.size());
+					arguments.add(column(row, 6, "argument", String.class, Function.identity()));
+				}
+			}
+			catch (RuntimeException e) {
+				failure = unreadable(e);
+				if (completed == null) {
+					throwFailure();
+				}
+			}
+			return Optional.ofNullable(completed);
 		}
 
-		static <T> String encode(List<T> items, Function<T, String> encoder) {
-			StringBuilder out = new StringBuilder();
-			for (T item : items) {
-				out.append(encoder.apply(item)).append('\n');
+		/** @return the application being assembled, once no row is left; null if there was none */
+		PeerApplication last() {
+			throwFailure();
+			if (id == null) {
+				return null;
 			}
-			return out.toString();
+			try {
+				return new PeerApplication(id, description, data, scope, path, arguments);
+			}
+			catch (RuntimeException e) {
+				throw unreadable(e);
+			}
+			finally {
+				id = null;
+			}
 		}
 
-		static <T> List<T> decode(String text, Function<String, T> decoder) {
-			if (text.isEmpty()) {
-				return List.of();
-			}
-			if (text.charAt(text.length() - 1) != '\n') {
-				throw new IllegalArgumentException("list text must end with a line feed");
-			}
-			String[] lines = text.substring(0, text.length() - 1).split("\n", -1);
-			List<T> items = new ArrayList<>(lines.length);
-			for (int i = 0; i < lines.length; i++) {
-				try {
-					items.add(decoder.apply(lines[i]));
-				}
-				catch (RuntimeException e) {
-					throw new IllegalArgumentException("line " + (i + 1) + ": " + e.getMessage(), e);
-				}
-			}
-			return items;
+		private void start(UUID rowId, Readable row) {
+			id = rowId;
+			column(row, 0, "id", UUID.class, Function.identity());
+			description = column(row, 1, "description", String.class, Function.identity());
+			data = column(row, 2, "data", byte[].class, Function.identity());
+			scope = column(row, 3, "scope", String.class, text -> constant(SCOPES, text));
+			path = column(row, 4, "path", String.class, Function.identity());
+			arguments = new ArrayList<>();
 		}
 
-		static String escape(String s) {
-			StringBuilder out = new StringBuilder(s.length());
-			for (int i = 0; i < s.length(); i++) {
-				char c = s.charAt(i);
-				switch (c) {
-					case '%' -> out.append("%25");
-					case '|' -> out.append("%7C");
-					case '\n' -> out.append("%0A");
-					case '\r' -> out.append("%0D");
-					default -> out.append(c);
-				}
+		private void throwFailure() {
+			if (failure != null) {
+				throw failure;
 			}
-			return out.toString();
 		}
 
-		static String unescape(String s) {
-			if (s.indexOf('%') < 0) {
-				return s;
-			}
-			StringBuilder out = new StringBuilder(s.length());
-			for (int i = 0; i < s.length(); i++) {
-				char c = s.charAt(i);
-				if (c != '%') {
-					out.append(c);
-					continue;
-				}
-				if (i + 2 >= s.length()) {
-					throw new IllegalArgumentException("'%' at " + i + " is not followed by two hexadecimal digits");
-				}
-				int hi = Character.digit(s.charAt(i + 1), 16);
-				int lo = Character.digit(s.charAt(i + 2), 16);
-				if (hi < 0 || lo < 0) {
-					throw new IllegalArgumentException("'%' at " + i + " is not followed by two hexadecimal digits");
-				}
-				out.append((char) (hi * 16 + lo));
-				i += 2;
-			}
-			return out.toString();
+		private IllegalStateException unreadable(RuntimeException e) {
+			return new IllegalStateException("the stored application '" + id + "' (table applications) cannot be "
+					+ "read: " + e.getMessage() + "; repair or delete that row", e);
 		}
 	}
 
-	/** One endpoint as one line: {@code name|host|address|port}. */
-	static final class EndPoints {
+	/**
+	 * Parsed certificates by their DER encoding, at most about {@code capacity} of them. Parsing a certificate costs
+	 * more than reading its whole row; the same encoding parses to an equal value every time, and
+	 * {@link X509Certificate}s are immutable and safe to share between threads, as the JDK's own certificate cache
+	 * shares them. Lookups take no lock.
+	 */
+	static final class Certificates {
 
-		private EndPoints() {
+		private final int capacity;
+		private final ConcurrentHashMap<Der, X509Certificate> parsed = new ConcurrentHashMap<>();
+
+		Certificates(int capacity) {
+			this.capacity = capacity;
 		}
 
-		static String encode(PeerEndPoint endPoint) {
-			InetSocketAddress socket = endPoint.address();
-			InetAddress ip = socket.getAddress();
-			String host = socket.getHostString();
-			String literal = "";
-			if (ip != null) {
-				literal = literal(ip);
-				if (host.equals(ip.getHostAddress())) {
-					host = ""; // no host name known; writing the literal as one would invent one on the way back
-				}
-			}
-			return Lines.escape(endPoint.name()) + '|' + Lines.escape(host) + '|' + literal + '|' + socket.getPort();
-		}
-
-		static PeerEndPoint decode(String line) {
-			String[] fields = line.split("\\|", -1);
-			if (fields.length != 4) {
-				throw new IllegalArgumentException("an endpoint needs 4 fields name|host|address|port, found "
-						+ fields.length);
-			}
-			String name = Lines.unescape(fields[0]);
-			String host = Lines.unescape(fields[1]);
-			int port = port(fields[3]);
-			InetSocketAddress socket = fields[2].isEmpty() ? InetSocketAddress.createUnresolved(host, port)
-					: new InetSocketAddress(address(host.isEmpty() ? null : host, fields[2]), port);
-			return new PeerEndPoint(name, socket);
-		}
-
-		private static String literal(InetAddress ip) {
-			if (ip instanceof Inet4Address) {
-				return ip.getHostAddress();
-			}
-			// Written from the bytes rather than getHostAddress(), which may end in an interface name that the
-			// machine reading it back does not have; the numeric scope always parses.
-			byte[] b = ip.getAddress();
-			StringBuilder out = new StringBuilder(39);
-			for (int i = 0; i < 16; i += 2) {
-				if (i > 0) {
-					out.append(':');
-				}
-				out.append(Integer.toHexString(((b[i] & 0xff) << 8) | (b[i + 1] & 0xff)));
-			}
-			int scope = ((Inet6Address) ip).getScopeId();
-			if (scope != 0) {
-				out.append('%').append(scope);
-			}
-			return out.toString();
-		}
-
-		private static InetAddress address(String host, String literal) {
-			int percent = literal.indexOf('%');
-			String text = percent < 0 ? literal : literal.substring(0, percent);
-			try {
-				if (text.indexOf(':') < 0) {
-					if (percent >= 0) {
-						throw new IllegalArgumentException("an IPv4 address has no scope: " + literal);
+		/**
+		 * @param der the encoding, owned by the cache from now on
+		 * @return the certificate
+		 * @throws IllegalArgumentException if {@code der} is not an X.509 certificate
+		 */
+		X509Certificate get(byte[] der) {
+			Der key = new Der(der);
+			X509Certificate certificate = parsed.get(key);
+			if (certificate == null) {
+				// Two readers of a new certificate may both parse it; the second one's copy replaces the first.
+				certificate = parse(der);
+				if (parsed.size() >= capacity) {
+					// Make room by dropping whichever entry comes first: unlike the least recently used one, that
+					// leaves a listing of more certificates than fit some hits.
+					Iterator<Der> first = parsed.keySet().iterator();
+					if (first.hasNext()) {
+						parsed.remove(first.next());
 					}
-					return InetAddress.getByAddress(host, ipv4(text));
 				}
-				int scope = percent < 0 ? -1 : number(literal.substring(percent + 1), 0, Integer.MAX_VALUE, "scope");
-				return Inet6Address.getByAddress(host, ipv6(text), scope);
+				parsed.put(key, certificate);
 			}
-			catch (UnknownHostException e) {
-				throw new IllegalArgumentException("address " + literal + ": " + e.getMessage(), e);
-			}
+			return certificate;
 		}
 
-		private static byte[] ipv4(String text) {
-			String[] parts = text.split("\\.", -1);
-			if (parts.length != 4) {
-				throw new IllegalArgumentException("'" + text + "' is not an IPv4 address");
-			}
-			byte[] bytes = new byte[4];
-			for (int i = 0; i < 4; i++) {
-				bytes[i] = (byte) number(parts[i], 0, 255, "IPv4 byte");
-			}
-			return bytes;
+		/** @return how many certificates are kept */
+		int size() {
+			return parsed.size();
 		}
 
-		private static byte[] ipv6(String text) {
-			String[] groups = text.split(":", -1);
-			if (groups.length != 8) {
-				throw new IllegalArgumentException("'" + text + "' is not eight IPv6 groups");
-			}
-			byte[] bytes = new byte[16];
-			for (int i = 0; i < 8; i++) {
-				String group = groups[i];
-				if (group.isEmpty() || group.length() > 4) {
-					throw new IllegalArgumentException("'" + group + "' is not an IPv6 group");
-				}
-				int value = 0;
-				for (int j = 0; j < group.length(); j++) {
-					int digit = Character.digit(group.charAt(j), 16);
-					if (digit < 0) {
-						throw new IllegalArgumentException("'" + group + "' is not an IPv6 group");
-					}
-					value = value * 16 + digit;
-				}
-				bytes[2 * i] = (byte) (value >> 8);
-				bytes[2 * i + 1] = (byte) value;
-			}
-			return bytes;
-		}
-
-		private static int port(String text) {
-			return number(text, 1, 65_535, "port");
-		}
-
-		private static int number(String text, int min, int max, String what) {
-			int value;
+		private static X509Certificate parse(byte[] der) {
 			try {
-				value = Integer.parseInt(text);
+				// A factory per call: CertificateFactory is not documented as thread-safe.
+				return (X509Certificate) CertificateFactory.getInstance("X.509")
+						.generateCertificate(new ByteArrayInputStream(der));
 			}
-			catch (NumberFormatException e) {
-				throw new IllegalArgumentException(what + " '" + text + "' is not a number", e);
+			catch (CertificateException | ClassCastException e) {
+				throw new IllegalArgumentException("not an X.509 certificate: " + e.getMessage(), e);
 			}
-			if (value < min || value > max || !text.equals(Integer.toString(value))) {
-				throw new IllegalArgumentException(what + " '" + text + "' is not between " + min + " and " + max);
+		}
+
+		/** A DER encoding as a key: equal by content. */
+		private static final class Der {
+
+			/** Bytes hashed from the end: a certificate ends with its signature, as good as random. */
+			private static final int HASHED = 32;
+
+			private final byte[] bytes;
+			private final int hash;
+
+			Der(byte[] bytes) {
+				this.bytes = bytes;
+				int h = bytes.length;
+				for (int i = Math.max(0, bytes.length - HASHED); i < bytes.length; i++) {
+					h = 31 * h + bytes[i];
+				}
+				this.hash = h;
 			}
-			return value;
+
+			@Override
+			public boolean equals(Object o) {
+				return o instanceof Der other && hash == other.hash && Arrays.equals(bytes, other.bytes);
+			}
+
+			@Override
+			public int hashCode() {
+				return hash;
+			}
 		}
 	}
 }

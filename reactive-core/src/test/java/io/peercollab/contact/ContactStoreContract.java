@@ -13,6 +13,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 import io.peercollab.AlreadyExistsException;
 import io.peercollab.NotFoundException;
@@ -255,10 +256,7 @@ public abstract class ContactStoreContract {
 					assertThat(found.subscribeAllowed()).isEqualTo(SubscribeAllowed.BLOCKED);
 					assertThat(encoded(found)).isEqualTo(encoded(full));
 					assertThat(found.name().matches(found.certificate())).isTrue();
-					assertThat(found.endPoints()).containsExactlyElementsOf(endPoints);
-					// InetSocketAddress.equals ignores host names and scopes: look at them one by one.
-					assertThat(found.endPoints()).extracting(e -> e.address().getHostString())
-							.containsExactlyElementsOf(endPoints.stream().map(e -> e.address().getHostString()).toList());
+					assertSameEndPoints(found.endPoints(), endPoints);
 					assertThat(found.endPoints()).extracting(e -> e.address().isUnresolved())
 							.containsExactly(false, false, false, false, false, true, true, false);
 					assertThat(found.endPoints()).extracting(e -> e.address().getAddress() == null ? null
@@ -414,6 +412,233 @@ public abstract class ContactStoreContract {
 	void closeCanBeCalledTwice() {
 		StepVerifier.create(store.close()).verifyComplete();
 		StepVerifier.create(store.close()).verifyComplete();
+	}
+
+	// ----- lists: endpoints and arguments, in order, whatever their characters --------------------------------------
+
+	@Test
+	void theMostEndPointsAContactMayHaveComeBackInTheirOrder() throws UnknownHostException {
+		List<PeerEndPoint> endPoints = manyEndPoints("e", PeerContact.MAX_ENDPOINTS);
+		PeerContact contact = contactOf(bob).withEndPoints(endPoints);
+
+		StepVerifier.create(store.insert(contact)).verifyComplete();
+
+		StepVerifier.create(reopened().find(bob.name()))
+				.assertNext(found -> assertSameEndPoints(found.endPoints(), endPoints))
+				.verifyComplete();
+		StepVerifier.create(store.findAll())
+				.assertNext(found -> assertSameEndPoints(found.endPoints(), endPoints))
+				.verifyComplete();
+	}
+
+	@Test
+	void updatingTheEndPointsReplacesTheWholeListLeavingNoneOfTheOldOnes() throws UnknownHostException {
+		List<PeerEndPoint> sixteen = manyEndPoints("old", PeerContact.MAX_ENDPOINTS);
+		List<PeerEndPoint> reversed = new ArrayList<>(sixteen.subList(3, sixteen.size()));
+		Collections.reverse(reversed);
+		List<PeerEndPoint> two = manyEndPoints("new", 2);
+		PeerContact contact = contactOf(carol).withEndPoints(sixteen);
+		StepVerifier.create(store.insert(contact).then(store.insert(contactOf(alice).withEndPoints(sixteen))))
+				.verifyComplete();
+
+		for (List<PeerEndPoint> endPoints : List.of(reversed, List.<PeerEndPoint>of(), two, sixteen.subList(0, 1))) {
+			StepVerifier.create(store.update(contact.withEndPoints(endPoints))).verifyComplete();
+
+			StepVerifier.create(reopened().find(carol.name()))
+					.assertNext(found -> assertSameEndPoints(found.endPoints(), endPoints))
+					.verifyComplete();
+		}
+		StepVerifier.create(store.find(alice.name()))
+				.assertNext(found -> assertSameEndPoints(found.endPoints(), sixteen))
+				.verifyComplete();
+	}
+
+	@Test
+	void aContactDeletedWithItsEndPointsCanBeInsertedAgainWithOthers() throws UnknownHostException {
+		List<PeerEndPoint> others = manyEndPoints("other", 1);
+		StepVerifier.create(store.insert(contactOf(alice).withEndPoints(manyEndPoints("first", 5)))
+						.then(store.delete(alice.name()))
+						.then(store.insert(contactOf(alice).withEndPoints(others))))
+				.verifyComplete();
+
+		StepVerifier.create(reopened().find(alice.name()))
+				.assertNext(found -> assertSameEndPoints(found.endPoints(), others))
+				.verifyComplete();
+	}
+
+	@Test
+	void endPointNamesAndHostsComeBackExactlyWhateverTheirCharacters() throws UnknownHostException {
+		List<PeerEndPoint> endPoints = new ArrayList<>();
+		int port = 1;
+		for (String text : TRICKY_TEXTS) {
+			if (endPoints.size() == PeerContact.MAX_ENDPOINTS) {
+				break;
+			}
+			endPoints.add(new PeerEndPoint(text, port % 2 == 0 ? InetSocketAddress.createUnresolved(text, port)
+					: socket("198.51.100." + port, port)));
+			port++;
+		}
+		PeerContact contact = unsecured("tricky").withEndPoints(endPoints);
+
+		StepVerifier.create(store.insert(contact)).verifyComplete();
+
+		StepVerifier.create(reopened().find(contact.name()))
+				.assertNext(found -> assertSameEndPoints(found.endPoints(), endPoints))
+				.verifyComplete();
+	}
+
+	@Test
+	void argumentsComeBackExactlyWhateverTheirCharacters() {
+		PeerApplication application = new PeerApplication(new UUID(5, 5), "tricky", null, PeerScope.ALL, "/bin/tricky",
+				TRICKY_TEXTS);
+
+		StepVerifier.create(store.saveApplication(application)).verifyComplete();
+
+		StepVerifier.create(reopened().applications())
+				.assertNext(found -> assertThat(found.arguments()).containsExactlyElementsOf(TRICKY_TEXTS))
+				.verifyComplete();
+	}
+
+	@Test
+	void aThousandArgumentsComeBackInTheirOrderAndSavingAgainReplacesThem() {
+		// Named so that their text sorts against their order.
+		List<String> thousand = IntStream.range(0, 1_000).mapToObj(i -> "--arg-" + (1_000 - i)).toList();
+		UUID id = new UUID(6, 6);
+		PeerApplication many = new PeerApplication(id, "many", null, PeerScope.ALL, "/bin/many", thousand);
+		PeerApplication few = many.withScope(PeerScope.NEAR_ME);
+		PeerApplication fewer = new PeerApplication(id, "many", null, PeerScope.ALL, "/bin/many",
+				List.of("--only", "--these"));
+
+		StepVerifier.create(store.saveApplication(many)).verifyComplete();
+		StepVerifier.create(reopened().applications())
+				.assertNext(found -> assertThat(found.arguments()).containsExactlyElementsOf(thousand))
+				.verifyComplete();
+
+		StepVerifier.create(store.saveApplication(few).then(store.saveApplication(fewer))).verifyComplete();
+		StepVerifier.create(reopened().applications()).expectNext(fewer).verifyComplete();
+	}
+
+	@Test
+	void textsAtTheirLimitsComeBackWhole() throws UnknownHostException {
+		String name255 = limit("endpoint ✓ 🚀 ", PeerEndPoint.MAX_NAME_LENGTH);
+		String host = limit("h", 63) + "." + limit("o", 63) + "." + limit("s", 63) + "." + limit("t", 61);
+		PeerContact contact = new PeerContact(dave.name(), limit("nick 🚀 日本 ", PeerContact.MAX_TEXT_LENGTH),
+				limit("display\r\n|%", PeerContact.MAX_TEXT_LENGTH),
+				limit("m", PeerContact.MAX_EMAIL_LENGTH - "@example.org".length()) + "@example.org",
+				dave.certificate(), List.of(new PeerEndPoint(name255, InetSocketAddress.createUnresolved(host, 65535)),
+						new PeerEndPoint(name255, socket("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 65535))),
+				true, SubscribeAllowed.ALLOWED);
+		byte[] data = new byte[PeerApplication.MAX_DATA_LENGTH];
+		new Random(3).nextBytes(data);
+		String longArgument = limit("argument ✓ 🚀 |%\n", 65_536);
+		PeerApplication application = new PeerApplication(new UUID(7, 7),
+				limit("description 日本 ", PeerApplication.MAX_DESCRIPTION_LENGTH), data, PeerScope.ALL,
+				limit("/path/ünïcode/🚀/", PeerApplication.MAX_PATH_LENGTH), List.of(longArgument, "", longArgument));
+		assertThat(host).hasSize(253);
+
+		StepVerifier.create(store.insert(contact).then(store.saveApplication(application))).verifyComplete();
+
+		ContactStore again = reopened();
+		StepVerifier.create(again.find(dave.name()))
+				.assertNext(found -> {
+					assertThat(found).isEqualTo(contact);
+					assertThat(found.nickname()).hasSize(PeerContact.MAX_TEXT_LENGTH).isEqualTo(contact.nickname());
+					assertSameEndPoints(found.endPoints(), contact.endPoints());
+				})
+				.verifyComplete();
+		StepVerifier.create(again.applications())
+				.assertNext(found -> {
+					assertThat(found).isEqualTo(application);
+					assertThat(found.arguments().get(0)).hasSize(65_536).isEqualTo(longArgument);
+				})
+				.verifyComplete();
+	}
+
+	@Test
+	void concurrentUpdatesLeaveOneWholeVersionAndReadersNeverSeeAMixture() {
+		PeerContact base = unsecured("raced");
+		List<PeerContact> versions = IntStream.range(0, 16)
+				.mapToObj(i -> base.withNickname("v" + i).withEndPoints(IntStream.range(0, 4)
+						.mapToObj(k -> PeerEndPoint.of(InetSocketAddress.createUnresolved("v" + i + "-" + k, 1000 + k)))
+						.toList()))
+				.toList();
+		StepVerifier.create(store.insert(base)).verifyComplete();
+
+		Flux<PeerContact> writes = Flux.fromIterable(versions)
+				.flatMap(v -> store.update(v).subscribeOn(Schedulers.boundedElastic()), 8)
+				.thenMany(Flux.empty());
+		Flux<PeerContact> reads = Flux.range(0, 32)
+				.flatMap(i -> store.find(base.name()).subscribeOn(Schedulers.boundedElastic()), 4);
+
+		StepVerifier.create(Flux.merge(writes, reads).collectList())
+				.assertNext(seen -> assertThat(seen).hasSize(32)
+						.allSatisfy(c -> assertThat(c).isIn(Stream.concat(Stream.of(base), versions.stream()).toList())))
+				.verifyComplete();
+		StepVerifier.create(reopened().find(base.name()))
+				.assertNext(last -> assertThat(last).isIn(versions))
+				.verifyComplete();
+	}
+
+	/**
+	 * Texts that a list format would have to escape or could lose: its separators and escape characters alone, doubled,
+	 * at either end and already escaped; line ends; unicode outside the BMP, combining and right-to-left marks, a
+	 * byte order mark, NUL; quotes and SQL.
+	 */
+	protected static final List<String> TRICKY_TEXTS = List.of("", "%", "|", "\n", "\r", "\r\n", "%%", "||", "\n\n",
+			"%25", "%7C", "%0A", "%0D", "%2", "%zz", "100%", "a|b|c", "|lead", "trail|", "\nlead", "trail\n",
+			"line1\nline2\rline3", "日本語", "🚀 rocket", "e\u0301 ≠ \u00e9", "\u202Eright-to-left", "\uFEFFbom",
+			"nul\u0000inside", "tab\tand\\backslash", "'single' \"double\"", "'); DROP TABLE applications; --",
+			" spaced ");
+
+	/** @return endpoints of every kind, ordered neither by name, address nor port */
+	private static List<PeerEndPoint> manyEndPoints(String prefix, int count) throws UnknownHostException {
+		List<PeerEndPoint> endPoints = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			String name = prefix + "-" + ((i * 7) % count);
+			int port = 65_535 - i * 997;
+			InetSocketAddress address = switch (i % 4) {
+				case 0 -> socket("203.0.113." + (255 - i), port);
+				case 1 -> socket("2001:db8::" + Integer.toHexString(0xffff - i), port);
+				case 2 -> InetSocketAddress.createUnresolved(prefix + i + ".example.org", port);
+				default -> new InetSocketAddress(InetAddress.getByAddress("host-" + i + ".local",
+						new byte[] { 10, 0, 0, (byte) (100 - i) }), port);
+			};
+			endPoints.add(new PeerEndPoint(name, address));
+		}
+		return endPoints;
+	}
+
+	/** @return {@code pattern} repeated and cut to exactly {@code length} characters, not splitting a surrogate pair */
+	private static String limit(String pattern, int length) {
+		StringBuilder out = new StringBuilder(length);
+		while (out.length() < length) {
+			int codePoint = pattern.codePointAt(out.length() % pattern.length());
+			// A pair that would not fit whole gives way to one plain character.
+			out.appendCodePoint(out.length() + Character.charCount(codePoint) > length ? 'x' : codePoint);
+		}
+		return out.toString();
+	}
+
+	/**
+	 * Asserts that {@code found} are {@code expected}, in order, down to what {@link InetSocketAddress#equals} ignores:
+	 * host names, whether an address is resolved, the kind of address and its text (scope included).
+	 */
+	protected static void assertSameEndPoints(List<PeerEndPoint> found, List<PeerEndPoint> expected) {
+		assertThat(found).containsExactlyElementsOf(expected);
+		assertThat(found).extracting(ContactStoreContract::describe)
+				.containsExactlyElementsOf(expected.stream().map(ContactStoreContract::describe).toList());
+	}
+
+	/**
+	 * @return everything about an endpoint: {@link InetAddress#toString()} shows whether a host name is known without
+	 * looking one up, {@link InetAddress#getHostAddress()} the scope
+	 */
+	private static String describe(PeerEndPoint endPoint) {
+		InetSocketAddress address = endPoint.address();
+		InetAddress ip = address.getAddress();
+		return endPoint.name() + " | " + address.getHostString() + " | unresolved " + address.isUnresolved() + " | "
+				+ (ip == null ? "no address" : ip.getClass().getSimpleName() + " " + ip + " " + ip.getHostAddress())
+				+ " | " + address.getPort();
 	}
 
 	/** @return a socket address of an IP literal, which involves no name lookup */

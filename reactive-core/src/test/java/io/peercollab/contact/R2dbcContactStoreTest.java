@@ -5,14 +5,22 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.net.UnknownHostException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 
 import io.peercollab.PeerApplication;
+import io.peercollab.PeerEndPoint;
+import io.peercollab.PeerScope;
 import io.peercollab.internal.R2dbcContactStore;
 import io.r2dbc.h2.CloseableConnectionFactory;
 import io.r2dbc.h2.H2ConnectionConfiguration;
@@ -109,15 +117,21 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 	}
 
 	@Test
-	void theSchemaIsAtVersionOneAfterFirstUse() {
+	void theSchemaIsAtVersionTwoAfterFirstUse() {
 		StepVerifier.create(store().findAll()).verifyComplete();
 		StepVerifier.create(store().close()).verifyComplete();
 
-		StepVerifier.create(column(fileFactory(), "SELECT version FROM schema_version")).expectNext("1").verifyComplete();
+		StepVerifier.create(column(fileFactory(), "SELECT version FROM schema_version ORDER BY version"))
+				.expectNext("1", "2")
+				.verifyComplete();
 		StepVerifier.create(column(fileFactory(),
 						"SELECT LOWER(table_name) FROM information_schema.tables WHERE table_schema = 'PUBLIC' "
-								+ "ORDER BY table_name"))
-				.expectNext("applications", "contacts", "schema_version")
+								+ "ORDER BY LOWER(table_name)"))
+				.expectNext("application_arguments", "applications", "contact_endpoints", "contacts", "schema_version")
+				.verifyComplete();
+		StepVerifier.create(column(fileFactory(), "SELECT LOWER(table_name) || '.' || LOWER(column_name) "
+						+ "FROM information_schema.columns WHERE LOWER(column_name) IN ('endpoints', 'arguments')"))
+				.as("the list columns of version 1 are gone")
 				.verifyComplete();
 	}
 
@@ -125,8 +139,9 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 	void openingTheDirectoryAgainDoesNotRunTheMigrationAgain() {
 		StepVerifier.create(store().insert(contactOf(alice))).verifyComplete();
 		StepVerifier.create(store().close()).verifyComplete();
-		String appliedAt = column(fileFactory(), "SELECT CAST(applied_at AS VARCHAR) FROM schema_version")
-				.single().block(TIMEOUT);
+		List<String> applied = column(fileFactory(),
+				"SELECT version || ' ' || CAST(applied_at AS VARCHAR) FROM schema_version ORDER BY version")
+				.collectList().block(TIMEOUT);
 		RecordingConnectionFactory recording = new RecordingConnectionFactory(fileFactory());
 
 		ContactStore again = ContactStore.r2dbc(recording);
@@ -135,9 +150,12 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 
 		assertThat(recording.statements).anyMatch(sql -> sql.contains("FROM schema_version"))
 				.noneMatch(sql -> sql.startsWith("CREATE TABLE IF NOT EXISTS contacts"))
+				.noneMatch(sql -> sql.startsWith("CREATE TABLE IF NOT EXISTS contact_endpoints"))
 				.noneMatch(sql -> sql.startsWith("INSERT INTO schema_version"));
-		StepVerifier.create(column(fileFactory(), "SELECT version || ' ' || CAST(applied_at AS VARCHAR) FROM schema_version"))
-				.expectNext("1 " + appliedAt)
+		assertThat(applied).hasSize(2);
+		StepVerifier.create(column(fileFactory(),
+						"SELECT version || ' ' || CAST(applied_at AS VARCHAR) FROM schema_version ORDER BY version"))
+				.expectNextSequence(applied)
 				.verifyComplete();
 	}
 
@@ -181,23 +199,28 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 		StepVerifier.create(store.close()).verifyComplete();
 
 		// The store does not own the factory: it still works, and holds the schema.
-		StepVerifier.create(column(factory, "SELECT COUNT(*) FROM schema_version")).expectNext("1").verifyComplete();
+		StepVerifier.create(column(factory, "SELECT COUNT(*) FROM schema_version")).expectNext("2").verifyComplete();
 		StepVerifier.create(execute(factory, "SHUTDOWN")).expectNextCount(1).verifyComplete();
 	}
 
 	@Test
-	void aStoredContactThatCannotBeReadFailsTheStreamNamingIt() {
+	void aStoredContactThatCannotBeReadFailsTheStreamNamingIt() throws UnknownHostException {
 		CloseableConnectionFactory database = H2ConnectionFactory.inMemory("corrupt-" + UUID.randomUUID());
 		ContactStore store = ContactStore.r2dbc(database);
-		StepVerifier.create(Flux.just(contactOf(alice), contactOf(bob), contactOf(carol), contactOf(dave))
-				.concatMap(store::insert)).verifyComplete();
+		List<PeerEndPoint> endPoints = List.of(new PeerEndPoint("a", socket("192.0.2.1", 1)),
+				new PeerEndPoint("b", socket("192.0.2.2", 2)));
+		PeerContact erin = unsecured("erin").withEndPoints(endPoints);
+		StepVerifier.create(Flux.just(contactOf(alice), contactOf(bob), contactOf(carol),
+				contactOf(dave).withEndPoints(endPoints), erin).concatMap(store::insert)).verifyComplete();
 
 		StepVerifier.create(execute(database, "UPDATE contacts SET subscribe_allowed = 'MAYBE' WHERE name = $1",
 						bob.name().toString())
 						.then(execute(database, "UPDATE contacts SET certificate = X'3000' WHERE name = $1",
 								carol.name().toString()))
-						.then(execute(database, "UPDATE contacts SET endpoints = 'three|fields|only' || CHAR(10) "
-								+ "WHERE name = $1", dave.name().toString())))
+						.then(execute(database, "UPDATE contact_endpoints SET address = X'0A0B0C' "
+								+ "WHERE contact_name = $1 AND position = 1", dave.name().toString()))
+						.then(execute(database, "DELETE FROM contact_endpoints WHERE contact_name = $1 AND position = 0",
+								erin.name().toString())))
 				.expectNext(1L)
 				.verifyComplete();
 
@@ -215,7 +238,12 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 		StepVerifier.create(store.find(dave.name()))
 				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalStateException.class)
 						.hasMessageContaining(dave.name().toString())
-						.hasMessageContaining("line 1"))
+						.hasMessageContaining("contact_endpoints, position 1"))
+				.verify();
+		StepVerifier.create(store.find(erin.name()))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalStateException.class)
+						.hasMessageContaining(erin.name().toString())
+						.hasMessageContaining("position 1 where 0 was expected"))
 				.verify();
 		StepVerifier.create(store.findAll())
 				.thenConsumeWhile(contact -> contact.name().equals(alice.name()))
@@ -232,7 +260,7 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 		StepVerifier.create(store.saveApplication(application(new UUID(1, 1)))
 				.then(store.saveApplication(application(broken)))).verifyComplete();
 
-		StepVerifier.create(execute(database, "UPDATE applications SET arguments = 'no line feed' WHERE id = $1",
+		StepVerifier.create(execute(database, "UPDATE application_arguments SET position = 2 WHERE application_id = $1",
 						broken))
 				.expectNext(1L)
 				.verifyComplete();
@@ -241,7 +269,7 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 				.expectNext(application(new UUID(1, 1)))
 				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalStateException.class)
 						.hasMessageContaining(broken.toString())
-						.hasMessageContaining("arguments"))
+						.hasMessageContaining("application_arguments: position 2 where 0 was expected"))
 				.verify();
 		StepVerifier.create(store.close().then(database.close())).verifyComplete();
 	}
@@ -251,14 +279,14 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 		CloseableConnectionFactory database = H2ConnectionFactory.inMemory("newer-" + UUID.randomUUID());
 		StepVerifier.create(execute(database, "CREATE TABLE schema_version (version INT PRIMARY KEY, "
 						+ "applied_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL)")
-						.then(execute(database, "INSERT INTO schema_version (version) VALUES (2)")))
+						.then(execute(database, "INSERT INTO schema_version (version) VALUES (3)")))
 				.expectNext(1L)
 				.verifyComplete();
 		ContactStore store = ContactStore.r2dbc(database);
 
 		StepVerifier.create(store.findAll())
 				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalStateException.class)
-						.hasMessageContaining("schema version 2"))
+						.hasMessageContaining("schema version 3"))
 				.verify();
 
 		StepVerifier.create(column(database,
@@ -266,6 +294,216 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 				.expectNext("0")
 				.verifyComplete();
 		StepVerifier.create(store.close().then(database.close())).verifyComplete();
+	}
+
+	// ----- a database written by schema version 1 -----------------------------------------------------------------
+
+	/** Schema version 1 as PeerCollab wrote it, frozen here: each list in one text column of escaped lines. */
+	private static final List<String> VERSION_1 = List.of(
+			"CREATE TABLE schema_version (version INT PRIMARY KEY, "
+					+ "applied_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL)",
+			"CREATE TABLE contacts (name VARCHAR(256) PRIMARY KEY, nickname VARCHAR(255) NOT NULL, "
+					+ "display_name VARCHAR(255) NOT NULL, email VARCHAR(254) NOT NULL, certificate VARBINARY NOT NULL, "
+					+ "endpoints VARCHAR NOT NULL, subscribed BOOLEAN NOT NULL, subscribe_allowed VARCHAR(16) NOT NULL)",
+			"CREATE TABLE applications (id UUID PRIMARY KEY, description VARCHAR(255) NOT NULL, "
+					+ "data VARBINARY NOT NULL, scope VARCHAR(16) NOT NULL, path VARCHAR(4096) NOT NULL, "
+					+ "arguments VARCHAR NOT NULL)",
+			"INSERT INTO schema_version (version) VALUES (1)");
+	private static final String INSERT_VERSION_1_CONTACT = "INSERT INTO contacts (name, nickname, display_name, email, "
+			+ "certificate, endpoints, subscribed, subscribe_allowed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+	private static final String INSERT_VERSION_1_APPLICATION =
+			"INSERT INTO applications (id, description, data, scope, path, arguments) VALUES ($1, $2, $3, $4, $5, $6)";
+
+	/** Dave's endpoints: every kind of address, and every character the line format had to escape. */
+	private static List<PeerEndPoint> daveEndPoints() throws UnknownHostException {
+		return List.of(
+				new PeerEndPoint("eth0", socket("192.168.1.20", 7000)),
+				new PeerEndPoint("pipe|name", socket("::1", 7001)),
+				new PeerEndPoint("two\nlines\r\nand %7C a percent", socket("2001:db8::ff00:42:8329", 65535)),
+				new PeerEndPoint("link-local ✓ 日本", new InetSocketAddress(Inet6Address.getByAddress(null,
+						InetAddress.getByName("fe80::1:2:3:4").getAddress(), 3), 1)),
+				new PeerEndPoint("named", new InetSocketAddress(
+						InetAddress.getByAddress("laptop.local", new byte[] { 10, 0, 0, 9 }), 9)),
+				new PeerEndPoint("", InetSocketAddress.createUnresolved("dave.example.org", 443)),
+				new PeerEndPoint("|", InetSocketAddress.createUnresolved("odd|host\nname", 8080)),
+				PeerEndPoint.of(socket("0.0.0.0", 80)));
+	}
+
+	/** {@link #daveEndPoints()} as version 1 wrote them. */
+	private static final String DAVE_ENDPOINTS_VERSION_1 = "eth0||192.168.1.20|7000\n"
+			+ "pipe%7Cname||0:0:0:0:0:0:0:1|7001\n"
+			+ "two%0Alines%0D%0Aand %257C a percent||2001:db8:0:0:0:ff00:42:8329|65535\n"
+			+ "link-local ✓ 日本||fe80:0:0:0:1:2:3:4%3|1\n"
+			+ "named|laptop.local|10.0.0.9|9\n"
+			+ "|dave.example.org||443\n"
+			+ "%7C|odd%7Chost%0Aname||8080\n"
+			+ "0.0.0.0:80||0.0.0.0|80\n";
+
+	private static final List<String> ARGUMENTS = List.of("", "--name=a|b", "line1\nline2", "100%", "%0A",
+			"unicode ✓ 日本 🚀", "\r", " spaced ", "%", "%%7C%");
+	/** {@link #ARGUMENTS} as version 1 wrote them. */
+	private static final String ARGUMENTS_VERSION_1 = "\n--name=a%7Cb\nline1%0Aline2\n100%25\n%250A\n"
+			+ "unicode ✓ 日本 🚀\n%0D\n spaced \n%25\n%25%257C%25\n";
+
+	@Test
+	void aDatabaseWrittenBySchemaVersionOneIsMigratedWithNothingLost() throws UnknownHostException {
+		StepVerifier.create(store().close()).verifyComplete();
+		PeerContact full = new PeerContact(dave.name(), "Dave | the\nbuilder %41", "Dävé 🚀 \r\n",
+				"dave@example.org", dave.certificate(), daveEndPoints(), true, SubscribeAllowed.BLOCKED);
+		PeerContact plain = contactOf(alice);
+		PeerContact unicode = unsecured("日本").withEndPoints(List.of(PeerEndPoint.of(socket("10.1.2.3", 443))));
+		PeerApplication whiteboard = new PeerApplication(new UUID(1, 1), "Whiteboard ✎ | shared\nboard", new byte[] { 1, 2 },
+				PeerScope.INTERNET, "/opt/white|board/bin/run %s", ARGUMENTS);
+		PeerApplication none = new PeerApplication(new UUID(2, 2), "", null, PeerScope.NONE, null, List.of());
+		PeerApplication oneEmpty = new PeerApplication(new UUID(3, 3), "", null, PeerScope.ALL, "", List.of(""));
+		PeerApplication twoEmpty = new PeerApplication(new UUID(4, 4), "", new byte[] { 0 }, PeerScope.NEAR_ME, "",
+				List.of("", ""));
+		StepVerifier.create(writeVersion1(
+						List.of(version1(full, DAVE_ENDPOINTS_VERSION_1), version1(plain, ""),
+								version1(unicode, "10.1.2.3:443||10.1.2.3|443\n")),
+						List.of(version1(whiteboard, ARGUMENTS_VERSION_1), version1(none, ""), version1(oneEmpty, "\n"),
+								version1(twoEmpty, "\n\n"))))
+				.verifyComplete();
+
+		ContactStore migrated = ContactStore.h2(directory);
+
+		StepVerifier.create(migrated.findAll().collectList())
+				.assertNext(all -> {
+					assertThat(all).containsExactlyElementsOf(Stream.of(full, plain, unicode)
+							.sorted(Comparator.comparing(PeerContact::name)).toList());
+					PeerContact found = all.stream().filter(c -> c.name().equals(full.name())).findFirst().orElseThrow();
+					assertThat(found.nickname()).isEqualTo(full.nickname());
+					assertThat(found.displayName()).isEqualTo(full.displayName());
+					assertThat(found.name().matches(found.certificate())).isTrue();
+					assertSameEndPoints(found.endPoints(), full.endPoints());
+				})
+				.verifyComplete();
+		StepVerifier.create(migrated.applications())
+				.assertNext(found -> {
+					assertThat(found).isEqualTo(whiteboard);
+					assertThat(found.arguments()).containsExactlyElementsOf(ARGUMENTS);
+				})
+				.expectNext(none, oneEmpty, twoEmpty)
+				.verifyComplete();
+		// Written after the migration, the contacts and applications carry on as any others.
+		StepVerifier.create(migrated.update(plain.withEndPoints(full.endPoints()))
+						.then(migrated.delete(full.name()))
+						.then(migrated.saveApplication(twoEmpty.withScope(PeerScope.ALL))))
+				.verifyComplete();
+		StepVerifier.create(migrated.close()).verifyComplete();
+
+		StepVerifier.create(column(fileFactory(), "SELECT version FROM schema_version ORDER BY version"))
+				.expectNext("1", "2")
+				.verifyComplete();
+		StepVerifier.create(column(fileFactory(), "SELECT COUNT(*) FROM information_schema.columns "
+						+ "WHERE LOWER(column_name) IN ('endpoints', 'arguments')"))
+				.expectNext("0")
+				.verifyComplete();
+		StepVerifier.create(column(fileFactory(), "SELECT contact_name || ' ' || COUNT(*) FROM contact_endpoints "
+						+ "GROUP BY contact_name ORDER BY contact_name"))
+				.expectNextSequence(Stream.of(plain.name() + " 8", unicode.name() + " 1").sorted().toList())
+				.verifyComplete();
+		StepVerifier.create(column(fileFactory(), "SELECT COUNT(*) FROM application_arguments"))
+				.expectNext(String.valueOf(ARGUMENTS.size() + 1 + 2))
+				.verifyComplete();
+	}
+
+	@Test
+	void aVersionOneListThatCannotBeReadStopsTheMigrationNamingItAndLosesNothing() {
+		StepVerifier.create(store().close()).verifyComplete();
+		PeerContact good = unsecured("good");
+		PeerContact bad = unsecured("bad");
+		StepVerifier.create(writeVersion1(List.of(version1(good, "e||192.0.2.1|1\n"),
+						version1(bad, "three|fields|only\n")), List.of()))
+				.verifyComplete();
+		ContactStore store = ContactStore.h2(directory);
+
+		StepVerifier.create(store.findAll())
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalStateException.class)
+						.hasMessageContaining(bad.name().toString())
+						.hasMessageContaining("endpoints")
+						.hasMessageContaining("line 1")
+						.hasMessageContaining("repair or delete that row"))
+				.verify();
+		StepVerifier.create(store.close()).verifyComplete();
+
+		StepVerifier.create(column(fileFactory(), "SELECT MAX(version) FROM schema_version")).expectNext("1")
+				.verifyComplete();
+		StepVerifier.create(column(fileFactory(), "SELECT COUNT(*) FROM contact_endpoints")).expectNext("0")
+				.verifyComplete();
+		StepVerifier.create(column(fileFactory(), "SELECT name || ' ' || endpoints FROM contacts ORDER BY name"))
+				.expectNext(bad.name() + " three|fields|only\n", good.name() + " e||192.0.2.1|1\n")
+				.verifyComplete();
+
+		// Once the row is repaired, the next store migrates.
+		StepVerifier.create(execute(fileFactory(), "UPDATE contacts SET endpoints = '' WHERE name = $1",
+				bad.name().toString())).expectNext(1L).verifyComplete();
+		ContactStore repaired = ContactStore.h2(directory);
+		StepVerifier.create(repaired.findAll().map(c -> c.name() + " " + c.endPoints().size()))
+				.expectNext(bad.name() + " 0", good.name() + " 1")
+				.verifyComplete();
+		StepVerifier.create(repaired.close()).verifyComplete();
+	}
+
+	@Test
+	void aMigrationInterruptedBeforeItsVersionWasRecordedIsCompletedByTheNextOpen() throws UnknownHostException {
+		StepVerifier.create(store().close()).verifyComplete();
+		PeerContact contact = unsecured("c").withEndPoints(daveEndPoints());
+		StepVerifier.create(writeVersion1(List.<Object[]>of(version1(contact, DAVE_ENDPOINTS_VERSION_1)), List.of()))
+				.verifyComplete();
+		ContactStore first = ContactStore.h2(directory);
+		StepVerifier.create(first.findAll()).expectNext(contact).verifyComplete();
+		StepVerifier.create(first.close()).verifyComplete();
+		// As if the process died after dropping the list columns, before writing the version.
+		StepVerifier.create(execute(fileFactory(), "DELETE FROM schema_version WHERE version = 2"))
+				.expectNext(1L).verifyComplete();
+
+		ContactStore again = ContactStore.h2(directory);
+
+		StepVerifier.create(again.findAll())
+				.assertNext(found -> assertSameEndPoints(found.endPoints(), contact.endPoints()))
+				.verifyComplete();
+		StepVerifier.create(again.close()).verifyComplete();
+		StepVerifier.create(column(fileFactory(), "SELECT version FROM schema_version ORDER BY version"))
+				.expectNext("1", "2")
+				.verifyComplete();
+	}
+
+	/** A row of version 1's contacts table: the contact's columns, with its endpoints as written by hand. */
+	private static Object[] version1(PeerContact contact, String endpoints) {
+		try {
+			return new Object[] { contact.name().toString(), contact.nickname(), contact.displayName(), contact.email(),
+					contact.certificate().getEncoded(), endpoints, contact.subscribed(),
+					contact.subscribeAllowed().name() };
+		}
+		catch (java.security.cert.CertificateEncodingException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
+	/** A row of version 1's applications table, with its arguments as written by hand. */
+	private static Object[] version1(PeerApplication application, String arguments) {
+		return new Object[] { application.id(), application.description(), application.data(),
+				application.scope().name(), application.path(), arguments };
+	}
+
+	/** Creates schema version 1 in the directory's database file and fills it, as PeerCollab did. */
+	private Mono<Void> writeVersion1(List<Object[]> contacts, List<Object[]> applications) {
+		return Mono.usingWhen(fileFactory().create(), c -> Flux.fromIterable(VERSION_1)
+						.concatMap(sql -> Flux.from(c.createStatement(sql).execute()).concatMap(Result::getRowsUpdated))
+						.thenMany(Flux.fromIterable(contacts).concatMap(row -> insert(c, INSERT_VERSION_1_CONTACT, row)))
+						.thenMany(Flux.fromIterable(applications)
+								.concatMap(row -> insert(c, INSERT_VERSION_1_APPLICATION, row)))
+						.then(),
+				Connection::close);
+	}
+
+	private static Flux<Long> insert(Connection connection, String sql, Object[] row) {
+		Statement statement = connection.createStatement(sql);
+		for (int i = 0; i < row.length; i++) {
+			statement.bind(i, row[i]);
+		}
+		return Flux.from(statement.execute()).concatMap(Result::getRowsUpdated);
 	}
 
 	private ConnectionFactory fileFactory() {
