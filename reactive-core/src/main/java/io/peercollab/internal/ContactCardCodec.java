@@ -31,6 +31,7 @@ import javax.xml.stream.XMLStreamReader;
 import javax.xml.stream.XMLStreamWriter;
 
 import io.peercollab.InvalidContactCardException;
+import io.peercollab.MessageText;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.contact.SubscribeAllowed;
@@ -284,7 +285,7 @@ public final class ContactCardCodec {
 			throw reject("<" + ROOT + "> has no version attribute; this library reads version " + VERSION);
 		}
 		if (!VERSION.equals(version.strip())) {
-			throw reject("unsupported card version " + abbreviate(version) + "; this library reads version "
+			throw reject("unsupported card version " + MessageText.quote(version) + "; this library reads version "
 					+ VERSION);
 		}
 		if (!NAMESPACE.equals(r.getNamespaceURI())) {
@@ -425,7 +426,7 @@ public final class ContactCardCodec {
 			}
 			case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA -> {
 				if (!isXmlWhiteSpace(r.getText())) {
-					throw reject("<" + parent + "> holds text '" + abbreviate(r.getText().strip())
+					throw reject("<" + parent + "> holds text '" + MessageText.quote(r.getText().strip())
 							+ "' between its elements; only white space may sit there");
 				}
 			}
@@ -437,7 +438,7 @@ public final class ContactCardCodec {
 		return switch (event) {
 			case XMLStreamConstants.DTD -> reject("it contains a DOCTYPE declaration " + where);
 			case XMLStreamConstants.PROCESSING_INSTRUCTION -> reject("it contains a processing instruction <?"
-					+ abbreviate(String.valueOf(r.getPITarget())) + "?> " + where + "; cards have none");
+					+ MessageText.quote(String.valueOf(r.getPITarget())) + "?> " + where + "; cards have none");
 			case XMLStreamConstants.ENTITY_REFERENCE -> reject("it contains an entity reference " + where
 					+ "; cards use only the predefined entities (&lt; &gt; &amp; &quot; &apos;) and character "
 					+ "references");
@@ -483,7 +484,7 @@ public final class ContactCardCodec {
 			String display = checkText("<" + DISPLAY_NAME + ">", displayName, PeerContact.MAX_TEXT_LENGTH);
 			String mail = checkText("<" + EMAIL + ">", email, PeerContact.MAX_EMAIL_LENGTH);
 			if (!mail.isEmpty() && !EMAIL_SHAPE.matcher(mail).matches()) {
-				throw reject("<" + EMAIL + "> must look like name@domain, was '" + abbreviate(mail) + "'");
+				throw reject("<" + EMAIL + "> must look like name@domain, was '" + MessageText.quote(mail) + "'");
 			}
 			X509Certificate cert = certificate(certificate);
 			if (!name.matches(cert)) {
@@ -576,7 +577,8 @@ public final class ContactCardCodec {
 		return switch (text.strip()) {
 			case "true" -> true;
 			case "false" -> false;
-			default -> throw reject("<" + SUBSCRIBED + "> must be true or false, was '" + abbreviate(text) + "'");
+			default -> throw reject("<" + SUBSCRIBED + "> must be true or false, was '" + MessageText.quote(text)
+					+ "'");
 		};
 	}
 
@@ -591,13 +593,14 @@ public final class ContactCardCodec {
 			}
 		}
 		throw reject("<" + SUBSCRIBE_ALLOWED + "> must be one of " + Arrays.toString(SubscribeAllowed.values())
-				+ ", was '" + abbreviate(text) + "'");
+				+ ", was '" + MessageText.quote(text) + "'");
 	}
 
 	private static int port(String where, String text) {
 		int port = PORT_DIGITS.matcher(text).matches() ? Integer.parseInt(text) : -1;
 		if (port < 1 || port > 65535) {
-			throw reject(where + " <" + PORT + "> must be a number from 1 to 65535, was '" + abbreviate(text) + "'");
+			throw reject(where + " <" + PORT + "> must be a number from 1 to 65535, was '" + MessageText.quote(text)
+					+ "'");
 		}
 		return port;
 	}
@@ -609,7 +612,7 @@ public final class ContactCardCodec {
 	private static InetAddress ipLiteral(String where, String text) {
 		byte[] bytes = text.indexOf(':') >= 0 ? ipv6(text) : ipv4(text);
 		if (bytes == null) {
-			throw reject(where + " <" + HOST + "> '" + abbreviate(text) + "' is not an IP address literal. Cards "
+			throw reject(where + " <" + HOST + "> '" + MessageText.quote(text) + "' is not an IP address literal. Cards "
 					+ "carry IPv4 (192.0.2.1) or IPv6 (2001:db8::1) literals only, never host names, so that reading "
 					+ "a card never makes a DNS lookup");
 		}
@@ -851,10 +854,6 @@ public final class ContactCardCodec {
 
 	private static String describe(Throwable e) {
 		return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-	}
-
-	private static String abbreviate(String s) {
-		return s.length() <= 64 ? s : s.substring(0, 64) + "...";
 	}
 
 	private static InvalidContactCardException reject(String problem) {
