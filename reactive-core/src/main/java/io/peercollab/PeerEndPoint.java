@@ -31,9 +31,12 @@ public record PeerEndPoint(String name, InetSocketAddress address) {
 		}
 	}
 
-	/** @return an endpoint named after its address */
+	/**
+	 * @return an endpoint named after its address as {@link IpLiterals#toString(InetSocketAddress)} writes it
+	 * ({@code 192.0.2.1:7000}, {@code [2001:db8::1]:7000})
+	 */
 	public static PeerEndPoint of(InetSocketAddress address) {
 		Checks.notNull(address, "address");
-		return new PeerEndPoint(address.getHostString() + ":" + address.getPort(), address);
+		return new PeerEndPoint(IpLiterals.toString(address), address);
 	}
 }

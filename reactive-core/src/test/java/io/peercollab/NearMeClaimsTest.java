@@ -56,7 +56,7 @@ class NearMeClaimsTest {
 
 		Observer() {
 			subscriptions.add(me.peersNearMe().subscribe(events::add));
-			subscriptions.add(me.diagnostics().filter(d -> d.kind() == Diagnostic.Kind.SPOOFED_NAME)
+			subscriptions.add(me.diagnostics().filter(d -> Diagnostic.Kind.SPOOFED_NAME.equals(d.kind()))
 					.subscribe(spoofs::add));
 		}
 

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.UUID;
 
 import io.peercollab.InvitationResponse;
+import io.peercollab.IpLiterals;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerEndPoint;
@@ -24,8 +25,9 @@ import reactor.core.publisher.Mono;
  * knows only by its card. The code between the {@code region} comments is the README's snippet, character for
  * character (a test checks it, and runs {@link #invite} between two endpoints).
  *
- * <p>Usage: {@code InternetQuickstart HOME PUBLIC_HOST PORT BOBS_CARD.xml}: Alice's files in {@code HOME}, reachable at
- * {@code PUBLIC_HOST:PORT} (a router's public address with the port forwarded), inviting the owner of the card.
+ * <p>Usage: {@code InternetQuickstart HOME PUBLIC_IP PORT BOBS_CARD.xml}: Alice's files in {@code HOME}, reachable at
+ * {@code PUBLIC_IP} (a router's public address as an IP literal) and {@code PORT} (forwarded there), inviting the owner
+ * of the card.
  */
 public final class InternetQuickstart {
 
@@ -39,7 +41,7 @@ public final class InternetQuickstart {
 	public static void main(String[] args) throws Exception {
 		MainlineDht dht = MainlineDht.builder().build();                    // default bootstrap: the public DHT routers
 		PeerCollaboration alice = endpoint(Path.of(args[0]), "alice", dht,
-				new InetSocketAddress(args[1], Integer.parseInt(args[2])));
+				new InetSocketAddress(IpLiterals.parseAddress(args[1]), Integer.parseInt(args[2])));
 		try {
 			PeerContact bob = alice.contacts().importCard(Files.readString(Path.of(args[3]))).block(WAIT);
 			System.out.println("Alice got " + invite(alice, bob).block(WAIT));

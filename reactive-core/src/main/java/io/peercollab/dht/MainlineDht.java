@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.peercollab.IpLiterals;
 import io.peercollab.PayloadTooLargeException;
 import io.peercollab.PeerCollabException;
 import io.peercollab.PeerEndPoint;
@@ -399,8 +400,8 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		}
 		catch (IOException e) {
 			throw new PeerUnreachableException("Cannot start the DHT node on " + (bindAddress == null
-					? "mldht's default address" : bindAddress.getHostAddress()) + ":" + port + ": "
-					+ e.getMessage(), e);
+					? "mldht's default address:" + port : IpLiterals.toString(new InetSocketAddress(bindAddress, port)))
+					+ ": " + e.getMessage(), e);
 		}
 	}
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import io.peercollab.MessageText;
 import io.peercollab.identity.PeerName;
 
 /**
@@ -38,9 +39,6 @@ final class AnnouncementCodec {
 
 	/** The longest string of a TXT record, in bytes (its length is one byte). */
 	static final int MAX_TXT_STRING_BYTES = 255;
-
-	/** Values quoted in a reason are cut to this many characters: they come from the network and end up in logs. */
-	private static final int QUOTE_LIMIT = 80;
 
 	private static final Empty EMPTY = new Empty();
 
@@ -142,7 +140,7 @@ final class AnnouncementCodec {
 			String key = new String(text, start, keyEnd - start, StandardCharsets.US_ASCII).toLowerCase(Locale.ROOT);
 			byte[] value = keyEnd == end ? null : Arrays.copyOfRange(text, keyEnd + 1, end);
 			if (entries.containsKey(key)) {
-				return new Malformed("its TXT record has the key '" + quote(key) + "' more than once");
+				return new Malformed("its TXT record has the key '" + MessageText.quote(key) + "' more than once");
 			}
 			entries.put(key, value);
 		}
@@ -156,7 +154,7 @@ final class AnnouncementCodec {
 		if (!missing.isEmpty()) {
 			return new Malformed("its TXT record lacks the key" + (missing.size() > 1 ? "s " : " ")
 					+ String.join(", ", missing) + " (it has " + (entries.isEmpty() ? "none"
-							: quote(String.join(", ", entries.keySet()))) + ")");
+							: MessageText.quote(String.join(", ", entries.keySet()))) + ")");
 		}
 
 		Object version = utf8(entries, KEY_VERSION);
@@ -168,7 +166,7 @@ final class AnnouncementCodec {
 			v = Integer.parseInt((String) version);
 		}
 		catch (NumberFormatException e) {
-			return new Malformed("its protocol version '" + quote((String) version) + "' is not a number");
+			return new Malformed("its protocol version '" + MessageText.quote((String) version) + "' is not a number");
 		}
 		if (v != Announcement.PROTOCOL_VERSION) {
 			return new Malformed("it speaks protocol version " + v + "; this endpoint speaks version "
@@ -184,7 +182,7 @@ final class AnnouncementCodec {
 			name = PeerName.parse((String) nameText);
 		}
 		catch (IllegalArgumentException e) {
-			return new Malformed("its name '" + quote((String) nameText) + "' is not a PeerName: "
+			return new Malformed("its name '" + MessageText.quote((String) nameText) + "' is not a PeerName: "
 					+ e.getMessage());
 		}
 
@@ -269,19 +267,6 @@ final class AnnouncementCodec {
 			base.setLength(base.length() - 1);
 		}
 		return (base.length() == 0 ? "peer" : base.toString()) + tag;
-	}
-
-	/** @return {@code text} fit for a log line: control characters replaced, cut to {@value #QUOTE_LIMIT} characters */
-	static String quote(String text) {
-		StringBuilder out = new StringBuilder(Math.min(text.length(), QUOTE_LIMIT + 3));
-		for (int i = 0; i < text.length() && i < QUOTE_LIMIT; i++) {
-			char c = text.charAt(i);
-			out.append(Character.isISOControl(c) ? '?' : c);
-		}
-		if (text.length() > QUOTE_LIMIT) {
-			out.append("...");
-		}
-		return out.toString();
 	}
 
 	private static String describe(String key) {

@@ -37,6 +37,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.peercollab.Diagnostic;
+import io.peercollab.MessageText;
 import io.peercollab.NotSignedInException;
 import io.peercollab.PeerCollabException;
 import io.peercollab.PeerEndPoint;
@@ -518,8 +519,8 @@ final class MdnsSession implements DiscoverySession {
 		}
 		String name = instance;
 		log.warn("mDNS discovery could not handle an event about '{}' on {}",
-				AnnouncementCodec.quote(name), b.label, t);
-		submit(() -> diagnose("Ignored the mDNS announcement '" + AnnouncementCodec.quote(name) + "' seen on "
+				MessageText.quote(name), b.label, t);
+		submit(() -> diagnose("Ignored the mDNS announcement '" + MessageText.quote(name) + "' seen on "
 				+ b.label + ": it could not be handled (" + t + ")"));
 	}
 
@@ -592,7 +593,7 @@ final class MdnsSession implements DiscoverySession {
 		if (reason.equals(reported.put(key, reason))) {
 			return;
 		}
-		diagnose("Ignored the mDNS announcement '" + AnnouncementCodec.quote(instance) + "' seen on " + b.label
+		diagnose("Ignored the mDNS announcement '" + MessageText.quote(instance) + "' seen on " + b.label
 				+ ": " + reason);
 	}
 

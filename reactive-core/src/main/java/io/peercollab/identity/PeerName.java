@@ -7,6 +7,7 @@ import java.security.cert.X509Certificate;
 import java.util.Locale;
 import java.util.Objects;
 
+import io.peercollab.MessageText;
 import io.peercollab.internal.Base32;
 
 /**
@@ -57,7 +58,7 @@ public final class PeerName implements Comparable<PeerName> {
 		int dot = text.indexOf('.');
 		if (dot < 0) {
 			throw new IllegalArgumentException(
-					"PeerName must be 'authority.classifier', found no '.' in '" + abbreviate(text) + "'");
+					"PeerName must be 'authority.classifier', found no '.' in '" + MessageText.quote(text) + "'");
 		}
 		return of(text.substring(0, dot), text.substring(dot + 1));
 	}
@@ -233,9 +234,5 @@ public final class PeerName implements Comparable<PeerName> {
 				i++;
 			}
 		}
-	}
-
-	private static String abbreviate(String s) {
-		return s.length() <= 80 ? s : s.substring(0, 80) + "...";
 	}
 }

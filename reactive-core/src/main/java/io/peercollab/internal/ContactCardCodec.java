@@ -5,7 +5,6 @@ import java.io.StringReader;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.cert.Certificate;
@@ -31,6 +30,8 @@ import javax.xml.stream.XMLStreamReader;
 import javax.xml.stream.XMLStreamWriter;
 
 import io.peercollab.InvalidContactCardException;
+import io.peercollab.IpLiterals;
+import io.peercollab.MessageText;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.contact.SubscribeAllowed;
@@ -85,8 +86,6 @@ public final class ContactCardCodec {
 	private static final Pattern EMAIL_SHAPE = Pattern.compile("[^@\\s]+@[^@\\s]+");
 
 	private static final Pattern PORT_DIGITS = Pattern.compile("[0-9]{1,5}");
-
-	private static final Pattern HEX_GROUP = Pattern.compile("[0-9a-fA-F]{1,4}");
 
 	private ContactCardCodec() {
 	}
@@ -284,7 +283,7 @@ public final class ContactCardCodec {
 			throw reject("<" + ROOT + "> has no version attribute; this library reads version " + VERSION);
 		}
 		if (!VERSION.equals(version.strip())) {
-			throw reject("unsupported card version " + abbreviate(version) + "; this library reads version "
+			throw reject("unsupported card version " + MessageText.quote(version) + "; this library reads version "
 					+ VERSION);
 		}
 		if (!NAMESPACE.equals(r.getNamespaceURI())) {
@@ -425,7 +424,7 @@ public final class ContactCardCodec {
 			}
 			case XMLStreamConstants.CHARACTERS, XMLStreamConstants.CDATA -> {
 				if (!isXmlWhiteSpace(r.getText())) {
-					throw reject("<" + parent + "> holds text '" + abbreviate(r.getText().strip())
+					throw reject("<" + parent + "> holds text '" + MessageText.quote(r.getText().strip())
 							+ "' between its elements; only white space may sit there");
 				}
 			}
@@ -437,7 +436,7 @@ public final class ContactCardCodec {
 		return switch (event) {
 			case XMLStreamConstants.DTD -> reject("it contains a DOCTYPE declaration " + where);
 			case XMLStreamConstants.PROCESSING_INSTRUCTION -> reject("it contains a processing instruction <?"
-					+ abbreviate(String.valueOf(r.getPITarget())) + "?> " + where + "; cards have none");
+					+ MessageText.quote(String.valueOf(r.getPITarget())) + "?> " + where + "; cards have none");
 			case XMLStreamConstants.ENTITY_REFERENCE -> reject("it contains an entity reference " + where
 					+ "; cards use only the predefined entities (&lt; &gt; &amp; &quot; &apos;) and character "
 					+ "references");
@@ -483,7 +482,7 @@ public final class ContactCardCodec {
 			String display = checkText("<" + DISPLAY_NAME + ">", displayName, PeerContact.MAX_TEXT_LENGTH);
 			String mail = checkText("<" + EMAIL + ">", email, PeerContact.MAX_EMAIL_LENGTH);
 			if (!mail.isEmpty() && !EMAIL_SHAPE.matcher(mail).matches()) {
-				throw reject("<" + EMAIL + "> must look like name@domain, was '" + abbreviate(mail) + "'");
+				throw reject("<" + EMAIL + "> must look like name@domain, was '" + MessageText.quote(mail) + "'");
 			}
 			X509Certificate cert = certificate(certificate);
 			if (!name.matches(cert)) {
@@ -576,7 +575,8 @@ public final class ContactCardCodec {
 		return switch (text.strip()) {
 			case "true" -> true;
 			case "false" -> false;
-			default -> throw reject("<" + SUBSCRIBED + "> must be true or false, was '" + abbreviate(text) + "'");
+			default -> throw reject("<" + SUBSCRIBED + "> must be true or false, was '" + MessageText.quote(text)
+					+ "'");
 		};
 	}
 
@@ -591,133 +591,35 @@ public final class ContactCardCodec {
 			}
 		}
 		throw reject("<" + SUBSCRIBE_ALLOWED + "> must be one of " + Arrays.toString(SubscribeAllowed.values())
-				+ ", was '" + abbreviate(text) + "'");
+				+ ", was '" + MessageText.quote(text) + "'");
 	}
 
 	private static int port(String where, String text) {
 		int port = PORT_DIGITS.matcher(text).matches() ? Integer.parseInt(text) : -1;
 		if (port < 1 || port > 65535) {
-			throw reject(where + " <" + PORT + "> must be a number from 1 to 65535, was '" + abbreviate(text) + "'");
+			throw reject(where + " <" + PORT + "> must be a number from 1 to 65535, was '" + MessageText.quote(text)
+					+ "'");
 		}
 		return port;
 	}
 
 	/**
-	 * Parses an IPv4 or IPv6 literal by hand and builds the address from its bytes, so that no text on a card ever
-	 * reaches a resolver.
+	 * Reads an IPv4 or IPv6 literal with {@link IpLiterals}, which builds the address from its bytes, so that no text
+	 * on a card ever reaches a resolver. A zone is refused: it only means something on the machine that wrote it.
 	 */
 	private static InetAddress ipLiteral(String where, String text) {
-		byte[] bytes = text.indexOf(':') >= 0 ? ipv6(text) : ipv4(text);
-		if (bytes == null) {
-			throw reject(where + " <" + HOST + "> '" + abbreviate(text) + "' is not an IP address literal. Cards "
-					+ "carry IPv4 (192.0.2.1) or IPv6 (2001:db8::1) literals only, never host names, so that reading "
-					+ "a card never makes a DNS lookup");
-		}
-		try {
-			return InetAddress.getByAddress(bytes);
-		}
-		catch (UnknownHostException e) {
-			throw new IllegalStateException("an address of 4 or 16 bytes was refused", e);
-		}
-	}
-
-	/** @return the 4 bytes of a dotted-quad literal, or {@code null}; leading zeros are refused as ambiguous (octal) */
-	static byte[] ipv4(String text) {
-		String[] parts = text.split("\\.", -1);
-		if (parts.length != 4) {
-			return null;
-		}
-		byte[] bytes = new byte[4];
-		for (int i = 0; i < 4; i++) {
-			String part = parts[i];
-			if (part.isEmpty() || part.length() > 3 || (part.length() > 1 && part.charAt(0) == '0')) {
-				return null;
+		IllegalArgumentException why = null;
+		if (text.indexOf('%') < 0) {
+			try {
+				return IpLiterals.parseAddress(text);
 			}
-			int value = 0;
-			for (int j = 0; j < part.length(); j++) {
-				char c = part.charAt(j);
-				if (c < '0' || c > '9') {
-					return null;
-				}
-				value = value * 10 + (c - '0');
-			}
-			if (value > 255) {
-				return null;
-			}
-			bytes[i] = (byte) value;
-		}
-		return bytes;
-	}
-
-	/**
-	 * @return the 16 bytes of an RFC 4291 text address (with {@code ::} and an optional trailing dotted quad), or
-	 * {@code null}; zone ids and brackets are refused, a zone only means something on the machine that wrote it
-	 */
-	static byte[] ipv6(String text) {
-		if (text.length() > 45) {
-			return null;
-		}
-		int gap = text.indexOf("::");
-		if (gap >= 0 && text.indexOf("::", gap + 1) >= 0) {
-			return null;
-		}
-		List<String> head = groups(gap >= 0 ? text.substring(0, gap) : text);
-		List<String> tail = gap >= 0 ? groups(text.substring(gap + 2)) : List.of();
-		if (head == null || tail == null) {
-			return null;
-		}
-		List<String> last = tail.isEmpty() ? head : tail;
-		byte[] v4 = null;
-		if (!last.isEmpty() && last.get(last.size() - 1).indexOf('.') >= 0) {
-			if (gap >= 0 && tail.isEmpty()) {
-				return null; // "1.2.3.4::" puts the dotted quad before the gap
-			}
-			v4 = ipv4(last.remove(last.size() - 1));
-			if (v4 == null) {
-				return null;
+			catch (IllegalArgumentException e) {
+				why = e;
 			}
 		}
-		int groupCount = head.size() + tail.size() + (v4 == null ? 0 : 2);
-		if (gap >= 0 ? groupCount > 7 : groupCount != 8) {
-			return null;
-		}
-		byte[] bytes = new byte[16];
-		int at = 0;
-		for (String group : head) {
-			at = putGroup(bytes, at, group);
-			if (at < 0) {
-				return null;
-			}
-		}
-		at = 16 - 2 * tail.size() - (v4 == null ? 0 : 4);
-		for (String group : tail) {
-			at = putGroup(bytes, at, group);
-			if (at < 0) {
-				return null;
-			}
-		}
-		if (v4 != null) {
-			System.arraycopy(v4, 0, bytes, 12, 4);
-		}
-		return bytes;
-	}
-
-	private static List<String> groups(String text) {
-		if (text.isEmpty()) {
-			return new ArrayList<>();
-		}
-		List<String> groups = new ArrayList<>(Arrays.asList(text.split(":", -1)));
-		return groups.contains("") ? null : groups;
-	}
-
-	private static int putGroup(byte[] bytes, int at, String group) {
-		if (!HEX_GROUP.matcher(group).matches()) {
-			return -1;
-		}
-		int value = Integer.parseInt(group, 16);
-		bytes[at] = (byte) (value >> 8);
-		bytes[at + 1] = (byte) value;
-		return at + 2;
+		throw reject(where + " <" + HOST + "> '" + MessageText.quote(text) + "' is not an IP address literal. Cards "
+				+ "carry IPv4 (192.0.2.1) or IPv6 (2001:db8::1) literals only, without zone, never host names, so "
+				+ "that reading a card never makes a DNS lookup", why);
 	}
 
 	private static String hostOf(PeerEndPoint endPoint) {
@@ -726,43 +628,8 @@ public final class ContactCardCodec {
 			throw new IllegalArgumentException("endpoint '" + endPoint.name() + "' (" + endPoint.address()
 					+ ") has no IP address; cards carry IP literals only, resolve it first");
 		}
-		byte[] bytes = address.getAddress();
-		// From the bytes, not getHostAddress(): that form carries the zone id, which only means something here.
-		return bytes.length == 4 ? address.getHostAddress() : ipv6Text(bytes);
-	}
-
-	/** @return the RFC 5952 text of an IPv6 address: lower case, no leading zeros, the longest zero run as "::" */
-	static String ipv6Text(byte[] bytes) {
-		int[] groups = new int[8];
-		for (int i = 0; i < 8; i++) {
-			groups[i] = ((bytes[2 * i] & 0xff) << 8) | (bytes[2 * i + 1] & 0xff);
-		}
-		int bestStart = -1;
-		int bestLength = 1; // a single zero group stays "0"
-		for (int i = 0; i < 8; i++) {
-			int length = 0;
-			while (i + length < 8 && groups[i + length] == 0) {
-				length++;
-			}
-			if (length > bestLength) {
-				bestStart = i;
-				bestLength = length;
-			}
-			i += length;
-		}
-		StringBuilder out = new StringBuilder(39);
-		for (int i = 0; i < 8; i++) {
-			if (i == bestStart) {
-				out.append("::");
-				i += bestLength - 1;
-				continue;
-			}
-			if (out.length() > 0 && out.charAt(out.length() - 1) != ':') {
-				out.append(':');
-			}
-			out.append(Integer.toHexString(groups[i]));
-		}
-		return out.toString();
+		// From the bytes: the zone id only means something here.
+		return IpLiterals.toString(address.getAddress());
 	}
 
 	private static void leaf(XMLStreamWriter w, int depth, String element, String value) throws XMLStreamException {
@@ -851,10 +718,6 @@ public final class ContactCardCodec {
 
 	private static String describe(Throwable e) {
 		return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-	}
-
-	private static String abbreviate(String s) {
-		return s.length() <= 64 ? s : s.substring(0, 64) + "...";
 	}
 
 	private static InvalidContactCardException reject(String problem) {

@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import io.peercollab.Diagnostic;
+import io.peercollab.IpLiterals;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -85,7 +86,7 @@ final class DiagnosticLog {
 
 	private static Object sourceOf(Diagnostic d) {
 		if (d.address() != null) {
-			return d.address().getAddress() != null ? d.address().getAddress().getHostAddress()
+			return d.address().getAddress() != null ? IpLiterals.toString(d.address().getAddress())
 					: d.address().getHostString();
 		}
 		return d.peer() != null ? d.peer() : d.kind();
@@ -99,8 +100,7 @@ final class DiagnosticLog {
 				b.append("peer ").append(d.peer());
 			}
 			if (d.address() != null) {
-				b.append(d.peer() != null ? ", " : "").append("from ").append(d.address().getHostString()).append(':')
-						.append(d.address().getPort());
+				b.append(d.peer() != null ? ", " : "").append("from ").append(IpLiterals.toString(d.address()));
 			}
 			b.append(')');
 		}

@@ -10,6 +10,7 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
+import io.peercollab.MessageText;
 import io.peercollab.discovery.AnnouncementCodec.Empty;
 import io.peercollab.discovery.AnnouncementCodec.Malformed;
 import io.peercollab.discovery.AnnouncementCodec.Valid;
@@ -159,9 +160,11 @@ class MdnsAnnouncementCodecTest {
 	}
 
 	@Test
-	void quotedNetworkTextLosesControlCharactersAndLength() {
-		assertThat(AnnouncementCodec.quote("a\nb\u0000c")).isEqualTo("a?b?c");
-		assertThat(AnnouncementCodec.quote("x".repeat(200))).hasSize(83).endsWith("...");
+	void aReasonQuotesNetworkTextWithoutControlCharactersAndCutShort() {
+		String reason = reason(txt(s("v=1"), s("pn=a\nb\u0000" + "x".repeat(200)), s("nn=alice")), 1);
+
+		assertThat(reason).startsWith("its name 'a?b?" + "x".repeat(MessageText.MAX_QUOTED_LENGTH - 4) + "...'")
+				.doesNotContain("\n").doesNotContain("\u0000");
 	}
 
 	private static String reason(byte[] text, int port) {

@@ -8,15 +8,13 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.peercollab.ForwardingBinding;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.PeerScope;
 import io.peercollab.identity.PeerIdentity;
-import io.peercollab.identity.PeerName;
-import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.PeerNamePublisher;
 import io.peercollab.spi.PeerTransport;
-import io.peercollab.spi.TransportBinding;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.scheduler.VirtualTimeScheduler;
@@ -33,30 +31,10 @@ class AdvertisedAddressWatchTest {
 
 	/** The in-memory transport, but reporting the wildcard address it "listens" at. */
 	private static PeerTransport wildcard(PeerTransport inMemory) {
-		return (identity, handler) -> inMemory.bind(identity, handler).map(b -> new TransportBinding() {
+		return (identity, handler) -> inMemory.bind(identity, handler).map(b -> new ForwardingBinding(b) {
 			@Override
 			public InetSocketAddress address() {
 				return new InetSocketAddress("0.0.0.0", b.address().getPort());
-			}
-
-			@Override
-			public Mono<PeerConnection> connect(PeerName expected, InetSocketAddress address) {
-				return b.connect(expected, address);
-			}
-
-			@Override
-			public Mono<Void> onDispose() {
-				return b.onDispose();
-			}
-
-			@Override
-			public void dispose() {
-				b.dispose();
-			}
-
-			@Override
-			public boolean isDisposed() {
-				return b.isDisposed();
 			}
 		});
 	}

@@ -138,9 +138,10 @@ class MdnsHostileAnnouncementTest {
 
 		Endpoints.await(APPEAR, "a SPOOFED_NAME diagnostic for every impostor and a MALFORMED_ANNOUNCEMENT for every "
 				+ "malformed one", () -> impostorPorts.stream().allMatch(port -> diagnostics.stream()
-						.anyMatch(d -> d.kind() == Diagnostic.Kind.SPOOFED_NAME && d.message().contains(":" + port)))
+						.anyMatch(d -> Diagnostic.Kind.SPOOFED_NAME.equals(d.kind())
+								&& d.message().contains(":" + port)))
 						&& malformed.keySet().stream().allMatch(n -> diagnostics.stream()
-								.anyMatch(d -> d.kind() == Diagnostic.Kind.MALFORMED_ANNOUNCEMENT
+								.anyMatch(d -> Diagnostic.Kind.MALFORMED_ANNOUNCEMENT.equals(d.kind())
 										&& d.message().contains("'" + n + "'"))));
 		System.out.println("diagnostics: " + diagnostics.size() + " after " + (System.nanoTime() - t0) / 1_000_000
 				+ " ms");
@@ -172,7 +173,7 @@ class MdnsHostileAnnouncementTest {
 				() -> current(late).stream().anyMatch(p -> p.name().equals(victim.name()) && p.isVerified()
 						&& p.endPoints().stream().map(PeerEndPoint::address).allMatch(a -> a.getPort() == victimPort)));
 		Endpoints.await(APPEAR, "the late observer's SPOOFED_NAME diagnostics", () -> impostorPorts.stream()
-				.allMatch(port -> lateDiagnostics.stream().anyMatch(d -> d.kind() == Diagnostic.Kind.SPOOFED_NAME
+				.allMatch(port -> lateDiagnostics.stream().anyMatch(d -> Diagnostic.Kind.SPOOFED_NAME.equals(d.kind())
 						&& d.message().contains(":" + port))));
 	}
 

@@ -208,7 +208,7 @@ class NearMeTest {
 				.block(WAIT);
 		try {
 			Diagnostic d = diagnostics.poll(DISCOVERY.toMillis(), TimeUnit.MILLISECONDS);
-			while (d != null && d.kind() != Diagnostic.Kind.SPOOFED_NAME) {
+			while (d != null && !Diagnostic.Kind.SPOOFED_NAME.equals(d.kind())) {
 				d = diagnostics.poll(DISCOVERY.toMillis(), TimeUnit.MILLISECONDS);
 			}
 			assertThat(d).as("a SPOOFED_NAME diagnostic").isNotNull();

@@ -35,6 +35,7 @@ import io.peercollab.AlreadyExistsException;
 import io.peercollab.CollaborationSession;
 import io.peercollab.Invitation;
 import io.peercollab.InvitationState;
+import io.peercollab.IpLiterals;
 import io.peercollab.Peer;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerCollaboration;
@@ -117,9 +118,9 @@ public final class Chat implements Callable<Integer> {
 			+ "through (implies --dht). Default: the public DHT routers.")
 	List<String> dhtBootstrap;
 
-	@Option(names = "--advertise", paramLabel = "HOST:PORT", split = ",", description = "Where contacts should "
-			+ "connect, such as a router's public address and forwarded port (implies --dht). Default: where this chat "
-			+ "listens.")
+	@Option(names = "--advertise", paramLabel = "IP:PORT", split = ",", description = "Where contacts should "
+			+ "connect, such as a router's public address and forwarded port, as an IP literal ([2001:db8::1]:40000 "
+			+ "for IPv6; implies --dht). Default: where this chat listens.")
 	List<String> advertise;
 
 	private final BufferedReader in;
@@ -219,7 +220,8 @@ public final class Chat implements Callable<Integer> {
 		if (internet == null && (dht || dhtBootstrap != null || advertise != null)) {
 			MainlineDht.Builder b = MainlineDht.builder();
 			if (dhtBootstrap != null) {
-				b.bootstrapNodes(dhtBootstrap.stream().map(a -> address(a, "--dht-bootstrap")).toList());
+				b.bootstrapNodes(dhtBootstrap.stream()
+						.map(a -> option("--dht-bootstrap", a, IpLiterals::parseHostAndPort)).toList());
 			}
 			internet = ownDht = b.build();
 		}
@@ -228,7 +230,7 @@ public final class Chat implements Callable<Integer> {
 		}
 		if (advertise != null) {
 			builder.advertisedEndPoints(advertise.stream()
-					.map(a -> PeerEndPoint.of(address(a, "--advertise"))).toList());
+					.map(a -> PeerEndPoint.of(option("--advertise", a, IpLiterals::parseSocketAddress))).toList());
 		}
 		PeerCollaboration c = builder.build();
 		try {
@@ -246,22 +248,14 @@ public final class Chat implements Callable<Integer> {
 		return c;
 	}
 
-	/** {@code HOST:PORT} or {@code [IPV6]:PORT}, resolved now. */
-	private static InetSocketAddress address(String text, String option) {
-		int colon = text.lastIndexOf(':');
-		String host = colon > 0 ? text.substring(0, colon).replaceAll("^\\[|]$", "") : "";
-		int p;
+	/** An address option read by {@code parser}; its error names the option. Nothing is looked up here. */
+	private static InetSocketAddress option(String option, String text, Function<String, InetSocketAddress> parser) {
 		try {
-			p = colon > 0 ? Integer.parseInt(text.substring(colon + 1)) : -1;
+			return parser.apply(text);
 		}
-		catch (NumberFormatException e) {
-			p = -1;
+		catch (IllegalArgumentException e) {
+			throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
 		}
-		if (host.isEmpty() || p < 1 || p > 65535) {
-			throw new IllegalArgumentException(option + " takes HOST:PORT with a port from 1 to 65535, was '" + text
-					+ "'");
-		}
-		return new InetSocketAddress(host, p);
 	}
 
 	/** The identity file is the user's: loaded if it exists, else made once and saved. */
@@ -293,8 +287,7 @@ public final class Chat implements Callable<Integer> {
 	}
 
 	private static String hostPorts(List<PeerEndPoint> endPoints) {
-		return endPoints.stream().map(ep -> ep.address().getHostString() + ":" + ep.address().getPort())
-				.collect(Collectors.joining(", "));
+		return endPoints.stream().map(ep -> IpLiterals.toString(ep.address())).collect(Collectors.joining(", "));
 	}
 
 	private int stop() {

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
+import io.peercollab.IpLiterals;
 import lbms.plugins.mldht.DHTConfiguration;
 import lbms.plugins.mldht.kad.DHT;
 import lbms.plugins.mldht.kad.DHT.DHTtype;
@@ -128,7 +129,8 @@ public final class MldhtNode {
 				.filter(tick -> server() != null)
 				.next()
 				.timeout(timeout, Mono.error(() -> new SocketException("mldht bound no socket at "
-						+ (bindAddress == null ? "its default address" : bindAddress.getHostAddress()) + ":" + port
+						+ (bindAddress == null ? "its default address:" + port
+								: IpLiterals.toString(new InetSocketAddress(bindAddress, port)))
 						+ " within " + timeout)))
 				.thenReturn(this)
 				.doOnError(e -> stopNow());

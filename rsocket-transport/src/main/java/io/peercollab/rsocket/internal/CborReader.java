@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import io.peercollab.InvalidRequestException;
+import io.peercollab.MessageText;
 
 /**
  * Reads inbound CBOR (RFC 8949) strictly, so that what a peer sent wrong is told in the protocol's words: the field,
@@ -33,9 +34,6 @@ final class CborReader {
 
 	/** Our maps nest three levels deep; anything much deeper is an attack on the stack, not a request. */
 	static final int MAX_DEPTH = 16;
-
-	/** A quoted value in a message is cut to this many characters: it comes from the network. */
-	private static final int QUOTE_LIMIT = 40;
 
 	private static final Pattern CANONICAL_UUID = Pattern
 			.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
@@ -212,11 +210,11 @@ final class CborReader {
 		int valueStart = pos;
 		Object value = item(depth + 1);
 		if (value == BREAK) {
-			throw malformed(valueStart, "a \"break\" stop code where the value of key '" + quote(name)
+			throw malformed(valueStart, "a \"break\" stop code where the value of key '" + MessageText.quote(name)
 					+ "' was expected");
 		}
 		if (fields.putIfAbsent(name, value) != null) {
-			throw malformed(keyStart, "the key '" + quote(name) + "' appears twice in one map");
+			throw malformed(keyStart, "the key '" + MessageText.quote(name) + "' appears twice in one map");
 		}
 	}
 
@@ -343,15 +341,6 @@ final class CborReader {
 		return ((Kind) value).name;
 	}
 
-	private static String quote(String text) {
-		StringBuilder out = new StringBuilder();
-		for (int i = 0; i < text.length() && i < QUOTE_LIMIT; i++) {
-			char c = text.charAt(i);
-			out.append(Character.isISOControl(c) ? '?' : c);
-		}
-		return text.length() > QUOTE_LIMIT ? out + "..." : out.toString();
-	}
-
 	/** A value this reader keeps only as its kind: a float, a boolean, null, undefined, a simple or tagged value. */
 	private record Kind(String name) {
 	}
@@ -431,7 +420,8 @@ final class CborReader {
 		String requiredUuid(String key) {
 			String v = requiredText(key);
 			if (!CANONICAL_UUID.matcher(v).matches()) {
-				throw invalid(key, "expected a UUID (36 characters, 8-4-4-4-12 hex digits), got '" + quote(v) + "'");
+				throw invalid(key, "expected a UUID (36 characters, 8-4-4-4-12 hex digits), got '"
+						+ MessageText.quote(v) + "'");
 			}
 			return v;
 		}
@@ -445,7 +435,7 @@ final class CborReader {
 				}
 			}
 			throw invalid(key, "expected one of " + Arrays.stream(type.getEnumConstants()).map(Enum::name)
-					.collect(Collectors.joining(", ")) + ", got '" + quote(v) + "'");
+					.collect(Collectors.joining(", ")) + ", got '" + MessageText.quote(v) + "'");
 		}
 
 		/** @return the map at {@code key} read by {@code reader}, or {@code null} */

@@ -10,6 +10,7 @@ import io.peercollab.AlreadyExistsException;
 import io.peercollab.InvalidContactCardException;
 import io.peercollab.InvalidRequestException;
 import io.peercollab.InvitationClosedException;
+import io.peercollab.IpLiterals;
 import io.peercollab.LimitExceededException;
 import io.peercollab.NotAuthorizedException;
 import io.peercollab.NotFoundException;
@@ -200,7 +201,7 @@ public enum ErrorCodes {
 	}
 
 	static String format(InetSocketAddress address) {
-		return address.getHostString() + ":" + address.getPort();
+		return IpLiterals.toString(address);
 	}
 
 	private static String messageOf(Throwable e) {

@@ -15,6 +15,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.util.AttributeKey;
 import io.peercollab.Diagnostic;
+import io.peercollab.IpLiterals;
 import io.peercollab.LimitExceededException;
 import io.peercollab.identity.PeerName;
 import reactor.core.Disposable;
@@ -95,8 +96,8 @@ final class InboundConnections {
 			int fromSource = perSource.getOrDefault(source, 0);
 			if (fromSource >= maxPerSource) {
 				refused = new LimitExceededException("maxConnectionsPerSource (" + maxPerSource + ") reached: "
-						+ (source == null ? "this source" : source.getHostAddress()) + " already holds " + fromSource
-						+ " connections");
+						+ (source == null ? "this source" : IpLiterals.toString(source)) + " already holds "
+						+ fromSource + " connections");
 			}
 			else if (held >= maxConnections) {
 				Iterator<Connection> oldest = unproven.iterator();

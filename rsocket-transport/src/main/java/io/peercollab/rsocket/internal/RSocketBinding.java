@@ -20,6 +20,7 @@ import javax.net.ssl.SSLSession;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.SslContext;
 import io.peercollab.Diagnostic;
+import io.peercollab.IpLiterals;
 import io.peercollab.PeerCollabException;
 import io.peercollab.PeerIdentityMismatchException;
 import io.peercollab.PeerUnreachableException;
@@ -106,7 +107,8 @@ public final class RSocketBinding implements TransportBinding {
 				.maxTimeToFirstFrame(backstop())
 				.bind(new SecureServerTransport(tcp, settings.maxFrameLength(), inboundConnections))
 				.onErrorMap(e -> !(e instanceof PeerCollabException), e -> new PeerCollabException(
-						"Cannot listen at " + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e))
+						"Cannot listen at " + IpLiterals.toString(InetSocketAddress.createUnresolved(settings.host(),
+								settings.port())) + ": " + e.getMessage(), e))
 				.map(channel -> {
 					server = channel;
 					log.debug("{} listening at {}", identity.name(), channel.address());

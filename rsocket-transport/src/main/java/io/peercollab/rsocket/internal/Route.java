@@ -1,6 +1,7 @@
 package io.peercollab.rsocket.internal;
 
 import io.peercollab.InvalidRequestException;
+import io.peercollab.MessageText;
 
 /**
  * The routes of protocol version 1 and the interaction model each must be called with.
@@ -75,15 +76,11 @@ enum Route {
 				return r;
 			}
 		}
-		throw new InvalidRequestException("Unknown route '" + abbreviate(path) + "'");
+		throw new InvalidRequestException("Unknown route '" + MessageText.quote(path) + "'");
 	}
 
 	@Override
 	public String toString() {
 		return path;
-	}
-
-	private static String abbreviate(String s) {
-		return s.length() <= 100 ? s : s.substring(0, 100) + "...";
 	}
 }

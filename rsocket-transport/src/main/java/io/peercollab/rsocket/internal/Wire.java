@@ -9,6 +9,7 @@ import java.util.function.Function;
 import io.peercollab.ApplicationChange;
 import io.peercollab.ChangeType;
 import io.peercollab.InvitationStatus;
+import io.peercollab.MessageText;
 import io.peercollab.ObjectChange;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerEvent;
@@ -170,7 +171,7 @@ final class Wire {
 			String kind = f.requiredText("kind");
 			if (!List.of("presence", "application", "object", "synced").contains(kind)) {
 				throw f.invalid("kind", "expected one of presence, application, object, synced, got '"
-						+ abbreviate(kind) + "'");
+						+ MessageText.quote(kind) + "'");
 			}
 			String type = kind.equals("synced") ? null : f.requiredConstant("type", ChangeType.class);
 			long version = f.requiredInteger("version");
@@ -237,7 +238,7 @@ final class Wire {
 					PeerName.parse(origin);
 				}
 				catch (IllegalArgumentException e) {
-					throw f.invalid("origin", "expected a PeerName, got '" + abbreviate(origin) + "': "
+					throw f.invalid("origin", "expected a PeerName, got '" + MessageText.quote(origin) + "': "
 							+ e.getMessage());
 				}
 			}
@@ -284,8 +285,4 @@ final class Wire {
 			Map.entry(EventsRequest.class, EventsRequest::read), Map.entry(Event.class, Event::read),
 			Map.entry(Open.class, Open::read), Map.entry(Frame.class, Frame::read),
 			Map.entry(Hello.class, Hello::read));
-
-	private static String abbreviate(String s) {
-		return s.length() <= 40 ? s : s.substring(0, 40) + "...";
-	}
 }
