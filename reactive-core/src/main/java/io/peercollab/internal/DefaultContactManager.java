@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 import io.peercollab.ChangeType;
 import io.peercollab.InvalidContactCardException;
@@ -21,6 +23,7 @@ import io.peercollab.contact.SubscribeAllowed;
 import io.peercollab.identity.PeerName;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * The {@link ContactManager} of one endpoint. Writes go to the store first and, once acknowledged, to an in-memory
@@ -29,8 +32,11 @@ import reactor.core.publisher.Mono;
  */
 final class DefaultContactManager implements ContactManager {
 
-	private final DefaultPeerCollaboration owner;
 	private final ContactStore store;
+	private final Function<PeerContact, Peer> peers;
+	private final Consumer<PeerName> visibilityChanged;
+	private final Scheduler timer;
+	private final Diagnoser diagnoser;
 	private final Object lock = new Object();
 	private final Map<PeerName, PeerContact> mirror = new ConcurrentSkipListMap<>();
 	private final StateFanout<ContactChange> fanout = new StateFanout<>(CHANGES_BUFFER);
@@ -42,10 +48,22 @@ final class DefaultContactManager implements ContactManager {
 	private final StateFanout<ContactPresence> presenceFanout = new StateFanout<>(CHANGES_BUFFER);
 	private boolean followingEnabled;
 
-	DefaultContactManager(DefaultPeerCollaboration owner, ContactStore store) {
-		this.owner = owner;
+	/**
+	 * @param store where contacts are kept
+	 * @param me this endpoint's own contact (name, nickname, certificate), as {@link #me()} gives it
+	 * @param peers how a contact is reached, to follow its presence
+	 * @param visibilityChanged told when what a contact may see changed (allowed, blocked, removed)
+	 * @param timer where followed contacts' events are handled
+	 * @param diagnoser where a contact that stopped being followed is reported
+	 */
+	DefaultContactManager(ContactStore store, PeerContact me, Function<PeerContact, Peer> peers,
+			Consumer<PeerName> visibilityChanged, Scheduler timer, Diagnoser diagnoser) {
 		this.store = store;
-		this.me = PeerContact.of(owner.identity.name(), owner.nickname(), owner.identity.certificate());
+		this.peers = peers;
+		this.visibilityChanged = visibilityChanged;
+		this.timer = timer;
+		this.diagnoser = diagnoser;
+		this.me = me;
 		this.loaded = store.findAll().doOnNext(c -> mirror.put(c.name(), c)).then().cache();
 	}
 
@@ -146,7 +164,7 @@ final class DefaultContactManager implements ContactManager {
 			fanout.emit(new ContactChange(type, contact));
 			refollow(type == ChangeType.REMOVED ? null : contact, contact.name());
 		}
-		owner.visibilityChanged(contact.name());
+		visibilityChanged.accept(contact.name());
 	}
 
 	// ----- following contacts' presence -------------------------------------------------------------------------------
@@ -171,9 +189,9 @@ final class DefaultContactManager implements ContactManager {
 		if (wanted && current == null) {
 			setPresence(name, presences.getOrDefault(name, PresenceInfo.OFFLINE));
 			// publishOn: events are handled off the publisher's thread, so no lock is ever held across two endpoints
-			following.put(name, owner.peer(contact).events()
+			following.put(name, peers.apply(contact).events()
 					.ofType(io.peercollab.PresenceChange.class)
-					.publishOn(owner.timer)
+					.publishOn(timer)
 					.subscribe(p -> {
 						synchronized (lock) {
 							if (following.containsKey(name)) {
@@ -185,7 +203,7 @@ final class DefaultContactManager implements ContactManager {
 						synchronized (lock) {
 							setPresence(name, PresenceInfo.OFFLINE);
 						}
-						owner.diagnose(io.peercollab.Diagnostic.Kind.CONNECTION_LOST,
+						diagnoser.diagnose(io.peercollab.Diagnostic.Kind.CONNECTION_LOST,
 								"stopped following contact " + name + ": " + e.getMessage());
 					}));
 		}

@@ -81,6 +81,7 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 	final DefaultContactManager contacts;
 	final EndpointResolution resolution;
 	private final InternetPublishing publishing;
+	final RemotePeer.Reach reach;
 	private volatile List<PeerEndPoint> advertised;
 	private final java.util.function.Supplier<Map<String, List<java.net.InetAddress>>> interfaces;
 
@@ -96,11 +97,15 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 		this.diagnosticLog = new DiagnosticLog(timer, log::warn);
 		this.disclosure = new Disclosure(b.displayNameSharing, b.emailSharing, b.presenceSharing);
 		this.announceEndpointName = b.announceEndpointName;
-		this.contacts = new DefaultContactManager(this, store);
+		this.contacts = new DefaultContactManager(store,
+				PeerContact.of(identity.name(), nickname, identity.certificate()), this::peer,
+				this::visibilityChanged, timer, this::diagnose);
 		this.nearMe = new NearMe(this);
 		this.invitations = new Invitations(this, b.invitationsPerPeerPerMinute);
-		this.resolution = new EndpointResolution(this, b.resolvers);
-		this.publishing = new InternetPublishing(this, b.publisher, b.republishInterval);
+		this.resolution = new EndpointResolution(b.resolvers, () -> nearMe.current(), this::diagnose);
+		this.reach = new RemotePeer.Reach(this::binding, resolution, invitations, invitationExpiry, timer);
+		this.publishing = new InternetPublishing(identity, this::advertisedEndPoints, timer, this::diagnose,
+				b.publisher, b.republishInterval);
 		this.advertised = b.advertised;
 		this.interfaces = b.interfaces;
 		this.followers = new Followers(state, contacts::isAllowed, disclosure);
@@ -391,14 +396,14 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 	@Override
 	public Peer peer(PeerContact contact) {
 		Objects.requireNonNull(contact, "contact");
-		return new RemotePeer(this, contact);
+		return new RemotePeer(reach, contact);
 	}
 
 	@Override
 	public Peer peer(PeerName name, PeerEndPoint endPoint) {
 		Objects.requireNonNull(name, "name");
 		Objects.requireNonNull(endPoint, "endPoint");
-		return new RemotePeer(this, name, name.classifier(), List.of(endPoint));
+		return new RemotePeer(reach, name, name.classifier(), List.of(endPoint));
 	}
 
 	@Override

@@ -2,17 +2,20 @@ package io.peercollab.internal;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 
 import io.peercollab.Diagnostic;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.identity.KeyType;
+import io.peercollab.identity.PeerIdentity;
 import io.peercollab.spi.PeerNamePublisher;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
 import reactor.util.retry.Retry;
 
 /**
@@ -36,7 +39,10 @@ final class InternetPublishing {
 	/** How long signing in or changing the advertised addresses waits for the first attempt to publish. */
 	static final Duration FIRST_ATTEMPT_WAIT = Duration.ofSeconds(30);
 
-	private final DefaultPeerCollaboration owner;
+	private final PeerIdentity identity;
+	private final Supplier<List<PeerEndPoint>> advertised;
+	private final Scheduler timer;
+	private final Diagnoser diagnoser;
 	private final PeerNamePublisher publisher;
 	private final Duration interval;
 	private final Object lock = new Object();
@@ -46,8 +52,20 @@ final class InternetPublishing {
 	private Disposable inFlight = Disposables.disposed();
 	private List<PeerEndPoint> lastPublished = List.of();
 
-	InternetPublishing(DefaultPeerCollaboration owner, PeerNamePublisher publisher, Duration interval) {
-		this.owner = owner;
+	/**
+	 * @param identity whose record is published (signed with its key)
+	 * @param advertised the endpoints to publish, read at each publication
+	 * @param timer drives republishing, retries and timeouts
+	 * @param diagnoser where failed publications are reported
+	 * @param publisher where records go; null: nothing is ever published
+	 * @param interval how often the record is republished while signed in
+	 */
+	InternetPublishing(PeerIdentity identity, Supplier<List<PeerEndPoint>> advertised, Scheduler timer,
+			Diagnoser diagnoser, PeerNamePublisher publisher, Duration interval) {
+		this.identity = identity;
+		this.advertised = advertised;
+		this.timer = timer;
+		this.diagnoser = diagnoser;
 		this.publisher = publisher;
 		this.interval = interval;
 	}
@@ -62,8 +80,8 @@ final class InternetPublishing {
 		if (publisher == null) {
 			return Mono.empty();
 		}
-		if (owner.identity.keyType() != KeyType.ED25519) {
-			owner.diagnose(Diagnostic.Kind.PUBLISH_FAILED, "this identity's key is " + owner.identity.keyType()
+		if (identity.keyType() != KeyType.ED25519) {
+			diagnoser.diagnose(Diagnostic.Kind.PUBLISH_FAILED, "this identity's key is " + identity.keyType()
 					+ ": only Ed25519 identities publish Internet records; contacts reach this endpoint through its card"
 					+ " and where they last saw it");
 			return Mono.empty();
@@ -73,8 +91,8 @@ final class InternetPublishing {
 				return Mono.empty();
 			}
 			active = true;
-			Disposable periodic = Flux.interval(interval, interval, owner.timer).subscribe(tick -> republish());
-			Disposable watch = Flux.interval(ADDRESS_CHECK, ADDRESS_CHECK, owner.timer)
+			Disposable periodic = Flux.interval(interval, interval, timer).subscribe(tick -> republish());
+			Disposable watch = Flux.interval(ADDRESS_CHECK, ADDRESS_CHECK, timer)
 					.subscribe(tick -> republishIfChanged());
 			ticker = Disposables.composite(periodic, watch);
 		}
@@ -93,30 +111,30 @@ final class InternetPublishing {
 				return Mono.empty();
 			}
 			inFlight.dispose();
-			List<PeerEndPoint> endPoints = owner.advertisedEndPoints();
+			List<PeerEndPoint> endPoints = advertised.get();
 			lastPublished = endPoints;
-			inFlight = Mono.defer(() -> publisher.publish(owner.identity, endPoints))
+			inFlight = Mono.defer(() -> publisher.publish(identity, endPoints))
 					.retryWhen(Retry.backoff(Long.MAX_VALUE, FIRST_RETRY)
 							.maxBackoff(MAX_RETRY)
 							.filter(PeerUnreachableException.class::isInstance)
-							.scheduler(owner.timer)
+							.scheduler(timer)
 							.doBeforeRetry(s -> {
-								owner.diagnose(Diagnostic.Kind.PUBLISH_FAILED, "could not publish this endpoint's Internet"
+								diagnoser.diagnose(Diagnostic.Kind.PUBLISH_FAILED, "could not publish this endpoint's Internet"
 										+ " record (attempt " + (s.totalRetries() + 1) + "): " + s.failure().getMessage()
 										+ "; retrying");
 								attempted.tryEmitEmpty();
 							}))
 					.doFinally(s -> attempted.tryEmitEmpty())
-					.subscribe(null, e -> owner.diagnose(Diagnostic.Kind.PUBLISH_FAILED,
+					.subscribe(null, e -> diagnoser.diagnose(Diagnostic.Kind.PUBLISH_FAILED,
 							"could not publish this endpoint's Internet record: " + e.getMessage()));
 		}
-		return attempted.asMono().timeout(FIRST_ATTEMPT_WAIT, Mono.empty(), owner.timer);
+		return attempted.asMono().timeout(FIRST_ATTEMPT_WAIT, Mono.empty(), timer);
 	}
 
 	private void republishIfChanged() {
 		boolean changed;
 		synchronized (lock) {
-			changed = active && !owner.advertisedEndPoints().equals(lastPublished);
+			changed = active && !advertised.get().equals(lastPublished);
 		}
 		if (changed) {
 			republish(); // publishes at once; its returned wait is for callers that want the first attempt
@@ -138,10 +156,10 @@ final class InternetPublishing {
 			ticker.dispose();
 			inFlight.dispose();
 		}
-		return Mono.defer(() -> publisher.publish(owner.identity, List.of()))
-				.timeout(WITHDRAW_TIMEOUT, owner.timer)
+		return Mono.defer(() -> publisher.publish(identity, List.of()))
+				.timeout(WITHDRAW_TIMEOUT, timer)
 				.onErrorResume(e -> {
-					owner.diagnose(Diagnostic.Kind.PUBLISH_FAILED, "could not publish the signed-out record: "
+					diagnoser.diagnose(Diagnostic.Kind.PUBLISH_FAILED, "could not publish the signed-out record: "
 							+ e.getMessage() + "; the last record expires after " + publisher.recordLifetime());
 					return Mono.empty();
 				});

@@ -229,7 +229,7 @@ final class NearMe {
 		}
 		String nickname = nicknames.getOrDefault(name, "");
 		if (old == null) {
-			RemotePeer p = new RemotePeer(owner, name, nickname, shown);
+			RemotePeer p = new RemotePeer(owner.reach, name, nickname, shown);
 			p.verified = true;
 			peers.put(name, p);
 			fanout.emit(new PeerNearMeEvent(ChangeType.ADDED, p));

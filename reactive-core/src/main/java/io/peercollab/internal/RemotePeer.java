@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import io.peercollab.ApplicationChange;
 import io.peercollab.ChangeType;
@@ -30,9 +31,11 @@ import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerName;
 import io.peercollab.spi.EndpointRecord;
 import io.peercollab.spi.PeerConnection;
+import io.peercollab.spi.TransportBinding;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
 import reactor.util.retry.Retry;
 
 /**
@@ -54,7 +57,15 @@ final class RemotePeer implements PeerNearMe {
 	 */
 	static final Duration LOST_GRACE = Duration.ofSeconds(1);
 
-	private final DefaultPeerCollaboration owner;
+	/**
+	 * What every remote peer of one endpoint reaches through: the endpoint's transport binding (null while signed out),
+	 * the sources of a contact's addresses, the invitations sender, the default expiry, and the timer.
+	 */
+	record Reach(Supplier<TransportBinding> binding, EndpointResolution resolution, Invitations invitations,
+			Duration invitationExpiry, Scheduler timer) {
+	}
+
+	private final Reach reach;
 	private final PeerName name;
 	private final String nickname;
 	private final List<PeerEndPoint> endPoints;
@@ -66,8 +77,8 @@ final class RemotePeer implements PeerNearMe {
 	volatile boolean verified;
 
 	/** A peer near me, or a name at a known address: the endpoints are addresses of one process. */
-	RemotePeer(DefaultPeerCollaboration owner, PeerName name, String nickname, List<PeerEndPoint> endPoints) {
-		this.owner = owner;
+	RemotePeer(Reach reach, PeerName name, String nickname, List<PeerEndPoint> endPoints) {
+		this.reach = reach;
 		this.name = name;
 		this.nickname = nickname == null ? "" : nickname;
 		this.endPoints = List.copyOf(endPoints);
@@ -75,8 +86,8 @@ final class RemotePeer implements PeerNearMe {
 	}
 
 	/** A contact, reached wherever any source says it is. */
-	RemotePeer(DefaultPeerCollaboration owner, PeerContact contact) {
-		this.owner = owner;
+	RemotePeer(Reach reach, PeerContact contact) {
+		this.reach = reach;
 		this.name = contact.name();
 		this.nickname = contact.nickname();
 		this.endPoints = contact.endPoints();
@@ -84,7 +95,7 @@ final class RemotePeer implements PeerNearMe {
 	}
 
 	RemotePeer with(String newNickname, List<PeerEndPoint> newEndPoints) {
-		RemotePeer p = new RemotePeer(owner, name, newNickname, newEndPoints);
+		RemotePeer p = new RemotePeer(reach, name, newNickname, newEndPoints);
 		p.verified = verified;
 		return p;
 	}
@@ -94,7 +105,7 @@ final class RemotePeer implements PeerNearMe {
 		if (contact == null) {
 			return Flux.fromIterable(endPoints);
 		}
-		return owner.resolution.resolve(contact).map(EndpointRecord::endPoint).distinct(PeerEndPoint::address);
+		return reach.resolution().resolve(contact).map(EndpointRecord::endPoint).distinct(PeerEndPoint::address);
 	}
 
 	/**
@@ -103,7 +114,7 @@ final class RemotePeer implements PeerNearMe {
 	 */
 	private final class Attempts {
 
-		private final io.peercollab.spi.TransportBinding binding = owner.binding();
+		private final TransportBinding binding = reach.binding().get();
 		private final List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
 		private final AtomicInteger tried = new AtomicInteger();
 
@@ -112,7 +123,7 @@ final class RemotePeer implements PeerNearMe {
 			tried.incrementAndGet();
 			Mono<PeerConnection> c = binding.connect(name, ep.address());
 			if (contact != null) {
-				c = c.doOnNext(x -> owner.resolution.seen(name, ep));
+				c = c.doOnNext(x -> reach.resolution().seen(name, ep));
 			}
 			return c.onErrorResume(e -> e instanceof PeerUnreachableException
 					|| e instanceof PeerIdentityMismatchException, e -> {
@@ -201,7 +212,7 @@ final class RemotePeer implements PeerNearMe {
 
 	@Override
 	public Mono<InvitationResponse> invite(PeerApplication application, String message, byte[] data) {
-		return invite(application, message, data, owner.invitationExpiry);
+		return invite(application, message, data, reach.invitationExpiry());
 	}
 
 	@Override
@@ -214,7 +225,7 @@ final class RemotePeer implements PeerNearMe {
 			return Mono.error(e);
 		}
 		if (contact == null) {
-			return connection().flatMap(c -> owner.invitations.send(c, application, message, data, expiry));
+			return connection().flatMap(c -> reach.invitations().send(c, application, message, data, expiry));
 		}
 		// A contact may be signed in on several endpoints: invite each; the first ACCEPTED wins (the others are
 		// withdrawn), else DECLINED if any declined, else EXPIRED.
@@ -225,7 +236,7 @@ final class RemotePeer implements PeerNearMe {
 					.flatMap(attempts::connect)
 					// one process reached at several addresses (its card's, a NAT's) is invited once
 					.distinct(PeerConnection::remoteInstance)
-					.flatMap(c -> owner.invitations.send(c, application, message, data, expiry)
+					.flatMap(c -> reach.invitations().send(c, application, message, data, expiry)
 							.onErrorResume(PeerUnreachableException.class, e -> Mono.empty()))
 					.doOnNext(answers::add)
 					.filter(r -> r.status() == InvitationStatus.ACCEPTED)
@@ -254,7 +265,7 @@ final class RemotePeer implements PeerNearMe {
 							.maxBackoff(contact == null ? MAX_BACKOFF : MAX_CONTACT_BACKOFF)
 							.transientErrors(true)
 							.filter(RemotePeer::retryable)
-							.scheduler(owner.timer));
+							.scheduler(reach.timer()));
 		});
 	}
 
@@ -275,14 +286,14 @@ final class RemotePeer implements PeerNearMe {
 			// lost and not back yet: say so once the grace runs out, even if this attempt hangs (a silent network)
 			Sinks.Empty<Void> ended = Sinks.empty();
 			events = Flux.merge(events.doFinally(sig -> ended.tryEmitEmpty()),
-					Mono.delay(Duration.ofMillis(left), owner.timer).<Object>thenReturn(Mirror.GRACE_OVER)
+					Mono.delay(Duration.ofMillis(left), reach.timer()).<Object>thenReturn(Mirror.GRACE_OVER)
 							.takeUntilOther(ended.asMono()));
 		}
 		return events.concatMapIterable(x -> mirror.accept(x, now()));
 	}
 
 	private long now() {
-		return owner.timer.now(TimeUnit.MILLISECONDS);
+		return reach.timer().now(TimeUnit.MILLISECONDS);
 	}
 
 	static boolean retryable(Throwable e) {
