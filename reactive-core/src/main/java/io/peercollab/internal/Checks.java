@@ -1,7 +1,5 @@
 package io.peercollab.internal;
 
-import java.util.Objects;
-
 import io.peercollab.LimitExceededException;
 import io.peercollab.PayloadTooLargeException;
 
@@ -74,6 +72,9 @@ public final class Checks {
 	 * @return {@code value} after checking it is not {@code null}
 	 */
 	public static <T> T notNull(T value, String field) {
-		return Objects.requireNonNull(value, () -> field + " must not be null");
+		if (value == null) { // no message supplier: a lambda capturing the field would be made on every call
+			throw new NullPointerException(field + " must not be null");
+		}
+		return value;
 	}
 }

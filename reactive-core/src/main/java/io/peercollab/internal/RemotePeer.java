@@ -289,7 +289,7 @@ final class RemotePeer implements PeerNearMe {
 					Mono.delay(Duration.ofMillis(left), reach.timer()).<Object>thenReturn(Mirror.GRACE_OVER)
 							.takeUntilOther(ended.asMono()));
 		}
-		return events.concatMapIterable(x -> mirror.accept(x, now()));
+		return new Expand<Object, PeerEvent>(events, (x, out) -> mirror.accept(x, now(), out));
 	}
 
 	private long now() {
@@ -346,37 +346,45 @@ final class RemotePeer implements PeerNearMe {
 			return lostAt < 0 ? -1 : Math.max(0, lostAt + LOST_GRACE.toMillis() - now);
 		}
 
-		List<PeerEvent> accept(Object x, long now) {
+		/** Writes to {@code out} what {@code x} (an event of the stream, or a marker) means to the follower. */
+		void accept(Object x, long now, java.util.function.Consumer<? super PeerEvent> out) {
 			if (x == FAILED) {
 				if (live) {
 					live = false;
 					lostAt = now;
-					return List.of();
+					return;
 				}
-				return lostAt >= 0 ? reportLost() : List.of();
+				if (lostAt >= 0) {
+					reportLost().forEach(out);
+				}
+				return;
 			}
 			if (x == GRACE_OVER) {
-				return lostAt >= 0 ? reportLost() : List.of();
+				if (lostAt >= 0) {
+					reportLost().forEach(out);
+				}
+				return;
 			}
 			PeerEvent e = (PeerEvent) x;
 			if (snapshotting) {
 				if (!(e instanceof PeerEvent.Synced synced)) {
 					pending.add(e);
-					return List.of();
+					return;
 				}
 				snapshotting = false;
-				List<PeerEvent> out = synced.version() == version && !reported ? new ArrayList<>()
-						: diff(synced.version());
+				if (synced.version() != version || reported) {
+					diff(synced.version()).forEach(out);
+				}
 				version = synced.version();
 				live = true;
 				lostAt = -1;
 				reported = false;
-				out.add(synced);
-				return out;
+				out.accept(synced);
+				return;
 			}
 			version = Math.max(version, e.version());
 			apply(e);
-			return List.of(e);
+			out.accept(e);
 		}
 
 		private List<PeerEvent> reportLost() {

@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -72,12 +71,10 @@ final class CborReader {
 			throw reader.malformed(reader.pos, extra + (extra == 1 ? " byte follows" : " bytes follow")
 					+ " the end of the top-level item");
 		}
-		if (!(value instanceof Map<?, ?> map)) {
+		if (!(value instanceof FieldMap fields)) {
 			throw new InvalidRequestException("expected a CBOR map, got " + kind(value));
 		}
-		@SuppressWarnings("unchecked")
-		Map<String, Object> fields = (Map<String, Object>) map;
-		return new Fields(fields, "");
+		return new Fields(fields, null, null);
 	}
 
 	// ----- decoding --------------------------------------------------------------------------------------------------
@@ -102,7 +99,7 @@ final class CborReader {
 			case 0 -> argument >= 0 ? (Object) argument : unsigned(argument);
 			case 1 -> argument >= 0 ? (Object) (-1 - argument) : unsigned(argument).negate().subtract(BigInteger.ONE);
 			case 2 -> bytes(argument, start, "a byte string");
-			case 3 -> text(bytes(argument, start, "a text string"), start);
+			case 3 -> text(argument, start);
 			case 4 -> definiteArray(argument, start, depth);
 			case 5 -> definiteMap(argument, start, depth);
 			default -> { // 6: a tag; its content must still be well-formed
@@ -151,7 +148,7 @@ final class CborReader {
 				return items;
 			}
 			case 5 -> {
-				Map<String, Object> fields = new HashMap<>();
+				FieldMap fields = new FieldMap();
 				while (true) {
 					int keyStart = pos;
 					Object key = item(depth + 1);
@@ -186,12 +183,12 @@ final class CborReader {
 		return items;
 	}
 
-	private Map<String, Object> definiteMap(long count, int start, int depth) {
+	private FieldMap definiteMap(long count, int start, int depth) {
 		if (Long.compareUnsigned(count, (data.length - pos) / 2) > 0) {
 			throw malformed(start, "a map of " + Long.toUnsignedString(count) + " entries runs past the end of the "
 					+ "data (" + data.length + " bytes)");
 		}
-		Map<String, Object> fields = new HashMap<>();
+		FieldMap fields = new FieldMap();
 		for (long i = 0; i < count; i++) {
 			int keyStart = pos;
 			Object key = item(depth + 1);
@@ -203,7 +200,7 @@ final class CborReader {
 		return fields;
 	}
 
-	private void entry(Map<String, Object> fields, Object key, int keyStart, int depth) {
+	private void entry(FieldMap fields, Object key, int keyStart, int depth) {
 		if (!(key instanceof String name)) {
 			throw malformed(keyStart, "map keys must be text strings, got " + kind(key));
 		}
@@ -213,7 +210,7 @@ final class CborReader {
 			throw malformed(valueStart, "a \"break\" stop code where the value of key '" + MessageText.quote(name)
 					+ "' was expected");
 		}
-		if (fields.putIfAbsent(name, value) != null) {
+		if (!fields.add(name, value)) {
 			throw malformed(keyStart, "the key '" + MessageText.quote(name) + "' appears twice in one map");
 		}
 	}
@@ -270,12 +267,71 @@ final class CborReader {
 		return out;
 	}
 
+	/**
+	 * Reads a definite-length text string straight from the data: ASCII (nearly every text of the protocol) with one
+	 * copy and no decoder; anything else through a strict UTF-8 decoder, so that malformed text is refused.
+	 */
+	private String text(long length, int start) {
+		if (Long.compareUnsigned(length, data.length - pos) > 0) {
+			throw malformed(start, "a text string of " + Long.toUnsignedString(length) + " bytes runs past the end of"
+					+ " the data (" + data.length + " bytes)");
+		}
+		int from = pos;
+		int end = pos + (int) length;
+		pos = end;
+		for (int i = from; i < end; i++) {
+			if (data[i] < 0) {
+				return text(ByteBuffer.wrap(data, from, end - from), start);
+			}
+		}
+		return ascii(from, end - from);
+	}
+
+	/** How long a text may be to be looked up in {@link #SHORT_TEXTS}: field names and constants are shorter. */
+	private static final int SHORT_TEXT = 24;
+
+	/**
+	 * The short ASCII texts read lately (field names, constants such as {@code UPDATED}), one per slot of a hash of
+	 * their bytes, so that decoding a payload does not allocate its keys again. Bounded; a slot is overwritten by the
+	 * last text of its hash, and a hit is always compared byte by byte, so a peer that sends other texts only costs
+	 * the allocation the cache would have saved. Strings are immutable: slots need no synchronization.
+	 */
+	private static final String[] SHORT_TEXTS = new String[512];
+
+	private String ascii(int from, int length) {
+		if (length > SHORT_TEXT) {
+			return new String(data, from, length, StandardCharsets.ISO_8859_1);
+		}
+		int h = length;
+		for (int i = from; i < from + length; i++) {
+			h = 31 * h + data[i];
+		}
+		int slot = (h ^ (h >>> 9)) & (SHORT_TEXTS.length - 1);
+		String cached = SHORT_TEXTS[slot];
+		if (cached != null && cached.length() == length) {
+			int i = 0;
+			while (i < length && cached.charAt(i) == data[from + i]) {
+				i++;
+			}
+			if (i == length) {
+				return cached;
+			}
+		}
+		String text = new String(data, from, length, StandardCharsets.ISO_8859_1);
+		SHORT_TEXTS[slot] = text;
+		return text;
+	}
+
 	private String text(byte[] utf8, int start) {
+		return text(ByteBuffer.wrap(utf8), start);
+	}
+
+	private String text(ByteBuffer utf8, int start) {
 		try {
 			return StandardCharsets.UTF_8.newDecoder()
 					.onMalformedInput(CodingErrorAction.REPORT)
 					.onUnmappableCharacter(CodingErrorAction.REPORT)
-					.decode(ByteBuffer.wrap(utf8))
+					.decode(utf8)
 					.toString();
 		}
 		catch (CharacterCodingException e) {
@@ -335,10 +391,68 @@ final class CborReader {
 		if (value instanceof List) {
 			return "an array";
 		}
-		if (value instanceof Map) {
+		if (value instanceof FieldMap) {
 			return "a map";
 		}
 		return ((Kind) value).name;
+	}
+
+	/**
+	 * The entries of one decoded map, in the order read, without an entry object each: found by a linear scan while
+	 * the map is small (every map of the protocol is), through a hash index once it holds more than
+	 * {@value #LINEAR} entries, so that a stranger's map of thousands of keys costs no more than a hash map.
+	 */
+	static final class FieldMap {
+
+		private static final int LINEAR = 16;
+
+		private String[] keys = new String[4];
+		private Object[] values = new Object[4];
+		private int size;
+		private HashMap<String, Integer> index;
+
+		/** @return false, adding nothing, if {@code key} is already present */
+		boolean add(String key, Object value) {
+			if (find(key) >= 0) {
+				return false;
+			}
+			if (size == keys.length) {
+				keys = Arrays.copyOf(keys, size * 2);
+				values = Arrays.copyOf(values, size * 2);
+			}
+			keys[size] = key;
+			values[size] = value;
+			size++;
+			if (index != null) {
+				index.put(key, size - 1);
+			}
+			else if (size > LINEAR) {
+				index = new HashMap<>();
+				for (int i = 0; i < size; i++) {
+					index.put(keys[i], i);
+				}
+			}
+			return true;
+		}
+
+		/** @return the value of {@code key}, or {@code null} if absent */
+		Object get(String key) {
+			int i = find(key);
+			return i < 0 ? null : values[i];
+		}
+
+		private int find(String key) {
+			if (index != null) {
+				Integer i = index.get(key);
+				return i == null ? -1 : i;
+			}
+			for (int i = 0; i < size; i++) {
+				if (keys[i].equals(key)) {
+					return i;
+				}
+			}
+			return -1;
+		}
 	}
 
 	/** A value this reader keeps only as its kind: a float, a boolean, null, undefined, a simple or tagged value. */
@@ -353,12 +467,15 @@ final class CborReader {
 	 */
 	static final class Fields {
 
-		private final Map<String, Object> values;
-		private final String prefix;
+		private final FieldMap values;
+		/** The map this one is the value of, and its key there; null for the top-level map. */
+		private final Fields parent;
+		private final String keyInParent;
 
-		private Fields(Map<String, Object> values, String prefix) {
+		private Fields(FieldMap values, Fields parent, String keyInParent) {
 			this.values = values;
-			this.prefix = prefix;
+			this.parent = parent;
+			this.keyInParent = keyInParent;
 		}
 
 		/** @return the text string at {@code key}, or {@code null} */
@@ -429,10 +546,12 @@ final class CborReader {
 		/** @return the name of one of {@code type}'s constants, exactly as written at {@code key} */
 		<E extends Enum<E>> String requiredConstant(String key, Class<E> type) {
 			String v = requiredText(key);
-			for (E e : type.getEnumConstants()) {
-				if (e.name().equals(v)) {
-					return v;
-				}
+			try {
+				Enum.valueOf(type, v); // the enum's own directory of names: no copy of its constants
+				return v;
+			}
+			catch (IllegalArgumentException notAConstant) {
+				// refused below, with the constants it may be
 			}
 			throw invalid(key, "expected one of " + Arrays.stream(type.getEnumConstants()).map(Enum::name)
 					.collect(Collectors.joining(", ")) + ", got '" + MessageText.quote(v) + "'");
@@ -444,10 +563,8 @@ final class CborReader {
 			if (v == null) {
 				return null;
 			}
-			if (v instanceof Map<?, ?> m) {
-				@SuppressWarnings("unchecked")
-				Map<String, Object> nested = (Map<String, Object>) m;
-				return reader.apply(new Fields(nested, path(key) + "."));
+			if (v instanceof FieldMap nested) {
+				return reader.apply(new Fields(nested, this, key));
 			}
 			throw wrongType(key, "a map", v);
 		}
@@ -482,7 +599,8 @@ final class CborReader {
 		}
 
 		private String path(String key) {
-			return prefix + key;
+			// built only for a message: a nested map's path is not made while decoding
+			return parent == null ? key : parent.path(keyInParent) + "." + key;
 		}
 	}
 }

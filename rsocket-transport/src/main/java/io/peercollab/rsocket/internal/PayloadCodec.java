@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -136,8 +137,9 @@ final class PayloadCodec {
 	 */
 	Inbound receive(Payload payload) {
 		try {
-			ByteBuf data = payload.sliceData();
-			ByteBuf metadata = payload.hasMetadata() ? payload.sliceMetadata() : null;
+			// data() and metadata() are the payload's own buffers (no slice is made): read, never kept
+			ByteBuf data = payload.data();
+			ByteBuf metadata = payload.hasMetadata() ? payload.metadata() : null;
 			int size = data.readableBytes() + (metadata == null ? 0 : metadata.readableBytes());
 			checkSize(size, "Payload");
 			return new Inbound(ByteBufUtil.getBytes(data), metadata == null ? null : ByteBufUtil.getBytes(metadata));
@@ -156,18 +158,26 @@ final class PayloadCodec {
 	 * @param what what is being read, for the message, such as {@code "peercollab.v1.invite request"}
 	 */
 	static <W, D> D decode(byte[] data, Class<W> wireType, Function<W, D> toDomain, String what) {
+		return decode(data, wireType, toDomain, () -> what);
+	}
+
+	/**
+	 * As {@link #decode(byte[], Class, Function, String)}, with the description of what is decoded built only when
+	 * it fails (a stream's payloads are decoded on the hot path).
+	 */
+	static <W, D> D decode(byte[] data, Class<W> wireType, Function<W, D> toDomain, Supplier<String> what) {
 		try {
 			return toDomain.apply(Wire.reader(wireType).apply(CborReader.map(data)));
 		}
 		catch (InvalidRequestException e) {
-			throw new InvalidRequestException("Invalid " + what + ": " + e.getMessage());
+			throw new InvalidRequestException("Invalid " + what.get() + ": " + e.getMessage());
 		}
 		catch (PeerCollabException e) {
 			throw e;
 		}
 		catch (IllegalArgumentException | NullPointerException e) {
 			// the SPI records check their limits in their constructors, with messages that name the field
-			throw new InvalidRequestException("Invalid " + what + ": " + e.getMessage());
+			throw new InvalidRequestException("Invalid " + what.get() + ": " + e.getMessage());
 		}
 	}
 

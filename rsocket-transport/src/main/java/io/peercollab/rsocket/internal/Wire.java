@@ -3,6 +3,7 @@ package io.peercollab.rsocket.internal;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -166,10 +167,12 @@ final class Wire {
 	record Event(String kind, String type, Long version, Presence presence, Application application,
 			SharedObject object) {
 
+		private static final Set<String> EVENT_KINDS = Set.of("presence", "application", "object", "synced");
+
 		static Event read(Fields f) {
 			// in the order of PROTOCOL.md, so that the first wrong field is the one reported
 			String kind = f.requiredText("kind");
-			if (!List.of("presence", "application", "object", "synced").contains(kind)) {
+			if (!EVENT_KINDS.contains(kind)) {
 				throw f.invalid("kind", "expected one of presence, application, object, synced, got '"
 						+ MessageText.quote(kind) + "'");
 			}
