@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * The rows and columns of the README's privacy table, in one place for the tests that back its cells: the mDNS
- * column ({@code discovery.AnnouncementPrivacyTest}), the DHT column ({@code internal.dht.DhtRecordPrivacyTest}) and
+ * column ({@code discovery.AnnouncementPrivacyTest}), the DHT column ({@code dht.DhtRecordPrivacyTest}) and
  * the four TLS columns ({@code rsocket.PrivacyTableTest}, which also checks the README's table has exactly these).
  */
 public final class PrivacyTable {

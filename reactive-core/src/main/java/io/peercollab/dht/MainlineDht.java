@@ -22,10 +22,6 @@ import io.peercollab.PeerUnreachableException;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
-import io.peercollab.internal.Base32;
-import io.peercollab.internal.dht.MldhtNode;
-import io.peercollab.internal.dht.MutableItem;
-import io.peercollab.internal.dht.PkarrCodec;
 import io.peercollab.spi.EndpointRecord;
 import io.peercollab.spi.EndpointSource;
 import io.peercollab.spi.PeerNamePublisher;
@@ -219,7 +215,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	}
 
 	private Flux<EndpointRecord> resolveItems(byte[] raw, Flux<MutableItem> items, Runnable onFirstValid) {
-		String id = Base32.Z_BASE_32.encode(raw);
+		String id = ZBase32.encode(raw);
 		return items
 				.concatMap(item -> Mono.justOrEmpty(check(id, raw, item)))
 				.doOnNext(found -> onFirstValid.run())
@@ -287,7 +283,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 					+ identity.name() + " are reached through their cards and last-seen endpoints only"));
 		}
 		byte[] raw = MutableItem.rawKey(identity.publicKey());
-		String id = Base32.Z_BASE_32.encode(raw);
+		String id = ZBase32.encode(raw);
 		byte[] packet = PkarrCodec.encode(raw, endPoints, recordTtl);
 		int size = MutableItem.bencodeBytes(packet).length;
 		if (size > MutableItem.MAX_VALUE_LENGTH) {
@@ -336,7 +332,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	private Mono<MldhtNode.Tokens> tokens(MldhtNode n, byte[] raw) {
 		return Mono.firstWithValue(n.tokens(raw, lookupGrace, lookupTimeout),
 						Mono.delay(HEDGE).then(Mono.defer(() -> {
-							LOG.debug("No token for {} after {}: a second lookup joins", Base32.Z_BASE_32.encode(raw),
+							LOG.debug("No token for {} after {}: a second lookup joins", ZBase32.encode(raw),
 									HEDGE);
 							return n.tokens(raw, lookupGrace, lookupTimeout.minus(HEDGE));
 						})))
@@ -356,7 +352,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 						return Mono.just(acks);
 					}
 					LOG.debug("No node acknowledged the put of {} within {}: sending it again",
-							Base32.Z_BASE_32.encode(item.publicKey()), HEDGE);
+							ZBase32.encode(item.publicKey()), HEDGE);
 					return n.put(tokens, item, wanted, lookupGrace, lookupTimeout.minus(HEDGE));
 				});
 	}

@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.Objects;
 
 import io.peercollab.MessageText;
-import io.peercollab.internal.Base32;
+import org.bouncycastle.util.encoders.Base32;
 
 /**
  * The name of a peer: {@code authority.classifier}.
@@ -139,7 +139,9 @@ public final class PeerName implements Comparable<PeerName> {
 			throw new IllegalArgumentException("key must have an X.509 SubjectPublicKeyInfo encoding");
 		}
 		try {
-			return Base32.RFC4648_LOWER.encode(MessageDigest.getInstance("SHA-256").digest(spki));
+			String padded = Base32.toBase32String(MessageDigest.getInstance("SHA-256").digest(spki));
+			// RFC 4648 base 32 of 32 bytes: 52 characters and 4 of padding, dropped; lower case for a DNS label
+			return padded.substring(0, padded.indexOf('=')).toLowerCase(Locale.ROOT);
 		}
 		catch (NoSuchAlgorithmException e) {
 			throw new IllegalStateException("SHA-256 is required by every Java platform", e);

@@ -1,4 +1,4 @@
-package io.peercollab.internal.dht;
+package io.peercollab.dht;
 
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -13,7 +13,6 @@ import java.util.Map;
 
 import io.peercollab.InvalidRequestException;
 import io.peercollab.PeerEndPoint;
-import io.peercollab.internal.Base32;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
@@ -33,7 +32,7 @@ import org.xbill.DNS.Type;
  * label; one SRV {@code _peercollab._tcp.<key>.} per endpoint pointing at {@code e<i>.<key>.}, which has an A or AAAA
  * record; one TXT {@code _peercollab.<key>.} holding the protocol version {@code "v=1"}.
  */
-public final class PkarrCodec {
+final class PkarrCodec {
 
 	/** The protocol version written into, and required in, every record. */
 	public static final String VERSION = "v=1";
@@ -197,7 +196,7 @@ public final class PkarrCodec {
 	/** @return {@code <z-base-32 key>.} */
 	public static Name origin(byte[] publicKey) {
 		try {
-			return Name.fromString(Base32.Z_BASE_32.encode(publicKey) + ".");
+			return Name.fromString(ZBase32.encode(publicKey) + ".");
 		}
 		catch (TextParseException e) {
 			throw new IllegalStateException(e);

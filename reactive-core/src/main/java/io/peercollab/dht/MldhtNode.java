@@ -1,4 +1,4 @@
-package io.peercollab.internal.dht;
+package io.peercollab.dht;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -47,7 +47,7 @@ import reactor.core.scheduler.Schedulers;
  * Router bootstrap is always off: the caller seeds the node with {@link #seed}. Not thread-confined; mldht calls
  * back on its own threads and every callback only hands values to Reactor.
  */
-public final class MldhtNode {
+final class MldhtNode {
 
 	private static final Logger LOG = LoggerFactory.getLogger(MldhtNode.class);
 

@@ -1,4 +1,4 @@
-package io.peercollab.internal.dht;
+package io.peercollab.dht;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
 
-import io.peercollab.internal.Base32;
 
 /**
  * A BEP 44 mutable item without salt: the raw Ed25519 public key it is stored under, its sequence number, its value
@@ -23,7 +22,7 @@ import io.peercollab.internal.Base32;
  * @param value the bencoded value, as it travels in the {@code v} field
  * @param signature the 64-byte Ed25519 signature
  */
-public record MutableItem(byte[] publicKey, long seq, byte[] value, byte[] signature) {
+record MutableItem(byte[] publicKey, long seq, byte[] value, byte[] signature) {
 
 	/** The largest bencoded value BEP 44 lets a node store, in bytes. */
 	public static final int MAX_VALUE_LENGTH = 1000;
@@ -176,6 +175,6 @@ public record MutableItem(byte[] publicKey, long seq, byte[] value, byte[] signa
 
 	@Override
 	public String toString() {
-		return "MutableItem[" + Base32.Z_BASE_32.encode(publicKey) + ", seq=" + seq + ", " + value.length + " bytes]";
+		return "MutableItem[" + ZBase32.encode(publicKey) + ", seq=" + seq + ", " + value.length + " bytes]";
 	}
 }

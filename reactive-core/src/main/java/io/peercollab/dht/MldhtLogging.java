@@ -1,4 +1,4 @@
-package io.peercollab.internal.dht;
+package io.peercollab.dht;
 
 import lbms.plugins.mldht.kad.DHT;
 import lbms.plugins.mldht.kad.DHT.LogLevel;

@@ -1,4 +1,4 @@
-package io.peercollab.internal.dht;
+package io.peercollab.dht;
 
 import static io.peercollab.PrivacyTable.*;
 import static org.assertj.core.api.Assertions.assertThat;
