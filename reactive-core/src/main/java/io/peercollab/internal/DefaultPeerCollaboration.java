@@ -98,7 +98,8 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 		this.announceEndpointName = b.announceEndpointName;
 		this.contacts = new DefaultContactManager(this, store);
 		this.nearMe = new NearMe(this);
-		this.invitations = new Invitations(this, b.invitationsPerPeerPerMinute);
+		this.invitations = new Invitations(timer, policy, b.invitationsPerPeerPerMinute, identity.name(), this::nickname,
+				contacts::isAllowed, this::application, this::visibleTo, this::signInScope, this::diagnose);
 		this.resolution = new EndpointResolution(this, b.resolvers);
 		this.publishing = new InternetPublishing(this, b.publisher, b.republishInterval);
 		this.advertised = b.advertised;
