@@ -11,8 +11,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 import io.peercollab.InvalidRequestException;
 import io.peercollab.MessageText;
@@ -35,8 +33,13 @@ final class CborReader {
 	/** Our maps nest three levels deep; anything much deeper is an attack on the stack, not a request. */
 	static final int MAX_DEPTH = 16;
 
-	private static final Pattern CANONICAL_UUID = Pattern
-			.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+	/** The names of each enum's constants, in order: {@link Class#getEnumConstants()} copies its array every call. */
+	private static final ClassValue<String[]> CONSTANTS = new ClassValue<>() {
+		@Override
+		protected String[] computeValue(Class<?> type) {
+			return Arrays.stream(type.getEnumConstants()).map(e -> ((Enum<?>) e).name()).toArray(String[]::new);
+		}
+	};
 
 	private static final Kind NULL = new Kind("null");
 	private static final Kind UNDEFINED = new Kind("undefined");
@@ -102,7 +105,7 @@ final class CborReader {
 			case 0 -> argument >= 0 ? (Object) argument : unsigned(argument);
 			case 1 -> argument >= 0 ? (Object) (-1 - argument) : unsigned(argument).negate().subtract(BigInteger.ONE);
 			case 2 -> bytes(argument, start, "a byte string");
-			case 3 -> text(bytes(argument, start, "a text string"), start);
+			case 3 -> text(argument, start);
 			case 4 -> definiteArray(argument, start, depth);
 			case 5 -> definiteMap(argument, start, depth);
 			default -> { // 6: a tag; its content must still be well-formed
@@ -270,6 +273,23 @@ final class CborReader {
 		return out;
 	}
 
+	/** Reads a definite-length text string's bytes; ASCII, the common case, without a copy or a decoder. */
+	private String text(long length, int start) {
+		if (Long.compareUnsigned(length, data.length - pos) > 0) {
+			throw malformed(start, "a text string of " + Long.toUnsignedString(length) + " bytes runs past the end "
+					+ "of the data (" + data.length + " bytes)");
+		}
+		int from = pos;
+		int to = from + (int) length;
+		for (int i = from; i < to; i++) {
+			if (data[i] < 0) {
+				return text(bytes(length, start, "a text string"), start);
+			}
+		}
+		pos = to;
+		return new String(data, from, to - from, StandardCharsets.ISO_8859_1);
+	}
+
 	private String text(byte[] utf8, int start) {
 		try {
 			return StandardCharsets.UTF_8.newDecoder()
@@ -317,6 +337,22 @@ final class CborReader {
 
 	private InvalidRequestException malformed(int at, String why) {
 		return new InvalidRequestException("malformed CBOR at byte " + at + ": " + why);
+	}
+
+	/** @return whether {@code v} is 36 characters, 8-4-4-4-12 hex digits (either case) separated by hyphens */
+	static boolean canonicalUuid(String v) {
+		if (v.length() != 36) {
+			return false;
+		}
+		for (int i = 0; i < 36; i++) {
+			char c = v.charAt(i);
+			boolean ok = i == 8 || i == 13 || i == 18 || i == 23 ? c == '-'
+					: (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+			if (!ok) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	// ----- reading fields ------------------------------------------------------------------------------------------
@@ -419,7 +455,7 @@ final class CborReader {
 		/** @return the canonical 36-character UUID text at {@code key} */
 		String requiredUuid(String key) {
 			String v = requiredText(key);
-			if (!CANONICAL_UUID.matcher(v).matches()) {
+			if (!canonicalUuid(v)) {
 				throw invalid(key, "expected a UUID (36 characters, 8-4-4-4-12 hex digits), got '"
 						+ MessageText.quote(v) + "'");
 			}
@@ -429,13 +465,14 @@ final class CborReader {
 		/** @return the name of one of {@code type}'s constants, exactly as written at {@code key} */
 		<E extends Enum<E>> String requiredConstant(String key, Class<E> type) {
 			String v = requiredText(key);
-			for (E e : type.getEnumConstants()) {
-				if (e.name().equals(v)) {
-					return v;
+			String[] names = CONSTANTS.get(type);
+			for (String name : names) {
+				if (name.equals(v)) {
+					return name;
 				}
 			}
-			throw invalid(key, "expected one of " + Arrays.stream(type.getEnumConstants()).map(Enum::name)
-					.collect(Collectors.joining(", ")) + ", got '" + MessageText.quote(v) + "'");
+			throw invalid(key, "expected one of " + String.join(", ", names) + ", got '" + MessageText.quote(v)
+					+ "'");
 		}
 
 		/** @return the map at {@code key} read by {@code reader}, or {@code null} */

@@ -180,7 +180,7 @@ final class PeerResponder implements RSocket {
 			case HELLO -> Mono.just(codec.data(new Wire.Hello(codec.maxPayloadSize(), maxStreams, instance)));
 			case INVITE -> handler.invite(caller, decode(in.data(), Wire.Invite.class,
 					Wire.Invite::toDomain, route + " request"))
-					.map(r -> codec.data(Wire.InviteAnswer.from(r)));
+					.map(r -> codec.data((CborWriter.Writable) w -> Wire.InviteAnswer.write(w, r)));
 			case PRESENCE -> handler.presence(caller).map(p -> codec.data(Wire.Presence.from(p)));
 			case CARD -> handler.card(caller).map(c -> codec.data(new Wire.Card(c)));
 			default -> Mono.error(new InvalidRequestException("Route '" + route + "' is not request-response"));

@@ -96,7 +96,8 @@ final class RSocketPeerConnection implements PeerConnection {
 	@Override
 	public Mono<InviteReply> invite(InviteRequest request) {
 		Objects.requireNonNull(request, "request");
-		return requestResponse(Route.INVITE, Wire.Invite.from(request), Wire.InviteAnswer.class,
+		return requestResponse(Route.INVITE, (CborWriter.Writable) w -> Wire.Invite.write(w, request),
+				Wire.InviteAnswer.class,
 				Wire.InviteAnswer::toDomain);
 	}
 
