@@ -86,7 +86,8 @@ final class Invitations {
 	/** The sessions this endpoint is a member of, open now. */
 	private final Set<MemberSession> joined = ConcurrentHashMap.newKeySet();
 	private final Map<UUID, ReceivedInvitation> pending = new ConcurrentHashMap<>();
-	private final Map<String, Integer> outgoing = new ConcurrentHashMap<>();
+	/** Invitations this endpoint is sending now, by invitee and application: tells a crossing invitation. */
+	private final Map<Outgoing, Integer> outgoing = new ConcurrentHashMap<>();
 	private final Map<PeerName, Rate> rates = new ConcurrentHashMap<>();
 	final Map<UUID, HostSession> hosted = new ConcurrentHashMap<>();
 
@@ -143,7 +144,7 @@ final class Invitations {
 			if (app == null || !visibility.visibleTo(contact, app.scope())) {
 				return Mono.just(new InviteReply(InvitationStatus.DECLINED, NOT_REGISTERED));
 			}
-			if (self.compareTo(caller) < 0 && outgoing.containsKey(key(caller, app.id()))) {
+			if (self.compareTo(caller) < 0 && outgoing.containsKey(new Outgoing(caller, app.id()))) {
 				return Mono.just(new InviteReply(InvitationStatus.DECLINED, CROSSING));
 			}
 			Duration expiry = request.expiry().compareTo(MAX_EXPIRY) > 0 ? MAX_EXPIRY : request.expiry();
@@ -248,7 +249,7 @@ final class Invitations {
 			UUID invitationId = UUID.randomUUID();
 			InviteRequest request = new InviteRequest(invitationId, host.id(), nickname.get(), application, message,
 					data, expiry);
-			String key = key(connection.remote(), application.id());
+			Outgoing key = new Outgoing(connection.remote(), application.id());
 			outgoing.merge(key, 1, Integer::sum);
 			if (self.compareTo(connection.remote()) < 0) {
 				// The other side's invitation arrived first but ours survives a crossing: decline theirs here, as
@@ -260,15 +261,15 @@ final class Invitations {
 				}
 			}
 			return expiries.timeout(connection.invite(request), expiry.plus(EXPIRY_GRACE), EXPIRED_REPLY)
-					.flatMap(reply -> {
+					.map(reply -> {
 						if (reply.status() != InvitationStatus.ACCEPTED) {
-							return Mono.just(InvitationResponse.of(reply.status(), reply.message()));
+							return InvitationResponse.of(reply.status(), reply.message());
 						}
 						// the session waited for this answer unless it was disposed meanwhile by its user
 						HostSession live = session.isDisposed() ? hosted.computeIfAbsent(application.id(),
 								id -> new HostSession(UUID.randomUUID(), application, self, this)) : session;
 						live.addMember(connection, invitationId);
-						return Mono.just(InvitationResponse.accepted(reply.message(), live));
+						return InvitationResponse.accepted(reply.message(), live);
 					})
 					// This endpoint signing out (or closing) closes the connection under a pending invitation: that is
 					// not the peer being unreachable, and must not read as if it were.
@@ -297,8 +298,8 @@ final class Invitations {
 		hosted.remove(session.application().id(), session);
 	}
 
-	private static String key(PeerName peer, UUID app) {
-		return peer + "/" + app;
+	/** An invitee and an application: the key of {@link #outgoing}. */
+	private record Outgoing(PeerName invitee, UUID application) {
 	}
 
 	/**

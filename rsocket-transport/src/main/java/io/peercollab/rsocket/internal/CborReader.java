@@ -33,6 +33,32 @@ final class CborReader {
 	/** Our maps nest three levels deep; anything much deeper is an attack on the stack, not a request. */
 	static final int MAX_DEPTH = 16;
 
+	/**
+	 * The field names and constants of the protocol, by length: read as these very strings rather than as new ones,
+	 * since every map of every request repeats them.
+	 */
+	private static final String[][] KNOWN = known(List.of("invitationId", "sessionId", "senderNickname",
+			"application", "message", "data", "expiryMillis", "id", "description", "scope", "status", "text", "card",
+			"afterVersion", "kind", "type", "version", "presence", "object", "synced", "origin", "applicationId",
+			"maxPayloadSize", "maxInboundStreamsPerConnection", "instance"), io.peercollab.InvitationStatus.class,
+			io.peercollab.PeerScope.class, io.peercollab.PresenceStatus.class, io.peercollab.ChangeType.class);
+
+	private static String[][] known(List<String> names, Class<?>... enums) {
+		List<String> all = new ArrayList<>(names);
+		for (Class<?> e : enums) {
+			for (Object c : e.getEnumConstants()) {
+				all.add(((Enum<?>) c).name());
+			}
+		}
+		int max = all.stream().mapToInt(String::length).max().orElse(0);
+		String[][] byLength = new String[max + 1][];
+		for (int n = 0; n <= max; n++) {
+			int len = n;
+			byLength[n] = all.stream().filter(k -> k.length() == len).distinct().toArray(String[]::new);
+		}
+		return byLength;
+	}
+
 	/** The names of each enum's constants, in order: {@link Class#getEnumConstants()} copies its array every call. */
 	private static final ClassValue<String[]> CONSTANTS = new ClassValue<>() {
 		@Override
@@ -287,7 +313,25 @@ final class CborReader {
 			}
 		}
 		pos = to;
-		return new String(data, from, to - from, StandardCharsets.ISO_8859_1);
+		String known = known(from, to - from);
+		return known != null ? known : new String(data, from, to - from, StandardCharsets.ISO_8859_1);
+	}
+
+	/** @return the protocol's text (a field name, a constant) these bytes spell, or {@code null} */
+	private String known(int from, int length) {
+		if (length >= KNOWN.length) {
+			return null;
+		}
+		for (String k : KNOWN[length]) {
+			int i = 0;
+			while (i < length && data[from + i] == k.charAt(i)) {
+				i++;
+			}
+			if (i == length) {
+				return k;
+			}
+		}
+		return null;
 	}
 
 	private String text(byte[] utf8, int start) {

@@ -162,18 +162,26 @@ final class PayloadCodec {
 	 * @param what what is being read, for the message, such as {@code "peercollab.v1.invite request"}
 	 */
 	static <W, D> D decode(byte[] data, Class<W> wireType, Function<W, D> toDomain, String what) {
+		return decode(data, wireType, toDomain, () -> what);
+	}
+
+	/**
+	 * {@link #decode(byte[], Class, Function, String)}, the description made only for a failure.
+	 */
+	static <W, D> D decode(byte[] data, Class<W> wireType, Function<W, D> toDomain,
+			java.util.function.Supplier<String> what) {
 		try {
 			return toDomain.apply(Wire.reader(wireType).apply(CborReader.map(data)));
 		}
 		catch (InvalidRequestException e) {
-			throw new InvalidRequestException("Invalid " + what + ": " + e.getMessage());
+			throw new InvalidRequestException("Invalid " + what.get() + ": " + e.getMessage());
 		}
 		catch (PeerCollabException e) {
 			throw e;
 		}
 		catch (IllegalArgumentException | NullPointerException e) {
 			// the SPI records check their limits in their constructors, with messages that name the field
-			throw new InvalidRequestException("Invalid " + what + ": " + e.getMessage());
+			throw new InvalidRequestException("Invalid " + what.get() + ": " + e.getMessage());
 		}
 	}
 

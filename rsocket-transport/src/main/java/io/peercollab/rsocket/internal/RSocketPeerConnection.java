@@ -180,7 +180,7 @@ final class RSocketPeerConnection implements PeerConnection {
 	}
 
 	private <W, D> D decode(Payload p, Class<W> wireType, Function<W, D> toDomain, Route route) {
-		return PayloadCodec.decode(codec.receive(p).data(), wireType, toDomain, route + " response from " + remote);
+		return PayloadCodec.decode(codec.receive(p).data(), wireType, toDomain, () -> route + " response from " + remote);
 	}
 
 	private <T> Mono<T> tracked(Mono<T> request) {
