@@ -56,6 +56,11 @@ final class Invitations {
 	static final Duration SESSION_OPEN_TIMEOUT = Duration.ofSeconds(30);
 	static final Duration MAX_EXPIRY = Duration.ofHours(24);
 	static final int PENDING_BUFFER = 256;
+	/**
+	 * How long a host session nobody joined outlives its last invitation, so that invitations sent one after the other
+	 * share it instead of each making and closing one.
+	 */
+	static final Duration UNUSED_HOST_GRACE = Duration.ofSeconds(10);
 
 
 	/** The sender's answer when the receiver's never came: its expiry plus the grace passed. */
@@ -90,6 +95,10 @@ final class Invitations {
 	private final Map<Outgoing, Integer> outgoing = new ConcurrentHashMap<>();
 	private final Map<PeerName, Rate> rates = new ConcurrentHashMap<>();
 	final Map<UUID, HostSession> hosted = new ConcurrentHashMap<>();
+	/** Host sessions handed to a user (an invitation to them was accepted): they close as soon as they are unused. */
+	private final Set<HostSession> handedOut = ConcurrentHashMap.newKeySet();
+	/** Host sessions nobody joined yet, each with the deadline at which it closes if still unused. */
+	private final Map<HostSession, UnusedHost> unused = new ConcurrentHashMap<>();
 
 	/**
 	 * @param timer the endpoint's timer: its clock, and where the one task of the invitations' deadlines runs
@@ -268,6 +277,7 @@ final class Invitations {
 						// the session waited for this answer unless it was disposed meanwhile by its user
 						HostSession live = session.isDisposed() ? hosted.computeIfAbsent(application.id(),
 								id -> new HostSession(UUID.randomUUID(), application, self, this)) : session;
+						handedOut.add(live);
 						live.addMember(connection, invitationId);
 						return InvitationResponse.accepted(reply.message(), live);
 					})
@@ -279,7 +289,12 @@ final class Invitations {
 					.doFinally(s -> {
 						outgoing.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
 						session.invitationEnded();
-						session.closeIfUnused();
+						if (handedOut.contains(session)) {
+							session.closeIfUnused();
+						}
+						else {
+							closeLaterIfUnused(session);
+						}
 					});
 		});
 	}
@@ -296,6 +311,39 @@ final class Invitations {
 
 	void hostClosed(HostSession session) {
 		hosted.remove(session.application().id(), session);
+		handedOut.remove(session);
+		UnusedHost u = unused.remove(session);
+		if (u != null) {
+			expiries.remove(u);
+		}
+	}
+
+	/** Closes {@code session} {@link #UNUSED_HOST_GRACE} from now, unless it is in use by then. */
+	private void closeLaterIfUnused(HostSession session) {
+		if (session.isDisposed()) {
+			return;
+		}
+		expiries.add(unused.computeIfAbsent(session, UnusedHost::new), UNUSED_HOST_GRACE);
+		if (session.isDisposed()) {
+			// closed meanwhile: hostClosed may have missed the entry just made
+			hostClosed(session);
+		}
+	}
+
+	/** The deadline of a host session nobody joined: it closes then if no invitation naming it is pending. */
+	private final class UnusedHost extends Expiries.Entry {
+
+		private final HostSession session;
+
+		UnusedHost(HostSession session) {
+			this.session = session;
+		}
+
+		@Override
+		protected void expired() {
+			unused.remove(session, this);
+			session.closeIfUnused();
+		}
 	}
 
 	/** An invitee and an application: the key of {@link #outgoing}. */
