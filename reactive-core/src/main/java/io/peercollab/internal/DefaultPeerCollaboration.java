@@ -101,7 +101,8 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 				PeerContact.of(identity.name(), nickname, identity.certificate()), this::peer,
 				this::visibilityChanged, timer, this::diagnose);
 		this.nearMe = new NearMe(this);
-		this.invitations = new Invitations(this, b.invitationsPerPeerPerMinute);
+		this.invitations = new Invitations(timer, policy, b.invitationsPerPeerPerMinute, identity.name(), this::nickname,
+				contacts::isAllowed, this::application, this::visibleTo, this::signInScope, this::diagnose);
 		this.resolution = new EndpointResolution(b.resolvers, () -> nearMe.current(), this::diagnose);
 		this.reach = new RemotePeer.Reach(this::binding, resolution, invitations, invitationExpiry, timer);
 		this.publishing = new InternetPublishing(identity, this::advertisedEndPoints, timer, this::diagnose,

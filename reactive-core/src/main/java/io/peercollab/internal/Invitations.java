@@ -1,19 +1,24 @@
 package io.peercollab.internal;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import io.peercollab.CollaborationSession;
 import io.peercollab.Diagnostic;
 import io.peercollab.Invitation;
 import io.peercollab.InvitationPolicy;
 import io.peercollab.InvitationResponse;
+import io.peercollab.InvitationState;
 import io.peercollab.InvitationStatus;
 import io.peercollab.InvalidRequestException;
 import io.peercollab.LimitExceededException;
@@ -31,6 +36,7 @@ import io.peercollab.spi.SessionOpen;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * Both sides of invitations: {@link #send} (the {@code InviteRequester}) and {@link #receive} (the
@@ -50,23 +56,76 @@ final class Invitations {
 	static final Duration SESSION_OPEN_TIMEOUT = Duration.ofSeconds(30);
 	static final Duration MAX_EXPIRY = Duration.ofHours(24);
 	static final int PENDING_BUFFER = 256;
+	/**
+	 * How long a host session nobody joined outlives its last invitation, so that invitations sent one after the other
+	 * share it instead of each making and closing one.
+	 */
+	static final Duration UNUSED_HOST_GRACE = Duration.ofSeconds(10);
 
 
-	private final DefaultPeerCollaboration owner;
+	/** The sender's answer when the receiver's never came: its expiry plus the grace passed. */
+	private static final Mono<InviteReply> EXPIRED_REPLY = Mono.just(new InviteReply(InvitationStatus.EXPIRED, ""));
+
+	/** Whether a caller ({@code allowedContact} or not) may see an item published with {@code scope}. */
+	@FunctionalInterface
+	interface Visibility {
+		boolean visibleTo(boolean allowedContact, PeerScope scope);
+	}
+
+	private final Scheduler timer;
+	/** Every deadline of this endpoint's invitations: expiries, their grace, session-open waits. */
+	private final Expiries expiries;
+	private final InvitationPolicy policy;
 	private final int perPeerPerMinute;
+	private final PeerName self;
+	private final Supplier<String> nickname;
+	private final Predicate<PeerName> isContact;
+	private final Function<UUID, PeerApplication> applications;
+	private final Visibility visibility;
+	private final Supplier<PeerScope> signInScope;
+	private final BiConsumer<Diagnostic.Kind, String> diagnostics;
+	private final ReceivedInvitation.Listener listener = new ReceivedListener();
 	private final Sinks.Many<Invitation> received = Sinks.many().multicast()
 			.onBackpressureBuffer(PENDING_BUFFER, false);
 	private final Map<UUID, ReceivedInvitation> awaitingSession = new ConcurrentHashMap<>();
 	/** The sessions this endpoint is a member of, open now. */
 	private final Set<MemberSession> joined = ConcurrentHashMap.newKeySet();
 	private final Map<UUID, ReceivedInvitation> pending = new ConcurrentHashMap<>();
-	private final Map<String, Integer> outgoing = new ConcurrentHashMap<>();
-	private final Map<PeerName, ArrayDeque<Long>> rates = new ConcurrentHashMap<>();
+	/** Invitations this endpoint is sending now, by invitee and application: tells a crossing invitation. */
+	private final Map<Outgoing, Integer> outgoing = new ConcurrentHashMap<>();
+	private final Map<PeerName, Rate> rates = new ConcurrentHashMap<>();
 	final Map<UUID, HostSession> hosted = new ConcurrentHashMap<>();
+	/** Host sessions handed to a user (an invitation to them was accepted): they close as soon as they are unused. */
+	private final Set<HostSession> handedOut = ConcurrentHashMap.newKeySet();
+	/** Host sessions nobody joined yet, each with the deadline at which it closes if still unused. */
+	private final Map<HostSession, UnusedHost> unused = new ConcurrentHashMap<>();
 
-	Invitations(DefaultPeerCollaboration owner, int perPeerPerMinute) {
-		this.owner = owner;
+	/**
+	 * @param timer the endpoint's timer: its clock, and where the one task of the invitations' deadlines runs
+	 * @param policy who may invite this endpoint
+	 * @param perPeerPerMinute invitations one caller may send in a minute
+	 * @param self this endpoint's name
+	 * @param nickname this endpoint's nickname now
+	 * @param isContact whether a caller is an allowed contact
+	 * @param applications the registered application with an id, or {@code null}
+	 * @param visibility who sees an application
+	 * @param signInScope this endpoint's sign-in scope now
+	 * @param diagnostics where refusals are reported
+	 */
+	Invitations(Scheduler timer, InvitationPolicy policy, int perPeerPerMinute, PeerName self,
+			Supplier<String> nickname, Predicate<PeerName> isContact, Function<UUID, PeerApplication> applications,
+			Visibility visibility, Supplier<PeerScope> signInScope, BiConsumer<Diagnostic.Kind, String> diagnostics) {
+		this.timer = timer;
+		this.expiries = new Expiries(timer);
+		this.policy = policy;
 		this.perPeerPerMinute = perPeerPerMinute;
+		this.self = self;
+		this.nickname = nickname;
+		this.isContact = isContact;
+		this.applications = applications;
+		this.visibility = visibility;
+		this.signInScope = signInScope;
+		this.diagnostics = diagnostics;
 	}
 
 	Flux<Invitation> received() {
@@ -77,70 +136,91 @@ final class Invitations {
 
 	Mono<InviteReply> receive(PeerName caller, InviteRequest request) {
 		return Mono.defer(() -> {
-			if (!withinRate(caller)) {
-				owner.diagnose(Diagnostic.Kind.REJECTED_REQUEST, caller + " sent more than " + perPeerPerMinute
+			long now = timer.now(TimeUnit.MILLISECONDS);
+			if (!withinRate(caller, now)) {
+				diagnostics.accept(Diagnostic.Kind.REJECTED_REQUEST, caller + " sent more than " + perPeerPerMinute
 						+ " invitations in a minute");
 				return Mono.error(new LimitExceededException("invitationsPerPeerPerMinute (" + perPeerPerMinute
 						+ ") exceeded: wait before inviting this peer again"));
 			}
-			boolean contact = owner.contacts.isAllowed(caller);
-			if (owner.policy == InvitationPolicy.CONTACTS_ONLY && !contact) {
-				return Mono.error(new NotAuthorizedException(owner.name() + " accepts invitations from its contacts only"));
+			boolean contact = isContact.test(caller);
+			if (policy == InvitationPolicy.CONTACTS_ONLY && !contact) {
+				return Mono.error(new NotAuthorizedException(self + " accepts invitations from its contacts only"));
 			}
-			PeerApplication app = owner.application(request.application().id());
+			PeerApplication app = applications.apply(request.application().id());
 			// An application the caller cannot see is refused exactly as one that is not registered: the answer must
 			// not tell a stranger that an INTERNET-only (or NONE) application exists here.
-			if (app == null || !owner.visibleTo(contact, app.scope())) {
+			if (app == null || !visibility.visibleTo(contact, app.scope())) {
 				return Mono.just(new InviteReply(InvitationStatus.DECLINED, NOT_REGISTERED));
 			}
-			if (owner.name().compareTo(caller) < 0 && outgoing.containsKey(key(caller, app.id()))) {
+			if (self.compareTo(caller) < 0 && outgoing.containsKey(new Outgoing(caller, app.id()))) {
 				return Mono.just(new InviteReply(InvitationStatus.DECLINED, CROSSING));
 			}
 			Duration expiry = request.expiry().compareTo(MAX_EXPIRY) > 0 ? MAX_EXPIRY : request.expiry();
-			ReceivedInvitation inv = new ReceivedInvitation(this, request, caller, contact, app,
-					Instant.ofEpochMilli(owner.timer.now(java.util.concurrent.TimeUnit.MILLISECONDS)).plus(expiry));
+			ReceivedInvitation inv = new ReceivedInvitation(request, caller, contact, app, now + expiry.toMillis(),
+					expiries, listener);
 			pending.put(inv.id(), inv);
-			inv.outcome().subscribe(st -> pending.remove(inv.id()));
+			inv.startExpiry();
 			Sinks.EmitResult r = Emissions.next(received, inv);
 			if (r.isFailure()) {
+				inv.refuse();
 				return Mono.just(new InviteReply(InvitationStatus.DECLINED,
 						"too many invitations waiting for an answer here; try again later"));
 			}
-			return inv.reply()
-					.timeout(expiry, Mono.defer(() -> {
-						inv.expire();
-						return inv.reply();
-					}), owner.timer)
-					.doOnCancel(inv::withdraw);
+			return inv.reply().doOnCancel(inv::withdraw);
 		});
 	}
 
-	private boolean withinRate(PeerName caller) {
-		long now = owner.timer.now(java.util.concurrent.TimeUnit.MILLISECONDS);
-		ArrayDeque<Long> times = rates.computeIfAbsent(caller, k -> new ArrayDeque<>());
-		synchronized (times) {
-			while (!times.isEmpty() && times.peekFirst() <= now - 60_000) {
-				times.pollFirst();
+	private boolean withinRate(PeerName caller, long now) {
+		return rates.computeIfAbsent(caller, k -> new Rate()).tryAcquire(now, perPeerPerMinute);
+	}
+
+	/** The times of one caller's invitations within the last minute, oldest first, in a ring that grows as needed. */
+	private static final class Rate {
+
+		private long[] times = new long[8];
+		private int head;
+		private int count;
+
+		synchronized boolean tryAcquire(long now, int limit) {
+			while (count > 0 && times[head] <= now - 60_000) {
+				head = (head + 1) % times.length;
+				count--;
 			}
-			if (times.size() >= perPeerPerMinute) {
+			if (count >= limit) {
 				return false;
 			}
-			times.addLast(now);
+			if (count == times.length) {
+				long[] grown = new long[Math.min(limit, times.length * 2)];
+				for (int i = 0; i < count; i++) {
+					grown[i] = times[(head + i) % times.length];
+				}
+				times = grown;
+				head = 0;
+			}
+			times[(head + count) % times.length] = now;
+			count++;
 			return true;
 		}
 	}
 
-	/** @return the scheduler of this endpoint's timers */
-	reactor.core.scheduler.Scheduler timer() {
-		return owner.timer;
-	}
+	/** What the invitations received tell this endpoint. */
+	private final class ReceivedListener implements ReceivedInvitation.Listener {
 
-	void awaitSession(ReceivedInvitation inv) {
-		awaitingSession.put(inv.id(), inv);
-	}
+		@Override
+		public void ended(ReceivedInvitation inv, InvitationState state) {
+			pending.remove(inv.id(), inv);
+		}
 
-	void sessionAbandoned(ReceivedInvitation inv) {
-		awaitingSession.remove(inv.id(), inv);
+		@Override
+		public void awaitingSession(ReceivedInvitation inv) {
+			awaitingSession.put(inv.id(), inv);
+		}
+
+		@Override
+		public void sessionAbandoned(ReceivedInvitation inv) {
+			awaitingSession.remove(inv.id(), inv);
+		}
 	}
 
 	Flux<SessionFrame> serveSession(PeerName caller, SessionOpen open, Flux<SessionFrame> inbound) {
@@ -167,20 +247,20 @@ final class Invitations {
 			Duration expiry) {
 		return Mono.defer(() -> {
 			HostSession host = hosted.computeIfAbsent(application.id(),
-					id -> new HostSession(UUID.randomUUID(), application, owner.name(), this));
+					id -> new HostSession(UUID.randomUUID(), application, self, this));
 			while (!host.invitationSent()) {
 				// closed between the look-up and now: start a new one
 				hosted.remove(application.id(), host);
 				host = hosted.computeIfAbsent(application.id(),
-						id -> new HostSession(UUID.randomUUID(), application, owner.name(), this));
+						id -> new HostSession(UUID.randomUUID(), application, self, this));
 			}
 			HostSession session = host;
 			UUID invitationId = UUID.randomUUID();
-			InviteRequest request = new InviteRequest(invitationId, host.id(), owner.nickname(), application, message,
+			InviteRequest request = new InviteRequest(invitationId, host.id(), nickname.get(), application, message,
 					data, expiry);
-			String key = key(connection.remote(), application.id());
+			Outgoing key = new Outgoing(connection.remote(), application.id());
 			outgoing.merge(key, 1, Integer::sum);
-			if (owner.name().compareTo(connection.remote()) < 0) {
+			if (self.compareTo(connection.remote()) < 0) {
 				// The other side's invitation arrived first but ours survives a crossing: decline theirs here, as
 				// they will decline nothing of ours.
 				for (ReceivedInvitation inv : pending.values()) {
@@ -189,28 +269,32 @@ final class Invitations {
 					}
 				}
 			}
-			return connection.invite(request)
-					.timeout(expiry.plus(EXPIRY_GRACE), Mono.just(new InviteReply(InvitationStatus.EXPIRED, "")),
-							owner.timer)
-					.flatMap(reply -> {
+			return expiries.timeout(connection.invite(request), expiry.plus(EXPIRY_GRACE), EXPIRED_REPLY)
+					.map(reply -> {
 						if (reply.status() != InvitationStatus.ACCEPTED) {
-							return Mono.just(InvitationResponse.of(reply.status(), reply.message()));
+							return InvitationResponse.of(reply.status(), reply.message());
 						}
 						// the session waited for this answer unless it was disposed meanwhile by its user
 						HostSession live = session.isDisposed() ? hosted.computeIfAbsent(application.id(),
-								id -> new HostSession(UUID.randomUUID(), application, owner.name(), this)) : session;
+								id -> new HostSession(UUID.randomUUID(), application, self, this)) : session;
+						handedOut.add(live);
 						live.addMember(connection, invitationId);
-						return Mono.just(InvitationResponse.accepted(reply.message(), live));
+						return InvitationResponse.accepted(reply.message(), live);
 					})
 					// This endpoint signing out (or closing) closes the connection under a pending invitation: that is
 					// not the peer being unreachable, and must not read as if it were.
 					.onErrorMap(e -> !(e instanceof NotSignedInException)
-							&& owner.signInScope() == PeerScope.NONE,
+							&& signInScope.get() == PeerScope.NONE,
 							e -> new NotSignedInException("signed out while the invitation was pending", e))
 					.doFinally(s -> {
 						outgoing.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
 						session.invitationEnded();
-						session.closeIfUnused();
+						if (handedOut.contains(session)) {
+							session.closeIfUnused();
+						}
+						else {
+							closeLaterIfUnused(session);
+						}
 					});
 		});
 	}
@@ -227,10 +311,43 @@ final class Invitations {
 
 	void hostClosed(HostSession session) {
 		hosted.remove(session.application().id(), session);
+		handedOut.remove(session);
+		UnusedHost u = unused.remove(session);
+		if (u != null) {
+			expiries.remove(u);
+		}
 	}
 
-	private static String key(PeerName peer, UUID app) {
-		return peer + "/" + app;
+	/** Closes {@code session} {@link #UNUSED_HOST_GRACE} from now, unless it is in use by then. */
+	private void closeLaterIfUnused(HostSession session) {
+		if (session.isDisposed()) {
+			return;
+		}
+		expiries.add(unused.computeIfAbsent(session, UnusedHost::new), UNUSED_HOST_GRACE);
+		if (session.isDisposed()) {
+			// closed meanwhile: hostClosed may have missed the entry just made
+			hostClosed(session);
+		}
+	}
+
+	/** The deadline of a host session nobody joined: it closes then if no invitation naming it is pending. */
+	private final class UnusedHost extends Expiries.Entry {
+
+		private final HostSession session;
+
+		UnusedHost(HostSession session) {
+			this.session = session;
+		}
+
+		@Override
+		protected void expired() {
+			unused.remove(session, this);
+			session.closeIfUnused();
+		}
+	}
+
+	/** An invitee and an application: the key of {@link #outgoing}. */
+	private record Outgoing(PeerName invitee, UUID application) {
 	}
 
 	/**
@@ -240,7 +357,7 @@ final class Invitations {
 	 * goodbye, instead of failing as after a crash when the connection closes under it.
 	 */
 	void signingOut() {
-		String why = owner.nickname() + " signed out";
+		String why = nickname.get() + " signed out";
 		for (ReceivedInvitation inv : List.copyOf(pending.values())) {
 			inv.decline(why).onErrorResume(e -> Mono.empty()).subscribe();
 		}
@@ -258,6 +375,7 @@ final class Invitations {
 		signedOut();
 		hosted.values().forEach(CollaborationSession::dispose);
 		Emissions.complete(received);
+		expiries.dispose();
 	}
 
 	static PeerUnreachableException sessionClosed() {

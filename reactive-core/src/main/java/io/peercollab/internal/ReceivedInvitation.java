@@ -21,25 +21,56 @@ import reactor.core.publisher.Sinks;
  */
 final class ReceivedInvitation implements Invitation {
 
-	private final Invitations invitations;
+	/** What an invitation tells the endpoint that received it. */
+	interface Listener {
+
+		/** The invitation left {@code PENDING} for {@code state}. */
+		void ended(ReceivedInvitation inv, InvitationState state);
+
+		/** The invitation was accepted: its sender may open the session now. */
+		void awaitingSession(ReceivedInvitation inv);
+
+		/** The invitation was accepted, but its session will not be opened any more. */
+		void sessionAbandoned(ReceivedInvitation inv);
+	}
+
 	private final InviteRequest request;
 	private final PeerName sender;
 	private final boolean fromContact;
 	private final PeerApplication application;
-	private final Instant expiresAt;
+	private final long expiresAtMillis;
+	private final Expiries expiries;
+	private final Listener listener;
+	private final Expiries.Entry expiry = new Expiries.Entry() {
+		@Override
+		protected void expired() {
+			expire();
+		}
+	};
 	private final AtomicReference<InvitationState> state = new AtomicReference<>(InvitationState.PENDING);
 	private final Sinks.One<InviteReply> reply = Sinks.one();
-	private final Sinks.One<InvitationState> outcome = Sinks.one();
-	private final Sinks.One<CollaborationSession> session = Sinks.one();
+	// made on demand: most invitations are answered without anyone asking for their outcome, or a session
+	private volatile Sinks.One<InvitationState> outcome;
+	private volatile Sinks.One<CollaborationSession> session;
 
-	ReceivedInvitation(Invitations invitations, InviteRequest request, PeerName sender, boolean fromContact,
-			PeerApplication application, Instant expiresAt) {
-		this.invitations = invitations;
+	/**
+	 * @param expiresAtMillis when it expires, on the clock of {@code expiries}
+	 * @param expiries where its expiry, and the wait for its session once accepted, are queued
+	 */
+	ReceivedInvitation(InviteRequest request, PeerName sender, boolean fromContact, PeerApplication application,
+			long expiresAtMillis, Expiries expiries, Listener listener) {
 		this.request = request;
 		this.sender = sender;
 		this.fromContact = fromContact;
 		this.application = application;
-		this.expiresAt = expiresAt;
+		this.expiresAtMillis = expiresAtMillis;
+		this.expiries = expiries;
+		this.listener = listener;
+	}
+
+	/** Queues the expiry: at {@link #expiresAt()}, a pending invitation expires. */
+	void startExpiry() {
+		expiries.addAt(expiry, expiresAtMillis);
 	}
 
 	UUID sessionId() {
@@ -87,7 +118,7 @@ final class ReceivedInvitation implements Invitation {
 
 	@Override
 	public Instant expiresAt() {
-		return expiresAt;
+		return Instant.ofEpochMilli(expiresAtMillis);
 	}
 
 	@Override
@@ -98,16 +129,18 @@ final class ReceivedInvitation implements Invitation {
 	@Override
 	public Mono<CollaborationSession> accept() {
 		return Mono.defer(() -> {
+			// made before the state changes, so that a withdrawal right after it finds the sink to fail
+			Sinks.One<CollaborationSession> opened = sessionSink();
 			if (!end(InvitationState.ACCEPTED)) {
 				return Mono.error(closed());
 			}
-			invitations.awaitSession(this);
+			listener.awaitingSession(this);
 			reply.tryEmitValue(new InviteReply(InvitationStatus.ACCEPTED, ""));
-			return session.asMono()
-					.timeout(Invitations.SESSION_OPEN_TIMEOUT, Mono.error(() -> new io.peercollab.PeerUnreachableException(
-							"accepted the invitation from " + sender + ", but it did not open the session within "
-									+ Invitations.SESSION_OPEN_TIMEOUT.toSeconds() + " s")), invitations.timer())
-					.doOnError(e -> invitations.sessionAbandoned(this));
+			return expiries.timeout(opened.asMono(), Invitations.SESSION_OPEN_TIMEOUT,
+					Mono.error(() -> new io.peercollab.PeerUnreachableException("accepted the invitation from "
+							+ sender + ", but it did not open the session within "
+							+ Invitations.SESSION_OPEN_TIMEOUT.toSeconds() + " s")))
+					.doOnError(e -> listener.sessionAbandoned(this));
 		});
 	}
 
@@ -125,7 +158,22 @@ final class ReceivedInvitation implements Invitation {
 
 	@Override
 	public Mono<InvitationState> outcome() {
-		return outcome.asMono();
+		Sinks.One<InvitationState> o = outcome;
+		if (o == null) {
+			synchronized (this) {
+				o = outcome;
+				if (o == null) {
+					o = Sinks.one();
+					outcome = o;
+				}
+			}
+		}
+		// ended before the sink was made: end() did not see it
+		InvitationState s = state.get();
+		if (s != InvitationState.PENDING) {
+			o.tryEmitValue(s);
+		}
+		return o.asMono();
 	}
 
 	void expire() {
@@ -134,22 +182,49 @@ final class ReceivedInvitation implements Invitation {
 		}
 	}
 
+	/** Declined by the endpoint before the user saw it; the caller answers the sender. */
+	void refuse() {
+		end(InvitationState.DECLINED);
+	}
+
 	void withdraw() {
 		if (end(InvitationState.WITHDRAWN)) {
 			return;
 		}
 		// accepted, but the sender went away before opening the session
-		session.tryEmitError(new io.peercollab.PeerUnreachableException(
-				"the invitation from " + sender + " was withdrawn before its session opened"));
+		Sinks.One<CollaborationSession> s = session;
+		if (s != null) {
+			s.tryEmitError(new io.peercollab.PeerUnreachableException(
+					"the invitation from " + sender + " was withdrawn before its session opened"));
+		}
 	}
 
 	void sessionOpened(CollaborationSession s) {
-		session.tryEmitValue(s);
+		sessionSink().tryEmitValue(s);
+	}
+
+	private Sinks.One<CollaborationSession> sessionSink() {
+		Sinks.One<CollaborationSession> s = session;
+		if (s == null) {
+			synchronized (this) {
+				s = session;
+				if (s == null) {
+					s = Sinks.one();
+					session = s;
+				}
+			}
+		}
+		return s;
 	}
 
 	private boolean end(InvitationState to) {
 		if (state.compareAndSet(InvitationState.PENDING, to)) {
-			outcome.tryEmitValue(to);
+			expiries.remove(expiry);
+			listener.ended(this, to);
+			Sinks.One<InvitationState> o = outcome;
+			if (o != null) {
+				o.tryEmitValue(to);
+			}
 			return true;
 		}
 		return false;

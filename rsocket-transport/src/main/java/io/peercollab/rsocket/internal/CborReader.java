@@ -10,8 +10,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.function.Function;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 import io.peercollab.InvalidRequestException;
 import io.peercollab.MessageText;
@@ -34,8 +32,39 @@ final class CborReader {
 	/** Our maps nest three levels deep; anything much deeper is an attack on the stack, not a request. */
 	static final int MAX_DEPTH = 16;
 
-	private static final Pattern CANONICAL_UUID = Pattern
-			.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+	/**
+	 * The field names and constants of the protocol, by length: read as these very strings rather than as new ones,
+	 * since every map of every request repeats them.
+	 */
+	private static final String[][] KNOWN = known(List.of("invitationId", "sessionId", "senderNickname",
+			"application", "message", "data", "expiryMillis", "id", "description", "scope", "status", "text", "card",
+			"afterVersion", "kind", "type", "version", "presence", "object", "synced", "origin", "applicationId",
+			"maxPayloadSize", "maxInboundStreamsPerConnection", "instance"), io.peercollab.InvitationStatus.class,
+			io.peercollab.PeerScope.class, io.peercollab.PresenceStatus.class, io.peercollab.ChangeType.class);
+
+	private static String[][] known(List<String> names, Class<?>... enums) {
+		List<String> all = new ArrayList<>(names);
+		for (Class<?> e : enums) {
+			for (Object c : e.getEnumConstants()) {
+				all.add(((Enum<?>) c).name());
+			}
+		}
+		int max = all.stream().mapToInt(String::length).max().orElse(0);
+		String[][] byLength = new String[max + 1][];
+		for (int n = 0; n <= max; n++) {
+			int len = n;
+			byLength[n] = all.stream().filter(k -> k.length() == len).distinct().toArray(String[]::new);
+		}
+		return byLength;
+	}
+
+	/** The names of each enum's constants, in order: {@link Class#getEnumConstants()} copies its array every call. */
+	private static final ClassValue<String[]> CONSTANTS = new ClassValue<>() {
+		@Override
+		protected String[] computeValue(Class<?> type) {
+			return Arrays.stream(type.getEnumConstants()).map(e -> ((Enum<?>) e).name()).toArray(String[]::new);
+		}
+	};
 
 	private static final Kind NULL = new Kind("null");
 	private static final Kind UNDEFINED = new Kind("undefined");
@@ -267,59 +296,39 @@ final class CborReader {
 		return out;
 	}
 
-	/**
-	 * Reads a definite-length text string straight from the data: ASCII (nearly every text of the protocol) with one
-	 * copy and no decoder; anything else through a strict UTF-8 decoder, so that malformed text is refused.
-	 */
+	/** Reads a definite-length text string's bytes; ASCII, the common case, without a copy or a decoder. */
 	private String text(long length, int start) {
 		if (Long.compareUnsigned(length, data.length - pos) > 0) {
-			throw malformed(start, "a text string of " + Long.toUnsignedString(length) + " bytes runs past the end of"
-					+ " the data (" + data.length + " bytes)");
+			throw malformed(start, "a text string of " + Long.toUnsignedString(length) + " bytes runs past the end "
+					+ "of the data (" + data.length + " bytes)");
 		}
 		int from = pos;
-		int end = pos + (int) length;
-		pos = end;
-		for (int i = from; i < end; i++) {
+		int to = from + (int) length;
+		for (int i = from; i < to; i++) {
 			if (data[i] < 0) {
-				return text(ByteBuffer.wrap(data, from, end - from), start);
+				return text(bytes(length, start, "a text string"), start);
 			}
 		}
-		return ascii(from, end - from);
+		pos = to;
+		String known = known(from, to - from);
+		return known != null ? known : new String(data, from, to - from, StandardCharsets.ISO_8859_1);
 	}
 
-	/** How long a text may be to be looked up in {@link #SHORT_TEXTS}: field names and constants are shorter. */
-	private static final int SHORT_TEXT = 24;
-
-	/**
-	 * The short ASCII texts read lately (field names, constants such as {@code UPDATED}), one per slot of a hash of
-	 * their bytes, so that decoding a payload does not allocate its keys again. Bounded; a slot is overwritten by the
-	 * last text of its hash, and a hit is always compared byte by byte, so a peer that sends other texts only costs
-	 * the allocation the cache would have saved. Strings are immutable: slots need no synchronization.
-	 */
-	private static final String[] SHORT_TEXTS = new String[512];
-
-	private String ascii(int from, int length) {
-		if (length > SHORT_TEXT) {
-			return new String(data, from, length, StandardCharsets.ISO_8859_1);
+	/** @return the protocol's text (a field name, a constant) these bytes spell, or {@code null} */
+	private String known(int from, int length) {
+		if (length >= KNOWN.length) {
+			return null;
 		}
-		int h = length;
-		for (int i = from; i < from + length; i++) {
-			h = 31 * h + data[i];
-		}
-		int slot = (h ^ (h >>> 9)) & (SHORT_TEXTS.length - 1);
-		String cached = SHORT_TEXTS[slot];
-		if (cached != null && cached.length() == length) {
+		for (String k : KNOWN[length]) {
 			int i = 0;
-			while (i < length && cached.charAt(i) == data[from + i]) {
+			while (i < length && data[from + i] == k.charAt(i)) {
 				i++;
 			}
 			if (i == length) {
-				return cached;
+				return k;
 			}
 		}
-		String text = new String(data, from, length, StandardCharsets.ISO_8859_1);
-		SHORT_TEXTS[slot] = text;
-		return text;
+		return null;
 	}
 
 	private String text(byte[] utf8, int start) {
@@ -373,6 +382,22 @@ final class CborReader {
 
 	private InvalidRequestException malformed(int at, String why) {
 		return new InvalidRequestException("malformed CBOR at byte " + at + ": " + why);
+	}
+
+	/** @return whether {@code v} is 36 characters, 8-4-4-4-12 hex digits (either case) separated by hyphens */
+	static boolean canonicalUuid(String v) {
+		if (v.length() != 36) {
+			return false;
+		}
+		for (int i = 0; i < 36; i++) {
+			char c = v.charAt(i);
+			boolean ok = i == 8 || i == 13 || i == 18 || i == 23 ? c == '-'
+					: (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+			if (!ok) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	// ----- reading fields ------------------------------------------------------------------------------------------
@@ -536,7 +561,7 @@ final class CborReader {
 		/** @return the canonical 36-character UUID text at {@code key} */
 		String requiredUuid(String key) {
 			String v = requiredText(key);
-			if (!CANONICAL_UUID.matcher(v).matches()) {
+			if (!canonicalUuid(v)) {
 				throw invalid(key, "expected a UUID (36 characters, 8-4-4-4-12 hex digits), got '"
 						+ MessageText.quote(v) + "'");
 			}
@@ -546,15 +571,14 @@ final class CborReader {
 		/** @return the name of one of {@code type}'s constants, exactly as written at {@code key} */
 		<E extends Enum<E>> String requiredConstant(String key, Class<E> type) {
 			String v = requiredText(key);
-			try {
-				Enum.valueOf(type, v); // the enum's own directory of names: no copy of its constants
-				return v;
+			String[] names = CONSTANTS.get(type);
+			for (String name : names) {
+				if (name.equals(v)) {
+					return name;
+				}
 			}
-			catch (IllegalArgumentException notAConstant) {
-				// refused below, with the constants it may be
-			}
-			throw invalid(key, "expected one of " + Arrays.stream(type.getEnumConstants()).map(Enum::name)
-					.collect(Collectors.joining(", ")) + ", got '" + MessageText.quote(v) + "'");
+			throw invalid(key, "expected one of " + String.join(", ", names) + ", got '" + MessageText.quote(v)
+					+ "'");
 		}
 
 		/** @return the map at {@code key} read by {@code reader}, or {@code null} */

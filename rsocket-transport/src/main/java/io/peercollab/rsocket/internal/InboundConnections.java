@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -18,12 +17,9 @@ import io.peercollab.Diagnostic;
 import io.peercollab.IpLiterals;
 import io.peercollab.LimitExceededException;
 import io.peercollab.identity.PeerName;
-import reactor.core.Disposable;
-import reactor.core.Disposables;
+import io.peercollab.internal.Expiries;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 import reactor.util.Logger;
 import reactor.util.Loggers;
 
@@ -47,7 +43,8 @@ final class InboundConnections {
 	private final int maxConnections;
 	private final int maxPerSource;
 	private final Duration timeToFirstStream;
-	private final Scheduler timer;
+	/** The binding's deadlines: each connection's time to first stream is one entry, not a timer task of its own. */
+	private final Expiries expiries;
 	private final Sinks.Many<Diagnostic> diagnostics = Sinks.many().multicast().directBestEffort();
 
 	private final Object lock = new Object();
@@ -58,16 +55,15 @@ final class InboundConnections {
 	// guarded by lock
 	private int held;
 
-	InboundConnections(TransportSettings settings) {
-		this(settings.maxConnections(), settings.maxConnectionsPerSource(), settings.timeToFirstStream(),
-				Schedulers.parallel());
+	InboundConnections(TransportSettings settings, Expiries expiries) {
+		this(settings.maxConnections(), settings.maxConnectionsPerSource(), settings.timeToFirstStream(), expiries);
 	}
 
-	InboundConnections(int maxConnections, int maxPerSource, Duration timeToFirstStream, Scheduler timer) {
+	InboundConnections(int maxConnections, int maxPerSource, Duration timeToFirstStream, Expiries expiries) {
 		this.maxConnections = maxConnections;
 		this.maxPerSource = maxPerSource;
 		this.timeToFirstStream = timeToFirstStream;
-		this.timer = timer;
+		this.expiries = expiries;
 	}
 
 	/** @return the refusals, hot, without buffering; completes on {@link #complete()} */
@@ -126,8 +122,7 @@ final class InboundConnections {
 			return;
 		}
 		channel.attr(CONNECTION).set(c);
-		c.firstStreamTimer = timer.schedule(() -> firstStreamMissed(c), timeToFirstStream.toMillis(),
-				TimeUnit.MILLISECONDS);
+		expiries.add(c.firstStream, timeToFirstStream);
 		channel.closeFuture().addListener(f -> closed(c));
 		if (evicted != null) {
 			evicted.channel.close();
@@ -169,7 +164,7 @@ final class InboundConnections {
 	}
 
 	private void closed(Connection c) {
-		c.firstStreamTimer.dispose();
+		expiries.remove(c.firstStream);
 		synchronized (lock) {
 			release(c);
 		}
@@ -177,7 +172,7 @@ final class InboundConnections {
 
 	private void streamOpened(Connection c) {
 		c.streamed = true;
-		c.firstStreamTimer.dispose();
+		expiries.remove(c.firstStream);
 		synchronized (lock) {
 			unproven.remove(c);
 		}
@@ -202,7 +197,13 @@ final class InboundConnections {
 		/** The name its certificate proved, once its SETUP is accepted. */
 		volatile PeerName peer;
 		volatile boolean streamed;
-		volatile Disposable firstStreamTimer = Disposables.single();
+		/** Closes the connection if no stream opened within {@code timeToFirstStream} of the accept. */
+		final Expiries.Entry firstStream = new Expiries.Entry() {
+			@Override
+			protected void expired() {
+				firstStreamMissed(Connection.this);
+			}
+		};
 		// guarded by lock
 		boolean admitted;
 

@@ -2,6 +2,7 @@ package io.peercollab.rsocket.internal;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
@@ -58,9 +59,14 @@ final class PayloadCodec {
 
 	private static final Map<Route, byte[]> ROUTE_METADATA = new EnumMap<>(Route.class);
 
+	private static final Route[] ROUTES = Route.values();
+
+	private static final byte[][] ROUTE_METADATA_BY_ORDINAL = new byte[ROUTES.length][];
+
 	static {
-		for (Route route : Route.values()) {
+		for (Route route : ROUTES) {
 			ROUTE_METADATA.put(route, routingMetadata(route.path()));
+			ROUTE_METADATA_BY_ORDINAL[route.ordinal()] = ROUTE_METADATA.get(route);
 		}
 	}
 
@@ -76,7 +82,7 @@ final class PayloadCodec {
 	}
 
 	/**
-	 * @param body a {@link Wire} record, or {@code null} for a request without data
+	 * @param body a {@link Wire} record, a {@link CborWriter.Writable}, or {@code null} for a request without data
 	 * @return the first payload of a request on {@code route}
 	 * @throws PayloadTooLargeException if it exceeds {@code maxPayloadSize}
 	 */
@@ -88,7 +94,7 @@ final class PayloadCodec {
 	}
 
 	/**
-	 * @param body a {@link Wire} record
+	 * @param body a {@link Wire} record or a {@link CborWriter.Writable}
 	 * @return a payload without metadata: a response, or a later payload of a channel
 	 * @throws PayloadTooLargeException if it exceeds {@code maxPayloadSize}
 	 */
@@ -186,6 +192,12 @@ final class PayloadCodec {
 	 * @throws InvalidRequestException if the metadata is missing, undecodable or has no routing entry
 	 */
 	static String route(byte[] metadata) {
+		// the metadata every PeerCollab client sends, byte for byte: its route without parsing it
+		for (int i = 0; i < ROUTES.length; i++) {
+			if (Arrays.equals(ROUTE_METADATA_BY_ORDINAL[i], metadata)) {
+				return ROUTES[i].path();
+			}
+		}
 		if (metadata == null || metadata.length == 0) {
 			throw new InvalidRequestException(
 					"Missing metadata: every request must carry composite metadata with a " + ROUTING_MIME_TYPE
@@ -222,6 +234,9 @@ final class PayloadCodec {
 	}
 
 	private static byte[] encode(Object body) {
+		if (body instanceof CborWriter.Writable w) {
+			return CborWriter.encode(w);
+		}
 		try {
 			return MAPPER.writeValueAsBytes(body);
 		}

@@ -37,6 +37,9 @@ final class PeerResponder implements RSocket {
 
 	private static final Logger log = Loggers.getLogger(PeerResponder.class);
 
+	/** What an invitation is called in the message of a failure to decode it. */
+	private static final String INVITE_REQUEST = Route.INVITE + " request";
+
 	private final PeerName caller;
 	/** The connection this responder serves, as its requester side: tells a lost connection from a cancel. */
 	private final RSocket requester;
@@ -179,8 +182,8 @@ final class PeerResponder implements RSocket {
 		return switch (route) {
 			case HELLO -> Mono.just(codec.data(new Wire.Hello(codec.maxPayloadSize(), maxStreams, instance)));
 			case INVITE -> handler.invite(caller, decode(in.data(), Wire.Invite.class,
-					Wire.Invite::toDomain, route + " request"))
-					.map(r -> codec.data(Wire.InviteAnswer.from(r)));
+					Wire.Invite::toDomain, INVITE_REQUEST))
+					.map(r -> codec.data((CborWriter.Writable) w -> Wire.InviteAnswer.write(w, r)));
 			case PRESENCE -> handler.presence(caller).map(p -> codec.data(Wire.Presence.from(p)));
 			case CARD -> handler.card(caller).map(c -> codec.data(new Wire.Card(c)));
 			default -> Mono.error(new InvalidRequestException("Route '" + route + "' is not request-response"));

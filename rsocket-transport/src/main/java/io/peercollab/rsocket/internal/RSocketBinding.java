@@ -26,6 +26,7 @@ import io.peercollab.PeerIdentityMismatchException;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
+import io.peercollab.internal.Expiries;
 import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.PeerRequestHandler;
 import io.peercollab.spi.TransportBinding;
@@ -38,6 +39,7 @@ import io.rsocket.frame.decoder.PayloadDecoder;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.tcp.TcpClient;
 import reactor.netty.tcp.TcpServer;
 import reactor.util.Logger;
@@ -58,6 +60,8 @@ public final class RSocketBinding implements TransportBinding {
 	private final SslContext clientTls;
 	private final SslContext serverTls;
 	private final InboundConnections inboundConnections;
+	/** This binding's deadlines (time to first stream, idle connections), on one timer task. */
+	private final Expiries expiries = new Expiries(Schedulers.parallel());
 
 	private final Map<Key, Mono<RSocketPeerConnection>> connections = new ConcurrentHashMap<>();
 	private final Set<RSocketPeerConnection> outbound = ConcurrentHashMap.newKeySet();
@@ -77,7 +81,7 @@ public final class RSocketBinding implements TransportBinding {
 		this.codec = new PayloadCodec(settings.maxPayloadSize());
 		this.serverTls = PeerTls.server(identity);
 		this.clientTls = PeerTls.client(identity);
-		this.inboundConnections = new InboundConnections(settings);
+		this.inboundConnections = new InboundConnections(settings, expiries);
 	}
 
 	/**
@@ -220,7 +224,10 @@ public final class RSocketBinding implements TransportBinding {
 			closing.add(r.onClose());
 		}
 		connections.clear();
-		Mono.whenDelayError(closing).doFinally(signal -> inboundConnections.complete())
+		Mono.whenDelayError(closing).doFinally(signal -> {
+			inboundConnections.complete();
+			expiries.dispose();
+		})
 				.subscribe(null, e -> onDispose.tryEmitEmpty(), onDispose::tryEmitEmpty);
 	}
 
@@ -276,7 +283,7 @@ public final class RSocketBinding implements TransportBinding {
 				.flatMap(rsocket -> hello(rsocket, key.name).doOnError(e -> rsocket.dispose()).doOnCancel(rsocket::dispose)
 						.map(hello -> new RSocketPeerConnection(rsocket, key.name, key.address, codec,
 								settings.idleTimeout(), hello.instance() != null ? hello.instance()
-										: key.address.toString())))
+										: key.address.toString(), expiries)))
 				.timeout(settings.connectTimeout())
 				.onErrorMap(e -> connectError(e, key));
 	}

@@ -3,9 +3,7 @@ package io.peercollab.rsocket.internal;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 import io.peercollab.PeerApplication;
@@ -14,6 +12,7 @@ import io.peercollab.PeerObject;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.PresenceInfo;
 import io.peercollab.identity.PeerName;
+import io.peercollab.internal.Expiries;
 import io.peercollab.spi.InviteReply;
 import io.peercollab.spi.InviteRequest;
 import io.peercollab.spi.PeerConnection;
@@ -22,11 +21,8 @@ import io.peercollab.spi.SessionOpen;
 import io.rsocket.Payload;
 import io.rsocket.RSocket;
 import org.reactivestreams.Publisher;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * The requesting side of a connection to one remote peer: each method sends one request on its route and decodes
@@ -46,11 +42,22 @@ final class RSocketPeerConnection implements PeerConnection {
 	private final InetSocketAddress address;
 	private final PayloadCodec codec;
 	private final Duration idleTimeout;
-	private final Scheduler timer = Schedulers.parallel();
-	// The epoch changes with every request that starts, so an idle timer knows whether it is still current; one CAS
-	// on the pair decides between "close for idleness" and "a request starts", never both.
+	// The epoch changes with every request that starts, so the idle check knows whether what it saw is still current;
+	// one CAS on the pair decides between "close for idleness" and "a request starts", never both.
 	private final AtomicLong state = new AtomicLong();
-	private final AtomicReference<Disposable> idleTimer = new AtomicReference<>();
+	/**
+	 * When the last request in flight ended, on the clock of {@link #expiries}: written before the CAS that leaves no
+	 * request in flight, so that whoever sees no request in flight sees this time or a later one.
+	 */
+	private volatile long idleSince;
+	/** The binding's deadlines: the idle check is one entry there, moved lazily, not a timer re-armed per request. */
+	private final Expiries expiries;
+	private final Expiries.Entry idleCheck = new Expiries.Entry() {
+		@Override
+		protected void expired() {
+			checkIdle();
+		}
+	};
 
 	@Override
 	public String remoteInstance() {
@@ -63,15 +70,17 @@ final class RSocketPeerConnection implements PeerConnection {
 	}
 
 	RSocketPeerConnection(RSocket rsocket, PeerName remote, InetSocketAddress address, PayloadCodec codec,
-			Duration idleTimeout, String remoteInstance) {
+			Duration idleTimeout, String remoteInstance, Expiries expiries) {
 		this.remoteInstance = remoteInstance;
 		this.rsocket = rsocket;
 		this.remote = remote;
 		this.address = address;
 		this.codec = codec;
 		this.idleTimeout = idleTimeout;
-		scheduleIdleClose(0);
-		rsocket.onClose().subscribe(null, e -> cancelIdleTimer(), this::cancelIdleTimer);
+		this.expiries = expiries;
+		idleSince = expiries.now();
+		expiries.add(idleCheck, idleTimeout);
+		rsocket.onClose().subscribe(null, e -> expiries.remove(idleCheck), () -> expiries.remove(idleCheck));
 	}
 
 	@Override
@@ -87,7 +96,8 @@ final class RSocketPeerConnection implements PeerConnection {
 	@Override
 	public Mono<InviteReply> invite(InviteRequest request) {
 		Objects.requireNonNull(request, "request");
-		return requestResponse(Route.INVITE, Wire.Invite.from(request), Wire.InviteAnswer.class,
+		return requestResponse(Route.INVITE, (CborWriter.Writable) w -> Wire.Invite.write(w, request),
+				Wire.InviteAnswer.class,
 				Wire.InviteAnswer::toDomain);
 	}
 
@@ -211,31 +221,40 @@ final class RSocketPeerConnection implements PeerConnection {
 				return;
 			}
 			long next = s - 1;
+			if ((next & 0xffff_ffffL) == 0) {
+				idleSince = expiries.now();
+			}
 			if (state.compareAndSet(s, next)) {
-				if ((next & 0xffff_ffffL) == 0) {
-					scheduleIdleClose(next >>> 32);
-				}
 				return;
 			}
 		}
 	}
 
-	private void scheduleIdleClose(long epoch) {
-		Disposable task = timer.schedule(() -> {
-			if (state.compareAndSet(epoch << 32, CLOSED)) {
-				rsocket.dispose();
-			}
-		}, idleTimeout.toMillis(), TimeUnit.MILLISECONDS);
-		Disposable previous = idleTimer.getAndSet(task);
-		if (previous != null) {
-			previous.dispose();
+	/**
+	 * The idle check: closes the connection if no request has been in flight for {@code idleTimeout}, else queues
+	 * itself again for the earliest time that can be true.
+	 */
+	private void checkIdle() {
+		long s = state.get();
+		if (s == CLOSED) {
+			return;
 		}
-	}
-
-	private void cancelIdleTimer() {
-		Disposable t = idleTimer.get();
-		if (t != null) {
-			t.dispose();
+		long timeout = idleTimeout.toMillis();
+		if ((s & 0xffff_ffffL) != 0) {
+			expiries.add(idleCheck, idleTimeout);
+			return;
+		}
+		long since = idleSince;
+		if (expiries.now() - since < timeout) {
+			expiries.addAt(idleCheck, since + timeout);
+			return;
+		}
+		if (state.compareAndSet(s, CLOSED)) {
+			rsocket.dispose();
+		}
+		else {
+			// a request started meanwhile
+			expiries.add(idleCheck, idleTimeout);
 		}
 	}
 

@@ -58,6 +58,21 @@ final class Wire {
 			return new Invite(invitationId, sessionId, senderNickname, application, message, data, expiry);
 		}
 
+		/** Writes {@code r} as this record's map, without making the record or the texts of its UUIDs. */
+		static void write(CborWriter w, InviteRequest r) {
+			PeerApplication a = r.application();
+			byte[] data = r.data();
+			w.map(4 + present(r.senderNickname()) + present(r.message()) + present(data))
+					.uuid("invitationId", r.invitationId())
+					.uuid("sessionId", r.sessionId())
+					.text("senderNickname", r.senderNickname())
+					.key("application");
+			Application.write(w, a);
+			w.text("message", r.message())
+					.bytes("data", data)
+					.integer("expiryMillis", r.expiry().toMillis());
+		}
+
 		static Invite from(InviteRequest r) {
 			return new Invite(r.invitationId().toString(), r.sessionId().toString(), r.senderNickname(),
 					Application.from(r.application()), r.message(), r.data(), r.expiry().toMillis());
@@ -74,6 +89,11 @@ final class Wire {
 
 		static InviteAnswer read(Fields f) {
 			return new InviteAnswer(f.requiredConstant("status", InvitationStatus.class), f.text("message"));
+		}
+
+		/** Writes {@code r} as this record's map, without making the record. */
+		static void write(CborWriter w, InviteReply r) {
+			w.map(1 + present(r.message())).text("status", r.status().name()).text("message", r.message());
 		}
 
 		static InviteAnswer from(InviteReply r) {
@@ -119,6 +139,16 @@ final class Wire {
 		static Application read(Fields f) {
 			return new Application(f.requiredUuid("id"), f.text("description"), f.bytes("data"),
 					f.requiredConstant("scope", PeerScope.class));
+		}
+
+		/** Writes {@code a} as this record's map (never its launch details). */
+		static void write(CborWriter w, PeerApplication a) {
+			byte[] data = a.data();
+			w.map(2 + present(a.description()) + present(data))
+					.uuid("id", a.id())
+					.text("description", a.description())
+					.bytes("data", data)
+					.text("scope", a.scope().name());
 		}
 
 		static Application from(PeerApplication a) {
@@ -266,6 +296,11 @@ final class Wire {
 		static Hello read(Fields f) {
 			return new Hello(f.int32("maxPayloadSize"), f.int32("maxInboundStreamsPerConnection"), f.text("instance"));
 		}
+	}
+
+	/** @return 1 if {@code value} is written (not {@code null}), else 0: a map's count leaves out absent fields */
+	private static int present(Object value) {
+		return value == null ? 0 : 1;
 	}
 
 	/**

@@ -11,8 +11,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Text strings are read straight from the payload: ASCII through a bounded cache of short texts, anything else
- * through a strict UTF-8 decoder. The cache must never return a text other than the one in the data.
+ * Text strings are read straight from the payload: ASCII without a decoder (the protocol's field names and constants
+ * as the very strings the reader knows), anything else through a strict UTF-8 decoder. A known text must never stand
+ * for other bytes.
  */
 class CborReaderTextTest {
 
@@ -24,8 +25,7 @@ class CborReaderTextTest {
 
 	@Test
 	void everyShortTextComesBackAsWrittenWhateverTheCacheHolds() throws Exception {
-		// far more distinct short texts than the cache has slots, many of the same length: slots are overwritten
-		// and compared on every hit
+		// many distinct short texts of the lengths of known ones
 		for (int round = 0; round < 3; round++) {
 			for (int i = 0; i < 5_000; i++) {
 				Map<String, Object> m = new LinkedHashMap<>();
