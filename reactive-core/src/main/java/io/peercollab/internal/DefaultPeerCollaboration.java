@@ -103,7 +103,7 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 		this.nearMe = new NearMe(this);
 		this.invitations = new Invitations(timer, policy, b.invitationsPerPeerPerMinute, identity.name(), this::nickname,
 				contacts::isAllowed, this::application, this::visibleTo, this::signInScope, this::diagnose);
-		this.resolution = new EndpointResolution(b.resolvers, () -> nearMe.current(), this::diagnose);
+		this.resolution = new EndpointResolution(b.resolvers, name -> nearMe.endPoints(name), this::diagnose);
 		this.reach = new RemotePeer.Reach(this::binding, resolution, invitations, invitationExpiry, timer);
 		this.publishing = new InternetPublishing(identity, this::advertisedEndPoints, timer, this::diagnose,
 				b.publisher, b.republishInterval);

@@ -4,18 +4,16 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 import io.peercollab.Diagnostic;
 import io.peercollab.PeerEndPoint;
-import io.peercollab.PeerNearMe;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerName;
 import io.peercollab.spi.EndpointRecord;
 import io.peercollab.spi.EndpointSource;
 import io.peercollab.spi.PeerNameResolver;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 
 /**
  * Every source of a contact's addresses at once: where it was last reached, the peers near me, its card, and the
@@ -27,7 +25,7 @@ final class EndpointResolution {
 	static final int LAST_SEEN_CAPACITY = 4_096;
 
 	private final List<PeerNameResolver> resolvers;
-	private final Supplier<Mono<List<PeerNearMe>>> nearMe;
+	private final Function<PeerName, List<PeerEndPoint>> nearMe;
 	private final Diagnoser diagnoser;
 	// guarded by itself; access order: the least recently reached contact is evicted first
 	private final Map<PeerName, PeerEndPoint> lastSeen = new LinkedHashMap<>(16, 0.75f, true) {
@@ -39,10 +37,11 @@ final class EndpointResolution {
 
 	/**
 	 * @param resolvers the configured resolvers, asked in parallel
-	 * @param nearMe the peers near me now (one list, or an error when not signed in near me)
+	 * @param nearMe the addresses a peer near me announced for a name (none when it is not near me, or when this
+	 * endpoint is not signed in to NEAR_ME)
 	 * @param diagnoser where a failing resolver is reported
 	 */
-	EndpointResolution(List<PeerNameResolver> resolvers, Supplier<Mono<List<PeerNearMe>>> nearMe, Diagnoser diagnoser) {
+	EndpointResolution(List<PeerNameResolver> resolvers, Function<PeerName, List<PeerEndPoint>> nearMe, Diagnoser diagnoser) {
 		this.resolvers = List.copyOf(resolvers);
 		this.nearMe = nearMe;
 		this.diagnoser = diagnoser;
@@ -60,11 +59,7 @@ final class EndpointResolution {
 			}
 			Flux<EndpointRecord> last = seen == null ? Flux.empty()
 					: Flux.just(new EndpointRecord(seen, EndpointSource.LAST_SEEN, Duration.ZERO));
-			Flux<EndpointRecord> near = nearMe.get()
-					.onErrorResume(e -> Mono.empty())
-					.flatMapIterable(peers -> peers)
-					.filter(p -> p.name().equals(contact.name()))
-					.flatMapIterable(p -> p.endPoints())
+			Flux<EndpointRecord> near = Flux.fromIterable(nearMe.apply(contact.name()))
 					.map(ep -> new EndpointRecord(ep, EndpointSource.NEAR_ME, Duration.ZERO));
 			Flux<EndpointRecord> card = Flux.fromIterable(contact.endPoints())
 					.map(ep -> new EndpointRecord(ep, EndpointSource.CARD, Duration.ZERO));

@@ -165,6 +165,17 @@ final class NearMe {
 		});
 	}
 
+	/**
+	 * @return the addresses a peer near me announced for {@code name}; none if it is not near me, or if this endpoint
+	 * is not signed in to NEAR_ME (no error is made: contacts' resolution asks this at every connection)
+	 */
+	List<PeerEndPoint> endPoints(PeerName name) {
+		synchronized (lock) {
+			RemotePeer p = session == null ? null : peers.get(name);
+			return p == null ? List.of() : p.endPoints();
+		}
+	}
+
 	private static NotSignedInException notSignedIn() {
 		return new NotSignedInException("people near me need this endpoint signed in to NEAR_ME");
 	}

@@ -67,7 +67,7 @@ enum Route {
 	 * @throws InvalidRequestException if no route has it, or it is called with the wrong interaction
 	 */
 	static Route of(String path, Interaction calledWith) {
-		for (Route r : values()) {
+		for (Route r : ALL) {
 			if (r.path.equals(path)) {
 				if (r.interaction != calledWith) {
 					throw new InvalidRequestException("Route '" + path + "' is " + r.interaction
@@ -78,6 +78,9 @@ enum Route {
 		}
 		throw new InvalidRequestException("Unknown route '" + MessageText.quote(path) + "'");
 	}
+
+	/** {@link #values()} copies its array at every call; a request's route is looked up in this one. */
+	private static final Route[] ALL = values();
 
 	@Override
 	public String toString() {
