@@ -97,7 +97,8 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 		this.disclosure = new Disclosure(b.displayNameSharing, b.emailSharing, b.presenceSharing);
 		this.announceEndpointName = b.announceEndpointName;
 		this.contacts = new DefaultContactManager(this, store);
-		this.nearMe = new NearMe(this);
+		this.nearMe = new NearMe(identity.name(), b.discovery, timer, this::binding,
+				(name, nick, endPoints) -> new RemotePeer(this, name, nick, endPoints), this::diagnose);
 		this.invitations = new Invitations(this, b.invitationsPerPeerPerMinute);
 		this.resolution = new EndpointResolution(this, b.resolvers);
 		this.publishing = new InternetPublishing(this, b.publisher, b.republishInterval);
@@ -152,10 +153,8 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 			}
 			Mono<Void> steps = ready.then(bindTransport());
 			if (after.includesNearMe() && !before.includesNearMe()) {
-				steps = steps.then(Mono.defer(() -> discovery
-						.start(new Announcement(name(), nickname, binding.address().getPort(), announceEndpointName))
-						.doOnNext(nearMe::start)
-						.then()));
+				steps = steps.then(Mono.defer(() -> nearMe
+						.start(new Announcement(name(), nickname, binding.address().getPort(), announceEndpointName))));
 			}
 			return steps.then(Mono.fromRunnable(() -> {
 				state.scopeChanged(after);
