@@ -226,10 +226,9 @@ public interface PeerCollaboration extends Disposable {
 	 * <p>Emits the peers known now as {@code ADDED}, then every change: {@code ADDED} when one appears (once a connection
 	 * to an announced endpoint has proven its name: a TLS handshake after the announcement; a name that no endpoint
 	 * proves is never shown), {@code UPDATED} when its nickname or proven endpoints change, {@code REMOVED} when it signs
-	 * out (within a second or two), vanishes (no connection is kept to a neighbour just to watch it: when a connection
-	 * to it is lost, at once if its process dies, or when the keepalive fails if the network goes silent, or a call to
-	 * it finds nobody answering, and verifying its endpoints again fails too, which the connect timeout bounds; or else
-	 * when mDNS expires it) or no longer announces an endpoint that proves its name. This endpoint is never
+	 * out (within a second or two), vanishes (at once when its process dies and its socket closes; if the network goes
+	 * silent, once its connection's keepalive fails and one probe has failed too, which the connect timeout bounds; or
+	 * else when mDNS expires it) or no longer announces an endpoint that proves its name. This endpoint is never
 	 * included; a peer seen on several interfaces is one {@link PeerNearMe}. Completes on signing out of
 	 * {@code NEAR_ME}. Overflow: each subscriber has a buffer of 1,024 events and fails with an overflow error past it.
 	 *

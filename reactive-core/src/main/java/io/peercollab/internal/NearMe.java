@@ -39,22 +39,19 @@ import reactor.core.scheduler.Scheduler;
  * People near me: turns what discovery claims into verified {@link PeerNearMe}s.
  *
  * <ul>
- *   <li>A name is a claim until a connection proves it: each announced endpoint is verified at once
- *   ({@link TransportBinding#verify}: connect, check that the pinned key matches the announced name, and let the
- *   connection go), and a peer is shown only with the endpoints that proved its name there ({@code ADDED} once the
- *   first one has), most recently proven first. So an impostor announcing a real peer's name elsewhere never appears
+ *   <li>A name is a claim until a connection proves it: each announced endpoint is connected to at once (the
+ *   transport checks that the pinned key matches the announced name), and a peer is shown only with the endpoints
+ *   that proved its name there ({@code ADDED} once the first one has), most recently proven first. So an impostor announcing a real peer's name elsewhere never appears
  *   under that name, even for a moment, and cannot make the real peer disappear.</li>
  *   <li>An endpoint whose key does not match is reported as {@link Diagnostic.Kind#SPOOFED_NAME} and refused for
  *   {@link #SPOOFED_MEMORY}, across the name's disappearance and return, so it is not dialled again each time it is
  *   announced. An endpoint that does not answer, or whose peer vanished, is not dialled again for
  *   {@link #DEAD_MEMORY} (the peer may come back at the same port later). Both memories are bounded
  *   ({@link #MEMORY_ENTRIES} endpoints each), so announcements cannot grow them without limit.</li>
- *   <li>Liveness without a connection per neighbour: a peer that signs out tells us and is removed at once; mDNS
- *   goodbyes and expiry remove it; and when the transport loses a connection to it
- *   ({@link TransportBinding#connectionsLost}: it closed, or a call could not reach it), its proven endpoints are
- *   verified again and it is removed, its endpoints counted as dead, if none answers. A transport whose
- *   {@code verify} keeps the connection open has it watched the same way. Calls re-verify lazily: each one connects
- *   to a proven endpoint, which proves the name again.</li>
+ *   <li>Liveness: the connection that proved a peer's name is watched; when it closes (keepalive failure, the peer's
+ *   transport closed, idleness), the peer's proven endpoints are verified again with new connections, and it is
+ *   removed, its endpoints counted as dead, if none answers. A peer that signs out tells us and is removed at once.
+ *   mDNS goodbyes and expiry remove it too (the discovery's worst case).</li>
  *   <li>A peer that signed out is ignored until it announces other endpoints (a new sign-in binds a new port), so a
  *   stale mDNS record cannot bring it back.</li>
  *   <li>Discovery is kept across sign-ins: the first sign-in opens a {@link DiscoveryHost} (for mDNS, the jmDNS
@@ -89,7 +86,7 @@ final class NearMe {
 	// guarded by lock
 	private final Map<PeerName, RemotePeer> peers = new HashMap<>();
 	private final Map<PeerName, List<PeerEndPoint>> ignored = new HashMap<>();
-	/** Connections a transport keeps open after verifying (see {@link TransportBinding#verify}), watched. */
+	/** The connection watched per peer shown: one that proved its name. */
 	private final Map<PeerName, PeerConnection> connections = new HashMap<>();
 	/** Announced endpoints whose key did not match the name announced with them, with when that was seen. */
 	private final Memory spoofed = new Memory(SPOOFED_MEMORY);
@@ -211,14 +208,11 @@ final class NearMe {
 	}
 
 	private void started(DiscoverySession s) {
-		TransportBinding b = binding.get();
 		synchronized (lock) {
 			session = s;
 			subscriptions = Disposables.composite(
 					s.peers().subscribe(this::onDiscovery, e -> DefaultPeerCollaboration.log.warn("discovery failed", e)),
-					s.diagnostics().subscribe(diagnostics),
-					b.connectionsLost().subscribe(this::lost, e -> DefaultPeerCollaboration.log.debug(
-							"the transport's lost connections failed", e)));
+					s.diagnostics().subscribe(diagnostics));
 		}
 	}
 
@@ -336,15 +330,14 @@ final class NearMe {
 	}
 
 	/**
-	 * Verifies one endpoint: it either proves the name and is shown, or is dropped and reported.
+	 * Connects to one endpoint: it either proves the name and is shown, or is dropped and reported.
 	 *
-	 * @param again whether the endpoint had proved the name before and is checked because a connection to the peer
-	 * was lost: its place in the order stays, and if it was the last one the loss is reported
+	 * @param again whether the endpoint had proved the name before and is checked because the watched connection to
+	 * the peer closed: its place in the order stays, and if it was the last one the loss is reported
 	 */
 	private void verify(PeerName name, PeerEndPoint ep, boolean again) {
-		Mono.defer(() -> binding.get().verify(name, ep.address()))
-				.subscribe(c -> proved(name, ep, again, c), err -> failed(name, ep, again, err),
-						() -> proved(name, ep, again, null));
+		Mono.defer(() -> binding.get().connect(name, ep.address()))
+				.subscribe(c -> proved(name, ep, again, c), err -> failed(name, ep, again, err));
 	}
 
 	private void proved(PeerName name, PeerEndPoint ep, boolean again, PeerConnection kept) {
@@ -367,7 +360,7 @@ final class NearMe {
 			}
 		}
 		if (watchIt) {
-			// a transport that keeps the connection open: its closing tells that the peer may be gone
+			// its closing tells that the peer may be gone
 			kept.onClose().subscribe(null, e -> closed(name, kept), () -> closed(name, kept));
 		}
 	}
@@ -431,7 +424,7 @@ final class NearMe {
 		lost(name);
 	}
 
-	/** The transport lost a connection to the peer: its proven endpoints are verified again. */
+	/** The watched connection to the peer closed: its proven endpoints are verified again. */
 	private void lost(PeerName name) {
 		List<PeerEndPoint> toVerify = new ArrayList<>();
 		synchronized (lock) {
@@ -478,7 +471,7 @@ final class NearMe {
 	}
 
 	/**
-	 * Tells every neighbour shown that this endpoint signs out (connecting to it if no connection is open; waiting at
+	 * Tells every neighbour shown that this endpoint signs out (over the open connection, or a new one; waiting at
 	 * most a second for each), then closes the discovery session. Closing it blocks in jmDNS for a while, so it runs
 	 * in the background; {@link #awaitClosed()} waits for it.
 	 */
