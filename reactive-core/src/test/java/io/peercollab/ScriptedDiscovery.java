@@ -1,6 +1,8 @@
 package io.peercollab;
 
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.peercollab.discovery.Announcement;
@@ -15,7 +17,8 @@ import reactor.core.publisher.Sinks;
 
 /**
  * A discovery whose sightings the test announces, in the order it says; each session sees every sighting announced
- * so far, then the later ones, until it closes. It announces nothing of the endpoint itself.
+ * so far, then the later ones, until it closes, except those of its own name. It announces nothing of the endpoint
+ * itself.
  */
 public class ScriptedDiscovery implements Discovery {
 
@@ -24,15 +27,17 @@ public class ScriptedDiscovery implements Discovery {
 	public final List<Announcement> started = new CopyOnWriteArrayList<>();
 	/** {@code "start"} and {@code "close"}, as sessions start and close. */
 	public final List<String> log = new CopyOnWriteArrayList<>();
+	private final Set<PeerName> announced = ConcurrentHashMap.newKeySet();
 
-	/** Every session sees {@code name} announced now at exactly these endpoints. */
+	/** Every session sees {@code name} announced now at exactly these endpoints: ADDED, or UPDATED if it was. */
 	public void announce(PeerName name, String nickname, PeerEndPoint... endPoints) {
-		events.tryEmitNext(new DiscoveryEvent(ChangeType.ADDED, new DiscoveredPeer(name, nickname,
-				List.of(endPoints))));
+		ChangeType type = announced.add(name) ? ChangeType.ADDED : ChangeType.UPDATED;
+		events.tryEmitNext(new DiscoveryEvent(type, new DiscoveredPeer(name, nickname, List.of(endPoints))));
 	}
 
 	/** Every session sees {@code name} no longer announced. */
 	public void remove(PeerName name, String nickname, PeerEndPoint... endPoints) {
+		announced.remove(name);
 		events.tryEmitNext(new DiscoveryEvent(ChangeType.REMOVED, new DiscoveredPeer(name, nickname,
 				List.of(endPoints))));
 	}
@@ -45,7 +50,8 @@ public class ScriptedDiscovery implements Discovery {
 		return Mono.just(new DiscoverySession() {
 			@Override
 			public Flux<DiscoveryEvent> peers() {
-				return events.asFlux().takeUntilOther(closed.asMono());
+				return events.asFlux().filter(e -> !e.peer().name().equals(self.name()))
+						.takeUntilOther(closed.asMono());
 			}
 
 			@Override

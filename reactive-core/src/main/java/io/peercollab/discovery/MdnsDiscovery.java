@@ -19,8 +19,10 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * Near-me discovery over mDNS/DNS-SD with jmDNS: announces this endpoint as a {@code _peercollab._tcp.local.} service
- * and browses for others. An immutable configuration; each {@link #start} opens one jmDNS instance per chosen address,
- * owned and closed by the returned session.
+ * and browses for others. An immutable configuration. An endpoint takes a {@link #host()}: its first sign-in opens
+ * one jmDNS instance per chosen address, kept across sign-ins until the endpoint closes; each sign-in registers a
+ * service instance and a listener on them. {@link #start} on its own opens instances owned and closed by the returned
+ * session.
  *
  * <pre>{@code
  * MdnsDiscovery.onLoopback()                 // tests and demos on one machine: 127.0.0.1 only
@@ -37,20 +39,23 @@ import reactor.core.scheduler.Schedulers;
  * or bytes that are not UTF-8 is ignored and reported on {@link DiscoverySession#diagnostics()}.
  *
  * <h2>Timings (jmDNS 3.6.1, loopback, measured by {@code MdnsTimingTest} on a 2-core machine)</h2>
+ * jmDNS's own schedule makes a fresh instance probe its host name 1 s apart and announce 1 s after probing (4 s
+ * before anything is visible), and say goodbye 1 s apart. The instances this class opens use RFC 6762's pace instead
+ * ({@code QuickStarter}: probes 250 ms apart, the first announcement right after them, goodbyes 250 ms apart).
  * <ul>
- * <li>A started endpoint becomes visible to its neighbours about 4.0 s after {@code start} (median of 10 runs
- * 4016 ms, range 4010-4158 ms; 4.5 s for the first session of a cold JVM). Each session owns a fresh jmDNS instance,
- * and a fresh instance probes its host name at 1 s intervals before it announces anything.</li>
- * <li>A {@link DiscoverySession#updateNickname nickname change} shows as {@code UPDATED} about 1.75 s later; in the
- * first ~5 s after {@code start}, while jmDNS still announces its host, it takes about 4 s.</li>
- * <li>A closed endpoint says goodbye; its neighbours list it as {@code REMOVED} about 3.3 s after {@code close}
- * starts (medians 3.2-3.4 s; 2.0-3.7 s seen): jmDNS sends the first goodbye 1 s into closing, a goodbye makes the
- * record expire 1 s after it arrives, and the session sweeps expired records out of jmDNS's cache every 500 ms
- * rather than wait for jmDNS's own 10 s record reaper (with which removal takes 4-12 s).</li>
+ * <li>A started endpoint becomes visible to its neighbours about 0.65 s after {@code start} (median of 9 runs
+ * 659 ms, range 531-744 ms; 645 ms for the first session of the JVM), whether its jmDNS instance is fresh or, on a
+ * {@link #host() host}, kept from an earlier sign-in.</li>
+ * <li>A {@link DiscoverySession#updateNickname nickname change} shows as {@code UPDATED} about 0.55 s later.</li>
+ * <li>A closed endpoint says goodbye; its neighbours list it as {@code REMOVED} about 1.8 s after {@code close}
+ * starts (median 1844 ms, range 1741-1950 ms): a goodbye makes the record expire 1 s after it arrives, and the
+ * session sweeps expired records out of jmDNS's cache every 500 ms rather than wait for jmDNS's own 10 s record
+ * reaper (with which removal takes 4-12 s).</li>
  * <li>A vanished endpoint (crashed, unplugged) sends no goodbye. Through mDNS alone it stays listed until its records
  * expire: at worst their TTL after its last announcement, plus one sweep (measured: 5.0-5.4 s with a 5 s TTL). jmDNS
  * announces with a TTL of 3600 s (system property {@code net.dns.ttl}) and renews it at half-life, so a vanished
- * jmDNS peer lingers 30 to 60 minutes. mDNS removal is a hint; liveness comes from the connection to the peer.</li>
+ * jmDNS peer lingers 30 to 60 minutes. mDNS removal is a hint; liveness comes from the peer's sign-out notice and
+ * from the transport (see {@code PeerCollaboration.peersNearMe()}).</li>
  * </ul>
  *
  * <h2>Interfaces</h2>
@@ -163,10 +168,12 @@ public final class MdnsDiscovery implements Discovery {
 
 	/**
 	 * Chooses the interfaces, opens one jmDNS instance per chosen address, registers the announcement on each and
-	 * starts browsing. All of it runs on {@link Schedulers#boundedElastic()}, never on the caller's thread.
+	 * starts browsing; closing the session closes the instances. An endpoint signs in through its {@link #host()}
+	 * instead, which keeps the instances across its sign-ins. All of it runs on {@link Schedulers#boundedElastic()},
+	 * never on the caller's thread.
 	 *
 	 * @param self what to announce
-	 * @return the session once the announcement is registered (neighbours see it about 4 s after {@code start});
+	 * @return the session once the announcement is registered (neighbours see it about 1 s after {@code start});
 	 * fails with {@link PeerCollabException} if no interface suits, a named interface is missing or jmDNS cannot bind
 	 * @throws io.peercollab.PayloadTooLargeException if the name or nickname does not fit a TXT string of 255 bytes
 	 * of UTF-8
@@ -175,18 +182,25 @@ public final class MdnsDiscovery implements Discovery {
 	public Mono<DiscoverySession> start(Announcement self) {
 		Objects.requireNonNull(self, "self");
 		AnnouncementCodec.encode(self);
-		return Mono.fromCallable(this::bindings)
-				.flatMap(bindings -> {
-					MdnsSession session = new MdnsSession(serviceType, self, bindings);
-					return session.open(mode == Mode.DEFAULT)
-							.thenReturn((DiscoverySession) session)
-							.onErrorResume(e -> session.close().then(Mono.error(e)))
-							// A start cancelled half-way must not leave jmDNS instances behind.
-							.doOnCancel(() -> session.close().subscribe());
-				})
-				.onErrorMap(e -> !(e instanceof PeerCollabException), e -> new PeerCollabException(
-						"Could not start mDNS discovery (" + this + "): " + e.getMessage(), e))
-				.subscribeOn(Schedulers.boundedElastic());
+		return newHost().start(self, true);
+	}
+
+	/**
+	 * {@inheritDoc}
+	 *
+	 * <p>Here: the first {@code start} chooses the interfaces and opens one jmDNS instance per chosen address; they
+	 * stay open, announcing the host name, until the host closes. A session registers its service instance and a
+	 * listener on them and withdraws both when it closes, so a sign-in after the first is visible to neighbours
+	 * about 1 s after {@code start}, as a new service on an open jmDNS instance is; the first takes about as long,
+	 * because the host name is probed at the same 250 ms pace.
+	 */
+	@Override
+	public DiscoveryHost host() {
+		return newHost();
+	}
+
+	private MdnsHost newHost() {
+		return new MdnsHost(this::bindings, mode == Mode.DEFAULT, serviceType, toString());
 	}
 
 	private List<MdnsSession.Binding> bindings() throws IOException {

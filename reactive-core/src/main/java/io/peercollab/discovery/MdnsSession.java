@@ -21,7 +21,6 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,8 +51,9 @@ import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * A running {@link MdnsDiscovery}: one jmDNS instance per chosen address, each announcing this endpoint and browsing
- * for others, merged into one view of the peers near me.
+ * A running {@link MdnsDiscovery}: on each of its host's jmDNS instances (one per chosen address) a service instance
+ * announcing this endpoint and a listener browsing for others, merged into one view of the peers near me. Closing
+ * withdraws both; the jmDNS instances stay open for the host's next session (unless the session owns its host).
  *
  * <p>Threads. jmDNS calls its listener on one thread per instance; the listener never blocks it: resolution requests
  * go to {@link Schedulers#boundedElastic()} and every state change is queued to one serialized task queue that drains
@@ -86,20 +86,13 @@ final class MdnsSession implements DiscoverySession {
 	/** Diagnostics a slow subscriber may fall behind by before the oldest are dropped. */
 	static final int DIAGNOSTICS_BUFFER = 256;
 
-	/** One chosen address and the jmDNS instance bound to it. */
+	/** One chosen address, to bind a jmDNS instance to. */
 	static final class Binding {
 
 		final InetAddress address;
 		final NetworkInterface networkInterface;
 		final String interfaceName;
 		final String label;
-
-		// Written under the monitor of this binding; volatile for the sweep and resolution tasks that only read it.
-		volatile JmDNS jmdns;
-		ServiceInfo registered;
-		Announcement announced;
-		ServiceListener listener;
-		boolean opened;
 
 		/**
 		 * @param address the local address to bind jmDNS to
@@ -113,8 +106,33 @@ final class MdnsSession implements DiscoverySession {
 		}
 	}
 
+	/** What this session has on one of the host's jmDNS instances. */
+	static final class Slot {
+
+		final JmDNS instance;
+		final NetworkInterface networkInterface;
+		final String interfaceName;
+		final String label;
+
+		// Written under the monitor of this slot; volatile for the sweep and resolution tasks that only read it.
+		volatile JmDNS jmdns;
+		ServiceInfo registered;
+		Announcement announced;
+		ServiceListener listener;
+		boolean opened;
+
+		Slot(MdnsHost.Instance instance) {
+			this.instance = instance.jmdns;
+			this.networkInterface = instance.binding.networkInterface;
+			this.interfaceName = instance.binding.interfaceName;
+			this.label = instance.binding.label;
+		}
+	}
+
 	private final String serviceType;
-	private final List<Binding> bindings;
+	private final List<Slot> bindings;
+	/** The host to close with this session, or {@code null} if the host outlives it. */
+	private final MdnsHost ownHost;
 	private volatile Announcement self;
 
 	// The serialized task queue; everything below it is touched only by its tasks.
@@ -132,17 +150,26 @@ final class MdnsSession implements DiscoverySession {
 	private final AtomicBoolean closeStarted = new AtomicBoolean();
 	private final Sinks.Empty<Void> closed = Sinks.empty();
 
-	MdnsSession(String serviceType, Announcement self, List<Binding> bindings) {
+	/**
+	 * @param instances the host's jmDNS instances to announce and browse on
+	 * @param ownHost the host to close when this session closes, or {@code null}
+	 */
+	MdnsSession(String serviceType, Announcement self, List<MdnsHost.Instance> instances, MdnsHost ownHost) {
 		this.serviceType = serviceType;
 		this.self = self;
-		this.bindings = List.copyOf(bindings);
+		List<Slot> slots = new ArrayList<>(instances.size());
+		for (MdnsHost.Instance i : instances) {
+			slots.add(new Slot(i));
+		}
+		this.bindings = List.copyOf(slots);
+		this.ownHost = ownHost;
 		this.table = new PeerTable(self.name());
 	}
 
 	/**
-	 * Opens every binding in parallel, then starts sweeping.
+	 * Registers the announcement and a listener on every instance in parallel, then starts sweeping.
 	 *
-	 * @param tolerant whether to go on without a binding that fails, as long as one opens
+	 * @param tolerant whether to go on without an instance that fails, as long as one opens
 	 */
 	Mono<Void> open(boolean tolerant) {
 		return Flux.fromIterable(bindings)
@@ -158,37 +185,25 @@ final class MdnsSession implements DiscoverySession {
 				.then(Mono.fromRunnable(this::startSweeper));
 	}
 
-	private Binding openBinding(Binding b) throws IOException {
+	private Slot openBinding(Slot b) throws IOException {
 		synchronized (b) {
 			if (closing) {
 				return b;
 			}
-			// A host name of our own: two instances with the same one on a link would make jmDNS probe and rename.
-			JmDNS jmdns = JmDNS.create(b.address, "peercollab-" + randomTag());
-			try {
-				Announcement announcement = self;
-				ServiceInfo info = serviceInfo(announcement);
-				jmdns.registerService(info);
-				ServiceListener listener = new Listener(b);
-				jmdns.addServiceListener(serviceType, listener);
-				b.jmdns = jmdns;
-				b.registered = info;
-				b.announced = announcement;
-				b.listener = listener;
-				b.opened = true;
-				log.debug("mDNS discovery announces {} as '{}' on {}", announcement.name(), info.getName(), b.label);
-				return b;
-			}
-			catch (RuntimeException | IOException e) {
-				// Half-opened: nobody else will ever close this instance.
-				try {
-					jmdns.close();
-				}
-				catch (IOException | RuntimeException suppressed) {
-					e.addSuppressed(suppressed);
-				}
-				throw e;
-			}
+			JmDNS jmdns = b.instance;
+			Announcement announcement = self;
+			ServiceInfo info = serviceInfo(announcement);
+			// Recorded first: a failure half-way is undone by close(), as a success is.
+			b.jmdns = jmdns;
+			b.registered = info;
+			b.announced = announcement;
+			jmdns.registerService(info);
+			ServiceListener listener = new Listener(b);
+			b.listener = listener;
+			jmdns.addServiceListener(serviceType, listener);
+			b.opened = true;
+			log.debug("mDNS discovery announces {} as '{}' on {}", announcement.name(), info.getName(), b.label);
+			return b;
 		}
 	}
 
@@ -198,7 +213,7 @@ final class MdnsSession implements DiscoverySession {
 	}
 
 	private static String randomTag() {
-		return String.format(Locale.ROOT, "%08x", ThreadLocalRandom.current().nextInt());
+		return MdnsHost.randomTag();
 	}
 
 	private void startSweeper() {
@@ -211,7 +226,7 @@ final class MdnsSession implements DiscoverySession {
 	}
 
 	private void sweep() {
-		for (Binding b : bindings) {
+		for (Slot b : bindings) {
 			JmDNS jmdns = b.jmdns;
 			if (closing) {
 				return;
@@ -288,9 +303,9 @@ final class MdnsSession implements DiscoverySession {
 	 * {@inheritDoc}
 	 *
 	 * <p>Registers a new service instance, under a new instance name, with the new TXT record on every interface, and
-	 * withdraws the old one once the new one is announced. Neighbours see {@code UPDATED} about 1.6 s later and no
-	 * gap. Completes once the old instance is withdrawn too, about 4-5 s after subscribing (announcing, then jmDNS's
-	 * goodbye of about 2 s). Concurrent updates settle on the last one.
+	 * withdraws the old one once the new one is announced. Neighbours see {@code UPDATED} about 0.55 s later
+	 * ({@code MdnsTimingTest}) and no gap. Completes once the old instance is withdrawn too (announcing, then the
+	 * goodbyes, 250 ms apart). Concurrent updates settle on the last one.
 	 *
 	 * @throws io.peercollab.PayloadTooLargeException if the nickname is longer than 63 characters or 252 bytes of
 	 * UTF-8
@@ -324,7 +339,7 @@ final class MdnsSession implements DiscoverySession {
 	 * before withdrawing the old one keeps the peer listed throughout: neighbours merge instances by PeerName and take
 	 * the nickname of the instance that changed last.
 	 */
-	private void reannounce(Binding b) {
+	private void reannounce(Slot b) {
 		synchronized (b) {
 			if (!b.opened) {
 				return;
@@ -349,7 +364,7 @@ final class MdnsSession implements DiscoverySession {
 			b.registered = next;
 			b.announced = want;
 			if (old != null) {
-				// Neighbours drop a withdrawn instance 1-2 s after its goodbye and see a new one about 1.6 s after
+				// Neighbours drop a withdrawn instance 1-2 s after its goodbye and see a new one about 0.6 s after
 				// it is registered: withdrawing at once would show the peer as gone, then back.
 				if (next instanceof ServiceInfoImpl impl) {
 					impl.waitForAnnounced(ANNOUNCE_WAIT_MILLIS);
@@ -363,9 +378,11 @@ final class MdnsSession implements DiscoverySession {
 	/**
 	 * {@inheritDoc}
 	 *
-	 * <p>Completes {@link #peers()} and {@link #diagnostics()} at once, then closes every jmDNS instance in parallel
-	 * on {@code boundedElastic}; each withdraws its announcement with a goodbye and takes about 2 s. jmDNS's threads
-	 * end right after. Every call returns the same completion; failures to close are logged, never signalled.
+	 * <p>Completes {@link #peers()} and {@link #diagnostics()} at once, then, on every jmDNS instance in parallel on
+	 * {@code boundedElastic}, removes the listener and withdraws the announcement with goodbyes (about 0.5 s, see
+	 * {@link QuickStarter}); the instances stay open for the host's next session. A session started by
+	 * {@link MdnsDiscovery#start} closes its instances instead, and their threads end right after. Every call returns
+	 * the same completion; failures to close are logged, never signalled.
 	 */
 	@Override
 	public Mono<Void> close() {
@@ -396,15 +413,18 @@ final class MdnsSession implements DiscoverySession {
 		Mono<Void> instances = Flux.fromIterable(bindings)
 				.flatMap(b -> Mono.fromRunnable(() -> closeBinding(b)).subscribeOn(Schedulers.boundedElastic()))
 				.then();
-		return streams.then(instances);
+		Mono<Void> host = ownHost == null ? Mono.empty() : ownHost.close();
+		return streams.then(instances).then(host);
 	}
 
-	private void closeBinding(Binding b) {
+	private void closeBinding(Slot b) {
 		JmDNS jmdns;
 		ServiceListener listener;
+		ServiceInfo registered;
 		synchronized (b) {
 			jmdns = b.jmdns;
 			listener = b.listener;
+			registered = b.registered;
 			b.jmdns = null;
 			b.listener = null;
 			b.registered = null;
@@ -416,14 +436,16 @@ final class MdnsSession implements DiscoverySession {
 			if (listener != null) {
 				jmdns.removeServiceListener(serviceType, listener);
 			}
-			// close() withdraws every registered service with a goodbye and waits for it, then stops jmDNS's
-			// threads: unregistering first would only add another ~2 s wait.
-			jmdns.close();
-			log.debug("mDNS discovery closed {}", b.label);
+			// An own host's close() withdraws every registered service with goodbyes: unregistering first would
+			// only add another wait.
+			if (registered != null && ownHost == null) {
+				jmdns.unregisterService(registered);
+			}
+			log.debug("mDNS discovery withdrew its announcement on {}", b.label);
 		}
 		catch (Throwable t) {
 			Exceptions.throwIfJvmFatal(t);
-			log.warn("mDNS discovery could not close jmDNS on {} cleanly", b.label, t);
+			log.warn("mDNS discovery could not withdraw its announcement on {} cleanly", b.label, t);
 		}
 	}
 
@@ -434,9 +456,9 @@ final class MdnsSession implements DiscoverySession {
 	/** Receives jmDNS's callbacks on jmDNS's thread: hands everything off, never blocks, never throws. */
 	private final class Listener implements ServiceListener {
 
-		private final Binding binding;
+		private final Slot binding;
 
-		Listener(Binding binding) {
+		Listener(Slot binding) {
 			this.binding = binding;
 		}
 
@@ -479,11 +501,11 @@ final class MdnsSession implements DiscoverySession {
 		}
 	}
 
-	private static String key(Binding b, ServiceEvent event) {
+	private static String key(Slot b, ServiceEvent event) {
 		return b.label + "|" + (event.getName() + "." + event.getType()).toLowerCase(Locale.ROOT);
 	}
 
-	private void resolve(Binding b, String type, String name) {
+	private void resolve(Slot b, String type, String name) {
 		if (closing) {
 			return;
 		}
@@ -507,7 +529,7 @@ final class MdnsSession implements DiscoverySession {
 		});
 	}
 
-	private void failed(Binding b, ServiceEvent event, Throwable t) {
+	private void failed(Slot b, ServiceEvent event, Throwable t) {
 		Exceptions.throwIfJvmFatal(t);
 		String instance;
 		try {
@@ -526,7 +548,7 @@ final class MdnsSession implements DiscoverySession {
 
 	// ---- Tasks of the serialized queue ----
 
-	private void onResolved(Binding b, String key, String instance, int port, byte[] text, InetAddress[] addresses) {
+	private void onResolved(Slot b, String key, String instance, int port, byte[] text, InetAddress[] addresses) {
 		if (streamsClosed) {
 			return;
 		}
@@ -562,7 +584,7 @@ final class MdnsSession implements DiscoverySession {
 		publish(table.remove(key));
 	}
 
-	private static List<PeerEndPoint> endPoints(Binding b, InetAddress[] addresses, int port) {
+	private static List<PeerEndPoint> endPoints(Slot b, InetAddress[] addresses, int port) {
 		List<PeerEndPoint> endPoints = new ArrayList<>(addresses == null ? 0 : addresses.length);
 		if (addresses != null) {
 			for (InetAddress address : addresses) {
@@ -575,7 +597,7 @@ final class MdnsSession implements DiscoverySession {
 	}
 
 	/** @return the address, with the interface it was seen on as scope if it is link-local IPv6 without one */
-	private static InetAddress scoped(Binding b, InetAddress address) {
+	private static InetAddress scoped(Slot b, InetAddress address) {
 		if (address instanceof Inet6Address v6 && v6.isLinkLocalAddress() && v6.getScopeId() == 0
 				&& v6.getScopedInterface() == null && b.networkInterface != null) {
 			try {
@@ -588,7 +610,7 @@ final class MdnsSession implements DiscoverySession {
 		return address;
 	}
 
-	private void report(Binding b, String key, String instance, String reason) {
+	private void report(Slot b, String key, String instance, String reason) {
 		// jmDNS repeats resolutions; one report per instance and reason is enough.
 		if (reason.equals(reported.put(key, reason))) {
 			return;
@@ -693,7 +715,7 @@ final class MdnsSession implements DiscoverySession {
 
 	private String labels() {
 		List<String> labels = new ArrayList<>(bindings.size());
-		for (Binding b : bindings) {
+		for (Slot b : bindings) {
 			labels.add(b.label);
 		}
 		return String.join(", ", labels);

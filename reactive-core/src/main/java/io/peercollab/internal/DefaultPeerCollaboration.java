@@ -100,7 +100,8 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 		this.contacts = new DefaultContactManager(store,
 				PeerContact.of(identity.name(), nickname, identity.certificate()), this::peer,
 				this::visibilityChanged, timer, this::diagnose);
-		this.nearMe = new NearMe(this);
+		this.nearMe = new NearMe(identity.name(), b.discovery, timer, this::binding,
+				this::nearPeer, this::diagnose);
 		this.invitations = new Invitations(timer, policy, b.invitationsPerPeerPerMinute, identity.name(), this::nickname,
 				contacts::isAllowed, this::application, this::visibleTo, this::signInScope, this::diagnose);
 		this.resolution = new EndpointResolution(b.resolvers, name -> nearMe.endPoints(name), this::diagnose);
@@ -158,10 +159,8 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 			}
 			Mono<Void> steps = ready.then(bindTransport());
 			if (after.includesNearMe() && !before.includesNearMe()) {
-				steps = steps.then(Mono.defer(() -> discovery
-						.start(new Announcement(name(), nickname, binding.address().getPort(), announceEndpointName))
-						.doOnNext(nearMe::start)
-						.then()));
+				steps = steps.then(Mono.defer(() -> nearMe
+						.start(new Announcement(name(), nickname, binding.address().getPort(), announceEndpointName))));
 			}
 			return steps.then(Mono.fromRunnable(() -> {
 				state.scopeChanged(after);
@@ -398,6 +397,11 @@ final class DefaultPeerCollaboration implements PeerCollaboration {
 	public Peer peer(PeerContact contact) {
 		Objects.requireNonNull(contact, "contact");
 		return new RemotePeer(reach, contact);
+	}
+
+	/** A peer near me, as {@link NearMe} shows it: reached like any other peer. */
+	private RemotePeer nearPeer(PeerName name, String nickname, List<PeerEndPoint> endPoints) {
+		return new RemotePeer(reach, name, nickname, endPoints);
 	}
 
 	@Override

@@ -1,6 +1,7 @@
 package io.peercollab.internal;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -8,6 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import io.peercollab.ChangeType;
 import io.peercollab.Diagnostic;
@@ -17,33 +21,41 @@ import io.peercollab.PeerIdentityMismatchException;
 import io.peercollab.PeerNearMe;
 import io.peercollab.PeerNearMeEvent;
 import io.peercollab.PeerUnreachableException;
+import io.peercollab.discovery.Announcement;
+import io.peercollab.discovery.Discovery;
 import io.peercollab.discovery.DiscoveryEvent;
+import io.peercollab.discovery.DiscoveryHost;
 import io.peercollab.discovery.DiscoverySession;
 import io.peercollab.identity.PeerName;
 import io.peercollab.spi.PeerConnection;
+import io.peercollab.spi.TransportBinding;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 
 /**
  * People near me: turns what discovery claims into verified {@link PeerNearMe}s.
  *
  * <ul>
- *   <li>A name is a claim until a connection proves it: each announced endpoint is connected to at once, and a peer is
- *   shown only with the endpoints that proved its name there ({@code ADDED} once the first one has), most recently
- *   proven first. So an impostor announcing a real peer's name elsewhere never appears under that name, even for a
- *   moment, and cannot make the real peer disappear.</li>
+ *   <li>A name is a claim until a connection proves it: each announced endpoint is connected to at once (the
+ *   transport checks that the pinned key matches the announced name), and a peer is shown only with the endpoints
+ *   that proved its name there ({@code ADDED} once the first one has), most recently proven first. So an impostor announcing a real peer's name elsewhere never appears
+ *   under that name, even for a moment, and cannot make the real peer disappear.</li>
  *   <li>An endpoint whose key does not match is reported as {@link Diagnostic.Kind#SPOOFED_NAME} and refused for
  *   {@link #SPOOFED_MEMORY}, across the name's disappearance and return, so it is not dialled again each time it is
  *   announced. An endpoint that does not answer, or whose peer vanished, is not dialled again for
  *   {@link #DEAD_MEMORY} (the peer may come back at the same port later). Both memories are bounded
  *   ({@link #MEMORY_ENTRIES} endpoints each), so announcements cannot grow them without limit.</li>
- *   <li>Liveness: when the watched connection closes (keepalive failure, the peer's transport closed), the peer is
- *   probed with one new connection; if that fails it is removed and its endpoints count as dead. A peer that signs out
- *   tells us and is removed at once. Without a connection, mDNS expiry removes it (the discovery's worst case).</li>
+ *   <li>Liveness: the connection that proved a peer's name is watched; when it closes (keepalive failure, the peer's
+ *   transport closed, idleness), the peer's proven endpoints are verified again with new connections, and it is
+ *   removed, its endpoints counted as dead, if none answers. A peer that signs out tells us and is removed at once.
+ *   mDNS goodbyes and expiry remove it too (the discovery's worst case).</li>
  *   <li>A peer that signed out is ignored until it announces other endpoints (a new sign-in binds a new port), so a
  *   stale mDNS record cannot bring it back.</li>
+ *   <li>Discovery is kept across sign-ins: the first sign-in opens a {@link DiscoveryHost} (for mDNS, the jmDNS
+ *   instances), each sign-in starts a session on it, and the endpoint's close closes it.</li>
  * </ul>
  */
 final class NearMe {
@@ -56,11 +68,25 @@ final class NearMe {
 	/** The most endpoints each memory keeps; the oldest are forgotten first. */
 	static final int MEMORY_ENTRIES = 1_024;
 
-	private final DefaultPeerCollaboration owner;
+	/** Makes the {@link PeerNearMe} shown for a verified name. */
+	interface PeerFactory {
+
+		/** @return a peer near me with these endpoints, most recently proven first */
+		RemotePeer create(PeerName name, String nickname, List<PeerEndPoint> endPoints);
+	}
+
+	private final PeerName self;
+	private final Discovery discovery;
+	private final Scheduler timer;
+	private final Supplier<TransportBinding> binding;
+	private final PeerFactory peerFactory;
+	private final Consumer<Diagnostic> diagnostics;
+
 	private final Object lock = new Object();
 	// guarded by lock
 	private final Map<PeerName, RemotePeer> peers = new HashMap<>();
 	private final Map<PeerName, List<PeerEndPoint>> ignored = new HashMap<>();
+	/** The connection watched per peer shown: one that proved its name. */
 	private final Map<PeerName, PeerConnection> connections = new HashMap<>();
 	/** Announced endpoints whose key did not match the name announced with them, with when that was seen. */
 	private final Memory spoofed = new Memory(SPOOFED_MEMORY);
@@ -73,9 +99,11 @@ final class NearMe {
 	private final Map<PeerName, List<PeerEndPoint>> claims = new HashMap<>();
 	/** The nickname each name is announced with now. */
 	private final Map<PeerName, String> nicknames = new HashMap<>();
-	/** Announced endpoints being connected to, to prove their name. */
+	/** Announced endpoints being verified, per name; a name with none has no entry. */
 	private final Map<PeerName, Set<PeerEndPoint>> verifying = new HashMap<>();
 	private final StateFanout<PeerNearMeEvent> fanout = new StateFanout<>(1_024);
+	private DiscoveryHost host;
+	private boolean hostClosed;
 	private DiscoverySession session;
 	private Disposable subscriptions = Disposables.composite();
 	private Mono<Void> closing = Mono.empty();
@@ -104,6 +132,9 @@ final class NearMe {
 		}
 
 		boolean contains(PeerName name, PeerEndPoint ep) {
+			if (seen.isEmpty()) {
+				return false;
+			}
 			String k = key(name, ep);
 			Long at = seen.get(k);
 			if (at == null) {
@@ -117,7 +148,9 @@ final class NearMe {
 		}
 
 		void remove(PeerName name, PeerEndPoint ep) {
-			seen.remove(key(name, ep));
+			if (!seen.isEmpty()) {
+				seen.remove(key(name, ep));
+			}
 		}
 
 		void clear() {
@@ -126,19 +159,60 @@ final class NearMe {
 	}
 
 	private long now() {
-		return owner.timer.now(java.util.concurrent.TimeUnit.MILLISECONDS);
+		return timer.now(TimeUnit.MILLISECONDS);
 	}
 
-	NearMe(DefaultPeerCollaboration owner) {
-		this.owner = owner;
+	/**
+	 * @param self this endpoint's name, never shown near itself
+	 * @param discovery how to announce and browse, or {@code null} if the endpoint has none (then it never starts)
+	 * @param timer the clock of the memories
+	 * @param binding the endpoint's transport binding while it is signed in; throws {@link NotSignedInException}
+	 * otherwise
+	 * @param peerFactory makes the peers shown
+	 * @param diagnostics receives spoofed names and lost neighbours
+	 */
+	NearMe(PeerName self, Discovery discovery, Scheduler timer, Supplier<TransportBinding> binding,
+			PeerFactory peerFactory, Consumer<Diagnostic> diagnostics) {
+		this.self = Checks.notNull(self, "self");
+		this.discovery = discovery;
+		this.timer = Checks.notNull(timer, "timer");
+		this.binding = Checks.notNull(binding, "binding");
+		this.peerFactory = Checks.notNull(peerFactory, "peerFactory");
+		this.diagnostics = Checks.notNull(diagnostics, "diagnostics");
 	}
 
-	void start(DiscoverySession s) {
+	private void diagnose(Diagnostic.Kind kind, String message) {
+		diagnostics.accept(new Diagnostic(Instant.now(), kind, message));
+	}
+
+	/**
+	 * Signs in: opens the discovery host if this is the first sign-in, starts a session on it announcing
+	 * {@code self}, and follows what it and the transport report.
+	 *
+	 * @return completes once the announcement is registered
+	 */
+	Mono<Void> start(Announcement announcement) {
+		return Mono.defer(() -> {
+			DiscoveryHost h;
+			synchronized (lock) {
+				if (hostClosed) {
+					return Mono.error(new IllegalStateException("this PeerCollaboration is closed"));
+				}
+				if (host == null) {
+					host = Checks.notNull(discovery, "discovery").host();
+				}
+				h = host;
+			}
+			return h.start(announcement).doOnNext(this::started).then();
+		});
+	}
+
+	private void started(DiscoverySession s) {
 		synchronized (lock) {
 			session = s;
 			subscriptions = Disposables.composite(
 					s.peers().subscribe(this::onDiscovery, e -> DefaultPeerCollaboration.log.warn("discovery failed", e)),
-					s.diagnostics().subscribe(d -> owner.diagnose(d.kind(), d.message())));
+					s.diagnostics().subscribe(diagnostics));
 		}
 	}
 
@@ -182,7 +256,7 @@ final class NearMe {
 
 	private void onDiscovery(DiscoveryEvent e) {
 		PeerName name = e.peer().name();
-		if (name.equals(owner.name())) {
+		if (name.equals(self)) {
 			return;
 		}
 		List<PeerEndPoint> toVerify = new ArrayList<>();
@@ -208,18 +282,30 @@ final class NearMe {
 			List<PeerEndPoint> claimed = eps.stream().filter(ep -> !spoofed.contains(name, ep)).toList();
 			claims.put(name, claimed);
 			nicknames.put(name, e.peer().nickname());
-			Map<PeerEndPoint, Long> proven = this.proven.computeIfAbsent(name, k -> new HashMap<>());
+			Map<PeerEndPoint, Long> proven = this.proven.computeIfAbsent(name, k -> new HashMap<>(4));
 			proven.keySet().retainAll(claimed);
-			Set<PeerEndPoint> checking = verifying.computeIfAbsent(name, k -> new HashSet<>());
 			for (PeerEndPoint ep : claimed) {
-				if (!proven.containsKey(ep) && !dead.contains(name, ep) && checking.add(ep)) {
+				if (!proven.containsKey(ep) && !dead.contains(name, ep) && startVerifying(name, ep)) {
 					toVerify.add(ep);
 				}
 			}
 			showProven(name);
 		}
 		for (PeerEndPoint ep : toVerify) {
-			verify(name, ep);
+			verify(name, ep, false);
+		}
+	}
+
+	/** @return whether the endpoint was not being verified already; it is now. Called under lock. */
+	private boolean startVerifying(PeerName name, PeerEndPoint ep) {
+		return verifying.computeIfAbsent(name, k -> new HashSet<>(4)).add(ep);
+	}
+
+	/** Called under lock. */
+	private void doneVerifying(PeerName name, PeerEndPoint ep) {
+		Set<PeerEndPoint> checking = verifying.get(name);
+		if (checking != null && checking.remove(ep) && checking.isEmpty()) {
+			verifying.remove(name);
 		}
 	}
 
@@ -240,7 +326,7 @@ final class NearMe {
 		}
 		String nickname = nicknames.getOrDefault(name, "");
 		if (old == null) {
-			RemotePeer p = new RemotePeer(owner.reach, name, nickname, shown);
+			RemotePeer p = peerFactory.create(name, nickname, shown);
 			p.verified = true;
 			peers.put(name, p);
 			fanout.emit(new PeerNearMeEvent(ChangeType.ADDED, p));
@@ -254,62 +340,78 @@ final class NearMe {
 		fanout.emit(new PeerNearMeEvent(ChangeType.UPDATED, p));
 	}
 
-	/** Connects to one announced endpoint: it either proves the name and is shown, or is dropped and reported. */
-	private void verify(PeerName name, PeerEndPoint ep) {
-		Mono.defer(() -> owner.binding().connect(name, ep.address())).subscribe(c -> {
-			boolean watchIt;
-			synchronized (lock) {
-				Set<PeerEndPoint> checking = verifying.get(name);
-				if (checking != null) {
-					checking.remove(ep);
+	/**
+	 * Connects to one endpoint: it either proves the name and is shown, or is dropped and reported.
+	 *
+	 * @param again whether the endpoint had proved the name before and is checked because the watched connection to
+	 * the peer closed: its place in the order stays, and if it was the last one the loss is reported
+	 */
+	private void verify(PeerName name, PeerEndPoint ep, boolean again) {
+		Mono.defer(() -> binding.get().connect(name, ep.address()))
+				.subscribe(c -> proved(name, ep, again, c), err -> failed(name, ep, again, err));
+	}
+
+	private void proved(PeerName name, PeerEndPoint ep, boolean again, PeerConnection kept) {
+		boolean watchIt;
+		synchronized (lock) {
+			doneVerifying(name, ep);
+			Map<PeerEndPoint, Long> proven = this.proven.get(name);
+			List<PeerEndPoint> claim = claims.get(name);
+			if (proven == null || claim == null || !claim.contains(ep) || session == null) {
+				return;
+			}
+			dead.remove(name, ep);
+			if (!again || !proven.containsKey(ep)) {
+				proven.put(ep, ++proofs);
+			}
+			showProven(name);
+			watchIt = kept != null && peers.containsKey(name) && !connections.containsKey(name);
+			if (watchIt) {
+				connections.put(name, kept);
+			}
+		}
+		if (watchIt) {
+			// its closing tells that the peer may be gone
+			kept.onClose().subscribe(null, e -> closed(name, kept), () -> closed(name, kept));
+		}
+	}
+
+	private void failed(PeerName name, PeerEndPoint ep, boolean again, Throwable err) {
+		boolean report = false;
+		boolean lostIt = false;
+		synchronized (lock) {
+			doneVerifying(name, ep);
+			if (session != null) {
+				if (err instanceof PeerIdentityMismatchException) {
+					report = true;
+					spoofed.add(name, ep);
+					List<PeerEndPoint> claim = claims.get(name);
+					if (claim != null && claim.contains(ep)) {
+						claims.put(name, claim.stream().filter(x -> !x.equals(ep)).toList());
+					}
+				}
+				else if (err instanceof PeerUnreachableException) {
+					dead.add(name, ep);
 				}
 				Map<PeerEndPoint, Long> proven = this.proven.get(name);
-				List<PeerEndPoint> claim = claims.get(name);
-				if (proven == null || claim == null || !claim.contains(ep) || session == null) {
-					return;
-				}
-				dead.remove(name, ep);
-				proven.put(ep, ++proofs);
-				showProven(name);
-				watchIt = peers.containsKey(name) && !connections.containsKey(name);
-			}
-			if (watchIt) {
-				watch(name, c);
-			}
-		}, err -> {
-			boolean report = false;
-			synchronized (lock) {
-				Set<PeerEndPoint> checking = verifying.get(name);
-				if (checking != null) {
-					checking.remove(ep);
-				}
-				if (session != null) {
-					if (err instanceof PeerIdentityMismatchException) {
-						report = true;
-						spoofed.add(name, ep);
-						List<PeerEndPoint> claim = claims.get(name);
-						if (claim != null && claim.contains(ep)) {
-							claims.put(name, claim.stream().filter(x -> !x.equals(ep)).toList());
-						}
-					}
-					else if (err instanceof PeerUnreachableException) {
-						dead.add(name, ep);
-					}
-					Map<PeerEndPoint, Long> proven = this.proven.get(name);
-					if (proven != null && proven.remove(ep) != null) {
-						showProven(name);
-					}
+				if (proven != null && proven.remove(ep) != null) {
+					boolean shown = peers.containsKey(name);
+					showProven(name);
+					lostIt = again && shown && !peers.containsKey(name);
 				}
 			}
-			if (report) {
-				owner.diagnose(Diagnostic.Kind.SPOOFED_NAME, "a peer near me at " + ep + " announced the name " + name
-						+ " but could not prove it (" + err.getMessage() + "); that endpoint was dropped");
-			}
-			else if (!(err instanceof PeerUnreachableException || err instanceof NotSignedInException
-					|| err instanceof PeerIdentityMismatchException)) {
-				DefaultPeerCollaboration.log.debug("verifying {} at {} failed", name, ep, err);
-			}
-		});
+		}
+		if (report) {
+			diagnose(Diagnostic.Kind.SPOOFED_NAME, "a peer near me at " + ep + " announced the name " + name
+					+ " but could not prove it (" + err.getMessage() + "); that endpoint was dropped");
+		}
+		else if (!(err instanceof PeerUnreachableException || err instanceof NotSignedInException
+				|| err instanceof PeerIdentityMismatchException)) {
+			DefaultPeerCollaboration.log.debug("verifying {} at {} failed", name, ep, err);
+		}
+		if (lostIt) {
+			diagnose(Diagnostic.Kind.CONNECTION_LOST, name + " stopped answering; removed from people near me");
+		}
 	}
 
 	/**
@@ -323,36 +425,33 @@ final class NearMe {
 		nicknames.remove(name);
 	}
 
-	private void watch(PeerName name, PeerConnection c) {
+	/** A watched connection closed: either idle (the peer is fine) or the peer vanished. Verifying again tells. */
+	private void closed(PeerName name, PeerConnection c) {
 		synchronized (lock) {
-			if (!peers.containsKey(name)) {
+			if (!connections.remove(name, c)) {
 				return;
 			}
-			connections.put(name, c);
 		}
-		c.onClose().subscribe(null, null, () -> {
-			RemotePeer p;
-			synchronized (lock) {
-				connections.remove(name, c);
-				p = peers.get(name);
-			}
-			if (p == null || owner.signInScope() == io.peercollab.PeerScope.NONE) {
+		lost(name);
+	}
+
+	/** The watched connection to the peer closed: its proven endpoints are verified again. */
+	private void lost(PeerName name) {
+		List<PeerEndPoint> toVerify = new ArrayList<>();
+		synchronized (lock) {
+			Map<PeerEndPoint, Long> proven = this.proven.get(name);
+			if (session == null || proven == null || !peers.containsKey(name)) {
 				return;
 			}
-			// The connection went away: either idle (the peer is fine) or the peer vanished. One probe tells.
-			p.connection().subscribe(again -> watch(name, again), err -> {
-				synchronized (lock) {
-					// its endpoints are dead: a later announcement listing them does not show or dial them again
-					Map<PeerEndPoint, Long> proven = this.proven.get(name);
-					if (proven != null) {
-						proven.keySet().forEach(ep -> dead.add(name, ep));
-						proven.clear();
-					}
-					remove(name);
+			for (PeerEndPoint ep : proven.keySet()) {
+				if (startVerifying(name, ep)) {
+					toVerify.add(ep);
 				}
-				owner.diagnose(Diagnostic.Kind.CONNECTION_LOST, name + " stopped answering; removed from people near me");
-			});
-		});
+			}
+		}
+		for (PeerEndPoint ep : toVerify) {
+			verify(name, ep, true);
+		}
 	}
 
 	/** Called under lock. */
@@ -383,16 +482,16 @@ final class NearMe {
 	}
 
 	/**
-	 * Tells every connected neighbour that this endpoint signs out (waiting at most a second for them), then stops
-	 * discovery. Closing discovery blocks in jmDNS for seconds, so it runs in the background; {@link #awaitClosed()}
-	 * waits for it.
+	 * Tells every neighbour shown that this endpoint signs out (over the open connection, or a new one; waiting at
+	 * most a second for each), then closes the discovery session. Closing it blocks in jmDNS for a while, so it runs
+	 * in the background; {@link #awaitClosed()} waits for it.
 	 */
 	Mono<Void> stop() {
 		return Mono.defer(() -> {
-			List<PeerConnection> open;
+			List<RemotePeer> shown;
 			DiscoverySession s;
 			synchronized (lock) {
-				open = new ArrayList<>(connections.values());
+				shown = new ArrayList<>(peers.values());
 				s = session;
 				session = null;
 				subscriptions.dispose();
@@ -407,8 +506,9 @@ final class NearMe {
 				nicknames.clear();
 				fanout.complete();
 			}
-			Mono<Void> notices = Flux.fromIterable(open)
-					.flatMap(c -> c.signedOut().timeout(SIGN_OUT_NOTICE_TIMEOUT).onErrorResume(e -> Mono.empty()))
+			Mono<Void> notices = Flux.fromIterable(shown)
+					.flatMap(p -> p.connection().flatMap(PeerConnection::signedOut).timeout(SIGN_OUT_NOTICE_TIMEOUT)
+							.onErrorResume(e -> Mono.empty()))
 					.then();
 			return notices.then(Mono.fromRunnable(() -> {
 				if (s != null) {
@@ -425,11 +525,26 @@ final class NearMe {
 		});
 	}
 
+	/**
+	 * The endpoint closes: waits for the last session to close (see {@link #stop()}), then closes the discovery host,
+	 * releasing what it kept across sign-ins.
+	 *
+	 * @return completes once both are closed
+	 */
 	Mono<Void> awaitClosed() {
 		return Mono.defer(() -> {
+			Mono<Void> sessions;
+			DiscoveryHost h;
 			synchronized (lock) {
-				return closing;
+				sessions = closing;
+				h = host;
+				hostClosed = true;
 			}
+			Mono<Void> released = h == null ? Mono.empty() : h.close().onErrorResume(e -> {
+				DefaultPeerCollaboration.log.warn("closing discovery failed", e);
+				return Mono.empty();
+			});
+			return sessions.then(released);
 		});
 	}
 }

@@ -37,6 +37,7 @@ public final class BareMdns implements AutoCloseable {
 	});
 	private final Map<String, CompletableFuture<ServiceInfo>> resolved = new ConcurrentHashMap<>();
 	private final Map<String, CompletableFuture<Long>> removed = new ConcurrentHashMap<>();
+	private final Map<String, CompletableFuture<Long>> named = new ConcurrentHashMap<>();
 
 	private BareMdns(JmDNS jmdns) {
 		this.jmdns = jmdns;
@@ -62,6 +63,14 @@ public final class BareMdns implements AutoCloseable {
 	/** @return completes with the service's details once it is resolved with its TXT record */
 	public CompletableFuture<ServiceInfo> resolution(String instance) {
 		return resolved.computeIfAbsent(key(instance), k -> new CompletableFuture<>());
+	}
+
+	/**
+	 * @return completes with {@link System#nanoTime()} when a service announcing {@code name} ({@code pn} in its TXT
+	 * record) is resolved, whatever its instance name
+	 */
+	public CompletableFuture<Long> resolutionOf(PeerName name) {
+		return named.computeIfAbsent(name.toString(), k -> new CompletableFuture<>());
 	}
 
 	/** @return completes with {@link System#nanoTime()} when the service is reported removed */
@@ -135,7 +144,12 @@ public final class BareMdns implements AutoCloseable {
 			ServiceInfo info = event.getInfo();
 			byte[] text = info.getTextBytes();
 			if (text != null && text.length > 1) {
+				long now = System.nanoTime();
 				resolution(event.getName()).complete(info);
+				String pn = info.getPropertyString("pn");
+				if (pn != null) {
+					named.computeIfAbsent(pn, k -> new CompletableFuture<>()).complete(now);
+				}
 			}
 		}
 

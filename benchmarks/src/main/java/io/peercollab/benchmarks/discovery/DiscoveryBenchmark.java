@@ -37,11 +37,15 @@ import reactor.core.Disposable;
 /**
  * Discovery on loopback, seconds-scale, one shot per iteration:
  * <ul>
- *   <li>{@code signInToAdded}: a new endpoint's {@code signIn(NEAR_ME)} until another endpoint's {@code peersNearMe()}
- *   emits it {@code ADDED}; against {@code bareRegisterToResolved}, jmDNS {@code registerService} on an open instance
+ *   <li>{@code signInToAdded}: a new endpoint's {@code signIn(NEAR_ME)} (its first: it opens its jmDNS instance in
+ *   the shot) until another endpoint's {@code peersNearMe()} emits it {@code ADDED}, verified; and
+ *   {@code signInAgainToAdded}, the same for an endpoint that signed in and out before (its jmDNS instance is kept
+ *   across sign-ins); against {@code bareRegisterToResolved}, jmDNS {@code registerService} on an open instance
  *   until another instance's listener gets {@code serviceResolved} (with the TXT record), and, for reference,
- *   {@code bareOpenAndRegisterToResolved}, the same with the instance opened in the shot (as the library opens one
- *   per sign-in);</li>
+ *   {@code bareOpenAndRegisterToResolved}, the same with the instance opened in the shot;</li>
+ *   <li>{@code firstSignInToResolved}: the first sign-in of a fresh JVM (nothing of the library has run in it, the
+ *   identity is generated in the set-up) until a bare jmDNS browser resolves its announcement; one shot per fork,
+ *   run with several forks for a median;</li>
  *   <li>{@code signOutToRemoved}: {@code signOut(NEAR_ME)} of an endpoint the other one knows and is connected to,
  *   until the other's {@code peersNearMe()} emits it {@code REMOVED}; against {@code bareUnregisterToRemoved}, jmDNS
  *   {@code unregisterService} until the other instance's {@code serviceRemoved}.</li>
@@ -158,6 +162,72 @@ public class DiscoveryBenchmark {
 	public Object signInToAdded(Observer o, Newcomer n) {
 		CompletableFuture<Long> seen = o.added(n.peer.name());
 		n.peer.signIn(PeerScope.NEAR_ME).block(BenchPeers.TIMEOUT);
+		return await(seen);
+	}
+
+	/** An endpoint that signed in to NEAR_ME and out again, seen by the observer and removed, not signed in now. */
+	@State(Scope.Benchmark)
+	public static class Rejoiner {
+		PeerCollaboration peer;
+
+		@Setup(Level.Iteration)
+		public void setUp(Observer o) {
+			peer = BenchPeers.nearMe(BenchPeers.freshIdentity("rejoiner"));
+			CompletableFuture<Long> seen = o.added(peer.name());
+			peer.signIn(PeerScope.NEAR_ME).block(BenchPeers.TIMEOUT);
+			await(seen);
+			CompletableFuture<Long> gone = o.removed(peer.name());
+			peer.signOut(PeerScope.NEAR_ME).block(BenchPeers.TIMEOUT);
+			await(gone);
+			o.added.remove(peer.name());
+			o.removed.remove(peer.name());
+		}
+
+		@TearDown(Level.Iteration)
+		public void tearDown() {
+			BenchPeers.close(peer);
+		}
+	}
+
+	@Benchmark
+	public Object signInAgainToAdded(Observer o, Rejoiner r) {
+		CompletableFuture<Long> seen = o.added(r.peer.name());
+		r.peer.signIn(PeerScope.NEAR_ME).block(BenchPeers.TIMEOUT);
+		return await(seen);
+	}
+
+	/** A bare jmDNS browser, announced, and an endpoint built in a JVM where no endpoint has signed in yet. */
+	@State(Scope.Benchmark)
+	public static class FirstOfProcess {
+		BareMdns observer;
+		PeerCollaboration peer;
+
+		@Setup(Level.Iteration)
+		public void setUp() throws IOException {
+			observer = BareMdns.browsing("bench-observer");
+			JmDNS warm = BareMdns.open("bench-warm-up");
+			ServiceInfo warmUp = service("warm-up");
+			CompletableFuture<ServiceInfo> seen = observer.resolution(warmUp.getName());
+			warm.registerService(warmUp);
+			await(seen);
+			warm.close();
+			peer = BenchPeers.nearMe(BenchPeers.freshIdentity("first"));
+		}
+
+		@TearDown(Level.Iteration)
+		public void tearDown() {
+			BenchPeers.close(peer);
+			observer.close();
+		}
+	}
+
+	@Benchmark
+	@Warmup(iterations = 0)
+	@Measurement(iterations = 1)
+	@Fork(5)
+	public Object firstSignInToResolved(FirstOfProcess f) {
+		CompletableFuture<Long> seen = f.observer.resolutionOf(f.peer.name());
+		f.peer.signIn(PeerScope.NEAR_ME).block(BenchPeers.TIMEOUT);
 		return await(seen);
 	}
 
