@@ -39,13 +39,13 @@ final class DefaultContactManager implements ContactManager {
 	private final Diagnoser diagnoser;
 	private final Object lock = new Object();
 	private final Map<PeerName, PeerContact> mirror = new ConcurrentSkipListMap<>();
-	private final StateFanout<ContactChange> fanout = new StateFanout<>(CHANGES_BUFFER);
+	private final StateFanout<ContactChange> fanout = new StateFanout<>(lock, CHANGES_BUFFER);
 	private final Mono<Void> loaded;
 	private volatile PeerContact me;
 	// guarded by lock
 	private final Map<PeerName, PresenceInfo> presences = new java.util.HashMap<>();
 	private final Map<PeerName, reactor.core.Disposable> following = new java.util.HashMap<>();
-	private final StateFanout<ContactPresence> presenceFanout = new StateFanout<>(CHANGES_BUFFER);
+	private final StateFanout<ContactPresence> presenceFanout = new StateFanout<>(lock, CHANGES_BUFFER);
 	private boolean followingEnabled;
 
 	/**
@@ -154,15 +154,20 @@ final class DefaultContactManager implements ContactManager {
 	}
 
 	private void changed(ChangeType type, PeerContact contact) {
-		synchronized (lock) {
-			if (type == ChangeType.REMOVED) {
-				mirror.remove(contact.name());
+		try {
+			synchronized (lock) {
+				if (type == ChangeType.REMOVED) {
+					mirror.remove(contact.name());
+				}
+				else {
+					mirror.put(contact.name(), contact);
+				}
+				fanout.emit(new ContactChange(type, contact));
+				refollow(type == ChangeType.REMOVED ? null : contact, contact.name());
 			}
-			else {
-				mirror.put(contact.name(), contact);
-			}
-			fanout.emit(new ContactChange(type, contact));
-			refollow(type == ChangeType.REMOVED ? null : contact, contact.name());
+		}
+		finally {
+			drain();
 		}
 		visibilityChanged.accept(contact.name());
 	}
@@ -174,11 +179,16 @@ final class DefaultContactManager implements ContactManager {
 	 * wherever it can be reached (near me, at its card's or last address, through the resolvers), whatever the scope.
 	 */
 	void signedIn(boolean signedIn) {
-		synchronized (lock) {
-			followingEnabled = signedIn;
-			for (PeerContact c : mirror.values()) {
-				refollow(c, c.name());
+		try {
+			synchronized (lock) {
+				followingEnabled = signedIn;
+				for (PeerContact c : mirror.values()) {
+					refollow(c, c.name());
+				}
 			}
+		}
+		finally {
+			drain();
 		}
 	}
 
@@ -193,15 +203,25 @@ final class DefaultContactManager implements ContactManager {
 					.ofType(io.peercollab.PresenceChange.class)
 					.publishOn(timer)
 					.subscribe(p -> {
-						synchronized (lock) {
-							if (following.containsKey(name)) {
-								setPresence(name, p.type() == ChangeType.REMOVED ? PresenceInfo.OFFLINE
-										: p.presence());
+						try {
+							synchronized (lock) {
+								if (following.containsKey(name)) {
+									setPresence(name, p.type() == ChangeType.REMOVED ? PresenceInfo.OFFLINE
+											: p.presence());
+								}
 							}
 						}
+						finally {
+							drain();
+						}
 					}, e -> {
-						synchronized (lock) {
-							setPresence(name, PresenceInfo.OFFLINE);
+						try {
+							synchronized (lock) {
+								setPresence(name, PresenceInfo.OFFLINE);
+							}
+						}
+						finally {
+							drain();
 						}
 						diagnoser.diagnose(io.peercollab.Diagnostic.Kind.CONNECTION_LOST,
 								"stopped following contact " + name + ": " + e.getMessage());
@@ -216,6 +236,12 @@ final class DefaultContactManager implements ContactManager {
 		}
 	}
 
+	/** Delivers the changes queued under the lock; every locked block ends with it (see {@link StateFanout}). */
+	private void drain() {
+		fanout.drain();
+		presenceFanout.drain();
+	}
+
 	/** Called under lock. */
 	private void setPresence(PeerName name, PresenceInfo p) {
 		if (!p.equals(presences.put(name, p))) {
@@ -225,7 +251,7 @@ final class DefaultContactManager implements ContactManager {
 
 	@Override
 	public Flux<ContactPresence> presences() {
-		return loaded.thenMany(presenceFanout.stream(lock, () -> mirror.values().stream()
+		return loaded.thenMany(presenceFanout.stream(() -> mirror.values().stream()
 				.filter(PeerContact::subscribed)
 				.map(c -> new ContactPresence(c.name(), presences.getOrDefault(c.name(), PresenceInfo.OFFLINE)))
 				.toList()));
@@ -233,7 +259,7 @@ final class DefaultContactManager implements ContactManager {
 
 	@Override
 	public Flux<ContactChange> changes() {
-		return loaded.thenMany(fanout.stream(lock,
+		return loaded.thenMany(fanout.stream(
 				() -> mirror.values().stream().map(c -> new ContactChange(ChangeType.ADDED, c)).toList()));
 	}
 
@@ -261,11 +287,16 @@ final class DefaultContactManager implements ContactManager {
 	}
 
 	void close() {
-		synchronized (lock) {
-			following.values().forEach(reactor.core.Disposable::dispose);
-			following.clear();
-			fanout.complete();
-			presenceFanout.complete();
+		try {
+			synchronized (lock) {
+				following.values().forEach(reactor.core.Disposable::dispose);
+				following.clear();
+				fanout.complete();
+				presenceFanout.complete();
+			}
+		}
+		finally {
+			drain();
 		}
 	}
 

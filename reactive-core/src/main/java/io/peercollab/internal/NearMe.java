@@ -101,7 +101,7 @@ final class NearMe {
 	private final Map<PeerName, String> nicknames = new HashMap<>();
 	/** Announced endpoints being verified, per name; a name with none has no entry. */
 	private final Map<PeerName, Set<PeerEndPoint>> verifying = new HashMap<>();
-	private final StateFanout<PeerNearMeEvent> fanout = new StateFanout<>(1_024);
+	private final StateFanout<PeerNearMeEvent> fanout = new StateFanout<>(lock, 1_024);
 	private DiscoveryHost host;
 	private boolean hostClosed;
 	private DiscoverySession session;
@@ -194,47 +194,60 @@ final class NearMe {
 	Mono<Void> start(Announcement announcement) {
 		return Mono.defer(() -> {
 			DiscoveryHost h;
-			synchronized (lock) {
-				if (hostClosed) {
-					return Mono.error(new IllegalStateException("this PeerCollaboration is closed"));
+			try {
+				synchronized (lock) {
+					if (hostClosed) {
+						return Mono.error(new IllegalStateException("this PeerCollaboration is closed"));
+					}
+					if (host == null) {
+						host = Checks.notNull(discovery, "discovery").host();
+					}
+					h = host;
 				}
-				if (host == null) {
-					host = Checks.notNull(discovery, "discovery").host();
-				}
-				h = host;
+			}
+			finally {
+				fanout.drain();
 			}
 			return h.start(announcement).doOnNext(this::started).then();
 		});
 	}
 
 	private void started(DiscoverySession s) {
-		synchronized (lock) {
-			session = s;
-			subscriptions = Disposables.composite(
-					s.peers().subscribe(this::onDiscovery, e -> DefaultPeerCollaboration.log.warn("discovery failed", e)),
-					s.diagnostics().subscribe(diagnostics));
+		try {
+			synchronized (lock) {
+				session = s;
+				subscriptions = Disposables.composite(
+						s.peers().subscribe(this::onDiscovery, e -> DefaultPeerCollaboration.log.warn("discovery failed", e)),
+						s.diagnostics().subscribe(diagnostics));
+			}
+		}
+		finally {
+			fanout.drain();
 		}
 	}
 
 	Flux<PeerNearMeEvent> events() {
-		return Flux.defer(() -> {
-			synchronized (lock) {
-				if (session == null) {
-					return Flux.error(notSignedIn());
-				}
-				return fanout.subscribe(peers.values().stream()
-						.map(p -> new PeerNearMeEvent(ChangeType.ADDED, (PeerNearMe) p)).toList());
+		// the snapshot is read under the lock when the subscriber registers: signed out by then, it fails
+		return fanout.stream(() -> {
+			if (session == null) {
+				throw notSignedIn();
 			}
+			return peers.values().stream().map(p -> new PeerNearMeEvent(ChangeType.ADDED, (PeerNearMe) p)).toList();
 		});
 	}
 
 	Mono<List<PeerNearMe>> current() {
 		return Mono.defer(() -> {
-			synchronized (lock) {
-				if (session == null) {
-					return Mono.error(notSignedIn());
+			try {
+				synchronized (lock) {
+					if (session == null) {
+						return Mono.error(notSignedIn());
+					}
+					return Mono.just(List.<PeerNearMe>copyOf(peers.values()));
 				}
-				return Mono.just(List.<PeerNearMe>copyOf(peers.values()));
+			}
+			finally {
+				fanout.drain();
 			}
 		});
 	}
@@ -244,9 +257,14 @@ final class NearMe {
 	 * is not signed in to NEAR_ME (no error is made: contacts' resolution asks this at every connection)
 	 */
 	List<PeerEndPoint> endPoints(PeerName name) {
-		synchronized (lock) {
-			RemotePeer p = session == null ? null : peers.get(name);
-			return p == null ? List.of() : p.endPoints();
+		try {
+			synchronized (lock) {
+				RemotePeer p = session == null ? null : peers.get(name);
+				return p == null ? List.of() : p.endPoints();
+			}
+		}
+		finally {
+			fanout.drain();
 		}
 	}
 
@@ -260,36 +278,41 @@ final class NearMe {
 			return;
 		}
 		List<PeerEndPoint> toVerify = new ArrayList<>();
-		synchronized (lock) {
-			if (session == null) {
-				return;
-			}
-			if (e.type() == ChangeType.REMOVED) {
-				ignored.remove(name);
-				forget(name);
-				remove(name);
-				return;
-			}
-			List<PeerEndPoint> eps = e.peer().endPoints();
-			List<PeerEndPoint> stale = ignored.get(name);
-			if (stale != null) {
-				if (stale.equals(eps)) {
+		try {
+			synchronized (lock) {
+				if (session == null) {
 					return;
 				}
-				ignored.remove(name);
-			}
-			// Endpoints that failed to prove this name stay out; those that did not answer are not dialled again yet.
-			List<PeerEndPoint> claimed = eps.stream().filter(ep -> !spoofed.contains(name, ep)).toList();
-			claims.put(name, claimed);
-			nicknames.put(name, e.peer().nickname());
-			Map<PeerEndPoint, Long> proven = this.proven.computeIfAbsent(name, k -> new HashMap<>(4));
-			proven.keySet().retainAll(claimed);
-			for (PeerEndPoint ep : claimed) {
-				if (!proven.containsKey(ep) && !dead.contains(name, ep) && startVerifying(name, ep)) {
-					toVerify.add(ep);
+				if (e.type() == ChangeType.REMOVED) {
+					ignored.remove(name);
+					forget(name);
+					remove(name);
+					return;
 				}
+				List<PeerEndPoint> eps = e.peer().endPoints();
+				List<PeerEndPoint> stale = ignored.get(name);
+				if (stale != null) {
+					if (stale.equals(eps)) {
+						return;
+					}
+					ignored.remove(name);
+				}
+				// Endpoints that failed to prove this name stay out; those that did not answer are not dialled again yet.
+				List<PeerEndPoint> claimed = eps.stream().filter(ep -> !spoofed.contains(name, ep)).toList();
+				claims.put(name, claimed);
+				nicknames.put(name, e.peer().nickname());
+				Map<PeerEndPoint, Long> proven = this.proven.computeIfAbsent(name, k -> new HashMap<>(4));
+				proven.keySet().retainAll(claimed);
+				for (PeerEndPoint ep : claimed) {
+					if (!proven.containsKey(ep) && !dead.contains(name, ep) && startVerifying(name, ep)) {
+						toVerify.add(ep);
+					}
+				}
+				showProven(name);
 			}
-			showProven(name);
+		}
+		finally {
+			fanout.drain();
 		}
 		for (PeerEndPoint ep : toVerify) {
 			verify(name, ep, false);
@@ -353,22 +376,27 @@ final class NearMe {
 
 	private void proved(PeerName name, PeerEndPoint ep, boolean again, PeerConnection kept) {
 		boolean watchIt;
-		synchronized (lock) {
-			doneVerifying(name, ep);
-			Map<PeerEndPoint, Long> proven = this.proven.get(name);
-			List<PeerEndPoint> claim = claims.get(name);
-			if (proven == null || claim == null || !claim.contains(ep) || session == null) {
-				return;
+		try {
+			synchronized (lock) {
+				doneVerifying(name, ep);
+				Map<PeerEndPoint, Long> proven = this.proven.get(name);
+				List<PeerEndPoint> claim = claims.get(name);
+				if (proven == null || claim == null || !claim.contains(ep) || session == null) {
+					return;
+				}
+				dead.remove(name, ep);
+				if (!again || !proven.containsKey(ep)) {
+					proven.put(ep, ++proofs);
+				}
+				showProven(name);
+				watchIt = kept != null && peers.containsKey(name) && !connections.containsKey(name);
+				if (watchIt) {
+					connections.put(name, kept);
+				}
 			}
-			dead.remove(name, ep);
-			if (!again || !proven.containsKey(ep)) {
-				proven.put(ep, ++proofs);
-			}
-			showProven(name);
-			watchIt = kept != null && peers.containsKey(name) && !connections.containsKey(name);
-			if (watchIt) {
-				connections.put(name, kept);
-			}
+		}
+		finally {
+			fanout.drain();
 		}
 		if (watchIt) {
 			// its closing tells that the peer may be gone
@@ -379,27 +407,32 @@ final class NearMe {
 	private void failed(PeerName name, PeerEndPoint ep, boolean again, Throwable err) {
 		boolean report = false;
 		boolean lostIt = false;
-		synchronized (lock) {
-			doneVerifying(name, ep);
-			if (session != null) {
-				if (err instanceof PeerIdentityMismatchException) {
-					report = true;
-					spoofed.add(name, ep);
-					List<PeerEndPoint> claim = claims.get(name);
-					if (claim != null && claim.contains(ep)) {
-						claims.put(name, claim.stream().filter(x -> !x.equals(ep)).toList());
+		try {
+			synchronized (lock) {
+				doneVerifying(name, ep);
+				if (session != null) {
+					if (err instanceof PeerIdentityMismatchException) {
+						report = true;
+						spoofed.add(name, ep);
+						List<PeerEndPoint> claim = claims.get(name);
+						if (claim != null && claim.contains(ep)) {
+							claims.put(name, claim.stream().filter(x -> !x.equals(ep)).toList());
+						}
+					}
+					else if (err instanceof PeerUnreachableException) {
+						dead.add(name, ep);
+					}
+					Map<PeerEndPoint, Long> proven = this.proven.get(name);
+					if (proven != null && proven.remove(ep) != null) {
+						boolean shown = peers.containsKey(name);
+						showProven(name);
+						lostIt = again && shown && !peers.containsKey(name);
 					}
 				}
-				else if (err instanceof PeerUnreachableException) {
-					dead.add(name, ep);
-				}
-				Map<PeerEndPoint, Long> proven = this.proven.get(name);
-				if (proven != null && proven.remove(ep) != null) {
-					boolean shown = peers.containsKey(name);
-					showProven(name);
-					lostIt = again && shown && !peers.containsKey(name);
-				}
 			}
+		}
+		finally {
+			fanout.drain();
 		}
 		if (report) {
 			diagnose(Diagnostic.Kind.SPOOFED_NAME, "a peer near me at " + ep + " announced the name " + name
@@ -427,10 +460,15 @@ final class NearMe {
 
 	/** A watched connection closed: either idle (the peer is fine) or the peer vanished. Verifying again tells. */
 	private void closed(PeerName name, PeerConnection c) {
-		synchronized (lock) {
-			if (!connections.remove(name, c)) {
-				return;
+		try {
+			synchronized (lock) {
+				if (!connections.remove(name, c)) {
+					return;
+				}
 			}
+		}
+		finally {
+			fanout.drain();
 		}
 		lost(name);
 	}
@@ -438,16 +476,21 @@ final class NearMe {
 	/** The watched connection to the peer closed: its proven endpoints are verified again. */
 	private void lost(PeerName name) {
 		List<PeerEndPoint> toVerify = new ArrayList<>();
-		synchronized (lock) {
-			Map<PeerEndPoint, Long> proven = this.proven.get(name);
-			if (session == null || proven == null || !peers.containsKey(name)) {
-				return;
-			}
-			for (PeerEndPoint ep : proven.keySet()) {
-				if (startVerifying(name, ep)) {
-					toVerify.add(ep);
+		try {
+			synchronized (lock) {
+				Map<PeerEndPoint, Long> proven = this.proven.get(name);
+				if (session == null || proven == null || !peers.containsKey(name)) {
+					return;
+				}
+				for (PeerEndPoint ep : proven.keySet()) {
+					if (startVerifying(name, ep)) {
+						toVerify.add(ep);
+					}
 				}
 			}
+		}
+		finally {
+			fanout.drain();
 		}
 		for (PeerEndPoint ep : toVerify) {
 			verify(name, ep, true);
@@ -464,19 +507,29 @@ final class NearMe {
 	}
 
 	void peerSignedOut(PeerName name) {
-		synchronized (lock) {
-			RemotePeer p = peers.get(name);
-			if (p != null) {
-				ignored.put(name, p.endPoints());
-				remove(name);
+		try {
+			synchronized (lock) {
+				RemotePeer p = peers.get(name);
+				if (p != null) {
+					ignored.put(name, p.endPoints());
+					remove(name);
+				}
 			}
+		}
+		finally {
+			fanout.drain();
 		}
 	}
 
 	Mono<Void> updateNickname(String nickname) {
 		DiscoverySession s;
-		synchronized (lock) {
-			s = session;
+		try {
+			synchronized (lock) {
+				s = session;
+			}
+		}
+		finally {
+			fanout.drain();
 		}
 		return s == null ? Mono.empty() : s.updateNickname(nickname);
 	}
@@ -490,21 +543,26 @@ final class NearMe {
 		return Mono.defer(() -> {
 			List<RemotePeer> shown;
 			DiscoverySession s;
-			synchronized (lock) {
-				shown = new ArrayList<>(peers.values());
-				s = session;
-				session = null;
-				subscriptions.dispose();
-				peers.clear();
-				connections.clear();
-				ignored.clear();
-				spoofed.clear();
-				dead.clear();
-				proven.clear();
-				verifying.clear();
-				claims.clear();
-				nicknames.clear();
-				fanout.complete();
+			try {
+				synchronized (lock) {
+					shown = new ArrayList<>(peers.values());
+					s = session;
+					session = null;
+					subscriptions.dispose();
+					peers.clear();
+					connections.clear();
+					ignored.clear();
+					spoofed.clear();
+					dead.clear();
+					proven.clear();
+					verifying.clear();
+					claims.clear();
+					nicknames.clear();
+					fanout.complete();
+				}
+			}
+			finally {
+				fanout.drain();
 			}
 			Mono<Void> notices = Flux.fromIterable(shown)
 					.flatMap(p -> p.connection().flatMap(PeerConnection::signedOut).timeout(SIGN_OUT_NOTICE_TIMEOUT)
@@ -516,8 +574,13 @@ final class NearMe {
 						DefaultPeerCollaboration.log.warn("closing discovery failed", e);
 						return Mono.empty();
 					}).cache();
-					synchronized (lock) {
-						closing = closing.then(closed).cache();
+					try {
+						synchronized (lock) {
+							closing = closing.then(closed).cache();
+						}
+					}
+					finally {
+						fanout.drain();
 					}
 					closed.subscribe();
 				}
@@ -535,10 +598,15 @@ final class NearMe {
 		return Mono.defer(() -> {
 			Mono<Void> sessions;
 			DiscoveryHost h;
-			synchronized (lock) {
-				sessions = closing;
-				h = host;
-				hostClosed = true;
+			try {
+				synchronized (lock) {
+					sessions = closing;
+					h = host;
+					hostClosed = true;
+				}
+			}
+			finally {
+				fanout.drain();
 			}
 			Mono<Void> released = h == null ? Mono.empty() : h.close().onErrorResume(e -> {
 				DefaultPeerCollaboration.log.warn("closing discovery failed", e);

@@ -1,91 +1,89 @@
 package io.peercollab.internal;
 
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
-import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Sinks;
-import reactor.util.concurrent.Queues;
 
 /**
- * Fans the changes of a piece of state out to subscribers that each first receive the current state. Every subscriber
- * has its own bounded buffer, so a slow one never blocks the writer nor the others; a subscriber that falls at least
- * {@code bufferSize} events behind fails with an overflow error (it may subscribe again for the current state).
+ * Fans the changes of a room's state out to subscribers that each first receive the current state, without ever
+ * running subscriber code under the room's lock. The room changes its state under its lock and {@link #emit}s there,
+ * which only numbers the change and queues its emission; whichever thread then releases the lock delivers the queued
+ * emissions by {@link #drain()}ing (every {@code synchronized (lock)} block of the room ends in a
+ * {@code finally { fanout.drain(); }}). A new subscriber's snapshot is read under the lock on the emission queue,
+ * with the number of the last change it reflects, so that its stream is the snapshot, then exactly the changes that
+ * followed it.
  *
- * <p>{@link #subscribe} and {@link #emit} must be called under the owner's lock: that makes the snapshot and the
- * changes that follow it gap-free and duplicate-free, and serializes emission into each sink.
+ * <p>Every subscriber has its own bounded buffer, so a slow one never blocks the writer nor the others; a subscriber
+ * that falls {@code bufferSize} events behind fails with an overflow error (it may subscribe again for the current
+ * state). {@link #complete()} completes the subscribers of now; later subscribers start afresh (a room that signs in
+ * again).
  *
  * @param <E> the event type
  */
 final class StateFanout<E> {
 
+	private final Object lock;
 	private final int bufferSize;
-	private final List<Sinks.Many<E>> subscribers = new CopyOnWriteArrayList<>();
+	private final EmissionQueue emissions = new EmissionQueue();
+	// guarded by lock
+	private StateStream<E> current;
+	private long seq;
 
 	/**
+	 * @param lock the room's lock, under which {@link #emit} and {@link #complete} are called
 	 * @param bufferSize how many events one subscriber may fall behind
 	 */
-	public StateFanout(int bufferSize) {
+	StateFanout(Object lock, int bufferSize) {
+		this.lock = lock;
 		this.bufferSize = bufferSize;
+		this.current = new StateStream<>(emissions, StateStream.Overflow.ERROR, bufferSize);
 	}
 
 	/**
-	 * Registers a subscriber whose stream starts with {@code snapshot}. Call under the owner's lock.
-	 *
-	 * @param snapshot the events describing the current state
-	 * @return the subscriber's stream
+	 * @param snapshot the events describing the current state; called under the lock, on the emission queue. If it
+	 * throws (the room is closed), the subscriber fails with that error.
+	 * @return a stream whose every subscriber starts with the snapshot, then receives the changes that follow it
 	 */
-	public Flux<E> subscribe(List<E> snapshot) {
-		Sinks.Many<E> sink = Sinks.many().unicast()
-				.onBackpressureBuffer(Queues.<E>get(Math.max(bufferSize, snapshot.size() + bufferSize)).get());
-		for (E e : snapshot) {
-			sink.tryEmitNext(e).orThrow();
-		}
-		subscribers.add(sink);
-		return sink.asFlux().doFinally(s -> subscribers.remove(sink));
-	}
-
-	/**
-	 * A stream that registers when subscribed, taking the snapshot then under {@code lock}.
-	 */
-	public Flux<E> stream(Object lock, Supplier<List<E>> snapshot) {
+	Flux<E> stream(Supplier<List<E>> snapshot) {
 		return Flux.defer(() -> {
+			StateStream<E> target;
 			synchronized (lock) {
-				return subscribe(snapshot.get());
+				target = current;
 			}
+			return target.streamAt(() -> {
+				synchronized (lock) {
+					return new StateStream.Snapshot<>(snapshot.get(), seq);
+				}
+			});
 		});
 	}
 
+	/** Queues {@code event} for every subscriber. Call under the lock; {@link #drain()} after releasing it. */
+	void emit(E event) {
+		long number = ++seq;
+		StateStream<E> target = current;
+		emissions.submit(() -> target.emit(event, number));
+	}
+
+	/** Completes every subscriber of now, after what was emitted before. Call under the lock, then drain. */
+	void complete() {
+		StateStream<E> old = current;
+		current = new StateStream<>(emissions, StateStream.Overflow.ERROR, bufferSize);
+		emissions.submit(old::complete);
+	}
+
 	/**
-	 * Sends an event to every subscriber. Call under the owner's lock.
+	 * Delivers what is queued, unless this thread still holds the lock (a nested block: its outermost block drains).
 	 */
-	public void emit(E event) {
-		for (Sinks.Many<E> sink : subscribers) {
-			Sinks.EmitResult result = sink.tryEmitNext(event);
-			if (result == Sinks.EmitResult.FAIL_OVERFLOW) {
-				subscribers.remove(sink);
-				sink.tryEmitError(Exceptions.failWithOverflow(
-						"subscriber fell more than " + bufferSize + " events behind; subscribe again for the current state"));
-			}
-			else if (result.isFailure()) {
-				// cancelled or terminated: the subscriber is gone
-				subscribers.remove(sink);
-			}
+	void drain() {
+		if (!Thread.holdsLock(lock)) {
+			emissions.drain();
 		}
 	}
 
-	/** Completes every subscriber. Call under the owner's lock. */
-	public void complete() {
-		for (Sinks.Many<E> sink : subscribers) {
-			sink.tryEmitComplete();
-		}
-		subscribers.clear();
-	}
-
-	/** @return how many subscribers are registered */
-	public int size() {
-		return subscribers.size();
+	/** @return how many subscribers are registered; for tests */
+	int size() {
+		return current.size();
 	}
 }

@@ -85,10 +85,69 @@ final class StateStream<E> {
 		};
 	}
 
+	/**
+	 * The state as a new subscriber starts with it, and the sequence number of the last change it reflects: that
+	 * subscriber is sent only the changes numbered after it (see {@link #emit(Object, long)}).
+	 */
+	record Snapshot<E>(Collection<E> events, long seq) {
+	}
+
+	/**
+	 * For a room whose changes are numbered under its lock and emitted later, in order: each subscriber starts with
+	 * the snapshot, read on the emission queue, and then receives exactly the changes numbered after it, whether their
+	 * emission was queued before or after it registered.
+	 *
+	 * @param snapshot called on the emission queue when a subscriber registers; if it throws, the subscriber fails
+	 * with that error
+	 */
+	Flux<E> streamAt(Supplier<Snapshot<E>> snapshot) {
+		return new Flux<>() {
+			@Override
+			public void subscribe(CoreSubscriber<? super E> actual) {
+				Inner<E> inner = new Inner<>(actual, StateStream.this);
+				actual.onSubscribe(inner);
+				emissions.execute(() -> {
+					if (inner.cancelled) {
+						return;
+					}
+					Snapshot<E> current;
+					try {
+						current = snapshot.get();
+					}
+					catch (RuntimeException e) {
+						inner.fail(e);
+						return;
+					}
+					if (completed) {
+						inner.complete();
+						return;
+					}
+					inner.after = current.seq();
+					for (E e : current.events()) {
+						inner.offer(e);
+					}
+					subscribers.add(inner);
+				});
+			}
+		};
+	}
+
 	/** Sends {@code event} to every subscriber. Call on the emission queue. */
 	void emit(E event) {
 		for (Inner<E> s : subscribers) {
 			s.offer(event);
+		}
+	}
+
+	/**
+	 * Sends change number {@code seq} to every subscriber whose snapshot does not reflect it yet. Call on the
+	 * emission queue.
+	 */
+	void emit(E event, long seq) {
+		for (Inner<E> s : subscribers) {
+			if (seq > s.after) {
+				s.offer(event);
+			}
 		}
 	}
 
@@ -130,6 +189,8 @@ final class StateStream<E> {
 		/** Created at the first event that cannot be delivered at once (Overflow.ERROR); emission queue only. */
 		Queue<E> queue;
 		volatile boolean cancelled;
+		/** The last change number its snapshot reflects (see {@link #streamAt}); emission queue only. */
+		long after = Long.MIN_VALUE;
 		/** Set on the emission queue; the terminal signal waits for what is kept. */
 		boolean done;
 		Throwable error;
@@ -179,6 +240,17 @@ final class StateStream<E> {
 			}
 			q.offer(e);
 			PENDING.incrementAndGet(this);
+		}
+
+		/** On the emission queue: fails at once, without what is kept. */
+		void fail(Throwable t) {
+			if (done) {
+				return;
+			}
+			clear();
+			error = t;
+			done = true;
+			drainKept();
 		}
 
 		/** On the emission queue. */

@@ -10,6 +10,7 @@ import io.peercollab.InvalidContactCardException;
 import io.peercollab.NotFoundException;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.identity.PeerIdentity;
+import io.peercollab.identity.PeerName;
 import io.peercollab.internal.InMemoryPeerTransport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -185,5 +186,41 @@ class ContactManagerTest {
 	@Test
 	void myOwnCardNeverCarriesMySettings() {
 		assertThat(contacts.exportCard()).doesNotContain("subscribed", "subscribe-allowed");
+	}
+
+	@Test
+	void noLockIsHeldWhileAChangeSubscriberRunsSoItMayChangeContactsFromAnotherThread() throws Exception {
+		java.util.concurrent.CompletableFuture<Throwable> fromOtherThread = new java.util.concurrent.CompletableFuture<>();
+		List<PeerName> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+		reactor.core.Disposable subscription = contacts.changes().subscribe(change -> {
+			seen.add(change.contact().name());
+			if (change.contact().name().equals(contact(0).name())) {
+				// a manager that emits under its lock deadlocks here: the other thread waits for the lock held here
+				Thread other = new Thread(() -> {
+					try {
+						contacts.add(contact(1)).block(WAIT);
+						fromOtherThread.complete(null);
+					}
+					catch (Throwable e) {
+						fromOtherThread.complete(e);
+					}
+				});
+				other.start();
+				try {
+					assertThat(fromOtherThread.get(5, java.util.concurrent.TimeUnit.SECONDS)).isNull();
+				}
+				catch (Exception e) {
+					fromOtherThread.complete(e);
+				}
+			}
+		});
+		try {
+			contacts.add(contact(0)).block(WAIT);
+			assertThat(fromOtherThread.get(10, java.util.concurrent.TimeUnit.SECONDS)).isNull();
+			assertThat(seen).containsExactly(contact(0).name(), contact(1).name());
+		}
+		finally {
+			subscription.dispose();
+		}
 	}
 }
