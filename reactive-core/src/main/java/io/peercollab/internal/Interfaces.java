@@ -9,10 +9,16 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
+import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerEndPoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The addresses a wildcard-bound endpoint stands for, as a function over the interfaces (read, never opened). */
 final class Interfaces {
+
+	/** The endpoint's logger: what this room logs reads as the endpoint's. */
+	private static final Logger LOG = LoggerFactory.getLogger(PeerCollaboration.class);
 
 	private Interfaces() {
 	}
@@ -28,7 +34,7 @@ final class Interfaces {
 			}
 		}
 		catch (SocketException e) {
-			DefaultPeerCollaboration.log.warn("could not list network interfaces: {}", e.getMessage());
+			LOG.warn("could not list network interfaces: {}", e.getMessage());
 		}
 		return out;
 	}

@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 import io.peercollab.ChangeType;
 import io.peercollab.Diagnostic;
 import io.peercollab.NotSignedInException;
+import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.PeerIdentityMismatchException;
 import io.peercollab.PeerNearMe;
@@ -29,6 +30,8 @@ import io.peercollab.discovery.DiscoverySession;
 import io.peercollab.identity.PeerName;
 import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.TransportBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
@@ -59,6 +62,9 @@ import reactor.core.scheduler.Scheduler;
  * </ul>
  */
 final class NearMe {
+
+	/** The endpoint's logger: what this room logs reads as the endpoint's. */
+	private static final Logger LOG = LoggerFactory.getLogger(PeerCollaboration.class);
 
 	static final Duration SIGN_OUT_NOTICE_TIMEOUT = Duration.ofSeconds(1);
 	/** How long an endpoint that failed to prove the name announced with it stays refused. */
@@ -217,7 +223,7 @@ final class NearMe {
 			synchronized (lock) {
 				session = s;
 				subscriptions = Disposables.composite(
-						s.peers().subscribe(this::onDiscovery, e -> DefaultPeerCollaboration.log.warn("discovery failed", e)),
+						s.peers().subscribe(this::onDiscovery, e -> LOG.warn("discovery failed", e)),
 						s.diagnostics().subscribe(diagnostics));
 			}
 		}
@@ -440,7 +446,7 @@ final class NearMe {
 		}
 		else if (!(err instanceof PeerUnreachableException || err instanceof NotSignedInException
 				|| err instanceof PeerIdentityMismatchException)) {
-			DefaultPeerCollaboration.log.debug("verifying {} at {} failed", name, ep, err);
+			LOG.debug("verifying {} at {} failed", name, ep, err);
 		}
 		if (lostIt) {
 			diagnose(Diagnostic.Kind.CONNECTION_LOST, name + " stopped answering; removed from people near me");
@@ -571,7 +577,7 @@ final class NearMe {
 			return notices.then(Mono.fromRunnable(() -> {
 				if (s != null) {
 					Mono<Void> closed = s.close().onErrorResume(e -> {
-						DefaultPeerCollaboration.log.warn("closing discovery failed", e);
+						LOG.warn("closing discovery failed", e);
 						return Mono.empty();
 					}).cache();
 					try {
@@ -609,7 +615,7 @@ final class NearMe {
 				fanout.drain();
 			}
 			Mono<Void> released = h == null ? Mono.empty() : h.close().onErrorResume(e -> {
-				DefaultPeerCollaboration.log.warn("closing discovery failed", e);
+				LOG.warn("closing discovery failed", e);
 				return Mono.empty();
 			});
 			return sessions.then(released);
