@@ -82,7 +82,7 @@ class SessionPrefetchTest {
 		assertThat(sender.requests.get(0)).isEqualTo(SessionBase.WIRE_PREFETCH);
 		// nobody reads: what was taken is buffered, and the buffer still bounds it
 		assertThat(sender.sent.get()).as("frames taken from a channel nobody reads")
-				.isGreaterThan(SessionBase.WIRE_PREFETCH)
+				.isGreaterThanOrEqualTo(SessionBase.WIRE_PREFETCH)
 				.isLessThanOrEqualTo(CollaborationSession.RECEIVE_BUFFER + 1);
 	}
 
