@@ -64,9 +64,16 @@ final class PayloadCodec {
 	}
 
 	private final int maxPayloadSize;
+	private final SessionFrames sessionFrames;
 
 	PayloadCodec(int maxPayloadSize) {
 		this.maxPayloadSize = maxPayloadSize;
+		this.sessionFrames = new SessionFrames(maxPayloadSize, ByteBufAllocator.DEFAULT);
+	}
+
+	/** @return the codec of the later payloads of a session channel, with the same limit */
+	SessionFrames sessionFrames() {
+		return sessionFrames;
 	}
 
 	/** @return the largest payload accepted or sent */
