@@ -151,7 +151,7 @@ final class PeerResponder implements RSocket {
 			}
 			// the handler's inbound ends as the caller's outbound does, or fails if the connection is lost first
 			Flux<SessionFrame> frames = all.skip(1).cast(SessionFrame.class).takeUntilOther(lost.asMono());
-			return handler.session(caller, open, frames).map(sessionFrames::encode);
+			return sessionFrames.outbound(handler.session(caller, open, frames));
 		})).onErrorMap(e -> wireError(e, Route.SESSION))
 				// A lost connection only cancels the channel (RSocket 1.1 tells the responder nothing else): seen
 				// before the cancel travels up, it fails the handler's inbound, so that a crash is not a goodbye.

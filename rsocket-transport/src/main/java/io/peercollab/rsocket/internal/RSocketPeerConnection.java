@@ -125,7 +125,7 @@ final class RSocketPeerConnection implements PeerConnection {
 			// each frame is encoded into one pooled buffer as it is taken, and read back with one copy
 			SessionFrames frames = codec.sessionFrames();
 			Flux<Payload> payloads = Flux.concat(Mono.fromCallable(() -> codec.request(Route.SESSION,
-					Wire.Open.from(open))), Flux.from(outbound).map(frames::encode));
+					Wire.Open.from(open))), frames.outbound(outbound));
 			String what = Route.SESSION + " response from " + remote;
 			return rsocket.requestChannel(payloads).map(p -> frames.decode(p, what));
 		}));
