@@ -61,7 +61,10 @@ final class HostSession extends SessionBase {
 			}
 			MessageBuffer.Ticket ticket = others == 0 ? this : new MessageBuffer.CountDown(others + 1, this);
 			if (!received.offer(Handover.message(name, data), ticket)) {
+				// the session is closed: stop taking this member's frames
 				ticket.done(false);
+				dispose();
+				return;
 			}
 			if (others > 0) {
 				SessionFrame relayed = new SessionFrame(name, data);

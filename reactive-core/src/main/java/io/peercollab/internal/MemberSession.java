@@ -45,7 +45,8 @@ final class MemberSession extends SessionBase {
 		public void onNext(SessionFrame f) {
 			// the transport handed the frame's array over: the message keeps it, without another copy
 			if (!received.offer(Handover.message(f.origin() == null ? host() : f.origin(), f.data()), this)) {
-				done(false);
+				// the session is closed: stop taking the host's frames, as a reader that went away would
+				dispose();
 			}
 		}
 
