@@ -1,6 +1,7 @@
 package io.peercollab.rsocket.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.RejectedExecutionException;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -11,8 +12,13 @@ import io.peercollab.spi.SessionFrame;
 import io.rsocket.Payload;
 import io.rsocket.util.ByteBufPayload;
 import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Operators;
+import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.context.Context;
 
 /**
  * The later payloads of a {@code peercollab.v1.session} channel, written and read without a byte array per layer: a
@@ -47,13 +53,80 @@ final class SessionFrames {
 	 * after that.
 	 *
 	 * <p>RSocket's requests (the other side's REQUEST_N) are passed on from a {@link Schedulers#parallel()} worker, not
-	 * from the connection's event loop where they arrive: the frames they release are then handed to RSocket off the
+	 * from the connection's event loop where they arrive (subscribing and every other signal are not moved): the frames they release are then handed to RSocket off the
 	 * event loop, where Reactor Netty queues them and writes them together, instead of flushing each frame as its own
 	 * TLS record and write as it does for what it is handed on its event loop (a third of the bare channel's
 	 * throughput in SessionBenchmark).
 	 */
 	Flux<Payload> outbound(Publisher<SessionFrame> frames) {
-		return Flux.from(frames).map(this::encode).subscribeOn(Schedulers.parallel(), true);
+		Flux<Payload> payloads = Flux.from(frames).map(this::encode);
+		// not subscribeOn(scheduler, true): that also subscribes later, on the worker, and a channel cancelled before
+		// then never subscribes at all, so a session the other side opened and closed at once was never served
+		return new Flux<>() {
+			@Override
+			public void subscribe(CoreSubscriber<? super Payload> actual) {
+				payloads.subscribe(new RequestHop(actual, Schedulers.parallel().createWorker()));
+			}
+		};
+	}
+
+	/** Passes every signal through at once, and every request from a worker of its own, in order. */
+	private static final class RequestHop implements CoreSubscriber<Payload>, Subscription {
+
+		private final CoreSubscriber<? super Payload> actual;
+		private final Scheduler.Worker worker;
+		private Subscription upstream;
+
+		RequestHop(CoreSubscriber<? super Payload> actual, Scheduler.Worker worker) {
+			this.actual = actual;
+			this.worker = worker;
+		}
+
+		@Override
+		public Context currentContext() {
+			return actual.currentContext();
+		}
+
+		@Override
+		public void onSubscribe(Subscription s) {
+			if (Operators.validate(upstream, s)) {
+				upstream = s;
+				actual.onSubscribe(this);
+			}
+		}
+
+		@Override
+		public void onNext(Payload p) {
+			actual.onNext(p);
+		}
+
+		@Override
+		public void onError(Throwable t) {
+			worker.dispose();
+			actual.onError(t);
+		}
+
+		@Override
+		public void onComplete() {
+			worker.dispose();
+			actual.onComplete();
+		}
+
+		@Override
+		public void request(long n) {
+			try {
+				worker.schedule(() -> upstream.request(n));
+			}
+			catch (RejectedExecutionException e) {
+				// the stream is over: nothing more to ask for
+			}
+		}
+
+		@Override
+		public void cancel() {
+			worker.dispose();
+			upstream.cancel();
+		}
 	}
 
 	/**
