@@ -36,11 +36,12 @@ abstract class SessionBase implements CollaborationSession {
 	static final int WIRE_PREFETCH = RECEIVE_BUFFER;
 
 	/**
-	 * How many consumed frames make a channel ask for more: a quarter of the window, so that three quarters stay in
-	 * flight while the REQUEST_N travels (Reactor's {@code limitRate} refills at three quarters, which left the wire
-	 * idle for a round trip in four in SessionBenchmark).
+	 * How many consumed frames make a channel ask for more: half the window, so that half stays in flight while the
+	 * REQUEST_N travels, with half as many REQUEST_N frames (each a TLS record and a write on both connections) as a
+	 * quarter would take. Reactor's {@code limitRate} refills at three quarters, which left the wire idle for a round
+	 * trip in four in SessionBenchmark.
 	 */
-	static final int WIRE_REFILL = WIRE_PREFETCH >> 2;
+	static final int WIRE_REFILL = WIRE_PREFETCH >> 1;
 
 	private final UUID id;
 	private final PeerApplication application;
