@@ -20,7 +20,13 @@ public record SessionMessage(PeerName from, byte[] data) {
 	 */
 	public SessionMessage {
 		Checks.notNull(from, "from");
-		data = Checks.bytes(data, "data", 0, MAX_DATA_LENGTH);
+		if (io.peercollab.internal.Handover.claim(data)) {
+			// the engine's own array for a received message: checked, not copied again
+			Checks.size(data.length, "data", MAX_DATA_LENGTH);
+		}
+		else {
+			data = Checks.bytes(data, "data", 0, MAX_DATA_LENGTH);
+		}
 	}
 
 	/** @return a copy of the message's bytes */

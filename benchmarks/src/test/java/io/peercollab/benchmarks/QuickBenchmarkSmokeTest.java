@@ -57,6 +57,8 @@ class QuickBenchmarkSmokeTest {
 				.param("followers", "100")
 				.param("inMemoryEndpoints", "24")
 				.param("rsocketEndpoints", "12")
+				// a bulk transfer of 2 MiB, not 256
+				.param("transferMiB", "2")
 				.result("target/jmh-quick-timed.json")));
 		results.addAll(run(new OptionsBuilder()
 				.include(SHOTS)

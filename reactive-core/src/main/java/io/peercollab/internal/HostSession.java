@@ -14,7 +14,6 @@ import io.peercollab.identity.PeerName;
 import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.SessionFrame;
 import io.peercollab.spi.SessionOpen;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -33,14 +32,58 @@ final class HostSession extends SessionBase {
 	/** Invitations sent for this session and not answered yet: the session waits for them before closing. */
 	private final AtomicInteger invitationsOut = new AtomicInteger();
 
-	private final class Member {
+	/** The members now, for sending without an iterator per message; written under {@code this}. */
+	private volatile Member[] memberArray = new Member[0];
+
+	private final class Member extends Inbound {
 
 		final PeerName name;
-		final MessageBuffer<SessionFrame> out = new MessageBuffer<>(RECEIVE_BUFFER);
-		volatile Disposable inbound;
+		final MessageBuffer<SessionFrame> out = new MessageBuffer<>(true);
 
 		Member(PeerName name) {
 			this.name = name;
+		}
+
+		/**
+		 * A frame from this member: buffered here for the host's reader and queued for every other member, under
+		 * one ticket, so that the member's channel gets its credit back only once all of them took it.
+		 */
+		@Override
+		public void onNext(SessionFrame f) {
+			// the transport handed the array over: the host's message and the relayed frames share it, unmodified
+			byte[] data = f.data();
+			Member[] all = memberArray;
+			int others = 0;
+			for (Member m : all) {
+				if (m != this) {
+					others++;
+				}
+			}
+			MessageBuffer.Ticket ticket = others == 0 ? this : new MessageBuffer.CountDown(others + 1, this);
+			if (!received.offer(Handover.message(name, data), ticket)) {
+				// the session is closed: stop taking this member's frames
+				ticket.done(false);
+				dispose();
+				return;
+			}
+			if (others > 0) {
+				SessionFrame relayed = new SessionFrame(name, data);
+				for (Member m : all) {
+					if (m != this && !m.out.offer(relayed, ticket)) {
+						ticket.done(false);
+					}
+				}
+			}
+		}
+
+		@Override
+		public void onError(Throwable e) {
+			memberLeft(this, e);
+		}
+
+		@Override
+		public void onComplete() {
+			memberLeft(this, null);
 		}
 	}
 
@@ -52,21 +95,15 @@ final class HostSession extends SessionBase {
 	void addMember(PeerConnection connection, UUID invitationId) {
 		Member m = new Member(connection.remote());
 		Member old = members.put(m.name, m);
+		membersChanged();
 		if (old != null) {
 			leave(old);
 		}
-		m.inbound = connection.session(new SessionOpen(invitationId, id(), application().id()), m.out.flux())
-				.concatMap(f -> received.offer(new SessionMessage(m.name, f.data()), Invitations::sessionClosed)
-						.then(relay(m, f)), WIRE_PREFETCH)
-				.subscribe(null, e -> memberLeft(m, e), () -> memberLeft(m, null));
+		connection.session(new SessionOpen(invitationId, id(), application().id()), m.out.flux()).subscribe(m);
 	}
 
-	private Mono<Void> relay(Member from, SessionFrame frame) {
-		SessionFrame relayed = new SessionFrame(from.name, frame.data());
-		return Flux.fromIterable(members.values())
-				.filter(m -> m != from)
-				.flatMap(m -> m.out.offer(relayed, Invitations::sessionClosed).onErrorResume(e -> Mono.empty()))
-				.then();
+	private synchronized void membersChanged() {
+		memberArray = members.values().toArray(new Member[0]);
 	}
 
 	/**
@@ -77,7 +114,8 @@ final class HostSession extends SessionBase {
 	private void memberLeft(Member m, Throwable error) {
 		boolean wasMember = members.remove(m.name, m);
 		if (wasMember) {
-			m.out.close(Invitations::sessionClosed);
+			membersChanged();
+			m.out.close();
 		}
 		if (wasMember && error != null && !(error instanceof CancellationException)) {
 			failIfUnused(unreachable(m.name, error));
@@ -94,11 +132,8 @@ final class HostSession extends SessionBase {
 	}
 
 	private void leave(Member m) {
-		m.out.close(Invitations::sessionClosed);
-		Disposable d = m.inbound;
-		if (d != null) {
-			d.dispose();
-		}
+		m.out.close();
+		m.dispose();
 	}
 
 	/**
@@ -141,10 +176,19 @@ final class HostSession extends SessionBase {
 	}
 
 	@Override
-	Mono<Void> sendFrame(SessionFrame frame) {
-		return Flux.fromIterable(members.values())
-				.flatMap(m -> m.out.offer(frame, Invitations::sessionClosed))
-				.then();
+	void sendFrame(SessionFrame frame, MessageBuffer.Ticket ticket) {
+		Member[] all = memberArray;
+		if (all.length == 0) {
+			ticket.done(true);
+			return;
+		}
+		MessageBuffer.Ticket t = all.length == 1 ? ticket : new MessageBuffer.CountDown(all.length, ticket);
+		for (Member m : all) {
+			if (!m.out.offer(frame, t)) {
+				// the member left meanwhile: the others still get it
+				t.done(true);
+			}
+		}
 	}
 
 	@Override
@@ -152,6 +196,6 @@ final class HostSession extends SessionBase {
 		invitations.hostClosed(this);
 		// Completing each member's outbound ends its channel gracefully: the member drains, closes its side, and
 		// the channel completes, so no message in flight is cut off.
-		members.values().forEach(m -> m.out.close(Invitations::sessionClosed));
+		members.values().forEach(m -> m.out.close());
 	}
 }

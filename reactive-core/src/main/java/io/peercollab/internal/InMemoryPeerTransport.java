@@ -260,10 +260,13 @@ public final class InMemoryPeerTransport implements PeerTransport {
 		@Override
 		public Flux<SessionFrame> session(SessionOpen open, Publisher<SessionFrame> outbound) {
 			// the callee's inbound ends as the requester's does: completes with the outbound, fails on a lost connection
+			// frames cross as copies, as over a wire: a frame's array belongs to the side that built it
 			return guard(Flux.defer(() -> remote.handler.session(caller, open,
-					Flux.from(outbound).takeUntilOther(closed.asMono().then(Mono.just(true)))
+					Flux.from(outbound).map(InMemoryPeerTransport::copy)
+							.takeUntilOther(closed.asMono().then(Mono.just(true)))
 							.concatWith(Mono.defer(() -> isDisposed() ? Mono.error(new PeerUnreachableException(
-									"the connection from " + caller + " is closed")) : Mono.empty())))));
+									"the connection from " + caller + " is closed")) : Mono.empty())))
+					.map(InMemoryPeerTransport::copy)));
 		}
 
 		@Override
@@ -289,5 +292,9 @@ public final class InMemoryPeerTransport implements PeerTransport {
 		public boolean isDisposed() {
 			return done.get();
 		}
+	}
+
+	private static SessionFrame copy(SessionFrame f) {
+		return new SessionFrame(f.origin(), f.data().clone());
 	}
 }

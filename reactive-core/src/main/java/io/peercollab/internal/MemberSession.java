@@ -6,11 +6,9 @@ import java.util.concurrent.CancellationException;
 
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerUnreachableException;
-import io.peercollab.SessionMessage;
 import io.peercollab.identity.PeerName;
 import io.peercollab.spi.SessionFrame;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
 
 /**
@@ -18,7 +16,7 @@ import reactor.core.publisher.SignalType;
  */
 final class MemberSession extends SessionBase {
 
-	private final MessageBuffer<SessionFrame> out = new MessageBuffer<>(RECEIVE_BUFFER);
+	private final MessageBuffer<SessionFrame> out = new MessageBuffer<>(true);
 
 	MemberSession(UUID id, PeerApplication application, PeerName host) {
 		super(id, application, host);
@@ -32,10 +30,7 @@ final class MemberSession extends SessionBase {
 	 * side being cancelled says neither: a lost connection cancels it too, so only the inbound side decides.
 	 */
 	Flux<SessionFrame> serve(Flux<SessionFrame> fromHost) {
-		return out.flux().doOnSubscribe(s -> fromHost
-				.concatMap(f -> received.offer(new SessionMessage(f.origin() == null ? host() : f.origin(), f.data()),
-						Invitations::sessionClosed), WIRE_PREFETCH)
-				.subscribe(null, this::inboundFailed, this::dispose))
+		return out.flux().doOnSubscribe(s -> fromHost.subscribe(new FromHost()))
 				.doFinally(s -> {
 					if (s != SignalType.CANCEL) {
 						dispose();
@@ -43,13 +38,32 @@ final class MemberSession extends SessionBase {
 				});
 	}
 
-	private void inboundFailed(Throwable e) {
-		if (e instanceof CancellationException) {
-			// the host cancelled the channel: it ended this member's part on purpose
-			dispose();
+	/** The host's frames, into the receive buffer, one credit back each time the reader took one. */
+	private final class FromHost extends Inbound {
+
+		@Override
+		public void onNext(SessionFrame f) {
+			// the transport handed the frame's array over: the message keeps it, without another copy
+			if (!received.offer(Handover.message(f.origin() == null ? host() : f.origin(), f.data()), this)) {
+				// the session is closed: stop taking the host's frames, as a reader that went away would
+				dispose();
+			}
 		}
-		else {
-			fail(unreachable(host(), e));
+
+		@Override
+		public void onError(Throwable e) {
+			if (e instanceof CancellationException) {
+				// the host cancelled the channel: it ended this member's part on purpose
+				MemberSession.this.dispose();
+			}
+			else {
+				MemberSession.this.fail(unreachable(host(), e));
+			}
+		}
+
+		@Override
+		public void onComplete() {
+			MemberSession.this.dispose();
 		}
 	}
 
@@ -64,12 +78,14 @@ final class MemberSession extends SessionBase {
 	}
 
 	@Override
-	Mono<Void> sendFrame(SessionFrame frame) {
-		return out.offer(frame, Invitations::sessionClosed);
+	void sendFrame(SessionFrame frame, MessageBuffer.Ticket ticket) {
+		if (!out.offer(frame, ticket)) {
+			ticket.done(false);
+		}
 	}
 
 	@Override
 	void onDispose() {
-		out.close(Invitations::sessionClosed);
+		out.close();
 	}
 }

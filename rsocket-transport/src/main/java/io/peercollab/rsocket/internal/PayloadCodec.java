@@ -37,7 +37,10 @@ import io.rsocket.util.DefaultPayload;
  * <p>Every inbound payload goes through {@link #receive(Payload)} first, which checks its size before anything reads
  * it, copies the bytes to the heap and releases the payload: from there on nothing holds a reference-counted buffer,
  * so a payload is released exactly once whatever the decoding does. Outbound payloads are heap {@link DefaultPayload}s
- * that need no release. Decoding failures of any kind become {@link InvalidRequestException} naming the field.
+ * that need no release. The later payloads of a session channel are the exception, for speed: {@link SessionFrames}
+ * (see {@link #sessionFrames()}) writes them into pooled buffers that RSocket releases, and reads them from their
+ * buffers, under the same size checks and release rule. Decoding failures of any kind become
+ * {@link InvalidRequestException} naming the field.
  */
 final class PayloadCodec {
 
@@ -71,9 +74,16 @@ final class PayloadCodec {
 	}
 
 	private final int maxPayloadSize;
+	private final SessionFrames sessionFrames;
 
 	PayloadCodec(int maxPayloadSize) {
 		this.maxPayloadSize = maxPayloadSize;
+		this.sessionFrames = new SessionFrames(maxPayloadSize, ByteBufAllocator.DEFAULT);
+	}
+
+	/** @return the codec of the later payloads of a session channel, with the same limit */
+	SessionFrames sessionFrames() {
+		return sessionFrames;
 	}
 
 	/** @return the largest payload accepted or sent */

@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 import io.peercollab.Diagnostic;
 import io.peercollab.InvalidRequestException;
 import io.peercollab.LimitExceededException;
+import io.peercollab.PayloadTooLargeException;
 import io.peercollab.PeerCollabException;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.identity.PeerName;
@@ -93,18 +94,33 @@ final class PeerResponder implements RSocket {
 
 	@Override
 	public Flux<Payload> requestChannel(Publisher<Payload> payloads) {
-		// Payloads become heap bytes (and are released) as they arrive, so that nothing below, switchOnFirst's
-		// replay of the first one included, ever holds a reference-counted buffer.
+		// Payloads become heap bytes or frames (and are released) as they arrive, so that nothing below,
+		// switchOnFirst's replay of the first one included, ever holds a reference-counted buffer.
 		// When the handler's answer fails before it consumed the frames, RSocket 1.1 also fails the inbound side
 		// with a CancellationException nobody is left to receive, which Reactor would log as a dropped error: for the
 		// inbound side that only means "the channel is over".
-		Flux<Inbound> inbound = Flux.from(payloads)
+		// The later payloads of a session are frames, read from their buffers with one copy (SessionFrames); only the
+		// first one becomes an Inbound.
+		SessionFrames sessionFrames = codec.sessionFrames();
+		String frameWhat = Route.SESSION + " frame";
+		boolean[] opening = {true};
+		Flux<Object> inbound = Flux.from(payloads)
 				.onErrorResume(CancellationException.class, e -> Flux.empty())
 				.map(p -> {
-					try {
-						return codec.receive(p);
+					if (opening[0]) {
+						opening[0] = false;
+						try {
+							return codec.receive(p);
+						}
+						catch (RuntimeException e) {
+							report(e);
+							throw e;
+						}
 					}
-					catch (RuntimeException e) {
+					try {
+						return sessionFrames.decode(p, frameWhat);
+					}
+					catch (PayloadTooLargeException e) {
 						report(e);
 						throw e;
 					}
@@ -114,14 +130,14 @@ final class PeerResponder implements RSocket {
 			if (first.isOnError()) {
 				return Flux.error(first.getThrowable());
 			}
-			if (!first.hasValue()) {
+			if (!first.hasValue() || !(first.get() instanceof Inbound in)) {
 				InvalidRequestException e = new InvalidRequestException("The channel closed before its first payload");
 				report(e);
 				return Flux.error(e);
 			}
 			// not subscribing to 'all' when the first payload is refused makes switchOnFirst cancel the inbound side
 			try {
-				Route.of(PayloadCodec.route(first.get().metadata()), Interaction.REQUEST_CHANNEL);
+				Route.of(PayloadCodec.route(in.metadata()), Interaction.REQUEST_CHANNEL);
 			}
 			catch (RuntimeException e) {
 				report(e);
@@ -130,16 +146,15 @@ final class PeerResponder implements RSocket {
 			connection.streamOpened();
 			SessionOpen open;
 			try {
-				open = decode(first.get().data(), Wire.Open.class, Wire.Open::toDomain,
+				open = decode(in.data(), Wire.Open.class, Wire.Open::toDomain,
 						Route.SESSION + " opening payload");
 			}
 			catch (RuntimeException e) {
 				return Flux.error(e);
 			}
 			// the handler's inbound ends as the caller's outbound does, or fails if the connection is lost first
-			Flux<SessionFrame> frames = all.skip(1).map(i -> decode(i.data(), Wire.Frame.class,
-					Wire.Frame::toDomain, Route.SESSION + " frame")).takeUntilOther(lost.asMono());
-			return handler.session(caller, open, frames).map(f -> codec.data(Wire.Frame.from(f)));
+			Flux<SessionFrame> frames = all.skip(1).cast(SessionFrame.class).takeUntilOther(lost.asMono());
+			return sessionFrames.outbound(handler.session(caller, open, frames));
 		})).onErrorMap(e -> wireError(e, Route.SESSION))
 				// A lost connection only cancels the channel (RSocket 1.1 tells the responder nothing else): seen
 				// before the cancel travels up, it fails the handler's inbound, so that a crash is not a goodbye.

@@ -132,10 +132,12 @@ final class RSocketPeerConnection implements PeerConnection {
 		Objects.requireNonNull(open, "open");
 		Objects.requireNonNull(outbound, "outbound");
 		return tracked(Flux.defer(() -> {
+			// each frame is encoded into one pooled buffer as it is taken, and read back with one copy
+			SessionFrames frames = codec.sessionFrames();
 			Flux<Payload> payloads = Flux.concat(Mono.fromCallable(() -> codec.request(Route.SESSION,
-					Wire.Open.from(open))), Flux.from(outbound).map(f -> codec.data(Wire.Frame.from(f))));
-			return rsocket.requestChannel(payloads).map(p -> decode(p, Wire.Frame.class, Wire.Frame::toDomain,
-					Route.SESSION));
+					Wire.Open.from(open))), frames.outbound(outbound));
+			String what = Route.SESSION + " response from " + remote;
+			return rsocket.requestChannel(payloads).map(p -> frames.decode(p, what));
 		}));
 	}
 
