@@ -62,6 +62,9 @@ public interface CollaborationSession extends Disposable {
 	/**
 	 * Sends one message to every other member.
 	 *
+	 * <p>The array is not copied: it is read until the returned {@code Mono} completes, so do not change it before
+	 * then (as with a buffer handed to Netty). Reuse it after completion, or send a fresh array each time.
+	 *
 	 * @param data at most {@value SessionMessage#MAX_DATA_LENGTH} bytes
 	 * @return completes once the message is handed to the transport; fails with {@link PayloadTooLargeException} if it
 	 * is too large, or {@link PeerUnreachableException} if the session is closed
@@ -70,6 +73,9 @@ public interface CollaborationSession extends Disposable {
 
 	/**
 	 * Sends a stream of messages, requesting from {@code data} only as fast as the slowest member takes them.
+	 *
+	 * <p>Arrays are not copied: each is read until the transport has taken it, which may be after the publisher
+	 * emitted the next ones, so a publisher must emit a fresh array per message, never one it rewrites.
 	 *
 	 * @return completes when {@code data} completes and every message is handed to the transport; fails with
 	 * {@link PayloadTooLargeException} at the first message larger than {@value SessionMessage#MAX_DATA_LENGTH} bytes

@@ -60,7 +60,7 @@ final class HostSession extends SessionBase {
 				}
 			}
 			MessageBuffer.Ticket ticket = others == 0 ? this : new MessageBuffer.CountDown(others + 1, this);
-			if (!received.offer(Handover.message(name, data), ticket)) {
+			if (!received.offer(SessionMessage.wrap(name, data), ticket)) {
 				// the session is closed: stop taking this member's frames
 				ticket.done(false);
 				dispose();

@@ -6,6 +6,7 @@ import java.util.concurrent.CancellationException;
 
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerUnreachableException;
+import io.peercollab.SessionMessage;
 import io.peercollab.identity.PeerName;
 import io.peercollab.spi.SessionFrame;
 import reactor.core.publisher.Flux;
@@ -44,7 +45,7 @@ final class MemberSession extends SessionBase {
 		@Override
 		public void onNext(SessionFrame f) {
 			// the transport handed the frame's array over: the message keeps it, without another copy
-			if (!received.offer(Handover.message(f.origin() == null ? host() : f.origin(), f.data()), this)) {
+			if (!received.offer(SessionMessage.wrap(f.origin() == null ? host() : f.origin(), f.data()), this)) {
 				// the session is closed: stop taking the host's frames, as a reader that went away would
 				dispose();
 			}
