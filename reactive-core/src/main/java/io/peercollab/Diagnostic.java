@@ -6,7 +6,6 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 import io.peercollab.identity.PeerName;
-import io.peercollab.internal.Checks;
 
 /**
  * Something the library noticed and did not let through: a malformed announcement, a peer near me whose key did not

@@ -3,7 +3,6 @@ package io.peercollab;
 import java.util.Objects;
 import java.util.Optional;
 
-import io.peercollab.internal.Checks;
 
 /**
  * The answer to an invitation this endpoint sent: its status, an optional message back, and, when accepted, the

@@ -1,6 +1,5 @@
 package io.peercollab;
 
-import io.peercollab.internal.Checks;
 
 /**
  * A change of object: {@code ADDED} when it appears (or is part of the current state a stream starts with),

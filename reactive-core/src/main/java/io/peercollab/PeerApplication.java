@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 
-import io.peercollab.internal.Checks;
 
 /**
  * An application this endpoint can be invited into, such as a whiteboard or a game. Peers learn of an application by

@@ -54,7 +54,7 @@ public interface PeerCollaboration extends Disposable {
 
 	/** @return a builder with every default set */
 	static Builder builder() {
-		return new io.peercollab.internal.CollaborationBuilder();
+		return new io.peercollab.internal.engine.CollaborationBuilder();
 	}
 
 	/** @return this endpoint's identity */

@@ -2,7 +2,6 @@ package io.peercollab;
 
 import java.net.InetSocketAddress;
 
-import io.peercollab.internal.Checks;
 
 /**
  * An address at which a peer's endpoint listens.

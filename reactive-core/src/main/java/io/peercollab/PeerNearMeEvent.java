@@ -1,6 +1,5 @@
 package io.peercollab;
 
-import io.peercollab.internal.Checks;
 
 /**
  * A change among the people near me: {@code ADDED} (including those known when a subscriber arrives), {@code UPDATED}

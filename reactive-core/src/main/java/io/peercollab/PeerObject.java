@@ -3,7 +3,6 @@ package io.peercollab;
 import java.util.Arrays;
 import java.util.UUID;
 
-import io.peercollab.internal.Checks;
 
 /**
  * A piece of data an endpoint publishes to the peers its scope reaches: a picture, a status card, a game's lobby

@@ -1,6 +1,5 @@
 package io.peercollab;
 
-import io.peercollab.internal.Checks;
 
 /**
  * A presence: a status and a descriptive text.

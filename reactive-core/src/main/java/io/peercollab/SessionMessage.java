@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 import io.peercollab.identity.PeerName;
-import io.peercollab.internal.Checks;
 
 /**
  * A message received in a {@link CollaborationSession}: who sent it and its bytes. Immutable: it keeps its bytes to

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.UUID;
 
 import io.peercollab.identity.PeerIdentity;
-import io.peercollab.internal.InMemoryPeerTransport;
+import io.peercollab.local.InMemoryPeerTransport;
 import io.peercollab.spi.InviteReply;
 import io.peercollab.spi.InviteRequest;
 import io.peercollab.spi.PeerRequestHandler;

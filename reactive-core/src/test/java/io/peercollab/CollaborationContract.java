@@ -10,7 +10,7 @@ import java.util.function.Consumer;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.contact.SubscribeAllowed;
 import io.peercollab.identity.PeerIdentity;
-import io.peercollab.internal.TestAccess;
+import io.peercollab.internal.engine.TestAccess;
 import io.peercollab.spi.PeerTransport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

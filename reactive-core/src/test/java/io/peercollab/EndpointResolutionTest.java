@@ -9,7 +9,7 @@ import java.util.function.Consumer;
 
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerIdentity;
-import io.peercollab.internal.InMemoryPeerTransport;
+import io.peercollab.local.InMemoryPeerTransport;
 import io.peercollab.spi.EndpointRecord;
 import io.peercollab.spi.EndpointSource;
 import io.peercollab.spi.PeerNameResolver;

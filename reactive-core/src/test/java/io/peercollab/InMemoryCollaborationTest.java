@@ -1,6 +1,6 @@
 package io.peercollab;
 
-import io.peercollab.internal.InMemoryPeerTransport;
+import io.peercollab.local.InMemoryPeerTransport;
 import io.peercollab.spi.PeerTransport;
 
 /**

@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
-import io.peercollab.internal.InMemoryPeerTransport;
+import io.peercollab.local.InMemoryPeerTransport;
 import io.peercollab.spi.PeerNamePublisher;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

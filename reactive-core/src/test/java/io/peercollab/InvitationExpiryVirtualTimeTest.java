@@ -3,7 +3,7 @@ package io.peercollab;
 import java.time.Duration;
 
 import io.peercollab.identity.PeerIdentity;
-import io.peercollab.internal.InMemoryPeerTransport;
+import io.peercollab.local.InMemoryPeerTransport;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;

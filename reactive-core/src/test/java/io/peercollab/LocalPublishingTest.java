@@ -9,7 +9,7 @@ import java.util.UUID;
 
 import io.peercollab.contact.ContactStore;
 import io.peercollab.identity.PeerIdentity;
-import io.peercollab.internal.InMemoryPeerTransport;
+import io.peercollab.local.InMemoryPeerTransport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

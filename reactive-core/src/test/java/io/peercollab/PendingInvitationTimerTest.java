@@ -6,8 +6,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerIdentity;
-import io.peercollab.internal.CountingScheduler;
-import io.peercollab.internal.InMemoryPeerTransport;
+import io.peercollab.internal.flow.CountingScheduler;
+import io.peercollab.local.InMemoryPeerTransport;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;

@@ -29,7 +29,7 @@ import io.peercollab.discovery.Discovery;
 import io.peercollab.discovery.DiscoveryEvent;
 import io.peercollab.discovery.DiscoverySession;
 import io.peercollab.identity.PeerIdentity;
-import io.peercollab.internal.InMemoryPeerTransport;
+import io.peercollab.local.InMemoryPeerTransport;
 import io.peercollab.spi.PeerTransport;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;

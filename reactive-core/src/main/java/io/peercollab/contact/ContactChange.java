@@ -1,7 +1,7 @@
 package io.peercollab.contact;
 
 import io.peercollab.ChangeType;
-import io.peercollab.internal.Checks;
+import io.peercollab.Checks;
 
 /**
  * A change of the contact list: {@code ADDED} for every contact that exists when a subscriber arrives and for each

@@ -2,7 +2,7 @@ package io.peercollab.contact;
 
 import io.peercollab.PresenceInfo;
 import io.peercollab.identity.PeerName;
-import io.peercollab.internal.Checks;
+import io.peercollab.Checks;
 
 /**
  * The presence of a followed contact, as {@link ContactManager#presences()} reports it.

@@ -74,7 +74,7 @@ public interface ContactStore {
 
 	/** @return a new store that keeps everything in memory and forgets it with the process */
 	static ContactStore inMemory() {
-		return new io.peercollab.internal.InMemoryContactStore();
+		return new io.peercollab.internal.store.InMemoryContactStore();
 	}
 
 	/**
@@ -82,7 +82,7 @@ public interface ContactStore {
 	 * @return a store in an embedded H2 database file, created and migrated on first use
 	 */
 	static ContactStore h2(Path directory) {
-		return io.peercollab.internal.R2dbcContactStore.h2(directory);
+		return io.peercollab.internal.store.R2dbcContactStore.h2(directory);
 	}
 
 	/**
@@ -90,6 +90,6 @@ public interface ContactStore {
 	 * @return a store in that database
 	 */
 	static ContactStore r2dbc(ConnectionFactory connectionFactory) {
-		return new io.peercollab.internal.R2dbcContactStore(connectionFactory);
+		return new io.peercollab.internal.store.R2dbcContactStore(connectionFactory);
 	}
 }

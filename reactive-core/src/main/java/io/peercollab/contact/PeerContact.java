@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 
 import io.peercollab.PeerEndPoint;
 import io.peercollab.identity.PeerName;
-import io.peercollab.internal.Checks;
+import io.peercollab.Checks;
 
 /**
  * A trusted peer: its {@link PeerName}, pinned to its certificate, with what is known about it. Contacts are values;

@@ -1,7 +1,7 @@
 package io.peercollab.discovery;
 
 import io.peercollab.identity.PeerName;
-import io.peercollab.internal.Checks;
+import io.peercollab.Checks;
 
 /**
  * What an endpoint announces near it.

@@ -4,7 +4,7 @@ import java.util.List;
 
 import io.peercollab.PeerEndPoint;
 import io.peercollab.identity.PeerName;
-import io.peercollab.internal.Checks;
+import io.peercollab.Checks;
 
 /**
  * A peer as discovery sees it: what it announced (a claim) and every address it was seen at.

@@ -1,7 +1,7 @@
 package io.peercollab.discovery;
 
 import io.peercollab.ChangeType;
-import io.peercollab.internal.Checks;
+import io.peercollab.Checks;
 
 /**
  * A change among discovered peers.

@@ -2,7 +2,7 @@ package io.peercollab.spi;
 
 import io.peercollab.Invitation;
 import io.peercollab.InvitationStatus;
-import io.peercollab.internal.Checks;
+import io.peercollab.Checks;
 
 /**
  * The answer to an {@link InviteRequest} on the wire.

@@ -5,7 +5,7 @@ import java.util.UUID;
 
 import io.peercollab.Invitation;
 import io.peercollab.PeerApplication;
-import io.peercollab.internal.Checks;
+import io.peercollab.Checks;
 
 /**
  * An invitation on the wire.

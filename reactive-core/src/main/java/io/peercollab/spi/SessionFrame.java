@@ -2,7 +2,7 @@ package io.peercollab.spi;
 
 import io.peercollab.SessionMessage;
 import io.peercollab.identity.PeerName;
-import io.peercollab.internal.Checks;
+import io.peercollab.Checks;
 
 /**
  * A session message on the wire.

@@ -2,7 +2,7 @@ package io.peercollab.spi;
 
 import java.util.UUID;
 
-import io.peercollab.internal.Checks;
+import io.peercollab.Checks;
 
 /**
  * The first frame of a session channel: which accepted invitation it fulfils.

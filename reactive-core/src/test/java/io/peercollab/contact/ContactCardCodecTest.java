@@ -35,7 +35,7 @@ import io.peercollab.PeerEndPoint;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
-import io.peercollab.internal.ContactCardCodec;
+import io.peercollab.internal.card.ContactCardCodec;
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;

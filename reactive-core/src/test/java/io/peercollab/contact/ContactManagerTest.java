@@ -11,7 +11,7 @@ import io.peercollab.NotFoundException;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
-import io.peercollab.internal.InMemoryPeerTransport;
+import io.peercollab.local.InMemoryPeerTransport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;

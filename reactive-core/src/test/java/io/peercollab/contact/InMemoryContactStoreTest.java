@@ -1,6 +1,6 @@
 package io.peercollab.contact;
 
-import io.peercollab.internal.InMemoryContactStore;
+import io.peercollab.internal.store.InMemoryContactStore;
 import org.junit.jupiter.api.Test;
 import reactor.test.StepVerifier;
 

@@ -21,7 +21,7 @@ import java.util.stream.Stream;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.PeerScope;
-import io.peercollab.internal.R2dbcContactStore;
+import io.peercollab.internal.store.R2dbcContactStore;
 import io.r2dbc.h2.CloseableConnectionFactory;
 import io.r2dbc.h2.H2ConnectionConfiguration;
 import io.r2dbc.h2.H2ConnectionFactory;

@@ -22,7 +22,7 @@ import io.peercollab.PeerScope;
 import io.peercollab.ScriptedDiscovery;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
-import io.peercollab.internal.InMemoryPeerTransport;
+import io.peercollab.local.InMemoryPeerTransport;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -15,7 +15,7 @@ import io.peercollab.PeerCollaboration;
 import io.peercollab.PresenceChange;
 import io.peercollab.PresenceInfo;
 import io.peercollab.PresenceStatus;
-import io.peercollab.internal.TestAccess;
+import io.peercollab.internal.engine.TestAccess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

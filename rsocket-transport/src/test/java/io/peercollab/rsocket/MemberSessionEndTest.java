@@ -137,14 +137,14 @@ class MemberSessionEndTest {
 	@org.junit.jupiter.api.RepeatedTest(5)
 	void theHostCrashingFailsAMemberThatDoesNotReceive() {
 		Sides s = open();
-		io.peercollab.internal.TestAccess.crashTransport(s.hostEndpoint());
+		io.peercollab.internal.engine.TestAccess.crashTransport(s.hostEndpoint());
 		StepVerifier.create(s.member().onClose()).expectError(PeerUnreachableException.class).verify(WAIT);
 	}
 
 	@org.junit.jupiter.api.RepeatedTest(5)
 	void theHostsConnectionBreakingFailsTheMember() {
 		Sides s = open();
-		io.peercollab.internal.TestAccess.cutConnection(s.hostEndpoint(), open.get(1));
+		io.peercollab.internal.engine.TestAccess.cutConnection(s.hostEndpoint(), open.get(1));
 		StepVerifier.create(s.member().onClose()).expectError(PeerUnreachableException.class).verify(WAIT);
 	}
 
@@ -152,7 +152,7 @@ class MemberSessionEndTest {
 	void theHostCrashingWhileTheMemberSendsFailsTheMember() {
 		Sides s = open();
 		s.member().send(Flux.range(0, 100_000).map(i -> new byte[100])).subscribe(null, e -> { });
-		io.peercollab.internal.TestAccess.crashTransport(s.hostEndpoint());
+		io.peercollab.internal.engine.TestAccess.crashTransport(s.hostEndpoint());
 		StepVerifier.create(s.member().onClose()).expectError(PeerUnreachableException.class).verify(WAIT);
 	}
 

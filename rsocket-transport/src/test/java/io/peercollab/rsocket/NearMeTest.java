@@ -26,7 +26,7 @@ import io.peercollab.discovery.Announcement;
 import io.peercollab.discovery.DiscoverySession;
 import io.peercollab.discovery.MdnsDiscovery;
 import io.peercollab.identity.PeerIdentity;
-import io.peercollab.internal.TestAccess;
+import io.peercollab.internal.engine.TestAccess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;

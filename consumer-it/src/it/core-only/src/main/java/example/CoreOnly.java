@@ -26,7 +26,7 @@ import io.peercollab.dht.MainlineDht;
 import io.peercollab.discovery.MdnsDiscovery;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
-import io.peercollab.internal.InMemoryPeerTransport;
+import io.peercollab.local.InMemoryPeerTransport;
 import reactor.core.publisher.Mono;
 
 /**

@@ -17,7 +17,7 @@ import io.peercollab.Diagnostic;
 import io.peercollab.IpLiterals;
 import io.peercollab.LimitExceededException;
 import io.peercollab.identity.PeerName;
-import io.peercollab.internal.Expiries;
+import io.peercollab.internal.flow.Expiries;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
 import reactor.util.Logger;

@@ -26,7 +26,7 @@ import io.peercollab.PeerIdentityMismatchException;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
-import io.peercollab.internal.Expiries;
+import io.peercollab.internal.flow.Expiries;
 import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.PeerRequestHandler;
 import io.peercollab.spi.TransportBinding;

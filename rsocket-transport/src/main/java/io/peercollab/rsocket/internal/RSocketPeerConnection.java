@@ -12,7 +12,7 @@ import io.peercollab.PeerObject;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.PresenceInfo;
 import io.peercollab.identity.PeerName;
-import io.peercollab.internal.Expiries;
+import io.peercollab.internal.flow.Expiries;
 import io.peercollab.spi.InviteReply;
 import io.peercollab.spi.InviteRequest;
 import io.peercollab.spi.PeerConnection;

@@ -1,0 +1,486 @@
+package io.peercollab.internal.engine;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.peercollab.ApplicationChange;
+import io.peercollab.Checks;
+import io.peercollab.Diagnostic;
+import io.peercollab.Invitation;
+import io.peercollab.InvitationPolicy;
+import io.peercollab.NotFoundException;
+import io.peercollab.NotSignedInException;
+import io.peercollab.ObjectChange;
+import io.peercollab.Peer;
+import io.peercollab.PeerApplication;
+import io.peercollab.PeerCollaboration;
+import io.peercollab.PeerEndPoint;
+import io.peercollab.PeerNearMe;
+import io.peercollab.PeerNearMeEvent;
+import io.peercollab.PeerObject;
+import io.peercollab.PeerScope;
+import io.peercollab.PresenceChange;
+import io.peercollab.PresenceInfo;
+import io.peercollab.PresenceStatus;
+import io.peercollab.contact.ContactManager;
+import io.peercollab.contact.ContactStore;
+import io.peercollab.contact.PeerContact;
+import io.peercollab.discovery.Announcement;
+import io.peercollab.discovery.Discovery;
+import io.peercollab.identity.PeerIdentity;
+import io.peercollab.identity.PeerName;
+import io.peercollab.internal.contact.DefaultContactManager;
+import io.peercollab.internal.flow.Emissions;
+import io.peercollab.internal.flow.SerialQueue;
+import io.peercollab.internal.invite.Invitations;
+import io.peercollab.internal.nearme.NearMe;
+import io.peercollab.internal.peer.RemotePeer;
+import io.peercollab.internal.resolution.EndpointResolution;
+import io.peercollab.internal.resolution.InternetPublishing;
+import io.peercollab.internal.responder.Responder;
+import io.peercollab.internal.state.Disclosure;
+import io.peercollab.internal.state.Followers;
+import io.peercollab.internal.state.PublishedState;
+import io.peercollab.spi.PeerTransport;
+import io.peercollab.spi.TransportBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.BufferOverflowStrategy;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * The engine behind {@link PeerCollaboration}: its life cycle (sign-in, sign-out, close), and the wiring of the rooms
+ * that do the work, each given what it needs: the {@link PublishedState} and its local streams, the {@link Followers},
+ * the {@link Responder} remote peers reach through the transport, invitations and sessions, peers near me, contacts,
+ * resolution and publishing.
+ */
+public final class DefaultPeerCollaboration implements PeerCollaboration {
+
+	static final Logger log = LoggerFactory.getLogger(PeerCollaboration.class);
+
+	final PeerIdentity identity;
+	final ContactStore store;
+	final Discovery discovery;
+	final PeerTransport transport;
+	final InvitationPolicy policy;
+	final Duration invitationExpiry;
+	final Scheduler timer;
+	/** What each audience is shown of the card and presence; see the README's privacy table. */
+	final Disclosure disclosure;
+	private final boolean announceEndpointName;
+	private final PublishedState state = new PublishedState();
+	private final Followers followers;
+
+	private volatile String nickname;
+
+	private final Sinks.Many<Diagnostic> diagnostics = Sinks.many().multicast().directBestEffort();
+	private final DiagnosticLog diagnosticLog;
+	private final SerialQueue lifecycle = new SerialQueue();
+	private final AtomicBoolean disposed = new AtomicBoolean();
+	private final Mono<Void> ready;
+
+	private volatile TransportBinding binding;
+
+	final NearMe nearMe;
+	public final Invitations invitations;
+	final DefaultContactManager contacts;
+	final EndpointResolution resolution;
+	private final InternetPublishing publishing;
+	final RemotePeer.Reach reach;
+	private volatile List<PeerEndPoint> advertised;
+	private final java.util.function.Supplier<Map<String, List<java.net.InetAddress>>> interfaces;
+
+	public DefaultPeerCollaboration(CollaborationBuilder b) {
+		this.identity = b.identity;
+		this.nickname = b.nickname;
+		this.store = b.store;
+		this.discovery = b.discovery;
+		this.transport = b.transport;
+		this.policy = b.policy;
+		this.invitationExpiry = b.invitationExpiry;
+		this.timer = b.timer;
+		this.diagnosticLog = new DiagnosticLog(timer, log::warn);
+		this.disclosure = new Disclosure(b.displayNameSharing, b.emailSharing, b.presenceSharing);
+		this.announceEndpointName = b.announceEndpointName;
+		this.contacts = new DefaultContactManager(store,
+				PeerContact.of(identity.name(), nickname, identity.certificate()), this::peer,
+				this::visibilityChanged, timer, this::diagnose);
+		this.nearMe = new NearMe(identity.name(), b.discovery, timer, this::binding,
+				this::nearPeer, this::diagnose);
+		this.invitations = new Invitations(timer, policy, b.invitationsPerPeerPerMinute, identity.name(), this::nickname,
+				contacts::isAllowed, this::application, this::visibleTo, this::signInScope, this::diagnose);
+		this.resolution = new EndpointResolution(b.resolvers, name -> nearMe.endPoints(name), this::diagnose);
+		this.reach = new RemotePeer.Reach(this::binding, resolution, invitations, invitationExpiry, timer);
+		this.publishing = new InternetPublishing(identity, this::advertisedEndPoints, timer, this::diagnose,
+				b.publisher, b.republishInterval);
+		this.advertised = b.advertised;
+		this.interfaces = b.interfaces;
+		this.followers = new Followers(state, contacts::isAllowed, disclosure);
+		this.ready = Mono.when(store.applications().doOnNext(state::loaded), contacts.load()).cache();
+		// loaded now rather than at the first call, so that what the store holds shows as soon as possible
+		ready.subscribe(null, e -> log.warn("loading the contact store of {} failed", identity.name(), e));
+	}
+
+	// ----- identity ------------------------------------------------------------------------------------------------
+
+	@Override
+	public PeerIdentity identity() {
+		return identity;
+	}
+
+	@Override
+	public String nickname() {
+		return nickname;
+	}
+
+	@Override
+	public Mono<Void> setNickname(String value) {
+		return Mono.defer(() -> {
+			String v = Checks.text(value, "nickname", MAX_NICKNAME_LENGTH);
+			nickname = v;
+			contacts.nicknameChanged(v);
+			return nearMe.updateNickname(v);
+		});
+	}
+
+	// ----- sign-in -------------------------------------------------------------------------------------------------
+
+	@Override
+	public Mono<Void> signIn(PeerScope target) {
+		Objects.requireNonNull(target, "scope");
+		if (target == PeerScope.NONE) {
+			return Mono.error(new IllegalArgumentException("scope must be NEAR_ME, INTERNET or ALL to sign in, was NONE"));
+		}
+		return lifecycle.submit(Mono.defer(() -> {
+			checkNotDisposed();
+			PeerScope before = signInScope();
+			PeerScope after = before.plus(target);
+			if (after == before) {
+				return Mono.<Void>empty();
+			}
+			if (after.includesNearMe() && !before.includesNearMe() && discovery == null) {
+				return Mono.<Void>error(new IllegalStateException(
+						"signing in to NEAR_ME needs a discovery: set one with builder.discovery(MdnsDiscovery...)"));
+			}
+			Mono<Void> steps = ready.then(bindTransport());
+			if (after.includesNearMe() && !before.includesNearMe()) {
+				steps = steps.then(Mono.defer(() -> nearMe
+						.start(new Announcement(name(), nickname, binding.address().getPort(), announceEndpointName))));
+			}
+			return steps.then(Mono.fromRunnable(() -> {
+				state.scopeChanged(after);
+				contacts.signedIn(after != PeerScope.NONE);
+			})).then(Mono.defer(() -> after.includesInternet() && !before.includesInternet() ? publishing.start()
+					: Mono.empty()));
+		}));
+	}
+
+	private Mono<Void> bindTransport() {
+		return Mono.defer(() -> binding != null ? Mono.empty()
+				: transport.bind(identity, responder()).doOnNext(b -> {
+					binding = b;
+					b.diagnostics().subscribe(this::diagnose);
+				}).then());
+	}
+
+	@Override
+	public Mono<Void> signOut(PeerScope target) {
+		Objects.requireNonNull(target, "scope");
+		if (target == PeerScope.NONE) {
+			return Mono.error(new IllegalArgumentException("scope must be NEAR_ME, INTERNET or ALL to sign out, was NONE"));
+		}
+		return lifecycle.submit(Mono.defer(() -> doSignOut(target)));
+	}
+
+	private Mono<Void> doSignOut(PeerScope target) {
+		PeerScope before = signInScope();
+		PeerScope after = before.minus(target);
+		if (after == before) {
+			return Mono.empty();
+		}
+		// Senders of unanswered invitations and neighbours are told first, while the transport is still up.
+		if (after == PeerScope.NONE) {
+			invitations.signingOut();
+		}
+		Mono<Void> steps = Mono.empty();
+		if (before.includesInternet() && !after.includesInternet()) {
+			steps = publishing.stop();
+		}
+		if (before.includesNearMe() && !after.includesNearMe()) {
+			steps = steps.then(nearMe.stop());
+		}
+		return steps.then(Mono.fromRunnable(() -> {
+			state.scopeChanged(after);
+			contacts.signedIn(after != PeerScope.NONE);
+		})).then(Mono.defer(() -> {
+			if (after != PeerScope.NONE) {
+				return Mono.empty();
+			}
+			invitations.signedOut();
+			TransportBinding b = binding;
+			binding = null;
+			// graceful: the answers and notices sent above reach their peers before the connections close
+			return b == null ? Mono.empty() : b.close();
+		}));
+	}
+
+	@Override
+	public PeerScope signInScope() {
+		return state.current().scope();
+	}
+
+	@Override
+	public Flux<PeerScope> signInChanges() {
+		return state.signInChanges();
+	}
+
+	@Override
+	public List<PeerEndPoint> endPoints() {
+		TransportBinding b = binding;
+		return b == null ? List.of() : List.of(PeerEndPoint.of(b.address()));
+	}
+
+	@Override
+	public List<PeerEndPoint> advertisedEndPoints() {
+		TransportBinding b = binding;
+		if (b == null) {
+			return List.of();
+		}
+		List<PeerEndPoint> set = advertised;
+		if (!set.isEmpty()) {
+			return set;
+		}
+		java.net.InetSocketAddress address = b.address();
+		if (!address.getAddress().isAnyLocalAddress()) {
+			return List.of(PeerEndPoint.of(address));
+		}
+		return Interfaces.endPoints(interfaces.get(), address.getPort());
+	}
+
+	@Override
+	public Mono<Void> setAdvertisedEndPoints(List<PeerEndPoint> endPoints) {
+		List<PeerEndPoint> copy = List.copyOf(Objects.requireNonNull(endPoints, "endPoints"));
+		return Mono.defer(() -> {
+			if (copy.equals(advertised)) {
+				return Mono.empty();
+			}
+			advertised = copy;
+			return publishing.republish();
+		});
+	}
+
+	TransportBinding binding() {
+		TransportBinding b = binding;
+		if (b == null) {
+			throw new NotSignedInException("this endpoint is signed out: sign in before reaching other peers");
+		}
+		return b;
+	}
+
+	// ----- presence ------------------------------------------------------------------------------------------------
+
+	@Override
+	public PresenceInfo presence() {
+		return state.current().presence();
+	}
+
+	@Override
+	public Mono<Void> setPresence(PresenceInfo value) {
+		Objects.requireNonNull(value, "presence");
+		if (value.status() == PresenceStatus.OFFLINE) {
+			return Mono.error(new IllegalArgumentException(
+					"presence cannot be set to OFFLINE while signed in: sign out instead"));
+		}
+		return Mono.fromRunnable(() -> state.setPresence(value));
+	}
+
+	@Override
+	public Flux<PresenceChange> presenceChanges() {
+		return state.presenceChanges();
+	}
+
+	// ----- applications and objects ----------------------------------------------------------------------------------
+
+	@Override
+	public Mono<Void> registerApplication(PeerApplication application) {
+		Objects.requireNonNull(application, "application");
+		return ready.then(Mono.defer(() -> {
+			if (!state.reserve(application)) {
+				return Mono.<Void>empty();
+			}
+			return store.saveApplication(application).doOnError(e -> state.release(application))
+					.then(Mono.fromRunnable(() -> state.register(application)));
+		}));
+	}
+
+	@Override
+	public Mono<Void> unregisterApplication(UUID id) {
+		Objects.requireNonNull(id, "id");
+		return ready.then(Mono.defer(() -> {
+			if (state.application(id) == null) {
+				return Mono.error(new NotFoundException("application " + id + " is not registered"));
+			}
+			return store.deleteApplication(id).then(Mono.fromRunnable(() -> state.unregister(id)));
+		}));
+	}
+
+	@Override
+	public List<PeerApplication> applications() {
+		return List.copyOf(state.current().applications().values());
+	}
+
+	PeerApplication application(UUID id) {
+		return state.application(id);
+	}
+
+	@Override
+	public Flux<ApplicationChange> applicationChanges() {
+		return ready.thenMany(state.applicationChanges());
+	}
+
+	@Override
+	public Mono<Void> setObject(PeerObject object) {
+		Objects.requireNonNull(object, "object");
+		return Mono.fromRunnable(() -> state.setObject(object));
+	}
+
+	@Override
+	public Mono<Void> deleteObject(UUID id) {
+		Objects.requireNonNull(id, "id");
+		return Mono.fromRunnable(() -> state.deleteObject(id));
+	}
+
+	@Override
+	public List<PeerObject> objects() {
+		return List.copyOf(state.current().objects().values());
+	}
+
+	@Override
+	public Flux<ObjectChange> objectChanges() {
+		return state.objectChanges();
+	}
+
+	// ----- what callers may see --------------------------------------------------------------------------------------
+
+	/**
+	 * @return whether a caller ({@code allowedContact} or not) sees, and so may be invited into, an item published with
+	 * {@code itemScope}
+	 */
+	boolean visibleTo(boolean allowedContact, PeerScope itemScope) {
+		return state.current().visible(itemScope, allowedContact);
+	}
+
+	/** Caller-dependent visibility changed (its contact entry). */
+	void visibilityChanged(PeerName caller) {
+		state.callerChanged(caller);
+	}
+
+	/** @return how many remote subscriptions to this endpoint's events are served now */
+	int followerCount() {
+		return followers.size();
+	}
+
+	private Responder responder() {
+		return new Responder(state, followers, disclosure, contacts::isAllowed,
+				audience -> contacts.exportCard(disclosure.card(contacts.me(), audience)), invitations,
+				nearMe::peerSignedOut);
+	}
+
+	// ----- peers -----------------------------------------------------------------------------------------------------
+
+	@Override
+	public Flux<PeerNearMeEvent> peersNearMe() {
+		return nearMe.events();
+	}
+
+	@Override
+	public Mono<List<PeerNearMe>> getPeersNearMe() {
+		return nearMe.current();
+	}
+
+	@Override
+	public Peer peer(PeerContact contact) {
+		Objects.requireNonNull(contact, "contact");
+		return new RemotePeer(reach, contact);
+	}
+
+	/** A peer near me, as {@link NearMe} shows it: reached like any other peer. */
+	private RemotePeer nearPeer(PeerName name, String nickname, List<PeerEndPoint> endPoints) {
+		return new RemotePeer(reach, name, nickname, endPoints);
+	}
+
+	@Override
+	public Peer peer(PeerName name, PeerEndPoint endPoint) {
+		Objects.requireNonNull(name, "name");
+		Objects.requireNonNull(endPoint, "endPoint");
+		return new RemotePeer(reach, name, name.classifier(), List.of(endPoint));
+	}
+
+	@Override
+	public Flux<Invitation> invitations() {
+		return invitations.received();
+	}
+
+	@Override
+	public ContactManager contacts() {
+		return contacts;
+	}
+
+	@Override
+	public Flux<Diagnostic> diagnostics() {
+		return diagnostics.asFlux().onBackpressureBuffer(256, d -> {
+		}, BufferOverflowStrategy.DROP_OLDEST);
+	}
+
+	void diagnose(Diagnostic.Kind kind, String message) {
+		diagnose(new Diagnostic(Instant.now(), kind, message));
+	}
+
+	void diagnose(Diagnostic diagnostic) {
+		diagnosticLog.log(name() + " [" + diagnostic.kind() + "]", diagnostic);
+		// without a subscriber the diagnostic is dropped here: it was logged above
+		Emissions.next(diagnostics, diagnostic);
+	}
+
+	// ----- lifecycle -------------------------------------------------------------------------------------------------
+
+	@Override
+	public Mono<Void> close() {
+		return lifecycle.submit(Mono.defer(() -> {
+			if (!disposed.compareAndSet(false, true)) {
+				return Mono.<Void>empty();
+			}
+			Mono<Void> out = signInScope() == PeerScope.NONE ? Mono.empty() : doSignOut(PeerScope.ALL);
+			return out.then(nearMe.awaitClosed()).then(Mono.fromRunnable(() -> {
+				state.close();
+				invitations.close();
+				contacts.close();
+				Emissions.complete(diagnostics);
+			})).then(store.close());
+		}));
+	}
+
+	@Override
+	public void dispose() {
+		close().subscribe(null, e -> log.warn("closing {} failed", name(), e));
+	}
+
+	@Override
+	public boolean isDisposed() {
+		return disposed.get();
+	}
+
+	private void checkNotDisposed() {
+		if (disposed.get()) {
+			throw new IllegalStateException("this PeerCollaboration is closed");
+		}
+	}
+}

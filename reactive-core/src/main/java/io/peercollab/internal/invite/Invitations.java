@@ -1,0 +1,390 @@
+package io.peercollab.internal.invite;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+import io.peercollab.Checks;
+import io.peercollab.CollaborationSession;
+import io.peercollab.Diagnostic;
+import io.peercollab.InvalidRequestException;
+import io.peercollab.Invitation;
+import io.peercollab.InvitationPolicy;
+import io.peercollab.InvitationResponse;
+import io.peercollab.InvitationState;
+import io.peercollab.InvitationStatus;
+import io.peercollab.LimitExceededException;
+import io.peercollab.NotAuthorizedException;
+import io.peercollab.NotSignedInException;
+import io.peercollab.PeerApplication;
+import io.peercollab.PeerScope;
+import io.peercollab.PeerUnreachableException;
+import io.peercollab.identity.PeerName;
+import io.peercollab.internal.flow.Emissions;
+import io.peercollab.internal.flow.Expiries;
+import io.peercollab.internal.session.HostSession;
+import io.peercollab.internal.session.MemberSession;
+import io.peercollab.spi.InviteReply;
+import io.peercollab.spi.InviteRequest;
+import io.peercollab.spi.PeerConnection;
+import io.peercollab.spi.SessionFrame;
+import io.peercollab.spi.SessionOpen;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Both sides of invitations: {@link #send} (the {@code InviteRequester}) and {@link #receive} (the
+ * {@code InviteResponder}), the sessions they open, and the rules between them: invitation policy, rate limit,
+ * expiry, withdrawal, and crossing invitations.
+ *
+ * <p>Crossing invitations: when two peers invite each other to the same application at the same moment, the
+ * invitation sent by the peer whose {@link PeerName} sorts first survives; the other is declined automatically by
+ * that peer with the message {@value #CROSSING}. Each peer decides alone and both reach the same result, so exactly
+ * one session is made.
+ */
+public final class Invitations {
+
+	static final String CROSSING = "crossing invitation: the peer whose name sorts first hosts the session";
+	static final String NOT_REGISTERED = "application not registered here";
+	static final Duration EXPIRY_GRACE = Duration.ofSeconds(10);
+	static final Duration SESSION_OPEN_TIMEOUT = Duration.ofSeconds(30);
+	static final Duration MAX_EXPIRY = Duration.ofHours(24);
+	static final int PENDING_BUFFER = 256;
+	/**
+	 * How long a host session nobody joined outlives its last invitation, so that invitations sent one after the other
+	 * share it instead of each making and closing one.
+	 */
+	static final Duration UNUSED_HOST_GRACE = Duration.ofSeconds(10);
+
+
+	/** The sender's answer when the receiver's never came: its expiry plus the grace passed. */
+	private static final Mono<InviteReply> EXPIRED_REPLY = Mono.just(new InviteReply(InvitationStatus.EXPIRED, ""));
+
+	/** Whether a caller ({@code allowedContact} or not) may see an item published with {@code scope}. */
+	@FunctionalInterface
+	public interface Visibility {
+		boolean visibleTo(boolean allowedContact, PeerScope scope);
+	}
+
+	private final Scheduler timer;
+	/** Every deadline of this endpoint's invitations: expiries, their grace, session-open waits. */
+	private final Expiries expiries;
+	private final InvitationPolicy policy;
+	private final int perPeerPerMinute;
+	private final PeerName self;
+	private final Supplier<String> nickname;
+	private final Predicate<PeerName> isContact;
+	private final Function<UUID, PeerApplication> applications;
+	private final Visibility visibility;
+	private final Supplier<PeerScope> signInScope;
+	private final BiConsumer<Diagnostic.Kind, String> diagnostics;
+	private final ReceivedInvitation.Listener listener = new ReceivedListener();
+	private final Sinks.Many<Invitation> received = Sinks.many().multicast()
+			.onBackpressureBuffer(PENDING_BUFFER, false);
+	private final Map<UUID, ReceivedInvitation> awaitingSession = new ConcurrentHashMap<>();
+	/** The sessions this endpoint is a member of, open now. */
+	private final Set<MemberSession> joined = ConcurrentHashMap.newKeySet();
+	private final Map<UUID, ReceivedInvitation> pending = new ConcurrentHashMap<>();
+	/** Invitations this endpoint is sending now, by invitee and application: tells a crossing invitation. */
+	private final Map<Outgoing, Integer> outgoing = new ConcurrentHashMap<>();
+	private final Map<PeerName, Rate> rates = new ConcurrentHashMap<>();
+	final Map<UUID, HostSession> hosted = new ConcurrentHashMap<>();
+	/** Host sessions handed to a user (an invitation to them was accepted): they close as soon as they are unused. */
+	private final Set<HostSession> handedOut = ConcurrentHashMap.newKeySet();
+	/** Host sessions nobody joined yet, each with the deadline at which it closes if still unused. */
+	private final Map<HostSession, UnusedHost> unused = new ConcurrentHashMap<>();
+
+	/**
+	 * @param timer the endpoint's timer: its clock, and where the one task of the invitations' deadlines runs
+	 * @param policy who may invite this endpoint
+	 * @param perPeerPerMinute invitations one caller may send in a minute
+	 * @param self this endpoint's name
+	 * @param nickname this endpoint's nickname now
+	 * @param isContact whether a caller is an allowed contact
+	 * @param applications the registered application with an id, or {@code null}
+	 * @param visibility who sees an application
+	 * @param signInScope this endpoint's sign-in scope now
+	 * @param diagnostics where refusals are reported
+	 */
+	public Invitations(Scheduler timer, InvitationPolicy policy, int perPeerPerMinute, PeerName self,
+			Supplier<String> nickname, Predicate<PeerName> isContact, Function<UUID, PeerApplication> applications,
+			Visibility visibility, Supplier<PeerScope> signInScope, BiConsumer<Diagnostic.Kind, String> diagnostics) {
+		this.timer = timer;
+		this.expiries = new Expiries(timer);
+		this.policy = policy;
+		this.perPeerPerMinute = perPeerPerMinute;
+		this.self = self;
+		this.nickname = nickname;
+		this.isContact = isContact;
+		this.applications = applications;
+		this.visibility = visibility;
+		this.signInScope = signInScope;
+		this.diagnostics = diagnostics;
+	}
+
+	public Flux<Invitation> received() {
+		return received.asFlux();
+	}
+
+	// ----- receiving -------------------------------------------------------------------------------------------------
+
+	public Mono<InviteReply> receive(PeerName caller, InviteRequest request) {
+		return Mono.defer(() -> {
+			long now = timer.now(TimeUnit.MILLISECONDS);
+			if (!withinRate(caller, now)) {
+				diagnostics.accept(Diagnostic.Kind.REJECTED_REQUEST, caller + " sent more than " + perPeerPerMinute
+						+ " invitations in a minute");
+				return Mono.error(new LimitExceededException("invitationsPerPeerPerMinute (" + perPeerPerMinute
+						+ ") exceeded: wait before inviting this peer again"));
+			}
+			boolean contact = isContact.test(caller);
+			if (policy == InvitationPolicy.CONTACTS_ONLY && !contact) {
+				return Mono.error(new NotAuthorizedException(self + " accepts invitations from its contacts only"));
+			}
+			PeerApplication app = applications.apply(request.application().id());
+			// An application the caller cannot see is refused exactly as one that is not registered: the answer must
+			// not tell a stranger that an INTERNET-only (or NONE) application exists here.
+			if (app == null || !visibility.visibleTo(contact, app.scope())) {
+				return Mono.just(new InviteReply(InvitationStatus.DECLINED, NOT_REGISTERED));
+			}
+			if (self.compareTo(caller) < 0 && outgoing.containsKey(new Outgoing(caller, app.id()))) {
+				return Mono.just(new InviteReply(InvitationStatus.DECLINED, CROSSING));
+			}
+			Duration expiry = request.expiry().compareTo(MAX_EXPIRY) > 0 ? MAX_EXPIRY : request.expiry();
+			ReceivedInvitation inv = new ReceivedInvitation(request, caller, contact, app, now + expiry.toMillis(),
+					expiries, listener);
+			pending.put(inv.id(), inv);
+			inv.startExpiry();
+			Sinks.EmitResult r = Emissions.next(received, inv);
+			if (r.isFailure()) {
+				inv.refuse();
+				return Mono.just(new InviteReply(InvitationStatus.DECLINED,
+						"too many invitations waiting for an answer here; try again later"));
+			}
+			return inv.reply().doOnCancel(inv::withdraw);
+		});
+	}
+
+	private boolean withinRate(PeerName caller, long now) {
+		return rates.computeIfAbsent(caller, k -> new Rate()).tryAcquire(now, perPeerPerMinute);
+	}
+
+	/** The times of one caller's invitations within the last minute, oldest first, in a ring that grows as needed. */
+	private static final class Rate {
+
+		private long[] times = new long[8];
+		private int head;
+		private int count;
+
+		synchronized boolean tryAcquire(long now, int limit) {
+			while (count > 0 && times[head] <= now - 60_000) {
+				head = (head + 1) % times.length;
+				count--;
+			}
+			if (count >= limit) {
+				return false;
+			}
+			if (count == times.length) {
+				long[] grown = new long[Math.min(limit, times.length * 2)];
+				for (int i = 0; i < count; i++) {
+					grown[i] = times[(head + i) % times.length];
+				}
+				times = grown;
+				head = 0;
+			}
+			times[(head + count) % times.length] = now;
+			count++;
+			return true;
+		}
+	}
+
+	/** What the invitations received tell this endpoint. */
+	private final class ReceivedListener implements ReceivedInvitation.Listener {
+
+		@Override
+		public void ended(ReceivedInvitation inv, InvitationState state) {
+			pending.remove(inv.id(), inv);
+		}
+
+		@Override
+		public void awaitingSession(ReceivedInvitation inv) {
+			awaitingSession.put(inv.id(), inv);
+		}
+
+		@Override
+		public void sessionAbandoned(ReceivedInvitation inv) {
+			awaitingSession.remove(inv.id(), inv);
+		}
+	}
+
+	public Flux<SessionFrame> serveSession(PeerName caller, SessionOpen open, Flux<SessionFrame> inbound) {
+		return Flux.defer(() -> {
+			ReceivedInvitation inv = awaitingSession.remove(open.invitationId());
+			if (inv == null || !inv.sender().equals(caller) || !inv.sessionId().equals(open.sessionId())) {
+				return Flux.error(new InvalidRequestException(
+						"no accepted invitation " + open.invitationId() + " from " + caller + " waits for a session"));
+			}
+			MemberSession session = new MemberSession(open.sessionId(), inv.application(), caller);
+			joined.add(session);
+			session.onClose().onErrorResume(e -> Mono.empty()).doFinally(s -> joined.remove(session)).subscribe();
+			inv.sessionOpened(session);
+			return session.serve(inbound);
+		});
+	}
+
+	// ----- sending ---------------------------------------------------------------------------------------------------
+
+	/**
+	 * Invites over one connection; the host session for the application is shared by every invitee.
+	 */
+	public Mono<InvitationResponse> send(PeerConnection connection, PeerApplication application, String message, byte[] data,
+			Duration expiry) {
+		return Mono.defer(() -> {
+			HostSession host = hosted.computeIfAbsent(application.id(),
+					id -> new HostSession(UUID.randomUUID(), application, self, this));
+			while (!host.invitationSent()) {
+				// closed between the look-up and now: start a new one
+				hosted.remove(application.id(), host);
+				host = hosted.computeIfAbsent(application.id(),
+						id -> new HostSession(UUID.randomUUID(), application, self, this));
+			}
+			HostSession session = host;
+			UUID invitationId = UUID.randomUUID();
+			InviteRequest request = new InviteRequest(invitationId, host.id(), nickname.get(), application, message,
+					data, expiry);
+			Outgoing key = new Outgoing(connection.remote(), application.id());
+			outgoing.merge(key, 1, Integer::sum);
+			if (self.compareTo(connection.remote()) < 0) {
+				// The other side's invitation arrived first but ours survives a crossing: decline theirs here, as
+				// they will decline nothing of ours.
+				for (ReceivedInvitation inv : pending.values()) {
+					if (inv.sender().equals(connection.remote()) && inv.application().id().equals(application.id())) {
+						inv.decline(CROSSING).onErrorResume(e -> Mono.empty()).subscribe();
+					}
+				}
+			}
+			return expiries.timeout(connection.invite(request), expiry.plus(EXPIRY_GRACE), EXPIRED_REPLY)
+					.map(reply -> {
+						if (reply.status() != InvitationStatus.ACCEPTED) {
+							return InvitationResponse.of(reply.status(), reply.message());
+						}
+						// the session waited for this answer unless it was disposed meanwhile by its user
+						HostSession live = session.isDisposed() ? hosted.computeIfAbsent(application.id(),
+								id -> new HostSession(UUID.randomUUID(), application, self, this)) : session;
+						handedOut.add(live);
+						live.addMember(connection, invitationId);
+						return InvitationResponse.accepted(reply.message(), live);
+					})
+					// This endpoint signing out (or closing) closes the connection under a pending invitation: that is
+					// not the peer being unreachable, and must not read as if it were.
+					.onErrorMap(e -> !(e instanceof NotSignedInException)
+							&& signInScope.get() == PeerScope.NONE,
+							e -> new NotSignedInException("signed out while the invitation was pending", e))
+					.doFinally(s -> {
+						outgoing.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
+						session.invitationEnded();
+						if (handedOut.contains(session)) {
+							session.closeIfUnused();
+						}
+						else {
+							closeLaterIfUnused(session);
+						}
+					});
+		});
+	}
+
+	public static void checkInvite(PeerApplication application, String message, byte[] data, Duration expiry) {
+		java.util.Objects.requireNonNull(application, "application");
+		java.util.Objects.requireNonNull(expiry, "expiry");
+		Checks.size(data == null ? 0 : data.length, "data", Invitation.MAX_DATA_LENGTH);
+		Checks.text(message, "message", Invitation.MAX_MESSAGE_LENGTH);
+		if (expiry.isNegative() || expiry.isZero()) {
+			throw new IllegalArgumentException("expiry must be positive, was " + expiry);
+		}
+	}
+
+	public void hostClosed(HostSession session) {
+		hosted.remove(session.application().id(), session);
+		handedOut.remove(session);
+		UnusedHost u = unused.remove(session);
+		if (u != null) {
+			expiries.remove(u);
+		}
+	}
+
+	/** Closes {@code session} {@link #UNUSED_HOST_GRACE} from now, unless it is in use by then. */
+	private void closeLaterIfUnused(HostSession session) {
+		if (session.isDisposed()) {
+			return;
+		}
+		expiries.add(unused.computeIfAbsent(session, UnusedHost::new), UNUSED_HOST_GRACE);
+		if (session.isDisposed()) {
+			// closed meanwhile: hostClosed may have missed the entry just made
+			hostClosed(session);
+		}
+	}
+
+	/** The deadline of a host session nobody joined: it closes then if no invitation naming it is pending. */
+	private final class UnusedHost extends Expiries.Entry {
+
+		private final HostSession session;
+
+		UnusedHost(HostSession session) {
+			this.session = session;
+		}
+
+		@Override
+		protected void expired() {
+			unused.remove(session, this);
+			session.closeIfUnused();
+		}
+	}
+
+	/** An invitee and an application: the key of {@link #outgoing}. */
+	private record Outgoing(PeerName invitee, UUID application) {
+	}
+
+	/**
+	 * Signing out of every scope answers the invitations still waiting for the local user: each sender gets DECLINED
+	 * with a message saying why, while the transport is still up to carry it, instead of a lost connection. For the
+	 * same reason it closes every session (hosted or joined) here: the other side's session completes, as after a
+	 * goodbye, instead of failing as after a crash when the connection closes under it.
+	 */
+	public void signingOut() {
+		String why = nickname.get() + " signed out";
+		for (ReceivedInvitation inv : List.copyOf(pending.values())) {
+			inv.decline(why).onErrorResume(e -> Mono.empty()).subscribe();
+		}
+		List.copyOf(hosted.values()).forEach(CollaborationSession::dispose);
+		List.copyOf(joined).forEach(CollaborationSession::dispose);
+	}
+
+	/** Signing out ends what was pending: waiting invitations can no longer be answered. */
+	public void signedOut() {
+		awaitingSession.values().forEach(ReceivedInvitation::withdraw);
+		awaitingSession.clear();
+	}
+
+	public void close() {
+		signedOut();
+		hosted.values().forEach(CollaborationSession::dispose);
+		Emissions.complete(received);
+		expiries.dispose();
+	}
+
+	public static PeerUnreachableException sessionClosed() {
+		return new PeerUnreachableException("the session is closed");
+	}
+
+}

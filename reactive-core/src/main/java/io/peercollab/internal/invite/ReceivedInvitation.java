@@ -1,0 +1,244 @@
+package io.peercollab.internal.invite;
+
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.peercollab.Checks;
+import io.peercollab.CollaborationSession;
+import io.peercollab.Invitation;
+import io.peercollab.InvitationClosedException;
+import io.peercollab.InvitationState;
+import io.peercollab.InvitationStatus;
+import io.peercollab.PeerApplication;
+import io.peercollab.identity.PeerName;
+import io.peercollab.internal.flow.Expiries;
+import io.peercollab.spi.InviteReply;
+import io.peercollab.spi.InviteRequest;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * An invitation received, answerable once: its state moves from {@code PENDING} to exactly one final state.
+ */
+final class ReceivedInvitation implements Invitation {
+
+	/** What an invitation tells the endpoint that received it. */
+	interface Listener {
+
+		/** The invitation left {@code PENDING} for {@code state}. */
+		void ended(ReceivedInvitation inv, InvitationState state);
+
+		/** The invitation was accepted: its sender may open the session now. */
+		void awaitingSession(ReceivedInvitation inv);
+
+		/** The invitation was accepted, but its session will not be opened any more. */
+		void sessionAbandoned(ReceivedInvitation inv);
+	}
+
+	private final InviteRequest request;
+	private final PeerName sender;
+	private final boolean fromContact;
+	private final PeerApplication application;
+	private final long expiresAtMillis;
+	private final Expiries expiries;
+	private final Listener listener;
+	private final Expiries.Entry expiry = new Expiries.Entry() {
+		@Override
+		protected void expired() {
+			expire();
+		}
+	};
+	private final AtomicReference<InvitationState> state = new AtomicReference<>(InvitationState.PENDING);
+	private final Sinks.One<InviteReply> reply = Sinks.one();
+	// made on demand: most invitations are answered without anyone asking for their outcome, or a session
+	private volatile Sinks.One<InvitationState> outcome;
+	private volatile Sinks.One<CollaborationSession> session;
+
+	/**
+	 * @param expiresAtMillis when it expires, on the clock of {@code expiries}
+	 * @param expiries where its expiry, and the wait for its session once accepted, are queued
+	 */
+	ReceivedInvitation(InviteRequest request, PeerName sender, boolean fromContact, PeerApplication application,
+			long expiresAtMillis, Expiries expiries, Listener listener) {
+		this.request = request;
+		this.sender = sender;
+		this.fromContact = fromContact;
+		this.application = application;
+		this.expiresAtMillis = expiresAtMillis;
+		this.expiries = expiries;
+		this.listener = listener;
+	}
+
+	/** Queues the expiry: at {@link #expiresAt()}, a pending invitation expires. */
+	void startExpiry() {
+		expiries.addAt(expiry, expiresAtMillis);
+	}
+
+	UUID sessionId() {
+		return request.sessionId();
+	}
+
+	Mono<InviteReply> reply() {
+		return reply.asMono();
+	}
+
+	@Override
+	public UUID id() {
+		return request.invitationId();
+	}
+
+	@Override
+	public PeerName sender() {
+		return sender;
+	}
+
+	@Override
+	public String senderNickname() {
+		return request.senderNickname();
+	}
+
+	@Override
+	public boolean fromContact() {
+		return fromContact;
+	}
+
+	@Override
+	public PeerApplication application() {
+		return application;
+	}
+
+	@Override
+	public String message() {
+		return request.message();
+	}
+
+	@Override
+	public byte[] data() {
+		return request.data();
+	}
+
+	@Override
+	public Instant expiresAt() {
+		return Instant.ofEpochMilli(expiresAtMillis);
+	}
+
+	@Override
+	public InvitationState state() {
+		return state.get();
+	}
+
+	@Override
+	public Mono<CollaborationSession> accept() {
+		return Mono.defer(() -> {
+			// made before the state changes, so that a withdrawal right after it finds the sink to fail
+			Sinks.One<CollaborationSession> opened = sessionSink();
+			if (!end(InvitationState.ACCEPTED)) {
+				return Mono.error(closed());
+			}
+			listener.awaitingSession(this);
+			reply.tryEmitValue(new InviteReply(InvitationStatus.ACCEPTED, ""));
+			return expiries.timeout(opened.asMono(), Invitations.SESSION_OPEN_TIMEOUT,
+					Mono.error(() -> new io.peercollab.PeerUnreachableException("accepted the invitation from "
+							+ sender + ", but it did not open the session within "
+							+ Invitations.SESSION_OPEN_TIMEOUT.toSeconds() + " s")))
+					.doOnError(e -> listener.sessionAbandoned(this));
+		});
+	}
+
+	@Override
+	public Mono<Void> decline(String message) {
+		return Mono.defer(() -> {
+			String m = Checks.text(message, "message", MAX_MESSAGE_LENGTH);
+			if (!end(InvitationState.DECLINED)) {
+				return Mono.error(closed());
+			}
+			reply.tryEmitValue(new InviteReply(InvitationStatus.DECLINED, m));
+			return Mono.empty();
+		});
+	}
+
+	@Override
+	public Mono<InvitationState> outcome() {
+		Sinks.One<InvitationState> o = outcome;
+		if (o == null) {
+			synchronized (this) {
+				o = outcome;
+				if (o == null) {
+					o = Sinks.one();
+					outcome = o;
+				}
+			}
+		}
+		// ended before the sink was made: end() did not see it
+		InvitationState s = state.get();
+		if (s != InvitationState.PENDING) {
+			o.tryEmitValue(s);
+		}
+		return o.asMono();
+	}
+
+	void expire() {
+		if (end(InvitationState.EXPIRED)) {
+			reply.tryEmitValue(new InviteReply(InvitationStatus.EXPIRED, ""));
+		}
+	}
+
+	/** Declined by the endpoint before the user saw it; the caller answers the sender. */
+	void refuse() {
+		end(InvitationState.DECLINED);
+	}
+
+	void withdraw() {
+		if (end(InvitationState.WITHDRAWN)) {
+			return;
+		}
+		// accepted, but the sender went away before opening the session
+		Sinks.One<CollaborationSession> s = session;
+		if (s != null) {
+			s.tryEmitError(new io.peercollab.PeerUnreachableException(
+					"the invitation from " + sender + " was withdrawn before its session opened"));
+		}
+	}
+
+	void sessionOpened(CollaborationSession s) {
+		sessionSink().tryEmitValue(s);
+	}
+
+	private Sinks.One<CollaborationSession> sessionSink() {
+		Sinks.One<CollaborationSession> s = session;
+		if (s == null) {
+			synchronized (this) {
+				s = session;
+				if (s == null) {
+					s = Sinks.one();
+					session = s;
+				}
+			}
+		}
+		return s;
+	}
+
+	private boolean end(InvitationState to) {
+		if (state.compareAndSet(InvitationState.PENDING, to)) {
+			expiries.remove(expiry);
+			listener.ended(this, to);
+			Sinks.One<InvitationState> o = outcome;
+			if (o != null) {
+				o.tryEmitValue(to);
+			}
+			return true;
+		}
+		return false;
+	}
+
+	private InvitationClosedException closed() {
+		return new InvitationClosedException("the invitation " + id() + " from " + sender
+				+ " can no longer be answered: it is " + state.get());
+	}
+
+	@Override
+	public String toString() {
+		return "Invitation[" + id() + " from " + sender + " to " + application.description() + ", " + state.get() + "]";
+	}
+}

@@ -1,0 +1,627 @@
+package io.peercollab.internal.nearme;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import io.peercollab.ChangeType;
+import io.peercollab.Checks;
+import io.peercollab.Diagnostic;
+import io.peercollab.NotSignedInException;
+import io.peercollab.PeerCollaboration;
+import io.peercollab.PeerEndPoint;
+import io.peercollab.PeerIdentityMismatchException;
+import io.peercollab.PeerNearMe;
+import io.peercollab.PeerNearMeEvent;
+import io.peercollab.PeerUnreachableException;
+import io.peercollab.discovery.Announcement;
+import io.peercollab.discovery.Discovery;
+import io.peercollab.discovery.DiscoveryEvent;
+import io.peercollab.discovery.DiscoveryHost;
+import io.peercollab.discovery.DiscoverySession;
+import io.peercollab.identity.PeerName;
+import io.peercollab.internal.flow.StateFanout;
+import io.peercollab.internal.peer.RemotePeer;
+import io.peercollab.spi.PeerConnection;
+import io.peercollab.spi.TransportBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * People near me: turns what discovery claims into verified {@link PeerNearMe}s.
+ *
+ * <ul>
+ *   <li>A name is a claim until a connection proves it: each announced endpoint is connected to at once (the
+ *   transport checks that the pinned key matches the announced name), and a peer is shown only with the endpoints
+ *   that proved its name there ({@code ADDED} once the first one has), most recently proven first. So an impostor announcing a real peer's name elsewhere never appears
+ *   under that name, even for a moment, and cannot make the real peer disappear.</li>
+ *   <li>An endpoint whose key does not match is reported as {@link Diagnostic.Kind#SPOOFED_NAME} and refused for
+ *   {@link #SPOOFED_MEMORY}, across the name's disappearance and return, so it is not dialled again each time it is
+ *   announced. An endpoint that does not answer, or whose peer vanished, is not dialled again for
+ *   {@link #DEAD_MEMORY} (the peer may come back at the same port later). Both memories are bounded
+ *   ({@link #MEMORY_ENTRIES} endpoints each), so announcements cannot grow them without limit.</li>
+ *   <li>Liveness: the connection that proved a peer's name is watched; when it closes (keepalive failure, the peer's
+ *   transport closed, idleness), the peer's proven endpoints are verified again with new connections, and it is
+ *   removed, its endpoints counted as dead, if none answers. A peer that signs out tells us and is removed at once.
+ *   mDNS goodbyes and expiry remove it too (the discovery's worst case).</li>
+ *   <li>A peer that signed out is ignored until it announces other endpoints (a new sign-in binds a new port), so a
+ *   stale mDNS record cannot bring it back.</li>
+ *   <li>Discovery is kept across sign-ins: the first sign-in opens a {@link DiscoveryHost} (for mDNS, the jmDNS
+ *   instances), each sign-in starts a session on it, and the endpoint's close closes it.</li>
+ * </ul>
+ */
+public final class NearMe {
+
+	/** The endpoint's logger: what this room logs reads as the endpoint's. */
+	private static final Logger LOG = LoggerFactory.getLogger(PeerCollaboration.class);
+
+	static final Duration SIGN_OUT_NOTICE_TIMEOUT = Duration.ofSeconds(1);
+	/** How long an endpoint that failed to prove the name announced with it stays refused. */
+	static final Duration SPOOFED_MEMORY = Duration.ofMinutes(10);
+	/** How long an endpoint that did not answer is not dialled again for the same name. */
+	static final Duration DEAD_MEMORY = Duration.ofSeconds(30);
+	/** The most endpoints each memory keeps; the oldest are forgotten first. */
+	static final int MEMORY_ENTRIES = 1_024;
+
+	/** Makes the {@link PeerNearMe} shown for a verified name. */
+	public interface PeerFactory {
+
+		/** @return a peer near me with these endpoints, most recently proven first */
+		RemotePeer create(PeerName name, String nickname, List<PeerEndPoint> endPoints);
+	}
+
+	private final PeerName self;
+	private final Discovery discovery;
+	private final Scheduler timer;
+	private final Supplier<TransportBinding> binding;
+	private final PeerFactory peerFactory;
+	private final Consumer<Diagnostic> diagnostics;
+
+	private final Object lock = new Object();
+	// guarded by lock
+	private final Map<PeerName, RemotePeer> peers = new HashMap<>();
+	private final Map<PeerName, List<PeerEndPoint>> ignored = new HashMap<>();
+	/** The connection watched per peer shown: one that proved its name. */
+	private final Map<PeerName, PeerConnection> connections = new HashMap<>();
+	/** Announced endpoints whose key did not match the name announced with them, with when that was seen. */
+	private final Memory spoofed = new Memory(SPOOFED_MEMORY);
+	/** Announced endpoints that did not answer, or whose peer vanished, with when that was seen. */
+	private final Memory dead = new Memory(DEAD_MEMORY);
+	/** Announced endpoints that proved their name on a connection, with the order of their proof. */
+	private final Map<PeerName, Map<PeerEndPoint, Long>> proven = new HashMap<>();
+	private long proofs;
+	/** The endpoints each name is announced at now, those that failed to prove it left out. */
+	private final Map<PeerName, List<PeerEndPoint>> claims = new HashMap<>();
+	/** The nickname each name is announced with now. */
+	private final Map<PeerName, String> nicknames = new HashMap<>();
+	/** Announced endpoints being verified, per name; a name with none has no entry. */
+	private final Map<PeerName, Set<PeerEndPoint>> verifying = new HashMap<>();
+	private final StateFanout<PeerNearMeEvent> fanout = new StateFanout<>(lock, 1_024);
+	private DiscoveryHost host;
+	private boolean hostClosed;
+	private DiscoverySession session;
+	private Disposable subscriptions = Disposables.composite();
+	private Mono<Void> closing = Mono.empty();
+
+	/** Endpoints of names remembered for a while, bounded: the oldest entry goes first. Called under lock. */
+	private final class Memory {
+
+		private final Duration keep;
+		private final LinkedHashMap<String, Long> seen = new LinkedHashMap<>(16, 0.75f, false);
+
+		Memory(Duration keep) {
+			this.keep = keep;
+		}
+
+		private static String key(PeerName name, PeerEndPoint ep) {
+			return name + "@" + ep.address();
+		}
+
+		void add(PeerName name, PeerEndPoint ep) {
+			String k = key(name, ep);
+			seen.remove(k);
+			seen.put(k, now());
+			while (seen.size() > MEMORY_ENTRIES) {
+				seen.remove(seen.keySet().iterator().next());
+			}
+		}
+
+		boolean contains(PeerName name, PeerEndPoint ep) {
+			if (seen.isEmpty()) {
+				return false;
+			}
+			String k = key(name, ep);
+			Long at = seen.get(k);
+			if (at == null) {
+				return false;
+			}
+			if (now() - at >= keep.toMillis()) {
+				seen.remove(k);
+				return false;
+			}
+			return true;
+		}
+
+		void remove(PeerName name, PeerEndPoint ep) {
+			if (!seen.isEmpty()) {
+				seen.remove(key(name, ep));
+			}
+		}
+
+		void clear() {
+			seen.clear();
+		}
+	}
+
+	private long now() {
+		return timer.now(TimeUnit.MILLISECONDS);
+	}
+
+	/**
+	 * @param self this endpoint's name, never shown near itself
+	 * @param discovery how to announce and browse, or {@code null} if the endpoint has none (then it never starts)
+	 * @param timer the clock of the memories
+	 * @param binding the endpoint's transport binding while it is signed in; throws {@link NotSignedInException}
+	 * otherwise
+	 * @param peerFactory makes the peers shown
+	 * @param diagnostics receives spoofed names and lost neighbours
+	 */
+	public NearMe(PeerName self, Discovery discovery, Scheduler timer, Supplier<TransportBinding> binding,
+			PeerFactory peerFactory, Consumer<Diagnostic> diagnostics) {
+		this.self = Checks.notNull(self, "self");
+		this.discovery = discovery;
+		this.timer = Checks.notNull(timer, "timer");
+		this.binding = Checks.notNull(binding, "binding");
+		this.peerFactory = Checks.notNull(peerFactory, "peerFactory");
+		this.diagnostics = Checks.notNull(diagnostics, "diagnostics");
+	}
+
+	private void diagnose(Diagnostic.Kind kind, String message) {
+		diagnostics.accept(new Diagnostic(Instant.now(), kind, message));
+	}
+
+	/**
+	 * Signs in: opens the discovery host if this is the first sign-in, starts a session on it announcing
+	 * {@code self}, and follows what it and the transport report.
+	 *
+	 * @return completes once the announcement is registered
+	 */
+	public Mono<Void> start(Announcement announcement) {
+		return Mono.defer(() -> {
+			DiscoveryHost h;
+			try {
+				synchronized (lock) {
+					if (hostClosed) {
+						return Mono.error(new IllegalStateException("this PeerCollaboration is closed"));
+					}
+					if (host == null) {
+						host = Checks.notNull(discovery, "discovery").host();
+					}
+					h = host;
+				}
+			}
+			finally {
+				fanout.drain();
+			}
+			return h.start(announcement).doOnNext(this::started).then();
+		});
+	}
+
+	private void started(DiscoverySession s) {
+		try {
+			synchronized (lock) {
+				session = s;
+				subscriptions = Disposables.composite(
+						s.peers().subscribe(this::onDiscovery, e -> LOG.warn("discovery failed", e)),
+						s.diagnostics().subscribe(diagnostics));
+			}
+		}
+		finally {
+			fanout.drain();
+		}
+	}
+
+	public Flux<PeerNearMeEvent> events() {
+		// the snapshot is read under the lock when the subscriber registers: signed out by then, it fails
+		return fanout.stream(() -> {
+			if (session == null) {
+				throw notSignedIn();
+			}
+			return peers.values().stream().map(p -> new PeerNearMeEvent(ChangeType.ADDED, (PeerNearMe) p)).toList();
+		});
+	}
+
+	public Mono<List<PeerNearMe>> current() {
+		return Mono.defer(() -> {
+			try {
+				synchronized (lock) {
+					if (session == null) {
+						return Mono.error(notSignedIn());
+					}
+					return Mono.just(List.<PeerNearMe>copyOf(peers.values()));
+				}
+			}
+			finally {
+				fanout.drain();
+			}
+		});
+	}
+
+	/**
+	 * @return the addresses a peer near me announced for {@code name}; none if it is not near me, or if this endpoint
+	 * is not signed in to NEAR_ME (no error is made: contacts' resolution asks this at every connection)
+	 */
+	public List<PeerEndPoint> endPoints(PeerName name) {
+		try {
+			synchronized (lock) {
+				RemotePeer p = session == null ? null : peers.get(name);
+				return p == null ? List.of() : p.endPoints();
+			}
+		}
+		finally {
+			fanout.drain();
+		}
+	}
+
+	private static NotSignedInException notSignedIn() {
+		return new NotSignedInException("people near me need this endpoint signed in to NEAR_ME");
+	}
+
+	private void onDiscovery(DiscoveryEvent e) {
+		PeerName name = e.peer().name();
+		if (name.equals(self)) {
+			return;
+		}
+		List<PeerEndPoint> toVerify = new ArrayList<>();
+		try {
+			synchronized (lock) {
+				if (session == null) {
+					return;
+				}
+				if (e.type() == ChangeType.REMOVED) {
+					ignored.remove(name);
+					forget(name);
+					remove(name);
+					return;
+				}
+				List<PeerEndPoint> eps = e.peer().endPoints();
+				List<PeerEndPoint> stale = ignored.get(name);
+				if (stale != null) {
+					if (stale.equals(eps)) {
+						return;
+					}
+					ignored.remove(name);
+				}
+				// Endpoints that failed to prove this name stay out; those that did not answer are not dialled again yet.
+				List<PeerEndPoint> claimed = eps.stream().filter(ep -> !spoofed.contains(name, ep)).toList();
+				claims.put(name, claimed);
+				nicknames.put(name, e.peer().nickname());
+				Map<PeerEndPoint, Long> proven = this.proven.computeIfAbsent(name, k -> new HashMap<>(4));
+				proven.keySet().retainAll(claimed);
+				for (PeerEndPoint ep : claimed) {
+					if (!proven.containsKey(ep) && !dead.contains(name, ep) && startVerifying(name, ep)) {
+						toVerify.add(ep);
+					}
+				}
+				showProven(name);
+			}
+		}
+		finally {
+			fanout.drain();
+		}
+		for (PeerEndPoint ep : toVerify) {
+			verify(name, ep, false);
+		}
+	}
+
+	/** @return whether the endpoint was not being verified already; it is now. Called under lock. */
+	private boolean startVerifying(PeerName name, PeerEndPoint ep) {
+		return verifying.computeIfAbsent(name, k -> new HashSet<>(4)).add(ep);
+	}
+
+	/** Called under lock. */
+	private void doneVerifying(PeerName name, PeerEndPoint ep) {
+		Set<PeerEndPoint> checking = verifying.get(name);
+		if (checking != null && checking.remove(ep) && checking.isEmpty()) {
+			verifying.remove(name);
+		}
+	}
+
+	/**
+	 * Shows the name with the endpoints that proved it, most recently proven first; removes it if none did. Called
+	 * under lock.
+	 */
+	private void showProven(PeerName name) {
+		Map<PeerEndPoint, Long> proven = this.proven.getOrDefault(name, Map.of());
+		List<PeerEndPoint> shown = proven.entrySet().stream()
+				.sorted(Map.Entry.<PeerEndPoint, Long>comparingByValue().reversed())
+				.map(Map.Entry::getKey)
+				.toList();
+		RemotePeer old = peers.get(name);
+		if (shown.isEmpty()) {
+			remove(name);
+			return;
+		}
+		String nickname = nicknames.getOrDefault(name, "");
+		if (old == null) {
+			RemotePeer p = peerFactory.create(name, nickname, shown);
+			p.verified = true;
+			peers.put(name, p);
+			fanout.emit(new PeerNearMeEvent(ChangeType.ADDED, p));
+			return;
+		}
+		RemotePeer p = old.with(nickname, shown);
+		if (p.equals(old)) {
+			return;
+		}
+		peers.put(name, p);
+		fanout.emit(new PeerNearMeEvent(ChangeType.UPDATED, p));
+	}
+
+	/**
+	 * Connects to one endpoint: it either proves the name and is shown, or is dropped and reported.
+	 *
+	 * @param again whether the endpoint had proved the name before and is checked because the watched connection to
+	 * the peer closed: its place in the order stays, and if it was the last one the loss is reported
+	 */
+	private void verify(PeerName name, PeerEndPoint ep, boolean again) {
+		Mono.defer(() -> binding.get().connect(name, ep.address()))
+				.subscribe(c -> proved(name, ep, again, c), err -> failed(name, ep, again, err));
+	}
+
+	private void proved(PeerName name, PeerEndPoint ep, boolean again, PeerConnection kept) {
+		boolean watchIt;
+		try {
+			synchronized (lock) {
+				doneVerifying(name, ep);
+				Map<PeerEndPoint, Long> proven = this.proven.get(name);
+				List<PeerEndPoint> claim = claims.get(name);
+				if (proven == null || claim == null || !claim.contains(ep) || session == null) {
+					return;
+				}
+				dead.remove(name, ep);
+				if (!again || !proven.containsKey(ep)) {
+					proven.put(ep, ++proofs);
+				}
+				showProven(name);
+				watchIt = kept != null && peers.containsKey(name) && !connections.containsKey(name);
+				if (watchIt) {
+					connections.put(name, kept);
+				}
+			}
+		}
+		finally {
+			fanout.drain();
+		}
+		if (watchIt) {
+			// its closing tells that the peer may be gone
+			kept.onClose().subscribe(null, e -> closed(name, kept), () -> closed(name, kept));
+		}
+	}
+
+	private void failed(PeerName name, PeerEndPoint ep, boolean again, Throwable err) {
+		boolean report = false;
+		boolean lostIt = false;
+		try {
+			synchronized (lock) {
+				doneVerifying(name, ep);
+				if (session != null) {
+					if (err instanceof PeerIdentityMismatchException) {
+						report = true;
+						spoofed.add(name, ep);
+						List<PeerEndPoint> claim = claims.get(name);
+						if (claim != null && claim.contains(ep)) {
+							claims.put(name, claim.stream().filter(x -> !x.equals(ep)).toList());
+						}
+					}
+					else if (err instanceof PeerUnreachableException) {
+						dead.add(name, ep);
+					}
+					Map<PeerEndPoint, Long> proven = this.proven.get(name);
+					if (proven != null && proven.remove(ep) != null) {
+						boolean shown = peers.containsKey(name);
+						showProven(name);
+						lostIt = again && shown && !peers.containsKey(name);
+					}
+				}
+			}
+		}
+		finally {
+			fanout.drain();
+		}
+		if (report) {
+			diagnose(Diagnostic.Kind.SPOOFED_NAME, "a peer near me at " + ep + " announced the name " + name
+					+ " but could not prove it (" + err.getMessage() + "); that endpoint was dropped");
+		}
+		else if (!(err instanceof PeerUnreachableException || err instanceof NotSignedInException
+				|| err instanceof PeerIdentityMismatchException)) {
+			LOG.debug("verifying {} at {} failed", name, ep, err);
+		}
+		if (lostIt) {
+			diagnose(Diagnostic.Kind.CONNECTION_LOST, name + " stopped answering; removed from people near me");
+		}
+	}
+
+	/**
+	 * Forgets what was learnt about the endpoints of a name that is no longer announced; what it refused as spoofed or
+	 * found dead is kept for a while (bounded), so that the name's return does not dial those again. Called under lock.
+	 */
+	private void forget(PeerName name) {
+		proven.remove(name);
+		verifying.remove(name);
+		claims.remove(name);
+		nicknames.remove(name);
+	}
+
+	/** A watched connection closed: either idle (the peer is fine) or the peer vanished. Verifying again tells. */
+	private void closed(PeerName name, PeerConnection c) {
+		try {
+			synchronized (lock) {
+				if (!connections.remove(name, c)) {
+					return;
+				}
+			}
+		}
+		finally {
+			fanout.drain();
+		}
+		lost(name);
+	}
+
+	/** The watched connection to the peer closed: its proven endpoints are verified again. */
+	private void lost(PeerName name) {
+		List<PeerEndPoint> toVerify = new ArrayList<>();
+		try {
+			synchronized (lock) {
+				Map<PeerEndPoint, Long> proven = this.proven.get(name);
+				if (session == null || proven == null || !peers.containsKey(name)) {
+					return;
+				}
+				for (PeerEndPoint ep : proven.keySet()) {
+					if (startVerifying(name, ep)) {
+						toVerify.add(ep);
+					}
+				}
+			}
+		}
+		finally {
+			fanout.drain();
+		}
+		for (PeerEndPoint ep : toVerify) {
+			verify(name, ep, true);
+		}
+	}
+
+	/** Called under lock. */
+	private void remove(PeerName name) {
+		RemotePeer p = peers.remove(name);
+		connections.remove(name);
+		if (p != null) {
+			fanout.emit(new PeerNearMeEvent(ChangeType.REMOVED, p));
+		}
+	}
+
+	public void peerSignedOut(PeerName name) {
+		try {
+			synchronized (lock) {
+				RemotePeer p = peers.get(name);
+				if (p != null) {
+					ignored.put(name, p.endPoints());
+					remove(name);
+				}
+			}
+		}
+		finally {
+			fanout.drain();
+		}
+	}
+
+	public Mono<Void> updateNickname(String nickname) {
+		DiscoverySession s;
+		try {
+			synchronized (lock) {
+				s = session;
+			}
+		}
+		finally {
+			fanout.drain();
+		}
+		return s == null ? Mono.empty() : s.updateNickname(nickname);
+	}
+
+	/**
+	 * Tells every neighbour shown that this endpoint signs out (over the open connection, or a new one; waiting at
+	 * most a second for each), then closes the discovery session. Closing it blocks in jmDNS for a while, so it runs
+	 * in the background; {@link #awaitClosed()} waits for it.
+	 */
+	public Mono<Void> stop() {
+		return Mono.defer(() -> {
+			List<RemotePeer> shown;
+			DiscoverySession s;
+			try {
+				synchronized (lock) {
+					shown = new ArrayList<>(peers.values());
+					s = session;
+					session = null;
+					subscriptions.dispose();
+					peers.clear();
+					connections.clear();
+					ignored.clear();
+					spoofed.clear();
+					dead.clear();
+					proven.clear();
+					verifying.clear();
+					claims.clear();
+					nicknames.clear();
+					fanout.complete();
+				}
+			}
+			finally {
+				fanout.drain();
+			}
+			Mono<Void> notices = Flux.fromIterable(shown)
+					.flatMap(p -> p.connection().flatMap(PeerConnection::signedOut).timeout(SIGN_OUT_NOTICE_TIMEOUT)
+							.onErrorResume(e -> Mono.empty()))
+					.then();
+			return notices.then(Mono.fromRunnable(() -> {
+				if (s != null) {
+					Mono<Void> closed = s.close().onErrorResume(e -> {
+						LOG.warn("closing discovery failed", e);
+						return Mono.empty();
+					}).cache();
+					try {
+						synchronized (lock) {
+							closing = closing.then(closed).cache();
+						}
+					}
+					finally {
+						fanout.drain();
+					}
+					closed.subscribe();
+				}
+			}));
+		});
+	}
+
+	/**
+	 * The endpoint closes: waits for the last session to close (see {@link #stop()}), then closes the discovery host,
+	 * releasing what it kept across sign-ins.
+	 *
+	 * @return completes once both are closed
+	 */
+	public Mono<Void> awaitClosed() {
+		return Mono.defer(() -> {
+			Mono<Void> sessions;
+			DiscoveryHost h;
+			try {
+				synchronized (lock) {
+					sessions = closing;
+					h = host;
+					hostClosed = true;
+				}
+			}
+			finally {
+				fanout.drain();
+			}
+			Mono<Void> released = h == null ? Mono.empty() : h.close().onErrorResume(e -> {
+				LOG.warn("closing discovery failed", e);
+				return Mono.empty();
+			});
+			return sessions.then(released);
+		});
+	}
+}

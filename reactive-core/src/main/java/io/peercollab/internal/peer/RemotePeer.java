@@ -1,0 +1,491 @@
+package io.peercollab.internal.peer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+import io.peercollab.ApplicationChange;
+import io.peercollab.ChangeType;
+import io.peercollab.InvitationResponse;
+import io.peercollab.InvitationStatus;
+import io.peercollab.NotAuthorizedException;
+import io.peercollab.NotSignedInException;
+import io.peercollab.ObjectChange;
+import io.peercollab.PeerApplication;
+import io.peercollab.PeerEndPoint;
+import io.peercollab.PeerEvent;
+import io.peercollab.PeerIdentityMismatchException;
+import io.peercollab.PeerNearMe;
+import io.peercollab.PeerObject;
+import io.peercollab.PeerUnreachableException;
+import io.peercollab.PresenceChange;
+import io.peercollab.PresenceInfo;
+import io.peercollab.contact.PeerContact;
+import io.peercollab.identity.PeerName;
+import io.peercollab.internal.flow.Expand;
+import io.peercollab.internal.invite.Invitations;
+import io.peercollab.internal.resolution.EndpointResolution;
+import io.peercollab.spi.EndpointRecord;
+import io.peercollab.spi.PeerConnection;
+import io.peercollab.spi.TransportBinding;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Scheduler;
+import reactor.util.retry.Retry;
+
+/**
+ * A remote endpoint as this endpoint reaches it: a peer near me (several addresses of one endpoint) or a contact
+ * (possibly several endpoints signed in with the same identity).
+ */
+public final class RemotePeer implements PeerNearMe {
+
+	static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
+	static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+	/**
+	 * A contact may be away for hours, and each attempt to reach it may ask the DHT: its follower backs off further,
+	 * so that a user with many offline contacts does not send the DHT a lookup every few seconds for each.
+	 */
+	static final Duration MAX_CONTACT_BACKOFF = Duration.ofSeconds(30);
+	/**
+	 * How long a followed peer whose stream broke may take to be back before it is reported offline; a failed
+	 * reconnection reports it at once.
+	 */
+	static final Duration LOST_GRACE = Duration.ofSeconds(1);
+
+	/**
+	 * What every remote peer of one endpoint reaches through: the endpoint's transport binding (null while signed out),
+	 * the sources of a contact's addresses, the invitations sender, the default expiry, and the timer.
+	 */
+	public record Reach(Supplier<TransportBinding> binding, EndpointResolution resolution, Invitations invitations,
+			Duration invitationExpiry, Scheduler timer) {
+	}
+
+	private final Reach reach;
+	private final PeerName name;
+	private final String nickname;
+	private final List<PeerEndPoint> endPoints;
+	/**
+	 * null: every endpoint is an address of one process (a peer near me, or a name at an address); else a contact,
+	 * whose endpoints come from every source of {@link EndpointResolution} and may be different processes.
+	 */
+	private final PeerContact contact;
+	public volatile boolean verified;
+
+	/** A peer near me, or a name at a known address: the endpoints are addresses of one process. */
+	public RemotePeer(Reach reach, PeerName name, String nickname, List<PeerEndPoint> endPoints) {
+		this.reach = reach;
+		this.name = name;
+		this.nickname = nickname == null ? "" : nickname;
+		this.endPoints = List.copyOf(endPoints);
+		this.contact = null;
+	}
+
+	/** A contact, reached wherever any source says it is. */
+	public RemotePeer(Reach reach, PeerContact contact) {
+		this.reach = reach;
+		this.name = contact.name();
+		this.nickname = contact.nickname();
+		this.endPoints = contact.endPoints();
+		this.contact = contact;
+	}
+
+	public RemotePeer with(String newNickname, List<PeerEndPoint> newEndPoints) {
+		RemotePeer p = new RemotePeer(reach, name, newNickname, newEndPoints);
+		p.verified = verified;
+		return p;
+	}
+
+	/** The addresses to try: this peer's own, or for a contact every source's, each address once. */
+	private Flux<PeerEndPoint> candidates() {
+		if (contact == null) {
+			return Flux.fromIterable(endPoints);
+		}
+		return reach.resolution().resolve(contact).map(EndpointRecord::endPoint).distinct(PeerEndPoint::address);
+	}
+
+	/**
+	 * One round of connecting to this peer's candidate addresses: an address that does not answer, or where someone
+	 * else proves another key (a lying source), is skipped and remembered, so that the error says why none worked.
+	 */
+	private final class Attempts {
+
+		private final TransportBinding binding = reach.binding().get();
+		private final List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+		private final AtomicInteger tried = new AtomicInteger();
+
+		/** @return the proven connection, or empty if this address failed */
+		Mono<PeerConnection> connect(PeerEndPoint ep) {
+			tried.incrementAndGet();
+			Mono<PeerConnection> c = binding.connect(name, ep.address());
+			if (contact != null) {
+				c = c.doOnNext(x -> reach.resolution().seen(name, ep));
+			}
+			return c.onErrorResume(e -> e instanceof PeerUnreachableException
+					|| e instanceof PeerIdentityMismatchException, e -> {
+				failures.add(e);
+				return Mono.empty();
+			});
+		}
+
+		/** @return why nothing answered: a key mismatch if one was seen, else unreachable, saying where it looked */
+		io.peercollab.PeerCollabException failure() {
+			synchronized (failures) {
+				for (Throwable t : failures) {
+					if (t instanceof PeerIdentityMismatchException m) {
+						return m;
+					}
+				}
+			}
+			if (tried.get() == 0) {
+				return new PeerUnreachableException(name + " has no known endpoint: " + (contact == null
+						? "none was given"
+						: "its card lists none, it was not reached before, it is not near, and no resolver found it"));
+			}
+			return new PeerUnreachableException("no endpoint of " + name + " answered (tried " + tried.get() + ")");
+		}
+	}
+
+	@Override
+	public PeerName name() {
+		return name;
+	}
+
+	@Override
+	public String nickname() {
+		return nickname;
+	}
+
+	@Override
+	public List<PeerEndPoint> endPoints() {
+		return endPoints;
+	}
+
+	@Override
+	public boolean isVerified() {
+		return verified;
+	}
+
+	/**
+	 * The first endpoint that answers and proves the name. An endpoint that proves another key is skipped (someone
+	 * else may listen at an address announced for this name); if no endpoint proves the name, the error says why.
+	 */
+	public Mono<PeerConnection> connection() {
+		return Mono.defer(() -> {
+			Attempts attempts = new Attempts();
+			// One process's addresses are tried in turn; a contact's sources race, the first proven answer wins.
+			Flux<PeerConnection> connected = contact == null ? candidates().concatMap(attempts::connect)
+					: candidates().flatMap(attempts::connect);
+			return connected
+					.next()
+					.switchIfEmpty(Mono.error(attempts::failure))
+					.doOnNext(c -> verified = true);
+		});
+	}
+
+	@Override
+	public Mono<PresenceInfo> presence() {
+		return connection().flatMap(PeerConnection::presence);
+	}
+
+	@Override
+	public Flux<PeerApplication> applications() {
+		return connection().flatMapMany(PeerConnection::applications);
+	}
+
+	@Override
+	public Flux<PeerObject> objects() {
+		return connection().flatMapMany(PeerConnection::objects);
+	}
+
+	/** A card fetched over a connection, with the name that connection proved. */
+	public record ProvenCard(PeerName provenBy, String xml) {
+	}
+
+	public Mono<ProvenCard> provenCard() {
+		return connection().flatMap(c -> c.card().map(xml -> new ProvenCard(c.remote(), xml)));
+	}
+
+	@Override
+	public Mono<InvitationResponse> invite(PeerApplication application, String message, byte[] data) {
+		return invite(application, message, data, reach.invitationExpiry());
+	}
+
+	@Override
+	public Mono<InvitationResponse> invite(PeerApplication application, String message, byte[] data,
+			Duration expiry) {
+		try {
+			Invitations.checkInvite(application, message, data, expiry);
+		}
+		catch (RuntimeException e) {
+			return Mono.error(e);
+		}
+		if (contact == null) {
+			return connection().flatMap(c -> reach.invitations().send(c, application, message, data, expiry));
+		}
+		// A contact may be signed in on several endpoints: invite each; the first ACCEPTED wins (the others are
+		// withdrawn), else DECLINED if any declined, else EXPIRED.
+		return Mono.defer(() -> {
+			Attempts attempts = new Attempts();
+			List<InvitationResponse> answers = java.util.Collections.synchronizedList(new ArrayList<>());
+			return candidates()
+					.flatMap(attempts::connect)
+					// one process reached at several addresses (its card's, a NAT's) is invited once
+					.distinct(PeerConnection::remoteInstance)
+					.flatMap(c -> reach.invitations().send(c, application, message, data, expiry)
+							.onErrorResume(PeerUnreachableException.class, e -> Mono.empty()))
+					.doOnNext(answers::add)
+					.filter(r -> r.status() == InvitationStatus.ACCEPTED)
+					.next()
+					.switchIfEmpty(Mono.defer(() -> {
+						if (answers.isEmpty()) {
+							return Mono.error(attempts.failure());
+						}
+						return Mono.just(answers.stream().filter(r -> r.status() == InvitationStatus.DECLINED)
+								.findFirst().orElse(answers.get(0)));
+					}));
+		});
+	}
+
+	/**
+	 * Follows the remote endpoint across reconnections; see {@link io.peercollab.Peer#events()}.
+	 */
+	@Override
+	public Flux<PeerEvent> events() {
+		return Flux.defer(() -> {
+			Mirror mirror = new Mirror();
+			// Only what reaches the subscriber resets the backoff (transientErrors): the markers of failed attempts
+			// are consumed by the mirror inside each attempt.
+			return Flux.defer(() -> followOnce(mirror))
+					.retryWhen(Retry.backoff(Long.MAX_VALUE, FIRST_BACKOFF)
+							.maxBackoff(contact == null ? MAX_BACKOFF : MAX_CONTACT_BACKOFF)
+							.transientErrors(true)
+							.filter(RemotePeer::retryable)
+							.scheduler(reach.timer()));
+		});
+	}
+
+	/** One attempt to follow: connect, stream from where the mirror stands, end with the error that stopped it. */
+	private Flux<PeerEvent> followOnce(Mirror mirror) {
+		mirror.beginSnapshot();
+		long after = mirror.resumeVersion();
+		Flux<Object> events = connection().flatMapMany(c -> c.events(after));
+		if (contact != null) {
+			// A contact that ends the stream (closing, restarting elsewhere) is looked up again and followed on.
+			events = events.concatWith(Flux.error(() -> new PeerUnreachableException(
+					name + " ended the stream; looking it up again")));
+		}
+		// any failure that will be retried counts as a failed attempt for the mirror
+		events = events.onErrorResume(RemotePeer::retryable, e -> Flux.concat(Mono.just(Mirror.FAILED), Mono.error(e)));
+		long left = mirror.graceLeft(now());
+		if (left >= 0) {
+			// lost and not back yet: say so once the grace runs out, even if this attempt hangs (a silent network)
+			Sinks.Empty<Void> ended = Sinks.empty();
+			events = Flux.merge(events.doFinally(sig -> ended.tryEmitEmpty()),
+					Mono.delay(Duration.ofMillis(left), reach.timer()).<Object>thenReturn(Mirror.GRACE_OVER)
+							.takeUntilOther(ended.asMono()));
+		}
+		return new Expand<Object, PeerEvent>(events, (x, out) -> mirror.accept(x, now(), out));
+	}
+
+	private long now() {
+		return reach.timer().now(TimeUnit.MILLISECONDS);
+	}
+
+	static boolean retryable(Throwable e) {
+		return !(e instanceof PeerIdentityMismatchException || e instanceof NotAuthorizedException
+				|| e instanceof NotSignedInException);
+	}
+
+	/**
+	 * What the follower has seen of the remote state; turns each (re)connection's snapshot into a diff, and a lost
+	 * connection into the peer going offline.
+	 *
+	 * <p>Lost and back: when a live stream fails, the peer is <em>losing</em>; if the next attempt fails too, or
+	 * {@link #LOST_GRACE} passes without a new {@code Synced}, it is <em>lost</em>: its presence is reported
+	 * {@code REMOVED} (OFFLINE) and the next connection asks for a full snapshot, whose diff brings it back. A stream
+	 * that is back within the grace resumes by version, as if nothing happened. Only called from one attempt's
+	 * serialized pipeline at a time.
+	 */
+	static final class Mirror {
+
+		/** An attempt failed with an error that is retried. */
+		static final Object FAILED = new Object();
+		/** The grace of a lost stream ran out. */
+		static final Object GRACE_OVER = new Object();
+
+		long version = -1;
+		PresenceInfo presence;
+		final Map<UUID, PeerApplication> apps = new HashMap<>();
+		final Map<UUID, PeerObject> objects = new HashMap<>();
+		private boolean snapshotting;
+		private final List<PeerEvent> pending = new ArrayList<>();
+		/** A stream delivered {@code Synced} and has not failed since. */
+		private boolean live;
+		/** When the live stream failed, in the timer's milliseconds; -1 while live or once reported lost. */
+		private long lostAt = -1;
+		/** The peer was reported lost: the next connection needs a full snapshot. */
+		private boolean reported;
+
+		void beginSnapshot() {
+			snapshotting = true;
+			pending.clear();
+		}
+
+		/** @return the version to resume after: none once the peer was reported lost (its state was dropped) */
+		long resumeVersion() {
+			return reported ? -1 : version;
+		}
+
+		/** @return milliseconds left before a losing peer is reported lost, or -1 if it is not losing */
+		long graceLeft(long now) {
+			return lostAt < 0 ? -1 : Math.max(0, lostAt + LOST_GRACE.toMillis() - now);
+		}
+
+		/** Writes to {@code out} what {@code x} (an event of the stream, or a marker) means to the follower. */
+		void accept(Object x, long now, java.util.function.Consumer<? super PeerEvent> out) {
+			if (x == FAILED) {
+				if (live) {
+					live = false;
+					lostAt = now;
+					return;
+				}
+				if (lostAt >= 0) {
+					reportLost().forEach(out);
+				}
+				return;
+			}
+			if (x == GRACE_OVER) {
+				if (lostAt >= 0) {
+					reportLost().forEach(out);
+				}
+				return;
+			}
+			PeerEvent e = (PeerEvent) x;
+			if (snapshotting) {
+				if (!(e instanceof PeerEvent.Synced synced)) {
+					pending.add(e);
+					return;
+				}
+				snapshotting = false;
+				if (synced.version() != version || reported) {
+					diff(synced.version()).forEach(out);
+				}
+				version = synced.version();
+				live = true;
+				lostAt = -1;
+				reported = false;
+				out.accept(synced);
+				return;
+			}
+			version = Math.max(version, e.version());
+			apply(e);
+			out.accept(e);
+		}
+
+		private List<PeerEvent> reportLost() {
+			lostAt = -1;
+			reported = true;
+			if (presence == null) {
+				return List.of();
+			}
+			PresenceInfo last = presence;
+			presence = null;
+			return List.of(new PresenceChange(ChangeType.REMOVED, last, version));
+		}
+
+		private void apply(PeerEvent e) {
+			if (e instanceof PresenceChange p) {
+				presence = p.type() == ChangeType.REMOVED ? null : p.presence();
+			}
+			else if (e instanceof ApplicationChange a) {
+				if (a.type() == ChangeType.REMOVED) {
+					apps.remove(a.application().id());
+				}
+				else {
+					apps.put(a.application().id(), a.application());
+				}
+			}
+			else if (e instanceof ObjectChange o) {
+				if (o.type() == ChangeType.REMOVED) {
+					objects.remove(o.object().id());
+				}
+				else {
+					objects.put(o.object().id(), o.object());
+				}
+			}
+		}
+
+		private List<PeerEvent> diff(long v) {
+			PresenceInfo newPresence = null;
+			Map<UUID, PeerApplication> newApps = new HashMap<>();
+			Map<UUID, PeerObject> newObjects = new HashMap<>();
+			for (PeerEvent e : pending) {
+				if (e instanceof PresenceChange p && p.type() != ChangeType.REMOVED) {
+					newPresence = p.presence();
+				}
+				else if (e instanceof ApplicationChange a && a.type() != ChangeType.REMOVED) {
+					newApps.put(a.application().id(), a.application());
+				}
+				else if (e instanceof ObjectChange o && o.type() != ChangeType.REMOVED) {
+					newObjects.put(o.object().id(), o.object());
+				}
+			}
+			pending.clear();
+			List<PeerEvent> out = new ArrayList<>();
+			if (!Objects.equals(presence, newPresence)) {
+				out.add(new PresenceChange(presence == null ? ChangeType.ADDED
+						: newPresence == null ? ChangeType.REMOVED : ChangeType.UPDATED,
+						newPresence == null ? presence : newPresence, v));
+			}
+			presence = newPresence;
+			diffMaps(apps, newApps, out, v, (t, a) -> new ApplicationChange(t, a, v));
+			diffMaps(objects, newObjects, out, v, (t, o) -> new ObjectChange(t, o, v));
+			return out;
+		}
+
+		private static <T> void diffMaps(Map<UUID, T> old, Map<UUID, T> now, List<PeerEvent> out, long v,
+				java.util.function.BiFunction<ChangeType, T, PeerEvent> make) {
+			for (var e : now.entrySet()) {
+				T before = old.get(e.getKey());
+				if (before == null) {
+					out.add(make.apply(ChangeType.ADDED, e.getValue()));
+				}
+				else if (!before.equals(e.getValue())) {
+					out.add(make.apply(ChangeType.UPDATED, e.getValue()));
+				}
+			}
+			for (var e : old.entrySet()) {
+				if (!now.containsKey(e.getKey())) {
+					out.add(make.apply(ChangeType.REMOVED, e.getValue()));
+				}
+			}
+			old.clear();
+			old.putAll(now);
+		}
+	}
+
+	@Override
+	public boolean equals(Object o) {
+		return o instanceof RemotePeer p && p.name.equals(name) && p.nickname.equals(nickname)
+				&& p.endPoints.equals(endPoints);
+	}
+
+	@Override
+	public int hashCode() {
+		return Objects.hash(name, nickname, endPoints);
+	}
+
+	@Override
+	public String toString() {
+		return "Peer[" + name + ", " + nickname + ", " + endPoints.size() + " endpoint(s)"
+				+ (verified ? ", verified" : "") + "]";
+	}
+}
