@@ -62,27 +62,8 @@ public final class StateStream<E> {
 	 * @return a stream whose every subscriber starts with {@code snapshot}, then receives the changes
 	 */
 	public Flux<E> stream(Supplier<? extends Collection<E>> snapshot) {
-		return new Flux<>() {
-			@Override
-			public void subscribe(CoreSubscriber<? super E> actual) {
-				Inner<E> inner = new Inner<>(actual, StateStream.this);
-				actual.onSubscribe(inner);
-				emissions.execute(() -> {
-					if (inner.cancelled) {
-						return;
-					}
-					Collection<E> current = snapshot.get();
-					if (completed) {
-						inner.complete();
-						return;
-					}
-					for (E e : current) {
-						inner.offer(e);
-					}
-					subscribers.add(inner);
-				});
-			}
-		};
+		// every change emitted after registration reaches the subscriber: no change number to compare
+		return streamAt(() -> new Snapshot<>(snapshot.get(), Long.MIN_VALUE));
 	}
 
 	/**
