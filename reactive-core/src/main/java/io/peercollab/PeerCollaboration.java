@@ -276,9 +276,9 @@ public interface PeerCollaboration extends Disposable {
 	/**
 	 * Signs out, then closes the transport, discovery and store.
 	 *
-	 * <p>What it costs: on loopback, a few milliseconds without discovery (median 6 ms over 10 runs, with one open
-	 * connection, whose peer is told and answered first). With {@code MdnsDiscovery} it takes about 2 s (median
-	 * 2,004 ms): jmDNS's own close sends the mDNS goodbye at once and then waits for its announcement tasks to end, and
+	 * <p>What it costs: on loopback, a few milliseconds without discovery (median 3 ms over 10 runs, with one open
+	 * connection, whose peer is told and answered first). With {@code MdnsDiscovery} it takes about 1 s (median
+	 * 1,004 ms): jmDNS's own close sends the mDNS goodbye at once and then waits for its announcement tasks to end, and
 	 * this {@code Mono} waits for that so that, once it completes, no thread or socket of the endpoint is left. Peers
 	 * learn of the sign-out before that wait (the notice over their connection, then the goodbye), so nothing needs to
 	 * wait for it: {@link #signOut(PeerScope)} does not, and a program may exit without it.
