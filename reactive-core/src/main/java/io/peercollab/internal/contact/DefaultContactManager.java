@@ -22,7 +22,7 @@ import io.peercollab.contact.PeerContact;
 import io.peercollab.contact.SubscribeAllowed;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.card.ContactCardCodec;
-import io.peercollab.internal.engine.Diagnoser;
+import io.peercollab.internal.flow.Diagnoser;
 import io.peercollab.internal.flow.StateFanout;
 import io.peercollab.internal.peer.RemotePeer;
 import reactor.core.publisher.Flux;

@@ -90,7 +90,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 	private volatile TransportBinding binding;
 
 	final NearMe nearMe;
-	public final Invitations invitations;
+	final Invitations invitations;
 	final DefaultContactManager contacts;
 	final EndpointResolution resolution;
 	private final InternetPublishing publishing;

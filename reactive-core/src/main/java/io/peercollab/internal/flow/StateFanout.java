@@ -82,8 +82,4 @@ public final class StateFanout<E> {
 		}
 	}
 
-	/** @return how many subscribers are registered; for tests */
-	int size() {
-		return current.size();
-	}
 }

@@ -8,7 +8,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -29,6 +28,7 @@ import io.peercollab.PeerApplication;
 import io.peercollab.PeerScope;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.identity.PeerName;
+import io.peercollab.internal.flow.Diagnoser;
 import io.peercollab.internal.flow.Emissions;
 import io.peercollab.internal.flow.Expiries;
 import io.peercollab.internal.session.HostSession;
@@ -88,7 +88,7 @@ public final class Invitations {
 	private final Function<UUID, PeerApplication> applications;
 	private final Visibility visibility;
 	private final Supplier<PeerScope> signInScope;
-	private final BiConsumer<Diagnostic.Kind, String> diagnostics;
+	private final Diagnoser diagnostics;
 	private final ReceivedInvitation.Listener listener = new ReceivedListener();
 	private final Sinks.Many<Invitation> received = Sinks.many().multicast()
 			.onBackpressureBuffer(PENDING_BUFFER, false);
@@ -119,7 +119,7 @@ public final class Invitations {
 	 */
 	public Invitations(Scheduler timer, InvitationPolicy policy, int perPeerPerMinute, PeerName self,
 			Supplier<String> nickname, Predicate<PeerName> isContact, Function<UUID, PeerApplication> applications,
-			Visibility visibility, Supplier<PeerScope> signInScope, BiConsumer<Diagnostic.Kind, String> diagnostics) {
+			Visibility visibility, Supplier<PeerScope> signInScope, Diagnoser diagnostics) {
 		this.timer = timer;
 		this.expiries = new Expiries(timer);
 		this.policy = policy;
@@ -143,7 +143,7 @@ public final class Invitations {
 		return Mono.defer(() -> {
 			long now = timer.now(TimeUnit.MILLISECONDS);
 			if (!withinRate(caller, now)) {
-				diagnostics.accept(Diagnostic.Kind.REJECTED_REQUEST, caller + " sent more than " + perPeerPerMinute
+				diagnostics.diagnose(Diagnostic.Kind.REJECTED_REQUEST, caller + " sent more than " + perPeerPerMinute
 						+ " invitations in a minute");
 				return Mono.error(new LimitExceededException("invitationsPerPeerPerMinute (" + perPeerPerMinute
 						+ ") exceeded: wait before inviting this peer again"));

@@ -359,7 +359,7 @@ public final class NearMe {
 		String nickname = nicknames.getOrDefault(name, "");
 		if (old == null) {
 			RemotePeer p = peerFactory.create(name, nickname, shown);
-			p.verified = true;
+			p.markVerified();
 			peers.put(name, p);
 			fanout.emit(new PeerNearMeEvent(ChangeType.ADDED, p));
 			return;

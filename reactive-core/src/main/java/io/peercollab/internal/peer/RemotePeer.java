@@ -77,7 +77,7 @@ public final class RemotePeer implements PeerNearMe {
 	 * whose endpoints come from every source of {@link EndpointResolution} and may be different processes.
 	 */
 	private final PeerContact contact;
-	public volatile boolean verified;
+	private volatile boolean verified;
 
 	/** A peer near me, or a name at a known address: the endpoints are addresses of one process. */
 	public RemotePeer(Reach reach, PeerName name, String nickname, List<PeerEndPoint> endPoints) {
@@ -171,6 +171,11 @@ public final class RemotePeer implements PeerNearMe {
 	@Override
 	public boolean isVerified() {
 		return verified;
+	}
+
+	/** Marks this peer as having proven its name (near me: the connection that verified it stays watched). */
+	public void markVerified() {
+		verified = true;
 	}
 
 	/**

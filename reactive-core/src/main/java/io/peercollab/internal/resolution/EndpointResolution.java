@@ -10,7 +10,7 @@ import io.peercollab.Diagnostic;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerName;
-import io.peercollab.internal.engine.Diagnoser;
+import io.peercollab.internal.flow.Diagnoser;
 import io.peercollab.spi.EndpointRecord;
 import io.peercollab.spi.EndpointSource;
 import io.peercollab.spi.PeerNameResolver;

@@ -9,7 +9,7 @@ import io.peercollab.PeerEndPoint;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
-import io.peercollab.internal.engine.Diagnoser;
+import io.peercollab.internal.flow.Diagnoser;
 import io.peercollab.spi.PeerNamePublisher;
 import reactor.core.Disposable;
 import reactor.core.Disposables;

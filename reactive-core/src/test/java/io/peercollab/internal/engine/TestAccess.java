@@ -31,6 +31,11 @@ public final class TestAccess {
 	 * @return how many remote subscriptions to {@code collab}'s events ({@code Peer.events()} of other endpoints) it
 	 * serves now
 	 */
+	/** @return the invitations room of {@code collab} (a {@code PeerCollaboration.builder()} endpoint) */
+	public static io.peercollab.internal.invite.Invitations invitations(PeerCollaboration collab) {
+		return ((DefaultPeerCollaboration) collab).invitations;
+	}
+
 	public static int followerCount(PeerCollaboration collab) {
 		return ((DefaultPeerCollaboration) collab).followerCount();
 	}

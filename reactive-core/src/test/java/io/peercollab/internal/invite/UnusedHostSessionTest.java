@@ -14,7 +14,7 @@ import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerScope;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerIdentity;
-import io.peercollab.internal.engine.DefaultPeerCollaboration;
+import io.peercollab.internal.engine.TestAccess;
 import io.peercollab.local.InMemoryPeerTransport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -87,7 +87,7 @@ class UnusedHostSessionTest {
 
 		time.advanceTimeBy(Invitations.UNUSED_HOST_GRACE);
 
-		assertThat(((DefaultPeerCollaboration) a).invitations.hosted).isEmpty();
+		assertThat(TestAccess.invitations(a).hosted).isEmpty();
 		assertThat(sessionNamedByNextInvitation()).isNotEqualTo(first);
 	}
 

@@ -1,4 +1,4 @@
-package io.peercollab.internal.engine;
+package io.peercollab.internal.flow;
 
 import io.peercollab.Diagnostic;
 
