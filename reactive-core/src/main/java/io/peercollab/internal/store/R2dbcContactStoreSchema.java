@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Function;
 
+import io.peercollab.IpLiterals;
 import io.peercollab.PeerEndPoint;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.R2dbcDataIntegrityViolationException;
@@ -317,59 +318,17 @@ final class R2dbcContactStoreSchema {
 			return new PeerEndPoint(name, socket);
 		}
 
+		/** An address as version 1 wrote it (an IP literal, numeric scope), with the host name it was kept with. */
 		private static InetAddress address(String host, String literal) {
-			int percent = literal.indexOf('%');
-			String text = percent < 0 ? literal : literal.substring(0, percent);
+			InetAddress parsed = IpLiterals.parseAddress(literal);
 			try {
-				if (text.indexOf(':') < 0) {
-					if (percent >= 0) {
-						throw new IllegalArgumentException("an IPv4 address has no scope: " + literal);
-					}
-					return InetAddress.getByAddress(host, ipv4(text));
-				}
-				int scope = percent < 0 ? -1 : number(literal.substring(percent + 1), 0, Integer.MAX_VALUE, "scope");
-				return Inet6Address.getByAddress(host, ipv6(text), scope);
+				return parsed instanceof Inet6Address v6 && v6.getScopeId() != 0
+						? Inet6Address.getByAddress(host, v6.getAddress(), v6.getScopeId())
+						: InetAddress.getByAddress(host, parsed.getAddress());
 			}
 			catch (UnknownHostException e) {
 				throw new IllegalArgumentException("address " + literal + ": " + e.getMessage(), e);
 			}
-		}
-
-		private static byte[] ipv4(String text) {
-			String[] parts = text.split("\\.", -1);
-			if (parts.length != 4) {
-				throw new IllegalArgumentException("'" + text + "' is not an IPv4 address");
-			}
-			byte[] bytes = new byte[4];
-			for (int i = 0; i < 4; i++) {
-				bytes[i] = (byte) number(parts[i], 0, 255, "IPv4 byte");
-			}
-			return bytes;
-		}
-
-		private static byte[] ipv6(String text) {
-			String[] groups = text.split(":", -1);
-			if (groups.length != 8) {
-				throw new IllegalArgumentException("'" + text + "' is not eight IPv6 groups");
-			}
-			byte[] bytes = new byte[16];
-			for (int i = 0; i < 8; i++) {
-				String group = groups[i];
-				if (group.isEmpty() || group.length() > 4) {
-					throw new IllegalArgumentException("'" + group + "' is not an IPv6 group");
-				}
-				int value = 0;
-				for (int j = 0; j < group.length(); j++) {
-					int digit = Character.digit(group.charAt(j), 16);
-					if (digit < 0) {
-						throw new IllegalArgumentException("'" + group + "' is not an IPv6 group");
-					}
-					value = value * 16 + digit;
-				}
-				bytes[2 * i] = (byte) (value >> 8);
-				bytes[2 * i + 1] = (byte) value;
-			}
-			return bytes;
 		}
 
 		private static int number(String text, int min, int max, String what) {
