@@ -5,11 +5,11 @@ import java.util.List;
 import java.util.UUID;
 
 import io.peercollab.contact.ContactManager;
-import io.peercollab.contact.ContactStore;
 import io.peercollab.contact.PeerContact;
-import io.peercollab.discovery.Discovery;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
+import io.peercollab.spi.ContactStore;
+import io.peercollab.spi.Discovery;
 import io.peercollab.spi.PeerNamePublisher;
 import io.peercollab.spi.PeerNameResolver;
 import io.peercollab.spi.PeerTransport;
@@ -303,7 +303,7 @@ public interface PeerCollaboration extends Disposable {
 		 */
 		Builder nickname(String nickname);
 
-		/** Where contacts and registrations are kept; defaults to {@link ContactStore#inMemory()}. */
+		/** Where contacts and registrations are kept; defaults to {@link ContactStores#inMemory()}. */
 		Builder contactStore(ContactStore store);
 
 		/** How peers near me are found; defaults to none (signing in to {@code NEAR_ME} then fails). */

@@ -8,10 +8,10 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 import io.peercollab.contact.PeerContact;
-import io.peercollab.discovery.Announcement;
-import io.peercollab.discovery.DiscoveredPeer;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
+import io.peercollab.spi.Announcement;
+import io.peercollab.spi.DiscoveredPeer;
 import io.peercollab.spi.InviteReply;
 import io.peercollab.spi.InviteRequest;
 import io.peercollab.spi.SessionFrame;

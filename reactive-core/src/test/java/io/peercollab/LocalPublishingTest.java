@@ -7,9 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-import io.peercollab.contact.ContactStore;
+import io.peercollab.contact.ContactStores;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.local.InMemoryPeerTransport;
+import io.peercollab.spi.ContactStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,7 @@ class LocalPublishingTest {
 	}
 
 	private PeerCollaboration endpoint() {
-		return endpoint(ContactStore.inMemory());
+		return endpoint(ContactStores.inMemory());
 	}
 
 	private static PeerApplication app(int i) {
@@ -142,7 +143,7 @@ class LocalPublishingTest {
 	@Test
 	void theReadmeStartupRunsAgainOnAStoreThatKeptTheRegistration(@TempDir Path dir) {
 		for (int run = 0; run < 2; run++) {
-			PeerCollaboration c = endpoint(ContactStore.h2(dir));
+			PeerCollaboration c = endpoint(ContactStores.h2(dir));
 			// the README's start-up: register, then sign in; the second run finds the registration in the store
 			StepVerifier.create(c.registerApplication(app(7)).then(c.signIn(PeerScope.NEAR_ME))).verifyComplete();
 			assertThat(c.applications()).containsExactly(app(7));
@@ -152,11 +153,11 @@ class LocalPublishingTest {
 
 	@Test
 	void storedRegistrationsAreLoadedWhenTheEndpointIsBuiltNotAtTheFirstCall(@TempDir Path dir) {
-		PeerCollaboration first = endpoint(ContactStore.h2(dir));
+		PeerCollaboration first = endpoint(ContactStores.h2(dir));
 		first.registerApplication(app(7)).block(WAIT);
 		first.close().block(WAIT);
 
-		PeerCollaboration second = endpoint(ContactStore.h2(dir));
+		PeerCollaboration second = endpoint(ContactStores.h2(dir));
 		// nothing is called on it: building it starts the load, and the plain getter shows the result
 		Flux.interval(Duration.ofMillis(5)).filter(t -> !second.applications().isEmpty()).blockFirst(WAIT);
 		assertThat(second.applications()).containsExactly(app(7));
@@ -164,11 +165,11 @@ class LocalPublishingTest {
 
 	@Test
 	void registrationsSurviveARestart(@TempDir Path dir) {
-		PeerCollaboration first = endpoint(ContactStore.h2(dir));
+		PeerCollaboration first = endpoint(ContactStores.h2(dir));
 		first.registerApplication(app(7)).block(WAIT);
 		first.close().block(WAIT);
 
-		PeerCollaboration second = endpoint(ContactStore.h2(dir));
+		PeerCollaboration second = endpoint(ContactStores.h2(dir));
 		StepVerifier.create(second.applicationChanges().take(1))
 				.assertNext(ch -> {
 					assertThat(ch.type()).isEqualTo(ChangeType.ADDED);

@@ -5,11 +5,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import io.peercollab.discovery.Discovery;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
-import io.peercollab.local.InMemoryPeerTransport;
 import io.peercollab.internal.engine.TestAccess;
+import io.peercollab.local.InMemoryPeerTransport;
+import io.peercollab.spi.Discovery;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;

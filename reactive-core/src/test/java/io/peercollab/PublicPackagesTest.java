@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Public packages use nothing from {@code io.peercollab.internal}: their compiled classes name no internal class,
  * except the factories through which the public API reaches its implementation ({@link PeerCollaboration#builder()},
- * the {@code ContactStore} factories). The check reads the constant pool of every compiled public class, so an import,
+ * the {@code ContactStores} factories). The check reads the constant pool of every compiled public class, so an import,
  * a fully qualified name and a lambda all count.
  */
 class PublicPackagesTest {
@@ -24,7 +24,7 @@ class PublicPackagesTest {
 	/** The only public classes allowed to name an internal class, and why. */
 	static final Set<String> FACTORIES = Set.of(
 			"io/peercollab/PeerCollaboration.class", // builder(): the engine's builder
-			"io/peercollab/contact/ContactStore.class"); // inMemory(), h2(...), r2dbc(...): the stores
+			"io/peercollab/contact/ContactStores.class"); // inMemory(), h2(...), r2dbc(...): the stores
 
 	@Test
 	void noPublicClassNamesAnInternalOneButTheFactories() throws IOException, URISyntaxException {

@@ -5,12 +5,12 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import io.peercollab.discovery.Announcement;
-import io.peercollab.discovery.DiscoveredPeer;
-import io.peercollab.discovery.Discovery;
-import io.peercollab.discovery.DiscoveryEvent;
-import io.peercollab.discovery.DiscoverySession;
 import io.peercollab.identity.PeerName;
+import io.peercollab.spi.Announcement;
+import io.peercollab.spi.DiscoveredPeer;
+import io.peercollab.spi.Discovery;
+import io.peercollab.spi.DiscoveryEvent;
+import io.peercollab.spi.DiscoverySession;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;

@@ -4,8 +4,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
-import io.peercollab.discovery.Announcement;
-import io.peercollab.discovery.Discovery;
+import io.peercollab.spi.Announcement;
+import io.peercollab.spi.Discovery;
 import io.peercollab.spi.DiscoveryContract;
 import org.junit.jupiter.api.Timeout;
 

@@ -24,12 +24,13 @@ import io.peercollab.PeerScope;
 import io.peercollab.PresenceChange;
 import io.peercollab.PresenceInfo;
 import io.peercollab.PresenceStatus;
-import io.peercollab.contact.ContactStore;
+import io.peercollab.contact.ContactStores;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.discovery.MdnsDiscovery;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
 import io.peercollab.rsocket.RSocketPeerTransport;
+import io.peercollab.spi.ContactStore;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -201,7 +202,7 @@ public final class Demo {
 		return PeerCollaboration.builder()
 				.identity(PeerIdentity.generate(classifier))
 				.nickname(nickname)
-				.contactStore(ContactStore.h2(dir.resolve(classifier)))
+				.contactStore(ContactStores.h2(dir.resolve(classifier)))
 				.discovery(MdnsDiscovery.onLoopback())
 				.transport(RSocketPeerTransport.tcp().host("127.0.0.1"))
 				.build();

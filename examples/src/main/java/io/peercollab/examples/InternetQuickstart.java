@@ -13,11 +13,12 @@ import io.peercollab.PeerApplication;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.PeerScope;
-import io.peercollab.contact.ContactStore;
+import io.peercollab.contact.ContactStores;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.dht.MainlineDht;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.rsocket.RSocketPeerTransport;
+import io.peercollab.spi.ContactStore;
 import reactor.core.publisher.Mono;
 
 /**
@@ -58,7 +59,7 @@ public final class InternetQuickstart {
 	static PeerCollaboration endpoint(Path home, String name, MainlineDht dht, InetSocketAddress publicAddress) {
 		return PeerCollaboration.builder()
 				.identity(PeerIdentity.loadOrGenerate(home.resolve(name + ".p12"), PASSWORD, name)) // Ed25519 signs the DHT record
-				.contactStore(ContactStore.h2(home.resolve(name + "-contacts")))
+				.contactStore(ContactStores.h2(home.resolve(name + "-contacts")))
 				.transport(RSocketPeerTransport.tcp().port(publicAddress.getPort()))
 				.nameResolver(dht).namePublisher(dht)
 				// behind NAT: the router's public address and the forwarded port (default: where the endpoint listens)

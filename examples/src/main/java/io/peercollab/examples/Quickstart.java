@@ -1,7 +1,5 @@
 package io.peercollab.examples;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -14,11 +12,14 @@ import io.peercollab.InvitationStatus;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerScope;
-import io.peercollab.contact.ContactStore;
+import io.peercollab.contact.ContactStores;
 import io.peercollab.discovery.MdnsDiscovery;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.rsocket.RSocketPeerTransport;
+import io.peercollab.spi.ContactStore;
 import reactor.core.publisher.Mono;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
 
 /**
  * The README's quickstart: Alice and Bob, each with an identity file and a contact store that survive restarts, find
@@ -52,7 +53,7 @@ public final class Quickstart {
 				// the same identity on every run: generated and saved on the first, loaded afterwards
 				.identity(PeerIdentity.loadOrGenerate(home.resolve(name + ".p12"), PASSWORD, name))
 				// contacts and registered applications in an H2 file, kept across runs
-				.contactStore(ContactStore.h2(home.resolve(name + "-contacts")))
+				.contactStore(ContactStores.h2(home.resolve(name + "-contacts")))
 				.discovery(MdnsDiscovery.onLoopback())                      // on a LAN: defaultInterfaces()
 				.transport(RSocketPeerTransport.tcp().host("127.0.0.1"))    // on a LAN: tcp()
 				.build();

@@ -12,12 +12,13 @@ import io.peercollab.InvitationResponse;
 import io.peercollab.InvitationStatus;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerScope;
-import io.peercollab.contact.ContactStore;
+import io.peercollab.contact.ContactStores;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.dht.MainlineDht;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.rsocket.RSocketPeerTransport;
+import io.peercollab.spi.ContactStore;
 import io.peercollab.spi.InMemoryNameDirectory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -53,7 +54,7 @@ class InternetQuickstartTest {
 	private PeerCollaboration loopbackEndpoint(String name, InMemoryNameDirectory directory) {
 		PeerCollaboration c = PeerCollaboration.builder()
 				.identity(PeerIdentity.loadOrGenerate(home.resolve(name + ".p12"), InternetQuickstart.PASSWORD, name))
-				.contactStore(ContactStore.inMemory())
+				.contactStore(ContactStores.inMemory())
 				.transport(RSocketPeerTransport.tcp().host("127.0.0.1"))
 				.nameResolver(directory).namePublisher(directory)
 				.build();

@@ -2,6 +2,7 @@ package io.peercollab.contact;
 
 import io.peercollab.Peer;
 import io.peercollab.identity.PeerName;
+import io.peercollab.spi.ContactStore;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 

@@ -1,6 +1,6 @@
 /**
  * Contact management: {@link io.peercollab.contact.PeerContact} values, the reactive
- * {@link io.peercollab.contact.ContactManager}, contact cards, and the {@link io.peercollab.contact.ContactStore} SPI
- * with its in-memory and R2DBC stores.
+ * {@link io.peercollab.contact.ContactManager}, contact cards, and the stores PeerCollab provides
+ * ({@link io.peercollab.contact.ContactStores}) for the {@link io.peercollab.spi.ContactStore} SPI.
  */
 package io.peercollab.contact;

@@ -14,6 +14,7 @@ import java.util.Map;
 
 import io.peercollab.MessageText;
 import io.peercollab.identity.PeerName;
+import io.peercollab.spi.Announcement;
 
 /**
  * Writes and reads what a PeerCollab endpoint announces over DNS-SD: its TXT record ({@code v} = protocol version,

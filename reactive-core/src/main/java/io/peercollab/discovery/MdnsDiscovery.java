@@ -14,6 +14,10 @@ import java.util.Objects;
 import java.util.Optional;
 
 import io.peercollab.PeerCollabException;
+import io.peercollab.spi.Announcement;
+import io.peercollab.spi.Discovery;
+import io.peercollab.spi.DiscoveryHost;
+import io.peercollab.spi.DiscoverySession;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 

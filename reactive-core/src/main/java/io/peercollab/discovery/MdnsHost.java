@@ -7,14 +7,15 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
-
 import javax.jmdns.JmDNS;
-
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import io.peercollab.NotSignedInException;
 import io.peercollab.PeerCollabException;
+import io.peercollab.spi.Announcement;
+import io.peercollab.spi.DiscoveryHost;
+import io.peercollab.spi.DiscoverySession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;

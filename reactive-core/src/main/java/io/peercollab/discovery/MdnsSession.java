@@ -24,7 +24,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-
 import javax.jmdns.JmDNS;
 import javax.jmdns.ServiceEvent;
 import javax.jmdns.ServiceInfo;
@@ -32,15 +31,17 @@ import javax.jmdns.ServiceListener;
 import javax.jmdns.impl.JmDNSImpl;
 import javax.jmdns.impl.ServiceInfoImpl;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import io.peercollab.Diagnostic;
 import io.peercollab.MessageText;
 import io.peercollab.NotSignedInException;
 import io.peercollab.PeerCollabException;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.identity.PeerName;
+import io.peercollab.spi.Announcement;
+import io.peercollab.spi.DiscoveryEvent;
+import io.peercollab.spi.DiscoverySession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.Exceptions;

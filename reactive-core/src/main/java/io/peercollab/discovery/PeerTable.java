@@ -12,6 +12,8 @@ import java.util.TreeSet;
 import io.peercollab.ChangeType;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.identity.PeerName;
+import io.peercollab.spi.DiscoveredPeer;
+import io.peercollab.spi.DiscoveryEvent;
 
 /**
  * The peers near me as the service instances seen so far describe them: one {@link DiscoveredPeer} per announced

@@ -1,6 +1,5 @@
 /**
- * Near-me discovery: the {@link io.peercollab.discovery.Discovery} SPI and
- * {@link io.peercollab.discovery.MdnsDiscovery}, which announces and browses {@code _peercollab._tcp.local.} with
- * jmDNS.
+ * Near-me discovery: {@link io.peercollab.discovery.MdnsDiscovery}, which implements the
+ * {@link io.peercollab.spi.Discovery} SPI by announcing and browsing {@code _peercollab._tcp.local.} with jmDNS.
  */
 package io.peercollab.discovery;

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import io.peercollab.identity.PeerName;
+import io.peercollab.spi.ContactStore;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -27,7 +28,7 @@ import reactor.test.StepVerifier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * An acknowledged write to {@link ContactStore#h2(Path)} survives the process being killed: a child JVM
+ * An acknowledged write to {@link ContactStores#h2(Path)} survives the process being killed: a child JVM
  * ({@link ContactWriterMain}) inserts contacts one by one and reports each acknowledgement; the test kills it without
  * warning and opens the store itself.
  */
@@ -69,7 +70,7 @@ class ContactStoreDurabilityTest {
 		System.out.println("verifying " + acknowledged.size() + " acknowledged inserts");
 
 		X509Certificate written = certificate;
-		ContactStore store = ContactStore.h2(data);
+		ContactStore store = ContactStores.h2(data);
 		StepVerifier.create(store.findAll().collectList())
 				.assertNext(all -> {
 					System.out.println("found " + all.size() + " contacts after the kill");

@@ -15,9 +15,10 @@ import java.util.List;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
+import io.peercollab.spi.ContactStore;
 
 /**
- * The child process of {@link ContactStoreDurabilityTest}: inserts contacts into {@code ContactStore.h2(args[0])} one
+ * The child process of {@link ContactStoreDurabilityTest}: inserts contacts into {@code ContactStores.h2(args[0])} one
  * after the other, printing {@code ACK <name>} once each insert is acknowledged, until it is killed. It first prints
  * {@code CERT <base64 DER>}, the certificate every contact carries, so that the test can rebuild what was written.
  *
@@ -41,7 +42,7 @@ public final class ContactWriterMain {
 		X509Certificate certificate = PeerIdentity.generate("writer").certificate();
 		out.println("CERT " + Base64.getEncoder().encodeToString(certificate.getEncoded()));
 		out.flush();
-		ContactStore store = ContactStore.h2(Path.of(args[0]));
+		ContactStore store = ContactStores.h2(Path.of(args[0]));
 		int first = args.length > 1 ? Integer.parseInt(args[1]) : 0;
 		int end = args.length > 2 ? Integer.parseInt(args[2]) : Integer.MAX_VALUE;
 		long deadline = System.nanoTime() + LIFETIME.toNanos();

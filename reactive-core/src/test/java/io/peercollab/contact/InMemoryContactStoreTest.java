@@ -1,24 +1,26 @@
 package io.peercollab.contact;
 
 import io.peercollab.internal.store.InMemoryContactStore;
+import io.peercollab.spi.ContactStore;
+import io.peercollab.spi.ContactStoreContract;
 import org.junit.jupiter.api.Test;
 import reactor.test.StepVerifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@link ContactStore#inMemory()} against the {@link ContactStoreContract}.
+ * {@link ContactStores#inMemory()} against the {@link ContactStoreContract}.
  */
 class InMemoryContactStoreTest extends ContactStoreContract {
 
 	@Override
 	protected ContactStore newStore() {
-		return ContactStore.inMemory();
+		return ContactStores.inMemory();
 	}
 
 	@Test
 	void theFactoryMakesAnInMemoryStore() {
-		ContactStore another = ContactStore.inMemory();
+		ContactStore another = ContactStores.inMemory();
 
 		assertThat(another).isInstanceOf(InMemoryContactStore.class)
 				.isNotSameAs(store());
@@ -27,7 +29,7 @@ class InMemoryContactStoreTest extends ContactStoreContract {
 
 	@Test
 	void twoInMemoryStoresShareNothing() {
-		ContactStore another = ContactStore.inMemory();
+		ContactStore another = ContactStores.inMemory();
 
 		StepVerifier.create(store().insert(contactOf(alice))).verifyComplete();
 

@@ -3,12 +3,12 @@ package io.peercollab.contact;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.net.UnknownHostException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -22,6 +22,8 @@ import io.peercollab.PeerApplication;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.PeerScope;
 import io.peercollab.internal.store.R2dbcContactStore;
+import io.peercollab.spi.ContactStore;
+import io.peercollab.spi.ContactStoreContract;
 import io.r2dbc.h2.CloseableConnectionFactory;
 import io.r2dbc.h2.H2ConnectionConfiguration;
 import io.r2dbc.h2.H2ConnectionFactory;
@@ -43,7 +45,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * {@link ContactStore#h2(Path)} against the {@link ContactStoreContract}, each test in a directory of its own and
+ * {@link ContactStores#h2(Path)} against the {@link ContactStoreContract}, each test in a directory of its own and
  * reading back through a second store over the same file; then what only a database store does: schema versions,
  * reopening, rows it cannot read, other connection factories.
  */
@@ -56,13 +58,13 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 
 	@Override
 	protected ContactStore newStore() {
-		return ContactStore.h2(directory);
+		return ContactStores.h2(directory);
 	}
 
 	@Override
 	protected ContactStore reopen(ContactStore store) {
 		StepVerifier.create(store.close()).verifyComplete();
-		return ContactStore.h2(directory);
+		return ContactStores.h2(directory);
 	}
 
 	@Test
@@ -77,7 +79,7 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 		StepVerifier.create(store().insert(contact).then(store().saveApplication(application))).verifyComplete();
 		StepVerifier.create(store().close()).verifyComplete();
 
-		ContactStore again = ContactStore.h2(directory);
+		ContactStore again = ContactStores.h2(directory);
 
 		StepVerifier.create(again.findAll()).expectNext(contact).verifyComplete();
 		StepVerifier.create(again.applications()).expectNext(application).verifyComplete();
@@ -87,7 +89,7 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 	@Test
 	void theDirectoryIsCreatedOnFirstUseAndNotBefore() {
 		Path nested = directory.resolve("not/yet");
-		ContactStore lazy = ContactStore.h2(nested);
+		ContactStore lazy = ContactStores.h2(nested);
 		assertThat(nested).doesNotExist();
 
 		StepVerifier.create(lazy.findAll()).verifyComplete();
@@ -98,7 +100,7 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 
 	@Test
 	void aDirectoryWhoseNameH2WouldReadAsASettingIsRefused() {
-		assertThatThrownBy(() -> ContactStore.h2(directory.resolve("a;b")))
+		assertThatThrownBy(() -> ContactStores.h2(directory.resolve("a;b")))
 				.isInstanceOf(IllegalArgumentException.class)
 				.hasMessageContaining(";");
 	}
@@ -144,7 +146,7 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 				.collectList().block(TIMEOUT);
 		RecordingConnectionFactory recording = new RecordingConnectionFactory(fileFactory());
 
-		ContactStore again = ContactStore.r2dbc(recording);
+		ContactStore again = ContactStores.r2dbc(recording);
 		StepVerifier.create(again.find(alice.name())).expectNext(contactOf(alice)).verifyComplete();
 		StepVerifier.create(again.close()).verifyComplete();
 
@@ -163,7 +165,7 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 	void theSchemaIsCheckedOncePerStoreHoweverManyOperationsRunAtOnce() {
 		CloseableConnectionFactory database = H2ConnectionFactory.inMemory("once-" + UUID.randomUUID());
 		RecordingConnectionFactory recording = new RecordingConnectionFactory(database);
-		ContactStore store = ContactStore.r2dbc(recording);
+		ContactStore store = ContactStores.r2dbc(recording);
 
 		StepVerifier.create(Flux.range(0, 20)
 						.flatMap(i -> store.insert(unsecured("m" + i)).subscribeOn(Schedulers.boundedElastic()), 8)
@@ -182,7 +184,7 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 		String name = "smoke" + UUID.randomUUID().toString().replace("-", "");
 		// An in-memory H2 database disappears with its last connection unless told otherwise.
 		ConnectionFactory factory = ConnectionFactories.get("r2dbc:h2:mem:///" + name + "?options=DB_CLOSE_DELAY=-1");
-		ContactStore store = ContactStore.r2dbc(factory);
+		ContactStore store = ContactStores.r2dbc(factory);
 		PeerContact contact = contactOf(bob);
 		PeerApplication application = application(UUID.randomUUID());
 
@@ -206,7 +208,7 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 	@Test
 	void aStoredContactThatCannotBeReadFailsTheStreamNamingIt() throws UnknownHostException {
 		CloseableConnectionFactory database = H2ConnectionFactory.inMemory("corrupt-" + UUID.randomUUID());
-		ContactStore store = ContactStore.r2dbc(database);
+		ContactStore store = ContactStores.r2dbc(database);
 		List<PeerEndPoint> endPoints = List.of(new PeerEndPoint("a", socket("192.0.2.1", 1)),
 				new PeerEndPoint("b", socket("192.0.2.2", 2)));
 		PeerContact erin = unsecured("erin").withEndPoints(endPoints);
@@ -255,7 +257,7 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 	@Test
 	void aStoredApplicationThatCannotBeReadFailsTheStreamNamingIt() {
 		CloseableConnectionFactory database = H2ConnectionFactory.inMemory("corrupt-" + UUID.randomUUID());
-		ContactStore store = ContactStore.r2dbc(database);
+		ContactStore store = ContactStores.r2dbc(database);
 		UUID broken = new UUID(2, 2);
 		StepVerifier.create(store.saveApplication(application(new UUID(1, 1)))
 				.then(store.saveApplication(application(broken)))).verifyComplete();
@@ -282,7 +284,7 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 						.then(execute(database, "INSERT INTO schema_version (version) VALUES (3)")))
 				.expectNext(1L)
 				.verifyComplete();
-		ContactStore store = ContactStore.r2dbc(database);
+		ContactStore store = ContactStores.r2dbc(database);
 
 		StepVerifier.create(store.findAll())
 				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalStateException.class)
@@ -365,7 +367,7 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 								version1(twoEmpty, "\n\n"))))
 				.verifyComplete();
 
-		ContactStore migrated = ContactStore.h2(directory);
+		ContactStore migrated = ContactStores.h2(directory);
 
 		StepVerifier.create(migrated.findAll().collectList())
 				.assertNext(all -> {
@@ -416,7 +418,7 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 		StepVerifier.create(writeVersion1(List.of(version1(good, "e||192.0.2.1|1\n"),
 						version1(bad, "three|fields|only\n")), List.of()))
 				.verifyComplete();
-		ContactStore store = ContactStore.h2(directory);
+		ContactStore store = ContactStores.h2(directory);
 
 		StepVerifier.create(store.findAll())
 				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalStateException.class)
@@ -438,7 +440,7 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 		// Once the row is repaired, the next store migrates.
 		StepVerifier.create(execute(fileFactory(), "UPDATE contacts SET endpoints = '' WHERE name = $1",
 				bad.name().toString())).expectNext(1L).verifyComplete();
-		ContactStore repaired = ContactStore.h2(directory);
+		ContactStore repaired = ContactStores.h2(directory);
 		StepVerifier.create(repaired.findAll().map(c -> c.name() + " " + c.endPoints().size()))
 				.expectNext(bad.name() + " 0", good.name() + " 1")
 				.verifyComplete();
@@ -451,14 +453,14 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 		PeerContact contact = unsecured("c").withEndPoints(daveEndPoints());
 		StepVerifier.create(writeVersion1(List.<Object[]>of(version1(contact, DAVE_ENDPOINTS_VERSION_1)), List.of()))
 				.verifyComplete();
-		ContactStore first = ContactStore.h2(directory);
+		ContactStore first = ContactStores.h2(directory);
 		StepVerifier.create(first.findAll()).expectNext(contact).verifyComplete();
 		StepVerifier.create(first.close()).verifyComplete();
 		// As if the process died after dropping the list columns, before writing the version.
 		StepVerifier.create(execute(fileFactory(), "DELETE FROM schema_version WHERE version = 2"))
 				.expectNext(1L).verifyComplete();
 
-		ContactStore again = ContactStore.h2(directory);
+		ContactStore again = ContactStores.h2(directory);
 
 		StepVerifier.create(again.findAll())
 				.assertNext(found -> assertSameEndPoints(found.endPoints(), contact.endPoints()))

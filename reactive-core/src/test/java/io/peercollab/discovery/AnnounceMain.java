@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.time.Duration;
 
 import io.peercollab.identity.PeerName;
+import io.peercollab.spi.Announcement;
+import io.peercollab.spi.DiscoverySession;
 
 /**
  * A second process for {@link MdnsSecondJvmTest}: announces one endpoint with {@link MdnsDiscovery#onLoopback()},

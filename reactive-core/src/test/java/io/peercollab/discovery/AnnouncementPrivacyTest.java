@@ -1,8 +1,5 @@
 package io.peercollab.discovery;
 
-import static io.peercollab.PrivacyTable.*;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -11,9 +8,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
 import java.util.stream.Stream;
-
 import javax.jmdns.JmDNS;
 import javax.jmdns.ServiceInfo;
 
@@ -23,12 +18,16 @@ import io.peercollab.ScriptedDiscovery;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
 import io.peercollab.local.InMemoryPeerTransport;
+import io.peercollab.spi.Announcement;
+import io.peercollab.spi.DiscoverySession;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-
 import reactor.core.publisher.Mono;
+
+import static io.peercollab.PrivacyTable.*;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The privacy table's column "anyone on the LAN (mDNS)": what the announcement of an endpoint carries, cell by cell,

@@ -1,20 +1,20 @@
 package io.peercollab.discovery;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
-
-import org.junit.jupiter.api.Test;
 
 import io.peercollab.MessageText;
 import io.peercollab.discovery.AnnouncementCodec.Empty;
 import io.peercollab.discovery.AnnouncementCodec.Malformed;
 import io.peercollab.discovery.AnnouncementCodec.Valid;
 import io.peercollab.identity.PeerName;
+import io.peercollab.spi.Announcement;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class MdnsAnnouncementCodecTest {
 

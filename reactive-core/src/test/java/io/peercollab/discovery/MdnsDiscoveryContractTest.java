@@ -1,10 +1,12 @@
 package io.peercollab.discovery;
 
 import java.util.concurrent.TimeUnit;
-
 import javax.jmdns.impl.JmDNSImpl;
 
+import io.peercollab.spi.Announcement;
+import io.peercollab.spi.Discovery;
 import io.peercollab.spi.DiscoveryContract;
+import io.peercollab.spi.DiscoverySession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

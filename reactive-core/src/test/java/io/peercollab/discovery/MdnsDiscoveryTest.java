@@ -1,13 +1,5 @@
 package io.peercollab.discovery;
 
-import static io.peercollab.discovery.MdnsTestSupport.APPEAR;
-import static io.peercollab.discovery.MdnsTestSupport.DISAPPEAR;
-import static io.peercollab.discovery.MdnsTestSupport.first;
-import static io.peercollab.discovery.MdnsTestSupport.is;
-import static io.peercollab.discovery.MdnsTestSupport.loopback;
-import static io.peercollab.discovery.MdnsTestSupport.name;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -20,16 +12,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-
 import javax.jmdns.JmDNS;
 import javax.jmdns.ServiceInfo;
-
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.parallel.Execution;
-import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import io.peercollab.ChangeType;
 import io.peercollab.Diagnostic;
@@ -37,10 +21,28 @@ import io.peercollab.NotSignedInException;
 import io.peercollab.PeerCollabException;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.identity.PeerName;
+import io.peercollab.spi.Announcement;
+import io.peercollab.spi.DiscoveredPeer;
+import io.peercollab.spi.DiscoveryEvent;
+import io.peercollab.spi.DiscoverySession;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
+
+import static io.peercollab.discovery.MdnsTestSupport.APPEAR;
+import static io.peercollab.discovery.MdnsTestSupport.DISAPPEAR;
+import static io.peercollab.discovery.MdnsTestSupport.first;
+import static io.peercollab.discovery.MdnsTestSupport.is;
+import static io.peercollab.discovery.MdnsTestSupport.loopback;
+import static io.peercollab.discovery.MdnsTestSupport.name;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Sessions of {@link MdnsDiscovery#onLoopback()} in one JVM, on a service type of each test's own. Every jmDNS

@@ -1,15 +1,16 @@
 package io.peercollab.discovery;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.net.InetSocketAddress;
 import java.util.List;
-
-import org.junit.jupiter.api.Test;
 
 import io.peercollab.ChangeType;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.identity.PeerName;
+import io.peercollab.spi.DiscoveredPeer;
+import io.peercollab.spi.DiscoveryEvent;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class MdnsPeerTableTest {
 

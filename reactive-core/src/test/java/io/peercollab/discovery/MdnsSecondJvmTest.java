@@ -1,12 +1,5 @@
 package io.peercollab.discovery;
 
-import static io.peercollab.discovery.MdnsTestSupport.APPEAR;
-import static io.peercollab.discovery.MdnsTestSupport.DISAPPEAR;
-import static io.peercollab.discovery.MdnsTestSupport.first;
-import static io.peercollab.discovery.MdnsTestSupport.is;
-import static io.peercollab.discovery.MdnsTestSupport.name;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -19,18 +12,27 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import io.peercollab.ChangeType;
+import io.peercollab.identity.PeerName;
+import io.peercollab.spi.Announcement;
+import io.peercollab.spi.DiscoveryEvent;
+import io.peercollab.spi.DiscoverySession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
-
-import io.peercollab.ChangeType;
-import io.peercollab.identity.PeerName;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
+
+import static io.peercollab.discovery.MdnsTestSupport.APPEAR;
+import static io.peercollab.discovery.MdnsTestSupport.DISAPPEAR;
+import static io.peercollab.discovery.MdnsTestSupport.first;
+import static io.peercollab.discovery.MdnsTestSupport.is;
+import static io.peercollab.discovery.MdnsTestSupport.name;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Discovery across processes: {@link AnnounceMain} runs in a second JVM, bound to 127.0.0.1 like this one.

@@ -14,6 +14,8 @@ import java.util.function.Predicate;
 
 import io.peercollab.ChangeType;
 import io.peercollab.identity.PeerName;
+import io.peercollab.spi.DiscoveryEvent;
+import io.peercollab.spi.DiscoverySession;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 

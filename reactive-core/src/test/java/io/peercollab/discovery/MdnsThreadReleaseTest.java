@@ -1,15 +1,17 @@
 package io.peercollab.discovery;
 
-import static io.peercollab.discovery.MdnsTestSupport.name;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import io.peercollab.spi.Announcement;
+import io.peercollab.spi.DiscoverySession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.parallel.Isolated;
+
+import static io.peercollab.discovery.MdnsTestSupport.name;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Isolated, so never beside another mDNS test: it compares the jmDNS threads alive before, during and after one

@@ -1,11 +1,5 @@
 package io.peercollab.discovery;
 
-import static io.peercollab.discovery.MdnsTestSupport.APPEAR;
-import static io.peercollab.discovery.MdnsTestSupport.first;
-import static io.peercollab.discovery.MdnsTestSupport.is;
-import static io.peercollab.discovery.MdnsTestSupport.name;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,16 +8,24 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import io.peercollab.ChangeType;
+import io.peercollab.identity.PeerName;
+import io.peercollab.spi.Announcement;
+import io.peercollab.spi.DiscoveryEvent;
+import io.peercollab.spi.DiscoverySession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.parallel.Isolated;
-
-import io.peercollab.ChangeType;
-import io.peercollab.identity.PeerName;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+
+import static io.peercollab.discovery.MdnsTestSupport.APPEAR;
+import static io.peercollab.discovery.MdnsTestSupport.first;
+import static io.peercollab.discovery.MdnsTestSupport.is;
+import static io.peercollab.discovery.MdnsTestSupport.name;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Measures, and prints, how long discovery takes on loopback. Isolated, so that no other test shares the machine

@@ -1,7 +1,5 @@
 package io.peercollab.reliability;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.security.cert.CertificateFactory;
@@ -14,17 +12,20 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
-import io.peercollab.contact.ContactStore;
+import io.peercollab.contact.ContactStores;
 import io.peercollab.contact.ContactWriterMain;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerName;
+import io.peercollab.spi.ContactStore;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
- * {@link ContactStore#h2(Path)} survives its process being killed again and again during {@value #WRITES} writes: a
+ * {@link ContactStores#h2(Path)} survives its process being killed again and again during {@value #WRITES} writes: a
  * child JVM ({@link ContactWriterMain}) inserts contacts one by one and reports each acknowledgement; the test kills it
  * with SIGKILL after a random number of them, opens the store, checks that it opens cleanly and holds every
  * acknowledged contact exactly as written (and only a prefix of the sequence), closes it and starts a new writer where
@@ -81,7 +82,7 @@ class ContactStoreKillDuringWritesTest {
 			acknowledged += ackedThisRound;
 
 			long openedAt = System.nanoTime();
-			ContactStore store = ContactStore.h2(data);
+			ContactStore store = ContactStores.h2(data);
 			List<PeerContact> all = store.findAll().collectList().block(Duration.ofSeconds(60));
 			long openMs = (System.nanoTime() - openedAt) / 1_000_000;
 			List<Integer> indices = all.stream().map(c -> ContactWriterMain.index(c.name())).sorted().toList();
@@ -105,7 +106,7 @@ class ContactStoreKillDuringWritesTest {
 		assertThat(stored).isEqualTo(WRITES);
 		assertThat(kills).as("writers killed in the middle of their writes").isGreaterThanOrEqualTo(2);
 		// writable after all that, not merely readable
-		ContactStore store = ContactStore.h2(data);
+		ContactStore store = ContactStores.h2(data);
 		store.insert(ContactWriterMain.contact(WRITES, certificates.firstEntry().getValue())).block(Endpoints.WAIT);
 		assertThat(store.findAll().count().block(Endpoints.WAIT)).isEqualTo(WRITES + 1L);
 		store.close().block(Endpoints.WAIT);

@@ -24,10 +24,11 @@ import java.util.stream.Stream;
 
 import io.peercollab.PeerEndPoint;
 import io.peercollab.benchmarks.BenchPeers;
-import io.peercollab.contact.ContactStore;
+import io.peercollab.contact.ContactStores;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.contact.SubscribeAllowed;
 import io.peercollab.identity.PeerName;
+import io.peercollab.spi.ContactStore;
 import io.r2dbc.h2.H2ConnectionConfiguration;
 import io.r2dbc.h2.H2ConnectionFactory;
 import io.r2dbc.spi.Connection;
@@ -64,7 +65,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * The contact store on an H2 file holding {@value #CONTACTS} contacts ({@code ContactStore.h2(dir)}, the default
+ * The contact store on an H2 file holding {@value #CONTACTS} contacts ({@code ContactStores.h2(dir)}, the default
  * store): add one contact, find one by name, list them all; against the same statements issued with bare R2DBC on an
  * H2 file of the same schema and settings ({@code WRITE_DELAY=0}, so that a commit is on disk when it completes),
  * with the idiom R2DBC documents for a connection factory without a pool: one connection per operation
@@ -328,15 +329,15 @@ public class ContactStoreBenchmark {
 		}
 	}
 
-	/** @return {@code ContactStore.h2(dir)} over a new file holding {@code count} contacts from {@code pool} */
+	/** @return {@code ContactStores.h2(dir)} over a new file holding {@code count} contacts from {@code pool} */
 	static ContactStore filledStore(Path dir, int count, List<X509Certificate> pool) {
 		// the library creates its schema; the contacts go in with batched statements while it is closed
-		ContactStore creating = ContactStore.h2(dir);
+		ContactStore creating = ContactStores.h2(dir);
 		creating.findAll().then().block(BenchPeers.TIMEOUT);
 		creating.close().block(BenchPeers.TIMEOUT);
 		fill(h2(dir), count, pool, false);
 		// H2 closes the database with its last connection: the file is free again
-		ContactStore store = ContactStore.h2(dir);
+		ContactStore store = ContactStores.h2(dir);
 		long listed = store.findAll().count().block(BenchPeers.TIMEOUT);
 		if (listed != count) {
 			throw new IllegalStateException("the store lists " + listed + " contacts, expected " + count);
@@ -346,7 +347,7 @@ public class ContactStoreBenchmark {
 
 	// ----- the stores ------------------------------------------------------------------------------------------------
 
-	/** {@code ContactStore.h2(dir)} over a file holding the contacts. */
+	/** {@code ContactStores.h2(dir)} over a file holding the contacts. */
 	@State(Scope.Benchmark)
 	public static class Library {
 		Path dir;

@@ -13,20 +13,21 @@ import io.peercollab.ChangeType;
 import io.peercollab.Invitation;
 import io.peercollab.InvitationResponse;
 import io.peercollab.InvitationStatus;
+import io.peercollab.PayloadTooLargeException;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.PeerNearMe;
 import io.peercollab.PeerScope;
-import io.peercollab.PayloadTooLargeException;
 import io.peercollab.PeerUnreachableException;
-import io.peercollab.contact.ContactStore;
+import io.peercollab.contact.ContactStores;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.dht.MainlineDht;
 import io.peercollab.discovery.MdnsDiscovery;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.local.InMemoryPeerTransport;
+import io.peercollab.spi.ContactStore;
 import reactor.core.publisher.Mono;
 
 /**
@@ -74,8 +75,8 @@ public final class CoreOnly {
 		// jmDNS + Reactor + R2DBC H2: Alice finds Bob near me, invites him, keeps him as a contact in an H2 file
 		Path store = work.resolve("alice-store");
 		InMemoryPeerTransport.Network network = new InMemoryPeerTransport.Network();
-		PeerCollaboration a = endpoint(alice, network, ContactStore.h2(store));
-		PeerCollaboration b = endpoint(bob, network, ContactStore.inMemory());
+		PeerCollaboration a = endpoint(alice, network, ContactStores.h2(store));
+		PeerCollaboration b = endpoint(bob, network, ContactStores.inMemory());
 		InvitationResponse response;
 		try {
 			for (PeerCollaboration p : List.of(a, b)) {
@@ -94,7 +95,7 @@ public final class CoreOnly {
 			a.close().block(STEP);
 			b.close().block(STEP);
 		}
-		PeerCollaboration aRestarted = endpoint(alice, network, ContactStore.h2(store));
+		PeerCollaboration aRestarted = endpoint(alice, network, ContactStores.h2(store));
 		PeerContact kept;
 		try {
 			kept = aRestarted.contacts().find(bob.name()).block(STEP);

@@ -45,13 +45,14 @@ import io.peercollab.PeerNearMeEvent;
 import io.peercollab.PeerScope;
 import io.peercollab.PresenceInfo;
 import io.peercollab.PresenceStatus;
-import io.peercollab.contact.ContactStore;
+import io.peercollab.contact.ContactStores;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.dht.MainlineDht;
 import io.peercollab.discovery.MdnsDiscovery;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
 import io.peercollab.rsocket.RSocketPeerTransport;
+import io.peercollab.spi.ContactStore;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -214,7 +215,7 @@ public final class Chat implements Callable<Integer> {
 		PeerCollaboration.Builder builder = PeerCollaboration.builder()
 				.identity(identity(dir.resolve("identity.p12")))
 				.nickname(nickname)
-				.contactStore(ContactStore.h2(dir.resolve("contacts")))
+				.contactStore(ContactStores.h2(dir.resolve("contacts")))
 				.discovery(mdns)
 				.transport(tcp);
 		if (internet == null && (dht || dhtBootstrap != null || advertise != null)) {

@@ -9,9 +9,9 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import io.peercollab.AlreadyExistsException;
 import io.peercollab.NotFoundException;
 import io.peercollab.PeerApplication;
-import io.peercollab.contact.ContactStore;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerName;
+import io.peercollab.spi.ContactStore;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 

@@ -1,4 +1,4 @@
-package io.peercollab.contact;
+package io.peercollab.spi;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -20,6 +20,8 @@ import io.peercollab.NotFoundException;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.PeerScope;
+import io.peercollab.contact.PeerContact;
+import io.peercollab.contact.SubscribeAllowed;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;

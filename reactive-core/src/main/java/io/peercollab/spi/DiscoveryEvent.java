@@ -1,4 +1,4 @@
-package io.peercollab.discovery;
+package io.peercollab.spi;
 
 import io.peercollab.ChangeType;
 import io.peercollab.Checks;

@@ -1,4 +1,4 @@
-package io.peercollab.discovery;
+package io.peercollab.spi;
 
 import java.util.List;
 

@@ -1,18 +1,18 @@
-package io.peercollab.contact;
+package io.peercollab.spi;
 
-import java.nio.file.Path;
 import java.util.UUID;
 
 import io.peercollab.PeerApplication;
+import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerName;
-import io.r2dbc.spi.ConnectionFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
  * Where an endpoint keeps its contacts and its registered applications. An SPI: users pick a store with a factory
- * method ({@link #inMemory()}, {@link #h2(Path)}, {@link #r2dbc(ConnectionFactory)}) and hand it to the builder;
- * the {@link ContactManager} is the API they use.
+ * method of {@link io.peercollab.contact.ContactStores} ({@code inMemory()}, {@code h2(Path)},
+ * {@code r2dbc(ConnectionFactory)}) or bring their own, and hand it to the builder; the
+ * {@link io.peercollab.contact.ContactManager} is the API they use.
  *
  * <p>Every method is lazy (nothing happens until subscription) and non-blocking. A write's {@code Mono} completes
  * only once the write is durable for that store: an acknowledged write to a file store survives the process being
@@ -71,25 +71,4 @@ public interface ContactStore {
 	 * @return completes when released
 	 */
 	Mono<Void> close();
-
-	/** @return a new store that keeps everything in memory and forgets it with the process */
-	static ContactStore inMemory() {
-		return new io.peercollab.internal.store.InMemoryContactStore();
-	}
-
-	/**
-	 * @param directory the directory holding the database file ({@code contacts.mv.db}); created if missing
-	 * @return a store in an embedded H2 database file, created and migrated on first use
-	 */
-	static ContactStore h2(Path directory) {
-		return io.peercollab.internal.store.R2dbcContactStore.h2(directory);
-	}
-
-	/**
-	 * @param connectionFactory any R2DBC connection factory; the schema is created and migrated on first use
-	 * @return a store in that database
-	 */
-	static ContactStore r2dbc(ConnectionFactory connectionFactory) {
-		return new io.peercollab.internal.store.R2dbcContactStore(connectionFactory);
-	}
 }
