@@ -1,8 +1,7 @@
 package io.peercollab.spi;
 
-import java.net.InetSocketAddress;
-
 import io.peercollab.Diagnostic;
+import io.peercollab.PeerAddress;
 import io.peercollab.identity.PeerName;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -14,8 +13,11 @@ import reactor.core.publisher.Mono;
  */
 public interface TransportBinding extends Disposable {
 
-	/** @return the address it listens at (with the real port when bound to port 0) */
-	InetSocketAddress address();
+	/**
+	 * @return the address it listens at (a {@link io.peercollab.TcpAddress} with the real port when a TCP transport
+	 * bound to port 0)
+	 */
+	PeerAddress address();
 
 	/**
 	 * Returns the connection to the endpoint at {@code address}, opening it if none is open. One connection per remote
@@ -24,9 +26,10 @@ public interface TransportBinding extends Disposable {
 	 * @param expected the name the remote endpoint must prove
 	 * @param address where it listens
 	 * @return the connection; fails with {@link io.peercollab.PeerIdentityMismatchException} if the endpoint proves
-	 * another key, {@link io.peercollab.PeerUnreachableException} if it cannot be reached
+	 * another key, {@link io.peercollab.PeerUnreachableException} if it cannot be reached or if this transport cannot
+	 * dial that kind of address (the message names it)
 	 */
-	Mono<PeerConnection> connect(PeerName expected, InetSocketAddress address);
+	Mono<PeerConnection> connect(PeerName expected, PeerAddress address);
 
 	/**
 	 * What this binding refused from remote peers, as it happens: requests it would not serve

@@ -16,6 +16,7 @@ import io.netty.util.AttributeKey;
 import io.peercollab.Diagnostic;
 import io.peercollab.IpLiterals;
 import io.peercollab.LimitExceededException;
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.flow.Expiries;
 import reactor.core.publisher.Flux;
@@ -135,7 +136,8 @@ final class InboundConnections {
 
 	/** Reports a refusal, with the connection's peer and address when known. */
 	void report(Diagnostic.Kind kind, String message, PeerName peer, InetSocketAddress address, Throwable cause) {
-		Diagnostic d = new Diagnostic(Instant.now(), kind, message, peer, address, cause);
+		Diagnostic d = new Diagnostic(Instant.now(), kind, message, peer,
+				address == null || address.getPort() == 0 ? null : TcpAddress.of(address), cause);
 		log.debug("{}", d);
 		try {
 			// several event loops report at once: retry the non-serialized emission instead of dropping it

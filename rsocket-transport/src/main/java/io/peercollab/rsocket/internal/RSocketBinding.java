@@ -12,7 +12,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
@@ -21,9 +20,11 @@ import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.SslContext;
 import io.peercollab.Diagnostic;
 import io.peercollab.IpLiterals;
+import io.peercollab.PeerAddress;
 import io.peercollab.PeerCollabException;
 import io.peercollab.PeerIdentityMismatchException;
 import io.peercollab.PeerUnreachableException;
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.flow.Expiries;
@@ -126,8 +127,8 @@ public final class RSocketBinding implements TransportBinding {
 	}
 
 	@Override
-	public InetSocketAddress address() {
-		return server.address();
+	public PeerAddress address() {
+		return TcpAddress.of(server.address());
 	}
 
 	/**
@@ -157,10 +158,14 @@ public final class RSocketBinding implements TransportBinding {
 	 * {@link io.peercollab.LimitExceededException} for {@code maxConnectionsPerPeer}).
 	 */
 	@Override
-	public Mono<PeerConnection> connect(PeerName expected, InetSocketAddress address) {
+	public Mono<PeerConnection> connect(PeerName expected, PeerAddress address) {
 		Objects.requireNonNull(expected, "expected");
 		Objects.requireNonNull(address, "address");
-		Key key = new Key(expected, address);
+		if (!(address instanceof TcpAddress tcp)) {
+			return Mono.error(new PeerUnreachableException("cannot reach " + expected + " at " + address
+					+ ": this transport dials tcp addresses, not " + address.scheme() + " ones"));
+		}
+		Key key = new Key(expected, tcp.socketAddress());
 		return Mono.defer(() -> shared(key, true)).cast(PeerConnection.class);
 	}
 

@@ -6,11 +6,13 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
+import io.peercollab.PeerAddress;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerEvent;
 import io.peercollab.PeerObject;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.PresenceInfo;
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.flow.Expiries;
 import io.peercollab.spi.InviteReply;
@@ -40,6 +42,7 @@ final class RSocketPeerConnection implements PeerConnection {
 	private final String remoteInstance;
 	private final PeerName remote;
 	private final InetSocketAddress address;
+	private final TcpAddress peerAddress;
 	private final PayloadCodec codec;
 	private final Duration idleTimeout;
 	// The epoch changes with every request that starts, so the idle check knows whether what it saw is still current;
@@ -75,6 +78,7 @@ final class RSocketPeerConnection implements PeerConnection {
 		this.rsocket = rsocket;
 		this.remote = remote;
 		this.address = address;
+		this.peerAddress = TcpAddress.of(address);
 		this.codec = codec;
 		this.idleTimeout = idleTimeout;
 		this.expiries = expiries;
@@ -89,8 +93,8 @@ final class RSocketPeerConnection implements PeerConnection {
 	}
 
 	@Override
-	public InetSocketAddress remoteAddress() {
-		return address;
+	public PeerAddress remoteAddress() {
+		return peerAddress;
 	}
 
 	@Override
