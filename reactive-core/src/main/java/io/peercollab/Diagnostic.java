@@ -1,6 +1,5 @@
 package io.peercollab;
 
-import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -23,7 +22,7 @@ import io.peercollab.identity.PeerName;
  * @param cause why it was refused, as the typed exception the remote side was sent or would have been sent (for
  * example {@link LimitExceededException} naming the limit), or {@code null}
  */
-public record Diagnostic(Instant time, Kind kind, String message, PeerName peer, InetSocketAddress address,
+public record Diagnostic(Instant time, Kind kind, String message, PeerName peer, PeerAddress address,
 		Throwable cause) {
 
 	/**

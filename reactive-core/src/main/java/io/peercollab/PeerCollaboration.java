@@ -52,7 +52,7 @@ public interface PeerCollaboration extends Disposable {
 	/** The longest nickname, in characters (the mDNS announcement carries it). */
 	int MAX_NICKNAME_LENGTH = 63;
 
-	/** @return a builder with every default set */
+	/** @return an immutable builder with every default set */
 	static Builder builder() {
 		return new io.peercollab.internal.engine.CollaborationBuilder();
 	}
@@ -288,7 +288,17 @@ public interface PeerCollaboration extends Disposable {
 	Mono<Void> close();
 
 	/**
-	 * Builds a {@link PeerCollaboration}. Single use: {@link #build()} may be called once.
+	 * Builds a {@link PeerCollaboration}. Immutable, like every configuration in PeerCollab (and reactor-netty's
+	 * {@code TcpClient}): each method returns a new builder with that setting and leaves this one unchanged, so chain
+	 * the calls or keep what they return. A builder can be shared and {@link #build()} called any number of times,
+	 * each time for a new endpoint; give each endpoint its own {@link #contactStore(ContactStore) store}, which
+	 * closes with it.
+	 *
+	 * <pre>{@code
+	 * PeerCollaboration.Builder base = PeerCollaboration.builder().transport(RSocketPeerTransport.tcp());
+	 * PeerCollaboration alice = base.identity(aliceIdentity).build();
+	 * PeerCollaboration bob = base.identity(bobIdentity).build(); // base itself has no identity
+	 * }</pre>
 	 */
 	interface Builder {
 
@@ -381,8 +391,8 @@ public interface PeerCollaboration extends Disposable {
 		Builder announceEndpointName(boolean announce);
 
 		/**
-		 * @return the endpoint, signed out
-		 * @throws IllegalStateException if a required setting is missing or the builder was used already
+		 * @return a new endpoint, signed out
+		 * @throws IllegalStateException if a required setting is missing
 		 */
 		PeerCollaboration build();
 	}

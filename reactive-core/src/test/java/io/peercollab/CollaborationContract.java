@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 import io.peercollab.contact.PeerContact;
 import io.peercollab.contact.SubscribeAllowed;
@@ -58,19 +58,17 @@ public abstract class CollaborationContract {
 		open.clear();
 	}
 
-	protected PeerCollaboration endpoint(PeerIdentity id, Consumer<PeerCollaboration.Builder> custom) {
+	protected PeerCollaboration endpoint(PeerIdentity id, UnaryOperator<PeerCollaboration.Builder> custom) {
 		PeerCollaboration.Builder b = PeerCollaboration.builder().identity(id).transport(transport())
 				.discovery(new NoPeersDiscovery());
-		custom.accept(b);
-		PeerCollaboration c = b.build();
+		PeerCollaboration c = custom.apply(b).build();
 		open.add(c);
 		c.signIn(PeerScope.ALL).block(WAIT);
 		return c;
 	}
 
 	protected PeerCollaboration endpoint(PeerIdentity id) {
-		return endpoint(id, b -> {
-		});
+		return endpoint(id, b -> b);
 	}
 
 	protected static Peer peer(PeerCollaboration from, PeerCollaboration to) {

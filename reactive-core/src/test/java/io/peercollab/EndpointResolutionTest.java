@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerIdentity;
@@ -33,10 +33,9 @@ class EndpointResolutionTest {
 	private final PeerIdentity mallory = PeerIdentity.generate("bob");
 	private final List<PeerCollaboration> open = new ArrayList<>();
 
-	private PeerCollaboration endpoint(PeerIdentity id, Consumer<PeerCollaboration.Builder> custom) {
+	private PeerCollaboration endpoint(PeerIdentity id, UnaryOperator<PeerCollaboration.Builder> custom) {
 		PeerCollaboration.Builder b = PeerCollaboration.builder().identity(id).transport(net.transport());
-		custom.accept(b);
-		PeerCollaboration c = b.build();
+		PeerCollaboration c = custom.apply(b).build();
 		open.add(c);
 		c.signIn(PeerScope.INTERNET).block(WAIT);
 		return c;
@@ -44,8 +43,7 @@ class EndpointResolutionTest {
 
 	/** An endpoint for {@code id} that shows its presence to Alice, an allowed contact. */
 	private PeerCollaboration knowingAlice(PeerIdentity id) {
-		PeerCollaboration c = endpoint(id, x -> {
-		});
+		PeerCollaboration c = endpoint(id, x -> x);
 		c.contacts().add(PeerContact.of(alice.name(), "Alice", alice.certificate())).block(WAIT);
 		return c;
 	}
@@ -79,8 +77,7 @@ class EndpointResolutionTest {
 
 	@Test
 	void withoutAnySourceTheErrorSaysWhereItLooked() {
-		PeerCollaboration a = endpoint(alice, x -> {
-		});
+		PeerCollaboration a = endpoint(alice, x -> x);
 		StepVerifier.create(a.peer(bobByCardOnly()).presence())
 				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PeerUnreachableException.class)
 						.hasMessageContaining("no known endpoint").hasMessageContaining("no resolver found it"))

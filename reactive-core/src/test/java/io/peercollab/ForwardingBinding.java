@@ -1,6 +1,5 @@
 package io.peercollab;
 
-import java.net.InetSocketAddress;
 import java.util.Objects;
 
 import io.peercollab.identity.PeerName;
@@ -22,12 +21,12 @@ public class ForwardingBinding implements TransportBinding {
 	}
 
 	@Override
-	public InetSocketAddress address() {
+	public PeerAddress address() {
 		return delegate.address();
 	}
 
 	@Override
-	public Mono<PeerConnection> connect(PeerName expected, InetSocketAddress address) {
+	public Mono<PeerConnection> connect(PeerName expected, PeerAddress address) {
 		return delegate.connect(expected, address);
 	}
 

@@ -313,8 +313,15 @@ class LocalPublishingTest {
 		assertThatThrownBy(() -> PeerCollaboration.builder().transport(InMemoryPeerTransport.create()).build())
 				.isInstanceOf(IllegalStateException.class).hasMessageContaining("identity");
 		PeerCollaboration.Builder b = PeerCollaboration.builder().identity(me).transport(InMemoryPeerTransport.create());
-		open.add(b.build());
-		assertThatThrownBy(b::build).isInstanceOf(IllegalStateException.class).hasMessageContaining("used already");
+		// immutable: a setter returns a copy and leaves the builder it was called on unchanged
+		PeerCollaboration.Builder renamed = b.nickname("renamed");
+		PeerCollaboration first = b.build();
+		open.add(first);
+		PeerCollaboration second = renamed.build();
+		open.add(second);
+		assertThat(first).isNotSameAs(second);
+		assertThat(first.nickname()).isEqualTo(me.name().classifier());
+		assertThat(second.nickname()).isEqualTo("renamed");
 		assertThatThrownBy(() -> PeerCollaboration.builder().nickname("x".repeat(64)))
 				.isInstanceOf(PayloadTooLargeException.class).hasMessage("nickname must be at most 63 characters, was 64");
 	}

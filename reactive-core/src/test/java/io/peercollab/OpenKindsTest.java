@@ -110,7 +110,7 @@ class OpenKindsTest {
 		PeerCollaboration alice = signedIn(PeerCollaboration.builder().identity(PeerIdentity.generate("alice"))
 				.transport(reporting));
 		Diagnostic sent = new Diagnostic(Instant.EPOCH, relayRefused, "the relay refused a reservation", null,
-				new InetSocketAddress("192.0.2.1", 4001), null);
+				TcpAddress.of(new InetSocketAddress("192.0.2.1", 4001)), null);
 
 		StepVerifier.create(alice.diagnostics())
 				.then(() -> assertThat(reported.tryEmitNext(sent)).isEqualTo(Sinks.EmitResult.OK))

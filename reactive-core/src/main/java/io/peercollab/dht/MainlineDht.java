@@ -118,9 +118,9 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		this.recordTtl = b.recordTtl;
 	}
 
-	/** @return a builder with every default set */
+	/** @return an immutable builder with every default set */
 	public static Builder builder() {
-		return new Builder();
+		return Builder.DEFAULTS;
 	}
 
 	/**
@@ -457,22 +457,36 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	private record Found(long seq, PkarrCodec.Decoded record) {
 	}
 
-	/** Configures a {@link MainlineDht}. Single-use: {@link #build()} may be called more than once. */
+	/**
+	 * Configures a {@link MainlineDht}. Immutable, like every configuration in PeerCollab: each method returns a new
+	 * builder with that setting and leaves this one unchanged; {@link #build()} may be called any number of times, each
+	 * time for a new node.
+	 */
 	public static final class Builder {
 
-		private InetAddress bindAddress;
+		private static final Builder DEFAULTS = new Builder(null, 0, PUBLIC_ROUTERS, Duration.ofSeconds(15),
+				Duration.ofMillis(500), Duration.ofHours(1));
 
-		private int port;
+		private final InetAddress bindAddress;
 
-		private List<InetSocketAddress> bootstrapNodes = PUBLIC_ROUTERS;
+		private final int port;
 
-		private Duration lookupTimeout = Duration.ofSeconds(15);
+		private final List<InetSocketAddress> bootstrapNodes;
 
-		private Duration lookupGrace = Duration.ofMillis(500);
+		private final Duration lookupTimeout;
 
-		private Duration recordTtl = Duration.ofHours(1);
+		private final Duration lookupGrace;
 
-		private Builder() {
+		private final Duration recordTtl;
+
+		private Builder(InetAddress bindAddress, int port, List<InetSocketAddress> bootstrapNodes,
+				Duration lookupTimeout, Duration lookupGrace, Duration recordTtl) {
+			this.bindAddress = bindAddress;
+			this.port = port;
+			this.bootstrapNodes = bootstrapNodes;
+			this.lookupTimeout = lookupTimeout;
+			this.lookupGrace = lookupGrace;
+			this.recordTtl = recordTtl;
 		}
 
 		/**
@@ -480,8 +494,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		 * the default route). An IPv6 address runs an IPv6 DHT node, anything else IPv4.
 		 */
 		public Builder bindAddress(InetAddress value) {
-			this.bindAddress = value;
-			return this;
+			return new Builder(value, port, bootstrapNodes, lookupTimeout, lookupGrace, recordTtl);
 		}
 
 		/**
@@ -493,8 +506,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 			if (value < 0 || value > 65535) {
 				throw new IllegalArgumentException("port must be between 0 and 65535, was " + value);
 			}
-			this.port = value;
-			return this;
+			return new Builder(bindAddress, value, bootstrapNodes, lookupTimeout, lookupGrace, recordTtl);
 		}
 
 		/**
@@ -503,8 +515,8 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		 */
 		public Builder bootstrapNodes(Collection<InetSocketAddress> value) {
 			Objects.requireNonNull(value, "bootstrapNodes");
-			this.bootstrapNodes = List.copyOf(new ArrayList<>(value));
-			return this;
+			return new Builder(bindAddress, port, List.copyOf(new ArrayList<>(value)), lookupTimeout, lookupGrace,
+					recordTtl);
 		}
 
 		/**
@@ -519,8 +531,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 				throw new IllegalArgumentException("lookupTimeout must be longer than " + HEDGE + " (a lookup that has"
 						+ " found nothing after that is joined by a second one), was " + value);
 			}
-			this.lookupTimeout = value;
-			return this;
+			return new Builder(bindAddress, port, bootstrapNodes, value, lookupGrace, recordTtl);
 		}
 
 		/**
@@ -529,8 +540,8 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		 * acknowledgement after the last; default 500 ms
 		 */
 		public Builder lookupGrace(Duration value) {
-			this.lookupGrace = positive(value, "lookupGrace");
-			return this;
+			return new Builder(bindAddress, port, bootstrapNodes, lookupTimeout, positive(value, "lookupGrace"),
+					recordTtl);
 		}
 
 		/**
@@ -542,8 +553,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 			if (v.toSeconds() < 1 || v.toSeconds() > Integer.MAX_VALUE) {
 				throw new IllegalArgumentException("recordTtl must be between 1 s and 2^31-1 s, was " + v);
 			}
-			this.recordTtl = v;
-			return this;
+			return new Builder(bindAddress, port, bootstrapNodes, lookupTimeout, lookupGrace, v);
 		}
 
 		/** @return a new, not yet started {@link MainlineDht} */

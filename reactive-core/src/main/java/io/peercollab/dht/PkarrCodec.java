@@ -65,7 +65,7 @@ final class PkarrCodec {
 		message.getHeader().setFlag(Flags.AA);
 		Name srvName = name("_peercollab._tcp", origin);
 		for (int i = 0; i < endPoints.size(); i++) {
-			InetSocketAddress address = endPoints.get(i).address();
+			InetSocketAddress address = endPoints.get(i).tcpAddress();
 			InetAddress ip = address.getAddress();
 			if (ip == null) {
 				throw new IllegalArgumentException("endPoints[" + i + "] has an unresolved address: " + address);

@@ -28,9 +28,9 @@ final class PeerTable {
 
 	/** Endpoints in a fixed order, so that two sightings of the same set compare equal. */
 	private static final Comparator<PeerEndPoint> ENDPOINT_ORDER = Comparator
-			.comparing((PeerEndPoint e) -> e.address().getAddress() == null ? e.address().getHostString()
-					: e.address().getAddress().getHostAddress())
-			.thenComparingInt(e -> e.address().getPort())
+			.comparing((PeerEndPoint e) -> e.tcpAddress().getAddress() == null ? e.tcpAddress().getHostString()
+					: e.tcpAddress().getAddress().getHostAddress())
+			.thenComparingInt(e -> e.tcpAddress().getPort())
 			.thenComparing(PeerEndPoint::name);
 
 	private final PeerName self;

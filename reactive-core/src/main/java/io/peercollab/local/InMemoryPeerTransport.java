@@ -1,19 +1,20 @@
 package io.peercollab.local;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.peercollab.PeerAddress;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerEvent;
 import io.peercollab.PeerIdentityMismatchException;
 import io.peercollab.PeerObject;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.PresenceInfo;
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
 import io.peercollab.spi.InviteReply;
@@ -68,7 +69,7 @@ public final class InMemoryPeerTransport implements PeerTransport {
 	public static final class Network {
 
 		private final AtomicInteger ports = new AtomicInteger(40_000);
-		private final Map<InetSocketAddress, Binding> bindings = new ConcurrentHashMap<>();
+		private final Map<PeerAddress, Binding> bindings = new ConcurrentHashMap<>();
 
 		/** @return a transport that binds on this network */
 		public InMemoryPeerTransport transport() {
@@ -90,7 +91,7 @@ public final class InMemoryPeerTransport implements PeerTransport {
 		}
 
 		Binding bind(PeerIdentity identity, PeerRequestHandler handler) {
-			InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), ports.incrementAndGet());
+			TcpAddress address = TcpAddress.of(InetAddress.getLoopbackAddress(), ports.incrementAndGet());
 			Binding b = new Binding(this, identity, handler, address);
 			bindings.put(address, b);
 			return b;
@@ -102,13 +103,13 @@ public final class InMemoryPeerTransport implements PeerTransport {
 		final Network network;
 		final PeerIdentity identity;
 		final PeerRequestHandler handler;
-		final InetSocketAddress address;
-		final Map<InetSocketAddress, Connection> connections = new ConcurrentHashMap<>();
+		final TcpAddress address;
+		final Map<PeerAddress, Connection> connections = new ConcurrentHashMap<>();
 		final Set<Connection> inbound = ConcurrentHashMap.newKeySet();
 		final Sinks.Empty<Void> disposed = Sinks.empty();
 		final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
 
-		Binding(Network network, PeerIdentity identity, PeerRequestHandler handler, InetSocketAddress address) {
+		Binding(Network network, PeerIdentity identity, PeerRequestHandler handler, TcpAddress address) {
 			this.network = network;
 			this.identity = identity;
 			this.handler = handler;
@@ -116,12 +117,12 @@ public final class InMemoryPeerTransport implements PeerTransport {
 		}
 
 		@Override
-		public InetSocketAddress address() {
+		public PeerAddress address() {
 			return address;
 		}
 
 		@Override
-		public Mono<PeerConnection> connect(PeerName expected, InetSocketAddress remoteAddress) {
+		public Mono<PeerConnection> connect(PeerName expected, PeerAddress remoteAddress) {
 			return Mono.defer(() -> {
 				if (isDisposed()) {
 					return Mono.error(new PeerUnreachableException("this endpoint's transport is closed"));
@@ -208,7 +209,7 @@ public final class InMemoryPeerTransport implements PeerTransport {
 		}
 
 		@Override
-		public InetSocketAddress remoteAddress() {
+		public PeerAddress remoteAddress() {
 			return remote.address;
 		}
 

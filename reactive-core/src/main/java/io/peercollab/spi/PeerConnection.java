@@ -1,7 +1,7 @@
 package io.peercollab.spi;
 
-import java.net.InetSocketAddress;
 
+import io.peercollab.PeerAddress;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerEvent;
 import io.peercollab.PeerObject;
@@ -23,7 +23,7 @@ public interface PeerConnection extends Disposable {
 	PeerName remote();
 
 	/** @return the remote endpoint's address */
-	InetSocketAddress remoteAddress();
+	PeerAddress remoteAddress();
 
 	/**
 	 * @return an id of the remote endpoint's running instance, the same on every address it listens at, so that a

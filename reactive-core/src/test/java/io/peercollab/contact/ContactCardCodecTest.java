@@ -1,10 +1,5 @@
 package io.peercollab.contact;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
-
 import java.io.ByteArrayInputStream;
 import java.io.StringReader;
 import java.math.BigInteger;
@@ -27,7 +22,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import javax.xml.parsers.DocumentBuilderFactory;
 
 import io.peercollab.InvalidContactCardException;
@@ -50,6 +44,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.xml.sax.InputSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 class ContactCardCodecTest {
 
@@ -101,11 +100,11 @@ class ContactCardCodecTest {
 		assertThat(back.email()).isEqualTo("alice@example.org");
 		assertThat(back.certificate().getEncoded()).isEqualTo(alice.certificate().getEncoded());
 		assertThat(back.endPoints()).containsExactlyElementsOf(full.endPoints());
-		assertThat(back.endPoints().get(0).address().getAddress()).isInstanceOf(Inet4Address.class);
-		assertThat(back.endPoints().get(1).address().getAddress()).isInstanceOf(Inet6Address.class);
-		assertThat(back.endPoints().get(1).address().getAddress().getAddress())
+		assertThat(back.endPoints().get(0).tcpAddress().getAddress()).isInstanceOf(Inet4Address.class);
+		assertThat(back.endPoints().get(1).tcpAddress().getAddress()).isInstanceOf(Inet6Address.class);
+		assertThat(back.endPoints().get(1).tcpAddress().getAddress().getAddress())
 				.isEqualTo(InetAddress.getByName("2001:db8::1").getAddress());
-		assertThat(back.endPoints().get(1).address().getPort()).isEqualTo(65535);
+		assertThat(back.endPoints().get(1).tcpAddress().getPort()).isEqualTo(65535);
 		assertThat(back.endPoints().get(1).name()).isEqualTo("wlan0 (v6)");
 		assertThat(back.subscribed()).as("the writer's own setting does not travel").isFalse();
 		assertThat(back.subscribeAllowed()).as("the writer's own setting does not travel")
@@ -276,7 +275,7 @@ class ContactCardCodecTest {
 			assertThat(contact.name().matches(contact.certificate())).isTrue();
 		}
 		PeerContact mapped = ContactCardCodec.fromXml(variants.get(7));
-		assertThat(mapped.endPoints().get(0).address().getAddress().getHostAddress()).isEqualTo("192.0.2.7");
+		assertThat(mapped.endPoints().get(0).tcpAddress().getAddress().getHostAddress()).isEqualTo("192.0.2.7");
 		assertThat(mapped.endPoints().get(0).name()).isEmpty();
 	}
 
@@ -678,7 +677,7 @@ class ContactCardCodecTest {
 		String xml = ContactCardCodec.toXml(contact);
 
 		assertThat(xml).doesNotContain("%");
-		assertThat(ContactCardCodec.fromXml(xml).endPoints().get(0).address().getAddress().getAddress())
+		assertThat(ContactCardCodec.fromXml(xml).endPoints().get(0).tcpAddress().getAddress().getAddress())
 				.isEqualTo(scoped.getAddress());
 	}
 

@@ -144,7 +144,7 @@ class MdnsDiscoveryTest {
 				}
 			}
 			assertThat(seen.get(i)).extracting(e -> e.type() + " " + e.peer().name() + " " + e.peer().nickname()
-					+ " " + e.peer().endPoints().get(0).address().getPort())
+					+ " " + e.peer().endPoints().get(0).tcpAddress().getPort())
 					.containsExactlyInAnyOrderElementsOf(expected);
 			// A late subscriber gets the peers known now as ADDED, ordered by name, before anything else.
 			StepVerifier.create(started.get(i).peers().take(2))

@@ -97,7 +97,7 @@ class MdnsSecondJvmTest {
 				TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - readyAt));
 		assertThat(added.peer().nickname()).isEqualTo("Child");
 		assertThat(added.peer().endPoints()).singleElement()
-				.satisfies(e -> assertThat(e.address().getPort()).isEqualTo(40082));
+				.satisfies(e -> assertThat(e.tcpAddress().getPort()).isEqualTo(40082));
 
 		Mono<DiscoveryEvent> removed = first(here, is(ChangeType.REMOVED, child), DISAPPEAR).cache();
 		removed.subscribe();

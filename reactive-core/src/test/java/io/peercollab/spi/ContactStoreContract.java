@@ -259,13 +259,13 @@ public abstract class ContactStoreContract {
 					assertThat(encoded(found)).isEqualTo(encoded(full));
 					assertThat(found.name().matches(found.certificate())).isTrue();
 					assertSameEndPoints(found.endPoints(), endPoints);
-					assertThat(found.endPoints()).extracting(e -> e.address().isUnresolved())
+					assertThat(found.endPoints()).extracting(e -> e.tcpAddress().isUnresolved())
 							.containsExactly(false, false, false, false, false, true, true, false);
-					assertThat(found.endPoints()).extracting(e -> e.address().getAddress() == null ? null
-									: e.address().getAddress().getClass().getSimpleName())
+					assertThat(found.endPoints()).extracting(e -> e.tcpAddress().getAddress() == null ? null
+									: e.tcpAddress().getAddress().getClass().getSimpleName())
 							.containsExactly("Inet4Address", "Inet6Address", "Inet6Address", "Inet6Address",
 									"Inet4Address", null, null, "Inet4Address");
-					assertThat(((Inet6Address) found.endPoints().get(3).address().getAddress()).getScopeId())
+					assertThat(((Inet6Address) found.endPoints().get(3).tcpAddress().getAddress()).getScopeId())
 							.isEqualTo(3);
 				})
 				.verifyComplete();
@@ -636,7 +636,7 @@ public abstract class ContactStoreContract {
 	 * looking one up, {@link InetAddress#getHostAddress()} the scope
 	 */
 	private static String describe(PeerEndPoint endPoint) {
-		InetSocketAddress address = endPoint.address();
+		InetSocketAddress address = endPoint.tcpAddress();
 		InetAddress ip = address.getAddress();
 		return endPoint.name() + " | " + address.getHostString() + " | unresolved " + address.isUnresolved() + " | "
 				+ (ip == null ? "no address" : ip.getClass().getSimpleName() + " " + ip + " " + ip.getHostAddress())

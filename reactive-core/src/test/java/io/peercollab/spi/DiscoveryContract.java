@@ -109,7 +109,7 @@ public abstract class DiscoveryContract {
 		DiscoveryEvent seenByA = first(sa, is(ChangeType.ADDED, b.name()));
 		assertThat(seenByA.peer().nickname()).isEqualTo("Bob");
 		assertThat(seenByA.peer().endPoints()).isNotEmpty()
-				.allSatisfy(ep -> assertThat(ep.address().getPort()).isEqualTo(b.port()));
+				.allSatisfy(ep -> assertThat(ep.tcpAddress().getPort()).isEqualTo(b.port()));
 		DiscoveryEvent seenByB = first(sb, is(ChangeType.ADDED, a.name()));
 		assertThat(seenByB.peer().nickname()).isEqualTo("Alice");
 
@@ -180,7 +180,7 @@ public abstract class DiscoveryContract {
 		DiscoverySession second = start(hb, again);
 		DiscoveryEvent back = sa.peers()
 				.filter(e -> e.type() != ChangeType.REMOVED && e.peer().name().equals(b.name())
-						&& e.peer().endPoints().stream().anyMatch(ep -> ep.address().getPort() == again.port()))
+						&& e.peer().endPoints().stream().anyMatch(ep -> ep.tcpAddress().getPort() == again.port()))
 				.next().timeout(bound()).block();
 		assertThat(back.peer().nickname()).isEqualTo("Bob again");
 		close(second, again);

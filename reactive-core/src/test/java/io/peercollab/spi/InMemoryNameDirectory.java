@@ -97,7 +97,7 @@ public final class InMemoryNameDirectory implements PeerNamePublisher, PeerNameR
 						+ " in one record, was " + copy.size()));
 			}
 			for (PeerEndPoint ep : copy) {
-				if (ep.address().isUnresolved()) {
+				if (ep.tcpAddress().isUnresolved()) {
 					return Mono.error(new IllegalArgumentException("endPoints holds an unresolved address, "
 							+ ep.address() + ": publish resolved addresses only"));
 				}

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import io.peercollab.PeerAddress;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerIdentity;
@@ -49,12 +50,12 @@ final class NameFixtures {
 	}
 
 	/** @return the socket addresses of {@code endPoints}, the part a source vouches for */
-	static Set<InetSocketAddress> addresses(List<PeerEndPoint> endPoints) {
+	static Set<PeerAddress> addresses(List<PeerEndPoint> endPoints) {
 		return endPoints.stream().map(PeerEndPoint::address).collect(Collectors.toSet());
 	}
 
 	/** @return the socket addresses of {@code records} */
-	static Set<InetSocketAddress> addressesOf(List<EndpointRecord> records) {
+	static Set<PeerAddress> addressesOf(List<EndpointRecord> records) {
 		return records.stream().map(r -> r.endPoint().address()).collect(Collectors.toSet());
 	}
 

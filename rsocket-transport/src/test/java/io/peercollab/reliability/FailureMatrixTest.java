@@ -1,7 +1,5 @@
 package io.peercollab.reliability;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -54,6 +52,8 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The failure matrix: for every stream and handle of this endpoint (the {@link Row rows}), what it emits and when,
@@ -469,7 +469,7 @@ class FailureMatrixTest {
 			open.add(me);
 			me.signIn(PeerScope.ALL).then(me.registerApplication(Endpoints.WHITEBOARD))
 					.then(me.registerApplication(NOTES)).then(me.registerApplication(CHAT)).block(Endpoints.WAIT);
-			int myPort = me.endPoints().get(0).address().getPort();
+			int myPort = me.endPoints().get(0).tcpAddress().getPort();
 			// a JVM start, an identity and a bind: seconds on a busy machine, the children start all at once
 			other = PeerName.parse(child.expect("NAME ", Duration.ofSeconds(45)));
 			port = Integer.parseInt(child.expect("PORT ", Duration.ofSeconds(45)));
@@ -484,7 +484,7 @@ class FailureMatrixTest {
 				if (e.type() == ChangeType.ADDED) {
 					near.set(true);
 				}
-				boolean atNewPort = e.peer().endPoints().stream().noneMatch(p -> p.address().getPort() == port);
+				boolean atNewPort = e.peer().endPoints().stream().noneMatch(p -> p.tcpAddress().getPort() == port);
 				if (e.type() != ChangeType.ADDED || t0 != 0) {
 					record(Row.NEAR_ME, e.type() + (atNewPort ? " (new port)" : ""));
 				}

@@ -107,7 +107,7 @@ public final class MatrixPeerMain {
 				.then(collab.registerApplication(FailureMatrixTest.CHAT))
 				.then(collab.setPresence(new PresenceInfo(PresenceStatus.BUSY, "in the matrix")))
 				.block(Duration.ofSeconds(30));
-		out.println("PORT " + collab.endPoints().get(0).address().getPort());
+		out.println("PORT " + collab.endPoints().get(0).tcpAddress().getPort());
 		out.println("READY");
 	}
 

@@ -1,7 +1,5 @@
 package io.peercollab.reliability;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -15,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-
 import javax.jmdns.JmDNS;
 import javax.jmdns.ServiceInfo;
 
@@ -27,6 +24,7 @@ import io.peercollab.PeerNearMe;
 import io.peercollab.PeerNearMeEvent;
 import io.peercollab.PeerScope;
 import io.peercollab.PresenceInfo;
+import io.peercollab.TcpAddress;
 import io.peercollab.discovery.MdnsDiscovery;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -35,6 +33,8 @@ import org.junit.jupiter.api.Timeout;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Hostile mDNS announcements against real endpoints: {@link PeerCollaboration}s with {@link MdnsDiscovery#onLoopback()}
@@ -96,9 +96,9 @@ class MdnsHostileAnnouncementTest {
 
 		// Another identity's endpoint bound before the victim's, and so (ports being handed out upwards) usually at a
 		// lower port; more are bound after it as needed.
-		int earlyPort = endpoints.start("mdns-mallory").endPoints().get(0).address().getPort();
+		int earlyPort = endpoints.start("mdns-mallory").endPoints().get(0).tcpAddress().getPort();
 		PeerCollaboration victim = mdnsEndpoint("mdns-victim", "Victim");
-		int victimPort = victim.endPoints().get(0).address().getPort();
+		int victimPort = victim.endPoints().get(0).tcpAddress().getPort();
 		long t0 = System.nanoTime();
 		Endpoints.await(APPEAR, "the victim, verified, near the observer",
 				() -> current(observer).stream().anyMatch(p -> p.name().equals(victim.name()) && p.isVerified()));
@@ -151,14 +151,14 @@ class MdnsHostileAnnouncementTest {
 		List<PeerNearMe> now = current(observer);
 		assertThat(now).filteredOn(p -> p.name().equals(victim.name())).singleElement().satisfies(p -> {
 			assertThat(p.isVerified()).isTrue();
-			assertThat(p.endPoints()).extracting(ep -> ep.address().getPort()).containsExactly(victimPort);
+			assertThat(p.endPoints()).extracting(ep -> ep.tcpAddress().getPort()).containsExactly(victimPort);
 			assertThat(p.presence().block(Endpoints.WAIT)).isEqualTo(PresenceInfo.ONLINE);
 		});
 		// No event ever showed the victim at an impostor's endpoint, nor removed it.
 		assertThat(events).filteredOn(e -> e.peer().name().equals(victim.name()))
 				.allSatisfy(e -> {
 					assertThat(e.type()).isNotEqualTo(ChangeType.REMOVED);
-					assertThat(e.peer().endPoints()).extracting(ep -> ep.address().getPort())
+					assertThat(e.peer().endPoints()).extracting(ep -> ep.tcpAddress().getPort())
 							.doesNotContainAnyElementsOf(impostorPorts);
 				});
 		assertThat(errors).as("errors escaping the observer's streams").isEmpty();
@@ -171,7 +171,7 @@ class MdnsHostileAnnouncementTest {
 		subscriptions.add(late.diagnostics().subscribe(lateDiagnostics::add));
 		Endpoints.await(APPEAR, "the victim near the late observer, verified, at its own endpoint only",
 				() -> current(late).stream().anyMatch(p -> p.name().equals(victim.name()) && p.isVerified()
-						&& p.endPoints().stream().map(PeerEndPoint::address).allMatch(a -> a.getPort() == victimPort)));
+						&& p.endPoints().stream().map(PeerEndPoint::tcpAddress).allMatch(a -> a.getPort() == victimPort)));
 		Endpoints.await(APPEAR, "the late observer's SPOOFED_NAME diagnostics", () -> impostorPorts.stream()
 				.allMatch(port -> lateDiagnostics.stream().anyMatch(d -> Diagnostic.Kind.SPOOFED_NAME.equals(d.kind())
 						&& d.message().contains(":" + port))));
@@ -182,7 +182,7 @@ class MdnsHostileAnnouncementTest {
 		List<Integer> above = new ArrayList<>();
 		(earlyPort < victimPort ? below : above).add(earlyPort);
 		for (int k = 0; k < 8 && (below.isEmpty() || above.isEmpty()); k++) {
-			int port = endpoints.start("mdns-mallory").endPoints().get(0).address().getPort();
+			int port = endpoints.start("mdns-mallory").endPoints().get(0).tcpAddress().getPort();
 			(port < victimPort ? below : above).add(port);
 		}
 		List<Integer> ports = new ArrayList<>();

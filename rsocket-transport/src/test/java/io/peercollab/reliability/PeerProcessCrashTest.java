@@ -1,7 +1,5 @@
 package io.peercollab.reliability;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A peer process ({@link PeerProcessMain}, a child JVM) is killed with SIGKILL while this JVM has an invitation pending
@@ -72,7 +72,7 @@ class PeerProcessCrashTest {
 		long spawn = System.nanoTime();
 		child = ChildJvm.start(PeerProcessMain.class, directory.resolve("child-stderr.txt"),
 				Long.toString(INTERVAL_MS), Long.toString(MAX_LIFE_TIME_MS), me.name().toString(),
-				Integer.toString(me.endPoints().get(0).address().getPort()));
+				Integer.toString(me.endPoints().get(0).tcpAddress().getPort()));
 		// a JVM start, a certificate and a bind: seconds, and more on a busy machine
 		PeerName childName = PeerName.parse(child.expect("NAME ", Duration.ofSeconds(60)));
 		int childPort = Integer.parseInt(child.expect("PORT ", Endpoints.WAIT));

@@ -59,7 +59,7 @@ public final class PeerProcessMain {
 						: PresenceStatus.AWAY, "tick " + n)).onErrorResume(e -> Mono.empty()), 1)
 				.subscribe();
 		out.println("NAME " + collab.name());
-		out.println("PORT " + collab.endPoints().get(0).address().getPort());
+		out.println("PORT " + collab.endPoints().get(0).tcpAddress().getPort());
 		out.println("READY");
 		PeerName other = args.length >= 4 ? PeerName.parse(args[2]) : null;
 		PeerEndPoint at = args.length >= 4

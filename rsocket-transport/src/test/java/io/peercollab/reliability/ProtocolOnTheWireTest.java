@@ -1,7 +1,5 @@
 package io.peercollab.reliability;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +9,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.ssl.SslContext;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerScope;
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.rsocket.RawClient;
 import io.rsocket.Payload;
@@ -22,6 +21,8 @@ import io.rsocket.transport.netty.client.TcpClientTransport;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.netty.tcp.TcpClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Behaviour PROTOCOL.md promises to a foreign peer, seen from a stock RSocket client against a real endpoint.
@@ -75,7 +76,7 @@ class ProtocolOnTheWireTest {
 			};
 			SslContext tls = RawClient.tls(carol.privateKey(), carol.certificate(),
 					new java.util.concurrent.atomic.AtomicReference<>());
-			var address = bob.endPoints().get(0).address();
+			var address = bob.endPoints().get(0).tcpAddress();
 			RSocket rsocket = RSocketConnector.create()
 					.acceptor(SocketAcceptor.with(responder))
 					.dataMimeType("application/cbor")

@@ -1,7 +1,5 @@
 package io.peercollab.reliability;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +11,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import io.peercollab.Diagnostic;
 import io.peercollab.InvalidRequestException;
 import io.peercollab.PeerCollaboration;
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.rsocket.RawClient;
 import org.junit.jupiter.api.AfterEach;
@@ -21,6 +20,8 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.scheduler.VirtualTimeScheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A peer that sends a flood of refused requests reaches {@link PeerCollaboration#diagnostics()} once per request,
@@ -73,7 +74,7 @@ class RefusedRequestFloodTest {
 		assertThat(diagnostics).hasSize(REQUESTS).allSatisfy(d -> {
 			assertThat(d.kind()).isEqualTo(Diagnostic.Kind.REJECTED_REQUEST);
 			assertThat(d.peer()).isEqualTo(mallory.name());
-			assertThat(d.address().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+			assertThat(((TcpAddress) d.address()).socketAddress().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
 			assertThat(d.cause()).isInstanceOf(InvalidRequestException.class).hasMessageContaining("Unknown route");
 		});
 		assertThat(lines).hasSize(11);

@@ -1,7 +1,5 @@
 package io.peercollab.reliability;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -21,6 +19,7 @@ import io.peercollab.Diagnostic;
 import io.peercollab.InvitationResponse;
 import io.peercollab.InvitationStatus;
 import io.peercollab.PeerCollaboration;
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.rsocket.RSocketPeerTransport;
 import io.peercollab.rsocket.RawClient;
@@ -33,6 +32,8 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Thousands of connections that never open a stream (raw TCP that never starts TLS, and TLS clients with fresh
@@ -107,7 +108,7 @@ class SilentConnectionFloodTest {
 		CountingErr log = CountingErr.install();
 		try {
 			long floodStarted = System.nanoTime();
-			InetSocketAddress at = new InetSocketAddress("127.0.0.1", bob.endPoints().get(0).address().getPort());
+			InetSocketAddress at = new InetSocketAddress("127.0.0.1", bob.endPoints().get(0).tcpAddress().getPort());
 			for (int i = 0; i < RAW; i++) {
 				Socket s = new Socket();
 				s.connect(at, 5_000);
@@ -170,7 +171,7 @@ class SilentConnectionFloodTest {
 			assertThat(reported).as("each flood connection reported once").hasSize(RAW + TLS)
 					.allSatisfy(d -> {
 						assertThat(d.kind()).isEqualTo(Diagnostic.Kind.REJECTED_CONNECTION);
-						assertThat(d.address().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+						assertThat(((TcpAddress) d.address()).socketAddress().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
 					});
 			// held to the end: the cap less the friends' connections, which opened streams and cannot be displaced
 			assertThat(byTimer).as("held flood connections closed by the first-stream timer")

@@ -1,7 +1,5 @@
 package io.peercollab.rsocket;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -15,6 +13,7 @@ import io.peercollab.ChangeType;
 import io.peercollab.Diagnostic;
 import io.peercollab.PeerEvent;
 import io.peercollab.PresenceChange;
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.spi.TransportBinding;
@@ -34,6 +33,8 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Whatever a peer sends, a bad request fails its own stream with an error frame; the connection's other streams and
@@ -143,7 +144,7 @@ class BadInputTest {
 		assertThat(reported).singleElement().satisfies(d -> {
 			assertThat(d.kind()).isEqualTo(Diagnostic.Kind.REJECTED_REQUEST);
 			assertThat(d.peer()).isEqualTo(alice.name());
-			assertThat(d.address().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+			assertThat(((TcpAddress) d.address()).socketAddress().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
 			assertThat(d.cause()).hasMessageContaining(message);
 		});
 	}

@@ -1,7 +1,5 @@
 package io.peercollab.rsocket;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.net.InetSocketAddress;
 import java.util.Set;
 import java.util.UUID;
@@ -18,11 +16,13 @@ import io.peercollab.NotAuthorizedException;
 import io.peercollab.NotFoundException;
 import io.peercollab.NotSignedInException;
 import io.peercollab.PayloadTooLargeException;
+import io.peercollab.PeerAddress;
 import io.peercollab.PeerCollabException;
 import io.peercollab.PeerIdentityException;
 import io.peercollab.PeerIdentityMismatchException;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.PresenceInfo;
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.rsocket.internal.ErrorCodes;
@@ -41,6 +41,8 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Each {@link PeerCollabException} subtype crosses the wire as its own error code and arrives as the same type with
@@ -167,7 +169,7 @@ class ErrorMappingTest {
 	void connectingWhereNothingListensFailsWithPeerUnreachable() {
 		PeerIdentity dave = TestPeers.identity("dave", KeyType.EC_P256);
 		TransportBinding gone = TestPeers.bind(TestPeers.loopback(), dave, new RecordingHandler());
-		InetSocketAddress address = gone.address();
+		PeerAddress address = gone.address();
 		TestPeers.dispose(gone);
 
 		StepVerifier.create(client.connect(dave.name(), address))

@@ -6,6 +6,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.netty.buffer.ByteBuf;
+import io.peercollab.PeerAddress;
+import io.peercollab.TcpAddress;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -33,6 +35,13 @@ public final class FreezableProxy implements AutoCloseable {
 	 */
 	public FreezableProxy(InetSocketAddress target) {
 		this("127.0.0.1", target);
+	}
+
+	/**
+	 * @param target where every connection is forwarded to, a {@link TcpAddress}
+	 */
+	public FreezableProxy(PeerAddress target) {
+		this("127.0.0.1", ((TcpAddress) target).socketAddress());
 	}
 
 	/**

@@ -1,7 +1,5 @@
 package io.peercollab.rsocket;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -16,6 +14,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.peercollab.InvalidRequestException;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerScope;
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.rsocket.internal.PeerTls;
@@ -40,6 +39,8 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.tcp.TcpServer;
 import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A hostile server: a stock RSocket server behind a valid PeerCollab certificate that answers each route with
@@ -77,7 +78,7 @@ class HostileServerRepliesTest {
 		client = TestPeers.bind(TestPeers.loopback(), alice, new RecordingHandler());
 		replies.put("peercollab.v1.hello", List.of(RawClient.cbor(Map.of("maxPayloadSize", 131072,
 				"maxInboundStreamsPerConnection", 256))));
-		connection = client.connect(mallory.name(), hostile.address()).block(TestPeers.TIMEOUT);
+		connection = client.connect(mallory.name(), TcpAddress.of(hostile.address())).block(TestPeers.TIMEOUT);
 	}
 
 	@AfterAll

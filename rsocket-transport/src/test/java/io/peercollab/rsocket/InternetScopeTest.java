@@ -22,6 +22,7 @@ import io.peercollab.PeerScope;
 import io.peercollab.PresenceChange;
 import io.peercollab.PresenceInfo;
 import io.peercollab.PresenceStatus;
+import io.peercollab.TcpAddress;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.dht.DhtTestNetwork;
 import io.peercollab.dht.MainlineDht;
@@ -138,7 +139,7 @@ class InternetScopeTest {
 		InetAddress natHost = DHT.network().newAddress();
 		PeerCollaboration b = bob(bobHost);
 		b.signIn(PeerScope.INTERNET).block(WAIT);
-		InetSocketAddress listening = b.endPoints().get(0).address();
+		InetSocketAddress listening = b.endPoints().get(0).tcpAddress();
 		// Bob is behind a NAT: contacts reach him through a forwarded port, which he advertises.
 		FreezableProxy before = new FreezableProxy(natHost.getHostAddress(), listening);
 		closeables.add(before);
@@ -188,13 +189,13 @@ class InternetScopeTest {
 		PeerCollaboration first = bob(bobHost);
 		first.signIn(PeerScope.INTERNET).block(WAIT);
 		List<PeerEvent> seen = aliceFollows(first);
-		int port = first.endPoints().get(0).address().getPort();
+		int port = first.endPoints().get(0).tcpAddress().getPort();
 
 		// Bob's program stops (publishing its signed-out record) and starts again on another port.
 		first.close().block(WAIT);
 		PeerCollaboration second = bob(bobHost);
 		second.signIn(PeerScope.INTERNET).block(WAIT);
-		assertThat(second.endPoints().get(0).address().getPort()).isNotEqualTo(port);
+		assertThat(second.endPoints().get(0).tcpAddress().getPort()).isNotEqualTo(port);
 		UUID note = UUID.randomUUID();
 		second.setPresence(PresenceInfo.of(PresenceStatus.AWAY)).block(WAIT);
 		second.setObject(new PeerObject(note, new byte[] {1}, PeerScope.INTERNET)).block(WAIT);

@@ -1,11 +1,10 @@
 package io.peercollab.rsocket;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Duration;
 
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.PresenceInfo;
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.spi.PeerConnection;
@@ -15,6 +14,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A peer that vanishes without closing its connection is noticed by keepalive within {@code maxLifeTime}.
@@ -46,7 +47,7 @@ class KeepAliveTest {
 		client = TestPeers.bind(TestPeers.loopback().keepAlive(INTERVAL, MAX_LIFE_TIME),
 				TestPeers.identity("alice", KeyType.ED25519), new RecordingHandler());
 		proxy = new FreezableProxy(server.address());
-		PeerConnection connection = client.connect(bob.name(), proxy.address()).block(TestPeers.TIMEOUT);
+		PeerConnection connection = client.connect(bob.name(), TcpAddress.of(proxy.address())).block(TestPeers.TIMEOUT);
 		assertThat(connection.card().block(TestPeers.TIMEOUT)).isEqualTo(RecordingHandler.CARD);
 
 		long[] frozenAt = new long[1];

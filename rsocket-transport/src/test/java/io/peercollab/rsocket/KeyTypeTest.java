@@ -1,7 +1,5 @@
 package io.peercollab.rsocket;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -10,6 +8,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.peercollab.PeerIdentityMismatchException;
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
@@ -29,6 +28,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import reactor.core.publisher.Mono;
 import reactor.netty.tcp.TcpServer;
 import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Only Ed25519 and EC P-256 keys are accepted, in the TLS handshake, both ways: a client with an RSA or P-384
@@ -97,7 +98,7 @@ class KeyTypeTest {
 		TransportBinding client = TestPeers.bind(TestPeers.loopback(), alice, new RecordingHandler());
 		try {
 			StepVerifier.create(Mono.defer(() -> client.connect(PeerName.of(foreign.certificate()),
-					foreignServer.address())))
+					TcpAddress.of(foreignServer.address()))))
 					.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PeerIdentityMismatchException.class)
 							.hasMessageContaining(reason)
 							.hasMessageContaining("PeerCollab accepts Ed25519 and EC P-256 (secp256r1) keys only"))

@@ -1,12 +1,11 @@
 package io.peercollab.rsocket;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.netty.handler.ssl.SslContext;
 import io.peercollab.LimitExceededException;
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.spi.PeerConnection;
@@ -19,6 +18,8 @@ import reactor.netty.Connection;
 import reactor.netty.tcp.TcpClient;
 import reactor.test.StepVerifier;
 import reactor.util.retry.Retry;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The server's protection limits: open streams per connection, connections per remote peer.
@@ -88,7 +89,7 @@ class LimitsTest {
 		Duration connectTimeout = Duration.ofMillis(500);
 		server = TestPeers.bind(TestPeers.loopback().timeToFirstStream(connectTimeout), bob, handler);
 		SslContext tls = RawClient.tls(alice.privateKey(), alice.certificate(), new AtomicReference<>());
-		Connection silent = TcpClient.newConnection().remoteAddress(server::address)
+		Connection silent = TcpClient.newConnection().remoteAddress(() -> ((TcpAddress) server.address()).socketAddress())
 				.secure(spec -> spec.sslContext(tls)).connectNow(TestPeers.TIMEOUT);
 
 		long start = System.nanoTime();

@@ -138,8 +138,8 @@ class NearMeTest {
 		PeerNearMe found = await(seenByAlice, DISCOVERY, e -> e.type() == ChangeType.ADDED).peer();
 		assertThat(found.name()).isEqualTo(b.name());
 		assertThat(found.nickname()).isEqualTo("Bob");
-		assertThat(found.endPoints()).extracting(ep -> ep.address().getPort())
-				.contains(b.endPoints().get(0).address().getPort());
+		assertThat(found.endPoints()).extracting(ep -> ep.tcpAddress().getPort())
+				.contains(b.endPoints().get(0).tcpAddress().getPort());
 		assertThat(a.getPeersNearMe().block(WAIT)).extracting(PeerNearMe::name)
 				.as("itself is never near itself").containsExactly(b.name());
 
@@ -204,7 +204,7 @@ class NearMeTest {
 
 		// Carol's endpoint is announced under Bob's name: TLS answers with Carol's key.
 		DiscoverySession fake = discovery()
-				.start(new Announcement(b.name(), "Bob", impostor.endPoints().get(0).address().getPort()))
+				.start(new Announcement(b.name(), "Bob", impostor.endPoints().get(0).tcpAddress().getPort()))
 				.block(WAIT);
 		try {
 			Diagnostic d = diagnostics.poll(DISCOVERY.toMillis(), TimeUnit.MILLISECONDS);
@@ -214,13 +214,13 @@ class NearMeTest {
 			assertThat(d).as("a SPOOFED_NAME diagnostic").isNotNull();
 			assertThat(d.message()).contains(b.name().toString());
 
-			int impostorPort = impostor.endPoints().get(0).address().getPort();
+			int impostorPort = impostor.endPoints().get(0).tcpAddress().getPort();
 			awaitTrue(a.getPeersNearMe().map(l -> l.stream()
 					.filter(p -> p.name().equals(b.name()))
-					.allMatch(p -> p.endPoints().stream().noneMatch(ep -> ep.address().getPort() == impostorPort))));
+					.allMatch(p -> p.endPoints().stream().noneMatch(ep -> ep.tcpAddress().getPort() == impostorPort))));
 			PeerNearMe real = await(seen, DISCOVERY, e -> e.type() != ChangeType.REMOVED
 					&& e.peer().name().equals(b.name())
-					&& e.peer().endPoints().stream().noneMatch(ep -> ep.address().getPort() == impostorPort)).peer();
+					&& e.peer().endPoints().stream().noneMatch(ep -> ep.tcpAddress().getPort() == impostorPort)).peer();
 			assertThat(real.presence().block(WAIT)).as("the real Bob is still reachable").isNotNull();
 		}
 		finally {

@@ -1,13 +1,10 @@
 package io.peercollab.rsocket;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Map;
-
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
@@ -15,10 +12,10 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-
 import io.peercollab.PeerIdentityMismatchException;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.PresenceInfo;
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
@@ -28,6 +25,8 @@ import org.junit.jupiter.api.Test;
 import reactor.netty.DisposableServer;
 import reactor.netty.tcp.TcpServer;
 import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Trust by key pinning: a client reaches only the key it asked for, and a server names callers by their key.
@@ -132,7 +131,7 @@ class PinningTest {
 				.secure(spec -> spec.sslContext(refusing)).bindNow();
 		try {
 			client = TestPeers.bind(TestPeers.loopback(), alice, new RecordingHandler());
-			StepVerifier.create(client.connect(bob.name(), (InetSocketAddress) stranger.address()))
+			StepVerifier.create(client.connect(bob.name(), TcpAddress.of((InetSocketAddress) stranger.address())))
 					.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PeerUnreachableException.class)
 							.hasMessageContaining(bob.name().toString())
 							.satisfies(x -> assertThat(x.getMessage()).containsAnyOf("TLS handshake",

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 import javax.net.ssl.SSLEngine;
@@ -24,6 +23,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.peercollab.PeerAddress;
+import io.peercollab.TcpAddress;
 import io.rsocket.Payload;
 import io.rsocket.RSocket;
 import io.rsocket.core.RSocketConnector;
@@ -60,6 +61,18 @@ public final class RawClient implements AutoCloseable {
 	 */
 	public static Mono<RawClient> connect(InetSocketAddress address, PrivateKey key, X509Certificate certificate) {
 		return connect(address, key, certificate, Duration.ofSeconds(20), Duration.ofSeconds(90));
+	}
+
+	/** As {@link #connect(InetSocketAddress, PrivateKey, X509Certificate)}, at a {@link TcpAddress}. */
+	public static Mono<RawClient> connect(PeerAddress address, PrivateKey key, X509Certificate certificate) {
+		return connect(((TcpAddress) address).socketAddress(), key, certificate);
+	}
+
+	/** As the other overload, at a {@link TcpAddress}. */
+	public static Mono<RawClient> connect(PeerAddress address, PrivateKey key, X509Certificate certificate,
+			Duration keepAliveInterval, Duration keepAliveMaxLifeTime) {
+		return connect(((TcpAddress) address).socketAddress(), key, certificate, keepAliveInterval,
+				keepAliveMaxLifeTime);
 	}
 
 	/**

@@ -1,7 +1,5 @@
 package io.peercollab.rsocket;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -13,6 +11,7 @@ import io.peercollab.Diagnostic;
 import io.peercollab.InvalidRequestException;
 import io.peercollab.LimitExceededException;
 import io.peercollab.PayloadTooLargeException;
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.rsocket.internal.RSocketBinding;
@@ -22,6 +21,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Every refusal of the server (a request it will not serve, a connection it will not hold) is reported once on
@@ -106,7 +107,7 @@ class RefusalDiagnosticsTest {
 							// closed (reset) by the server without a byte of TLS; the reset may already hit the
 							// socket's set-up, which is the same refusal
 							try {
-								third.connect(new InetSocketAddress("127.0.0.1", server.address().getPort()), 5_000);
+								third.connect(new InetSocketAddress("127.0.0.1", ((TcpAddress) server.address()).socketAddress().getPort()), 5_000);
 								third.setSoTimeout((int) TestPeers.TIMEOUT.toMillis());
 								assertThat(readEnd(third)).isTrue();
 							}
@@ -121,7 +122,7 @@ class RefusalDiagnosticsTest {
 					.assertNext(d -> {
 						assertThat(d.kind()).isEqualTo(Diagnostic.Kind.REJECTED_CONNECTION);
 						assertThat(d.peer()).isNull();
-						assertThat(d.address().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+						assertThat(((TcpAddress) d.address()).socketAddress().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
 						assertThat(d.cause()).isInstanceOf(LimitExceededException.class)
 								.hasMessageContaining("maxConnectionsPerSource (2) reached");
 					})
@@ -142,7 +143,7 @@ class RefusalDiagnosticsTest {
 					.then(() -> TestPeers.connect(client, server, bob))
 					.assertNext(d -> {
 						assertThat(d.kind()).isEqualTo(Diagnostic.Kind.REJECTED_CONNECTION);
-						assertThat(d.address().getPort()).isEqualTo(silentOld.getLocalPort());
+						assertThat(((TcpAddress) d.address()).socketAddress().getPort()).isEqualTo(silentOld.getLocalPort());
 						assertThat(d.cause()).isInstanceOf(LimitExceededException.class)
 								.hasMessageContaining("maxConnections (2) reached");
 					})
@@ -166,7 +167,7 @@ class RefusalDiagnosticsTest {
 					.assertNext(d -> {
 						assertThat(d.kind()).isEqualTo(Diagnostic.Kind.REJECTED_CONNECTION);
 						assertThat(d.peer()).isNull();
-						assertThat(d.address().getPort()).isEqualTo(silent.getLocalPort());
+						assertThat(((TcpAddress) d.address()).socketAddress().getPort()).isEqualTo(silent.getLocalPort());
 						assertThat(d.cause()).isInstanceOf(LimitExceededException.class)
 								.hasMessageContaining("timeToFirstStream (300 ms)");
 					})
@@ -193,7 +194,7 @@ class RefusalDiagnosticsTest {
 			assertThat(d.kind()).isEqualTo(kind);
 			assertThat(d.peer()).isEqualTo(alice.name());
 			assertThat(d.address()).isNotNull();
-			assertThat(d.address().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+			assertThat(((TcpAddress) d.address()).socketAddress().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
 			assertThat(d.cause()).isInstanceOf(cause).hasMessageContaining(words);
 			assertThat(d.message()).contains(words);
 		};
@@ -201,7 +202,7 @@ class RefusalDiagnosticsTest {
 
 	private Socket open() throws Exception {
 		Socket s = new Socket();
-		s.connect(new InetSocketAddress("127.0.0.1", server.address().getPort()), 5_000);
+		s.connect(new InetSocketAddress("127.0.0.1", ((TcpAddress) server.address()).socketAddress().getPort()), 5_000);
 		s.setSoTimeout((int) TestPeers.TIMEOUT.toMillis());
 		return s;
 	}

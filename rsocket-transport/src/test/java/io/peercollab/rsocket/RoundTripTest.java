@@ -1,7 +1,5 @@
 package io.peercollab.rsocket;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -14,6 +12,7 @@ import io.peercollab.InvitationStatus;
 import io.peercollab.ObjectChange;
 import io.peercollab.PeerEvent;
 import io.peercollab.PresenceChange;
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.spi.InviteReply;
@@ -28,6 +27,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Every route, end to end over TLS, with EC P-256 and with Ed25519 identities on both sides.
@@ -79,7 +80,7 @@ class RoundTripTest {
 		start(keyType);
 		assertThat(connection.remote()).isEqualTo(serverIdentity.name());
 		assertThat(connection.remoteAddress()).isEqualTo(server.address());
-		assertThat(server.address().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
+		assertThat(((TcpAddress) server.address()).socketAddress().getAddress().getHostAddress()).isEqualTo("127.0.0.1");
 	}
 
 	@ParameterizedTest

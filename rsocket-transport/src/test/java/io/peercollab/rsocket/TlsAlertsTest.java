@@ -1,7 +1,5 @@
 package io.peercollab.rsocket;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -17,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
@@ -30,6 +29,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The TLS alerts PROTOCOL.md section 2.3 lists, measured with a foreign TLS stack: {@code openssl s_client} against
@@ -106,7 +107,7 @@ class TlsAlertsTest {
 	/** @return the alert number {@code openssl s_client} received from our server, or -1 if none */
 	private int clientAlert(String version, List<String> certificate) throws Exception {
 		List<String> command = new ArrayList<>(List.of("openssl", "s_client", "-connect",
-				"127.0.0.1:" + server.address().getPort(), version, "-ign_eof"));
+				"127.0.0.1:" + ((TcpAddress) server.address()).socketAddress().getPort(), version, "-ign_eof"));
 		if (!certificate.isEmpty()) {
 			command.addAll(List.of("-cert", certificate.get(1), "-key", certificate.get(0)));
 		}
@@ -141,7 +142,7 @@ class TlsAlertsTest {
 			TransportBinding client = TestPeers.bind(TestPeers.loopback(), alice, new RecordingHandler());
 			try {
 				StepVerifier.create(Mono.defer(() -> client.connect(expected,
-						new InetSocketAddress("127.0.0.1", Integer.parseInt(port.group(1))))))
+						TcpAddress.of(new InetSocketAddress("127.0.0.1", Integer.parseInt(port.group(1)))))))
 						.expectError()
 						.verify(TestPeers.TIMEOUT);
 			}

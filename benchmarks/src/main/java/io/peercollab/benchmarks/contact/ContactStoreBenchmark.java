@@ -210,8 +210,8 @@ public class ContactStoreBenchmark {
 	static String endpointsColumn(PeerContact c) {
 		StringBuilder out = new StringBuilder();
 		for (PeerEndPoint ep : c.endPoints()) {
-			out.append(ep.name()).append("||").append(ep.address().getAddress().getHostAddress()).append('|')
-					.append(ep.address().getPort()).append('\n');
+			out.append(ep.name()).append("||").append(ep.tcpAddress().getAddress().getHostAddress()).append('|')
+					.append(ep.tcpAddress().getPort()).append('\n');
 		}
 		return out.toString();
 	}
@@ -248,7 +248,7 @@ public class ContactStoreBenchmark {
 			if (bindings++ > 0) {
 				s.add();
 			}
-			InetSocketAddress address = endPoints.get(position).address();
+			InetSocketAddress address = endPoints.get(position).tcpAddress();
 			s.bind(0, c.name().toString())
 					.bind(1, position)
 					.bind(2, endPoints.get(position).name())

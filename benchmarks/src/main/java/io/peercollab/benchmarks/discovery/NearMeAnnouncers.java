@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
 import javax.jmdns.JmDNS;
 import javax.jmdns.ServiceInfo;
 
+import io.peercollab.TcpAddress;
 import io.peercollab.benchmarks.BenchPeers;
 import io.peercollab.benchmarks.NothingHandler;
 import io.peercollab.identity.PeerIdentity;
@@ -69,7 +69,7 @@ public final class NearMeAnnouncers {
 		TransportBinding binding = BenchPeers.transport().bind(identity, new NothingHandler())
 				.block(BenchPeers.TIMEOUT);
 		ServiceInfo info = BareMdns.service(BareMdns.instanceName("neighbour"), identity.name(), "neighbour",
-				binding.address().getPort());
+				((TcpAddress) binding.address()).port());
 		jmdns.registerService(info);
 		return binding;
 	}

@@ -6,11 +6,12 @@ import java.util.concurrent.TimeUnit;
 
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
-import io.peercollab.rsocket.internal.PeerTls;
+import io.peercollab.PeerAddress;
 import io.peercollab.benchmarks.BenchPeers;
 import io.peercollab.benchmarks.NothingHandler;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
+import io.peercollab.rsocket.internal.PeerTls;
 import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.TransportBinding;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -56,7 +57,7 @@ public class ConnectBenchmark {
 		TransportBinding alice;
 		TransportBinding bob;
 		PeerName bobName;
-		InetSocketAddress bobAddress;
+		PeerAddress bobAddress;
 		PeerConnection last;
 
 		@Setup

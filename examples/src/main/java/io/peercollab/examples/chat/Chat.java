@@ -221,16 +221,16 @@ public final class Chat implements Callable<Integer> {
 		if (internet == null && (dht || dhtBootstrap != null || advertise != null)) {
 			MainlineDht.Builder b = MainlineDht.builder();
 			if (dhtBootstrap != null) {
-				b.bootstrapNodes(dhtBootstrap.stream()
+				b = b.bootstrapNodes(dhtBootstrap.stream()
 						.map(a -> option("--dht-bootstrap", a, IpLiterals::parseHostAndPort)).toList());
 			}
 			internet = ownDht = b.build();
 		}
 		if (internet != null) {
-			builder.nameResolver(internet).namePublisher(internet);
+			builder = builder.nameResolver(internet).namePublisher(internet);
 		}
 		if (advertise != null) {
-			builder.advertisedEndPoints(advertise.stream()
+			builder = builder.advertisedEndPoints(advertise.stream()
 					.map(a -> PeerEndPoint.of(option("--advertise", a, IpLiterals::parseSocketAddress))).toList());
 		}
 		PeerCollaboration c = builder.build();
@@ -288,7 +288,7 @@ public final class Chat implements Callable<Integer> {
 	}
 
 	private static String hostPorts(List<PeerEndPoint> endPoints) {
-		return endPoints.stream().map(ep -> IpLiterals.toString(ep.address())).collect(Collectors.joining(", "));
+		return endPoints.stream().map(ep -> ep.address().toString()).collect(Collectors.joining(", "));
 	}
 
 	private int stop() {

@@ -19,7 +19,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
-
 import javax.xml.XMLConstants;
 import javax.xml.stream.Location;
 import javax.xml.stream.XMLInputFactory;
@@ -147,7 +146,7 @@ public final class ContactCardCodec {
 				w.writeStartElement(NAMESPACE, ENDPOINT);
 				leaf(w, 3, ENDPOINT_NAME, endPoint.name());
 				leaf(w, 3, HOST, hostOf(endPoint));
-				leaf(w, 3, PORT, Integer.toString(endPoint.address().getPort()));
+				leaf(w, 3, PORT, Integer.toString(endPoint.tcpAddress().getPort()));
 				indent(w, 2);
 				w.writeEndElement();
 			}
@@ -623,7 +622,7 @@ public final class ContactCardCodec {
 	}
 
 	private static String hostOf(PeerEndPoint endPoint) {
-		InetAddress address = endPoint.address().getAddress();
+		InetAddress address = endPoint.tcpAddress().getAddress();
 		if (address == null) {
 			throw new IllegalArgumentException("endpoint '" + endPoint.name() + "' (" + endPoint.address()
 					+ ") has no IP address; cards carry IP literals only, resolve it first");

@@ -1,9 +1,13 @@
 package io.peercollab.internal.engine;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import io.peercollab.Checks;
 import io.peercollab.InvitationPolicy;
@@ -21,7 +25,8 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * The single-use builder behind {@link PeerCollaboration#builder()}; every default is set here and nowhere else.
+ * The immutable builder behind {@link PeerCollaboration#builder()}; every default is set here and nowhere else. A
+ * setter copies this builder, changes the copy and returns it; no instance changes once a caller holds it.
  */
 public final class CollaborationBuilder implements PeerCollaboration.Builder {
 
@@ -34,7 +39,7 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 	Duration invitationExpiry = Duration.ofMinutes(5);
 	int invitationsPerPeerPerMinute = 60;
 	Scheduler timer = Schedulers.parallel();
-	final List<PeerNameResolver> resolvers = new ArrayList<>();
+	List<PeerNameResolver> resolvers = List.of();
 	PeerNamePublisher publisher;
 	List<PeerEndPoint> advertised = List.of();
 	Duration republishInterval = Duration.ofHours(1);
@@ -44,44 +49,83 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 	Sharing presenceSharing = Sharing.CONTACTS_AND_NEAR_ME;
 	boolean announceEndpointName = false;
 	/** Where a wildcard-bound endpoint's addresses come from; tests replace it. */
-	java.util.function.Supplier<java.util.Map<String, List<java.net.InetAddress>>> interfaces = Interfaces::up;
-	private boolean built;
+	Supplier<Map<String, List<InetAddress>>> interfaces = Interfaces::up;
+
+	/** A builder with every default. */
+	public CollaborationBuilder() {
+	}
+
+	private CollaborationBuilder(CollaborationBuilder from) {
+		identity = from.identity;
+		nickname = from.nickname;
+		store = from.store;
+		discovery = from.discovery;
+		transport = from.transport;
+		policy = from.policy;
+		invitationExpiry = from.invitationExpiry;
+		invitationsPerPeerPerMinute = from.invitationsPerPeerPerMinute;
+		timer = from.timer;
+		resolvers = from.resolvers;
+		publisher = from.publisher;
+		advertised = from.advertised;
+		republishInterval = from.republishInterval;
+		displayNameSharing = from.displayNameSharing;
+		emailSharing = from.emailSharing;
+		presenceSharing = from.presenceSharing;
+		announceEndpointName = from.announceEndpointName;
+		interfaces = from.interfaces;
+	}
+
+	/** @return a copy of this builder with {@code change} applied to the copy */
+	private CollaborationBuilder with(Consumer<CollaborationBuilder> change) {
+		CollaborationBuilder copy = new CollaborationBuilder(this);
+		change.accept(copy);
+		return copy;
+	}
+
+	/**
+	 * @return a copy that takes the addresses of a wildcard-bound endpoint from {@code value}, for tests
+	 */
+	public CollaborationBuilder interfaces(Supplier<Map<String, List<InetAddress>>> value) {
+		Objects.requireNonNull(value, "interfaces");
+		return with(c -> c.interfaces = value);
+	}
 
 	@Override
 	public PeerCollaboration.Builder identity(PeerIdentity value) {
-		this.identity = Objects.requireNonNull(value, "identity");
-		return this;
+		Objects.requireNonNull(value, "identity");
+		return with(c -> c.identity = value);
 	}
 
 	@Override
 	public PeerCollaboration.Builder nickname(String value) {
-		this.nickname = Checks.text(Objects.requireNonNull(value, "nickname"), "nickname",
+		String text = Checks.text(Objects.requireNonNull(value, "nickname"), "nickname",
 				PeerCollaboration.MAX_NICKNAME_LENGTH);
-		return this;
+		return with(c -> c.nickname = text);
 	}
 
 	@Override
 	public PeerCollaboration.Builder contactStore(ContactStore value) {
-		this.store = Objects.requireNonNull(value, "store");
-		return this;
+		Objects.requireNonNull(value, "store");
+		return with(c -> c.store = value);
 	}
 
 	@Override
 	public PeerCollaboration.Builder discovery(Discovery value) {
-		this.discovery = Objects.requireNonNull(value, "discovery");
-		return this;
+		Objects.requireNonNull(value, "discovery");
+		return with(c -> c.discovery = value);
 	}
 
 	@Override
 	public PeerCollaboration.Builder transport(PeerTransport value) {
-		this.transport = Objects.requireNonNull(value, "transport");
-		return this;
+		Objects.requireNonNull(value, "transport");
+		return with(c -> c.transport = value);
 	}
 
 	@Override
 	public PeerCollaboration.Builder invitationPolicy(InvitationPolicy value) {
-		this.policy = Objects.requireNonNull(value, "policy");
-		return this;
+		Objects.requireNonNull(value, "policy");
+		return with(c -> c.policy = value);
 	}
 
 	@Override
@@ -90,8 +134,7 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 		if (value.isNegative() || value.isZero()) {
 			throw new IllegalArgumentException("invitationExpiry must be positive, was " + value);
 		}
-		this.invitationExpiry = value;
-		return this;
+		return with(c -> c.invitationExpiry = value);
 	}
 
 	@Override
@@ -99,32 +142,35 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 		if (limit < 1) {
 			throw new IllegalArgumentException("invitationsPerPeerPerMinute must be at least 1, was " + limit);
 		}
-		this.invitationsPerPeerPerMinute = limit;
-		return this;
+		return with(c -> c.invitationsPerPeerPerMinute = limit);
 	}
 
 	@Override
 	public PeerCollaboration.Builder timerScheduler(Scheduler value) {
-		this.timer = Objects.requireNonNull(value, "scheduler");
-		return this;
+		Objects.requireNonNull(value, "scheduler");
+		return with(c -> c.timer = value);
 	}
 
 	@Override
 	public PeerCollaboration.Builder nameResolver(PeerNameResolver value) {
-		resolvers.add(Objects.requireNonNull(value, "resolver"));
-		return this;
+		Objects.requireNonNull(value, "resolver");
+		return with(c -> {
+			List<PeerNameResolver> more = new ArrayList<>(resolvers);
+			more.add(value);
+			c.resolvers = List.copyOf(more);
+		});
 	}
 
 	@Override
 	public PeerCollaboration.Builder namePublisher(PeerNamePublisher value) {
-		this.publisher = Objects.requireNonNull(value, "publisher");
-		return this;
+		Objects.requireNonNull(value, "publisher");
+		return with(c -> c.publisher = value);
 	}
 
 	@Override
 	public PeerCollaboration.Builder advertisedEndPoints(List<PeerEndPoint> value) {
-		this.advertised = List.copyOf(Objects.requireNonNull(value, "endPoints"));
-		return this;
+		List<PeerEndPoint> copy = List.copyOf(Objects.requireNonNull(value, "endPoints"));
+		return with(c -> c.advertised = copy);
 	}
 
 	@Override
@@ -133,39 +179,34 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 		if (value.isNegative() || value.isZero()) {
 			throw new IllegalArgumentException("republishInterval must be positive, was " + value);
 		}
-		this.republishInterval = value;
-		return this;
+		return with(c -> c.republishInterval = value);
 	}
 
 	@Override
 	public PeerCollaboration.Builder shareDisplayName(Sharing value) {
-		this.displayNameSharing = Objects.requireNonNull(value, "sharing");
-		return this;
+		Objects.requireNonNull(value, "sharing");
+		return with(c -> c.displayNameSharing = value);
 	}
 
 	@Override
 	public PeerCollaboration.Builder shareEmail(Sharing value) {
-		this.emailSharing = Objects.requireNonNull(value, "sharing");
-		return this;
+		Objects.requireNonNull(value, "sharing");
+		return with(c -> c.emailSharing = value);
 	}
 
 	@Override
 	public PeerCollaboration.Builder sharePresence(Sharing value) {
-		this.presenceSharing = Objects.requireNonNull(value, "sharing");
-		return this;
+		Objects.requireNonNull(value, "sharing");
+		return with(c -> c.presenceSharing = value);
 	}
 
 	@Override
 	public PeerCollaboration.Builder announceEndpointName(boolean value) {
-		this.announceEndpointName = value;
-		return this;
+		return with(c -> c.announceEndpointName = value);
 	}
 
 	@Override
 	public PeerCollaboration build() {
-		if (built) {
-			throw new IllegalStateException("this builder was used already: take a new one from PeerCollaboration.builder()");
-		}
 		if (identity == null) {
 			throw new IllegalStateException("an identity is required: builder.identity(PeerIdentity.generate(...))");
 		}
@@ -177,13 +218,14 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 					+ ") must be shorter than the publisher's record lifetime (" + publisher.recordLifetime()
 					+ "), or records expire between publications");
 		}
-		built = true;
-		if (nickname == null) {
-			nickname = Checks.text(identity.name().classifier(), "nickname", PeerCollaboration.MAX_NICKNAME_LENGTH);
-		}
-		if (store == null) {
-			store = new InMemoryContactStore();
-		}
-		return new DefaultPeerCollaboration(this);
+		return new DefaultPeerCollaboration(with(c -> {
+			if (c.nickname == null) {
+				c.nickname = Checks.text(identity.name().classifier(), "nickname",
+						PeerCollaboration.MAX_NICKNAME_LENGTH);
+			}
+			if (c.store == null) {
+				c.store = new InMemoryContactStore();
+			}
+		}));
 	}
 }

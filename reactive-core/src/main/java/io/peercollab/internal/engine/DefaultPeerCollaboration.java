@@ -27,6 +27,7 @@ import io.peercollab.PeerScope;
 import io.peercollab.PresenceChange;
 import io.peercollab.PresenceInfo;
 import io.peercollab.PresenceStatus;
+import io.peercollab.TcpAddress;
 import io.peercollab.contact.ContactManager;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerIdentity;
@@ -172,8 +173,14 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 			}
 			Mono<Void> steps = ready.then(bindTransport());
 			if (after.includesNearMe() && !before.includesNearMe()) {
-				steps = steps.then(Mono.defer(() -> nearMe
-						.start(new Announcement(name(), nickname, binding.address().getPort(), announceEndpointName))));
+				steps = steps.then(Mono.defer(() -> {
+					if (!(binding.address() instanceof TcpAddress tcp)) {
+						return Mono.error(new IllegalStateException("signing in to NEAR_ME needs a transport listening "
+								+ "on TCP (mDNS announces a port); this one listens at a " + binding.address().scheme()
+								+ " address: " + binding.address()));
+					}
+					return nearMe.start(new Announcement(name(), nickname, tcp.port(), announceEndpointName));
+				}));
 			}
 			return steps.then(Mono.fromRunnable(() -> {
 				state.scopeChanged(after);
@@ -258,11 +265,10 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		if (!set.isEmpty()) {
 			return set;
 		}
-		java.net.InetSocketAddress address = b.address();
-		if (!address.getAddress().isAnyLocalAddress()) {
-			return List.of(PeerEndPoint.of(address));
+		if (!(b.address() instanceof TcpAddress tcp) || tcp.address() == null || !tcp.address().isAnyLocalAddress()) {
+			return List.of(PeerEndPoint.of(b.address()));
 		}
-		return Interfaces.endPoints(interfaces.get(), address.getPort());
+		return Interfaces.endPoints(interfaces.get(), tcp.port());
 	}
 
 	@Override

@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 
 import io.peercollab.Diagnostic;
 import io.peercollab.IpLiterals;
+import io.peercollab.TcpAddress;
 import reactor.core.scheduler.Scheduler;
 
 /**
@@ -85,9 +86,11 @@ final class DiagnosticLog {
 	}
 
 	private static Object sourceOf(Diagnostic d) {
+		if (d.address() instanceof TcpAddress tcp) {
+			return tcp.address() != null ? IpLiterals.toString(tcp.address()) : tcp.socketAddress().getHostString();
+		}
 		if (d.address() != null) {
-			return d.address().getAddress() != null ? IpLiterals.toString(d.address().getAddress())
-					: d.address().getHostString();
+			return d.address();
 		}
 		return d.peer() != null ? d.peer() : d.kind();
 	}
@@ -100,7 +103,7 @@ final class DiagnosticLog {
 				b.append("peer ").append(d.peer());
 			}
 			if (d.address() != null) {
-				b.append(d.peer() != null ? ", " : "").append("from ").append(IpLiterals.toString(d.address()));
+				b.append(d.peer() != null ? ", " : "").append("from ").append(d.address());
 			}
 			b.append(')');
 		}

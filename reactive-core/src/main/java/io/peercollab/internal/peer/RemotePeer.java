@@ -149,7 +149,21 @@ public final class RemotePeer implements PeerNearMe {
 						? "none was given"
 						: "its card lists none, it was not reached before, it is not near, and no resolver found it"));
 			}
-			return new PeerUnreachableException("no endpoint of " + name + " answered (tried " + tried.get() + ")");
+			List<Throwable> why;
+			synchronized (failures) {
+				why = List.copyOf(failures);
+			}
+			StringBuilder message = new StringBuilder("no endpoint of ").append(name).append(" answered (tried ")
+					.append(tried.get()).append(')');
+			for (int i = 0; i < why.size() && i < 3; i++) {
+				message.append(i == 0 ? ": " : "; ").append(why.get(i).getMessage());
+			}
+			if (why.size() > 3) {
+				message.append("; and ").append(why.size() - 3).append(" more");
+			}
+			PeerUnreachableException e = new PeerUnreachableException(message.toString());
+			why.forEach(e::addSuppressed);
+			return e;
 		}
 	}
 

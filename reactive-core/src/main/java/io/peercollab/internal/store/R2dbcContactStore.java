@@ -440,7 +440,7 @@ public final class R2dbcContactStore implements ContactStore {
 	 * address, scope_id, port}.
 	 */
 	static void bindEndPoint(Statement statement, String contactName, int position, PeerEndPoint endPoint) {
-		InetSocketAddress socket = endPoint.address();
+		InetSocketAddress socket = endPoint.tcpAddress();
 		InetAddress ip = socket.getAddress();
 		statement.bind(0, contactName).bind(1, position).bind(2, endPoint.name());
 		if (ip == null) {

@@ -9,9 +9,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.peercollab.ForwardingBinding;
+import io.peercollab.PeerAddress;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.PeerScope;
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.local.InMemoryPeerTransport;
 import io.peercollab.spi.PeerNamePublisher;
@@ -34,8 +36,8 @@ class AdvertisedAddressWatchTest {
 	private static PeerTransport wildcard(PeerTransport inMemory) {
 		return (identity, handler) -> inMemory.bind(identity, handler).map(b -> new ForwardingBinding(b) {
 			@Override
-			public InetSocketAddress address() {
-				return new InetSocketAddress("0.0.0.0", b.address().getPort());
+			public PeerAddress address() {
+				return TcpAddress.of(new InetSocketAddress("0.0.0.0", ((TcpAddress) b.address()).port()));
 			}
 		});
 	}
@@ -57,14 +59,13 @@ class AdvertisedAddressWatchTest {
 				return Duration.ofHours(2);
 			}
 		};
-		CollaborationBuilder builder = (CollaborationBuilder) PeerCollaboration.builder();
-		builder.identity(PeerIdentity.generate("alice")).transport(wildcard(InMemoryPeerTransport.create()))
-				.timerScheduler(time).namePublisher(publisher);
-		builder.interfaces = interfaces::get;
-		PeerCollaboration collab = builder.build();
+		PeerCollaboration collab = ((CollaborationBuilder) PeerCollaboration.builder()
+				.identity(PeerIdentity.generate("alice")).transport(wildcard(InMemoryPeerTransport.create()))
+				.timerScheduler(time).namePublisher(publisher))
+				.interfaces(interfaces::get).build();
 		try {
 			collab.signIn(PeerScope.INTERNET).block(WAIT);
-			int port = collab.endPoints().get(0).address().getPort();
+			int port = collab.endPoints().get(0).tcpAddress().getPort();
 			assertThat(published).singleElement().satisfies(eps -> assertThat(eps)
 					.as("link-local addresses are not advertised")
 					.containsExactly(new PeerEndPoint("eth0", new InetSocketAddress("192.0.2.10", port))));

@@ -1,7 +1,5 @@
 package io.peercollab.internal.engine;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,9 +8,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.peercollab.Diagnostic;
 import io.peercollab.LimitExceededException;
+import io.peercollab.TcpAddress;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.test.scheduler.VirtualTimeScheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class DiagnosticLogTest {
 
@@ -81,6 +82,6 @@ class DiagnosticLogTest {
 
 	private static Diagnostic refused(String host, int port) {
 		return new Diagnostic(Instant.EPOCH, Diagnostic.Kind.REJECTED_CONNECTION, "refused at accept", null,
-				new InetSocketAddress(host, port), new LimitExceededException("maxConnectionsPerSource (64) reached"));
+				TcpAddress.of(new InetSocketAddress(host, port)), new LimitExceededException("maxConnectionsPerSource (64) reached"));
 	}
 }

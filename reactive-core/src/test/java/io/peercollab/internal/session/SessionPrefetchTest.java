@@ -1,7 +1,5 @@
 package io.peercollab.internal.session;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -12,12 +10,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
 import io.peercollab.CollaborationSession;
+import io.peercollab.PeerAddress;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerEvent;
 import io.peercollab.PeerObject;
 import io.peercollab.PeerScope;
 import io.peercollab.PresenceInfo;
 import io.peercollab.SessionMessage;
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.PeerName;
 import io.peercollab.spi.InviteReply;
 import io.peercollab.spi.InviteRequest;
@@ -29,6 +29,8 @@ import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Both ends of a session take the frames of their channel a window at a time, so that messages do not each wait for a
@@ -195,8 +197,8 @@ class SessionPrefetchTest {
 		}
 
 		@Override
-		public InetSocketAddress remoteAddress() {
-			return new InetSocketAddress("127.0.0.1", 9);
+		public PeerAddress remoteAddress() {
+			return TcpAddress.of(new InetSocketAddress("127.0.0.1", 9));
 		}
 
 		@Override

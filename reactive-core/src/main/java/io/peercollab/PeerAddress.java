@@ -1,0 +1,30 @@
+package io.peercollab;
+
+/**
+ * Where a peer's endpoint can be reached, in the terms of the transport that dials it. The engine never looks inside
+ * an address: it compares addresses with {@code equals}, shows them with {@code toString} and hands them back to the
+ * transport ({@link io.peercollab.spi.TransportBinding#connect}). Resolvers, discovery and contact cards carry them
+ * in a {@link PeerEndPoint}.
+ *
+ * <p>Every transport of this release listens and dials at a {@link TcpAddress}: an IP address (or an unresolved host
+ * name) and a port. A transport that reaches peers another way (through a relay, for example) defines an address
+ * kind of its own by implementing this interface, with value semantics ({@code equals}, {@code hashCode}, an
+ * immutable instance); such addresses then travel through the resolvers and the engine unchanged, and a transport
+ * that cannot dial a kind fails {@code connect} with {@link PeerUnreachableException}. What leaves the process as
+ * data (the contact card, the contact store, the mDNS announcement and the DHT record) carries {@link TcpAddress}es
+ * only: each of those formats refuses another kind with an error that names it.
+ */
+public interface PeerAddress {
+
+	/**
+	 * @return the kind of address: a short lower-case name such as {@code "tcp"}, which error messages and logs show
+	 */
+	String scheme();
+
+	/**
+	 * @return the address as a person reads it, without the scheme for {@link TcpAddress}
+	 * ({@code 192.0.2.1:7000}, {@code [2001:db8::1]:7000})
+	 */
+	@Override
+	String toString();
+}
