@@ -59,7 +59,7 @@ class DiagnosticLogTest {
 		for (int i = 0; i < addresses; i++) {
 			for (int n = 0; n < 3; n++) {
 				log.log("bob [REJECTED_CONNECTION]", refused("10." + (i >> 16) + "." + ((i >> 8) & 255) + "." + (i & 255),
-						n));
+						n + 1));
 			}
 		}
 		int bound = (DiagnosticLog.MAX_SOURCES + 1) * DiagnosticLog.LINES_PER_SOURCE;
@@ -82,6 +82,7 @@ class DiagnosticLogTest {
 
 	private static Diagnostic refused(String host, int port) {
 		return new Diagnostic(Instant.EPOCH, Diagnostic.Kind.REJECTED_CONNECTION, "refused at accept", null,
-				TcpAddress.of(new InetSocketAddress(host, port)), new LimitExceededException("maxConnectionsPerSource (64) reached"));
+				TcpAddress.of(new InetSocketAddress(host, port)),
+				new LimitExceededException("maxConnectionsPerSource (64) reached"));
 	}
 }
