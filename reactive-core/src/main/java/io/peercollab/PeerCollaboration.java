@@ -230,8 +230,8 @@ public interface PeerCollaboration extends Disposable {
 	 * is held to a neighbour once its name is proven; a peer that vanishes without a goodbye is noticed thus:
 	 * <ul>
 	 *   <li>its process dies (its port refuses): at once if a connection to it is open or a call to it fails;
-	 *   otherwise within 5 seconds, because every peer shown is probed (for TCP: a connect, closed at once) every
-	 *   5 seconds, one after the other;</li>
+	 *   otherwise within 5 seconds plus that refused connect, because every peer shown is probed (for TCP: a connect,
+	 *   closed at once) every 5 seconds, one after the other;</li>
 	 *   <li>its machine leaves the network (nothing answers): within those 5 seconds plus the transport's connect
 	 *   timeout (5 s by default), or, if a connection to it is open, once its keepalive fails and verifying it again
 	 *   has failed too, which the connect timeout bounds;</li>
