@@ -226,11 +226,21 @@ public interface PeerCollaboration extends Disposable {
 	 * <p>Emits the peers known now as {@code ADDED}, then every change: {@code ADDED} when one appears (once a connection
 	 * to an announced endpoint has proven its name: a TLS handshake after the announcement; a name that no endpoint
 	 * proves is never shown), {@code UPDATED} when its nickname or proven endpoints change, {@code REMOVED} when it signs
-	 * out (within a second or two), vanishes (at once when its process dies and its socket closes; if the network goes
-	 * silent, once its connection's keepalive fails and one probe has failed too, which the connect timeout bounds; or
-	 * else when mDNS expires it) or no longer announces an endpoint that proves its name. This endpoint is never
-	 * included; a peer seen on several interfaces is one {@link PeerNearMe}. Completes on signing out of
-	 * {@code NEAR_ME}. Overflow: each subscriber has a buffer of 1,024 events and fails with an overflow error past it.
+	 * out (within a second or two), vanishes, or no longer announces an endpoint that proves its name. No connection
+	 * is held to a neighbour once its name is proven; a peer that vanishes without a goodbye is noticed thus:
+	 * <ul>
+	 *   <li>its process dies (its port refuses): at once if a connection to it is open or a call to it fails;
+	 *   otherwise within 5 seconds plus that refused connect, because every peer shown is probed (for TCP: a connect,
+	 *   closed at once) every 5 seconds, one after the other;</li>
+	 *   <li>its machine leaves the network (nothing answers): within those 5 seconds plus the transport's connect
+	 *   timeout (5 s by default), or, if a connection to it is open, once its keepalive fails and verifying it again
+	 *   has failed too, which the connect timeout bounds;</li>
+	 *   <li>its process hangs while its machine still accepts connections: a probe cannot tell; it is removed once a
+	 *   connection or a call to it fails and verifying it again fails too, or else when mDNS expires it.</li>
+	 * </ul>
+	 * An mDNS goodbye removes it too. This endpoint is never included; a peer seen on several interfaces is one
+	 * {@link PeerNearMe}. Completes on signing out of {@code NEAR_ME}. Overflow: each subscriber has a buffer of 1,024
+	 * events and fails with an overflow error past it.
 	 *
 	 * @return the peers near me; fails with {@link NotSignedInException} when not signed in to {@code NEAR_ME}
 	 */

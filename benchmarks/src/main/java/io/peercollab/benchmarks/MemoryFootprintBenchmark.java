@@ -65,8 +65,8 @@ import reactor.core.publisher.Sinks;
  *   <li>follower subscription: one more {@code peer.events()} subscription over an open connection, against one more
  *   bare request-stream subscription to a multicast sink; both ends counted;</li>
  *   <li>peer near me: the observer's cost of knowing one more verified peer near me (its table entry, mDNS records,
- *   the connection that proved its name, which the library keeps open to notice when the peer goes), against a bare
- *   jmDNS browser that keeps the resolved {@code ServiceInfo}. The peers run in a child JVM
+ *   what the TLS handshake that proved its name left behind; no connection is kept to it), against a bare jmDNS
+ *   browser that keeps the resolved {@code ServiceInfo}. The peers run in a child JVM
  *   ({@link NearMeAnnouncers}), so that only the observer is counted.</li>
  * </ul>
  */

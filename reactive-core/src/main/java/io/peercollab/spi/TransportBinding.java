@@ -32,6 +32,57 @@ public interface TransportBinding extends Disposable {
 	Mono<PeerConnection> connect(PeerName expected, PeerAddress address);
 
 	/**
+	 * Proves that the endpoint at {@code address} holds {@code expected}'s key, without keeping a connection open for
+	 * the proof: people near me verify every neighbour's announced name this way and need not hold a connection to
+	 * each. A connection already open to that endpoint is proof enough.
+	 *
+	 * <p>The default is {@link #connect}: the shared connection that proved the name stays open, for transports whose
+	 * connections cost little; its closing tells that the peer may be gone.
+	 *
+	 * @param expected the name the remote endpoint must prove
+	 * @param address where it listens
+	 * @return the open connection that proved the name if it stays open, or empty once a connection opened only for
+	 * the proof is closed again; fails as {@link #connect} does
+	 */
+	default Mono<PeerConnection> verify(PeerName expected, PeerAddress address) {
+		return connect(expected, address);
+	}
+
+	/**
+	 * Checks, as cheaply as this transport can, that the endpoint at {@code address} still listens: people near me
+	 * check each verified neighbour this way every few seconds, so that one whose process died is noticed without a
+	 * connection held open to it. Holds nothing once it completed; does not prove the key (a process that hangs while
+	 * its machine still accepts connections may pass it).
+	 *
+	 * <p>The default is {@link #connect}, for transports whose {@link #verify} keeps the connection open anyway.
+	 *
+	 * @param expected the name announced at that endpoint
+	 * @param address where it listens
+	 * @return completes if the endpoint accepted; fails with {@link io.peercollab.PeerUnreachableException} if it
+	 * refused or did not answer within the connect timeout
+	 */
+	default Mono<Void> probe(PeerName expected, PeerAddress address) {
+		return connect(expected, address).then();
+	}
+
+	/**
+	 * The names of remote endpoints this binding lost a connection to, as it happens: a connection it opened closed
+	 * other than by this side (the peer closed it or died, the keepalive gave up, the network failed), or opening one
+	 * failed because nothing answered. Closing a connection for idleness or on {@code dispose} is not a loss; nor is a
+	 * failed {@link #verify} or {@link #probe}. Lets people near me notice that a neighbour went away, or that a call
+	 * to it failed, without holding a connection to it.
+	 *
+	 * <p>Hot, emitted on the transport's threads: a subscriber should hand off. Completes when the binding is
+	 * disposed. The default emits nothing and completes when the binding is disposed, for transports whose
+	 * {@link #verify} keeps the connection open (a closed connection tells its watchers itself).
+	 *
+	 * @return the names, one per loss
+	 */
+	default Flux<PeerName> connectionsLost() {
+		return onDispose().thenMany(Flux.empty());
+	}
+
+	/**
 	 * What this binding refused from remote peers, as it happens: requests it would not serve
 	 * ({@link Diagnostic.Kind#REJECTED_REQUEST}: unknown route, oversized or undecodable payload) and connections it
 	 * refused or closed before serving them ({@link Diagnostic.Kind#REJECTED_CONNECTION}: a refused SETUP, a

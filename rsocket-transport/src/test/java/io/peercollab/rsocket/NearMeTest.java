@@ -1,10 +1,17 @@
 package io.peercollab.rsocket;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -24,9 +31,14 @@ import io.peercollab.PeerScope;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.discovery.MdnsDiscovery;
 import io.peercollab.identity.PeerIdentity;
+import io.peercollab.identity.PeerName;
 import io.peercollab.internal.engine.TestAccess;
+import io.peercollab.internal.nearme.NearMe;
+import io.peercollab.rsocket.internal.RSocketBinding;
+import io.peercollab.rsocket.internal.TransportSettings;
 import io.peercollab.spi.Announcement;
 import io.peercollab.spi.DiscoverySession;
+import io.peercollab.spi.PeerTransport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -55,6 +67,8 @@ class NearMeTest {
 	private static PeerIdentity carol;
 
 	private final List<PeerCollaboration> open = new ArrayList<>();
+	private final Map<PeerName, RSocketBinding> bindings = new ConcurrentHashMap<>();
+	private final List<AutoCloseable> resources = new ArrayList<>();
 	private final List<Disposable> subscriptions = new ArrayList<>();
 	private String serviceType;
 
@@ -76,9 +90,12 @@ class NearMeTest {
 	}
 
 	@AfterEach
-	void close() {
+	void close() throws Exception {
 		subscriptions.forEach(Disposable::dispose);
 		Flux.fromIterable(open).flatMap(PeerCollaboration::close).then().block(Duration.ofSeconds(30));
+		for (AutoCloseable r : resources) {
+			r.close();
+		}
 	}
 
 	private MdnsDiscovery discovery() {
@@ -86,10 +103,13 @@ class NearMeTest {
 	}
 
 	private PeerCollaboration endpoint(PeerIdentity id, String nickname) {
+		RSocketPeerTransport transport = RSocketPeerTransport.tcp().host("127.0.0.1").keepAlive(Duration.ofMillis(200),
+				Duration.ofSeconds(2));
+		PeerTransport capturing = (identity, handler) -> transport.bind(identity, handler)
+				.doOnNext(b -> bindings.put(identity.name(), (RSocketBinding) b));
 		PeerCollaboration c = PeerCollaboration.builder().identity(id).nickname(nickname)
 				.discovery(discovery())
-				.transport(RSocketPeerTransport.tcp().host("127.0.0.1").keepAlive(Duration.ofMillis(200),
-						Duration.ofSeconds(2)))
+				.transport(capturing)
 				.build();
 		open.add(c);
 		return c;
@@ -174,8 +194,14 @@ class NearMeTest {
 		System.out.printf("sign-out to REMOVED: %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
 	}
 
+	/** Waits until neither endpoint holds a connection from the other: verifying a neighbour lets the connection go. */
+	private void awaitNoConnectionHeld(PeerCollaboration a, PeerCollaboration b) {
+		awaitTrue(Mono.fromCallable(() -> bindings.get(a.name()).inboundConnectionCount() == 0
+				&& bindings.get(b.name()).inboundConnectionCount() == 0));
+	}
+
 	@Test
-	void aPeerThatVanishesWithoutSigningOutIsRemovedOnceItsConnectionFails() throws Exception {
+	void aPeerWhoseProcessDiesWithoutSigningOutIsRemovedWithinTheProbePeriod() throws Exception {
 		PeerCollaboration a = endpoint(alice, "Alice");
 		PeerCollaboration b = endpoint(bob, "Bob");
 		a.signIn(PeerScope.NEAR_ME).block(WAIT);
@@ -183,11 +209,78 @@ class NearMeTest {
 		b.signIn(PeerScope.NEAR_ME).block(WAIT);
 		await(seen, DISCOVERY, e -> e.type() == ChangeType.ADDED);
 		awaitVerified(a, b);
+		awaitNoConnectionHeld(a, b);
 
+		// no goodbye, no mDNS goodbye, no connection to notice it: the port refuses the next probe
 		long start = System.nanoTime();
 		TestAccess.crashTransport(b);
-		await(seen, Duration.ofSeconds(5), e -> e.type() == ChangeType.REMOVED && e.peer().name().equals(b.name()));
-		System.out.printf("vanished to REMOVED: %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+		await(seen, NearMe.PROBE_PERIOD.plusSeconds(1),
+				e -> e.type() == ChangeType.REMOVED && e.peer().name().equals(b.name()));
+		System.out.printf("vanished to REMOVED, no connection held: %d ms%n",
+				TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+	}
+
+	@Test
+	void aCallThatFindsAPeerGoneRemovesItAtOnce() throws Exception {
+		PeerCollaboration a = endpoint(alice, "Alice");
+		PeerCollaboration b = endpoint(bob, "Bob");
+		a.signIn(PeerScope.NEAR_ME).block(WAIT);
+		BlockingQueue<PeerNearMeEvent> seen = record(a);
+		b.signIn(PeerScope.NEAR_ME).block(WAIT);
+		PeerNearMe found = await(seen, DISCOVERY, e -> e.type() == ChangeType.ADDED).peer();
+		awaitVerified(a, b);
+		awaitNoConnectionHeld(a, b);
+
+		TestAccess.crashTransport(b);
+		long start = System.nanoTime();
+		StepVerifier.create(found.presence()).expectError(io.peercollab.PeerUnreachableException.class).verify(WAIT);
+		await(seen, Duration.ofSeconds(1), e -> e.type() == ChangeType.REMOVED && e.peer().name().equals(b.name()));
+		System.out.printf("failed call to REMOVED: %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+	}
+
+	@Test
+	void aPeerWhoseMachineLeavesTheNetworkIsRemovedWithinTheProbePeriodAndTheConnectTimeout() throws Exception {
+		PeerCollaboration a = endpoint(alice, "Alice");
+		PeerCollaboration b = endpoint(bob, "Bob");
+		a.signIn(PeerScope.NEAR_ME).block(WAIT);
+		b.signIn(PeerScope.INTERNET).block(WAIT);
+		BlockingQueue<PeerNearMeEvent> seen = record(a);
+		// Bob announced at a port of a proxy in front of him, so that the port can go silent
+		FreezableProxy proxy = new FreezableProxy(b.endPoints().get(0).address());
+		resources.add(proxy);
+		int port = proxy.address().getPort();
+		DiscoverySession announced = discovery().start(new Announcement(b.name(), "Bob", port)).block(WAIT);
+		resources.add(() -> announced.close().block(WAIT));
+		await(seen, DISCOVERY, e -> e.type() == ChangeType.ADDED && e.peer().name().equals(b.name()));
+		awaitVerified(a, b);
+
+		// The machine leaves: nothing answers at the port any more, not even with a reset. A listener whose accept
+		// queue is full drops every new SYN, as a machine gone from the network would.
+		proxy.close();
+		ServerSocket silent = new ServerSocket();
+		resources.add(silent);
+		silent.setReuseAddress(true);
+		silent.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+		long start = System.nanoTime();
+		fillAcceptQueue(port);
+		await(seen, NearMe.PROBE_PERIOD.plus(TransportSettings.DEFAULTS.connectTimeout()).plusSeconds(1),
+				e -> e.type() == ChangeType.REMOVED && e.peer().name().equals(b.name()));
+		System.out.printf("machine left to REMOVED: %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+	}
+
+	/** Connects to {@code port} until a connect is not answered: the listener's accept queue is full. */
+	private void fillAcceptQueue(int port) throws Exception {
+		for (int i = 0; i < 16; i++) {
+			Socket s = new Socket();
+			resources.add(s);
+			try {
+				s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 300);
+			}
+			catch (SocketTimeoutException e) {
+				return;
+			}
+		}
+		throw new AssertionError("the accept queue of port " + port + " did not fill");
 	}
 
 	@Test

@@ -2,12 +2,14 @@ package io.peercollab.internal.nearme;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -45,19 +47,25 @@ import reactor.core.scheduler.Scheduler;
  * People near me: turns what discovery claims into verified {@link PeerNearMe}s.
  *
  * <ul>
- *   <li>A name is a claim until a connection proves it: each announced endpoint is connected to at once (the
- *   transport checks that the pinned key matches the announced name), and a peer is shown only with the endpoints
- *   that proved its name there ({@code ADDED} once the first one has), most recently proven first. So an impostor announcing a real peer's name elsewhere never appears
- *   under that name, even for a moment, and cannot make the real peer disappear.</li>
+ *   <li>A name is a claim until a connection proves it: each announced endpoint is verified at once
+ *   ({@link TransportBinding#verify}: connect, check that the pinned key matches the announced name, and let the
+ *   connection go), and a peer is shown only with the endpoints that proved its name there ({@code ADDED} once the
+ *   first one has), most recently proven first. So an impostor announcing a real peer's name elsewhere never
+ *   appears under that name, even for a moment, and cannot make the real peer disappear.</li>
  *   <li>An endpoint whose key does not match is reported as {@link Diagnostic.Kind#SPOOFED_NAME} and refused for
  *   {@link #SPOOFED_MEMORY}, across the name's disappearance and return, so it is not dialled again each time it is
  *   announced. An endpoint that does not answer, or whose peer vanished, is not dialled again for
  *   {@link #DEAD_MEMORY} (the peer may come back at the same port later). Both memories are bounded
  *   ({@link #MEMORY_ENTRIES} endpoints each), so announcements cannot grow them without limit.</li>
- *   <li>Liveness: the connection that proved a peer's name is watched; when it closes (keepalive failure, the peer's
- *   transport closed, idleness), the peer's proven endpoints are verified again with new connections, and it is
- *   removed, its endpoints counted as dead, if none answers. A peer that signs out tells us and is removed at once.
- *   mDNS goodbyes and expiry remove it too (the discovery's worst case).</li>
+ *   <li>Liveness, without a connection held per neighbour: a peer that signs out tells us and is removed at once;
+ *   mDNS goodbyes and expiry remove it (the discovery's worst case). When the transport loses a connection to it
+ *   ({@link TransportBinding#connectionsLost}: the connection closed under a call, its keepalive failed, or a call
+ *   could not connect), its proven endpoints are verified again, and it is removed, its endpoints counted as dead,
+ *   if none answers. And every shown peer's proven endpoints are probed ({@link TransportBinding#probe}: for TCP, a
+ *   connect closed at once) once per {@link #PROBE_PERIOD}, one peer at a time, spread evenly over the period: an
+ *   endpoint that refuses (its process died) or does not answer within the connect timeout (its machine left) is
+ *   dropped like one that failed verification. n peers cost n probes per period and nothing between probes but
+ *   their place in one queue. A transport whose {@code verify} keeps the connection open has it watched too.</li>
  *   <li>A peer that signed out is ignored until it announces other endpoints (a new sign-in binds a new port), so a
  *   stale mDNS record cannot bring it back.</li>
  *   <li>Discovery is kept across sign-ins: the first sign-in opens a {@link DiscoveryHost} (for mDNS, the jmDNS
@@ -76,6 +84,12 @@ public final class NearMe {
 	static final Duration DEAD_MEMORY = Duration.ofSeconds(30);
 	/** The most endpoints each memory keeps; the oldest are forgotten first. */
 	static final int MEMORY_ENTRIES = 1_024;
+	/**
+	 * How often each shown peer's proven endpoints are probed at most: a peer whose process died while no connection
+	 * to it was open is removed within this period plus one refused connect; one whose machine left the network
+	 * within this period plus the transport's connect timeout.
+	 */
+	public static final Duration PROBE_PERIOD = Duration.ofSeconds(5);
 
 	/** Makes the {@link PeerNearMe} shown for a verified name. */
 	public interface PeerFactory {
@@ -95,7 +109,7 @@ public final class NearMe {
 	// guarded by lock
 	private final Map<PeerName, RemotePeer> peers = new HashMap<>();
 	private final Map<PeerName, List<PeerEndPoint>> ignored = new HashMap<>();
-	/** The connection watched per peer shown: one that proved its name. */
+	/** The connection watched per peer shown, if the transport keeps the one that proved its name open. */
 	private final Map<PeerName, PeerConnection> connections = new HashMap<>();
 	/** Announced endpoints whose key did not match the name announced with them, with when that was seen. */
 	private final Memory spoofed = new Memory(SPOOFED_MEMORY);
@@ -110,6 +124,12 @@ public final class NearMe {
 	private final Map<PeerName, String> nicknames = new HashMap<>();
 	/** Announced endpoints being verified, per name; a name with none has no entry. */
 	private final Map<PeerName, Set<PeerEndPoint>> verifying = new HashMap<>();
+	/** The shown peers, each once, least recently probed (or proven) first, with when that was. */
+	private final ArrayDeque<Probed> probeQueue = new ArrayDeque<>();
+	/** The next probe, while a peer is shown. */
+	private Disposable probeTask;
+	/** The number of the latest probe scheduled: a probe that was replaced (or stopped) and runs anyway does nothing. */
+	private long probeNumber;
 	private final StateFanout<PeerNearMeEvent> fanout = new StateFanout<>(lock, 1_024);
 	private DiscoveryHost host;
 	private boolean hostClosed;
@@ -171,6 +191,10 @@ public final class NearMe {
 		return timer.now(TimeUnit.MILLISECONDS);
 	}
 
+	/** A shown peer in the probe queue, and when it was last probed or proven. */
+	private record Probed(PeerName name, long at) {
+	}
+
 	/**
 	 * @param self this endpoint's name, never shown near itself
 	 * @param discovery how to announce and browse, or {@code null} if the endpoint has none (then it never starts)
@@ -223,11 +247,14 @@ public final class NearMe {
 
 	private void started(DiscoverySession s) {
 		try {
+			TransportBinding b = binding.get();
 			synchronized (lock) {
 				session = s;
 				subscriptions = Disposables.composite(
 						s.peers().subscribe(this::onDiscovery, e -> LOG.warn("discovery failed", e)),
-						s.diagnostics().subscribe(diagnostics));
+						s.diagnostics().subscribe(diagnostics),
+						b.connectionsLost().subscribe(this::lost,
+								e -> LOG.debug("the transport's lost connections failed", e)));
 			}
 		}
 		finally {
@@ -361,6 +388,8 @@ public final class NearMe {
 			RemotePeer p = peerFactory.create(name, nickname, shown);
 			p.markVerified();
 			peers.put(name, p);
+			probeQueue.addLast(new Probed(name, now()));
+			scheduleProbe(true);
 			fanout.emit(new PeerNearMeEvent(ChangeType.ADDED, p));
 			return;
 		}
@@ -373,14 +402,16 @@ public final class NearMe {
 	}
 
 	/**
-	 * Connects to one endpoint: it either proves the name and is shown, or is dropped and reported.
+	 * Verifies one endpoint: it either proves the name and is shown, or is dropped and reported.
 	 *
-	 * @param again whether the endpoint had proved the name before and is checked because the watched connection to
-	 * the peer closed: its place in the order stays, and if it was the last one the loss is reported
+	 * @param again whether the endpoint had proved the name before and is checked because a connection to the peer
+	 * was lost: its place in the order stays, and if it was the last one the loss is reported
 	 */
 	private void verify(PeerName name, PeerEndPoint ep, boolean again) {
-		Mono.defer(() -> binding.get().connect(name, ep.address()))
-				.subscribe(c -> proved(name, ep, again, c), err -> failed(name, ep, again, err));
+		Mono.defer(() -> binding.get().verify(name, ep.address()))
+				.map(Optional::of)
+				.defaultIfEmpty(Optional.empty())
+				.subscribe(c -> proved(name, ep, again, c.orElse(null)), err -> failed(name, ep, again, err));
 	}
 
 	private void proved(PeerName name, PeerEndPoint ep, boolean again, PeerConnection kept) {
@@ -482,7 +513,10 @@ public final class NearMe {
 		lost(name);
 	}
 
-	/** The watched connection to the peer closed: its proven endpoints are verified again. */
+	/**
+	 * A connection to the peer was lost (the transport's report, or a watched connection closed): its proven
+	 * endpoints are verified again.
+	 */
 	private void lost(PeerName name) {
 		List<PeerEndPoint> toVerify = new ArrayList<>();
 		try {
@@ -511,7 +545,80 @@ public final class NearMe {
 		RemotePeer p = peers.remove(name);
 		connections.remove(name);
 		if (p != null) {
+			probeQueue.removeIf(q -> q.name().equals(name));
 			fanout.emit(new PeerNearMeEvent(ChangeType.REMOVED, p));
+		}
+	}
+
+	/**
+	 * Schedules the next probe, if a peer is shown: {@link #PROBE_PERIOD} divided by the number of peers shown after
+	 * the last one, so that n peers cost n probes per period, spread evenly, and never later than the period after the
+	 * least recently probed peer was probed. Called under lock.
+	 *
+	 * @param sooner whether a pending probe should be brought forward if the new spacing is shorter (a peer was added)
+	 */
+	private void scheduleProbe(boolean sooner) {
+		if (session == null || probeQueue.isEmpty()) {
+			return;
+		}
+		long period = PROBE_PERIOD.toMillis();
+		long delay = Math.max(0, Math.min(period / probeQueue.size(), probeQueue.peekFirst().at() + period - now()));
+		if (probeTask != null) {
+			if (!sooner) {
+				return;
+			}
+			probeTask.dispose();
+		}
+		long number = ++probeNumber;
+		probeTask = timer.schedule(() -> probeNext(number), delay, TimeUnit.MILLISECONDS);
+	}
+
+	/** Probes the least recently probed peer's proven endpoints, and schedules the next probe. */
+	private void probeNext(long number) {
+		PeerName name;
+		List<PeerEndPoint> toProbe = new ArrayList<>();
+		try {
+			synchronized (lock) {
+				if (number != probeNumber) {
+					return;
+				}
+				probeTask = null;
+				Probed next = session == null ? null : probeQueue.pollFirst();
+				if (next == null) {
+					return;
+				}
+				name = next.name();
+				probeQueue.addLast(new Probed(name, now()));
+				Map<PeerEndPoint, Long> proven = this.proven.get(name);
+				if (proven != null) {
+					for (PeerEndPoint ep : proven.keySet()) {
+						// an endpoint being verified is checked already
+						if (startVerifying(name, ep)) {
+							toProbe.add(ep);
+						}
+					}
+				}
+				scheduleProbe(false);
+			}
+		}
+		finally {
+			fanout.drain();
+		}
+		for (PeerEndPoint ep : toProbe) {
+			Mono.defer(() -> binding.get().probe(name, ep.address()))
+					.subscribe(null, err -> failed(name, ep, true, err), () -> probed(name, ep));
+		}
+	}
+
+	/** A probe found the endpoint listening: nothing changes. */
+	private void probed(PeerName name, PeerEndPoint ep) {
+		try {
+			synchronized (lock) {
+				doneVerifying(name, ep);
+			}
+		}
+		finally {
+			fanout.drain();
 		}
 	}
 
@@ -560,6 +667,12 @@ public final class NearMe {
 					subscriptions.dispose();
 					peers.clear();
 					connections.clear();
+					probeQueue.clear();
+					probeNumber++;
+					if (probeTask != null) {
+						probeTask.dispose();
+						probeTask = null;
+					}
 					ignored.clear();
 					spoofed.clear();
 					dead.clear();

@@ -40,6 +40,13 @@ public final class PeerTls {
 	/** Only TLS 1.3: its handshake encrypts the certificates, so who talks to whom is not visible on the wire. */
 	static final String PROTOCOL = "TLSv1.3";
 
+	/**
+	 * Sessions kept for resumption, per context: one, as the JDK has no "none" (0 means its default, 20,480 for a
+	 * day). Connections here live long and are shared, so resuming saves little, while a cache of every peer ever
+	 * met kept each one's session and certificate: a neighbour near me, verified once and let go, cost kilobytes.
+	 */
+	static final int SESSION_CACHE_SIZE = 1;
+
 	private PeerTls() {
 	}
 
@@ -54,6 +61,7 @@ public final class PeerTls {
 					.protocols(PROTOCOL)
 					.clientAuth(ClientAuth.REQUIRE)
 					.trustManager(new SelfSignedTrustManager())
+					.sessionCacheSize(SESSION_CACHE_SIZE)
 					.build();
 		}
 		catch (SSLException | RuntimeException e) {
@@ -71,6 +79,7 @@ public final class PeerTls {
 					.trustManager(new SelfSignedTrustManager())
 					// Pinning replaces host names: peers are reached by key, often at bare IP addresses.
 					.endpointIdentificationAlgorithm(null)
+					.sessionCacheSize(SESSION_CACHE_SIZE)
 					.build();
 		}
 		catch (SSLException | RuntimeException e) {

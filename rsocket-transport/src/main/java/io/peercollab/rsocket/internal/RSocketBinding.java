@@ -72,6 +72,7 @@ public final class RSocketBinding implements TransportBinding {
 	private final Map<PeerName, Integer> connectionsPerPeer = new ConcurrentHashMap<>();
 	private final AtomicBoolean disposed = new AtomicBoolean();
 	private final Sinks.Empty<Void> onDispose = Sinks.empty();
+	private final Sinks.Many<PeerName> lost = Sinks.many().multicast().directBestEffort();
 
 	private volatile SecureServerTransport.ServerChannel server;
 
@@ -159,14 +160,112 @@ public final class RSocketBinding implements TransportBinding {
 	 */
 	@Override
 	public Mono<PeerConnection> connect(PeerName expected, PeerAddress address) {
+		InetSocketAddress socket = dialable(expected, address);
+		if (socket == null) {
+			return undialable(expected, address);
+		}
+		Key key = new Key(expected, socket);
+		return Mono.defer(() -> shared(key, true)).cast(PeerConnection.class);
+	}
+
+	/** @return the socket address to dial, or {@code null} if {@code address} is of a kind this transport cannot dial */
+	private static InetSocketAddress dialable(PeerName expected, PeerAddress address) {
 		Objects.requireNonNull(expected, "expected");
 		Objects.requireNonNull(address, "address");
-		if (!(address instanceof TcpAddress tcp)) {
-			return Mono.error(new PeerUnreachableException("cannot reach " + expected + " at " + address
-					+ ": this transport dials tcp addresses, not " + address.scheme() + " ones"));
+		return address instanceof TcpAddress tcp ? tcp.socketAddress() : null;
+	}
+
+	private static <T> Mono<T> undialable(PeerName expected, PeerAddress address) {
+		return Mono.error(new PeerUnreachableException("cannot reach " + expected + " at " + address
+				+ ": this transport dials tcp addresses, not " + address.scheme() + " ones"));
+	}
+
+	/**
+	 * {@inheritDoc}
+	 *
+	 * <p>Here: an open (or opening) shared connection to that name and address is the proof. Otherwise a connection
+	 * of its own is opened (TLS with the pinned key, SETUP, {@code hello}) and closed as soon as the server answered;
+	 * it is never shared, so no caller can be using it, and its close is not a loss. Completes empty either way:
+	 * liveness comes from {@link #probe} and {@link #connectionsLost()}.
+	 */
+	@Override
+	public Mono<PeerConnection> verify(PeerName expected, PeerAddress peerAddress) {
+		InetSocketAddress address = dialable(expected, peerAddress);
+		if (address == null) {
+			return undialable(expected, peerAddress);
 		}
-		Key key = new Key(expected, tcp.socketAddress());
-		return Mono.defer(() -> shared(key, true)).cast(PeerConnection.class);
+		Key key = new Key(expected, address);
+		return Mono.defer(() -> {
+			if (disposed.get()) {
+				return Mono.error(new PeerUnreachableException(
+						"Cannot verify " + expected + ": this transport binding is disposed"));
+			}
+			Mono<RSocketPeerConnection> entry = connections.get(key);
+			Mono<RSocketPeerConnection> proof = entry == null ? proveOnce(key)
+					: entry.flatMap(c -> c.isDisposed() ? proveOnce(key) : Mono.just(c));
+			return proof.then(Mono.<PeerConnection>empty());
+		});
+	}
+
+	/** @return a connection of its own that proved the key, closed again once it did */
+	private Mono<RSocketPeerConnection> proveOnce(Key key) {
+		return open(key).doOnNext(RSocketPeerConnection::dispose);
+	}
+
+	/**
+	 * {@inheritDoc}
+	 *
+	 * <p>Here: a plain TCP connect, closed with a reset as soon as it is established: no TLS, no SETUP, nothing
+	 * left in {@code TIME_WAIT}. The server admits it and releases it at the reset, before any TLS work and without a
+	 * report (its time to first stream never runs out). A refused connect fails at once, one nobody answers after
+	 * {@code connectTimeout}.
+	 */
+	@Override
+	public Mono<Void> probe(PeerName expected, PeerAddress peerAddress) {
+		InetSocketAddress address = dialable(expected, peerAddress);
+		if (address == null) {
+			return undialable(expected, peerAddress);
+		}
+		Key key = new Key(expected, address);
+		return Mono.defer(() -> {
+			if (disposed.get()) {
+				return Mono.error(new PeerUnreachableException(
+						"Cannot probe " + expected + ": this transport binding is disposed"));
+			}
+			int timeout = (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis());
+			return TcpClient.newConnection()
+					.remoteAddress(() -> address)
+					.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeout)
+					.option(ChannelOption.SO_LINGER, 0)
+					.connect()
+					.doOnNext(reactor.netty.Connection::dispose)
+					.then()
+					.timeout(settings.connectTimeout())
+					.onErrorMap(e -> connectError(e, key));
+		});
+	}
+
+	/**
+	 * {@inheritDoc}
+	 *
+	 * <p>Here: a shared connection that closed without this binding closing it (idle or disposed), and a shared
+	 * connect that failed with {@link PeerUnreachableException}.
+	 */
+	@Override
+	public Flux<PeerName> connectionsLost() {
+		return lost.asFlux();
+	}
+
+	private void lost(PeerName name) {
+		if (!disposed.get()) {
+			// emitted from several event loops at once: retry briefly rather than drop a loss
+			try {
+				lost.emitNext(name, Sinks.EmitFailureHandler.busyLooping(Duration.ofMillis(100)));
+			}
+			catch (RuntimeException e) {
+				log.debug("could not tell that the connection to {} was lost", name, e);
+			}
+		}
 	}
 
 	@Override
@@ -229,6 +328,7 @@ public final class RSocketBinding implements TransportBinding {
 			closing.add(r.onClose());
 		}
 		connections.clear();
+		lost.tryEmitComplete();
 		Mono.whenDelayError(closing).doFinally(signal -> {
 			inboundConnections.complete();
 			expiries.dispose();
@@ -245,7 +345,12 @@ public final class RSocketBinding implements TransportBinding {
 		Mono<RSocketPeerConnection> entry = connections.computeIfAbsent(key, k -> {
 			// cache(): every caller shares this one connect, which runs to its end even if they all cancel
 			Mono<RSocketPeerConnection> m = open(k).doOnNext(c -> track(k, self.get(), c))
-					.doOnError(e -> connections.remove(k, self.get()))
+					.doOnError(e -> {
+						connections.remove(k, self.get());
+						if (e instanceof PeerUnreachableException) {
+							lost(k.name);
+						}
+					})
 					.cache();
 			self.set(m);
 			return m;
@@ -265,6 +370,9 @@ public final class RSocketBinding implements TransportBinding {
 		c.onClose().subscribe(null, null, () -> {
 			connections.remove(key, entry);
 			outbound.remove(c);
+			if (!c.closedHere()) {
+				lost(key.name);
+			}
 		});
 		if (disposed.get()) {
 			// disposed while connecting: dispose() has not seen this connection

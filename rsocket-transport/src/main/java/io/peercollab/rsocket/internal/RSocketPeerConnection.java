@@ -170,6 +170,11 @@ final class RSocketPeerConnection implements PeerConnection {
 		return state.get() == CLOSED || rsocket.isDisposed();
 	}
 
+	/** @return whether this side closed the connection (idle, or disposed), rather than the peer or the network */
+	boolean closedHere() {
+		return state.get() == CLOSED;
+	}
+
 	@Override
 	public String toString() {
 		return "RSocketPeerConnection[" + remote + " at " + ErrorCodes.format(address) + "]";
