@@ -102,11 +102,6 @@ public final class RemotePeer implements PeerNearMe {
 		public Scheduler timer() {
 			return timer;
 		}
-
-		/** @return how many remote follow streams this endpoint holds open now */
-		public int openFollowStreams() {
-			return follows.openStreams();
-		}
 	}
 
 	private final Reach reach;

@@ -52,11 +52,6 @@ final class SharedFollows {
 
 	private final Map<Key, Shared> streams = new ConcurrentHashMap<>();
 
-	/** @return how many remote follow streams are open now (tests) */
-	int openStreams() {
-		return streams.size();
-	}
-
 	/** @return the events of {@code peer}, through the stream shared with every other subscriber of its key */
 	Flux<PeerEvent> events(Key key, RemotePeer peer) {
 		return new Flux<PeerEvent>() {
