@@ -20,6 +20,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
+import reactor.test.util.RaceTestUtils;
 
 /**
  * Every local subscriber of {@code Peer.events()} for one followed peer shares one remote stream: the publisher serves
@@ -214,6 +215,30 @@ class SharedFollowTest {
 				.expectNextMatches(e -> e instanceof PresenceChange p && p.presence().status() == PresenceStatus.ONLINE)
 				.thenCancel()
 				.verify(WAIT);
+		assertThat(errors).isEmpty();
+	}
+
+	@Test
+	void aSubscriberThatComesAsTheLastOneLeavesGetsAStreamEitherWay() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		List<Throwable> errors = new CopyOnWriteArrayList<>();
+		for (int round = 0; round < 50; round++) {
+			List<String> leaving = follow(peer(a, b), errors);
+			awaitTrue("the leaving subscriber in sync", () -> leaving.contains("synced"));
+			Disposable last = subscriptions.remove(subscriptions.size() - 1);
+			List<String> coming = new CopyOnWriteArrayList<>();
+			Disposable[] next = new Disposable[1];
+			RaceTestUtils.race(last::dispose,
+					() -> next[0] = peer(a, b).events().map(SharedFollowTest::describe).subscribe(coming::add,
+							errors::add));
+			// it joined the old stream in time, or opened a new one: either way it starts from the current state
+			awaitTrue("the coming subscriber in sync", () -> coming.contains("synced"));
+			assertThat(coming).containsExactly("presence ADDED ONLINE", "synced");
+			awaitTrue("one remote stream", () -> TestAccess.followerCount(b) == 1);
+			next[0].dispose();
+			awaitTrue("no remote stream", () -> TestAccess.followerCount(b) == 0);
+		}
 		assertThat(errors).isEmpty();
 	}
 }
