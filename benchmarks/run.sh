@@ -134,7 +134,7 @@ case "$mode" in
 		sampler=$!
 		trap 'kill $sampler 2>/dev/null || true' EXIT
 		java "${java_opts[@]}" -jar "$jar" -e "$shots" -f 0 -wi 1 -i 1 -w 500ms -r 500ms "${gc[@]}" \
-			-p inFlight=16 -p followers=100 -p inMemoryEndpoints=24 -p rsocketEndpoints=12 -p transferMiB=2 \
+			-p inFlight=16 -p followers=100 -p endpoints=100 -p inMemoryEndpoints=24 -p rsocketEndpoints=12 -p transferMiB=2 \
 			-rf json -rff "$work/quick-timed.json" "$@"
 		java "${java_opts[@]}" -jar "$jar" "$shots" -f 0 -wi 0 -i 1 "${gc[@]}" \
 			-p connections=8 -p subscriptions=40 -p neighbours=8 \
