@@ -5,9 +5,9 @@
 #                             benchmarks (CI runs the same through QuickBenchmarkSmokeTest), not numbers to publish.
 #                             Writes benchmarks/target/jmh/quick-*.json and benchmarks/target/jmh/RESULTS-quick.md.
 #   benchmarks/run.sh full    the settings of the published numbers (the annotations of each class: one fork per
-#                             benchmark, 3 x 2 s warm-up and 5 x 2 s measurement, or 1 + 5 shots for discovery and
-#                             3 shots for memory). Writes benchmarks/results/jmh-full.json and regenerates
-#                             benchmarks/RESULTS.md.
+#                             benchmark, 3 x 2 s warm-up (5 for FanOutEndpointsBenchmark) and 5 x 2 s
+#                             measurement, or 1 + 5 shots for discovery and 3 shots for memory). Writes
+#                             benchmarks/results/jmh-full.json and regenerates benchmarks/RESULTS.md.
 #   benchmarks/run.sh report  regenerates benchmarks/RESULTS.md from the recorded full run (benchmarks/results/) and
 #                             the analysis in benchmarks/results/NOTES.md, without running anything.
 #
@@ -134,7 +134,7 @@ case "$mode" in
 		sampler=$!
 		trap 'kill $sampler 2>/dev/null || true' EXIT
 		java "${java_opts[@]}" -jar "$jar" -e "$shots" -f 0 -wi 1 -i 1 -w 500ms -r 500ms "${gc[@]}" \
-			-p inFlight=16 -p followers=100 -p inMemoryEndpoints=24 -p rsocketEndpoints=12 -p transferMiB=2 \
+			-p inFlight=16 -p followers=100 -p endpoints=100 -p inMemoryEndpoints=24 -p rsocketEndpoints=12 -p transferMiB=2 \
 			-rf json -rff "$work/quick-timed.json" "$@"
 		java "${java_opts[@]}" -jar "$jar" "$shots" -f 0 -wi 0 -i 1 "${gc[@]}" \
 			-p connections=8 -p subscriptions=40 -p neighbours=8 \

@@ -62,9 +62,12 @@ public interface Peer {
 	 * (card, last seen, near me, resolvers) and followed wherever it answers, with backoff up to 30 s instead of 5 s
 	 * (each attempt may cost a DHT lookup).
 	 *
-	 * <p>Overflow: the remote endpoint buffers up to 1,024 events for a follower that does not request; past that it
-	 * ends the follower's stream and the follower resumes as above, so a slow subscriber may see intermediate changes
-	 * of one item merged, and always reaches the latest state.
+	 * <p>Overflow: the subscribers of one peer on this endpoint share one remote stream, opened by the first and closed
+	 * after the last cancels. The remote endpoint buffers up to 1,024 events for that stream; past that it ends it and
+	 * this endpoint resumes as above. This endpoint holds up to 1,024 events for each subscriber that does not
+	 * request; past that it merges them per item (intermediate changes of one item merged, the latest value kept) and
+	 * emits {@code Synced}, so a slow subscriber never holds back the others, may see intermediate changes of one item
+	 * merged, and always reaches the latest state.
 	 *
 	 * @return the peer's events
 	 */

@@ -55,6 +55,7 @@ class QuickBenchmarkSmokeTest {
 				.measurementTime(TimeValue.milliseconds(500))
 				.param("inFlight", "16")
 				.param("followers", "100")
+				.param("endpoints", "100")
 				.param("inMemoryEndpoints", "24")
 				.param("rsocketEndpoints", "12")
 				// a bulk transfer of 2 MiB, not 256

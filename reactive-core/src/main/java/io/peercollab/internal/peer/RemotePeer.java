@@ -64,8 +64,44 @@ public final class RemotePeer implements PeerNearMe {
 	 * What every remote peer of one endpoint reaches through: the endpoint's transport binding (null while signed out),
 	 * the sources of a contact's addresses, the invitations sender, the default expiry, and the timer.
 	 */
-	public record Reach(Supplier<TransportBinding> binding, EndpointResolution resolution, Invitations invitations,
-			Duration invitationExpiry, Scheduler timer) {
+	public static final class Reach {
+
+		private final Supplier<TransportBinding> binding;
+		private final EndpointResolution resolution;
+		private final Invitations invitations;
+		private final Duration invitationExpiry;
+		private final Scheduler timer;
+		/** One remote follow stream per followed peer, shared by every local subscriber. */
+		final SharedFollows follows = new SharedFollows();
+
+		public Reach(Supplier<TransportBinding> binding, EndpointResolution resolution, Invitations invitations,
+				Duration invitationExpiry, Scheduler timer) {
+			this.binding = binding;
+			this.resolution = resolution;
+			this.invitations = invitations;
+			this.invitationExpiry = invitationExpiry;
+			this.timer = timer;
+		}
+
+		public Supplier<TransportBinding> binding() {
+			return binding;
+		}
+
+		public EndpointResolution resolution() {
+			return resolution;
+		}
+
+		public Invitations invitations() {
+			return invitations;
+		}
+
+		public Duration invitationExpiry() {
+			return invitationExpiry;
+		}
+
+		public Scheduler timer() {
+			return timer;
+		}
 	}
 
 	private final Reach reach;
@@ -274,27 +310,38 @@ public final class RemotePeer implements PeerNearMe {
 	}
 
 	/**
-	 * Follows the remote endpoint across reconnections; see {@link io.peercollab.Peer#events()}.
+	 * Follows the remote endpoint across reconnections; see {@link io.peercollab.Peer#events()}. Every subscriber to
+	 * the same peer (the same name, reached the same way) shares one remote stream ({@link SharedFollows}).
 	 */
 	@Override
 	public Flux<PeerEvent> events() {
-		return Flux.defer(() -> {
-			Mirror mirror = new Mirror();
-			// Only what reaches the subscriber resets the backoff (transientErrors): the markers of failed attempts
-			// are consumed by the mirror inside each attempt.
-			return Flux.defer(() -> followOnce(mirror))
-					.retryWhen(Retry.backoff(Long.MAX_VALUE, FIRST_BACKOFF)
-							.maxBackoff(contact == null ? MAX_BACKOFF : MAX_CONTACT_BACKOFF)
-							.transientErrors(true)
-							.filter(RemotePeer::retryable)
-							.scheduler(reach.timer()));
-		});
+		return reach.follows.events(new SharedFollows.Key(name, contact == null ? endPoints : contact), this);
+	}
+
+	/**
+	 * The remote stream behind {@link #events()}: every attempt's items and markers go through {@code accept}, which
+	 * runs the mirror and writes what reaches the subscribers; only those reset the backoff (transientErrors), the
+	 * markers of failed attempts are consumed inside each attempt.
+	 */
+	Flux<PeerEvent> follow(Mirror mirror, Expand.Expander<Object, PeerEvent> accept) {
+		return Flux.defer(() -> followOnce(mirror, accept))
+				.retryWhen(Retry.backoff(Long.MAX_VALUE, FIRST_BACKOFF)
+						.maxBackoff(contact == null ? MAX_BACKOFF : MAX_CONTACT_BACKOFF)
+						.transientErrors(true)
+						.filter(RemotePeer::retryable)
+						.scheduler(reach.timer()));
 	}
 
 	/** One attempt to follow: connect, stream from where the mirror stands, end with the error that stopped it. */
-	private Flux<PeerEvent> followOnce(Mirror mirror) {
-		mirror.beginSnapshot();
-		long after = mirror.resumeVersion();
+	private Flux<PeerEvent> followOnce(Mirror mirror, Expand.Expander<Object, PeerEvent> accept) {
+		long after;
+		long left;
+		// subscribers that join read the mirror under its lock
+		synchronized (mirror) {
+			mirror.beginSnapshot();
+			after = mirror.resumeVersion();
+			left = mirror.graceLeft(now());
+		}
 		Flux<Object> events = connection().flatMapMany(c -> c.events(after));
 		if (contact != null) {
 			// A contact that ends the stream (closing, restarting elsewhere) is looked up again and followed on.
@@ -303,7 +350,6 @@ public final class RemotePeer implements PeerNearMe {
 		}
 		// any failure that will be retried counts as a failed attempt for the mirror
 		events = events.onErrorResume(RemotePeer::retryable, e -> Flux.concat(Mono.just(Mirror.FAILED), Mono.error(e)));
-		long left = mirror.graceLeft(now());
 		if (left >= 0) {
 			// lost and not back yet: say so once the grace runs out, even if this attempt hangs (a silent network)
 			Sinks.Empty<Void> ended = Sinks.empty();
@@ -311,10 +357,10 @@ public final class RemotePeer implements PeerNearMe {
 					Mono.delay(Duration.ofMillis(left), reach.timer()).<Object>thenReturn(Mirror.GRACE_OVER)
 							.takeUntilOther(ended.asMono()));
 		}
-		return new Expand<Object, PeerEvent>(events, (x, out) -> mirror.accept(x, now(), out));
+		return new Expand<Object, PeerEvent>(events, accept);
 	}
 
-	private long now() {
+	long now() {
 		return reach.timer().now(TimeUnit.MILLISECONDS);
 	}
 
@@ -330,8 +376,8 @@ public final class RemotePeer implements PeerNearMe {
 	 * <p>Lost and back: when a live stream fails, the peer is <em>losing</em>; if the next attempt fails too, or
 	 * {@link #LOST_GRACE} passes without a new {@code Synced}, it is <em>lost</em>: its presence is reported
 	 * {@code REMOVED} (OFFLINE) and the next connection asks for a full snapshot, whose diff brings it back. A stream
-	 * that is back within the grace resumes by version, as if nothing happened. Only called from one attempt's
-	 * serialized pipeline at a time.
+	 * that is back within the grace resumes by version, as if nothing happened. Called from one attempt's serialized
+	 * pipeline at a time, under the mirror's lock, which subscribers that join take to read it.
 	 */
 	static final class Mirror {
 
@@ -352,6 +398,26 @@ public final class RemotePeer implements PeerNearMe {
 		private long lostAt = -1;
 		/** The peer was reported lost: the next connection needs a full snapshot. */
 		private boolean reported;
+
+		/** @return whether a stream delivered {@code Synced} and has not failed since */
+		boolean live() {
+			return live;
+		}
+
+		/** @return the state as last emitted, as {@code ADDED} events at the current version */
+		List<PeerEvent> state() {
+			List<PeerEvent> out = new ArrayList<>(1 + apps.size() + objects.size());
+			if (presence != null) {
+				out.add(new PresenceChange(ChangeType.ADDED, presence, version));
+			}
+			for (PeerApplication a : apps.values()) {
+				out.add(new ApplicationChange(ChangeType.ADDED, a, version));
+			}
+			for (PeerObject o : objects.values()) {
+				out.add(new ObjectChange(ChangeType.ADDED, o, version));
+			}
+			return out;
+		}
 
 		void beginSnapshot() {
 			snapshotting = true;
