@@ -454,6 +454,25 @@ public class MemoryFootprintBenchmark {
 		}, n.neighbours);
 	}
 
+	/**
+	 * {@link #peerNearMe} in a JVM that clears soft references at every collection
+	 * ({@code -XX:SoftRefLRUPolicyMSPerMB=0}): what stays reachable strongly. The difference to {@link #peerNearMe}
+	 * is held only softly (the JDK's certificate cache, which every TLS handshake fills, at most 750 certificates per
+	 * JVM), and the JVM frees it before it runs out of heap.
+	 */
+	@Benchmark
+	@Fork(value = 1, jvmArgsAppend = "-XX:SoftRefLRUPolicyMSPerMB=0")
+	public void peerNearMeSoftCleared(Neighbours n, NearObserver o, Footprint f) {
+		peerNearMe(n, o, f);
+	}
+
+	/** {@link #barePeerNearMe} in a JVM that clears soft references at every collection, as its pair. */
+	@Benchmark
+	@Fork(value = 1, jvmArgsAppend = "-XX:SoftRefLRUPolicyMSPerMB=0")
+	public void barePeerNearMeSoftCleared(Neighbours n, BareNearObserver o, Footprint f) {
+		barePeerNearMe(n, o, f);
+	}
+
 	/** Waits until {@code value} reaches {@code target}, then a little longer for what follows it to settle. */
 	static void waitFor(LongSupplier value, long target) {
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

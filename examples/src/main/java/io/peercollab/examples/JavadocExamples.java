@@ -54,4 +54,14 @@ final class JavadocExamples {
 		// endregion
 		return collab;
 	}
+
+	/** {@code PeerCollaboration.Builder}'s example: one immutable builder, two endpoints (built, not signed in). */
+	static List<PeerCollaboration> twoFromOneBuilder(PeerIdentity aliceIdentity, PeerIdentity bobIdentity) {
+		// region javadoc-builder
+		PeerCollaboration.Builder base = PeerCollaboration.builder().transport(RSocketPeerTransport.tcp());
+		PeerCollaboration alice = base.identity(aliceIdentity).build();
+		PeerCollaboration bob = base.identity(bobIdentity).build(); // base itself has no identity
+		// endregion
+		return List.of(alice, bob);
+	}
 }

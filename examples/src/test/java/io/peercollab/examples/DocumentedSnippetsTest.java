@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import io.peercollab.PeerCollaboration;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
 import org.junit.jupiter.api.Test;
@@ -71,7 +73,7 @@ class DocumentedSnippetsTest {
 			}
 		}
 
-		assertThat(examples).hasSize(3);
+		assertThat(examples).hasSize(4);
 		assertThat(examples).containsExactlyInAnyOrderElementsOf(regions.values());
 	}
 
@@ -86,6 +88,19 @@ class DocumentedSnippetsTest {
 		assertThat(byHand.get(0).keyType()).as("generate(name) makes").isEqualTo(KeyType.ED25519);
 		assertThat(byHand.get(1).keyType()).isEqualTo(KeyType.EC_P256);
 		assertThat(byHand.get(2).name()).isEqualTo(byHand.get(0).name());
+	}
+
+	@Test
+	void theBuilderExampleBuildsTwoEndpointsFromOneImmutableBuilder() {
+		PeerIdentity alice = PeerIdentity.generate("alice");
+		PeerIdentity bob = PeerIdentity.generate("bob");
+		List<PeerCollaboration> built = JavadocExamples.twoFromOneBuilder(alice, bob);
+		try {
+			assertThat(built).extracting(PeerCollaboration::name).containsExactly(alice.name(), bob.name());
+		}
+		finally {
+			built.forEach(c -> c.close().block(Duration.ofSeconds(10)));
+		}
 	}
 
 	/** @return the regions whose names start with {@code prefix}, in every source of this module, by name */
