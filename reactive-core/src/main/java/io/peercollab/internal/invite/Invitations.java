@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -99,11 +100,16 @@ public final class Invitations {
 	/** Invitations this endpoint is sending now, by invitee and application: tells a crossing invitation. */
 	private final Map<Outgoing, Integer> outgoing = new ConcurrentHashMap<>();
 	private final Map<PeerName, Rate> rates = new ConcurrentHashMap<>();
-	final Map<UUID, HostSession> hosted = new ConcurrentHashMap<>();
-	/** Host sessions handed to a user (an invitation to them was accepted): they close as soon as they are unused. */
-	private final Set<HostSession> handedOut = ConcurrentHashMap.newKeySet();
-	/** Host sessions nobody joined yet, each with the deadline at which it closes if still unused. */
-	private final Map<HostSession, UnusedHost> unused = new ConcurrentHashMap<>();
+	/**
+	 * The host sessions open here: each was made when the first invitation naming it was accepted, and handed to the
+	 * user; it closes as soon as it is unused.
+	 */
+	final Set<HostSession> hosted = ConcurrentHashMap.newKeySet();
+	/**
+	 * The session that the next invitation to each application names, by application id: only its id until an
+	 * invitation naming it is accepted, so that a declined or expired invitation makes no session.
+	 */
+	final Map<UUID, Planned> planned = new ConcurrentHashMap<>();
 
 	/**
 	 * @param timer the endpoint's timer: its clock, and where the one task of the invitations' deadlines runs
@@ -246,22 +252,22 @@ public final class Invitations {
 	// ----- sending ---------------------------------------------------------------------------------------------------
 
 	/**
-	 * Invites over one connection; the host session for the application is shared by every invitee.
+	 * Invites over one connection; the host session for the application is shared by every invitee. The invitation
+	 * names the session planned for the application; the session is made only once an invitation naming it is
+	 * accepted.
 	 */
 	public Mono<InvitationResponse> send(PeerConnection connection, PeerApplication application, String message, byte[] data,
 			Duration expiry) {
 		return Mono.defer(() -> {
-			HostSession host = hosted.computeIfAbsent(application.id(),
-					id -> new HostSession(UUID.randomUUID(), application, self, this));
-			while (!host.invitationSent()) {
-				// closed between the look-up and now: start a new one
-				hosted.remove(application.id(), host);
-				host = hosted.computeIfAbsent(application.id(),
-						id -> new HostSession(UUID.randomUUID(), application, self, this));
+			Planned plan = planned.computeIfAbsent(application.id(), id -> new Planned(application));
+			while (!plan.invitationSent()) {
+				// ended between the look-up and now: plan a new one
+				planned.remove(application.id(), plan);
+				plan = planned.computeIfAbsent(application.id(), id -> new Planned(application));
 			}
-			HostSession session = host;
+			Planned named = plan;
 			UUID invitationId = UUID.randomUUID();
-			InviteRequest request = new InviteRequest(invitationId, host.id(), nickname.get(), application, message,
+			InviteRequest request = new InviteRequest(invitationId, plan.id, nickname.get(), application, message,
 					data, expiry);
 			Outgoing key = new Outgoing(connection.remote(), application.id());
 			outgoing.merge(key, 1, Integer::sum);
@@ -279,10 +285,7 @@ public final class Invitations {
 						if (reply.status() != InvitationStatus.ACCEPTED) {
 							return InvitationResponse.of(reply.status(), reply.message());
 						}
-						// the session waited for this answer unless it was disposed meanwhile by its user
-						HostSession live = session.isDisposed() ? hosted.computeIfAbsent(application.id(),
-								id -> new HostSession(UUID.randomUUID(), application, self, this)) : session;
-						handedOut.add(live);
+						HostSession live = named.session();
 						live.addMember(connection, invitationId);
 						return InvitationResponse.accepted(reply.message(), live);
 					})
@@ -293,13 +296,7 @@ public final class Invitations {
 							e -> new NotSignedInException("signed out while the invitation was pending", e))
 					.doFinally(s -> {
 						outgoing.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
-						session.invitationEnded();
-						if (handedOut.contains(session)) {
-							session.closeIfUnused();
-						}
-						else {
-							closeLaterIfUnused(session);
-						}
+						named.invitationEnded();
 					});
 		});
 	}
@@ -314,40 +311,109 @@ public final class Invitations {
 		}
 	}
 
+	/** A host session closed: the next invitation to its application names a new one. */
 	public void hostClosed(HostSession session) {
-		hosted.remove(session.application().id(), session);
-		handedOut.remove(session);
-		UnusedHost u = unused.remove(session);
-		if (u != null) {
-			expiries.remove(u);
+		hosted.remove(session);
+		Planned plan = planned.get(session.application().id());
+		if (plan != null) {
+			plan.hostClosed(session);
 		}
 	}
 
-	/** Closes {@code session} {@link #UNUSED_HOST_GRACE} from now, unless it is in use by then. */
-	private void closeLaterIfUnused(HostSession session) {
-		if (session.isDisposed()) {
-			return;
+	/**
+	 * The host session that invitations to one application name: its id from the first invitation on, the session
+	 * itself from the first acceptance on. Nobody joined it while {@link #session} is null; it is forgotten
+	 * {@link #UNUSED_HOST_GRACE} after its last invitation was answered, so that invitations sent one after the other
+	 * name the same session, and once its session closed.
+	 */
+	final class Planned extends Expiries.Entry {
+
+		final UUID id = UUID.randomUUID();
+		private final PeerApplication application;
+		/** Invitations naming this session and not answered yet; shared with {@link #session} once made. */
+		private final AtomicInteger invitationsOut = new AtomicInteger();
+		// guarded by this
+		private HostSession session;
+		private boolean ended;
+
+		Planned(PeerApplication application) {
+			this.application = application;
 		}
-		expiries.add(unused.computeIfAbsent(session, UnusedHost::new), UNUSED_HOST_GRACE);
-		if (session.isDisposed()) {
-			// closed meanwhile: hostClosed may have missed the entry just made
-			hostClosed(session);
-		}
-	}
 
-	/** The deadline of a host session nobody joined: it closes then if no invitation naming it is pending. */
-	private final class UnusedHost extends Expiries.Entry {
-
-		private final HostSession session;
-
-		UnusedHost(HostSession session) {
-			this.session = session;
+		/** @return {@code false} if this plan ended: the invitation must name another one */
+		synchronized boolean invitationSent() {
+			if (ended) {
+				return false;
+			}
+			invitationsOut.incrementAndGet();
+			return true;
 		}
 
+		/**
+		 * An invitation naming this session was accepted: the session, made now if none is open. One the user closed
+		 * while the invitation was pending is made again under the same id, the one the invitee expects.
+		 */
+		HostSession session() {
+			HostSession s;
+			synchronized (this) {
+				s = session;
+				if (s == null || s.isDisposed()) {
+					s = new HostSession(id, application, self, Invitations.this, invitationsOut);
+					session = s;
+				}
+			}
+			hosted.add(s);
+			if (s.isDisposed()) {
+				// closed meanwhile: hostClosed may have missed the entry just made
+				hosted.remove(s);
+			}
+			return s;
+		}
+
+		/**
+		 * An invitation naming this session was answered, or failed; an accepted one added its member first, so a
+		 * session made for it closes here only if that member left already.
+		 */
+		void invitationEnded() {
+			invitationsOut.decrementAndGet();
+			HostSession s;
+			synchronized (this) {
+				s = session;
+				if (s == null) {
+					if (!ended) {
+						expiries.add(this, UNUSED_HOST_GRACE);
+					}
+					return;
+				}
+			}
+			s.closeIfUnused();
+		}
+
+		/** The grace after its last invitation passed: forgotten if nobody was invited meanwhile. */
 		@Override
 		protected void expired() {
-			unused.remove(session, this);
-			session.closeIfUnused();
+			synchronized (this) {
+				if (session != null || invitationsOut.get() > 0) {
+					return;
+				}
+				ended = true;
+			}
+			planned.remove(application.id(), this);
+		}
+
+		synchronized void hostClosed(HostSession closed) {
+			if (session == closed) {
+				ended = true;
+				planned.remove(application.id(), this);
+			}
+		}
+
+		void close() {
+			synchronized (this) {
+				ended = true;
+			}
+			expiries.remove(this);
+			planned.remove(application.id(), this);
 		}
 	}
 
@@ -366,7 +432,7 @@ public final class Invitations {
 		for (ReceivedInvitation inv : List.copyOf(pending.values())) {
 			inv.decline(why).onErrorResume(e -> Mono.empty()).subscribe();
 		}
-		List.copyOf(hosted.values()).forEach(CollaborationSession::dispose);
+		List.copyOf(hosted).forEach(CollaborationSession::dispose);
 		List.copyOf(joined).forEach(CollaborationSession::dispose);
 	}
 
@@ -378,7 +444,8 @@ public final class Invitations {
 
 	public void close() {
 		signedOut();
-		hosted.values().forEach(CollaborationSession::dispose);
+		List.copyOf(planned.values()).forEach(Planned::close);
+		List.copyOf(hosted).forEach(CollaborationSession::dispose);
 		Emissions.complete(received);
 		expiries.dispose();
 	}
