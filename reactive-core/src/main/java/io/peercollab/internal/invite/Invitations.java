@@ -9,6 +9,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -39,8 +40,11 @@ import io.peercollab.spi.InviteRequest;
 import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.SessionFrame;
 import io.peercollab.spi.SessionOpen;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 
@@ -68,9 +72,6 @@ public final class Invitations {
 	 */
 	static final Duration UNUSED_HOST_GRACE = Duration.ofSeconds(10);
 
-
-	/** The sender's answer when the receiver's never came: its expiry plus the grace passed. */
-	private static final Mono<InviteReply> EXPIRED_REPLY = Mono.just(new InviteReply(InvitationStatus.EXPIRED, ""));
 
 	/** Whether a caller ({@code allowedContact} or not) may see an item published with {@code scope}. */
 	@FunctionalInterface
@@ -258,47 +259,188 @@ public final class Invitations {
 	 */
 	public Mono<InvitationResponse> send(PeerConnection connection, PeerApplication application, String message, byte[] data,
 			Duration expiry) {
-		return Mono.defer(() -> {
+		return new Send(connection, application, message, data, expiry);
+	}
+
+	/**
+	 * One invitation, sent at each subscription. One operator instead of {@code defer}, a timeout, {@code map},
+	 * {@code onErrorMap} and {@code doFinally}: an invitation is sent as often as a request-response, and each of those
+	 * is an object per call or more.
+	 */
+	private final class Send extends Mono<InvitationResponse> {
+
+		private final PeerConnection connection;
+		private final PeerApplication application;
+		private final String message;
+		private final byte[] data;
+		private final Duration expiry;
+
+		Send(PeerConnection connection, PeerApplication application, String message, byte[] data, Duration expiry) {
+			this.connection = connection;
+			this.application = application;
+			this.message = message;
+			this.data = data;
+			this.expiry = expiry;
+		}
+
+		@Override
+		public void subscribe(CoreSubscriber<? super InvitationResponse> actual) {
 			Planned plan = planned.computeIfAbsent(application.id(), id -> new Planned(application));
 			while (!plan.invitationSent()) {
 				// ended between the look-up and now: plan a new one
 				planned.remove(application.id(), plan);
 				plan = planned.computeIfAbsent(application.id(), id -> new Planned(application));
 			}
-			Planned named = plan;
-			UUID invitationId = UUID.randomUUID();
-			InviteRequest request = new InviteRequest(invitationId, plan.id, nickname.get(), application, message,
-					data, expiry);
-			Outgoing key = new Outgoing(connection.remote(), application.id());
+			PeerName invitee = connection.remote();
+			Outgoing key = new Outgoing(invitee, application.id());
 			outgoing.merge(key, 1, Integer::sum);
-			if (self.compareTo(connection.remote()) < 0) {
+			Mono<InviteReply> reply;
+			UUID invitationId;
+			try {
+				invitationId = UUID.randomUUID();
+				reply = connection.invite(new InviteRequest(invitationId, plan.id, nickname.get(), application, message,
+						data, expiry));
+			}
+			catch (Throwable e) {
+				sent(key, plan);
+				Operators.error(actual, Operators.onOperatorError(e, actual.currentContext()));
+				return;
+			}
+			if (self.compareTo(invitee) < 0 && !pending.isEmpty()) {
 				// The other side's invitation arrived first but ours survives a crossing: decline theirs here, as
 				// they will decline nothing of ours.
 				for (ReceivedInvitation inv : pending.values()) {
-					if (inv.sender().equals(connection.remote()) && inv.application().id().equals(application.id())) {
+					if (inv.sender().equals(invitee) && inv.application().id().equals(application.id())) {
 						inv.decline(CROSSING).onErrorResume(e -> Mono.empty()).subscribe();
 					}
 				}
 			}
-			return expiries.timeout(connection.invite(request), expiry.plus(EXPIRY_GRACE), EXPIRED_REPLY)
-					.map(reply -> {
-						if (reply.status() != InvitationStatus.ACCEPTED) {
-							return InvitationResponse.of(reply.status(), reply.message());
-						}
-						HostSession live = named.session();
-						live.addMember(connection, invitationId);
-						return InvitationResponse.accepted(reply.message(), live);
-					})
-					// This endpoint signing out (or closing) closes the connection under a pending invitation: that is
-					// not the peer being unreachable, and must not read as if it were.
-					.onErrorMap(e -> !(e instanceof NotSignedInException)
-							&& signInScope.get() == PeerScope.NONE,
-							e -> new NotSignedInException("signed out while the invitation was pending", e))
-					.doFinally(s -> {
-						outgoing.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
-						named.invitationEnded();
-					});
-		});
+			reply.subscribe(new Answer(actual, connection, invitationId, key, plan,
+					expiry.toMillis() + EXPIRY_GRACE.toMillis()));
+		}
+	}
+
+	/** An invitation ended (answered, failed, expired or cancelled): it no longer counts. */
+	private void sent(Outgoing key, Planned plan) {
+		outgoing.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
+		plan.invitationEnded();
+	}
+
+	/**
+	 * The answer to one invitation, or {@code EXPIRED} once the invitation's expiry and {@link #EXPIRY_GRACE} passed
+	 * without one (the request is then cancelled). Exactly one of the answer, a failure, the expiry or a cancellation
+	 * ends it, and then it no longer counts: see {@link #sent}.
+	 */
+	private final class Answer extends Operators.MonoSubscriber<InviteReply, InvitationResponse> {
+
+		private static final AtomicIntegerFieldUpdater<Answer> ENDED =
+				AtomicIntegerFieldUpdater.newUpdater(Answer.class, "ended");
+
+		private final PeerConnection connection;
+		private final UUID invitationId;
+		private final Outgoing key;
+		private final Planned plan;
+		private final long timeoutMillis;
+		private final Expiries.Entry deadline = new Expiries.Entry() {
+			@Override
+			protected void expired() {
+				if (end()) {
+					upstream.cancel();
+					complete(InvitationResponse.of(InvitationStatus.EXPIRED, ""));
+					sent(key, plan);
+				}
+			}
+		};
+		private Subscription upstream;
+		private volatile int ended;
+
+		Answer(CoreSubscriber<? super InvitationResponse> actual, PeerConnection connection, UUID invitationId,
+				Outgoing key, Planned plan, long timeoutMillis) {
+			super(actual);
+			this.connection = connection;
+			this.invitationId = invitationId;
+			this.key = key;
+			this.plan = plan;
+			this.timeoutMillis = timeoutMillis;
+		}
+
+		private boolean end() {
+			return ENDED.compareAndSet(this, 0, 1);
+		}
+
+		@Override
+		public void onSubscribe(Subscription s) {
+			if (Operators.validate(upstream, s)) {
+				upstream = s;
+				actual.onSubscribe(this);
+				if (ended == 0) {
+					// after onSubscribe: a virtual-time scheduler may run a due deadline at once
+					expiries.addAt(deadline, expiries.now() + timeoutMillis);
+				}
+				s.request(Long.MAX_VALUE);
+			}
+		}
+
+		@Override
+		public void onNext(InviteReply reply) {
+			if (!end()) {
+				return;
+			}
+			expiries.remove(deadline);
+			InvitationResponse response;
+			try {
+				if (reply.status() != InvitationStatus.ACCEPTED) {
+					response = InvitationResponse.of(reply.status(), reply.message());
+				}
+				else {
+					HostSession live = plan.session();
+					live.addMember(connection, invitationId);
+					response = InvitationResponse.accepted(reply.message(), live);
+				}
+			}
+			catch (Throwable e) {
+				actual.onError(Operators.onOperatorError(upstream, e, reply, actual.currentContext()));
+				sent(key, plan);
+				return;
+			}
+			complete(response);
+			sent(key, plan);
+		}
+
+		@Override
+		public void onError(Throwable e) {
+			if (!end()) {
+				Operators.onErrorDropped(e, actual.currentContext());
+				return;
+			}
+			expiries.remove(deadline);
+			// This endpoint signing out (or closing) closes the connection under a pending invitation: that is not the
+			// peer being unreachable, and must not read as if it were.
+			actual.onError(!(e instanceof NotSignedInException) && signInScope.get() == PeerScope.NONE
+					? new NotSignedInException("signed out while the invitation was pending", e)
+					: e);
+			sent(key, plan);
+		}
+
+		@Override
+		public void onComplete() {
+			if (end()) {
+				// no answer at all: nothing to map, as from an empty source
+				expiries.remove(deadline);
+				actual.onComplete();
+				sent(key, plan);
+			}
+		}
+
+		@Override
+		public void cancel() {
+			super.cancel();
+			if (end()) {
+				expiries.remove(deadline);
+				upstream.cancel();
+				sent(key, plan);
+			}
+		}
 	}
 
 	public static void checkInvite(PeerApplication application, String message, byte[] data, Duration expiry) {
