@@ -285,7 +285,10 @@ public final class Invitations {
 
 		@Override
 		public void subscribe(CoreSubscriber<? super InvitationResponse> actual) {
-			Planned plan = planned.computeIfAbsent(application.id(), id -> new Planned(application));
+			Planned plan = planned.get(application.id());
+			if (plan == null) {
+				plan = planned.computeIfAbsent(application.id(), id -> new Planned(application));
+			}
 			while (!plan.invitationSent()) {
 				// ended between the look-up and now: plan a new one
 				planned.remove(application.id(), plan);
@@ -302,7 +305,7 @@ public final class Invitations {
 						data, expiry));
 			}
 			catch (Throwable e) {
-				sent(key, plan);
+				ended(key, plan);
 				Operators.error(actual, Operators.onOperatorError(e, actual.currentContext()));
 				return;
 			}
@@ -321,7 +324,7 @@ public final class Invitations {
 	}
 
 	/** An invitation ended (answered, failed, expired or cancelled): it no longer counts. */
-	private void sent(Outgoing key, Planned plan) {
+	private void ended(Outgoing key, Planned plan) {
 		outgoing.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
 		plan.invitationEnded();
 	}
@@ -329,7 +332,7 @@ public final class Invitations {
 	/**
 	 * The answer to one invitation, or {@code EXPIRED} once the invitation's expiry and {@link #EXPIRY_GRACE} passed
 	 * without one (the request is then cancelled). Exactly one of the answer, a failure, the expiry or a cancellation
-	 * ends it, and then it no longer counts: see {@link #sent}.
+	 * ends it, and then it no longer counts: see {@link #ended}.
 	 */
 	private final class Answer extends Operators.MonoSubscriber<InviteReply, InvitationResponse> {
 
@@ -347,7 +350,7 @@ public final class Invitations {
 				if (end()) {
 					upstream.cancel();
 					complete(InvitationResponse.of(InvitationStatus.EXPIRED, ""));
-					sent(key, plan);
+					ended(key, plan);
 				}
 			}
 		};
@@ -400,11 +403,11 @@ public final class Invitations {
 			}
 			catch (Throwable e) {
 				actual.onError(Operators.onOperatorError(upstream, e, reply, actual.currentContext()));
-				sent(key, plan);
+				ended(key, plan);
 				return;
 			}
 			complete(response);
-			sent(key, plan);
+			ended(key, plan);
 		}
 
 		@Override
@@ -419,7 +422,7 @@ public final class Invitations {
 			actual.onError(!(e instanceof NotSignedInException) && signInScope.get() == PeerScope.NONE
 					? new NotSignedInException("signed out while the invitation was pending", e)
 					: e);
-			sent(key, plan);
+			ended(key, plan);
 		}
 
 		@Override
@@ -428,7 +431,7 @@ public final class Invitations {
 				// no answer at all: nothing to map, as from an empty source
 				expiries.remove(deadline);
 				actual.onComplete();
-				sent(key, plan);
+				ended(key, plan);
 			}
 		}
 
@@ -438,7 +441,7 @@ public final class Invitations {
 			if (end()) {
 				expiries.remove(deadline);
 				upstream.cancel();
-				sent(key, plan);
+				ended(key, plan);
 			}
 		}
 	}
