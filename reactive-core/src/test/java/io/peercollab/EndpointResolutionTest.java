@@ -186,6 +186,48 @@ class EndpointResolutionTest {
 				.verify(Duration.ofSeconds(30));
 	}
 
+	@Test
+	void anInvitationTakesTheOpenConnectionAndResolvesAgainOnlyOnceItIsGone() {
+		PeerCollaboration b = declining(knowingAlice(bob));
+		AtomicInteger asked = new AtomicInteger();
+		List<EndpointRecord> where = new CopyOnWriteArrayList<>(List.of(dht(b)));
+		PeerCollaboration a = endpoint(alice, x -> x.nameResolver(c -> {
+			asked.incrementAndGet();
+			return Flux.fromIterable(where);
+		}));
+		Peer peer = a.peer(bobByCardOnly());
+
+		assertThat(peer.invite(CollaborationContract.WHITEBOARD, "", null).block(WAIT).status())
+				.isEqualTo(InvitationStatus.DECLINED);
+		assertThat(asked).hasValue(1);
+		assertThat(peer.invite(CollaborationContract.WHITEBOARD, "", null).block(WAIT).status())
+				.isEqualTo(InvitationStatus.DECLINED);
+		assertThat(asked).as("the connection that proved Bob is open: nobody is asked again").hasValue(1);
+
+		net.cut(bob.name());
+		assertThat(peer.invite(CollaborationContract.WHITEBOARD, "", null).block(WAIT).status())
+				.isEqualTo(InvitationStatus.DECLINED);
+		assertThat(asked).as("the connection is gone: the sources are asked again").hasValue(2);
+
+		// Bob's process goes away and comes back elsewhere with the same identity.
+		b.close().block(WAIT);
+		PeerCollaboration moved = declining(knowingAlice(bob));
+		where.set(0, dht(moved));
+		assertThat(peer.invite(CollaborationContract.WHITEBOARD, "", null).block(WAIT).status())
+				.isEqualTo(InvitationStatus.DECLINED);
+		assertThat(asked).hasValue(3);
+		assertThat(peer.invite(CollaborationContract.WHITEBOARD, "", null).block(WAIT).status())
+				.isEqualTo(InvitationStatus.DECLINED);
+		assertThat(asked).as("the connection to where Bob moved is used from now on").hasValue(3);
+	}
+
+	/** {@code c} with the whiteboard registered, declining every invitation. */
+	private static PeerCollaboration declining(PeerCollaboration c) {
+		c.registerApplication(CollaborationContract.WHITEBOARD).block(WAIT);
+		c.invitations().subscribe(i -> i.decline().subscribe());
+		return c;
+	}
+
 	/** A resolver that answers the same records every time. */
 	record PeerResolverStub(Flux<EndpointRecord> records) implements PeerNameResolver {
 		@Override

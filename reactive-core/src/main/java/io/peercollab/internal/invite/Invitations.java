@@ -8,6 +8,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -38,8 +40,11 @@ import io.peercollab.spi.InviteRequest;
 import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.SessionFrame;
 import io.peercollab.spi.SessionOpen;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
 
@@ -67,9 +72,6 @@ public final class Invitations {
 	 */
 	static final Duration UNUSED_HOST_GRACE = Duration.ofSeconds(10);
 
-
-	/** The sender's answer when the receiver's never came: its expiry plus the grace passed. */
-	private static final Mono<InviteReply> EXPIRED_REPLY = Mono.just(new InviteReply(InvitationStatus.EXPIRED, ""));
 
 	/** Whether a caller ({@code allowedContact} or not) may see an item published with {@code scope}. */
 	@FunctionalInterface
@@ -99,11 +101,16 @@ public final class Invitations {
 	/** Invitations this endpoint is sending now, by invitee and application: tells a crossing invitation. */
 	private final Map<Outgoing, Integer> outgoing = new ConcurrentHashMap<>();
 	private final Map<PeerName, Rate> rates = new ConcurrentHashMap<>();
-	final Map<UUID, HostSession> hosted = new ConcurrentHashMap<>();
-	/** Host sessions handed to a user (an invitation to them was accepted): they close as soon as they are unused. */
-	private final Set<HostSession> handedOut = ConcurrentHashMap.newKeySet();
-	/** Host sessions nobody joined yet, each with the deadline at which it closes if still unused. */
-	private final Map<HostSession, UnusedHost> unused = new ConcurrentHashMap<>();
+	/**
+	 * The host sessions open here: each was made when the first invitation naming it was accepted, and handed to the
+	 * user; it closes as soon as it is unused.
+	 */
+	final Set<HostSession> hosted = ConcurrentHashMap.newKeySet();
+	/**
+	 * The session that the next invitation to each application names, by application id: only its id until an
+	 * invitation naming it is accepted, so that a declined or expired invitation makes no session.
+	 */
+	final Map<UUID, Planned> planned = new ConcurrentHashMap<>();
 
 	/**
 	 * @param timer the endpoint's timer: its clock, and where the one task of the invitations' deadlines runs
@@ -246,62 +253,197 @@ public final class Invitations {
 	// ----- sending ---------------------------------------------------------------------------------------------------
 
 	/**
-	 * Invites over one connection; the host session for the application is shared by every invitee.
+	 * Invites over one connection; the host session for the application is shared by every invitee. The invitation
+	 * names the session planned for the application; the session is made only once an invitation naming it is
+	 * accepted.
 	 */
 	public Mono<InvitationResponse> send(PeerConnection connection, PeerApplication application, String message, byte[] data,
 			Duration expiry) {
-		return Mono.defer(() -> {
-			HostSession host = hosted.computeIfAbsent(application.id(),
-					id -> new HostSession(UUID.randomUUID(), application, self, this));
-			while (!host.invitationSent()) {
-				// closed between the look-up and now: start a new one
-				hosted.remove(application.id(), host);
-				host = hosted.computeIfAbsent(application.id(),
-						id -> new HostSession(UUID.randomUUID(), application, self, this));
+		return new Send(connection, application, message, data, expiry);
+	}
+
+	/**
+	 * One invitation, sent at each subscription. One operator instead of {@code defer}, a timeout, {@code map},
+	 * {@code onErrorMap} and {@code doFinally}: an invitation is sent as often as a request-response, and each of those
+	 * is an object per call or more.
+	 */
+	private final class Send extends Mono<InvitationResponse> {
+
+		private final PeerConnection connection;
+		private final PeerApplication application;
+		private final String message;
+		private final byte[] data;
+		private final Duration expiry;
+
+		Send(PeerConnection connection, PeerApplication application, String message, byte[] data, Duration expiry) {
+			this.connection = connection;
+			this.application = application;
+			this.message = message;
+			this.data = data;
+			this.expiry = expiry;
+		}
+
+		@Override
+		public void subscribe(CoreSubscriber<? super InvitationResponse> actual) {
+			Planned plan = planned.get(application.id());
+			if (plan == null) {
+				plan = planned.computeIfAbsent(application.id(), id -> new Planned(application));
 			}
-			HostSession session = host;
-			UUID invitationId = UUID.randomUUID();
-			InviteRequest request = new InviteRequest(invitationId, host.id(), nickname.get(), application, message,
-					data, expiry);
-			Outgoing key = new Outgoing(connection.remote(), application.id());
+			while (!plan.invitationSent()) {
+				// ended between the look-up and now: plan a new one
+				planned.remove(application.id(), plan);
+				plan = planned.computeIfAbsent(application.id(), id -> new Planned(application));
+			}
+			PeerName invitee = connection.remote();
+			Outgoing key = new Outgoing(invitee, application.id());
 			outgoing.merge(key, 1, Integer::sum);
-			if (self.compareTo(connection.remote()) < 0) {
+			Mono<InviteReply> reply;
+			UUID invitationId;
+			try {
+				invitationId = UUID.randomUUID();
+				reply = connection.invite(new InviteRequest(invitationId, plan.id, nickname.get(), application, message,
+						data, expiry));
+			}
+			catch (Throwable e) {
+				ended(key, plan);
+				Operators.error(actual, Operators.onOperatorError(e, actual.currentContext()));
+				return;
+			}
+			if (self.compareTo(invitee) < 0 && !pending.isEmpty()) {
 				// The other side's invitation arrived first but ours survives a crossing: decline theirs here, as
 				// they will decline nothing of ours.
 				for (ReceivedInvitation inv : pending.values()) {
-					if (inv.sender().equals(connection.remote()) && inv.application().id().equals(application.id())) {
+					if (inv.sender().equals(invitee) && inv.application().id().equals(application.id())) {
 						inv.decline(CROSSING).onErrorResume(e -> Mono.empty()).subscribe();
 					}
 				}
 			}
-			return expiries.timeout(connection.invite(request), expiry.plus(EXPIRY_GRACE), EXPIRED_REPLY)
-					.map(reply -> {
-						if (reply.status() != InvitationStatus.ACCEPTED) {
-							return InvitationResponse.of(reply.status(), reply.message());
-						}
-						// the session waited for this answer unless it was disposed meanwhile by its user
-						HostSession live = session.isDisposed() ? hosted.computeIfAbsent(application.id(),
-								id -> new HostSession(UUID.randomUUID(), application, self, this)) : session;
-						handedOut.add(live);
-						live.addMember(connection, invitationId);
-						return InvitationResponse.accepted(reply.message(), live);
-					})
-					// This endpoint signing out (or closing) closes the connection under a pending invitation: that is
-					// not the peer being unreachable, and must not read as if it were.
-					.onErrorMap(e -> !(e instanceof NotSignedInException)
-							&& signInScope.get() == PeerScope.NONE,
-							e -> new NotSignedInException("signed out while the invitation was pending", e))
-					.doFinally(s -> {
-						outgoing.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
-						session.invitationEnded();
-						if (handedOut.contains(session)) {
-							session.closeIfUnused();
-						}
-						else {
-							closeLaterIfUnused(session);
-						}
-					});
-		});
+			reply.subscribe(new Answer(actual, connection, invitationId, key, plan,
+					expiry.toMillis() + EXPIRY_GRACE.toMillis()));
+		}
+	}
+
+	/** An invitation ended (answered, failed, expired or cancelled): it no longer counts. */
+	private void ended(Outgoing key, Planned plan) {
+		outgoing.computeIfPresent(key, (k, n) -> n == 1 ? null : n - 1);
+		plan.invitationEnded();
+	}
+
+	/**
+	 * The answer to one invitation, or {@code EXPIRED} once the invitation's expiry and {@link #EXPIRY_GRACE} passed
+	 * without one (the request is then cancelled). Exactly one of the answer, a failure, the expiry or a cancellation
+	 * ends it, and then it no longer counts: see {@link #ended}.
+	 */
+	private final class Answer extends Operators.MonoSubscriber<InviteReply, InvitationResponse> {
+
+		private static final AtomicIntegerFieldUpdater<Answer> ENDED =
+				AtomicIntegerFieldUpdater.newUpdater(Answer.class, "ended");
+
+		private final PeerConnection connection;
+		private final UUID invitationId;
+		private final Outgoing key;
+		private final Planned plan;
+		private final long timeoutMillis;
+		private final Expiries.Entry deadline = new Expiries.Entry() {
+			@Override
+			protected void expired() {
+				if (end()) {
+					upstream.cancel();
+					complete(InvitationResponse.of(InvitationStatus.EXPIRED, ""));
+					ended(key, plan);
+				}
+			}
+		};
+		private Subscription upstream;
+		private volatile int ended;
+
+		Answer(CoreSubscriber<? super InvitationResponse> actual, PeerConnection connection, UUID invitationId,
+				Outgoing key, Planned plan, long timeoutMillis) {
+			super(actual);
+			this.connection = connection;
+			this.invitationId = invitationId;
+			this.key = key;
+			this.plan = plan;
+			this.timeoutMillis = timeoutMillis;
+		}
+
+		private boolean end() {
+			return ENDED.compareAndSet(this, 0, 1);
+		}
+
+		@Override
+		public void onSubscribe(Subscription s) {
+			if (Operators.validate(upstream, s)) {
+				upstream = s;
+				actual.onSubscribe(this);
+				if (ended == 0) {
+					// after onSubscribe: a virtual-time scheduler may run a due deadline at once
+					expiries.addAt(deadline, expiries.now() + timeoutMillis);
+				}
+				s.request(Long.MAX_VALUE);
+			}
+		}
+
+		@Override
+		public void onNext(InviteReply reply) {
+			if (!end()) {
+				return;
+			}
+			expiries.remove(deadline);
+			InvitationResponse response;
+			try {
+				if (reply.status() != InvitationStatus.ACCEPTED) {
+					response = InvitationResponse.of(reply.status(), reply.message());
+				}
+				else {
+					HostSession live = plan.session();
+					live.addMember(connection, invitationId);
+					response = InvitationResponse.accepted(reply.message(), live);
+				}
+			}
+			catch (Throwable e) {
+				actual.onError(Operators.onOperatorError(upstream, e, reply, actual.currentContext()));
+				ended(key, plan);
+				return;
+			}
+			complete(response);
+			ended(key, plan);
+		}
+
+		@Override
+		public void onError(Throwable e) {
+			if (!end()) {
+				Operators.onErrorDropped(e, actual.currentContext());
+				return;
+			}
+			expiries.remove(deadline);
+			// This endpoint signing out (or closing) closes the connection under a pending invitation: that is not the
+			// peer being unreachable, and must not read as if it were.
+			actual.onError(!(e instanceof NotSignedInException) && signInScope.get() == PeerScope.NONE
+					? new NotSignedInException("signed out while the invitation was pending", e)
+					: e);
+			ended(key, plan);
+		}
+
+		@Override
+		public void onComplete() {
+			if (end()) {
+				// no answer at all: nothing to map, as from an empty source
+				expiries.remove(deadline);
+				actual.onComplete();
+				ended(key, plan);
+			}
+		}
+
+		@Override
+		public void cancel() {
+			super.cancel();
+			if (end()) {
+				expiries.remove(deadline);
+				upstream.cancel();
+				ended(key, plan);
+			}
+		}
 	}
 
 	public static void checkInvite(PeerApplication application, String message, byte[] data, Duration expiry) {
@@ -314,40 +456,109 @@ public final class Invitations {
 		}
 	}
 
+	/** A host session closed: the next invitation to its application names a new one. */
 	public void hostClosed(HostSession session) {
-		hosted.remove(session.application().id(), session);
-		handedOut.remove(session);
-		UnusedHost u = unused.remove(session);
-		if (u != null) {
-			expiries.remove(u);
+		hosted.remove(session);
+		Planned plan = planned.get(session.application().id());
+		if (plan != null) {
+			plan.hostClosed(session);
 		}
 	}
 
-	/** Closes {@code session} {@link #UNUSED_HOST_GRACE} from now, unless it is in use by then. */
-	private void closeLaterIfUnused(HostSession session) {
-		if (session.isDisposed()) {
-			return;
+	/**
+	 * The host session that invitations to one application name: its id from the first invitation on, the session
+	 * itself from the first acceptance on. Nobody joined it while {@link #session} is null; it is forgotten
+	 * {@link #UNUSED_HOST_GRACE} after its last invitation was answered, so that invitations sent one after the other
+	 * name the same session, and once its session closed.
+	 */
+	final class Planned extends Expiries.Entry {
+
+		final UUID id = UUID.randomUUID();
+		private final PeerApplication application;
+		/** Invitations naming this session and not answered yet; shared with {@link #session} once made. */
+		private final AtomicInteger invitationsOut = new AtomicInteger();
+		// guarded by this
+		private HostSession session;
+		private boolean ended;
+
+		Planned(PeerApplication application) {
+			this.application = application;
 		}
-		expiries.add(unused.computeIfAbsent(session, UnusedHost::new), UNUSED_HOST_GRACE);
-		if (session.isDisposed()) {
-			// closed meanwhile: hostClosed may have missed the entry just made
-			hostClosed(session);
-		}
-	}
 
-	/** The deadline of a host session nobody joined: it closes then if no invitation naming it is pending. */
-	private final class UnusedHost extends Expiries.Entry {
-
-		private final HostSession session;
-
-		UnusedHost(HostSession session) {
-			this.session = session;
+		/** @return {@code false} if this plan ended: the invitation must name another one */
+		synchronized boolean invitationSent() {
+			if (ended) {
+				return false;
+			}
+			invitationsOut.incrementAndGet();
+			return true;
 		}
 
+		/**
+		 * An invitation naming this session was accepted: the session, made now if none is open. One the user closed
+		 * while the invitation was pending is made again under the same id, the one the invitee expects.
+		 */
+		HostSession session() {
+			HostSession s;
+			synchronized (this) {
+				s = session;
+				if (s == null || s.isDisposed()) {
+					s = new HostSession(id, application, self, Invitations.this, invitationsOut);
+					session = s;
+				}
+			}
+			hosted.add(s);
+			if (s.isDisposed()) {
+				// closed meanwhile: hostClosed may have missed the entry just made
+				hosted.remove(s);
+			}
+			return s;
+		}
+
+		/**
+		 * An invitation naming this session was answered, or failed; an accepted one added its member first, so a
+		 * session made for it closes here only if that member left already.
+		 */
+		void invitationEnded() {
+			invitationsOut.decrementAndGet();
+			HostSession s;
+			synchronized (this) {
+				s = session;
+				if (s == null) {
+					if (!ended) {
+						expiries.add(this, UNUSED_HOST_GRACE);
+					}
+					return;
+				}
+			}
+			s.closeIfUnused();
+		}
+
+		/** The grace after its last invitation passed: forgotten if nobody was invited meanwhile. */
 		@Override
 		protected void expired() {
-			unused.remove(session, this);
-			session.closeIfUnused();
+			synchronized (this) {
+				if (session != null || invitationsOut.get() > 0) {
+					return;
+				}
+				ended = true;
+			}
+			planned.remove(application.id(), this);
+		}
+
+		synchronized void hostClosed(HostSession closed) {
+			if (session == closed) {
+				ended = true;
+				planned.remove(application.id(), this);
+			}
+		}
+
+		void close() {
+			synchronized (this) {
+				ended = true;
+			}
+			expiries.remove(this);
+			planned.remove(application.id(), this);
 		}
 	}
 
@@ -366,7 +577,7 @@ public final class Invitations {
 		for (ReceivedInvitation inv : List.copyOf(pending.values())) {
 			inv.decline(why).onErrorResume(e -> Mono.empty()).subscribe();
 		}
-		List.copyOf(hosted.values()).forEach(CollaborationSession::dispose);
+		List.copyOf(hosted).forEach(CollaborationSession::dispose);
 		List.copyOf(joined).forEach(CollaborationSession::dispose);
 	}
 
@@ -378,7 +589,8 @@ public final class Invitations {
 
 	public void close() {
 		signedOut();
-		hosted.values().forEach(CollaborationSession::dispose);
+		List.copyOf(planned.values()).forEach(Planned::close);
+		List.copyOf(hosted).forEach(CollaborationSession::dispose);
 		Emissions.complete(received);
 		expiries.dispose();
 	}

@@ -2,7 +2,7 @@ package io.peercollab.internal.invite;
 
 import java.time.Instant;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 import io.peercollab.Checks;
 import io.peercollab.CollaborationSession;
@@ -49,8 +49,12 @@ final class ReceivedInvitation implements Invitation {
 			expire();
 		}
 	};
-	private final AtomicReference<InvitationState> state = new AtomicReference<>(InvitationState.PENDING);
-	private final Sinks.One<InviteReply> reply = Sinks.one();
+	private static final AtomicReferenceFieldUpdater<ReceivedInvitation, InvitationState> STATE =
+			AtomicReferenceFieldUpdater.newUpdater(ReceivedInvitation.class, InvitationState.class, "state");
+
+	private volatile InvitationState state = InvitationState.PENDING;
+	// emitted once, by whoever moved the state out of PENDING: needs no serialization of its own
+	private final Sinks.One<InviteReply> reply = Sinks.unsafe().one();
 	// made on demand: most invitations are answered without anyone asking for their outcome, or a session
 	private volatile Sinks.One<InvitationState> outcome;
 	private volatile Sinks.One<CollaborationSession> session;
@@ -125,7 +129,7 @@ final class ReceivedInvitation implements Invitation {
 
 	@Override
 	public InvitationState state() {
-		return state.get();
+		return state;
 	}
 
 	@Override
@@ -171,7 +175,7 @@ final class ReceivedInvitation implements Invitation {
 			}
 		}
 		// ended before the sink was made: end() did not see it
-		InvitationState s = state.get();
+		InvitationState s = state;
 		if (s != InvitationState.PENDING) {
 			o.tryEmitValue(s);
 		}
@@ -220,7 +224,7 @@ final class ReceivedInvitation implements Invitation {
 	}
 
 	private boolean end(InvitationState to) {
-		if (state.compareAndSet(InvitationState.PENDING, to)) {
+		if (STATE.compareAndSet(this, InvitationState.PENDING, to)) {
 			expiries.remove(expiry);
 			listener.ended(this, to);
 			Sinks.One<InvitationState> o = outcome;
@@ -234,11 +238,11 @@ final class ReceivedInvitation implements Invitation {
 
 	private InvitationClosedException closed() {
 		return new InvitationClosedException("the invitation " + id() + " from " + sender
-				+ " can no longer be answered: it is " + state.get());
+				+ " can no longer be answered: it is " + state);
 	}
 
 	@Override
 	public String toString() {
-		return "Invitation[" + id() + " from " + sender + " to " + application.description() + ", " + state.get() + "]";
+		return "Invitation[" + id() + " from " + sender + " to " + application.description() + ", " + state + "]";
 	}
 }

@@ -162,7 +162,7 @@ public final class RemotePeer implements PeerNearMe {
 			tried.incrementAndGet();
 			Mono<PeerConnection> c = binding.connect(name, ep.address());
 			if (contact != null) {
-				c = c.doOnNext(x -> reach.resolution().seen(name, ep));
+				c = c.doOnNext(x -> reach.resolution().seen(name, ep, x));
 			}
 			return c.onErrorResume(e -> e instanceof PeerUnreachableException
 					|| e instanceof PeerIdentityMismatchException, e -> {
@@ -286,27 +286,56 @@ public final class RemotePeer implements PeerNearMe {
 			return connection().flatMap(c -> reach.invitations().send(c, application, message, data, expiry));
 		}
 		// A contact may be signed in on several endpoints: invite each; the first ACCEPTED wins (the others are
-		// withdrawn), else DECLINED if any declined, else EXPIRED.
+		// withdrawn), else DECLINED if any declined, else EXPIRED. The open connections that proved it are used as they
+		// are, without asking every source again; its addresses are resolved only when none is open, or none of them
+		// carried the invitation (it may have moved).
+		return Mono.defer(() -> {
+			List<PeerConnection> live = reach.resolution().live(name);
+			if (live.isEmpty()) {
+				return inviteResolved(application, message, data, expiry);
+			}
+			if (live.size() == 1) {
+				return reach.invitations().send(live.get(0), application, message, data, expiry)
+						.onErrorResume(PeerUnreachableException.class,
+								e -> inviteResolved(application, message, data, expiry));
+			}
+			return inviteEach(Flux.fromIterable(live), () -> inviteResolved(application, message, data, expiry),
+					application, message, data, expiry);
+		});
+	}
+
+	/** Invites every endpoint the sources of this contact's addresses lead to. */
+	private Mono<InvitationResponse> inviteResolved(PeerApplication application, String message, byte[] data,
+			Duration expiry) {
 		return Mono.defer(() -> {
 			Attempts attempts = new Attempts();
-			List<InvitationResponse> answers = java.util.Collections.synchronizedList(new ArrayList<>());
-			return candidates()
-					.flatMap(attempts::connect)
-					// one process reached at several addresses (its card's, a NAT's) is invited once
-					.distinct(PeerConnection::remoteInstance)
-					.flatMap(c -> reach.invitations().send(c, application, message, data, expiry)
-							.onErrorResume(PeerUnreachableException.class, e -> Mono.empty()))
-					.doOnNext(answers::add)
-					.filter(r -> r.status() == InvitationStatus.ACCEPTED)
-					.next()
-					.switchIfEmpty(Mono.defer(() -> {
-						if (answers.isEmpty()) {
-							return Mono.error(attempts.failure());
-						}
-						return Mono.just(answers.stream().filter(r -> r.status() == InvitationStatus.DECLINED)
-								.findFirst().orElse(answers.get(0)));
-					}));
+			return inviteEach(candidates().flatMap(attempts::connect), () -> Mono.error(attempts.failure()),
+					application, message, data, expiry);
 		});
+	}
+
+	/**
+	 * Invites over each connection: the first ACCEPTED wins, else DECLINED if any declined, else EXPIRED; a connection
+	 * that fails under its invitation is skipped, and {@code none} answers when none carried one.
+	 */
+	private Mono<InvitationResponse> inviteEach(Flux<PeerConnection> reached, Supplier<Mono<InvitationResponse>> none,
+			PeerApplication application, String message, byte[] data, Duration expiry) {
+		List<InvitationResponse> answers = java.util.Collections.synchronizedList(new ArrayList<>());
+		return reached
+				// one process reached at several addresses (its card's, a NAT's) is invited once
+				.distinct(PeerConnection::remoteInstance)
+				.flatMap(c -> reach.invitations().send(c, application, message, data, expiry)
+						.onErrorResume(PeerUnreachableException.class, e -> Mono.empty()))
+				.doOnNext(answers::add)
+				.filter(r -> r.status() == InvitationStatus.ACCEPTED)
+				.next()
+				.switchIfEmpty(Mono.defer(() -> {
+					if (answers.isEmpty()) {
+						return none.get();
+					}
+					return Mono.just(answers.stream().filter(r -> r.status() == InvitationStatus.DECLINED)
+							.findFirst().orElse(answers.get(0)));
+				}));
 	}
 
 	/**

@@ -1,9 +1,12 @@
 package io.peercollab.internal.resolution;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 import io.peercollab.Diagnostic;
@@ -13,12 +16,17 @@ import io.peercollab.identity.PeerName;
 import io.peercollab.internal.flow.Diagnoser;
 import io.peercollab.spi.EndpointRecord;
 import io.peercollab.spi.EndpointSource;
+import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.PeerNameResolver;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * Every source of a contact's addresses at once: where it was last reached, the peers near me, its card, and the
  * configured {@link PeerNameResolver}s. Which address is real is decided by the TLS pin when connecting, never here.
+ *
+ * <p>It also keeps the connections that proved a contact's key while they stay open ({@link #live}): a caller that
+ * holds one need not ask every source again, and asks them only once none is left, or the ones left fail.
  */
 public final class EndpointResolution {
 
@@ -35,6 +43,11 @@ public final class EndpointResolution {
 			return size() > LAST_SEEN_CAPACITY;
 		}
 	};
+	/**
+	 * The open connections that proved each contact's name, oldest first; an entry leaves when its connection closes.
+	 * Each array is replaced, never modified.
+	 */
+	private final Map<PeerName, PeerConnection[]> live = new ConcurrentHashMap<>();
 
 	/**
 	 * @param resolvers the configured resolvers, asked in parallel
@@ -80,5 +93,77 @@ public final class EndpointResolution {
 		synchronized (lastSeen) {
 			lastSeen.put(name, endPoint);
 		}
+	}
+
+	/**
+	 * Remembers where a contact answered and proved its key, and keeps {@code connection}, the connection that proved
+	 * it, in {@link #live} until it closes.
+	 */
+	public void seen(PeerName name, PeerEndPoint endPoint, PeerConnection connection) {
+		seen(name, endPoint);
+		if (connection.isDisposed()) {
+			return;
+		}
+		boolean[] added = new boolean[1];
+		live.compute(name, (k, known) -> {
+			if (known == null) {
+				added[0] = true;
+				return new PeerConnection[] { connection };
+			}
+			for (PeerConnection c : known) {
+				if (c == connection) {
+					return known;
+				}
+			}
+			added[0] = true;
+			PeerConnection[] more = Arrays.copyOf(known, known.length + 1);
+			more[known.length] = connection;
+			return more;
+		});
+		if (added[0]) {
+			// once per connection: it leaves when it closes (at once if it closed meanwhile)
+			connection.onClose().onErrorResume(e -> Mono.empty()).doFinally(s -> forget(name, connection)).subscribe();
+		}
+	}
+
+	/**
+	 * @return the open connections that proved {@code name}, oldest first; empty if none is known open (it was never
+	 * reached, or every connection that proved it closed since)
+	 */
+	public List<PeerConnection> live(PeerName name) {
+		PeerConnection[] known = live.get(name);
+		if (known == null) {
+			return List.of();
+		}
+		if (known.length == 1) {
+			// the usual case: one endpoint of the contact, reached at one address
+			return known[0].isDisposed() ? List.of() : List.of(known[0]);
+		}
+		List<PeerConnection> open = new ArrayList<>(known.length);
+		for (PeerConnection c : known) {
+			if (!c.isDisposed()) {
+				open.add(c);
+			}
+		}
+		return open;
+	}
+
+	private void forget(PeerName name, PeerConnection connection) {
+		live.computeIfPresent(name, (k, known) -> {
+			int i = 0;
+			while (i < known.length && known[i] != connection) {
+				i++;
+			}
+			if (i == known.length) {
+				return known;
+			}
+			if (known.length == 1) {
+				return null;
+			}
+			PeerConnection[] fewer = new PeerConnection[known.length - 1];
+			System.arraycopy(known, 0, fewer, 0, i);
+			System.arraycopy(known, i + 1, fewer, i, known.length - i - 1);
+			return fewer;
+		});
 	}
 }

@@ -30,8 +30,11 @@ public final class HostSession extends SessionBase {
 
 	private final Invitations invitations;
 	private final Map<PeerName, Member> members = new ConcurrentHashMap<>();
-	/** Invitations sent for this session and not answered yet: the session waits for them before closing. */
-	private final AtomicInteger invitationsOut = new AtomicInteger();
+	/**
+	 * Invitations sent for this session and not answered yet: the session waits for them before closing. Counted by
+	 * the inviting side, which made the session when the first of them was accepted.
+	 */
+	private final AtomicInteger invitationsOut;
 
 	/** The members now, for sending without an iterator per message; written under {@code this}. */
 	private volatile Member[] memberArray = new Member[0];
@@ -88,9 +91,15 @@ public final class HostSession extends SessionBase {
 		}
 	}
 
-	public HostSession(UUID id, PeerApplication application, PeerName self, Invitations invitations) {
+	/**
+	 * @param invitationsOut the invitations naming this session not answered yet, counted by the caller: while it is
+	 * above zero, the session does not close for want of members
+	 */
+	public HostSession(UUID id, PeerApplication application, PeerName self, Invitations invitations,
+			AtomicInteger invitationsOut) {
 		super(id, application, self);
 		this.invitations = invitations;
+		this.invitationsOut = invitationsOut;
 	}
 
 	public void addMember(PeerConnection connection, UUID invitationId) {
@@ -135,24 +144,6 @@ public final class HostSession extends SessionBase {
 	private void leave(Member m) {
 		m.out.close();
 		m.dispose();
-	}
-
-	/**
-	 * An invitation naming this session is on its way; the session stays open at least until it is answered.
-	 *
-	 * @return {@code false} if the session closed already: the invitation must name another one
-	 */
-	public synchronized boolean invitationSent() {
-		if (isDisposed()) {
-			return false;
-		}
-		invitationsOut.incrementAndGet();
-		return true;
-	}
-
-	/** An invitation naming this session was answered, or failed; an accepted one was added as a member first. */
-	public void invitationEnded() {
-		invitationsOut.decrementAndGet();
 	}
 
 	/**

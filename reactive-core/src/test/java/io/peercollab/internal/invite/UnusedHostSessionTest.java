@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import io.peercollab.CollaborationSession;
 import io.peercollab.Invitation;
 import io.peercollab.InvitationResponse;
 import io.peercollab.InvitationStatus;
@@ -89,6 +90,36 @@ class UnusedHostSessionTest {
 
 		assertThat(TestAccess.invitations(a).hosted).isEmpty();
 		assertThat(sessionNamedByNextInvitation()).isNotEqualTo(first);
+	}
+
+	@Test
+	void aDeclinedInvitationMakesNoHostSession() {
+		UUID named = sessionNamedByNextInvitation();
+
+		Invitations invitations = TestAccess.invitations(a);
+		assertThat(invitations.hosted).as("no session is made for an invitation nobody accepted").isEmpty();
+		assertThat(invitations.planned.get(APP.id()).id).isEqualTo(named);
+	}
+
+	@Test
+	void theSessionAnInvitationNamedIsMadeWhenItIsAcceptedAndForgottenWhenItCloses() {
+		UUID named = sessionNamedByNextInvitation();
+		declining.dispose();
+		declining = b.invitations().subscribe(inv -> inv.accept().subscribe());
+
+		InvitationResponse r = bSeenByA.invite(APP, "", null).block(WAIT);
+
+		assertThat(r.status()).isEqualTo(InvitationStatus.ACCEPTED);
+		CollaborationSession session = r.session().orElseThrow();
+		assertThat(session.id()).as("the session the declined invitation named too").isEqualTo(named);
+		Invitations invitations = TestAccess.invitations(a);
+		assertThat(invitations.hosted).singleElement().isSameAs(session);
+
+		session.dispose();
+
+		assertThat(invitations.hosted).isEmpty();
+		assertThat(invitations.planned).isEmpty();
+		assertThat(bSeenByA.invite(APP, "", null).block(WAIT).session().orElseThrow().id()).isNotEqualTo(named);
 	}
 
 	private static final Duration UNUSED_HOST_GRACE_MINUS_ONE = Invitations.UNUSED_HOST_GRACE.minusMillis(1);

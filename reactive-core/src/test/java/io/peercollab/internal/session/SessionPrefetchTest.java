@@ -72,7 +72,7 @@ class SessionPrefetchTest {
 	@Test
 	void aHostAsksAMemberForAWindowOfFramesNotForOneAfterEach() {
 		Sender member = new Sender();
-		HostSession host = new HostSession(UUID.randomUUID(), APP, HOST, null);
+		HostSession host = new HostSession(UUID.randomUUID(), APP, HOST, null, new AtomicInteger());
 		host.addMember(new SessionOnlyConnection(member), UUID.randomUUID());
 
 		assertWindowed(member);
