@@ -458,17 +458,18 @@ public class MemoryFootprintBenchmark {
 	 * {@link #peerNearMe} in a JVM that clears soft references at every collection
 	 * ({@code -XX:SoftRefLRUPolicyMSPerMB=0}): what stays reachable strongly. The difference to {@link #peerNearMe}
 	 * is held only softly (the JDK's certificate cache, which every TLS handshake fills, at most 750 certificates per
-	 * JVM), and the JVM frees it before it runs out of heap.
+	 * JVM), and the JVM frees it before it runs out of heap. (The flag is prepended: {@code run.sh} appends JVM
+	 * arguments of its own, which would replace an appended one.)
 	 */
 	@Benchmark
-	@Fork(value = 1, jvmArgsAppend = "-XX:SoftRefLRUPolicyMSPerMB=0")
+	@Fork(value = 1, jvmArgsPrepend = "-XX:SoftRefLRUPolicyMSPerMB=0")
 	public void peerNearMeSoftCleared(Neighbours n, NearObserver o, Footprint f) {
 		peerNearMe(n, o, f);
 	}
 
 	/** {@link #barePeerNearMe} in a JVM that clears soft references at every collection, as its pair. */
 	@Benchmark
-	@Fork(value = 1, jvmArgsAppend = "-XX:SoftRefLRUPolicyMSPerMB=0")
+	@Fork(value = 1, jvmArgsPrepend = "-XX:SoftRefLRUPolicyMSPerMB=0")
 	public void barePeerNearMeSoftCleared(Neighbours n, BareNearObserver o, Footprint f) {
 		barePeerNearMe(n, o, f);
 	}
