@@ -76,6 +76,13 @@ public interface Peer {
 	/**
 	 * Invites the peer into an application, with the endpoint's default expiry.
 	 *
+	 * <p>A contact ({@link PeerCollaboration#peer(io.peercollab.contact.PeerContact)}) is invited over the connections
+	 * this endpoint has open to it, one per endpoint of the contact that proved its key on one; only when none is open,
+	 * or the invitation fails on all of them, is the contact looked up again in every source (card, last seen, near
+	 * me, resolvers) and every endpoint found invited. Either way the first {@code ACCEPTED} wins, else
+	 * {@code DECLINED} if any declined, else {@code EXPIRED}. So an endpoint of the same contact that signed in
+	 * elsewhere and has no connection from here yet is invited only once no connection to the contact is open.
+	 *
 	 * @param application the application; the peer must have registered the same id
 	 * @param message at most {@value Invitation#MAX_MESSAGE_LENGTH} characters, or {@code ""}
 	 * @param data at most {@value Invitation#MAX_DATA_LENGTH} bytes, or {@code null}
