@@ -1,6 +1,7 @@
 package io.peercollab.dht;
 
-import java.net.Inet4Address;
+import java.io.ByteArrayOutputStream;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -51,6 +52,9 @@ import reactor.netty.udp.UdpServer;
  * given as an unresolved host name is resolved in DNS, through the configured {@link Resolver}, when
  * {@link #bootstrap()} runs; one given as an IP address causes no DNS lookup at all.
  *
+ * <p>Bound to an IPv6 address it takes part in the IPv6 DHT (BEP 32: {@code want n6}, {@code nodes6}), otherwise in
+ * the IPv4 one; it asks only nodes of its own address family.
+ *
  * <p>Lookups are iterative (BEP 5): {@link #ALPHA} requests in flight, towards the {@link RoutingTable#K} closest
  * nodes by XOR distance; a lookup ends as soon as the K closest nodes that did not fail have answered, when no node
  * is left to ask, or at the lookup timeout, whichever is first. The write token of every reply that carries one is
@@ -58,7 +62,8 @@ import reactor.netty.udp.UdpServer;
  *
  * <p>What strangers can make it hold is bounded: datagrams over {@link Bencode#MAX_INPUT} bytes, malformed ones and
  * replies that match no request are dropped and counted ({@link #dropped()}); a lookup keeps at most
- * {@link #MAX_CANDIDATES} candidates; at most {@link #MAX_PENDING} requests are in flight. Thread-safe; callbacks
+ * {@link #MAX_CANDIDATES} candidates and sends at most {@link #MAX_LOOKUP_REQUESTS} requests; at most
+ * {@link #MAX_PENDING} requests are in flight. Thread-safe; callbacks
  * that reach subscribers are never made under a lock.
  */
 final class DhtClient {
@@ -70,6 +75,9 @@ final class DhtClient {
 
 	/** The most candidate nodes one lookup keeps (the closest ones). */
 	static final int MAX_CANDIDATES = 64;
+
+	/** The most requests one lookup sends in all, whatever nodes the replies name. */
+	static final int MAX_LOOKUP_REQUESTS = 128;
 
 	/** The most requests in flight at once. */
 	static final int MAX_PENDING = 1024;
@@ -214,10 +222,15 @@ final class DhtClient {
 
 	private volatile boolean closed;
 
+	/** Whether the socket is bound to an IPv6 address: the node then takes part in the IPv6 DHT (BEP 32) only. */
+	private final boolean ipv6;
+
 	private DhtClient(byte[] id, Options options, Connection connection) {
 		this.id = id;
 		this.options = options;
 		this.connection = connection;
+		InetAddress local = options.bind().getAddress();
+		this.ipv6 = local instanceof Inet6Address && !local.isAnyLocalAddress();
 		this.table = new RoutingTable(id);
 		// until bootstrap() resolves the named ones, lookups can start from the ones given as addresses
 		this.seeds = options.bootstrap().stream().filter(a -> !a.isUnresolved()).toList();
@@ -231,7 +244,7 @@ final class DhtClient {
 	static Mono<DhtClient> bind(Options options) {
 		byte[] id = new byte[20];
 		new SecureRandom().nextBytes(id);
-		DhtClient[] self = new DhtClient[1];
+		java.util.concurrent.atomic.AtomicReference<DhtClient> self = new java.util.concurrent.atomic.AtomicReference<>();
 		AtomicLong early = new AtomicLong();
 		return UdpServer.create()
 				.bindAddress(options::bind)
@@ -240,7 +253,7 @@ final class DhtClient {
 				.handle((in, out) -> in.receiveObject()
 						.doOnNext(message -> {
 							if (message instanceof DatagramPacket packet) {
-								DhtClient client = self[0];
+								DhtClient client = self.get();
 								if (client == null) {
 									early.incrementAndGet(); // before bind completed: nothing can be pending
 								}
@@ -254,7 +267,7 @@ final class DhtClient {
 				.map(connection -> {
 					DhtClient client = new DhtClient(id, options, connection);
 					client.dropped.addAndGet(early.get());
-					self[0] = client;
+					self.set(client);
 					return client;
 				})
 				.onErrorMap(e -> !(e instanceof PeerCollabException), e -> new PeerUnreachableException(
@@ -316,8 +329,7 @@ final class DhtClient {
 		return Mono.fromCallable(() -> options.resolver().resolve(seed.getHostString()))
 				.subscribeOn(Schedulers.boundedElastic())
 				.flatMapMany(Flux::fromArray)
-				.filter(address -> address.getClass() == localAddress().getAddress().getClass()
-						|| localAddress().getAddress().isAnyLocalAddress())
+				.filter(address -> (address instanceof Inet6Address) == ipv6)
 				.next()
 				.map(address -> new InetSocketAddress(address, seed.getPort()))
 				.onErrorResume(e -> {
@@ -598,6 +610,10 @@ final class DhtClient {
 				lookups.remove(lookup);
 				lookup.requests.dispose();
 			});
+			if (closed) { // closed meanwhile, perhaps before close() saw this lookup
+				lookup.fail(new IllegalStateException("the DHT client is closed"));
+				return;
+			}
 			lookup.start();
 		}).take(options.lookupTimeout());
 	}
@@ -653,6 +669,8 @@ final class DhtClient {
 
 		int inFlight;
 
+		int sent;
+
 		boolean done;
 
 		Lookup(byte[] target, String method, FluxSink<Reply> sink) {
@@ -678,6 +696,7 @@ final class DhtClient {
 		/** Adds a candidate unless known or ours; keeps the closest {@link #MAX_CANDIDATES}. Under this. */
 		private void add(InetSocketAddress address, byte[] nodeId) {
 			if (known.contains(address) || address.getPort() == 0 || (nodeId != null && Arrays.equals(nodeId, id))
+					|| (address.getAddress() instanceof Inet6Address) != ipv6
 					|| address.equals(localAddress())) {
 				return;
 			}
@@ -718,9 +737,10 @@ final class DhtClient {
 					if (c.state != State.ANSWERED) {
 						allAnswered = false;
 					}
-					if (c.state == State.FRESH && inFlight < ALPHA) {
+					if (c.state == State.FRESH && inFlight < ALPHA && sent < MAX_LOOKUP_REQUESTS) {
 						c.state = State.ASKED;
 						inFlight++;
+						sent++;
 						toAsk.add(c);
 					}
 				}
@@ -732,7 +752,7 @@ final class DhtClient {
 				return;
 			}
 			for (Candidate c : toAsk) {
-				Map<String, Object> args = Map.of("target", target);
+				Map<String, Object> args = Map.of("target", target, "want", List.of(ipv6 ? "n6" : "n4"));
 				requests.add(query(c.address, method, args).subscribe(r -> answered(c, r), e -> failed(c, e)));
 			}
 		}
@@ -753,7 +773,7 @@ final class DhtClient {
 					}
 					candidates.add(at, c);
 				}
-				for (RoutingTable.Node n : compactNodes(r.get("nodes"))) {
+				for (RoutingTable.Node n : compactNodes(r.get(ipv6 ? "nodes6" : "nodes"), ipv6)) {
 					add(n.address(), n.id());
 				}
 			}
@@ -791,35 +811,42 @@ final class DhtClient {
 		return new MutableItem(k, seq, Bencode.encode(v), sig);
 	}
 
-	/** @return the IPv4 nodes of a compact {@code nodes} string (26 bytes each), at most {@link #MAX_NODES_PER_REPLY} */
-	static List<RoutingTable.Node> compactNodes(Object nodes) {
+	/**
+	 * @return the nodes of a compact node string: {@code nodes} (BEP 5, 26 bytes each, IPv4) or {@code nodes6}
+	 * (BEP 32, 38 bytes each, IPv6), at most {@link #MAX_NODES_PER_REPLY}
+	 */
+	static List<RoutingTable.Node> compactNodes(Object nodes, boolean ipv6) {
 		if (!(nodes instanceof byte[] bytes)) {
 			return List.of();
 		}
+		int ipLength = ipv6 ? 16 : 4;
 		List<RoutingTable.Node> out = new ArrayList<>();
 		ByteBuffer b = ByteBuffer.wrap(bytes);
-		while (b.remaining() >= 26 && out.size() < MAX_NODES_PER_REPLY) {
+		while (b.remaining() >= 22 + ipLength && out.size() < MAX_NODES_PER_REPLY) {
 			byte[] nodeId = new byte[20];
-			byte[] ip = new byte[4];
+			byte[] ip = new byte[ipLength];
 			b.get(nodeId).get(ip);
 			int port = b.getShort() & 0xffff;
 			try {
-				out.add(new RoutingTable.Node(nodeId, new InetSocketAddress(Inet4Address.getByAddress(ip), port)));
+				out.add(new RoutingTable.Node(nodeId, new InetSocketAddress(InetAddress.getByAddress(ip), port)));
 			}
 			catch (UnknownHostException e) {
-				throw new IllegalStateException(e); // four bytes are always an address
+				throw new IllegalStateException(e); // 4 or 16 bytes are always an address
 			}
 		}
 		return out;
 	}
 
-	/** @return the compact form of IPv4 nodes, as {@link #compactNodes} reads it */
+	/** @return the compact form of nodes, all IPv4 or all IPv6, as {@link #compactNodes} reads it */
 	static byte[] compact(List<RoutingTable.Node> nodes) {
-		ByteBuffer b = ByteBuffer.allocate(26 * nodes.size());
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
 		for (RoutingTable.Node n : nodes) {
-			b.put(n.id()).put(n.address().getAddress().getAddress()).putShort((short) n.address().getPort());
+			out.writeBytes(n.id());
+			out.writeBytes(n.address().getAddress().getAddress());
+			out.write(n.address().getPort() >> 8);
+			out.write(n.address().getPort());
 		}
-		return b.array();
+		return out.toByteArray();
 	}
 
 	/** @return the DHT target of a mutable item without salt: SHA-1 of its public key */

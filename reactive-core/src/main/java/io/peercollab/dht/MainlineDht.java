@@ -435,8 +435,8 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		}
 
 		/**
-		 * @param value the address to bind the UDP socket to; default {@code null}: the IPv4 wildcard address. The
-		 * node speaks the IPv4 DHT (BEP 5's compact IPv4 node addresses).
+		 * @param value the address to bind the UDP socket to; default {@code null}: the IPv4 wildcard address. An IPv6
+		 * address runs an IPv6 DHT node (BEP 32), anything else IPv4.
 		 */
 		public Builder bindAddress(InetAddress value) {
 			return new Builder(value, port, bootstrapNodes, lookupTimeout, lookupGrace, recordTtl);

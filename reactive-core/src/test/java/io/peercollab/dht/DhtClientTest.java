@@ -48,7 +48,12 @@ class DhtClientTest {
 	}
 
 	private DhtClient client(List<InetSocketAddress> bootstrap, Duration requestTimeout, Duration lookupTimeout) {
-		DhtClient.Options options = new DhtClient.Options(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+		return client(InetAddress.getLoopbackAddress(), bootstrap, requestTimeout, lookupTimeout);
+	}
+
+	private DhtClient client(InetAddress bind, List<InetSocketAddress> bootstrap, Duration requestTimeout,
+			Duration lookupTimeout) {
+		DhtClient.Options options = new DhtClient.Options(new InetSocketAddress(bind, 0),
 				bootstrap, requestTimeout, lookupTimeout, host -> {
 					resolved.add(host);
 					if (host.equals("fake-router.invalid")) {
@@ -152,6 +157,26 @@ class DhtClientTest {
 		assertThat(tokens.highestSeq()).isEqualTo(3);
 		assertThat(client.put(tokens, item(keys, 4, "now everywhere")).filter(DhtClient.PutOutcome::stored)
 				.count().block(WAIT)).isEqualTo(3);
+	}
+
+	/** The tests run with {@code java.net.preferIPv4Stack}: IPv6 is checked on the node strings alone. */
+	@Test
+	void compactNodeStringsOfBothFamiliesRoundTrip() throws Exception {
+		byte[] id = new byte[20];
+		id[19] = 7;
+		RoutingTable.Node v4 = new RoutingTable.Node(id, new InetSocketAddress(
+				InetAddress.getByAddress(new byte[] {(byte) 198, 51, 100, 9}), 6881));
+		RoutingTable.Node v6 = new RoutingTable.Node(id, new InetSocketAddress(InetAddress.getByAddress(
+				new byte[] {0x20, 0x01, 0x0d, (byte) 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9}), 65535));
+		assertThat(DhtClient.compact(List.of(v4))).hasSize(26);
+		assertThat(DhtClient.compact(List.of(v6))).hasSize(38);
+		assertThat(DhtClient.compactNodes(DhtClient.compact(List.of(v4, v4)), false)).containsExactly(v4, v4);
+		assertThat(DhtClient.compactNodes(DhtClient.compact(List.of(v6)), true)).containsExactly(v6);
+		// a trailing partial entry is ignored, and at most MAX_NODES_PER_REPLY are read
+		byte[] partial = java.util.Arrays.copyOf(DhtClient.compact(List.of(v4)), 40);
+		assertThat(DhtClient.compactNodes(partial, false)).containsExactly(v4);
+		List<RoutingTable.Node> many = java.util.Collections.nCopies(DhtClient.MAX_NODES_PER_REPLY + 5, v4);
+		assertThat(DhtClient.compactNodes(DhtClient.compact(many), false)).hasSize(DhtClient.MAX_NODES_PER_REPLY);
 	}
 
 	@Test

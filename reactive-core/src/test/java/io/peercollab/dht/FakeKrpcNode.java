@@ -38,9 +38,9 @@ final class FakeKrpcNode implements AutoCloseable {
 
 	private volatile List<RoutingTable.Node> neighbours = List.of();
 
-	private FakeKrpcNode(boolean silent) throws SocketException {
+	private FakeKrpcNode(boolean silent, InetAddress bind) throws SocketException {
 		this.silent = silent;
-		this.socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+		this.socket = new DatagramSocket(new InetSocketAddress(bind, 0));
 		SecureRandom random = new SecureRandom();
 		random.nextBytes(id);
 		random.nextBytes(token);
@@ -51,12 +51,17 @@ final class FakeKrpcNode implements AutoCloseable {
 
 	/** @return a node that answers like {@code bittorrent-dht} */
 	static FakeKrpcNode answering() throws SocketException {
-		return new FakeKrpcNode(false);
+		return new FakeKrpcNode(false, InetAddress.getLoopbackAddress());
+	}
+
+	/** @return a node that answers like {@code bittorrent-dht}, on {@code bind}, naming nodes in {@code nodes6} if IPv6 */
+	static FakeKrpcNode answering(InetAddress bind) throws SocketException {
+		return new FakeKrpcNode(false, bind);
 	}
 
 	/** @return a node that never answers */
 	static FakeKrpcNode silent() throws SocketException {
-		return new FakeKrpcNode(true);
+		return new FakeKrpcNode(true, InetAddress.getLoopbackAddress());
 	}
 
 	InetSocketAddress address() {
@@ -121,12 +126,12 @@ final class FakeKrpcNode implements AutoCloseable {
 		switch (method) {
 			case "ping" -> {
 			}
-			case "find_node" -> r.put("nodes", DhtClient.compact(neighbours));
+			case "find_node" -> r.put(nodesKey(), DhtClient.compact(neighbours));
 			case "get" -> {
 				r.put("token", token);
 				MutableItem item = stored.get(ByteBuffer.wrap((byte[]) a.get("target")));
 				if (item == null) {
-					r.put("nodes", DhtClient.compact(neighbours));
+					r.put(nodesKey(), DhtClient.compact(neighbours));
 				}
 				else {
 					r.put("v", Bencode.decode(item.value()));
@@ -155,6 +160,10 @@ final class FakeKrpcNode implements AutoCloseable {
 			}
 		}
 		return Bencode.encode(Map.of("t", message.get("t"), "y", "r", "r", r));
+	}
+
+	private String nodesKey() {
+		return socket.getLocalAddress() instanceof java.net.Inet6Address ? "nodes6" : "nodes";
 	}
 
 	private static byte[] error(Map<String, Object> message, int code, String text) {
