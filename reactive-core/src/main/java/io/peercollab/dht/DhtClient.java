@@ -353,18 +353,36 @@ final class DhtClient {
 	}
 
 	/**
-	 * A get lookup for the write tokens of the nodes closest to {@code publicKey}'s target.
+	 * A get lookup for the write tokens of the nodes closest to {@code publicKey}'s target, to its end.
 	 *
-	 * @return the tokens, empty if no node gave one
+	 * @return the tokens (none if no node gave one)
 	 */
 	Mono<Tokens> tokens(byte[] publicKey) {
+		return tokens(publicKey, null);
+	}
+
+	/**
+	 * A get lookup for the write tokens of the nodes closest to {@code publicKey}'s target.
+	 *
+	 * @param quiet if not {@code null}, the lookup also ends when this long passed after the last token without a
+	 * new one (a node that never answers then does not hold the result back for the request timeout)
+	 * @return the tokens (none if no node gave one)
+	 */
+	Mono<Tokens> tokens(byte[] publicKey, Duration quiet) {
 		byte[] target = target(publicKey);
-		return lookup(target, "get")
+		Flux<Reply> replies = lookup(target, "get");
+		if (quiet != null) {
+			// only replies with a token pass the timeout operator, so only they restart its timer
+			replies = replies.filter(reply -> reply.token() != null)
+					.timeout(Mono.never(), reply -> Mono.delay(quiet))
+					.onErrorResume(java.util.concurrent.TimeoutException.class, e -> Flux.empty());
+		}
+		return replies
 				.collectList()
-				.map(replies -> {
+				.map(all -> {
 					long highest = -1;
 					List<Reply> holders = new ArrayList<>();
-					for (Reply reply : replies) {
+					for (Reply reply : all) {
 						if (reply.item() != null && verified(publicKey, reply.item())) {
 							highest = Math.max(highest, reply.item().seq());
 						}

@@ -306,10 +306,11 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 
 	/**
 	 * The write tokens of the nodes closest to the key; empty if no node gave one (or the client closed meanwhile).
-	 * Every reply's token counts, also one that came with a stored value and no {@code nodes}.
+	 * Every reply's token counts, also one that came with a stored value and no {@code nodes}. The lookup ends when
+	 * the closest nodes have answered, or {@code lookupGrace} after the last token without a new one.
 	 */
 	private Mono<DhtClient.Tokens> tokens(DhtClient n, byte[] raw) {
-		return n.tokens(raw)
+		return n.tokens(raw, lookupGrace)
 				.filter(tokens -> !tokens.holders().isEmpty())
 				.onErrorResume(IllegalStateException.class, e -> Mono.empty());
 	}

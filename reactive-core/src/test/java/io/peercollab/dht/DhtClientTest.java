@@ -196,6 +196,21 @@ class DhtClientTest {
 	}
 
 	@Test
+	void aTokenLookupWithAQuietPeriodDoesNotWaitForANodeThatNeverAnswers() throws Exception {
+		FakeKrpcNode entry = node(true);
+		FakeKrpcNode silent = node(false);
+		entry.neighbours(List.of(silent.node()));
+		DhtClient client = client(List.of(entry.address()), Duration.ofSeconds(10), Duration.ofSeconds(20));
+		byte[] raw = MutableItem.rawKey(keys().getPublic());
+
+		long started = System.nanoTime();
+		DhtClient.Tokens tokens = client.tokens(raw, Duration.ofMillis(200)).block(WAIT);
+		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+		assertThat(tokens.holders()).extracting(r -> r.node().address()).containsExactly(entry.address());
+		assertThat(silent.queries()).containsExactly("get");
+	}
+
+	@Test
 	void closeEndsEveryLookupInFlightWithAnErrorAndFreesTheSocket() throws Exception {
 		FakeKrpcNode silent = node(false);
 		DhtClient client = client(List.of(silent.address()), Duration.ofSeconds(20), Duration.ofSeconds(20));
