@@ -198,9 +198,15 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	 * that feed it forged or stale items.
 	 */
 	Flux<EndpointRecord> resolveItems(byte[] raw, Flux<MutableItem> items) {
+		return resolveItems(raw, items, () -> {
+		});
+	}
+
+	private Flux<EndpointRecord> resolveItems(byte[] raw, Flux<MutableItem> items, Runnable onFirstValid) {
 		String id = ZBase32.encode(raw);
 		return items
 				.concatMap(item -> Mono.justOrEmpty(check(id, raw, item)))
+				.doOnNext(found -> onFirstValid.run())
 				.take(lookupTimeout)
 				.switchOnFirst((first, rest) -> first.hasValue() ? rest.take(lookupGrace) : rest)
 				.reduce((a, b) -> b.seq() > a.seq() ? b : a)
