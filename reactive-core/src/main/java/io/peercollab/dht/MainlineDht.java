@@ -1,6 +1,5 @@
 package io.peercollab.dht;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
@@ -30,14 +29,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * Publishes and resolves endpoints in the BitTorrent Mainline DHT, as BEP 44 mutable items signed by an Ed25519
  * identity's key, holding a Pkarr-style DNS packet (format: {@code reactive-core/DHT-RECORD.md}). One instance runs
- * one DHT node (one UDP socket, one selector thread and two scheduler threads of its own), started on first use or by
- * {@link #start()}, stopped by {@link #close()}.
+ * one read-only DHT client (BEP 5, BEP 44, BEP 43: one UDP socket on Reactor Netty's shared event loops; it stores
+ * nothing for others), started on first use or by {@link #start()}, stopped by {@link #close()}. It contacts only the
+ * bootstrap nodes and the nodes they name, and resolves a bootstrap node's name in DNS only if it was given as one.
  *
  * <pre>{@code
  * MainlineDht dht = MainlineDht.builder().build();      // seeded by the public routers
@@ -71,16 +69,13 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	/** Acknowledgements a publish waits for when that many nodes gave a token; it needs at least one. */
 	private static final int WANTED_ACKS = 3;
 
-	/** When a second lookup or put joins one that has not succeeded yet. */
+	/** The shortest lookup timeout. */
 	static final Duration HEDGE = Duration.ofSeconds(1);
 
-	/** How long start waits for mldht to bind its socket. */
-	private static final Duration BIND_WAIT = Duration.ofSeconds(5);
+	/** How long one request waits for its reply. */
+	private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(1);
 
-	/** How often start pings the bootstrap nodes again while none has answered. */
-	private static final Duration RESEED = Duration.ofMillis(250);
-
-	/** How long start waits for a first seed to answer before going on without. */
+	/** How long start waits for the bootstrap nodes to answer before going on without. */
 	private static final Duration SEED_WAIT = Duration.ofSeconds(3);
 
 	private final InetAddress bindAddress;
@@ -103,9 +98,9 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 
 	private final Object lock = new Object();
 
-	private Mono<MldhtNode> starting;
+	private Mono<DhtClient> starting;
 
-	private volatile MldhtNode node;
+	private volatile DhtClient node;
 
 	private volatile boolean closed;
 
@@ -124,8 +119,8 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	}
 
 	/**
-	 * Starts the DHT node, once: binds the UDP socket, pings every bootstrap node (resolving host names now, on a
-	 * blocking-friendly thread), and waits at most 3 s for a first answer. mldht's own router bootstrap is never used.
+	 * Starts the DHT node, once: binds the UDP socket, pings every bootstrap node (resolving only those given as host
+	 * names, on a blocking-friendly thread) and looks up its own id to fill its routing table, for at most 3 s.
 	 * Calling it again returns the same start; {@link #resolve} and {@link #publish} call it themselves.
 	 *
 	 * @return completes once the socket is bound and seeds were pinged; fails with {@link PeerUnreachableException}
@@ -143,13 +138,13 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	 */
 	public Mono<Void> close() {
 		return Mono.defer(() -> {
-			MldhtNode n;
+			DhtClient n;
 			synchronized (lock) {
 				closed = true;
 				n = node;
 				node = null;
 			}
-			return n == null ? Mono.empty() : n.stop();
+			return n == null ? Mono.empty() : n.close();
 		});
 	}
 
@@ -158,7 +153,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	 * @throws IllegalStateException if the node has not started, or was closed
 	 */
 	public InetSocketAddress localAddress() {
-		MldhtNode n = node;
+		DhtClient n = node;
 		if (n == null) {
 			throw new IllegalStateException("the DHT node is not running: call start() first");
 		}
@@ -174,7 +169,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	 * Nothing happens before subscription; each subscription looks up afresh.
 	 *
 	 * @return one record per endpoint of the newest valid record, source {@link EndpointSource#DHT}, time to live the
-	 * record's DNS TTL capped by its remaining storage lifetime, emitted on a Reactor or mldht thread; completes
+	 * record's DNS TTL capped by its remaining storage lifetime, emitted on a Reactor thread; completes
 	 * empty if the contact's key is not Ed25519, nothing valid was found within {@code lookupTimeout}, the record is
 	 * empty (signed out), or the node cannot start or is closed. Completes within {@code lookupTimeout} plus
 	 * {@code lookupGrace} once the node runs (starting it takes up to 3 s more when no seed answers). Never fails.
@@ -194,15 +189,8 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 					LOG.debug("Cannot resolve {}: the DHT node did not start: {}", contact.name(), e.getMessage());
 					return Mono.empty();
 				})
-				.flatMapMany(n -> seeded(n).thenMany(Flux.defer(() -> {
-					// hedge: a second lookup joins if the first has neither found a valid record nor ended after
-					// HEDGE (see tokens())
-					Sinks.One<Boolean> settled = Sinks.one();
-					Flux<MutableItem> first = n.get(raw).doOnComplete(() -> settled.tryEmitValue(true));
-					Flux<MutableItem> hedge = Mono.delay(HEDGE).thenMany(Flux.defer(() -> n.get(raw)))
-							.takeUntilOther(settled.asMono());
-					return resolveItems(raw, Flux.merge(first, hedge), () -> settled.tryEmitValue(true));
-				})));
+				// a lookup that fails (the client closed meanwhile) ends what it found so far
+				.flatMapMany(n -> resolveItems(raw, n.get(raw).onErrorResume(e -> Flux.empty())));
 	}
 
 	/**
@@ -294,8 +282,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		return node()
 				.onErrorMap(e -> !(e instanceof PeerCollabException),
 						e -> new PeerUnreachableException("The DHT node did not start: " + e.getMessage(), e))
-				.flatMap(n -> seeded(n)
-						.then(tokens(n, raw))
+				.flatMap(n -> tokens(n, raw)
 						.switchIfEmpty(Mono.error(() -> new PeerUnreachableException("No DHT node answered the "
 								+ "lookup for " + id + " within " + lookupTimeout + ": the record was not published")))
 						.flatMap(tokens -> {
@@ -309,7 +296,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 								return Mono.error(new PeerIdentityException("Cannot sign the DHT record with "
 										+ identity.name() + "'s key: " + e.getMessage(), e));
 							}
-							int wanted = Math.min(WANTED_ACKS, tokens.tokens().size());
+							int wanted = Math.min(WANTED_ACKS, tokens.holders().size());
 							return put(n, tokens, item, wanted);
 						}))
 				.flatMap(acks -> {
@@ -324,37 +311,39 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	}
 
 	/**
-	 * A token lookup hedged by a second one {@link #HEDGE} later if the first has found no token by then: mldht now
-	 * and then leaves a lookup without progress for seconds (a request it does not send or whose answer it drops, or
-	 * a throttled destination: 10 requests per IP in a burst, then 2 per second), which a second lookup avoids.
-	 * Whichever finds tokens first wins; the other is cancelled.
+	 * The write tokens of the nodes closest to the key; empty if no node gave one (or the client closed meanwhile).
+	 * Every reply's token counts, also one that came with a stored value and no {@code nodes}. The lookup ends when
+	 * the closest nodes have answered, or {@code lookupGrace} after the last token without a new one.
 	 */
-	private Mono<MldhtNode.Tokens> tokens(MldhtNode n, byte[] raw) {
-		return Mono.firstWithValue(n.tokens(raw, lookupGrace, lookupTimeout),
-						Mono.delay(HEDGE).then(Mono.defer(() -> {
-							LOG.debug("No token for {} after {}: a second lookup joins", ZBase32.encode(raw),
-									HEDGE);
-							return n.tokens(raw, lookupGrace, lookupTimeout.minus(HEDGE));
-						})))
-				.onErrorResume(java.util.NoSuchElementException.class, e -> Mono.empty());
+	private Mono<DhtClient.Tokens> tokens(DhtClient n, byte[] raw) {
+		return n.tokens(raw, lookupGrace)
+				.filter(tokens -> !tokens.holders().isEmpty())
+				.onErrorResume(IllegalStateException.class, e -> Mono.empty());
 	}
 
 	/**
-	 * A put that no node acknowledged within {@link #HEDGE} is sent again (acknowledgements of either count): a
-	 * node silently drops requests from an address that sent it more than 10 in a burst (mldht's incoming throttle,
-	 * 2 more per second after that), and mldht now and then holds a task back. The tokens stay valid (BEP 44 nodes
-	 * keep them for minutes), and storing the same item twice is harmless.
+	 * Puts the item to every node that gave a token, at once, and counts acknowledgements: done at {@code wanted},
+	 * {@code lookupGrace} after the last one, once every node answered or timed out, or at {@code lookupTimeout}.
+	 * The put goes on in the background to the nodes that have not answered. A node's refusal (for instance error
+	 * 302, a newer record stored there) is logged at debug.
 	 */
-	private Mono<Integer> put(MldhtNode n, MldhtNode.Tokens tokens, MutableItem item, int wanted) {
-		return n.put(tokens, item, wanted, lookupGrace, HEDGE)
-				.flatMap(acks -> {
-					if (acks > 0) {
-						return Mono.just(acks);
+	private Mono<Integer> put(DhtClient n, DhtClient.Tokens tokens, MutableItem item, int wanted) {
+		Flux<DhtClient.PutOutcome> outcomes = n.put(tokens, item)
+				.doOnNext(o -> {
+					if (!o.stored()) {
+						LOG.debug("DHT node {} did not store the record of {}: {}", o.node(),
+								ZBase32.encode(item.publicKey()), o.error().getMessage());
 					}
-					LOG.debug("No node acknowledged the put of {} within {}: sending it again",
-							ZBase32.encode(item.publicKey()), HEDGE);
-					return n.put(tokens, item, wanted, lookupGrace, lookupTimeout.minus(HEDGE));
-				});
+				})
+				.onErrorResume(e -> Flux.empty())
+				.cache();
+		outcomes.subscribe(); // the put goes on when the count below is done
+		return outcomes.filter(DhtClient.PutOutcome::stored)
+				.take(wanted)
+				.timeout(Mono.delay(lookupTimeout), ack -> Mono.delay(lookupGrace))
+				.onErrorResume(java.util.concurrent.TimeoutException.class, e -> Mono.empty())
+				.count()
+				.map(Long::intValue);
 	}
 
 	/** @return {@link #RECORD_LIFETIME}, two hours */
@@ -363,21 +352,28 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		return RECORD_LIFETIME;
 	}
 
-	private Mono<MldhtNode> node() {
+	private Mono<DhtClient> node() {
 		synchronized (lock) {
 			if (closed) {
 				return Mono.error(new IllegalStateException("this MainlineDht is closed"));
 			}
-			MldhtNode n = node;
+			DhtClient n = node;
 			if (n != null) {
 				return Mono.just(n);
 			}
 			if (starting == null) {
-				starting = Mono.fromCallable(this::startNode)
-						.subscribeOn(Schedulers.boundedElastic())
-						.flatMap(started -> started.bound(BIND_WAIT))
+				InetSocketAddress bind = new InetSocketAddress(bindAddress == null ? wildcard() : bindAddress, port);
+				starting = DhtClient.bind(new DhtClient.Options(bind, bootstrapNodes, REQUEST_TIMEOUT,
+								lookupTimeout, InetAddress::getAllByName))
+						.onErrorMap(e -> !(e instanceof PeerCollabException), e -> new PeerUnreachableException(
+								"Cannot start the DHT node on " + IpLiterals.toString(bind) + ": " + e.getMessage(),
+								e))
 						.flatMap(this::running)
-						.flatMap(started -> seeded(started).thenReturn(started))
+						.flatMap(started -> started.bootstrap()
+								.timeout(SEED_WAIT, Mono.empty())
+								.doOnSuccess(size -> LOG.debug("DHT node on {} started, {} nodes in its table",
+										started.localAddress(), started.routingTableSize()))
+								.thenReturn(started))
 						.doOnError(e -> {
 							synchronized (lock) {
 								starting = null; // let a later call try again
@@ -389,69 +385,25 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		}
 	}
 
-	/** Starts the node; blocking (mldht resolves host names as it starts). */
-	private MldhtNode startNode() {
+	private static InetAddress wildcard() {
 		try {
-			return MldhtNode.start(bindAddress, port, true);
+			return InetAddress.getByAddress(new byte[4]);
 		}
-		catch (IOException e) {
-			throw new PeerUnreachableException("Cannot start the DHT node on " + (bindAddress == null
-					? "mldht's default address:" + port : IpLiterals.toString(new InetSocketAddress(bindAddress, port)))
-					+ ": " + e.getMessage(), e);
+		catch (java.net.UnknownHostException e) {
+			throw new IllegalStateException(e);
 		}
 	}
 
-	/** Makes a bound node this instance's node, unless it was closed meanwhile; then seeds it (blocking). */
-	private Mono<MldhtNode> running(MldhtNode n) {
+	/** Makes a bound node this instance's node, unless it was closed meanwhile. */
+	private Mono<DhtClient> running(DhtClient n) {
 		synchronized (lock) {
 			if (closed) {
-				return n.stop().then(Mono.error(new IllegalStateException("this MainlineDht was closed while it started")));
+				return n.close().then(Mono.error(new IllegalStateException("this MainlineDht was closed while it "
+						+ "started")));
 			}
 			node = n;
 		}
-		return Mono.fromRunnable(() -> seed(n)).subscribeOn(Schedulers.boundedElastic()).thenReturn(n);
-	}
-
-	/** Pings every bootstrap node; blocking (name resolution). */
-	private void seed(MldhtNode n) {
-		for (InetSocketAddress address : bootstrapNodes) {
-			try {
-				n.seed(address);
-			}
-			catch (RuntimeException e) {
-				LOG.debug("Cannot seed the DHT node with {}: {}", address, e.toString());
-			}
-		}
-	}
-
-	/**
-	 * @return completes once the routing table holds a node (seeding again if it is empty), or after
-	 * {@link #SEED_WAIT}; then asks mldht to fill its table from there
-	 */
-	private Mono<Void> seeded(MldhtNode n) {
-		if (n.routingTableSize() > 0) {
-			return Mono.empty();
-		}
-		return Mono.defer(() -> {
-			// a first ping now and then goes unanswered: ping the seeds again every RESEED until one answers
-			reactor.core.Disposable reseeding = Flux.interval(Duration.ZERO, RESEED)
-					.concatMap(tick -> Mono.fromRunnable(() -> seed(n)).subscribeOn(Schedulers.boundedElastic()))
-					.subscribe();
-			return Flux.interval(Duration.ofMillis(10))
-					.filter(tick -> n.routingTableSize() > 0)
-					.next()
-					.timeout(SEED_WAIT, Mono.empty())
-					.doFinally(signal -> reseeding.dispose());
-		})
-				.doOnSuccess(tick -> {
-					if (tick == null) {
-						LOG.debug("No bootstrap node answered within {}", SEED_WAIT);
-					}
-					else {
-						n.bootstrap();
-					}
-				})
-				.then();
+		return Mono.just(n);
 	}
 
 	private record Found(long seq, PkarrCodec.Decoded record) {
@@ -490,16 +442,15 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		}
 
 		/**
-		 * @param value the address to bind the UDP socket to; default {@code null}: mldht's choice (the address of
-		 * the default route). An IPv6 address runs an IPv6 DHT node, anything else IPv4.
+		 * @param value the address to bind the UDP socket to; default {@code null}: the IPv4 wildcard address. An IPv6
+		 * address runs an IPv6 DHT node (BEP 32), anything else IPv4.
 		 */
 		public Builder bindAddress(InetAddress value) {
 			return new Builder(value, port, bootstrapNodes, lookupTimeout, lookupGrace, recordTtl);
 		}
 
 		/**
-		 * @param value the UDP port; default 0: a free port, chosen by binding a probe socket to port 0 and releasing
-		 * it just before mldht binds (mldht itself cannot report an ephemeral port)
+		 * @param value the UDP port; default 0: a free port, which {@link MainlineDht#localAddress()} reports
 		 * @throws IllegalArgumentException if not within 0..65535
 		 */
 		public Builder port(int value) {
@@ -510,8 +461,9 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		}
 
 		/**
-		 * @param value the nodes to seed the routing table with, resolved only when the node starts; default
-		 * {@link #PUBLIC_ROUTERS}. They replace mldht's own router bootstrap, which is never used.
+		 * @param value the nodes to seed the routing table with; default {@link #PUBLIC_ROUTERS}. Those given as
+		 * unresolved host names are resolved in DNS when the node starts; those given as addresses cause no DNS
+		 * lookup at all, and the node contacts no one else but the nodes they name.
 		 */
 		public Builder bootstrapNodes(Collection<InetSocketAddress> value) {
 			Objects.requireNonNull(value, "bootstrapNodes");
@@ -520,16 +472,16 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		}
 
 		/**
-		 * @param value how long a resolve waits for a first valid record, and how long each phase of a publish (the
-		 * lookup for tokens, the put) may take; longer than 1 s (a lookup or put that has not succeeded after 1 s is
-		 * joined by a second one); default 15 s
+		 * @param value how long a resolve waits for a first valid record (a lookup ends earlier once the closest
+		 * nodes have answered), and how long each phase of a publish (the lookup for tokens, the put) may take;
+		 * longer than 1 s (one request waits up to 1 s for its reply); default 15 s
 		 * @throws IllegalArgumentException if it is 1 s or shorter
 		 */
 		public Builder lookupTimeout(Duration value) {
 			positive(value, "lookupTimeout");
 			if (value.compareTo(HEDGE) <= 0) {
-				throw new IllegalArgumentException("lookupTimeout must be longer than " + HEDGE + " (a lookup that has"
-						+ " found nothing after that is joined by a second one), was " + value);
+				throw new IllegalArgumentException("lookupTimeout must be longer than " + HEDGE + " (how long one "
+						+ "request waits for its reply), was " + value);
 			}
 			return new Builder(bindAddress, port, bootstrapNodes, value, lookupGrace, recordTtl);
 		}

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Publish and resolve latency of {@link MainlineDht} on a private 16-node DHT: 25 runs each, printing median, p90,
- * min and max. Run on request: {@code -Dgroups=measurement} (in a loopback-only namespace, see
+ * Publish, resolve and miss latency of {@link MainlineDht} on a private 16-node DHT of mldht nodes: 25 runs each,
+ * printing median, p90, min and max. A miss is a resolve of a key that has no record. Run on request: {@code -Dgroups=measurement} (in a loopback-only namespace, see
  * {@link DhtTestNetwork}).
  */
 @Tag("measurement")
@@ -34,6 +34,7 @@ class DhtLatencyMeasurement {
 		try (DhtTestNetwork network = DhtTestNetwork.start(16)) {
 			List<Double> publish = new ArrayList<>();
 			List<Double> resolve = new ArrayList<>();
+			List<Double> miss = new ArrayList<>();
 			int found = 0;
 			for (int i = 0; i < RUNS; i++) {
 				// fresh instances per run: mldht throttles requests per destination IP (10 in a burst, then 2/s),
@@ -54,10 +55,19 @@ class DhtLatencyMeasurement {
 					found++;
 				}
 				resolve.add((System.nanoTime() - t1) / 1e6);
+
+				PeerIdentity absent = PeerIdentity.generate("absent" + i, KeyType.ED25519);
+				long t2 = System.nanoTime();
+				if (resolver.resolve(PeerContact.of(absent.name(), "m", absent.certificate())).next().block(WAIT)
+						!= null) {
+					throw new AssertionError("a key without a record resolved");
+				}
+				miss.add((System.nanoTime() - t2) / 1e6);
 				publisher.close().and(resolver.close()).block(WAIT);
 			}
 			System.out.println("DHT latency, 16 nodes, " + RUNS + " runs (ms): publish " + summary(publish)
-					+ "; resolve to first record " + summary(resolve) + "; resolved " + found + "/" + RUNS);
+					+ "; resolve to first record " + summary(resolve) + "; resolved " + found + "/" + RUNS
+					+ "; miss " + summary(miss));
 		}
 	}
 

@@ -33,8 +33,8 @@ import reactor.core.publisher.Mono;
 /**
  * A project that depends on peercollab-reactive-core alone uses every library the core brings, on the classpath its
  * build resolved: Bouncy Castle (identities, PKCS#12), jmDNS (discovery near me on loopback), Reactor, R2DBC H2 (a
- * contact kept across two runs of an endpoint), and dnsjava with bt-dht (DHT records encoded, one refused as too
- * large, one given to an mldht node that cannot bind on loopback: each must end with its documented exception, not a
+ * contact kept across two runs of an endpoint), and dnsjava with the DHT client (DHT records encoded, one refused as too
+ * large, one given to a node that knows no other: each must end with its documented exception, not a
  * missing class). The in-memory transport stands in for a network transport, as in a user's tests. Exits 0 only if
  * all of it worked; a watchdog ends it with status 2 after {@link #DEADLINE}.
  */
@@ -106,8 +106,8 @@ public final class CoreOnly {
 		boolean stored = kept != null && kept.name().equals(bob.name());
 		System.out.println("[core] contact kept in H2 across a restart: " + stored);
 
-		// dnsjava + bt-dht: a record too large for BEP 44 is refused once encoded, before the node starts; a small one
-		// starts an mldht node, which refuses to bind on loopback (it drops loopback and private addresses), so the
+		// dnsjava + the DHT client on Reactor Netty UDP: a record too large for BEP 44 is refused once encoded, before
+		// the node starts; a small one starts a node that knows no bootstrap node, so no node gives it a token and the
 		// publish must end with PeerUnreachableException: a missing or mismatched class would end it otherwise.
 		MainlineDht dht = MainlineDht.builder()
 				.bindAddress(InetAddress.getLoopbackAddress())

@@ -1,0 +1,105 @@
+package io.peercollab.dht;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import reactor.test.StepVerifier;
+
+/**
+ * {@link DhtClient} against a private 16-node network of mldht nodes ({@link DhtTestNetwork}): what it puts, mldht
+ * reads, and what mldht puts, it reads. mldht refuses loopback addresses, so the client binds a TEST-NET-2 address;
+ * skipped outside a loopback-only network namespace.
+ */
+@Tag("slow")
+@Timeout(60)
+class DhtClientNetworkTest {
+
+	private static final Duration WAIT = Duration.ofSeconds(10);
+
+	@RegisterExtension
+	static final DhtTestNetwork.PerClass DHT = new DhtTestNetwork.PerClass(16);
+
+	private final List<DhtClient> clients = new ArrayList<>();
+
+	@AfterEach
+	void close() {
+		for (DhtClient client : clients) {
+			client.close().block(WAIT);
+		}
+	}
+
+	private DhtClient client() {
+		DhtClient client = DhtClient.bind(new DhtClient.Options(new InetSocketAddress(DHT.network().newAddress(), 0),
+				DHT.network().bootstrap(), Duration.ofSeconds(1), Duration.ofSeconds(5), host -> {
+					throw new AssertionError("no DNS lookup with explicit bootstrap addresses, was " + host);
+				})).block(WAIT);
+		clients.add(client);
+		assertThat(client.bootstrap().block(WAIT)).isGreaterThanOrEqualTo(8);
+		return client;
+	}
+
+	private static MutableItem item(KeyPair keys, long seq, String text) throws Exception {
+		return MutableItem.sign(keys.getPrivate(), MutableItem.rawKey(keys.getPublic()), seq,
+				text.getBytes(StandardCharsets.UTF_8));
+	}
+
+	@Test
+	void whatTheClientPutsMldhtReads() throws Exception {
+		DhtClient client = client();
+		KeyPair keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+		byte[] raw = MutableItem.rawKey(keys.getPublic());
+		MutableItem item = item(keys, MutableItem.nowMicros(), "put by our client");
+
+		DhtClient.Tokens tokens = client.tokens(raw).block(WAIT);
+		assertThat(tokens.holders()).hasSizeGreaterThanOrEqualTo(3);
+		long stored = client.put(tokens, item).filter(DhtClient.PutOutcome::stored).count().block(WAIT);
+		assertThat(stored).isGreaterThanOrEqualTo(3);
+
+		MldhtNode reader = DHT.network().nodes().get(5);
+		StepVerifier.create(reader.get(raw).next()).expectNext(item).expectComplete().verify(WAIT);
+
+		// an update (the token of a reply that held the value) is stored too, and a stale one refused with 302
+		MutableItem update = item(keys, item.seq() + 1, "updated");
+		DhtClient.Tokens again = client.tokens(raw).block(WAIT);
+		assertThat(again.highestSeq()).isEqualTo(item.seq());
+		assertThat(client.put(again, update).filter(DhtClient.PutOutcome::stored).count().block(WAIT))
+				.isGreaterThanOrEqualTo(3);
+		List<DhtClient.PutOutcome> stale = client.put(again, item).collectList().block(WAIT);
+		assertThat(stale).noneMatch(DhtClient.PutOutcome::stored)
+				.anySatisfy(o -> assertThat(o.error()).isInstanceOfSatisfying(DhtClient.KrpcErrorException.class,
+						e -> assertThat(e.code()).isEqualTo(302)));
+	}
+
+	@Test
+	void whatMldhtPutsTheClientReads() throws Exception {
+		DhtClient client = client();
+		KeyPair keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+		byte[] raw = MutableItem.rawKey(keys.getPublic());
+		MutableItem item = item(keys, MutableItem.nowMicros(), "put by mldht");
+
+		MldhtNode writer = DHT.network().nodes().get(9);
+		MldhtNode.Tokens tokens = writer.tokens(raw, Duration.ofMillis(200), WAIT).block(WAIT);
+		assertThat(writer.put(tokens, item, 3, Duration.ofMillis(500), WAIT).block(WAIT)).isPositive();
+
+		long started = System.nanoTime();
+		StepVerifier.create(client.get(raw).next()).expectNext(item).expectComplete().verify(WAIT);
+		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+
+		KeyPair nobody = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+		started = System.nanoTime();
+		StepVerifier.create(client.get(MutableItem.rawKey(nobody.getPublic()))).expectComplete().verify(WAIT);
+		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+	}
+}
