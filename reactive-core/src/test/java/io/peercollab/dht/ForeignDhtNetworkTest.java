@@ -1,5 +1,6 @@
 package io.peercollab.dht;
 
+import static io.peercollab.dht.ForeignDhtNodes.Implementation.BITTORRENT_DHT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
@@ -43,8 +44,8 @@ class ForeignDhtNetworkTest {
 
 	@BeforeAll
 	static void startForeignNodes() {
-		if (ForeignDhtNodes.unavailableReason() == null) {
-			foreign = ForeignDhtNodes.start(8);
+		if (ForeignDhtNodes.unavailableReason(BITTORRENT_DHT) == null) {
+			foreign = ForeignDhtNodes.start(BITTORRENT_DHT, 8);
 		}
 	}
 
@@ -57,7 +58,7 @@ class ForeignDhtNetworkTest {
 
 	@BeforeEach
 	void startEndpoints() {
-		ForeignDhtNodes.assumeAvailable();
+		ForeignDhtNodes.assumeAvailable(BITTORRENT_DHT);
 		publisher = dht(foreign.newAddress());
 		resolver = dht(foreign.newAddress());
 		StepVerifier.create(publisher.start().and(resolver.start())).expectComplete().verify(WAIT);

@@ -29,26 +29,47 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Mainline DHT nodes of another implementation, webtorrent's {@code bittorrent-dht} (npm 11.0.12, the one in
- * {@code src/test/node/package.json}), for tests that check {@link MainlineDht} against the DHT as it really is: one
- * Node.js process runs every node, each bound to its own TEST-NET-3 address (203.0.113.x/32, added to {@code lo}; the
- * mldht nodes of {@link DhtTestNetwork} take TEST-NET-2), seeded with each other and nothing else.
+ * Mainline DHT nodes of other implementations, for tests that check {@link MainlineDht} against the DHT as it really
+ * is: webtorrent's {@code bittorrent-dht} (npm 11.0.12, pinned by {@code src/test/dht-nodes/package-lock.json}) and
+ * libtorrent-rasterbar (Debian's {@code python3-libtorrent} 2.0.8). One child process runs every node of one
+ * implementation, each bound to its own TEST-NET-3 address (203.0.113.x/32, added to {@code lo}; the mldht nodes of
+ * {@link DhtTestNetwork} take TEST-NET-2), seeded with each other and nothing else: no router, no DNS.
  *
- * <p>Needs what {@link DhtTestNetwork} needs (a loopback-only namespace where addresses can be added), plus
- * {@code node} on the path and {@code npm ci --prefix reactive-core/src/test/node} done ({@code .ci/run} does it
- * before it goes offline). Where something is missing, {@link #assumeAvailable()} skips the test with the reason;
- * with the environment variable {@code PEERCOLLAB_CI} set (as {@code .ci/run} sets it) it fails the test instead,
- * so that CI cannot pass by skipping the foreign network.
+ * <p>Needs what {@link DhtTestNetwork} needs (a loopback-only namespace where addresses can be added, as root), plus,
+ * for {@code bittorrent-dht}, {@code node} on the path and {@code npm ci --prefix reactive-core/src/test/dht-nodes}
+ * done, and for libtorrent, {@code /usr/bin/python3} with the {@code libtorrent} module ({@code .ci/run} installs both
+ * while it is online). Where something is missing, {@link #assumeAvailable(Implementation)} skips the test with the
+ * reason; with the environment variable {@code PEERCOLLAB_CI} set (as {@code .ci/run} sets it) it fails the test
+ * instead, so that CI cannot pass by skipping the foreign networks.
  */
 final class ForeignDhtNodes implements AutoCloseable {
 
 	private static final Duration COMMAND_WAIT = Duration.ofSeconds(20);
 
-	private static final Path SCRIPT_DIR = Path.of("src", "test", "node");
+	private static final Path SCRIPT_DIR = Path.of("src", "test", "dht-nodes");
+
+	/** The implementations a test network can be made of, besides the mldht nodes of {@link DhtTestNetwork}. */
+	enum Implementation {
+		/** webtorrent's {@code bittorrent-dht}: omits {@code nodes} from a get reply that carries a value. */
+		BITTORRENT_DHT("node", "bittorrent-dht-nodes.mjs"),
+		/** libtorrent-rasterbar, the engine of most desktop BitTorrent clients. */
+		LIBTORRENT("/usr/bin/python3", "libtorrent-dht-nodes.py");
+
+		private final String interpreter;
+
+		private final String script;
+
+		Implementation(String interpreter, String script) {
+			this.interpreter = interpreter;
+			this.script = script;
+		}
+	}
 
 	private static final AtomicInteger NEXT_HOST = new AtomicInteger(1);
 
 	private static final HexFormat HEX = HexFormat.of();
+
+	private final Implementation implementation;
 
 	private final Process process;
 
@@ -63,8 +84,9 @@ final class ForeignDhtNodes implements AutoCloseable {
 
 	private final AtomicInteger nextId = new AtomicInteger();
 
-	private ForeignDhtNodes(Process process, List<InetSocketAddress> addresses, List<InetAddress> added,
-			BufferedReader replies) {
+	private ForeignDhtNodes(Implementation implementation, Process process, List<InetSocketAddress> addresses,
+			List<InetAddress> added, BufferedReader replies) {
+		this.implementation = implementation;
 		this.process = process;
 		this.commands = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.US_ASCII);
 		this.addresses = addresses;
@@ -74,55 +96,63 @@ final class ForeignDhtNodes implements AutoCloseable {
 		reader.start();
 	}
 
-	/** Skips the calling test (fails it under {@code PEERCOLLAB_CI}) unless foreign nodes can run here. */
-	static void assumeAvailable() {
-		String reason = unavailableReason();
+	/** Skips the calling test (fails it under {@code PEERCOLLAB_CI}) unless these foreign nodes can run here. */
+	static void assumeAvailable(Implementation implementation) {
+		String reason = unavailableReason(implementation);
 		if (reason == null) {
 			return;
 		}
 		if (System.getenv("PEERCOLLAB_CI") != null) {
-			Assertions.fail("PEERCOLLAB_CI is set, and the foreign DHT nodes cannot run: " + reason);
+			Assertions.fail("PEERCOLLAB_CI is set, and the " + implementation + " nodes cannot run: " + reason);
 		}
 		Assumptions.abort(reason);
 	}
 
-	/** @return why foreign nodes cannot run here, or {@code null} if they can */
-	static String unavailableReason() {
+	/** @return why these foreign nodes cannot run here, or {@code null} if they can */
+	static String unavailableReason(Implementation implementation) {
 		if (!DhtTestNetwork.available()) {
 			return "no DHT test network here (a loopback-only network namespace where addresses can be added, as "
 					+ "root): run `bash .ci/run`";
 		}
-		if (!Files.isDirectory(SCRIPT_DIR.resolve("node_modules").resolve("bittorrent-dht"))) {
-			return "bittorrent-dht is not installed: run `npm ci --prefix reactive-core/src/test/node` (online), as "
-					+ ".ci/run does";
-		}
-		try {
-			Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
-			if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-				return "`node --version` failed";
+		if (implementation == Implementation.BITTORRENT_DHT) {
+			if (!Files.isDirectory(SCRIPT_DIR.resolve("node_modules").resolve("bittorrent-dht"))) {
+				return "bittorrent-dht is not installed: run `npm ci --prefix reactive-core/src/test/dht-nodes` "
+						+ "(online), as .ci/run does";
 			}
+			return succeeds("Node.js (`node --version`)", "node", "--version");
+		}
+		return succeeds("libtorrent's Python bindings (`apt-get install python3-libtorrent`, as .ci/run does as root)",
+				"/usr/bin/python3", "-c", "import libtorrent");
+	}
+
+	private static String succeeds(String what, String... command) {
+		try {
+			Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+			if (!p.waitFor(20, TimeUnit.SECONDS) || p.exitValue() != 0) {
+				return what + " is not available: `" + String.join(" ", command) + "` failed";
+			}
+			return null;
 		}
 		catch (IOException e) {
-			return "Node.js is not on the path (" + e.getMessage() + ")";
+			return what + " is not available (" + e.getMessage() + ")";
 		}
 		catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
 			return "interrupted";
 		}
-		return null;
 	}
 
 	/**
-	 * Starts {@code count} bittorrent-dht nodes, each seeded with every other.
+	 * Starts {@code count} nodes of {@code implementation}, each seeded with every other.
 	 *
 	 * @param count how many nodes, at least 1
 	 */
-	static ForeignDhtNodes start(int count) {
-		assumeAvailable();
+	static ForeignDhtNodes start(Implementation implementation, int count) {
+		assumeAvailable(implementation);
 		List<InetAddress> added = new ArrayList<>();
 		Process process = null;
 		try {
-			List<String> command = new ArrayList<>(List.of("node", "bittorrent-dht-nodes.mjs"));
+			List<String> command = new ArrayList<>(List.of(implementation.interpreter, implementation.script));
 			for (int i = 0; i < count; i++) {
 				InetAddress address = addHost();
 				added.add(address);
@@ -142,7 +172,7 @@ final class ForeignDhtNodes implements AutoCloseable {
 			});
 			String line = first.get(COMMAND_WAIT.toMillis(), TimeUnit.MILLISECONDS);
 			if (line == null || !line.startsWith("nodes ")) {
-				throw new IllegalStateException("the bittorrent-dht nodes did not start: " + line);
+				throw new IllegalStateException("the " + implementation + " nodes did not start: " + line);
 			}
 			List<InetSocketAddress> addresses = new ArrayList<>();
 			for (String hostPort : line.substring("nodes ".length()).split(" ")) {
@@ -150,11 +180,11 @@ final class ForeignDhtNodes implements AutoCloseable {
 				addresses.add(new InetSocketAddress(InetAddress.getByName(hostPort.substring(0, colon)),
 						Integer.parseInt(hostPort.substring(colon + 1))));
 			}
-			return new ForeignDhtNodes(process, List.copyOf(addresses), added, replies);
+			return new ForeignDhtNodes(implementation, process, List.copyOf(addresses), added, replies);
 		}
 		catch (IOException | ExecutionException | TimeoutException | RuntimeException e) {
 			stop(process, added);
-			throw new IllegalStateException("could not start " + count + " bittorrent-dht nodes: " + e, e);
+			throw new IllegalStateException("could not start " + count + " " + implementation + " nodes: " + e, e);
 		}
 		catch (InterruptedException e) {
 			Thread.currentThread().interrupt();
@@ -189,17 +219,17 @@ final class ForeignDhtNodes implements AutoCloseable {
 	}
 
 	/**
-	 * Runs a BEP 44 get lookup from foreign node {@code node}, which checks the signature with Node's Ed25519.
+	 * Runs a BEP 44 get lookup from foreign node {@code node}, which checks the signature itself.
 	 *
 	 * @return the item it found, or empty
 	 */
 	Optional<MutableItem> get(int node, byte[] publicKey) {
-		String[] f = command("get " + node + " " + HEX.formatHex(target(publicKey))).split(" ");
+		String[] f = command("get " + node + " " + HEX.formatHex(publicKey)).split(" ");
 		if (f[0].equals("none")) {
 			return Optional.empty();
 		}
-		byte[] value = HEX.parseHex(f[2]);
-		return Optional.of(new MutableItem(HEX.parseHex(f[0]), Long.parseLong(f[1]), MutableItem.bencodeBytes(value),
+		// the value as signed: bencoded
+		return Optional.of(new MutableItem(HEX.parseHex(f[0]), Long.parseLong(f[1]), HEX.parseHex(f[2]),
 				HEX.parseHex(f[3])));
 	}
 
@@ -209,18 +239,21 @@ final class ForeignDhtNodes implements AutoCloseable {
 	 * @return how many nodes stored it
 	 */
 	int put(int node, MutableItem item) {
+		only(Implementation.BITTORRENT_DHT, "put");
 		String[] f = command("put " + node + " " + fields(item)).split(" ");
 		return Integer.parseInt(f[1]);
 	}
 
 	/** Stores {@code item} in foreign node {@code node} without any check: a forged or stale record it holds. */
 	void plant(int node, MutableItem item) {
+		only(Implementation.BITTORRENT_DHT, "plant");
 		command("plant " + node + " " + fields(item));
 	}
 
 	/** @return the foreign nodes that hold an item of this key, by index, with the seq each holds */
 	Map<Integer, Long> held(byte[] publicKey) {
-		String reply = command("held " + HEX.formatHex(target(publicKey)));
+		only(Implementation.BITTORRENT_DHT, "held");
+		String reply = command("held " + HEX.formatHex(publicKey));
 		Map<Integer, Long> held = new LinkedHashMap<>();
 		if (!reply.equals("none")) {
 			for (String entry : reply.split(" ")) {
@@ -229,6 +262,27 @@ final class ForeignDhtNodes implements AutoCloseable {
 			}
 		}
 		return held;
+	}
+
+	/**
+	 * @return how many mutable items each libtorrent node stores, by index (libtorrent's {@code dht.dht_mutable_data}
+	 * counter; it has no call that lists them)
+	 */
+	Map<Integer, Long> stored() {
+		only(Implementation.LIBTORRENT, "stored");
+		Map<Integer, Long> stored = new LinkedHashMap<>();
+		for (String entry : command("stored").split(" ")) {
+			int colon = entry.indexOf(':');
+			stored.put(Integer.parseInt(entry.substring(0, colon)), Long.parseLong(entry.substring(colon + 1)));
+		}
+		return stored;
+	}
+
+	private void only(Implementation which, String what) {
+		if (implementation != which) {
+			throw new UnsupportedOperationException(what + " is offered by " + which + " nodes only, not "
+					+ implementation);
+		}
 	}
 
 	/** Stops the process and removes the addresses it used. */
@@ -242,15 +296,6 @@ final class ForeignDhtNodes implements AutoCloseable {
 				+ HEX.formatHex(item.signature());
 	}
 
-	private static byte[] target(byte[] publicKey) {
-		try {
-			return java.security.MessageDigest.getInstance("SHA-1").digest(publicKey);
-		}
-		catch (java.security.NoSuchAlgorithmException e) {
-			throw new IllegalStateException(e);
-		}
-	}
-
 	private String command(String line) {
 		String id = Integer.toString(nextId.incrementAndGet());
 		CompletableFuture<String> reply = new CompletableFuture<>();
@@ -262,12 +307,12 @@ final class ForeignDhtNodes implements AutoCloseable {
 			}
 			String answer = reply.get(COMMAND_WAIT.toMillis(), TimeUnit.MILLISECONDS);
 			if (answer.startsWith("error ")) {
-				throw new IllegalStateException("bittorrent-dht: " + line + ": " + answer.substring(6));
+				throw new IllegalStateException(implementation + ": " + line + ": " + answer.substring(6));
 			}
 			return answer.startsWith("ok ") ? answer.substring(3) : "";
 		}
 		catch (IOException | ExecutionException | TimeoutException e) {
-			throw new IllegalStateException("bittorrent-dht: " + line + ": " + e, e);
+			throw new IllegalStateException(implementation + ": " + line + ": " + e, e);
 		}
 		catch (InterruptedException e) {
 			Thread.currentThread().interrupt();

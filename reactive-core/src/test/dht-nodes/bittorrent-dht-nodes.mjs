@@ -3,11 +3,13 @@
 // (no public router, no DNS). Driven by ForeignDhtNodes.java over stdin/stdout, one command per line:
 //
 //   <id> seed <host> <port>                  every node adds <host>:<port> to its table
-//   <id> get <node> <target-hex>             node <node> runs a BEP 44 get lookup; replies with the value it found
+//   <id> get <node> <k-hex>                  node <node> runs a BEP 44 get lookup of the key's item (signature checked);
+//                                            replies `ok <k-hex> <seq> <v-hex> <sig-hex>` (v bencoded, as signed) or `ok none`
 //   <id> put <node> <k-hex> <seq> <v-hex> <sig-hex>   node <node> runs a BEP 44 mutable put of a value signed elsewhere
+//                                            (v as raw bytes, not bencoded)
 //   <id> plant <node> <k-hex> <seq> <v-hex> <sig-hex> stores the item in node <node> without checking it (a forged or
 //                                            stale record held by a node that did not verify it)
-//   <id> held <target-hex>                   which nodes hold an item for the target, and its seq
+//   <id> held <k-hex>                        which nodes hold an item of the key, and its seq (`ok <node>:<seq> ...`)
 //
 // Replies, one line each: `<id> ok [fields]` or `<id> error <message>`. The first line printed is
 // `nodes <host>:<port> ...` once every node listens. The process ends when stdin closes.
@@ -54,10 +56,10 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
       nodes.forEach((dht) => dht.addNode({ host: args[0], port: Number(args[1]) }))
       reply(id, 'ok')
     } else if (cmd === 'get') {
-      node(args[0]).get(Buffer.from(args[1], 'hex'), { verify }, (err, res) => {
+      node(args[0]).get(target(args[1]), { verify }, (err, res) => {
         if (err) return reply(id, 'error ' + err.message.replace(/\s+/g, '_'))
         if (!res) return reply(id, 'ok none')
-        reply(id, 'ok ' + hex(res.k) + ' ' + res.seq + ' ' + hex(res.v) + ' ' + hex(res.sig))
+        reply(id, 'ok ' + hex(res.k) + ' ' + res.seq + ' ' + hex(Buffer.concat([Buffer.from(res.v.length + ':'), res.v])) + ' ' + hex(res.sig))
       })
     } else if (cmd === 'put') {
       const it = item(args[1], args[2], args[3], args[4])
@@ -71,7 +73,7 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
       reply(id, 'ok')
     } else if (cmd === 'held') {
       const held = nodes.map((dht, i) => {
-        const value = dht._values.get(args[0])
+        const value = dht._values.get(target(args[0]).toString('hex'))
         return value ? i + ':' + value.seq : null
       }).filter((x) => x)
       reply(id, 'ok ' + (held.length ? held.join(' ') : 'none'))
