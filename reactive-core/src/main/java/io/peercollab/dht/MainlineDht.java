@@ -300,6 +300,9 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 			while ((r = refusals.tryEmitNext(d)) == Sinks.EmitResult.FAIL_NON_SERIALIZED && depth == 0) {
 				Thread.onSpinWait();
 			}
+			if (r != Sinks.EmitResult.OK && r != Sinks.EmitResult.FAIL_ZERO_SUBSCRIBER) {
+				LOG.debug("The refusal of a DHT record of {} was not delivered: {}", id, r);
+			}
 		}
 		finally {
 			EMITTING.get()[0]--;
