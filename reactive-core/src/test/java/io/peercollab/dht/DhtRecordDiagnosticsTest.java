@@ -20,11 +20,9 @@ import io.peercollab.spi.EndpointSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.ARecord;
-import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
-import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.TXTRecord;
 import reactor.core.Disposable;
@@ -132,20 +130,8 @@ class DhtRecordDiagnosticsTest {
 
 	@Test
 	void eachEndpointLivesAsLongAsItsOwnRecordsSay() throws Exception {
-		Name origin = PkarrCodec.origin(aliceKey);
-		Name srv = Name.fromString("_peercollab._tcp", origin);
-		Message message = new Message(0);
-		message.addRecord(new SRVRecord(srv, DClass.IN, 600, 0, 0, 4711, Name.fromString("e0", origin)),
-				Section.ANSWER);
-		message.addRecord(new ARecord(Name.fromString("e0", origin), DClass.IN, 600,
-				InetAddress.getByName("203.0.113.7")), Section.ANSWER);
-		message.addRecord(new SRVRecord(srv, DClass.IN, 60, 0, 0, 4712, Name.fromString("e1", origin)),
-				Section.ANSWER);
-		message.addRecord(new AAAARecord(Name.fromString("e1", origin), DClass.IN, 60,
-				InetAddress.getByName("2001:db8::7")), Section.ANSWER);
-		message.addRecord(new TXTRecord(Name.fromString("_peercollab", origin), DClass.IN, 60, "v=1"),
-				Section.ANSWER);
-		MutableItem item = MutableItem.sign(alice.privateKey(), aliceKey, MutableItem.nowMicros(), message.toWire());
+		MutableItem item = MutableItem.sign(alice.privateKey(), aliceKey, MutableItem.nowMicros(),
+				PkarrCodecTest.endpointsWithTtlsOfTheirOwn(aliceKey));
 
 		List<EndpointRecord> records = dht.resolveItems(alice.name(), aliceKey, Flux.just(item)).collectList()
 				.block(WAIT);

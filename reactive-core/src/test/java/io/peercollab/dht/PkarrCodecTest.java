@@ -200,9 +200,11 @@ class PkarrCodecTest {
 		return Name.fromString(text);
 	}
 
-	@Test
-	void eachEndpointHasTheSmallestTtlOfItsOwnRecords() throws Exception {
-		byte[] key = MutableItem.rawKey(ed25519().getPublic());
+	/**
+	 * Two endpoints whose records have TTLs of their own: 203.0.113.7:4711 (SRV 600 s, A 900 s) and
+	 * [2001:db8::7]:4712 (SRV 3600 s, AAAA 60 s), and the TXT at 30 s.
+	 */
+	static byte[] endpointsWithTtlsOfTheirOwn(byte[] key) throws Exception {
 		Name origin = PkarrCodec.origin(key);
 		Name srv = Name.fromString("_peercollab._tcp", origin);
 		Message message = new Message(0);
@@ -216,8 +218,14 @@ class PkarrCodecTest {
 				InetAddress.getByName("2001:db8::7")), Section.ANSWER);
 		message.addRecord(new TXTRecord(Name.fromString("_peercollab", origin), DClass.IN, 30, "v=1"),
 				Section.ANSWER);
+		return message.toWire();
+	}
 
-		assertThat(PkarrCodec.decode(key, message.toWire()).endpoints()).containsExactly(
+	@Test
+	void eachEndpointHasTheSmallestTtlOfItsOwnRecords() throws Exception {
+		byte[] key = MutableItem.rawKey(ed25519().getPublic());
+
+		assertThat(PkarrCodec.decode(key, endpointsWithTtlsOfTheirOwn(key)).endpoints()).containsExactly(
 				new PkarrCodec.Endpoint(endPoint("203.0.113.7", 4711), Duration.ofSeconds(600)),
 				new PkarrCodec.Endpoint(endPoint("2001:db8::7", 4712), Duration.ofSeconds(60)));
 	}
