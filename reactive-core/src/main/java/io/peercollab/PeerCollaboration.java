@@ -278,8 +278,9 @@ public interface PeerCollaboration extends Disposable {
 	ContactManager contacts();
 
 	/**
-	 * @return what the library noticed and refused (spoofed names, malformed announcements, rejected requests), as it
-	 * happens; also logged at WARN. Overflow: drops the oldest for a slow subscriber.
+	 * @return what the library noticed and refused (spoofed names, malformed announcements, rejected requests, and
+	 * what every configured {@link io.peercollab.spi.PeerNameResolver#diagnostics() resolver} refused, such as a
+	 * forged DHT record), as it happens; also logged at WARN. Overflow: drops the oldest for a slow subscriber.
 	 */
 	Flux<Diagnostic> diagnostics();
 

@@ -142,6 +142,38 @@ class OpenKindsTest {
 		assertThat(answered).isNotEmpty().allSatisfy(r -> assertThat(r.source()).isEqualTo(myDirectory));
 	}
 
+	@Test
+	void aResolversOwnRefusalsReachDiagnosticsUntilTheEndpointIsClosed() {
+		Diagnostic.Kind refused = Diagnostic.Kind.of("directory.RECORD_REFUSED");
+		Sinks.Many<Diagnostic> refusals = Sinks.many().multicast().directBestEffort();
+		PeerNameResolver directory = new PeerNameResolver() {
+			@Override
+			public Flux<EndpointRecord> resolve(PeerContact contact) {
+				return Flux.empty();
+			}
+
+			@Override
+			public Flux<Diagnostic> diagnostics() {
+				return refusals.asFlux();
+			}
+		};
+		PeerIdentity bob = PeerIdentity.generate("bob");
+		PeerCollaboration alice = signedIn(PeerCollaboration.builder().identity(PeerIdentity.generate("alice"))
+				.transport(net.transport()).nameResolver(contact -> Flux.empty()).nameResolver(directory));
+		Diagnostic sent = new Diagnostic(Instant.EPOCH, refused, "a forged record of bob", bob.name(), null,
+				new InvalidRequestException("the signature does not verify"));
+
+		StepVerifier.create(alice.diagnostics())
+				.then(() -> assertThat(refusals.tryEmitNext(sent)).isEqualTo(Sinks.EmitResult.OK))
+				.assertNext(d -> assertThat(d).isEqualTo(sent))
+				.thenCancel()
+				.verify(WAIT);
+		assertThat(refusals.currentSubscriberCount()).isEqualTo(1);
+
+		alice.close().block(WAIT);
+		assertThat(refusals.currentSubscriberCount()).as("unsubscribed when closed").isZero();
+	}
+
 	private PeerCollaboration signedIn(PeerCollaboration.Builder builder) {
 		PeerCollaboration c = builder.build();
 		open.add(c);

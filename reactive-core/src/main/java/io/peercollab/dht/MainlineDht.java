@@ -5,13 +5,17 @@ import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.peercollab.Diagnostic;
 import io.peercollab.IpLiterals;
 import io.peercollab.PayloadTooLargeException;
 import io.peercollab.PeerCollabException;
@@ -21,6 +25,7 @@ import io.peercollab.PeerUnreachableException;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
+import io.peercollab.identity.PeerName;
 import io.peercollab.spi.EndpointRecord;
 import io.peercollab.spi.EndpointSource;
 import io.peercollab.spi.PeerNamePublisher;
@@ -29,6 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
  * Publishes and resolves endpoints in the BitTorrent Mainline DHT, as BEP 44 mutable items signed by an Ed25519
@@ -61,10 +67,22 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 			InetSocketAddress.createUnresolved("router.utorrent.com", 6881),
 			InetSocketAddress.createUnresolved("dht.libtorrent.org", 25401));
 
+	/**
+	 * The kind of the {@link Diagnostic}s of {@link #diagnostics()}: a record found in the DHT was refused, and why
+	 * (its cause, a {@link RecordRefusedException}, names the check).
+	 */
+	public static final Diagnostic.Kind RECORD_REFUSED = Diagnostic.Kind.of("dht.RECORD_REFUSED");
+
 	/** How long DHT nodes keep a record that is not published again (BEP 44 storage expiry). */
 	public static final Duration RECORD_LIFETIME = PkarrCodec.MAX_AGE;
 
 	private static final Logger LOG = LoggerFactory.getLogger(MainlineDht.class);
+
+	/** The most refused records one lookup reports; a node answering with many forged items is not a flood. */
+	private static final int MAX_REFUSALS_PER_LOOKUP = 16;
+
+	/** How many {@link #refuse} emissions the current thread is inside of. */
+	private static final ThreadLocal<int[]> EMITTING = ThreadLocal.withInitial(() -> new int[1]);
 
 	/** Acknowledgements a publish waits for when that many nodes gave a token; it needs at least one. */
 	private static final int WANTED_ACKS = 3;
@@ -92,6 +110,9 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 
 	/** Highest sequence number accepted per key (z-base-32), so that an older record never wins afterwards. */
 	private final Map<String, Long> accepted = new ConcurrentHashMap<>();
+
+	/** The refused records, see {@link #diagnostics()}. */
+	private final Sinks.Many<Diagnostic> refusals = Sinks.many().multicast().directBestEffort();
 
 	/** Last sequence number published per key, so that each publish goes strictly up. */
 	private final Map<String, Long> published = new ConcurrentHashMap<>();
@@ -162,14 +183,17 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 
 	/**
 	 * Looks up the contact's record, starting the node if needed. Takes the first valid record found plus
-	 * {@code lookupGrace} for a newer one, rather than waiting for the whole lookup. Rejects, and logs at debug with
-	 * the reason, records with a bad signature, a value over 1000 bytes, a sequence number lower than one this
-	 * instance already accepted for the key, a timestamp older than 2 hours, or an undecodable packet.
+	 * {@code lookupGrace} for a newer one, rather than waiting for the whole lookup. Refuses, and reports on
+	 * {@link #diagnostics()}, records with a bad signature, a DNS packet over 1000 bytes, a sequence number lower than
+	 * one this instance already accepted for the key, a timestamp older than 2 hours, an undecodable packet, a name
+	 * under another key, no PeerCollab TXT (a plain Pkarr record) or another version; other records of a Pkarr record
+	 * are ignored.
 	 *
 	 * Nothing happens before subscription; each subscription looks up afresh.
 	 *
 	 * @return one record per endpoint of the newest valid record, source {@link EndpointSource#DHT}, time to live the
-	 * record's DNS TTL capped by its remaining storage lifetime, emitted on a Reactor thread; completes
+	 * smallest DNS TTL of that endpoint's own records (its SRV and its A or AAAA) capped by the record's remaining
+	 * storage lifetime, emitted on a Reactor thread; completes
 	 * empty if the contact's key is not Ed25519, nothing valid was found within {@code lookupTimeout}, the record is
 	 * empty (signed out), or the node cannot start or is closed. Completes within {@code lookupTimeout} plus
 	 * {@code lookupGrace} once the node runs (starting it takes up to 3 s more when no seed answers). Never fails.
@@ -190,49 +214,109 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 					return Mono.empty();
 				})
 				// a lookup that fails (the client closed meanwhile) ends what it found so far
-				.flatMapMany(n -> resolveItems(raw, n.get(raw).onErrorResume(e -> Flux.empty())));
+				.flatMapMany(n -> resolveItems(contact.name(), raw, n.get(raw).onErrorResume(e -> Flux.empty())));
 	}
 
 	/**
 	 * Verifies and picks what {@code items} yields for {@code raw}; {@link #resolve} without the lookup, for tests
-	 * that feed it forged or stale items.
+	 * that feed it forged or stale items. Refusals are reported on {@link #diagnostics()} without a peer name.
 	 */
 	Flux<EndpointRecord> resolveItems(byte[] raw, Flux<MutableItem> items) {
-		return resolveItems(raw, items, () -> {
+		return resolveItems(null, raw, items);
+	}
+
+	/** {@link #resolveItems(byte[], Flux)} for the contact named {@code peer}, named in the refusals reported. */
+	Flux<EndpointRecord> resolveItems(PeerName peer, byte[] raw, Flux<MutableItem> items) {
+		return resolveItems(peer, raw, items, () -> {
 		});
 	}
 
-	private Flux<EndpointRecord> resolveItems(byte[] raw, Flux<MutableItem> items, Runnable onFirstValid) {
+	private Flux<EndpointRecord> resolveItems(PeerName peer, byte[] raw, Flux<MutableItem> items,
+			Runnable onFirstValid) {
 		String id = ZBase32.encode(raw);
-		return items
-				.concatMap(item -> Mono.justOrEmpty(check(id, raw, item)))
-				.doOnNext(found -> onFirstValid.run())
-				.take(lookupTimeout)
-				.switchOnFirst((first, rest) -> first.hasValue() ? rest.take(lookupGrace) : rest)
-				.reduce((a, b) -> b.seq() > a.seq() ? b : a)
-				.flatMapMany(found -> {
-					long highest = accepted.merge(id, found.seq(), Math::max);
-					if (highest > found.seq()) {
-						LOG.debug("Rejected a DHT record of {}: stale, seq {} < {} accepted meanwhile", id,
-								found.seq(), highest);
-						return Flux.empty();
-					}
-					Duration left = Duration.ofNanos(Math.max(0,
-							(found.seq() + PkarrCodec.MAX_AGE_MICROS - MutableItem.nowMicros()) * 1000));
-					Duration ttl = found.record().timeToLive().compareTo(left) < 0 ? found.record().timeToLive() : left;
-					return Flux.fromIterable(found.record().endPoints())
-							.map(endPoint -> new EndpointRecord(endPoint, EndpointSource.DHT, ttl));
-				});
+		return Flux.defer(() -> {
+			// the items this lookup refused: several nodes return the same one, which is reported once
+			Set<MutableItem> refused = new HashSet<>();
+			return items
+					.concatMap(item -> Mono.justOrEmpty(check(peer, id, raw, item, refused)))
+					.doOnNext(found -> onFirstValid.run())
+					.take(lookupTimeout)
+					.switchOnFirst((first, rest) -> first.hasValue() ? rest.take(lookupGrace) : rest)
+					.reduce((a, b) -> b.seq() > a.seq() ? b : a)
+					.flatMapMany(found -> {
+						long highest = accepted.merge(id, found.seq(), Math::max);
+						if (highest > found.seq()) {
+							refuse(peer, id, found.seq(), new RecordRefusedException(RecordRefusedException.Check.STALE,
+									"The record is stale: seq " + found.seq() + " is lower than " + highest
+											+ ", accepted meanwhile"));
+							return Flux.empty();
+						}
+						long leftMicros = found.seq() + PkarrCodec.MAX_AGE_MICROS - MutableItem.nowMicros();
+						Duration left = Duration.ofNanos(Math.max(0, leftMicros) * 1000);
+						return Flux.fromIterable(found.record().endpoints())
+								.map(e -> new EndpointRecord(e.endPoint(), EndpointSource.DHT,
+										e.timeToLive().compareTo(left) < 0 ? e.timeToLive() : left));
+					});
+		});
 	}
 
-	private Found check(String id, byte[] raw, MutableItem item) {
+	/** @return what {@code item} says if it passes every check, else {@code null} after reporting why not */
+	private Found check(PeerName peer, String id, byte[] raw, MutableItem item, Set<MutableItem> refused) {
 		try {
-			return new Found(item.seq(), PkarrCodec.verify(raw, item, accepted.getOrDefault(id, -1L), MutableItem.nowMicros()));
+			return new Found(item.seq(), PkarrCodec.verify(raw, item, accepted.getOrDefault(id, -1L),
+					MutableItem.nowMicros()));
 		}
-		catch (PeerCollabException e) {
-			LOG.debug("Rejected a DHT record of {}: {}", id, e.getMessage());
+		catch (RecordRefusedException e) {
+			if (refused.size() < MAX_REFUSALS_PER_LOOKUP && refused.add(item)) {
+				refuse(peer, id, item.seq(), e);
+			}
 			return null;
 		}
+	}
+
+	/** Reports a refused record on {@link #diagnostics()}, and at debug. */
+	private void refuse(PeerName peer, String id, long seq, RecordRefusedException e) {
+		LOG.debug("Refused a DHT record of {} (seq {}): {}: {}", id, seq, e.check(), e.getMessage());
+		Diagnostic d = new Diagnostic(Instant.now(), RECORD_REFUSED, "Refused a DHT record of "
+				+ (peer == null ? "" : peer + ", ") + "key " + id + " (seq " + seq + ") [" + e.check() + "]: "
+				+ e.getMessage() + "; it was not used", peer, null, e);
+		int depth = EMITTING.get()[0]++;
+		try {
+			Sinks.EmitResult r;
+			// another thread emitting now: wait for its turn (never for this thread itself, which may be emitting
+			// from inside a subscriber); without demand or subscriber the diagnostic is dropped, as documented
+			while ((r = refusals.tryEmitNext(d)) == Sinks.EmitResult.FAIL_NON_SERIALIZED && depth == 0) {
+				Thread.onSpinWait();
+			}
+			if (r != Sinks.EmitResult.OK && r != Sinks.EmitResult.FAIL_ZERO_SUBSCRIBER) {
+				LOG.debug("The refusal of a DHT record of {} was not delivered: {}", id, r);
+			}
+		}
+		finally {
+			EMITTING.get()[0]--;
+		}
+	}
+
+	/**
+	 * Every record this instance refused while resolving, as it happens: one {@link Diagnostic} of kind
+	 * {@link #RECORD_REFUSED} per refused record and lookup (the same record returned by several nodes is reported
+	 * once per lookup, at most 16 per lookup), with the contact's name as {@link Diagnostic#peer()}, no address (the
+	 * DHT node that returned it is not a peer), and a {@link RecordRefusedException} as
+	 * {@link Diagnostic#cause()} whose {@link RecordRefusedException#check() check} says which check refused it: a
+	 * bad signature, a stale or expired sequence number, a value too large or malformed, a packet that is not DNS,
+	 * a name under another key, a Pkarr record without PeerCollab's TXT, or another version.
+	 *
+	 * <p>Hot, shared by every lookup of this instance, whoever asked: a subscriber sees what happens after it
+	 * subscribed. Emitted on the thread that checked the record (a Reactor or DHT thread), one at a time; the stream
+	 * does not buffer: a subscriber without demand misses what happens meanwhile, so it should request unbounded and
+	 * hand off. Never completes; after {@link #close()} it emits nothing more. A {@code PeerCollaboration} configured
+	 * with this resolver passes them on in its own {@code diagnostics()}.
+	 *
+	 * @return the refusals of this instance's lookups
+	 */
+	@Override
+	public Flux<Diagnostic> diagnostics() {
+		return refusals.asFlux();
 	}
 
 	/**
@@ -249,7 +333,8 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	 * at least one acknowledgement once the put ended, {@code lookupGrace} passed without a further one, or
 	 * {@code lookupTimeout} passed; the put continues in the
 	 * background to the other nodes. Fails with {@link PeerIdentityException} if the identity is not Ed25519,
-	 * {@link PayloadTooLargeException} (before anything is sent) if the record is over 1000 bytes,
+	 * {@link PayloadTooLargeException} (before anything is sent) if the record's DNS packet is not under 1000 bytes
+	 * (Pkarr's limit),
 	 * {@link IllegalArgumentException} (before anything is sent) if an endpoint's address is unresolved, and
 	 * {@link PeerUnreachableException} if no node stored it within the timeout (each phase, lookup and put, is
 	 * bounded by {@code lookupTimeout}) or the node is closed.
@@ -272,12 +357,12 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		}
 		byte[] raw = MutableItem.rawKey(identity.publicKey());
 		String id = ZBase32.encode(raw);
-		byte[] packet = PkarrCodec.encode(raw, endPoints, recordTtl);
-		int size = MutableItem.bencodeBytes(packet).length;
-		if (size > MutableItem.MAX_VALUE_LENGTH) {
-			return Mono.error(new PayloadTooLargeException("The DHT record for " + endPoints.size() + " endpoints is "
-					+ size + " bytes (a " + packet.length + "-byte DNS packet), over BEP 44's limit of "
-					+ MutableItem.MAX_VALUE_LENGTH + " bytes: publish fewer endpoints"));
+		byte[] packet;
+		try {
+			packet = PkarrCodec.requirePublishable(PkarrCodec.encode(raw, endPoints, recordTtl), endPoints.size());
+		}
+		catch (PayloadTooLargeException e) {
+			return Mono.error(e);
 		}
 		return node()
 				.onErrorMap(e -> !(e instanceof PeerCollabException),

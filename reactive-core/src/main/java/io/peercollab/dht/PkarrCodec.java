@@ -7,18 +7,25 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
-import io.peercollab.InvalidRequestException;
+import io.peercollab.MessageText;
+import io.peercollab.PayloadTooLargeException;
 import io.peercollab.PeerEndPoint;
+import io.peercollab.dht.RecordRefusedException.Check;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.NameTooLongException;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.Section;
@@ -28,26 +35,55 @@ import org.xbill.DNS.Type;
 
 /**
  * Encodes and decodes the DNS packet PeerCollab publishes as the value of its BEP 44 record, in the layout of Pkarr's
- * signed packets (see {@code reactive-core/DHT-RECORD.md}): every name ends in the z-base-32 key as its top-level
- * label; one SRV {@code _peercollab._tcp.<key>.} per endpoint pointing at {@code e<i>.<key>.}, which has an A or AAAA
- * record; one TXT {@code _peercollab.<key>.} holding the protocol version {@code "v=1"}.
+ * signed packets (see {@code reactive-core/DHT-RECORD.md}). Written: every name absolute, ending in the z-base-32 key
+ * as its top-level label; one SRV {@code _peercollab._tcp.<key>.} per endpoint pointing at {@code e<i>.<key>.}, which
+ * has an A or AAAA record; one TXT {@code _peercollab.<key>.} holding the protocol version {@code "v=1"}. Read: names
+ * absolute or relative to the key, as Pkarr's libraries write them (a name that does not end in a key is read below
+ * the key), and any other records of a Pkarr record ignored.
  */
 final class PkarrCodec {
 
 	/** The protocol version written into, and required in, every record. */
 	public static final String VERSION = "v=1";
 
+	/**
+	 * The largest DNS packet a publisher writes, in bytes: Pkarr's limit, a packet under 1000 bytes (npm
+	 * {@code pkarr} and {@code bittorrent-dht} refuse a value of 1000 bytes or more).
+	 */
+	public static final int MAX_PACKET_LENGTH = 999;
+
+	/** The largest DNS packet a resolver reads, in bytes: the Rust {@code pkarr} crate signs packets of 1000. */
+	public static final int MAX_READ_PACKET_LENGTH = 1000;
+
+	/** The most endpoints a resolver takes from one record; the rest are ignored. */
+	public static final int MAX_ENDPOINTS = 32;
+
+	private static final Pattern Z_BASE_32_KEY = Pattern.compile("[ybndrfg8ejkmcpqxot1uwisza345h769]{52}");
+
 	private PkarrCodec() {
+	}
+
+	/**
+	 * One endpoint of a record.
+	 *
+	 * @param endPoint the address
+	 * @param timeToLive the smallest TTL of the endpoint's own records: its SRV and its A or AAAA
+	 */
+	public record Endpoint(PeerEndPoint endPoint, Duration timeToLive) {
 	}
 
 	/**
 	 * What a record says.
 	 *
-	 * @param endPoints the endpoints, in the order of their SRV records' priority, then their order in the packet;
+	 * @param endpoints the endpoints, in the order of their SRV records' priority, then their order in the packet;
 	 * empty for a signed-out record
-	 * @param timeToLive the smallest TTL among the records used
 	 */
-	public record Decoded(List<PeerEndPoint> endPoints, Duration timeToLive) {
+	public record Decoded(List<Endpoint> endpoints) {
+
+		/** @return the endpoints' addresses, in order */
+		public List<PeerEndPoint> endPoints() {
+			return endpoints.stream().map(Endpoint::endPoint).toList();
+		}
 	}
 
 	/**
@@ -81,70 +117,133 @@ final class PkarrCodec {
 	}
 
 	/**
+	 * Checks that a packet this endpoint wrote may be published: Pkarr's limit is on the DNS packet, under 1000
+	 * bytes, whatever its bencoded form (5 bytes more) and whatever BEP 44 storing nodes accept.
+	 *
+	 * @param packet the DNS packet, as {@link #encode} wrote it
+	 * @param endPoints how many endpoints it holds, for the message
+	 * @return {@code packet}
+	 * @throws PayloadTooLargeException if it is over {@link #MAX_PACKET_LENGTH}; the message names the packet's size,
+	 * its bencoded size and the limit
+	 */
+	public static byte[] requirePublishable(byte[] packet, int endPoints) {
+		if (packet.length > MAX_PACKET_LENGTH) {
+			throw new PayloadTooLargeException("The DHT record for " + endPoints + " endpoints is a " + packet.length
+					+ "-byte DNS packet (" + MutableItem.bencodeBytes(packet).length + " bytes bencoded), over Pkarr's "
+					+ "limit of " + MAX_PACKET_LENGTH + " bytes (a DNS packet under 1000 bytes): publish fewer "
+					+ "endpoints");
+		}
+		return packet;
+	}
+
+	/**
 	 * @param publicKey the raw 32-byte key the record was found under
 	 * @param packet the DNS wire packet
-	 * @return the endpoints it names
-	 * @throws InvalidRequestException if the packet is undecodable, has a record outside the key's origin, or lacks
-	 * the version or has another one; the message says which
+	 * @return the endpoints it names, each with the smallest TTL of its own records
+	 * @throws RecordRefusedException if the packet is over {@link #MAX_READ_PACKET_LENGTH} or undecodable, has a name
+	 * under another key, lacks PeerCollab's TXT or has another version in it; the message says which
 	 */
 	public static Decoded decode(byte[] publicKey, byte[] packet) {
+		if (packet.length > MAX_READ_PACKET_LENGTH) {
+			throw new RecordRefusedException(Check.TOO_LARGE, "The record's DNS packet is " + packet.length
+					+ " bytes, over Pkarr's limit of " + MAX_READ_PACKET_LENGTH);
+		}
 		Name origin = origin(publicKey);
 		List<Record> records;
 		try {
 			records = new Message(packet).getSection(Section.ANSWER);
 		}
 		catch (IOException | RuntimeException e) {
-			throw new InvalidRequestException("The record is not a DNS packet: " + e.getMessage(), e);
+			throw new RecordRefusedException(Check.MALFORMED_PACKET, "The record is not a DNS packet: "
+					+ e.getMessage(), e);
 		}
 		Name versionName = name("_peercollab", origin);
 		Name srvName = name("_peercollab._tcp", origin);
-		String version = null;
-		long ttl = Long.MAX_VALUE;
+		List<String> versions = new ArrayList<>();
 		List<SRVRecord> services = new ArrayList<>();
-		Map<Name, Record> addresses = new HashMap<>();
+		Map<Name, List<Record>> addresses = new HashMap<>();
 		for (Record r : records) {
-			if (!r.getName().subdomain(origin)) {
-				throw new InvalidRequestException("The record holds a name outside its key's origin " + origin + ": "
-						+ r.getName());
+			Name owner = absolute(r.getName(), origin);
+			if (r instanceof TXTRecord txt && owner.equals(versionName)) {
+				versions.add(String.join("", txt.getStrings()));
 			}
-			if (r instanceof TXTRecord txt && r.getName().equals(versionName)) {
-				version = String.join("", txt.getStrings());
-				ttl = Math.min(ttl, r.getTTL());
-			}
-			else if (r instanceof SRVRecord srv && r.getName().equals(srvName)) {
+			else if (r instanceof SRVRecord srv && owner.equals(srvName)) {
 				services.add(srv);
 			}
 			else if (r.getType() == Type.A || r.getType() == Type.AAAA) {
-				addresses.putIfAbsent(r.getName(), r);
+				addresses.computeIfAbsent(owner, n -> new ArrayList<>()).add(r);
 			}
 			// anything else is for someone else: ignore it
 		}
-		if (version == null) {
-			throw new InvalidRequestException("The record has no version (TXT " + versionName + ")");
+		if (versions.isEmpty()) {
+			throw new RecordRefusedException(Check.NO_PEERCOLLAB_RECORD, "No PeerCollab record here: a Pkarr record"
+					+ " of " + records.size() + " records without the TXT " + versionName);
 		}
-		if (!VERSION.equals(version)) {
-			throw new InvalidRequestException("The record has version '" + version + "', this endpoint reads '"
+		if (!versions.contains(VERSION)) {
+			throw new RecordRefusedException(Check.UNKNOWN_VERSION, "The record has version "
+					+ versions.stream().map(v -> "'" + MessageText.quote(v) + "'").toList() + ", this endpoint reads '"
 					+ VERSION + "' only");
 		}
-		services.sort(Comparator.comparingInt(SRVRecord::getPriority));
-		List<PeerEndPoint> endPoints = new ArrayList<>(services.size());
+		services.sort(Comparator.comparingInt(SRVRecord::getPriority)); // stable: then the packet's order
+		Map<PeerEndPoint, Endpoint> endPoints = new LinkedHashMap<>();
 		for (SRVRecord srv : services) {
-			Record a = addresses.get(srv.getTarget());
-			if (a == null || srv.getPort() == 0) {
-				continue; // an SRV without an address of ours cannot be used; the rest can
+			// RFC 2782: a target of "." means the service is not available there
+			if (srv.getPort() == 0 || srv.getTarget().equals(Name.root)) {
+				continue;
 			}
-			InetAddress named = a instanceof ARecord ar ? ar.getAddress() : ((AAAARecord) a).getAddress();
-			InetAddress ip;
-			try {
-				ip = InetAddress.getByAddress(named.getAddress()); // dnsjava names it after the record: drop that
+			// an SRV without an address of ours cannot be used; the rest can
+			for (Record a : addresses.getOrDefault(absolute(srv.getTarget(), origin), List.of())) {
+				if (endPoints.size() == MAX_ENDPOINTS) {
+					break;
+				}
+				InetAddress named = a instanceof ARecord ar ? ar.getAddress() : ((AAAARecord) a).getAddress();
+				InetAddress ip;
+				try {
+					ip = InetAddress.getByAddress(named.getAddress()); // dnsjava names it after the record: drop that
+				}
+				catch (java.net.UnknownHostException e) {
+					throw new IllegalStateException(e);
+				}
+				PeerEndPoint endPoint = PeerEndPoint.of(new InetSocketAddress(ip, srv.getPort()));
+				endPoints.putIfAbsent(endPoint,
+						new Endpoint(endPoint, Duration.ofSeconds(Math.min(srv.getTTL(), a.getTTL()))));
 			}
-			catch (java.net.UnknownHostException e) {
-				throw new IllegalStateException(e);
-			}
-			endPoints.add(PeerEndPoint.of(new InetSocketAddress(ip, srv.getPort())));
-			ttl = Math.min(ttl, Math.min(srv.getTTL(), a.getTTL()));
 		}
-		return new Decoded(List.copyOf(endPoints), Duration.ofSeconds(ttl));
+		return new Decoded(List.copyOf(endPoints.values()));
+	}
+
+	/**
+	 * A name of the packet as an absolute name below {@code origin}, read as Pkarr's {@code normalizeName} does: a
+	 * name ending in the key is kept; the root and a name ending in {@code @} are the origin; any other name is
+	 * relative to the origin (Pkarr's libraries write record names absolute but leave data such as an SRV target as
+	 * the user gave it, {@code e0} arriving as {@code e0.}).
+	 *
+	 * @throws RecordRefusedException if the name ends in another Pkarr key, or is too long below the origin
+	 */
+	static Name absolute(Name name, Name origin) {
+		if (name.subdomain(origin)) {
+			return name;
+		}
+		int labels = name.labels();
+		if (labels <= 1) {
+			return origin;
+		}
+		byte[] label = name.getLabel(labels - 2); // its length, then its bytes
+		if (label.length == 2 && label[1] == '@') {
+			return origin;
+		}
+		String last = name.getLabelString(labels - 2).toLowerCase(Locale.ROOT);
+		if (Z_BASE_32_KEY.matcher(last).matches()) {
+			throw new RecordRefusedException(Check.WRONG_ORIGIN, "The record holds a name under another key than "
+					+ origin + ": " + name);
+		}
+		try {
+			return Name.concatenate(name.relativize(Name.root), origin);
+		}
+		catch (NameTooLongException e) {
+			throw new RecordRefusedException(Check.MALFORMED_PACKET, "The record holds a name too long to put below "
+					+ origin + ": " + name, e);
+		}
 	}
 
 	/** How long BEP 44 nodes keep an item, and how old a record a resolver still takes. */
@@ -162,25 +261,31 @@ final class PkarrCodec {
 	 * @param highestAccepted the highest sequence number already accepted for this key, or -1
 	 * @param nowMicros the current time in microseconds since the epoch
 	 * @return what the record says
-	 * @throws InvalidRequestException if the item must be rejected; the message says why
+	 * @throws RecordRefusedException if the item must be refused; its {@link RecordRefusedException#check() check}
+	 * says which check refused it, its message what was seen
 	 */
 	public static Decoded verify(byte[] publicKey, MutableItem item, long highestAccepted, long nowMicros) {
-		if (!java.util.Arrays.equals(publicKey, item.publicKey())) {
-			throw new InvalidRequestException("The item is stored under another key");
+		if (!Arrays.equals(publicKey, item.publicKey())) {
+			throw new RecordRefusedException(Check.WRONG_KEY, "The item is stored under another key: "
+					+ ZBase32.encode(item.publicKey()));
 		}
-		if (item.value().length > MutableItem.MAX_VALUE_LENGTH) {
-			throw new InvalidRequestException("The value is " + item.value().length + " bytes, over BEP 44's limit of "
-					+ MutableItem.MAX_VALUE_LENGTH);
+		// "1000:" and 1000 bytes: checked before the signature, so that nothing larger costs a verification
+		int maxValue = MutableItem.bencodeBytes(new byte[MAX_READ_PACKET_LENGTH]).length;
+		if (item.value().length > maxValue) {
+			throw new RecordRefusedException(Check.TOO_LARGE, "The value is " + item.value().length + " bytes "
+					+ "bencoded, over Pkarr's limit of a " + MAX_READ_PACKET_LENGTH + "-byte DNS packet (" + maxValue
+					+ " bytes bencoded)");
 		}
 		if (!item.verify()) {
-			throw new InvalidRequestException("The signature does not verify with the key (seq " + item.seq() + ")");
+			throw new RecordRefusedException(Check.BAD_SIGNATURE, "The signature does not verify with the key (seq "
+					+ item.seq() + ")");
 		}
 		if (item.seq() < highestAccepted) {
-			throw new InvalidRequestException("The record is stale: seq " + item.seq()
+			throw new RecordRefusedException(Check.STALE, "The record is stale: seq " + item.seq()
 					+ " is lower than the already accepted " + highestAccepted);
 		}
 		if (item.seq() < nowMicros - MAX_AGE_MICROS) {
-			throw new InvalidRequestException("The record is older than 2 hours: seq " + item.seq()
+			throw new RecordRefusedException(Check.EXPIRED, "The record is older than 2 hours: seq " + item.seq()
 					+ " µs, now " + nowMicros + " µs");
 		}
 		byte[] packet;
@@ -188,7 +293,7 @@ final class PkarrCodec {
 			packet = item.valueBytes();
 		}
 		catch (IllegalArgumentException e) {
-			throw new InvalidRequestException("The value is undecodable: " + e.getMessage(), e);
+			throw new RecordRefusedException(Check.MALFORMED_VALUE, "The value is undecodable: " + e.getMessage(), e);
 		}
 		return decode(publicKey, packet);
 	}

@@ -1,5 +1,6 @@
 package io.peercollab.spi;
 
+import io.peercollab.Diagnostic;
 import io.peercollab.contact.PeerContact;
 import reactor.core.publisher.Flux;
 
@@ -33,6 +34,9 @@ import reactor.core.publisher.Flux;
  * address has answered: a cancelled lookup emits nothing more and leaves the resolver usable for the next one.</li>
  * <li><b>Threads:</b> {@code resolve} returns at once without blocking; records may arrive on any thread, one at a
  * time.</li>
+ * <li><b>What it refused is a diagnostic, not a failure:</b> a record the source holds but the resolver would not
+ * use (a forged signature, a stale or expired record, a malformed one) is left out of the lookup's {@code Flux},
+ * which goes on with the valid ones, and reported on {@link #diagnostics()}.</li>
  * </ul>
  */
 @FunctionalInterface
@@ -48,4 +52,27 @@ public interface PeerNameResolver {
 	 * @throws NullPointerException if {@code contact} is {@code null}
 	 */
 	Flux<EndpointRecord> resolve(PeerContact contact);
+
+	/**
+	 * What this resolver refused while looking contacts up: one {@link Diagnostic} per record it found and would
+	 * not use, emitted when it refused it (not first, not on change: a refusal is an event), with a kind of the
+	 * implementation's own ({@link Diagnostic.Kind#of}, such as the DHT's {@code dht.RECORD_REFUSED}), a message
+	 * naming the check that refused it, the contact's name as {@link Diagnostic#peer()} when the lookup was for a
+	 * contact, and the typed exception as {@link Diagnostic#cause()}. A lookup that failed as a whole is not reported
+	 * here: its {@code Flux} fails, and the library reports {@code RESOLVE_FAILED}.
+	 *
+	 * <p>Hot: a subscriber sees what happens after it subscribed, for every lookup of this resolver, whoever asked.
+	 * Emitted on the resolver's threads, one at a time; the stream need not buffer (overflow): a subscriber without
+	 * demand may miss what happens meanwhile, so it should request unbounded and hand off. It may complete when the
+	 * resolver is closed, or never. Calling it has no effect on the resolver (it starts nothing).
+	 *
+	 * <p>A {@code PeerCollaboration} subscribes to it for every configured resolver when it is built, passes what
+	 * arrives on in its own {@code diagnostics()} (and logs it at WARN, rate-limited), and cancels when closed. The
+	 * default emits nothing and completes at once, for resolvers that refuse nothing.
+	 *
+	 * @return the refusals of this resolver
+	 */
+	default Flux<Diagnostic> diagnostics() {
+		return Flux.empty();
+	}
 }

@@ -167,8 +167,8 @@ class MainlineDhtNetworkTest {
 
 		StepVerifier.create(unstarted.publish(erin, many))
 				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PayloadTooLargeException.class)
-						.hasMessageContaining("limit of 1000 bytes")
-						.hasMessageMatching("(?s).* is \\d{4} bytes .*"))
+						.hasMessageContaining("limit of 999 bytes")
+						.hasMessageMatching("(?s).* is a \\d{4}-byte DNS packet \\(\\d{4} bytes bencoded\\).*"))
 				.verify(WAIT);
 		assertThatThrownBy(unstarted::localAddress).isInstanceOf(IllegalStateException.class);
 	}

@@ -84,7 +84,7 @@ class MainlineDhtPublisherContractTest extends PeerNamePublisherContract {
 		return KeyType.EC_P256;
 	}
 
-	/** 24 IPv6 endpoints: a DNS packet over BEP 44's 1000 bytes. */
+	/** 24 IPv6 endpoints: a DNS packet over Pkarr's limit (under 1000 bytes). */
 	@Override
 	protected List<PeerEndPoint> tooManyEndPoints() {
 		List<PeerEndPoint> many = new ArrayList<>();

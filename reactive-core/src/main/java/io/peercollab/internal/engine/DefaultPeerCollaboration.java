@@ -47,10 +47,13 @@ import io.peercollab.internal.state.PublishedState;
 import io.peercollab.spi.Announcement;
 import io.peercollab.spi.ContactStore;
 import io.peercollab.spi.Discovery;
+import io.peercollab.spi.PeerNameResolver;
 import io.peercollab.spi.PeerTransport;
 import io.peercollab.spi.TransportBinding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.BufferOverflowStrategy;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -83,6 +86,8 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 	private volatile String nickname;
 
 	private final Sinks.Many<Diagnostic> diagnostics = Sinks.many().multicast().directBestEffort();
+	/** The subscriptions to every configured resolver's {@link PeerNameResolver#diagnostics()}. */
+	private final Disposable.Composite resolverDiagnostics = Disposables.composite();
 	private final DiagnosticLog diagnosticLog;
 	private final SerialQueue lifecycle = new SerialQueue();
 	private final AtomicBoolean disposed = new AtomicBoolean();
@@ -126,6 +131,11 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		this.interfaces = b.interfaces;
 		this.followers = new Followers(state, contacts::isAllowed, disclosure);
 		this.ready = Mono.when(store.applications().doOnNext(state::loaded), contacts.load()).cache();
+		// what the resolvers refused (a forged or stale record), passed on until this endpoint is closed
+		for (PeerNameResolver r : b.resolvers) {
+			resolverDiagnostics.add(Flux.defer(r::diagnostics).subscribe(this::diagnose,
+					e -> log.warn("the diagnostics of resolver {} failed", r, e)));
+		}
 		// loaded now rather than at the first call, so that what the store holds shows as soon as possible
 		ready.subscribe(null, e -> log.warn("loading the contact store of {} failed", identity.name(), e));
 	}
@@ -469,6 +479,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 				state.close();
 				invitations.close();
 				contacts.close();
+				resolverDiagnostics.dispose();
 				Emissions.complete(diagnostics);
 			})).then(store.close());
 		}));
