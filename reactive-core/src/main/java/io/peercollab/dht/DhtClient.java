@@ -56,8 +56,9 @@ import reactor.netty.udp.UdpServer;
  * the IPv4 one; it asks only nodes of its own address family.
  *
  * <p>Lookups are iterative (BEP 5): {@link #ALPHA} requests in flight, towards the {@link RoutingTable#K} closest
- * nodes by XOR distance; a lookup ends as soon as the K closest nodes that did not fail have answered, when no node
- * is left to ask, or at the lookup timeout, whichever is first. The write token of every reply that carries one is
+ * nodes by XOR distance; a lookup ends as soon as the K closest nodes that did not fail and are not slow (unanswered
+ * for {@link #SLOW_AFTER_RTTS} typical round trips, see there) have answered, when no node is left to ask, or at the
+ * lookup timeout, whichever is first. The write token of every reply that carries one is
  * kept, also of replies that hold a value and no {@code nodes} (webtorrent's {@code bittorrent-dht} answers so).
  *
  * <p>What strangers can make it hold is bounded: datagrams over {@link Bencode#MAX_INPUT} bytes, malformed ones and
@@ -78,6 +79,18 @@ final class DhtClient {
 
 	/** The most requests one lookup sends in all, whatever nodes the replies name. */
 	static final int MAX_LOOKUP_REQUESTS = 128;
+
+	/**
+	 * A request unanswered after this many times the lookup's typical round trip (the median of those measured so far,
+	 * at least {@link #MIN_SLOW_AFTER}; half the request timeout before any was measured) is <em>slow</em>: it stops
+	 * holding one of the lookup's {@link #ALPHA} slots and no longer keeps the lookup from ending, though its answer
+	 * still counts if it comes before the lookup ends (libtorrent's short timeout). Dead nodes in the tables of other
+	 * implementations would otherwise hold every lookup for a request timeout each.
+	 */
+	static final int SLOW_AFTER_RTTS = 4;
+
+	/** The shortest time after which a request is slow. */
+	static final Duration MIN_SLOW_AFTER = Duration.ofMillis(100);
 
 	/** The most requests in flight at once. */
 	static final int MAX_PENDING = 1024;
@@ -637,7 +650,14 @@ final class DhtClient {
 	}
 
 	private enum State {
-		FRESH, ASKED, ANSWERED, FAILED
+		/** Not asked yet. */
+		FRESH,
+		/** Asked, in one of the lookup's ALPHA slots. */
+		ASKED,
+		/** Asked, unanswered for longer than the lookup's slow threshold: no slot, not waited for. */
+		SLOW,
+		ANSWERED,
+		FAILED
 	}
 
 	private static final class Candidate {
@@ -649,6 +669,9 @@ final class DhtClient {
 		byte[] distance;
 
 		State state = State.FRESH;
+
+		/** When it was asked, {@link System#nanoTime()}. */
+		long askedAt;
 
 		Candidate(InetSocketAddress address, byte[] id, byte[] target) {
 			this.address = address;
@@ -685,11 +708,17 @@ final class DhtClient {
 
 		final Set<InetSocketAddress> known = new HashSet<>();
 
+		/** Requests in the ALPHA slots: asked and not yet slow. */
 		int inFlight;
 
 		int sent;
 
 		boolean done;
+
+		/** Round trips of this lookup's answered requests, nanoseconds; at most the first 16. */
+		final long[] rtts = new long[16];
+
+		int rttCount;
 
 		Lookup(byte[] target, String method, FluxSink<Reply> sink) {
 			this.target = target;
@@ -746,7 +775,7 @@ final class DhtClient {
 				int closest = 0;
 				boolean allAnswered = true;
 				for (Candidate c : candidates) {
-					if (c.state == State.FAILED) {
+					if (c.state == State.FAILED || c.state == State.SLOW) {
 						continue;
 					}
 					if (closest++ >= RoutingTable.K) {
@@ -757,6 +786,7 @@ final class DhtClient {
 					}
 					if (c.state == State.FRESH && inFlight < ALPHA && sent < MAX_LOOKUP_REQUESTS) {
 						c.state = State.ASKED;
+						c.askedAt = System.nanoTime();
 						inFlight++;
 						sent++;
 						toAsk.add(c);
@@ -769,10 +799,38 @@ final class DhtClient {
 				sink.complete();
 				return;
 			}
+			Duration slowAfter = toAsk.isEmpty() ? null : slowAfter();
 			for (Candidate c : toAsk) {
 				Map<String, Object> args = Map.of("target", target, "want", List.of(ipv6 ? "n6" : "n4"));
 				requests.add(query(c.address, method, args).subscribe(r -> answered(c, r), e -> failed(c, e)));
+				requests.add(Mono.delay(slowAfter).subscribe(tick -> slow(c)));
 			}
+		}
+
+		/** @return how long a request of this lookup may go unanswered before it is slow */
+		private Duration slowAfter() {
+			long[] measured;
+			synchronized (this) {
+				measured = Arrays.copyOf(rtts, rttCount);
+			}
+			if (measured.length == 0) {
+				return options.requestTimeout().dividedBy(2);
+			}
+			Arrays.sort(measured);
+			Duration typical = Duration.ofNanos(measured[measured.length / 2]).multipliedBy(SLOW_AFTER_RTTS);
+			return typical.compareTo(MIN_SLOW_AFTER) < 0 ? MIN_SLOW_AFTER : typical;
+		}
+
+		/** The request to {@code c} is slow if still unanswered: its slot goes to the next candidate. */
+		private void slow(Candidate c) {
+			synchronized (this) {
+				if (c.state != State.ASKED) {
+					return;
+				}
+				c.state = State.SLOW;
+				inFlight--;
+			}
+			step();
 		}
 
 		private void answered(Candidate c, Map<String, Object> r) {
@@ -780,7 +838,12 @@ final class DhtClient {
 			byte[] token = r.get("token") instanceof byte[] t && t.length <= MAX_TOKEN ? t : null;
 			MutableItem item = method.equals("get") ? item(r) : null;
 			synchronized (this) {
-				inFlight--;
+				if (c.state == State.ASKED) {
+					inFlight--;
+				}
+				if (rttCount < rtts.length) {
+					rtts[rttCount++] = System.nanoTime() - c.askedAt;
+				}
 				c.state = State.ANSWERED;
 				if (c.id == null || !Arrays.equals(c.id, node.id())) {
 					candidates.remove(c);
@@ -804,7 +867,9 @@ final class DhtClient {
 				table.failed(c.address);
 			}
 			synchronized (this) {
-				inFlight--;
+				if (c.state == State.ASKED) {
+					inFlight--;
+				}
 				c.state = State.FAILED;
 			}
 			LOG.debug("{} lookup: {}", method, e.getMessage());
