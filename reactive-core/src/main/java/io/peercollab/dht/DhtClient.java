@@ -81,8 +81,9 @@ final class DhtClient {
 	static final int MAX_LOOKUP_REQUESTS = 128;
 
 	/**
-	 * A request unanswered after this many times the lookup's typical round trip (the median of those measured so far,
-	 * at least {@link #MIN_SLOW_AFTER}; half the request timeout before any was measured) is <em>slow</em>: it stops
+	 * A request unanswered after this many times the lookup's typical round trip (the median of those measured so far
+	 * in the lookup, else the client's average over earlier lookups; at least {@link #MIN_SLOW_AFTER}; half the request
+	 * timeout before the client measured any) is <em>slow</em>: it stops
 	 * holding one of the lookup's {@link #ALPHA} slots and no longer keeps the lookup from ending, though its answer
 	 * still counts if it comes before the lookup ends (libtorrent's short timeout). Dead nodes in the tables of other
 	 * implementations would otherwise hold every lookup for a request timeout each.
@@ -234,6 +235,12 @@ final class DhtClient {
 	private volatile List<InetSocketAddress> seeds = List.of();
 
 	private volatile boolean closed;
+
+	/**
+	 * The typical round trip of this client's answered lookup requests, nanoseconds (an exponentially weighted
+	 * average, 1/8 per answer, as TCP's SRTT), or 0 before the first: the slow threshold of a lookup's first requests.
+	 */
+	private final AtomicLong typicalRtt = new AtomicLong();
 
 	/** Whether the socket is bound to an IPv6 address: the node then takes part in the IPv6 DHT (BEP 32) only. */
 	private final boolean ipv6;
@@ -813,11 +820,18 @@ final class DhtClient {
 			synchronized (this) {
 				measured = Arrays.copyOf(rtts, rttCount);
 			}
-			if (measured.length == 0) {
-				return options.requestTimeout().dividedBy(2);
+			long rtt;
+			if (measured.length > 0) {
+				Arrays.sort(measured);
+				rtt = measured[measured.length / 2];
 			}
-			Arrays.sort(measured);
-			Duration typical = Duration.ofNanos(measured[measured.length / 2]).multipliedBy(SLOW_AFTER_RTTS);
+			else {
+				rtt = typicalRtt.get();
+				if (rtt == 0) {
+					return options.requestTimeout().dividedBy(2);
+				}
+			}
+			Duration typical = Duration.ofNanos(rtt).multipliedBy(SLOW_AFTER_RTTS);
 			return typical.compareTo(MIN_SLOW_AFTER) < 0 ? MIN_SLOW_AFTER : typical;
 		}
 
@@ -840,9 +854,12 @@ final class DhtClient {
 			synchronized (this) {
 				if (c.state == State.ASKED) {
 					inFlight--;
-				}
-				if (rttCount < rtts.length) {
-					rtts[rttCount++] = System.nanoTime() - c.askedAt;
+					// the round trips of answers in time only: a slow node's late answer would raise the threshold
+					long rtt = System.nanoTime() - c.askedAt;
+					if (rttCount < rtts.length) {
+						rtts[rttCount++] = rtt;
+					}
+					typicalRtt.getAndUpdate(old -> old == 0 ? rtt : old + (rtt - old) / 8);
 				}
 				c.state = State.ANSWERED;
 				if (c.id == null || !Arrays.equals(c.id, node.id())) {
