@@ -295,6 +295,11 @@ final class DhtClient {
 								+ e.getMessage(), e));
 	}
 
+	/** @return the socket's channel, for tests that watch what the client sends */
+	io.netty.channel.Channel channel() {
+		return connection.channel();
+	}
+
 	/** @return the bound UDP address */
 	InetSocketAddress localAddress() {
 		return (InetSocketAddress) connection.channel().localAddress();

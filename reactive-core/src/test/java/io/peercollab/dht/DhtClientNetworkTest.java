@@ -9,7 +9,14 @@ import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DatagramPacket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -101,5 +108,41 @@ class DhtClientNetworkTest {
 		started = System.nanoTime();
 		StepVerifier.create(client.get(MutableItem.rawKey(nobody.getPublic()))).expectComplete().verify(WAIT);
 		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+	}
+
+	/**
+	 * With explicit bootstrap addresses, the client looks up no name and sends nothing to anyone but the network's
+	 * nodes: what it attempted, as its socket's pipeline saw each datagram and its resolver each name (the namespace
+	 * has no route out, so a stray datagram would fail without a trace outside the client).
+	 */
+	@Test
+	void sendsToNoneButTheConfiguredNetworkAndLooksUpNoName() throws Exception {
+		AtomicInteger lookedUp = new AtomicInteger();
+		DhtClient client = DhtClient.bind(new DhtClient.Options(new InetSocketAddress(DHT.network().newAddress(), 0),
+				DHT.network().bootstrap(), Duration.ofSeconds(1), Duration.ofSeconds(5), host -> {
+					lookedUp.incrementAndGet();
+					throw new java.net.UnknownHostException(host);
+				})).block(WAIT);
+		clients.add(client);
+		Set<InetSocketAddress> sentTo = ConcurrentHashMap.newKeySet();
+		client.channel().pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+			@Override
+			public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+				if (msg instanceof DatagramPacket datagram) {
+					sentTo.add(datagram.recipient());
+				}
+				super.write(ctx, msg, promise);
+			}
+		});
+		KeyPair keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+		byte[] raw = MutableItem.rawKey(keys.getPublic());
+
+		client.bootstrap().block(WAIT);
+		DhtClient.Tokens tokens = client.tokens(raw).block(WAIT);
+		client.put(tokens, item(keys, MutableItem.nowMicros(), "watched")).then().block(WAIT);
+		client.get(raw).then().block(WAIT);
+
+		assertThat(sentTo).isNotEmpty().isSubsetOf(DHT.network().bootstrap());
+		assertThat(lookedUp).hasValue(0);
 	}
 }
