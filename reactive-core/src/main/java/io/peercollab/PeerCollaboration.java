@@ -1,5 +1,6 @@
 package io.peercollab;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -205,9 +206,32 @@ public interface PeerCollaboration extends Disposable {
 	Mono<Void> setObject(PeerObject object);
 
 	/**
-	 * @return completes when removed; fails with {@link NotFoundException} if there is no such object
+	 * @return completes when removed; fails with {@link NotFoundException} if there is no such object, and with
+	 * {@link IllegalArgumentException} for the user picture ({@link PeerObject#USER_PICTURE_ID}), which
+	 * {@link #clearUserPicture()} removes
 	 */
 	Mono<Void> deleteObject(UUID id);
+
+	/**
+	 * Publishes the user picture ({@link PeerObject#USER_PICTURE_ID}) from an image file, replacing the one published
+	 * before. The file's size is checked before it is read, and it is read on {@code boundedElastic}, never on the
+	 * caller's thread. Nothing happens before subscription.
+	 *
+	 * @param image a PNG, JPEG, GIF, BMP or WebP file of at most {@value PeerObject#MAX_DATA_LENGTH} bytes
+	 * @param scope who may see it
+	 * @return completes when published; fails with {@link PayloadTooLargeException} naming the file and the limit if
+	 * it is larger, {@link IllegalArgumentException} if it is not one of these images, the {@link java.io.IOException}
+	 * if it cannot be read, and as {@link #setObject} otherwise
+	 * @throws NullPointerException if {@code image} or {@code scope} is {@code null}
+	 */
+	Mono<Void> setUserPicture(Path image, PeerScope scope);
+
+	/**
+	 * Removes the user picture.
+	 *
+	 * @return completes when it is removed, or at once if none was published
+	 */
+	Mono<Void> clearUserPicture();
 
 	/** @return the published objects now */
 	List<PeerObject> objects();

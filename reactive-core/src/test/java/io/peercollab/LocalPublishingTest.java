@@ -325,4 +325,66 @@ class LocalPublishingTest {
 		assertThatThrownBy(() -> PeerCollaboration.builder().nickname("x".repeat(64)))
 				.isInstanceOf(PayloadTooLargeException.class).hasMessage("nickname must be at most 63 characters, was 64");
 	}
+
+	/** The smallest valid PNG header plus padding: what {@link PeerObject#userPicture} checks is the signature. */
+	private static byte[] png(int size) {
+		byte[] image = new byte[size];
+		byte[] signature = {(byte) 0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
+		System.arraycopy(signature, 0, image, 0, signature.length);
+		return image;
+	}
+
+	@Test
+	void theUserPictureIsSetFromAnImageFileAndClearedButNotDeleted(@TempDir Path dir) throws Exception {
+		PeerCollaboration c = endpoint();
+		c.signIn(PeerScope.ALL).block(WAIT);
+		Path picture = java.nio.file.Files.write(dir.resolve("me.png"), png(PeerObject.MAX_DATA_LENGTH));
+
+		StepVerifier.create(c.objectChanges())
+				.then(() -> c.setUserPicture(picture, PeerScope.ALL).block(WAIT))
+				.assertNext(ch -> {
+					assertThat(ch.type()).isEqualTo(ChangeType.ADDED);
+					assertThat(ch.object().id()).isEqualTo(PeerObject.USER_PICTURE_ID);
+					assertThat(ch.object().data()).isEqualTo(png(PeerObject.MAX_DATA_LENGTH));
+				})
+				.then(() -> StepVerifier.create(c.deleteObject(PeerObject.USER_PICTURE_ID))
+						.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalArgumentException.class)
+								.hasMessageContaining("clearUserPicture()"))
+						.verify(WAIT))
+				.then(() -> c.clearUserPicture().block(WAIT))
+				.assertNext(ch -> {
+					assertThat(ch.type()).isEqualTo(ChangeType.REMOVED);
+					assertThat(ch.object().id()).isEqualTo(PeerObject.USER_PICTURE_ID);
+				})
+				.thenCancel()
+				.verify(WAIT);
+		assertThat(c.objects()).isEmpty();
+		// clearing what is not there is done already
+		StepVerifier.create(c.clearUserPicture()).verifyComplete();
+	}
+
+	@Test
+	void aUserPictureFileThatIsTooLargeOrNotAnImageIsRefusedByName(@TempDir Path dir) throws Exception {
+		PeerCollaboration c = endpoint();
+		c.signIn(PeerScope.ALL).block(WAIT);
+		Path large = java.nio.file.Files.write(dir.resolve("large.png"), png(PeerObject.MAX_DATA_LENGTH + 1));
+		Path text = java.nio.file.Files.writeString(dir.resolve("me.png"), "not a picture at all");
+
+		StepVerifier.create(c.setUserPicture(large, PeerScope.ALL))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PayloadTooLargeException.class)
+						.hasMessageContaining("large.png").hasMessageContaining("at most 16384 bytes, was 16385"))
+				.verify(WAIT);
+		StepVerifier.create(c.setUserPicture(text, PeerScope.ALL))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalArgumentException.class)
+						.hasMessageContaining("PNG, JPEG, GIF, BMP or WebP"))
+				.verify(WAIT);
+		StepVerifier.create(c.setUserPicture(dir.resolve("missing.png"), PeerScope.ALL))
+				.expectError(java.nio.file.NoSuchFileException.class)
+				.verify(WAIT);
+		assertThat(c.objects()).isEmpty();
+		assertThatThrownBy(() -> PeerObject.userPicture(new byte[] {'G', 'I', 'F', '8', '9'}, PeerScope.ALL))
+				.isInstanceOf(IllegalArgumentException.class).hasMessageContaining("474946383");
+		assertThat(PeerObject.userPicture(new byte[] {(byte) 0xff, (byte) 0xd8, (byte) 0xff, 0}, PeerScope.NEAR_ME)
+				.id()).isEqualTo(PeerObject.USER_PICTURE_ID);
+	}
 }

@@ -1,5 +1,7 @@
 package io.peercollab.internal.engine;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -15,6 +17,7 @@ import io.peercollab.Invitation;
 import io.peercollab.InvitationPolicy;
 import io.peercollab.NotFoundException;
 import io.peercollab.NotSignedInException;
+import io.peercollab.PayloadTooLargeException;
 import io.peercollab.ObjectChange;
 import io.peercollab.Peer;
 import io.peercollab.PeerApplication;
@@ -59,6 +62,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The engine behind {@link PeerCollaboration}: its life cycle (sign-in, sign-out, close), and the wiring of the rooms
@@ -371,7 +375,39 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 	@Override
 	public Mono<Void> deleteObject(UUID id) {
 		Objects.requireNonNull(id, "id");
+		if (id.equals(PeerObject.USER_PICTURE_ID)) {
+			return Mono.error(new IllegalArgumentException("the user picture (" + id + ") is removed with "
+					+ "clearUserPicture(), not deleteObject"));
+		}
 		return Mono.fromRunnable(() -> state.deleteObject(id));
+	}
+
+	@Override
+	public Mono<Void> setUserPicture(Path image, PeerScope scope) {
+		Objects.requireNonNull(image, "image");
+		Objects.requireNonNull(scope, "scope");
+		return Mono.fromCallable(() -> {
+			long size = Files.size(image);
+			if (size > PeerObject.MAX_DATA_LENGTH) {
+				throw new PayloadTooLargeException("image " + image + " must be at most " + PeerObject.MAX_DATA_LENGTH
+						+ " bytes, was " + size);
+			}
+			return PeerObject.userPicture(Files.readAllBytes(image), scope);
+		}).subscribeOn(Schedulers.boundedElastic()).flatMap(this::setObject);
+	}
+
+	@Override
+	public Mono<Void> clearUserPicture() {
+		return Mono.fromRunnable(() -> {
+			if (state.current().objects().containsKey(PeerObject.USER_PICTURE_ID)) {
+				try {
+					state.deleteObject(PeerObject.USER_PICTURE_ID);
+				}
+				catch (NotFoundException e) {
+					// removed meanwhile by another call: what was asked is done
+				}
+			}
+		});
 	}
 
 	@Override
