@@ -1,5 +1,6 @@
 package io.peercollab;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -274,6 +275,27 @@ public interface PeerCollaboration extends Disposable {
 	 * @return the peers near me now; fails with {@link NotSignedInException} when not signed in to {@code NEAR_ME}
 	 */
 	Mono<List<PeerNearMe>> getPeersNearMe();
+
+	/**
+	 * The peer near me that announced {@code address} among its endpoints, as Windows' {@code PeerCollabGetEndpointName}
+	 * finds a person near me by an address it saw.
+	 *
+	 * @return that peer, as {@link #getPeersNearMe()} shows it now; fails with {@link NotFoundException} naming the
+	 * address if no verified peer near me announced it, {@link NotSignedInException} when not signed in to
+	 * {@code NEAR_ME}
+	 * @throws NullPointerException if {@code address} is {@code null}
+	 */
+	Mono<PeerNearMe> peerNearMe(PeerAddress address);
+
+	/**
+	 * {@link #peerNearMe(PeerAddress)} for a TCP address.
+	 *
+	 * @return the peer near me that announced {@code address}
+	 * @throws IllegalArgumentException if its port is 0
+	 */
+	default Mono<PeerNearMe> peerNearMe(InetSocketAddress address) {
+		return peerNearMe(TcpAddress.of(address));
+	}
 
 	/**
 	 * @return a handle on a contact, reached at its last known endpoints

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
+import reactor.test.StepVerifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -93,6 +94,30 @@ class NearMeClaimsTest {
 		assertThat(shown.get(0).peer().endPoints()).containsExactly(at(b));
 		assertThat(((PeerNearMe) shown.get(0).peer()).isVerified()).isTrue();
 		assertThat(a.spoofs).as("the impostor's endpoint is checked once").hasSize(1);
+	}
+
+	@Test
+	void aPeerNearMeIsFoundByAnAddressItAnnouncedAndOnlyThen() {
+		Observer a = new Observer();
+		PeerCollaboration b = endpoint(bob, new NoPeersDiscovery());
+		PeerCollaboration m = endpoint(mallory, new NoPeersDiscovery());
+		discovery.announce(bob.name(), "Bob", at(b));
+		awaitTrue(() -> !a.of(bob.name()).isEmpty());
+
+		StepVerifier.create(a.me.peerNearMe(at(b).address()))
+				.assertNext(p -> {
+					assertThat(p.name()).isEqualTo(bob.name());
+					assertThat(p.isVerified()).isTrue();
+				})
+				.verifyComplete();
+		// an endpoint nobody near me announced, though something listens there
+		StepVerifier.create(a.me.peerNearMe(at(m).address()))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NotFoundException.class)
+						.hasMessageContaining(at(m).address().toString()).hasMessageContaining("1 peer near me"))
+				.verify(WAIT);
+
+		a.me.signOut(PeerScope.NEAR_ME).block(WAIT);
+		StepVerifier.create(a.me.peerNearMe(at(b).address())).expectError(NotSignedInException.class).verify(WAIT);
 	}
 
 	@Test

@@ -20,6 +20,7 @@ import io.peercollab.NotSignedInException;
 import io.peercollab.PayloadTooLargeException;
 import io.peercollab.ObjectChange;
 import io.peercollab.Peer;
+import io.peercollab.PeerAddress;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerEndPoint;
@@ -456,6 +457,22 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 	@Override
 	public Mono<List<PeerNearMe>> getPeersNearMe() {
 		return nearMe.current();
+	}
+
+	@Override
+	public Mono<PeerNearMe> peerNearMe(PeerAddress address) {
+		Objects.requireNonNull(address, "address");
+		return nearMe.current().flatMap(peers -> {
+			for (PeerNearMe p : peers) {
+				for (PeerEndPoint e : p.endPoints()) {
+					if (e.address().equals(address)) {
+						return Mono.just(p);
+					}
+				}
+			}
+			return Mono.error(new NotFoundException("No peer near me announced " + address + " among its endpoints ("
+					+ peers.size() + (peers.size() == 1 ? " peer" : " peers") + " near me now)"));
+		});
 	}
 
 	@Override
