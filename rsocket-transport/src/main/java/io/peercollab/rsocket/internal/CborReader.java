@@ -217,7 +217,8 @@ final class CborReader {
 			throw malformed(start, "a map of " + Long.toUnsignedString(count) + " entries runs past the end of the "
 					+ "data (" + data.length + " bytes)");
 		}
-		FieldMap fields = new FieldMap();
+		// sized from the header (bounded by the data left, checked above): no growth while reading
+		FieldMap fields = new FieldMap((int) Math.min(count, FieldMap.PRESIZE_AT_MOST));
 		for (long i = 0; i < count; i++) {
 			int keyStart = pos;
 			Object key = item(depth + 1);
@@ -431,10 +432,24 @@ final class CborReader {
 
 		private static final int LINEAR = 16;
 
-		private String[] keys = new String[4];
-		private Object[] values = new Object[4];
+		/** The largest initial capacity taken from a map's header; a larger map grows as it is read. */
+		static final int PRESIZE_AT_MOST = 64;
+
+		private String[] keys;
+		private Object[] values;
 		private int size;
 		private HashMap<String, Integer> index;
+
+		/** A map whose size is not known beforehand (indefinite length). */
+		FieldMap() {
+			this(4);
+		}
+
+		/** @param expected how many entries the map's header announces (at least 1 slot is kept) */
+		FieldMap(int expected) {
+			keys = new String[Math.max(1, expected)];
+			values = new Object[keys.length];
+		}
 
 		/** @return false, adding nothing, if {@code key} is already present */
 		boolean add(String key, Object value) {
