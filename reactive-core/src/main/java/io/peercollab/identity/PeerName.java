@@ -1,5 +1,6 @@
 package io.peercollab.identity;
 
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
@@ -208,6 +209,127 @@ public final class PeerName implements Comparable<PeerName> {
 	@Override
 	public String toString() {
 		return authority + "." + classifier;
+	}
+
+	/** The longest DNS host name (RFC 1035, without the root's trailing dot). */
+	public static final int MAX_HOST_NAME_LENGTH = 253;
+
+	/** The prefix of the first label of a classifier written in base32 in a host name (an R-LDH label, RFC 5890). */
+	private static final String ENCODED_PREFIX = "pc--";
+
+	private static final int MAX_LABEL = 63;
+
+	/**
+	 * This name as a DNS host name, {@code <classifier labels>.<authority>}, which {@link #fromHostName(String)} reads
+	 * back whatever case a DNS server returns it in (as Windows' {@code PeerNameToPeerHostName} does for its names).
+	 * The authority already is a DNS label. A classifier made of lowercase letters, digits and hyphens, in dot-separated
+	 * labels of 1 to 63 characters that neither start nor end with a hyphen nor hold {@code --} at their third
+	 * character, is written as it is ({@code laptop}, {@code home.laptop}); any other (upper case, other characters)
+	 * is written as {@code pc--} and the lowercase base32 (RFC 4648, no padding) of its UTF-8 bytes, in labels of at most
+	 * 63 characters.
+	 *
+	 * @return the host name, at most {@value #MAX_HOST_NAME_LENGTH} characters
+	 * @throws IllegalArgumentException if the host name would be longer: a classifier written as it is fits up to 199
+	 * characters (all of them), one written in base32 up to about 120 bytes of UTF-8
+	 */
+	public String toHostName() {
+		String labels;
+		if (isPlainHostLabels(classifier)) {
+			labels = classifier;
+		}
+		else {
+			String encoded = ENCODED_PREFIX + Base32.toBase32String(classifier.getBytes(StandardCharsets.UTF_8))
+					.replace("=", "").toLowerCase(Locale.ROOT);
+			StringBuilder b = new StringBuilder(encoded.length() + encoded.length() / MAX_LABEL + 1);
+			for (int i = 0; i < encoded.length(); i += MAX_LABEL) {
+				b.append(i == 0 ? "" : ".").append(encoded, i, Math.min(encoded.length(), i + MAX_LABEL));
+			}
+			labels = b.toString();
+		}
+		String host = labels + "." + authority;
+		if (host.length() > MAX_HOST_NAME_LENGTH) {
+			throw new IllegalArgumentException("PeerName " + this + " has no host name: it would be " + host.length()
+					+ " characters, over the limit of " + MAX_HOST_NAME_LENGTH);
+		}
+		return host;
+	}
+
+	/**
+	 * Reads a host name that {@link #toHostName()} wrote, in any letter case, with or without the root's trailing dot.
+	 *
+	 * @return the name
+	 * @throws IllegalArgumentException if {@code hostName} is not one: the message says which part is wrong
+	 */
+	public static PeerName fromHostName(String hostName) {
+		Objects.requireNonNull(hostName, "hostName");
+		String host = hostName.endsWith(".") ? hostName.substring(0, hostName.length() - 1) : hostName;
+		if (host.length() > MAX_HOST_NAME_LENGTH) {
+			throw new IllegalArgumentException("host name must be at most " + MAX_HOST_NAME_LENGTH
+					+ " characters, was " + host.length());
+		}
+		host = host.toLowerCase(Locale.ROOT);
+		int dot = host.lastIndexOf('.');
+		if (dot <= 0) {
+			throw new IllegalArgumentException("host name must be '<classifier labels>.<authority>', found no '.' in '"
+					+ MessageText.quote(hostName) + "'");
+		}
+		String authority = host.substring(dot + 1);
+		String labels = host.substring(0, dot);
+		if (!labels.startsWith(ENCODED_PREFIX)) {
+			if (!isPlainHostLabels(labels)) {
+				throw new IllegalArgumentException("host name labels '" + MessageText.quote(labels) + "' are neither "
+						+ "plain (lowercase letters, digits, hyphens) nor base32 after '" + ENCODED_PREFIX + "'");
+			}
+			return of(authority, labels);
+		}
+		String encoded = labels.substring(ENCODED_PREFIX.length()).replace(".", "");
+		for (int i = 0; i < encoded.length(); i++) {
+			char c = encoded.charAt(i);
+			if (!((c >= 'a' && c <= 'z') || (c >= '2' && c <= '7'))) {
+				throw new IllegalArgumentException("host name's base32 classifier must use only a-z and 2-7, found '"
+						+ MessageText.quote(String.valueOf(c)) + "'");
+			}
+		}
+		byte[] utf8;
+		try {
+			String padded = encoded.toUpperCase(Locale.ROOT) + "=".repeat((8 - encoded.length() % 8) % 8);
+			utf8 = Base32.decode(padded);
+		}
+		catch (RuntimeException e) {
+			throw new IllegalArgumentException("host name's base32 classifier is not base32 of whole bytes ("
+					+ encoded.length() + " characters)", e);
+		}
+		String classifier;
+		try {
+			classifier = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(utf8)).toString();
+		}
+		catch (java.nio.charset.CharacterCodingException e) {
+			throw new IllegalArgumentException("host name's base32 classifier is not UTF-8", e);
+		}
+		return of(authority, classifier);
+	}
+
+	/** @return whether {@code text} is dot-separated LDH labels that DNS keeps as they are (lowercase, no R-LDH) */
+	private static boolean isPlainHostLabels(String text) {
+		int start = 0;
+		while (true) {
+			int end = text.indexOf('.', start);
+			String label = end < 0 ? text.substring(start) : text.substring(start, end);
+			if (label.isEmpty() || label.length() > MAX_LABEL || label.startsWith("-") || label.endsWith("-")
+					|| (label.length() >= 4 && label.startsWith("--", 2))) {
+				return false;
+			}
+			for (int i = 0; i < label.length(); i++) {
+				char c = label.charAt(i);
+				if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+					return false;
+				}
+			}
+			if (end < 0) {
+				return true;
+			}
+			start = end + 1;
+		}
 	}
 
 	private static void checkClassifier(String classifier) {

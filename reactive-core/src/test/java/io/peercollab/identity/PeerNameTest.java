@@ -280,4 +280,51 @@ class PeerNameTest {
 		}
 		return out.toString();
 	}
+
+	@Test
+	void aPlainLowercaseClassifierIsItsOwnHostNameLabels() {
+		PeerName laptop = PeerName.of(AUTHORITY, "laptop");
+		PeerName dotted = PeerName.of(AUTHORITY, "home.laptop-2");
+
+		assertThat(laptop.toHostName()).isEqualTo("laptop." + AUTHORITY);
+		assertThat(dotted.toHostName()).isEqualTo("home.laptop-2." + AUTHORITY);
+		assertThat(PeerName.fromHostName("LAPTOP." + AUTHORITY.toUpperCase() + ".")).isEqualTo(laptop);
+		assertThat(PeerName.fromHostName(dotted.toHostName())).isEqualTo(dotted);
+		assertThat(PeerName.unsecured("laptop").toHostName()).isEqualTo("laptop.0");
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = {"Alice", "jos\u00e9", "jose\u0301", "pc--trick", "ab--cd", "-edge", "a..b", "\u00c5sa@home",
+			"\ud83d\ude00", "x"})
+	void anyOtherClassifierGoesThroughBase32AndComesBackExactly(String classifier) {
+		PeerName name = PeerName.of(AUTHORITY, classifier);
+
+		String host = name.toHostName();
+		assertThat(host).hasSizeLessThanOrEqualTo(PeerName.MAX_HOST_NAME_LENGTH).matches("[a-z0-9.-]+");
+		assertThat(host.split("\\.")).allSatisfy(label -> assertThat(label).hasSizeBetween(1, 63));
+		assertThat(PeerName.fromHostName(host)).isEqualTo(name);
+		// DNS may hand it back in another case: the classifier's own case survives
+		assertThat(PeerName.fromHostName(host.toUpperCase())).isEqualTo(name);
+		if (!classifier.equals("x")) {
+			assertThat(host).startsWith("pc--");
+		}
+	}
+
+	@Test
+	void aClassifierTooLongForDnsHasNoHostNameAndBadHostNamesAreRefusedByPart() {
+		String longest = "A".repeat(120);
+		assertThat(PeerName.fromHostName(PeerName.of(AUTHORITY, longest).toHostName()).classifier()).isEqualTo(longest);
+		PeerName tooLong = PeerName.of(AUTHORITY, "A".repeat(PeerName.MAX_CLASSIFIER_LENGTH));
+		assertThatThrownBy(tooLong::toHostName).isInstanceOf(IllegalArgumentException.class)
+				.hasMessageContaining("over the limit of 253");
+		PeerName plainLong = PeerName.of(AUTHORITY, "a".repeat(63) + "." + "b".repeat(63) + "." + "c".repeat(19));
+		assertThat(PeerName.fromHostName(plainLong.toHostName())).isEqualTo(plainLong);
+
+		assertThatThrownBy(() -> PeerName.fromHostName(AUTHORITY)).hasMessageContaining("found no '.'");
+		assertThatThrownBy(() -> PeerName.fromHostName("pc--a1." + AUTHORITY)).hasMessageContaining("a-z and 2-7");
+		assertThatThrownBy(() -> PeerName.fromHostName("pc--74." + AUTHORITY)).hasMessageContaining("not UTF-8");
+		assertThatThrownBy(() -> PeerName.fromHostName("a_b." + AUTHORITY)).hasMessageContaining("neither plain");
+		assertThatThrownBy(() -> PeerName.fromHostName("laptop.short")).hasMessageContaining("authority");
+		assertThatThrownBy(() -> PeerName.fromHostName("x".repeat(254))).hasMessageContaining("at most 253");
+	}
 }
