@@ -204,7 +204,8 @@ public final class DhtTestNetwork implements AutoCloseable {
 		throw last;
 	}
 
-	private static void ip(String verb, InetAddress address) throws IOException {
+	/** Runs {@code ip addr <verb> <address>/32 dev lo}; {@link ForeignDhtNodes} uses it too. */
+	static void ip(String verb, InetAddress address) throws IOException {
 		Process p = new ProcessBuilder("ip", "addr", verb, address.getHostAddress() + "/32", "dev", "lo")
 				.redirectErrorStream(true)
 				.start();

@@ -353,7 +353,7 @@ final class ForeignDhtNodes implements AutoCloseable {
 		}
 		for (InetAddress address : added) {
 			try {
-				ip("del", address);
+				DhtTestNetwork.ip("del", address);
 			}
 			catch (IOException e) {
 				// the namespace goes away with the JVM anyway
@@ -373,22 +373,7 @@ final class ForeignDhtNodes implements AutoCloseable {
 		catch (UnknownHostException e) {
 			throw new IllegalStateException(e);
 		}
-		ip("add", address);
+		DhtTestNetwork.ip("add", address);
 		return address;
-	}
-
-	private static void ip(String verb, InetAddress address) throws IOException {
-		Process p = new ProcessBuilder("ip", "addr", verb, address.getHostAddress() + "/32", "dev", "lo")
-				.redirectErrorStream(true).start();
-		try {
-			if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-				throw new IOException("ip addr " + verb + " " + address.getHostAddress() + " failed: "
-						+ new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
-			}
-		}
-		catch (InterruptedException e) {
-			Thread.currentThread().interrupt();
-			throw new IOException(e);
-		}
 	}
 }
