@@ -258,6 +258,65 @@ public abstract class CollaborationContract {
 		StepVerifier.create(inv.accept()).expectError(InvitationClosedException.class).verify(WAIT);
 	}
 
+	/** Bob signed in on three endpoints (one identity), each with the whiteboard, as a contact of Alice's. */
+	private record ThreeDevices(PeerCollaboration alice, PeerContact bob, List<Mono<Invitation>> received) {
+	}
+
+	private ThreeDevices threeDevices() {
+		PeerCollaboration a = endpoint(alice);
+		List<PeerCollaboration> devices = List.of(endpoint(bob), endpoint(bob), endpoint(bob));
+		List<Mono<Invitation>> received = new ArrayList<>();
+		List<PeerEndPoint> endPoints = new ArrayList<>();
+		for (PeerCollaboration device : devices) {
+			device.registerApplication(WHITEBOARD).block(WAIT);
+			Mono<Invitation> first = device.invitations().next().cache();
+			first.subscribe();
+			received.add(first);
+			endPoints.add(device.endPoints().get(0));
+		}
+		PeerContact contact = PeerContact.of(bob.name(), "bob", bob.certificate()).withEndPoints(endPoints);
+		a.contacts().add(contact).block(WAIT);
+		return new ThreeDevices(a, contact, received);
+	}
+
+	@Test
+	void aContactOnThreeEndpointsIsInvitedOnEachTheFirstAcceptWinsAndTheOthersAreWithdrawn() {
+		ThreeDevices t = threeDevices();
+		// the first device declines at once; the second accepts once the first has declined and the third has its
+		// invitation (connections to a contact's addresses are tried a little apart); the third never answers
+		t.received().get(0).flatMap(inv -> inv.decline("busy here")).subscribe();
+		t.received().get(1).flatMap(inv -> Mono.when(t.received().get(0).flatMap(Invitation::outcome),
+				t.received().get(2)).then(inv.accept())).subscribe();
+
+		InvitationResponse response = t.alice().peer(t.bob()).invite(WHITEBOARD, "join me", null).block(WAIT);
+
+		assertThat(response.status()).isEqualTo(InvitationStatus.ACCEPTED);
+		assertThat(response.session()).isPresent();
+		assertThat(t.received().get(0).block(WAIT).state()).isEqualTo(InvitationState.DECLINED);
+		assertThat(t.received().get(1).block(WAIT).state()).isEqualTo(InvitationState.ACCEPTED);
+		Invitation third = t.received().get(2).block(WAIT);
+		assertThat(third.outcome().block(WAIT)).as("the unanswered one is withdrawn")
+				.isEqualTo(InvitationState.WITHDRAWN);
+	}
+
+	@Test
+	void aContactOnThreeEndpointsThatDoNotAcceptAnswersDeclinedIfOneDeclinedElseExpired() {
+		ThreeDevices t = threeDevices();
+		t.received().get(1).flatMap(inv -> inv.decline("not now")).subscribe();
+
+		InvitationResponse declined = t.alice().peer(t.bob()).invite(WHITEBOARD, "", null, Duration.ofMillis(500))
+				.block(WAIT);
+		assertThat(declined.status()).isEqualTo(InvitationStatus.DECLINED);
+		assertThat(declined.message()).isEqualTo("not now");
+		assertThat(t.received()).allSatisfy(r -> assertThat(r.block(WAIT).outcome().block(WAIT))
+				.isIn(InvitationState.DECLINED, InvitationState.EXPIRED));
+
+		ThreeDevices silent = threeDevices();
+		InvitationResponse expired = silent.alice().peer(silent.bob()).invite(WHITEBOARD, "", null,
+				Duration.ofMillis(500)).block(WAIT);
+		assertThat(expired.status()).isEqualTo(InvitationStatus.EXPIRED);
+	}
+
 	@Test
 	void cancellingAnInvitationWithdrawsIt() {
 		PeerCollaboration a = endpoint(alice);
