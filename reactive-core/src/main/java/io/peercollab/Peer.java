@@ -2,6 +2,8 @@ package io.peercollab;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
 
 import io.peercollab.identity.PeerName;
 import reactor.core.publisher.Flux;
@@ -38,6 +40,32 @@ public interface Peer {
 
 	/** @return the objects the peer shows to this endpoint, then completes */
 	Flux<PeerObject> objects();
+
+	/**
+	 * One application of the peer, as Windows' {@code PeerCollabEnumApplications} filtered by application id.
+	 *
+	 * @param id the application's id
+	 * @return the application with this id if the peer shows it to this endpoint, else empty; fails as
+	 * {@link #applications()}
+	 * @throws NullPointerException if {@code id} is {@code null}
+	 */
+	default Mono<PeerApplication> application(UUID id) {
+		Objects.requireNonNull(id, "id");
+		return applications().filter(a -> a.id().equals(id)).next();
+	}
+
+	/**
+	 * One object of the peer, as Windows' {@code PeerCollabEnumObjects} filtered by object id; for instance its user
+	 * picture ({@link PeerObject#USER_PICTURE_ID}).
+	 *
+	 * @param id the object's id
+	 * @return the object with this id if the peer shows it to this endpoint, else empty; fails as {@link #objects()}
+	 * @throws NullPointerException if {@code id} is {@code null}
+	 */
+	default Mono<PeerObject> object(UUID id) {
+		Objects.requireNonNull(id, "id");
+		return objects().filter(o -> o.id().equals(id)).next();
+	}
 
 	/**
 	 * Follows the peer: its presence, applications and objects.

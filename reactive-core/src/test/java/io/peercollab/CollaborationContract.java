@@ -500,6 +500,28 @@ public abstract class CollaborationContract {
 	}
 
 	@Test
+	void oneApplicationOrObjectIsReadByIdAndOnlyIfShown() throws Exception {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		UUID shown = UUID.randomUUID();
+		UUID hidden = UUID.randomUUID();
+		b.setObject(new PeerObject(shown, utf8("s"), PeerScope.ALL)).block(WAIT);
+		b.setObject(new PeerObject(hidden, utf8("h"), PeerScope.NONE)).block(WAIT);
+		b.setObject(PeerObject.userPicture(new byte[] {(byte) 0xff, (byte) 0xd8, (byte) 0xff, 1}, PeerScope.ALL))
+				.block(WAIT);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		Peer bobPeer = peer(a, b);
+
+		assertThat(bobPeer.object(shown).map(o -> new String(o.data(), StandardCharsets.UTF_8)).block(WAIT))
+				.isEqualTo("s");
+		assertThat(bobPeer.object(PeerObject.USER_PICTURE_ID).block(WAIT).data()).hasSize(4);
+		StepVerifier.create(bobPeer.object(hidden)).verifyComplete();
+		StepVerifier.create(bobPeer.object(UUID.randomUUID())).verifyComplete();
+		assertThat(bobPeer.application(WHITEBOARD.id()).block(WAIT).description()).isEqualTo(WHITEBOARD.description());
+		StepVerifier.create(bobPeer.application(UUID.randomUUID())).verifyComplete();
+	}
+
+	@Test
 	void presenceHasNoScopeOfItsOwnAndIsShownWhereverTheEndpointIsSignedIn() {
 		PeerCollaboration a = endpoint(alice);
 		PeerCollaboration b = endpoint(bob);
