@@ -50,6 +50,7 @@ final class NatBehaviourDiscovery {
 	/**
 	 * Discovers the mapping and filtering behaviour of the path from {@code client}'s socket to {@code server}.
 	 *
+	 * @param client the client whose socket's path is examined; it stays open
 	 * @param server the server's primary address
 	 * @param clientRetransmission how the tests that must be answered are retransmitted
 	 * @param probe how the filtering tests, whose silence is an answer, are retransmitted

@@ -25,6 +25,8 @@ import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
 import reactor.netty.udp.UdpServer;
 
@@ -38,7 +40,7 @@ import reactor.netty.udp.UdpServer;
  * ({@link #dropped()}); they never reach a subscriber as an error. At most {@link #MAX_PENDING} transactions are in
  * flight. Transaction ids are 96 random bits from {@link java.security.SecureRandom}, so an off-path stranger cannot
  * answer for the server. Thread-safe; subscribers are signalled on the socket's event loop or a
- * {@link reactor.core.scheduler.Schedulers#parallel()} timer thread, never under a lock.
+ * timer thread ({@link Schedulers#parallel()} unless given), never under a lock.
  */
 final class StunClient {
 
@@ -123,15 +125,18 @@ final class StunClient {
 
 	private final Retransmission retransmission;
 
+	private final Scheduler timer;
+
 	private final Map<String, MonoSink<Response>> pending = new ConcurrentHashMap<>();
 
 	private final AtomicLong dropped = new AtomicLong();
 
 	private volatile boolean closed;
 
-	private StunClient(Connection connection, Retransmission retransmission) {
+	private StunClient(Connection connection, Retransmission retransmission, Scheduler timer) {
 		this.connection = connection;
 		this.retransmission = retransmission;
+		this.timer = timer;
 	}
 
 	/**
@@ -142,6 +147,16 @@ final class StunClient {
 	 * @return the client, once bound; fails with {@link PeerUnreachableException} if the socket cannot be bound
 	 */
 	static Mono<StunClient> bind(InetSocketAddress bind, Retransmission retransmission) {
+		return bind(bind, retransmission, Schedulers.parallel());
+	}
+
+	/**
+	 * Binds the socket, with the retransmission timers on {@code timer} (a virtual-time scheduler in tests).
+	 *
+	 * @see #bind(InetSocketAddress, Retransmission)
+	 */
+	static Mono<StunClient> bind(InetSocketAddress bind, Retransmission retransmission, Scheduler timer) {
+		Objects.requireNonNull(timer, "timer");
 		Objects.requireNonNull(bind, "bind");
 		Objects.requireNonNull(retransmission, "retransmission");
 		if (bind.isUnresolved()) {
@@ -168,7 +183,7 @@ final class StunClient {
 						.then())
 				.bind()
 				.map(connection -> {
-					StunClient client = new StunClient(connection, retransmission);
+					StunClient client = new StunClient(connection, retransmission, timer);
 					client.dropped.addAndGet(early.get());
 					self.set(client);
 					return client;
@@ -245,9 +260,9 @@ final class StunClient {
 			});
 			retransmissions.update(Flux.range(0, retransmission.transmissions())
 					.concatMap(i -> i == 0 ? Mono.just(i)
-							: Mono.delay(retransmission.rto().multipliedBy(1L << (i - 1))).thenReturn(i))
+							: Mono.delay(retransmission.rto().multipliedBy(1L << (i - 1)), timer).thenReturn(i))
 					.doOnNext(i -> send(server, bytes, sink))
-					.then(Mono.delay(retransmission.rto().multipliedBy(retransmission.lastWait())))
+					.then(Mono.delay(retransmission.rto().multipliedBy(retransmission.lastWait()), timer))
 					.subscribe(done -> sink.error(new StunTimeoutException(server, retransmission)), sink::error));
 		});
 	}

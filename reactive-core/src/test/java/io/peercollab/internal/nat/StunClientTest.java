@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.test.StepVerifier;
+import reactor.test.scheduler.VirtualTimeScheduler;
 
 /** The binding client against a scripted server on 127.0.0.1: answers, retransmissions, timeouts, strangers. */
 class StunClientTest {
@@ -89,8 +90,31 @@ class StunClientTest {
 	}
 
 	@Test
-	void theRfc5389DefaultsGiveUpAfter39AndAHalfSeconds() {
+	void theRfc5389DefaultsSendSevenTimesAndGiveUpAfter39AndAHalfSeconds() throws Exception {
 		assertThat(Retransmission.RFC_5389.timeout()).isEqualTo(Duration.ofMillis(39_500));
+		VirtualTimeScheduler virtualTime = VirtualTimeScheduler.create();
+		StunClient virtual = StunClient.bind(new InetSocketAddress("127.0.0.1", 0), Retransmission.RFC_5389,
+				virtualTime).block(WAIT);
+		try (FakeStunServer server = new FakeStunServer((i, from, request) -> List.of())) {
+			// the timers run on virtual time, advanced here; the datagrams and the signals travel in real time
+			StepVerifier.create(virtual.mappedAddress(server.address()))
+					.expectSubscription()
+					// sent at 0, 0.5, 1.5, 3.5, 7.5, 15.5 and 31.5 s, then 16 RTOs (8 s) of waiting
+					.then(() -> virtualTime.advanceTimeBy(Duration.ofMillis(39_499)))
+					.expectNoEvent(Duration.ofMillis(50))
+					.then(() -> virtualTime.advanceTimeBy(Duration.ofMillis(1)))
+					.expectError(StunTimeoutException.class)
+					.verify(WAIT);
+			// wait (at most 5 s) until the seventh datagram is in
+			reactor.core.publisher.Flux.interval(Duration.ofMillis(10))
+					.filter(tick -> server.received().size() >= 7)
+					.next()
+					.block(WAIT);
+			assertThat(server.received()).hasSize(7);
+		}
+		finally {
+			virtual.close().block(WAIT);
+		}
 	}
 
 	@Test
