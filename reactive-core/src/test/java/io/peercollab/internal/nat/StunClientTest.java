@@ -67,8 +67,10 @@ class StunClientTest {
 					.transactionKey());
 			long first = (got.get(1).nanos() - got.get(0).nanos()) / 1_000_000;
 			long second = (got.get(2).nanos() - got.get(1).nanos()) / 1_000_000;
-			assertThat(first).as("first gap, ms").isBetween(90L, 190L);
-			assertThat(second).as("second gap, ms").isBetween(190L, 390L);
+			// timers never fire early, so the lower bounds are exact; a loaded machine may only make gaps longer
+			assertThat(first).as("first gap, ms").isGreaterThanOrEqualTo(95L);
+			assertThat(second).as("second gap (doubled), ms").isGreaterThanOrEqualTo(195L);
+			assertThat(first + second).as("both gaps, ms").isLessThan(1_500L);
 		}
 	}
 
