@@ -642,6 +642,57 @@ public abstract class CollaborationContract {
 	}
 
 	@Test
+	void everyFollowedContactsApplicationsAndObjectsComeThroughOneStream() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		PeerCollaboration c = endpoint(carol);
+		UUID card = UUID.randomUUID();
+		b.setObject(new PeerObject(card, utf8("b1"), PeerScope.ALL)).block(WAIT);
+		c.registerApplication(WHITEBOARD).block(WAIT);
+		PeerContact bobContact = PeerContact.of(bob.name(), "Bob", bob.certificate()).withEndPoints(b.endPoints())
+				.withSubscribed(true);
+		PeerContact carolContact = PeerContact.of(carol.name(), "Carol", carol.certificate())
+				.withEndPoints(c.endPoints()).withSubscribed(true);
+
+		StepVerifier.create(a.contacts().itemChanges().map(MixedItems::describe))
+				.then(() -> {
+					a.contacts().add(bobContact).block(WAIT);
+					a.contacts().add(carolContact).block(WAIT);
+				})
+				.recordWith(java.util.HashSet::new)
+				.expectNextCount(2)
+				.consumeRecordedWith(first -> assertThat(first).containsExactlyInAnyOrder(
+						"ADDED " + b.name() + " object " + card, "ADDED " + c.name() + " application " + WHITEBOARD.id()))
+				.then(() -> b.setObject(new PeerObject(card, utf8("b2"), PeerScope.ALL)).block(WAIT))
+				.expectNext("UPDATED " + b.name() + " object " + card)
+				.then(() -> c.unregisterApplication(WHITEBOARD.id()).block(WAIT))
+				.expectNext("REMOVED " + c.name() + " application " + WHITEBOARD.id())
+				.then(() -> a.contacts().update(bobContact.withSubscribed(false)).block(WAIT))
+				.as("an unfollowed contact's items are removed")
+				.expectNext("REMOVED " + b.name() + " object " + card)
+				.thenCancel()
+				.verify(WAIT);
+		// a subscriber that comes later gets what is known now first
+		c.registerApplication(WHITEBOARD).block(WAIT);
+		StepVerifier.create(a.contacts().itemChanges().map(MixedItems::describe))
+				.expectNext("ADDED " + c.name() + " application " + WHITEBOARD.id())
+				.thenCancel()
+				.verify(WAIT);
+	}
+
+	/** Describes a {@link io.peercollab.contact.ContactItemChange} as one comparable line. */
+	private static final class MixedItems {
+
+		static String describe(io.peercollab.contact.ContactItemChange change) {
+			if (change.change() instanceof ApplicationChange app) {
+				return app.type() + " " + change.contact() + " application " + app.application().id();
+			}
+			ObjectChange object = (ObjectChange) change.change();
+			return object.type() + " " + change.contact() + " object " + object.object().id();
+		}
+	}
+
+	@Test
 	void aFollowedContactIsFollowedWhileSignedInNearMeOnly() {
 		PeerCollaboration a = endpoint(alice);
 		PeerCollaboration b = endpoint(bob);

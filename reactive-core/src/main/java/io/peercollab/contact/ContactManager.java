@@ -94,6 +94,20 @@ public interface ContactManager {
 	Flux<ContactPresence> presences();
 
 	/**
+	 * The applications and objects of every followed contact, kept current over the same streams as
+	 * {@link #presences()} (Windows reports them as endpoint application and object changes of the watched contacts).
+	 *
+	 * <p>Emits first, as {@code ADDED}, every application and object each followed contact showed this endpoint so far,
+	 * then each change as the contact's {@link Peer#events()} reports it. A contact that cannot be reached keeps its
+	 * items as last seen (its presence reads {@code OFFLINE}); a contact that is unfollowed or deleted, or every contact
+	 * when this endpoint signs out of every scope, shows each of its items {@code REMOVED}. Overflow as
+	 * {@link #presences()}.
+	 *
+	 * @return the changes, one contact's in the order it made them
+	 */
+	Flux<ContactItemChange> itemChanges();
+
+	/**
 	 * @return the local contact's card, as XML (see {@code CONTACT-CARD.md}): who this endpoint is (name,
 	 * certificate, nickname, display name, e-mail, endpoints), never what it allows
 	 */

@@ -16,6 +16,7 @@ import io.peercollab.PeerIdentityMismatchException;
 import io.peercollab.PresenceInfo;
 import io.peercollab.contact.ContactChange;
 import io.peercollab.contact.ContactManager;
+import io.peercollab.contact.ContactItemChange;
 import io.peercollab.contact.ContactPresence;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.contact.SubscribeAllowed;
@@ -50,6 +51,9 @@ public final class DefaultContactManager implements ContactManager {
 	private final Map<PeerName, PresenceInfo> presences = new java.util.HashMap<>();
 	private final Map<PeerName, reactor.core.Disposable> following = new java.util.HashMap<>();
 	private final StateFanout<ContactPresence> presenceFanout = new StateFanout<>(lock, CHANGES_BUFFER);
+	/** Each followed contact's applications and objects as last seen, by item id. */
+	private final Map<PeerName, Map<java.util.UUID, io.peercollab.PeerEvent>> items = new java.util.HashMap<>();
+	private final StateFanout<ContactItemChange> itemFanout = new StateFanout<>(lock, CHANGES_BUFFER);
 	private boolean followingEnabled;
 
 	/**
@@ -204,14 +208,19 @@ public final class DefaultContactManager implements ContactManager {
 			setPresence(name, presences.getOrDefault(name, PresenceInfo.OFFLINE));
 			// publishOn: events are handled off the publisher's thread, so no lock is ever held across two endpoints
 			following.put(name, peers.apply(contact).events()
-					.ofType(io.peercollab.PresenceChange.class)
+					.filter(e -> !(e instanceof io.peercollab.PeerEvent.Synced))
 					.publishOn(timer)
-					.subscribe(p -> {
+					.subscribe(event -> {
 						try {
 							synchronized (lock) {
 								if (following.containsKey(name)) {
-									setPresence(name, p.type() == ChangeType.REMOVED ? PresenceInfo.OFFLINE
-											: p.presence());
+									if (event instanceof io.peercollab.PresenceChange p) {
+										setPresence(name, p.type() == ChangeType.REMOVED ? PresenceInfo.OFFLINE
+												: p.presence());
+									}
+									else {
+										setItem(name, event);
+									}
 								}
 							}
 						}
@@ -234,6 +243,7 @@ public final class DefaultContactManager implements ContactManager {
 		else if (!wanted && current != null) {
 			following.remove(name).dispose();
 			setPresence(name, PresenceInfo.OFFLINE);
+			removeItems(name);
 		}
 		if (contact == null) {
 			presences.remove(name);
@@ -244,6 +254,67 @@ public final class DefaultContactManager implements ContactManager {
 	private void drain() {
 		fanout.drain();
 		presenceFanout.drain();
+		itemFanout.drain();
+	}
+
+	/** Called under lock: records an application or object change of a followed contact and emits it. */
+	private void setItem(PeerName name, io.peercollab.PeerEvent change) {
+		java.util.UUID id = itemId(change);
+		if (id == null) {
+			return;
+		}
+		Map<java.util.UUID, io.peercollab.PeerEvent> known = items.computeIfAbsent(name, k -> new java.util.HashMap<>());
+		if (changeType(change) == ChangeType.REMOVED) {
+			if (known.remove(id) == null) {
+				return;
+			}
+		}
+		else {
+			known.put(id, change);
+		}
+		itemFanout.emit(new ContactItemChange(name, change));
+	}
+
+	/** Called under lock: a contact no longer followed shows each of its items removed. */
+	private void removeItems(PeerName name) {
+		Map<java.util.UUID, io.peercollab.PeerEvent> known = items.remove(name);
+		if (known != null) {
+			for (io.peercollab.PeerEvent item : known.values()) {
+				itemFanout.emit(new ContactItemChange(name, as(item, ChangeType.REMOVED)));
+			}
+		}
+	}
+
+	private static java.util.UUID itemId(io.peercollab.PeerEvent change) {
+		if (change instanceof io.peercollab.ApplicationChange a) {
+			return a.application().id();
+		}
+		if (change instanceof io.peercollab.ObjectChange o) {
+			return o.object().id();
+		}
+		return null;
+	}
+
+	private static ChangeType changeType(io.peercollab.PeerEvent change) {
+		return change instanceof io.peercollab.ApplicationChange a ? a.type()
+				: ((io.peercollab.ObjectChange) change).type();
+	}
+
+	/** @return the same item's change with another type (ADDED for snapshots, REMOVED when a contact leaves) */
+	private static io.peercollab.PeerEvent as(io.peercollab.PeerEvent change, ChangeType type) {
+		if (change instanceof io.peercollab.ApplicationChange a) {
+			return new io.peercollab.ApplicationChange(type, a.application(), a.version());
+		}
+		io.peercollab.ObjectChange o = (io.peercollab.ObjectChange) change;
+		return new io.peercollab.ObjectChange(type, o.object(), o.version());
+	}
+
+	@Override
+	public Flux<ContactItemChange> itemChanges() {
+		return loaded.thenMany(itemFanout.stream(() -> items.entrySet().stream()
+				.flatMap(e -> e.getValue().values().stream()
+						.map(item -> new ContactItemChange(e.getKey(), as(item, ChangeType.ADDED))))
+				.toList()));
 	}
 
 	/** Called under lock. */
