@@ -65,12 +65,10 @@ class StunClientTest {
 			assertThat(got).hasSize(3);
 			assertThat(got).extracting(r -> r.request().transactionKey()).containsOnly(got.get(0).request()
 					.transactionKey());
-			long first = (got.get(1).nanos() - got.get(0).nanos()) / 1_000_000;
-			long second = (got.get(2).nanos() - got.get(1).nanos()) / 1_000_000;
-			// timers never fire early, so the lower bounds are exact; a loaded machine may only make gaps longer
-			assertThat(first).as("first gap, ms").isGreaterThanOrEqualTo(95L);
-			assertThat(second).as("second gap (doubled), ms").isGreaterThanOrEqualTo(195L);
-			assertThat(first + second).as("both gaps, ms").isLessThan(1_500L);
+			// the schedule itself (each wait doubled) is checked on virtual time, where a loaded machine cannot move
+			// it: here, measured at the server, the first datagram may leave late and shorten the first gap (seen in
+			// CI: 94 ms for a 100 ms timer)
+			assertThat(got.get(2).nanos()).isGreaterThan(got.get(1).nanos()).isGreaterThan(got.get(0).nanos());
 		}
 	}
 
