@@ -1,5 +1,7 @@
 package io.peercollab.identity;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -301,9 +303,9 @@ public final class PeerName implements Comparable<PeerName> {
 		}
 		String classifier;
 		try {
-			classifier = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(utf8)).toString();
+			classifier = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(utf8)).toString();
 		}
-		catch (java.nio.charset.CharacterCodingException e) {
+		catch (CharacterCodingException e) {
 			throw new IllegalArgumentException("host name's base32 classifier is not UTF-8", e);
 		}
 		return of(authority, classifier);

@@ -1,22 +1,28 @@
 package io.peercollab.internal.contact;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
+import io.peercollab.ApplicationChange;
 import io.peercollab.ChangeType;
 import io.peercollab.InvalidContactCardException;
 import io.peercollab.NotFoundException;
+import io.peercollab.ObjectChange;
 import io.peercollab.Peer;
+import io.peercollab.PeerEvent;
 import io.peercollab.PeerIdentityMismatchException;
+import io.peercollab.PresenceChange;
 import io.peercollab.PresenceInfo;
 import io.peercollab.contact.ContactChange;
-import io.peercollab.contact.ContactManager;
 import io.peercollab.contact.ContactItemChange;
+import io.peercollab.contact.ContactManager;
 import io.peercollab.contact.ContactPresence;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.contact.SubscribeAllowed;
@@ -24,6 +30,7 @@ import io.peercollab.identity.PeerName;
 import io.peercollab.internal.card.ContactCardCodec;
 import io.peercollab.internal.flow.Diagnoser;
 import io.peercollab.internal.flow.StateFanout;
+import io.peercollab.internal.peer.PeerEvents;
 import io.peercollab.internal.peer.RemotePeer;
 import io.peercollab.spi.ContactStore;
 import reactor.core.publisher.Flux;
@@ -48,11 +55,11 @@ public final class DefaultContactManager implements ContactManager {
 	private final Mono<Void> loaded;
 	private volatile PeerContact me;
 	// guarded by lock
-	private final Map<PeerName, PresenceInfo> presences = new java.util.HashMap<>();
-	private final Map<PeerName, reactor.core.Disposable> following = new java.util.HashMap<>();
+	private final Map<PeerName, PresenceInfo> presences = new HashMap<>();
+	private final Map<PeerName, reactor.core.Disposable> following = new HashMap<>();
 	private final StateFanout<ContactPresence> presenceFanout = new StateFanout<>(lock, CHANGES_BUFFER);
 	/** Each followed contact's applications and objects as last seen, by item id. */
-	private final Map<PeerName, Map<java.util.UUID, io.peercollab.PeerEvent>> items = new java.util.HashMap<>();
+	private final Map<PeerName, Map<UUID, PeerEvent>> items = new HashMap<>();
 	private final StateFanout<ContactItemChange> itemFanout = new StateFanout<>(lock, CHANGES_BUFFER);
 	private boolean followingEnabled;
 
@@ -208,13 +215,13 @@ public final class DefaultContactManager implements ContactManager {
 			setPresence(name, presences.getOrDefault(name, PresenceInfo.OFFLINE));
 			// publishOn: events are handled off the publisher's thread, so no lock is ever held across two endpoints
 			following.put(name, peers.apply(contact).events()
-					.filter(e -> !(e instanceof io.peercollab.PeerEvent.Synced))
+					.filter(e -> !(e instanceof PeerEvent.Synced))
 					.publishOn(timer)
 					.subscribe(event -> {
 						try {
 							synchronized (lock) {
 								if (following.containsKey(name)) {
-									if (event instanceof io.peercollab.PresenceChange p) {
+									if (event instanceof PresenceChange p) {
 										setPresence(name, p.type() == ChangeType.REMOVED ? PresenceInfo.OFFLINE
 												: p.presence());
 									}
@@ -258,13 +265,13 @@ public final class DefaultContactManager implements ContactManager {
 	}
 
 	/** Called under lock: records an application or object change of a followed contact and emits it. */
-	private void setItem(PeerName name, io.peercollab.PeerEvent change) {
-		java.util.UUID id = itemId(change);
+	private void setItem(PeerName name, PeerEvent change) {
+		UUID id = itemId(change);
 		if (id == null) {
 			return;
 		}
-		Map<java.util.UUID, io.peercollab.PeerEvent> known = items.computeIfAbsent(name, k -> new java.util.HashMap<>());
-		if (changeType(change) == ChangeType.REMOVED) {
+		Map<UUID, PeerEvent> known = items.computeIfAbsent(name, k -> new HashMap<>());
+		if (PeerEvents.type(change) == ChangeType.REMOVED) {
 			if (known.remove(id) == null) {
 				return;
 			}
@@ -277,43 +284,29 @@ public final class DefaultContactManager implements ContactManager {
 
 	/** Called under lock: a contact no longer followed shows each of its items removed. */
 	private void removeItems(PeerName name) {
-		Map<java.util.UUID, io.peercollab.PeerEvent> known = items.remove(name);
+		Map<UUID, PeerEvent> known = items.remove(name);
 		if (known != null) {
-			for (io.peercollab.PeerEvent item : known.values()) {
-				itemFanout.emit(new ContactItemChange(name, as(item, ChangeType.REMOVED)));
+			for (PeerEvent item : known.values()) {
+				itemFanout.emit(new ContactItemChange(name, PeerEvents.retype(item, ChangeType.REMOVED)));
 			}
 		}
 	}
 
-	private static java.util.UUID itemId(io.peercollab.PeerEvent change) {
-		if (change instanceof io.peercollab.ApplicationChange a) {
+	private static UUID itemId(PeerEvent change) {
+		if (change instanceof ApplicationChange a) {
 			return a.application().id();
 		}
-		if (change instanceof io.peercollab.ObjectChange o) {
+		if (change instanceof ObjectChange o) {
 			return o.object().id();
 		}
 		return null;
-	}
-
-	private static ChangeType changeType(io.peercollab.PeerEvent change) {
-		return change instanceof io.peercollab.ApplicationChange a ? a.type()
-				: ((io.peercollab.ObjectChange) change).type();
-	}
-
-	/** @return the same item's change with another type (ADDED for snapshots, REMOVED when a contact leaves) */
-	private static io.peercollab.PeerEvent as(io.peercollab.PeerEvent change, ChangeType type) {
-		if (change instanceof io.peercollab.ApplicationChange a) {
-			return new io.peercollab.ApplicationChange(type, a.application(), a.version());
-		}
-		io.peercollab.ObjectChange o = (io.peercollab.ObjectChange) change;
-		return new io.peercollab.ObjectChange(type, o.object(), o.version());
 	}
 
 	@Override
 	public Flux<ContactItemChange> itemChanges() {
 		return loaded.thenMany(itemFanout.stream(() -> items.entrySet().stream()
 				.flatMap(e -> e.getValue().values().stream()
-						.map(item -> new ContactItemChange(e.getKey(), as(item, ChangeType.ADDED))))
+						.map(item -> new ContactItemChange(e.getKey(), PeerEvents.retype(item, ChangeType.ADDED))))
 				.toList()));
 	}
 

@@ -392,7 +392,7 @@ final class SharedFollows {
 		for (Map.Entry<Item, PeerEvent> en : last.entrySet()) {
 			ChangeType from = first.get(en.getKey());
 			PeerEvent e = en.getValue();
-			ChangeType to = type(e);
+			ChangeType to = PeerEvents.type(e);
 			ChangeType merged;
 			if (from == ChangeType.ADDED) {
 				if (to == ChangeType.REMOVED) {
@@ -403,30 +403,9 @@ final class SharedFollows {
 			else {
 				merged = to == ChangeType.REMOVED ? ChangeType.REMOVED : ChangeType.UPDATED;
 			}
-			queue.add(merged == to ? e : retype(e, merged));
+			queue.add(merged == to ? e : PeerEvents.retype(e, merged));
 		}
 		// as after a resume: what came before is the state at this version
 		queue.add(new PeerEvent.Synced(Math.max(synced, version)));
-	}
-
-	private static ChangeType type(PeerEvent e) {
-		if (e instanceof PresenceChange p) {
-			return p.type();
-		}
-		if (e instanceof ApplicationChange a) {
-			return a.type();
-		}
-		return ((ObjectChange) e).type();
-	}
-
-	private static PeerEvent retype(PeerEvent e, ChangeType type) {
-		if (e instanceof PresenceChange p) {
-			return new PresenceChange(type, p.presence(), p.version());
-		}
-		if (e instanceof ApplicationChange a) {
-			return new ApplicationChange(type, a.application(), a.version());
-		}
-		ObjectChange o = (ObjectChange) e;
-		return new ObjectChange(type, o.object(), o.version());
 	}
 }

@@ -1,0 +1,37 @@
+package io.peercollab.internal.peer;
+
+import io.peercollab.ApplicationChange;
+import io.peercollab.ChangeType;
+import io.peercollab.ObjectChange;
+import io.peercollab.PeerEvent;
+import io.peercollab.PresenceChange;
+
+/** The change type of a peer's presence, application and object events, read and replaced alike. */
+public final class PeerEvents {
+
+	private PeerEvents() {
+	}
+
+	/** @return the type of a presence, application or object change (not of a {@link PeerEvent.Synced}) */
+	public static ChangeType type(PeerEvent e) {
+		if (e instanceof PresenceChange p) {
+			return p.type();
+		}
+		if (e instanceof ApplicationChange a) {
+			return a.type();
+		}
+		return ((ObjectChange) e).type();
+	}
+
+	/** @return the same change of the same item, at the same version, with another type */
+	public static PeerEvent retype(PeerEvent e, ChangeType type) {
+		if (e instanceof PresenceChange p) {
+			return new PresenceChange(type, p.presence(), p.version());
+		}
+		if (e instanceof ApplicationChange a) {
+			return new ApplicationChange(type, a.application(), a.version());
+		}
+		ObjectChange o = (ObjectChange) e;
+		return new ObjectChange(type, o.object(), o.version());
+	}
+}
