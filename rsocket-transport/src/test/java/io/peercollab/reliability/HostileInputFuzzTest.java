@@ -260,7 +260,8 @@ class HostileInputFuzzTest {
 					.isGreaterThan(echoesAtWindow[w - 1]);
 		}
 		assertThat(traffic.outOfOrder.get()).as("session messages lost, repeated or reordered").isZero();
-		assertThat(newLeaks).as("Netty buffer leaks").isEmpty();
+		assertThat(newLeaks).as("Netty buffer leaks (fuzz seed %d: replay with -Dpeercollab.fuzz.seed=%d)", seed, seed)
+				.isEmpty();
 	}
 
 	/** The friend's session: numbered messages out, echoed back by the target, counted and checked in order. */
