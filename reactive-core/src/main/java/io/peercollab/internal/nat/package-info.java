@@ -1,7 +1,8 @@
 /**
  * Where this endpoint stands on the network: a STUN client (RFC 5389 binding requests over UDP) that learns the
  * endpoint's reflexive (mapped) address, and the NAT behaviour discovery of RFC 5780 (mapping and filtering) built on
- * it.
+ * it; and TCP hole punching ({@link io.peercollab.internal.nat.TcpHolePunch}: the TCP mapping of a local port by a
+ * STUN binding over TCP, then listening and simultaneous open from that port).
  *
  * <p>Implementation, not API: anything here may change in any release. Public packages never import it.
  */

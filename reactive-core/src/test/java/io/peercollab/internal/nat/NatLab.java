@@ -37,6 +37,13 @@ final class NatLab implements AutoCloseable {
 
 	/** The NAT a router does. */
 	enum Nat {
+		/** No NAT: the router only routes, and the host's own address is public. */
+		NONE(""),
+		/**
+		 * Endpoint-independent mapping and filtering ("full cone"): {@code masquerade persistent}, and a map from each
+		 * external port to the host that last used it, through which anyone's packets to that port reach the host.
+		 */
+		FULL_CONE("masquerade persistent"),
 		/** {@code masquerade}: keeps the source port where it can, one mapping per flow (port-restricted cone). */
 		MASQUERADE("masquerade"),
 		/** {@code masquerade random}: a random port for each flow (symmetric). */
@@ -122,6 +129,18 @@ final class NatLab implements AutoCloseable {
 	 * @throws IllegalStateException if a step fails; what was built is torn down
 	 */
 	static NatLab build(Nat nat) {
+		return build(nat, false);
+	}
+
+	/**
+	 * Builds a host behind a router doing {@code nat}, routed to and from this namespace (and so from every other lab
+	 * of this JVM: this namespace forwards between them).
+	 *
+	 * @param stealth whether the router drops a connection attempt from outside that belongs to no flow, as home routers
+	 *     do, instead of answering it with a reset (what TCP hole punching needs to be reliable)
+	 * @throws IllegalStateException if a step fails; what was built is torn down
+	 */
+	static NatLab build(Nat nat, boolean stealth) {
 		assumeAvailable();
 		String foreign = foreignInterface(); // checked again right before building, never built on a real network
 		if (foreign != null) {
@@ -155,8 +174,12 @@ final class NatLab implements AutoCloseable {
 			in(r, "ip", "addr", "add", "10.1." + n + ".1/24", "dev", "lan0");
 			in(r, "ip", "route", "add", "default", "via", "10.200." + n + ".1");
 			in(r, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
-			runWithInput("table ip nat {\n chain postrouting {\n  type nat hook postrouting priority srcnat; policy accept;\n"
-					+ "  oifname \"wan0\" " + nat.rule + "\n }\n}\n", "nsenter", "-t", Long.toString(r), "-n", "nft", "-f", "-");
+			runWithInput(rules(nat, stealth), "nsenter", "-t", Long.toString(r), "-n", "nft", "-f", "-");
+			// this namespace is the labs' Internet: it routes between them, and to a host that is not behind a NAT
+			run("sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+			if (nat == Nat.NONE) {
+				run("ip", "route", "add", "10.1." + n + ".0/24", "via", "10.200." + n + ".2");
+			}
 			in(h, "ip", "link", "set", "lo", "up");
 			in(h, "ip", "link", "set", "eth0", "up");
 			in(h, "ip", "addr", "add", "10.1." + n + ".2/24", "dev", "eth0");
@@ -167,6 +190,40 @@ final class NatLab implements AutoCloseable {
 			teardown(router, host, wan);
 			throw new IllegalStateException("could not build the NAT lab: " + e.getMessage(), e);
 		}
+	}
+
+	/** @return the router's nftables rule set for {@code nat} */
+	private static String rules(Nat nat, boolean stealth) {
+		StringBuilder r = new StringBuilder("table ip nat {\n");
+		if (nat == Nat.FULL_CONE) {
+			// the recipe's full cone: the last host to send from an external port receives whatever comes to it
+			r.append(" map fc_tcp { type inet_service : ipv4_addr; flags dynamic,timeout; timeout 5m; }\n")
+					.append(" map fc_udp { type inet_service : ipv4_addr; flags dynamic,timeout; timeout 5m; }\n")
+					.append(" chain prerouting {\n  type nat hook prerouting priority dstnat; policy accept;\n")
+					.append("  iifname \"wan0\" meta l4proto tcp dnat ip to tcp dport map @fc_tcp\n")
+					.append("  iifname \"wan0\" meta l4proto udp dnat ip to udp dport map @fc_udp\n }\n");
+		}
+		r.append(" chain postrouting {\n  type nat hook postrouting priority srcnat; policy accept;\n");
+		if (nat == Nat.FULL_CONE) {
+			r.append("  oifname \"wan0\" meta l4proto tcp update @fc_tcp { tcp sport timeout 5m : ip saddr }\n")
+					.append("  oifname \"wan0\" meta l4proto udp update @fc_udp { udp sport timeout 5m : ip saddr }\n");
+		}
+		if (nat != Nat.NONE) {
+			r.append("  oifname \"wan0\" ").append(nat.rule).append('\n');
+		}
+		r.append(" }\n}\n");
+		if (stealth) {
+			r.append("table ip filter {\n")
+					.append(" chain input {\n  type filter hook input priority filter; policy accept;\n")
+					.append("  iifname \"wan0\" ct state new drop\n }\n")
+					.append(" chain forward {\n  type filter hook forward priority filter; policy accept;\n")
+					.append("  ct status dnat accept\n");
+			if (nat != Nat.NONE) {
+				r.append("  iifname \"wan0\" ct state new drop\n");
+			}
+			r.append(" }\n}\n");
+		}
+		return r.toString();
 	}
 
 	/** @return the router's WAN address: what a server on the Internet side sees as the host's */
@@ -206,6 +263,18 @@ final class NatLab implements AutoCloseable {
 			Thread.currentThread().interrupt();
 			throw new IOException(e);
 		}
+	}
+
+	/**
+	 * Starts {@code mainClass} in a child JVM inside the host's namespace, with this JVM's class path, and returns at
+	 * once: the caller talks to it through its standard input and output (error merged), and destroys it.
+	 */
+	Process startJavaOnHost(Class<?> mainClass, String... args) throws IOException {
+		List<String> command = new ArrayList<>(List.of("nsenter", "-t", Long.toString(host.pid()), "-n",
+				Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+				"-cp", System.getProperty("java.class.path"), mainClass.getName()));
+		command.addAll(List.of(args));
+		return new ProcessBuilder(command).redirectErrorStream(true).start();
 	}
 
 	/** Kills the holders (their namespaces go with them) and deletes the veth end in this namespace. */
