@@ -107,6 +107,7 @@ public final class TurnClient {
 	private final Set<InetAddress> permitted = ConcurrentHashMap.newKeySet();
 	private final AtomicInteger binding = new AtomicInteger();
 	private final AtomicLong refreshes = new AtomicLong();
+	private final AtomicLong connects = new AtomicLong();
 	private final AtomicLong dropped = new AtomicLong();
 	private final AtomicBoolean closed = new AtomicBoolean();
 	private final Disposable.Swap refreshTask = Disposables.swap();
@@ -189,6 +190,11 @@ public final class TurnClient {
 		return refreshes.get();
 	}
 
+	/** @return how many outbound connections {@link #connect} opened through the relay */
+	public long connects() {
+		return connects.get();
+	}
+
 	/** @return how many control messages were dropped as malformed or unexpected */
 	public long dropped() {
 		return dropped.get();
@@ -252,7 +258,8 @@ public final class TurnClient {
 				.map(response -> response.integer(StunMessage.CONNECTION_ID).orElseThrow(() -> new StunFormatException(
 						"CONNECTION-ID", "the Connect success response from " + IpLiterals.toString(server)
 								+ " has none")))
-				.flatMap(id -> bind(id, peer, install, 0));
+				.flatMap(id -> bind(id, peer, install, 0))
+				.doOnNext(data -> connects.incrementAndGet());
 	}
 
 	/**
