@@ -109,6 +109,39 @@ class RelayTest {
 	}
 
 	@Test
+	void aLostAllocationIsReportedAndReplaced() {
+		try (CoturnServer coturn = CoturnServer.start(false)) {
+			TurnServer turn = TurnServer.withPassword(coturn.primary(), CoturnServer.USER, CoturnServer.PASSWORD);
+			PeerIdentity bob = TestPeers.identity("bob", KeyType.ED25519);
+			RSocketBinding server = (RSocketBinding) TestPeers.bind(TestPeers.loopback().turnServer(turn), bob,
+					new RecordingHandler());
+			TransportBinding client = TestPeers.bind(TestPeers.loopback(), TestPeers.identity("alice",
+					KeyType.ED25519), new RecordingHandler());
+			try {
+				java.util.List<io.peercollab.Diagnostic> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+				server.diagnostics().subscribe(reports::add);
+				io.peercollab.internal.nat.TurnClient lost = server.turnClient();
+				lost.dispose(); // as if the TURN server had closed the control connection
+				StepVerifier.create(Flux.interval(Duration.ofMillis(20))
+						.filter(t -> server.turnClient() != lost && server.relayedAddress().isPresent()).next())
+						.expectNextCount(1)
+						.verifyComplete();
+				assertThat(reports).anySatisfy(d -> {
+					assertThat(d.kind()).isEqualTo(io.peercollab.Diagnostic.Kind.of("relay.LOST"));
+					assertThat(d.message()).contains("allocating again");
+				});
+				RelayedAddress renewed = server.relayedAddress().orElseThrow();
+				assertThat(renewed.relay().socketAddress()).isNotEqualTo(lost.relayedAddress());
+				// a peer without a relay of its own reaches the new relayed address with plain TCP
+				assertThat(client.connect(bob.name(), renewed).block(WAIT).remote()).isEqualTo(bob.name());
+			}
+			finally {
+				TestPeers.dispose(client, server);
+			}
+		}
+	}
+
+	@Test
 	void aPeerDialsTheRelayedAddressAndTheRelayCarriesOnlyTlsRecords() throws Exception {
 		try (CoturnServer coturn = CoturnServer.start(false)) {
 			InetAddress tapAddress = coturn.newClientAddress();

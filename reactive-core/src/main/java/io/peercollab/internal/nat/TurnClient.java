@@ -420,6 +420,9 @@ public final class TurnClient {
 
 	private Map<Integer, Object> withCredentials(Map<Integer, Object> attributes) {
 		Map<Integer, Object> all = new LinkedHashMap<>(attributes);
+		if (realm == null) {
+			return all; // a server that allocated without a challenge: nothing to authenticate with
+		}
 		all.put(StunMessage.USERNAME, credentials.username());
 		all.put(StunMessage.REALM, realm);
 		all.put(StunMessage.NONCE, nonce);

@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 import io.peercollab.InvalidRequestException;
@@ -20,6 +21,7 @@ import io.peercollab.PayloadTooLargeException;
 import io.peercollab.PeerUnreachableException;
 import org.junit.jupiter.api.Test;
 import reactor.core.scheduler.Schedulers;
+import reactor.test.scheduler.VirtualTimeScheduler;
 import reactor.test.StepVerifier;
 
 /**
@@ -83,6 +85,52 @@ class TurnClientBadServerTest {
 							.hasMessageContaining("did not answer Allocate within 300 ms"))
 					.verify(WAIT);
 		}
+	}
+
+	@Test
+	void refreshesHalfwayThroughAShortLifetimeAndAMinuteBeforeTheEndOfALongOne() {
+		assertThat(TurnClient.refreshDelay(Duration.ofSeconds(600))).isEqualTo(Duration.ofSeconds(540));
+		assertThat(TurnClient.refreshDelay(Duration.ofSeconds(100))).isEqualTo(Duration.ofSeconds(50));
+		assertThat(TurnClient.refreshDelay(Duration.ofSeconds(2))).isEqualTo(Duration.ofSeconds(1));
+	}
+
+	@Test
+	void refreshesBeforeTheLifetimeLapsesOnVirtualTime() throws IOException {
+		AtomicInteger refreshes = new AtomicInteger();
+		try (FakeServer server = new FakeServer(request -> {
+			Map<Integer, Object> attributes = new LinkedHashMap<>();
+			if (request.type() == StunMessage.ALLOCATE) {
+				attributes.put(StunMessage.XOR_RELAYED_ADDRESS, new InetSocketAddress(InetAddress.getLoopbackAddress(),
+						40000));
+			}
+			else {
+				refreshes.incrementAndGet();
+			}
+			attributes.put(StunMessage.LIFETIME, 600);
+			return new StunMessage(StunMessage.success(request.type()), request.transactionId(), attributes)
+					.encode(false);
+		})) {
+			VirtualTimeScheduler time = VirtualTimeScheduler.create();
+			TurnClient client = TurnClient.allocate(server.address(), CREDENTIALS, WAIT, (data, peer) -> data.dispose(),
+					time).block(WAIT);
+			time.advanceTimeBy(Duration.ofSeconds(539));
+			assertThat(client.refreshes()).isZero();
+			time.advanceTimeBy(Duration.ofSeconds(1));
+			awaitTrue(() -> client.refreshes() == 1);
+			time.advanceTimeBy(Duration.ofSeconds(540));
+			awaitTrue(() -> client.refreshes() == 2);
+			assertThat(refreshes.get()).isEqualTo(2);
+			assertThat(client.isClosed()).isFalse();
+			client.dispose();
+		}
+	}
+
+	private static void awaitTrue(java.util.function.BooleanSupplier condition) {
+		reactor.core.publisher.Mono.fromCallable(condition::getAsBoolean)
+				.filter(Boolean::booleanValue)
+				.repeatWhenEmpty(r -> r.delayElements(Duration.ofMillis(10)))
+				.timeout(WAIT)
+				.block();
 	}
 
 	private static reactor.core.publisher.Mono<TurnClient> allocate(FakeServer server) {

@@ -85,6 +85,15 @@ public final class RSocketBinding implements TransportBinding {
 	private volatile SecureServerTransport transport;
 	/** The TURN allocation, once made. */
 	private volatile TurnClient turn;
+	/** A new allocation being made after the last one was lost. */
+	private final reactor.core.Disposable.Swap reallocation = reactor.core.Disposables.swap();
+
+	/** Reported when the TURN allocation is lost, and when a new one is made or cannot be. */
+	static final Diagnostic.Kind RELAY_LOST = Diagnostic.Kind.of("relay.LOST");
+
+	/** The first and the longest wait before allocating again after a loss. */
+	static final Duration REALLOCATE_FIRST = Duration.ofSeconds(1);
+	static final Duration REALLOCATE_MAX = Duration.ofSeconds(60);
 
 	private RSocketBinding(TransportSettings settings, TurnSettings turnSettings, PeerIdentity identity,
 			PeerRequestHandler handler) {
@@ -144,8 +153,34 @@ public final class RSocketBinding implements TransportBinding {
 					permits.add(client.relayedAddress().getAddress());
 					permits.addAll(t.permitted());
 					log.debug("{} relayed at {} through {}", identity.name(), client.relayedAddress(), t.server());
+					client.onClose().subscribe(null, null, () -> relayLost(client));
 					return Flux.fromIterable(permits).concatMap(client::permit).then();
 				});
+	}
+
+	/**
+	 * The allocation went away without this binding closing it (its refresh failed, the TURN server closed the
+	 * control connection): report it and allocate again, backing off from 1 s to 60 s, until it works, the server
+	 * refuses the credentials, or the binding is disposed.
+	 */
+	private void relayLost(TurnClient lost) {
+		if (disposed.get() || turn != lost) {
+			return;
+		}
+		InetSocketAddress server = turnSettings.server();
+		inboundConnections.report(RELAY_LOST, "the TURN allocation " + ErrorCodes.format(lost.relayedAddress())
+				+ " at " + ErrorCodes.format(server) + " is gone; allocating again", null, server, null);
+		reallocation.update(Mono.defer(this::allocateRelay)
+				.retryWhen(reactor.util.retry.Retry.backoff(Long.MAX_VALUE, REALLOCATE_FIRST)
+						.maxBackoff(REALLOCATE_MAX)
+						.filter(e -> !disposed.get()
+								&& !(e instanceof io.peercollab.internal.nat.TurnException.CredentialsRefused)))
+				.subscribe(null, e -> {
+					if (!disposed.get()) {
+						inboundConnections.report(RELAY_LOST, "cannot allocate a TURN relay at "
+								+ ErrorCodes.format(server) + " again: " + e.getMessage(), null, server, e);
+					}
+				}));
 	}
 
 	/**
@@ -245,7 +280,8 @@ public final class RSocketBinding implements TransportBinding {
 
 	/** @return whether to dial {@code address} through this binding's own allocation: a relayed one, with a relay */
 	private boolean relayedByUs(PeerAddress address) {
-		return address instanceof RelayedAddress && turn != null;
+		TurnClient t = turn;
+		return address instanceof RelayedAddress && t != null && !t.isClosed();
 	}
 
 	private static <T> Mono<T> undialable(PeerName expected, PeerAddress address) {
@@ -400,6 +436,7 @@ public final class RSocketBinding implements TransportBinding {
 			r.dispose();
 			closing.add(r.onClose());
 		}
+		reallocation.dispose();
 		TurnClient t = turn;
 		if (t != null) {
 			// deallocates, bounded by the request timeout
