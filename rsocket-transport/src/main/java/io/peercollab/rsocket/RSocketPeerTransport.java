@@ -61,8 +61,8 @@ public final class RSocketPeerTransport implements PeerTransport {
 	 * Relays through a TURN server where no direct path exists. The binding allocates a TCP relay there before
 	 * {@link #bind} emits it (and {@code bind} fails with the TURN server's refusal, such as wrong credentials, or
 	 * with {@link io.peercollab.PeerUnreachableException} if it cannot be reached), refreshes it while it lives and
-	 * releases it when disposed. Peers reach this endpoint at its {@link RelayedAddress}; this transport dials a
-	 * peer's {@link RelayedAddress} through its own allocation. TLS with pinning runs end to end inside the relayed
+	 * releases it when disposed. Peers reach this endpoint at its {@link io.peercollab.RelayedAddress}; this transport dials a
+	 * peer's {@link io.peercollab.RelayedAddress} through its own allocation. TLS with pinning runs end to end inside the relayed
 	 * stream. Default: none.
 	 *
 	 * @param server the TURN server and its credentials

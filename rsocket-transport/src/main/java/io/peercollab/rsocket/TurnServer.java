@@ -10,7 +10,7 @@ import java.util.Objects;
 /**
  * A TURN server (RFC 8656, with the TCP relays of RFC 6062; coturn is the reference) through which an
  * {@link RSocketPeerTransport} accepts and opens connections when no direct path exists. The binding allocates a TCP
- * relay there when it starts and keeps it until it is disposed; peers reach it at its {@link RelayedAddress}. The TLS
+ * relay there when it starts and keeps it until it is disposed; peers reach it at its {@link io.peercollab.RelayedAddress}. The TLS
  * handshake, with both certificates and the pinning, runs end to end inside the relayed stream: the TURN server only
  * ever forwards ciphertext.
  *
@@ -23,7 +23,7 @@ import java.util.Objects;
  *
  * <p>Whom the relay admits: a TURN server relays inbound TCP only from IP addresses the allocation permitted. The
  * binding permits the TURN server's own relay address, so that every peer that dials through an allocation on the
- * same server (a transport configured with this server dials a {@link RelayedAddress} with a Connect from its own
+ * same server (a transport configured with this server dials a {@link io.peercollab.RelayedAddress} with a Connect from its own
  * allocation) gets in, whatever NAT it sits behind; and the addresses given to {@link #permit}.
  */
 public final class TurnServer {
@@ -100,7 +100,7 @@ public final class TurnServer {
 
 	/**
 	 * Adds IP addresses the relay admits inbound connections from, besides the TURN server's own relay address
-	 * (see the class comment): peers that dial the {@link RelayedAddress} with plain TCP, such as ones without a
+	 * (see the class comment): peers that dial the {@link io.peercollab.RelayedAddress} with plain TCP, such as ones without a
 	 * TURN server of their own or with another one.
 	 *
 	 * @param peers the addresses to permit

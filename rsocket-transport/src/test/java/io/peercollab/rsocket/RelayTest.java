@@ -18,6 +18,7 @@ import io.peercollab.PeerAddress;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.PeerScope;
+import io.peercollab.RelayedAddress;
 import io.peercollab.SessionMessage;
 import io.peercollab.TcpAddress;
 import io.peercollab.contact.PeerContact;

@@ -30,7 +30,7 @@ import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.flow.Expiries;
 import io.peercollab.internal.nat.TurnClient;
-import io.peercollab.rsocket.RelayedAddress;
+import io.peercollab.RelayedAddress;
 import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.PeerRequestHandler;
 import io.peercollab.spi.TransportBinding;
@@ -190,6 +190,12 @@ public final class RSocketBinding implements TransportBinding {
 		TurnClient t = turn;
 		return t == null || t.isClosed() ? java.util.Optional.empty()
 				: java.util.Optional.of(new RelayedAddress(TcpAddress.of(t.relayedAddress())));
+	}
+
+	/** {@inheritDoc} Here: the relayed address at the TURN server, while the allocation lives. */
+	@Override
+	public List<PeerAddress> relayedAddresses() {
+		return relayedAddress().<List<PeerAddress>>map(List::of).orElse(List.of());
 	}
 
 	/** @return the TURN allocation, or {@code null}: for tests */

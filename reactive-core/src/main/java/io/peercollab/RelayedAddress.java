@@ -1,14 +1,11 @@
-package io.peercollab.rsocket;
-
-import io.peercollab.PeerAddress;
-import io.peercollab.TcpAddress;
+package io.peercollab;
 
 /**
  * A peer's relayed transport address at a TURN server (RFC 6062): the peer accepts connections there through its
- * allocation. An {@link RSocketPeerTransport} with a {@link TurnServer} dials it through its own allocation (a TURN
- * Connect), so that the peer's relay sees the TURN server's address, which it permits; one without dials it with
- * plain TCP, which the relay admits only from addresses the peer permitted. Either way TLS and the pinning run end to
- * end inside the relayed stream.
+ * allocation. A transport with a TURN server of its own dials it through its own allocation (a TURN Connect), so that
+ * the peer's relay sees a TURN server's address; one without dials it with plain TCP, which the relay admits only from
+ * addresses the peer permitted. Either way TLS and the pinning run end to end inside the relayed stream. The DHT
+ * record carries it beside the direct endpoints ({@code reactive-core/DHT-RECORD.md}).
  *
  * @param relay the relayed transport address
  */
