@@ -7,12 +7,13 @@ package io.peercollab;
  * in a {@link PeerEndPoint}.
  *
  * <p>Every transport of this release listens and dials at a {@link TcpAddress}: an IP address (or an unresolved host
- * name) and a port. A transport that reaches peers another way (through a relay, for example) defines an address
- * kind of its own by implementing this interface, with value semantics ({@code equals}, {@code hashCode}, an
- * immutable instance); such addresses then travel through the resolvers and the engine unchanged, and a transport
- * that cannot dial a kind fails {@code connect} with {@link PeerUnreachableException}. What leaves the process as
- * data (the contact card, the contact store, the mDNS announcement and the DHT record) carries {@link TcpAddress}es
- * only: each of those formats refuses another kind with an error that names it.
+ * name) and a port; and a {@link RelayedAddress} is where a peer accepts connections through a TURN relay. A
+ * transport that reaches peers another way defines an address kind of its own by implementing this interface, with
+ * value semantics ({@code equals}, {@code hashCode}, an immutable instance); such addresses then travel through the
+ * resolvers and the engine unchanged, and a transport that cannot dial a kind fails {@code connect} with
+ * {@link PeerUnreachableException}. What leaves the process as data (the contact card, the contact store and the mDNS
+ * announcement) carries {@link TcpAddress}es only, and the DHT record {@link TcpAddress}es and
+ * {@link RelayedAddress}es: each of those formats refuses another kind with an error that names it.
  */
 public interface PeerAddress {
 

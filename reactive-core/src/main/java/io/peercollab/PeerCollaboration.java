@@ -124,7 +124,8 @@ public interface PeerCollaboration extends Disposable {
 	 * @return the addresses this endpoint publishes for contacts on the Internet: those set with
 	 * {@link #setAdvertisedEndPoints} or {@link Builder#advertisedEndPoints}, else where it listens (a wildcard
 	 * address stands for the addresses of every interface that is up, not loopback and not link-local, checked every
-	 * minute while signed in to {@code INTERNET} and published again when they change); empty while signed out
+	 * minute while signed in to {@code INTERNET} and published again when they change); empty while signed out. The
+	 * transport's relayed addresses ({@link RelayedAddress}, a TURN relay) are published beside them.
 	 */
 	List<PeerEndPoint> advertisedEndPoints();
 

@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
 import io.peercollab.MessageText;
 import io.peercollab.PayloadTooLargeException;
 import io.peercollab.PeerEndPoint;
+import io.peercollab.RelayedAddress;
+import io.peercollab.TcpAddress;
 import io.peercollab.dht.RecordRefusedException.Check;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
@@ -37,11 +39,15 @@ import org.xbill.DNS.Type;
  * Encodes and decodes the DNS packet PeerCollab publishes as the value of its BEP 44 record, in the layout of Pkarr's
  * signed packets (see {@code reactive-core/DHT-RECORD.md}). Written: every name absolute, ending in the z-base-32 key
  * as its top-level label; one SRV {@code _peercollab._tcp.<key>.} per endpoint pointing at {@code e<i>.<key>.}, which
- * has an A or AAAA record; one TXT {@code _peercollab.<key>.} holding the protocol version {@code "v=1"}. Read: names
+ * has an A or AAAA record, and one SRV {@code _peercollab-relay._tcp.<key>.} per relayed endpoint pointing at
+ * {@code r<i>.<key>.}; one TXT {@code _peercollab.<key>.} holding the protocol version {@code "v=1"}. Read: names
  * absolute or relative to the key, as Pkarr's libraries write them (a name that does not end in a key is read below
  * the key), and any other records of a Pkarr record ignored.
  */
 final class PkarrCodec {
+
+	/** The SRV name (below the key) of the endpoints at TURN relays, each a {@link RelayedAddress}. */
+	static final String RELAY_SERVICE = "_peercollab-relay._tcp";
 
 	/** The protocol version written into, and required in, every record. */
 	public static final String VERSION = "v=1";
@@ -100,15 +106,19 @@ final class PkarrCodec {
 		message.getHeader().setFlag(Flags.QR);
 		message.getHeader().setFlag(Flags.AA);
 		Name srvName = name("_peercollab._tcp", origin);
+		Name relayName = name(RELAY_SERVICE, origin);
 		for (int i = 0; i < endPoints.size(); i++) {
-			InetSocketAddress address = endPoints.get(i).tcpAddress();
+			PeerEndPoint endPoint = endPoints.get(i);
+			boolean relayed = endPoint.address() instanceof RelayedAddress;
+			InetSocketAddress address = relayed ? ((RelayedAddress) endPoint.address()).relay().socketAddress()
+					: endPoint.tcpAddress();
 			InetAddress ip = address.getAddress();
 			if (ip == null) {
 				throw new IllegalArgumentException("endPoints[" + i + "] has an unresolved address: " + address);
 			}
-			Name target = name("e" + i, origin);
-			message.addRecord(new SRVRecord(srvName, DClass.IN, seconds, 0, 0, address.getPort(), target),
-					Section.ANSWER);
+			Name target = name((relayed ? "r" : "e") + i, origin);
+			message.addRecord(new SRVRecord(relayed ? relayName : srvName, DClass.IN, seconds, 0, 0, address.getPort(),
+					target), Section.ANSWER);
 			message.addRecord(ip instanceof Inet6Address ? new AAAARecord(target, DClass.IN, seconds, ip)
 					: new ARecord(target, DClass.IN, seconds, ip), Section.ANSWER);
 		}
@@ -159,8 +169,10 @@ final class PkarrCodec {
 		}
 		Name versionName = name("_peercollab", origin);
 		Name srvName = name("_peercollab._tcp", origin);
+		Name relayName = name(RELAY_SERVICE, origin);
 		List<String> versions = new ArrayList<>();
 		List<SRVRecord> services = new ArrayList<>();
+		List<SRVRecord> relays = new ArrayList<>();
 		Map<Name, List<Record>> addresses = new HashMap<>();
 		for (Record r : records) {
 			Name owner = absolute(r.getName(), origin);
@@ -169,6 +181,9 @@ final class PkarrCodec {
 			}
 			else if (r instanceof SRVRecord srv && owner.equals(srvName)) {
 				services.add(srv);
+			}
+			else if (r instanceof SRVRecord srv && owner.equals(relayName)) {
+				relays.add(srv);
 			}
 			else if (r.getType() == Type.A || r.getType() == Type.AAAA) {
 				addresses.computeIfAbsent(owner, n -> new ArrayList<>()).add(r);
@@ -185,8 +200,13 @@ final class PkarrCodec {
 					+ VERSION + "' only");
 		}
 		services.sort(Comparator.comparingInt(SRVRecord::getPriority)); // stable: then the packet's order
+		relays.sort(Comparator.comparingInt(SRVRecord::getPriority));
+		int direct = services.size();
+		services.addAll(relays); // the direct endpoints first: a relay is the last resort
 		Map<PeerEndPoint, Endpoint> endPoints = new LinkedHashMap<>();
-		for (SRVRecord srv : services) {
+		for (int k = 0; k < services.size(); k++) {
+			SRVRecord srv = services.get(k);
+			boolean relayed = k >= direct;
 			// RFC 2782: a target of "." means the service is not available there
 			if (srv.getPort() == 0 || srv.getTarget().equals(Name.root)) {
 				continue;
@@ -204,7 +224,9 @@ final class PkarrCodec {
 				catch (java.net.UnknownHostException e) {
 					throw new IllegalStateException(e);
 				}
-				PeerEndPoint endPoint = PeerEndPoint.of(new InetSocketAddress(ip, srv.getPort()));
+				InetSocketAddress socket = new InetSocketAddress(ip, srv.getPort());
+				PeerEndPoint endPoint = relayed ? PeerEndPoint.of(new RelayedAddress(TcpAddress.of(socket)))
+						: PeerEndPoint.of(socket);
 				endPoints.putIfAbsent(endPoint,
 						new Endpoint(endPoint, Duration.ofSeconds(Math.min(srv.getTTL(), a.getTTL()))));
 			}

@@ -20,6 +20,18 @@ public interface TransportBinding extends Disposable {
 	PeerAddress address();
 
 	/**
+	 * The addresses at relays where this binding also accepts connections, such as a
+	 * {@link io.peercollab.RelayedAddress} at a TURN server: the engine publishes them beside the advertised
+	 * endpoints. They may change while the binding lives (a relay lost and allocated again); the engine reads them
+	 * at each publication. The default is none.
+	 *
+	 * @return the relayed addresses now, possibly empty
+	 */
+	default java.util.List<PeerAddress> relayedAddresses() {
+		return java.util.List.of();
+	}
+
+	/**
 	 * Returns the connection to the endpoint at {@code address}, opening it if none is open. One connection per remote
 	 * endpoint is shared by every interaction with it.
 	 *

@@ -25,6 +25,7 @@ import org.xbill.DNS.Name;
 import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.TXTRecord;
+import org.xbill.DNS.Type;
 
 /** The record codec, z-base-32 and BEP 44 signing, without a network. */
 class PkarrCodecTest {
@@ -49,6 +50,25 @@ class PkarrCodecTest {
 
 		assertThat(decoded.endPoints()).containsExactlyElementsOf(endPoints);
 		assertThat(decoded.endpoints()).extracting(PkarrCodec.Endpoint::timeToLive).containsOnly(TTL);
+	}
+
+	@Test
+	void relayedEndpointsTravelBesideTheDirectOnesAndComeAfterThem() throws Exception {
+		byte[] key = MutableItem.rawKey(ed25519().getPublic());
+		PeerEndPoint relayed = PeerEndPoint.of(new io.peercollab.RelayedAddress(io.peercollab.TcpAddress.of(
+				InetAddress.getByName("203.0.113.20"), 49152)));
+		PeerEndPoint direct = endPoint("198.51.100.1", 4711);
+
+		byte[] packet = PkarrCodec.encode(key, List.of(relayed, direct), TTL);
+		PkarrCodec.Decoded decoded = PkarrCodec.decode(key, packet);
+
+		assertThat(decoded.endPoints()).containsExactly(direct, relayed);
+		assertThat(decoded.endPoints().get(1).address()).hasToString("turn:203.0.113.20:49152");
+		// a resolver that knows only _peercollab._tcp reads the direct endpoint and ignores the relay's SRV
+		Message message = new Message(packet);
+		assertThat(message.getSection(Section.ANSWER)).filteredOn(r -> r.getType() == Type.SRV)
+				.extracting(r -> r.getName().getLabelString(0))
+				.containsExactly("_peercollab-relay", "_peercollab");
 	}
 
 	@Test

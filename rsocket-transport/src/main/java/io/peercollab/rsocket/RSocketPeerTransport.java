@@ -6,6 +6,7 @@ import java.util.Objects;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.rsocket.internal.RSocketBinding;
 import io.peercollab.rsocket.internal.TransportSettings;
+import io.peercollab.rsocket.internal.TurnSettings;
 import io.peercollab.spi.PeerRequestHandler;
 import io.peercollab.spi.PeerTransport;
 import io.peercollab.spi.TransportBinding;
@@ -37,8 +38,16 @@ public final class RSocketPeerTransport implements PeerTransport {
 
 	private final TransportSettings settings;
 
+	/** The TURN server to relay through, or {@code null}. */
+	private final TurnServer turn;
+
 	private RSocketPeerTransport(TransportSettings settings) {
+		this(settings, null);
+	}
+
+	private RSocketPeerTransport(TransportSettings settings, TurnServer turn) {
 		this.settings = settings;
+		this.turn = turn;
 	}
 
 	/**
@@ -46,6 +55,22 @@ public final class RSocketPeerTransport implements PeerTransport {
 	 */
 	public static RSocketPeerTransport tcp() {
 		return new RSocketPeerTransport(TransportSettings.DEFAULTS);
+	}
+
+	/**
+	 * Relays through a TURN server where no direct path exists. The binding allocates a TCP relay there before
+	 * {@link #bind} emits it (and {@code bind} fails with the TURN server's refusal, such as wrong credentials, or
+	 * with {@link io.peercollab.PeerUnreachableException} if it cannot be reached), refreshes it while it lives and
+	 * releases it when disposed. Peers reach this endpoint at its {@link io.peercollab.RelayedAddress}; this transport dials a
+	 * peer's {@link io.peercollab.RelayedAddress} through its own allocation. TLS with pinning runs end to end inside the relayed
+	 * stream. Default: none.
+	 *
+	 * @param server the TURN server and its credentials
+	 * @return a copy that relays through {@code server}
+	 */
+	public RSocketPeerTransport turnServer(TurnServer server) {
+		Objects.requireNonNull(server, "server");
+		return new RSocketPeerTransport(settings, server);
 	}
 
 	/**
@@ -223,15 +248,17 @@ public final class RSocketPeerTransport implements PeerTransport {
 	public Mono<TransportBinding> bind(PeerIdentity identity, PeerRequestHandler handler) {
 		Objects.requireNonNull(identity, "identity");
 		Objects.requireNonNull(handler, "handler");
-		return RSocketBinding.bind(settings, identity, handler);
+		TurnSettings relay = turn == null ? null : new TurnSettings(turn.address(), turn.username(), turn.secret(),
+				turn.sharedSecret(), turn.validity(), turn.permitted());
+		return RSocketBinding.bind(settings, relay, identity, handler);
 	}
 
 	@Override
 	public String toString() {
-		return "RSocketPeerTransport" + settings;
+		return "RSocketPeerTransport" + settings + (turn == null ? "" : " via " + turn);
 	}
 
-	private static RSocketPeerTransport with(TransportSettings settings) {
-		return new RSocketPeerTransport(settings);
+	private RSocketPeerTransport with(TransportSettings settings) {
+		return new RSocketPeerTransport(settings, turn);
 	}
 }

@@ -130,7 +130,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 				contacts::isAllowed, this::application, this::visibleTo, this::signInScope, this::diagnose);
 		this.resolution = new EndpointResolution(b.resolvers, name -> nearMe.endPoints(name), this::diagnose);
 		this.reach = new RemotePeer.Reach(this::binding, resolution, invitations, invitationExpiry, timer);
-		this.publishing = new InternetPublishing(identity, this::advertisedEndPoints, timer, this::diagnose,
+		this.publishing = new InternetPublishing(identity, this::publishedEndPoints, timer, this::diagnose,
 				b.publisher, b.republishInterval);
 		this.advertised = b.advertised;
 		this.interfaces = b.interfaces;
@@ -284,6 +284,18 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 			return List.of(PeerEndPoint.of(b.address()));
 		}
 		return Interfaces.endPoints(interfaces.get(), tcp.port());
+	}
+
+	/** @return what the DHT record carries: the advertised endpoints, then the transport's relayed addresses */
+	private List<PeerEndPoint> publishedEndPoints() {
+		TransportBinding b = binding;
+		List<PeerEndPoint> advertisedNow = advertisedEndPoints();
+		if (b == null || b.relayedAddresses().isEmpty()) {
+			return advertisedNow;
+		}
+		List<PeerEndPoint> all = new java.util.ArrayList<>(advertisedNow);
+		b.relayedAddresses().forEach(a -> all.add(PeerEndPoint.of(a)));
+		return List.copyOf(all);
 	}
 
 	@Override

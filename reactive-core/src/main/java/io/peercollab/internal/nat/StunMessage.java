@@ -29,8 +29,10 @@ import io.peercollab.PayloadTooLargeException;
  * written on the wire.
  *
  * <p>Attributes kept: XOR-MAPPED-ADDRESS, MAPPED-ADDRESS, OTHER-ADDRESS (RFC 5780) and its RFC 3489 forerunner
- * CHANGED-ADDRESS, RESPONSE-ORIGIN, CHANGE-REQUEST, ERROR-CODE and SOFTWARE; FINGERPRINT is checked when read and
- * written on request. Only the first attribute of a type counts (RFC 5389 section 15). Other comprehension-optional
+ * CHANGED-ADDRESS, RESPONSE-ORIGIN, CHANGE-REQUEST, ERROR-CODE and SOFTWARE; for TURN (RFC 8656, RFC 6062) REALM,
+ * NONCE, LIFETIME, XOR-PEER-ADDRESS, XOR-RELAYED-ADDRESS, REQUESTED-TRANSPORT and CONNECTION-ID. FINGERPRINT is
+ * checked when read and written on request; MESSAGE-INTEGRITY is written with a long-term key on request and checked
+ * by {@link #integrityMatches}. Only the first attribute of a type counts (RFC 5389 section 15). Other comprehension-optional
  * attributes (0x8000-0xFFFF) are skipped; a comprehension-required one (0x0000-0x7FFF) this class does not know makes
  * the message unreadable, as RFC 5389 section 7.3 requires of a client. Attributes after MESSAGE-INTEGRITY, except
  * FINGERPRINT, are ignored (section 15.4).
@@ -43,8 +45,8 @@ import io.peercollab.PayloadTooLargeException;
  * {@link #BINDING_ERROR})
  * @param transactionId the 12-byte transaction id
  * @param attributes the attributes by type, in the order read or to be written; values are
- * {@link InetSocketAddress} (the address attributes), {@link ChangeRequest}, {@link ErrorCode} or {@link String}
- * (SOFTWARE)
+ * {@link InetSocketAddress} (the address attributes), {@link ChangeRequest}, {@link ErrorCode}, {@link String}
+ * (SOFTWARE, USERNAME, REALM, NONCE) or {@link Integer} (LIFETIME, CONNECTION-ID, REQUESTED-TRANSPORT's protocol)
  */
 record StunMessage(int type, byte[] transactionId, Map<Integer, Object> attributes) {
 
@@ -80,6 +82,42 @@ record StunMessage(int type, byte[] transactionId, Map<Integer, Object> attribut
 
 	static final int SOFTWARE = 0x8022;
 
+	/** TURN (RFC 8656) and TURN over TCP (RFC 6062) methods, as request types; see {@link #success} and {@link #error}. */
+	static final int ALLOCATE = 0x0003;
+
+	static final int REFRESH = 0x0004;
+
+	static final int CREATE_PERMISSION = 0x0008;
+
+	static final int CONNECT = 0x000A;
+
+	static final int CONNECTION_BIND = 0x000B;
+
+	/** The ConnectionAttempt indication (RFC 6062 section 4.4): a peer connected to the relayed address. */
+	static final int CONNECTION_ATTEMPT_INDICATION = 0x001C;
+
+	static final int USERNAME = 0x0006;
+
+	static final int LIFETIME = 0x000D;
+
+	static final int XOR_PEER_ADDRESS = 0x0012;
+
+	static final int REALM = 0x0014;
+
+	static final int NONCE = 0x0015;
+
+	static final int XOR_RELAYED_ADDRESS = 0x0016;
+
+	static final int REQUESTED_TRANSPORT = 0x0019;
+
+	static final int CONNECTION_ID = 0x002A;
+
+	/** REQUESTED-TRANSPORT's value for TCP (the IANA protocol number). */
+	static final int TRANSPORT_TCP = 6;
+
+	/** The size of the MESSAGE-INTEGRITY attribute, header included: an HMAC-SHA1. */
+	private static final int INTEGRITY_SIZE = 24;
+
 	static final int FINGERPRINT = 0x8028;
 
 	static final int RESPONSE_ORIGIN = 0x802B;
@@ -90,10 +128,12 @@ record StunMessage(int type, byte[] transactionId, Map<Integer, Object> attribut
 
 	/**
 	 * Comprehension-required attributes a server may send that this client knows and ignores: SOURCE-ADDRESS (RFC
-	 * 3489), USERNAME, MESSAGE-INTEGRITY, UNKNOWN-ATTRIBUTES, REALM, NONCE, PADDING (RFC 5780), RESPONSE-PORT.
+	 * 3489), USERNAME, MESSAGE-INTEGRITY (checked by {@link #integrityMatches}), UNKNOWN-ATTRIBUTES, PADDING (RFC
+	 * 5780), RESPONSE-PORT, and TURN's CHANNEL-NUMBER, DATA, EVEN-PORT, REQUESTED-ADDRESS-FAMILY, DONT-FRAGMENT,
+	 * RESERVATION-TOKEN.
 	 */
-	private static final List<Integer> IGNORED_REQUIRED = List.of(0x0004, 0x0006, 0x0008, 0x000A, 0x0014, 0x0015,
-			0x0026, 0x0027);
+	private static final List<Integer> IGNORED_REQUIRED = List.of(0x0004, 0x0006, 0x0008, 0x000A, 0x0026, 0x0027,
+			0x000C, 0x0013, 0x0018, 0x0017, 0x001A, 0x0022);
 
 	private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -197,6 +237,17 @@ record StunMessage(int type, byte[] transactionId, Map<Integer, Object> attribut
 	 * @return the datagram's bytes
 	 */
 	byte[] encode(boolean fingerprint) {
+		return encode(null, fingerprint);
+	}
+
+	/**
+	 * Writes the message, with MESSAGE-INTEGRITY (RFC 5389 section 15.4) when a key is given.
+	 *
+	 * @param integrityKey the HMAC-SHA1 key ({@link #longTermKey}), or {@code null} for no MESSAGE-INTEGRITY
+	 * @param fingerprint whether to end it with a FINGERPRINT attribute
+	 * @return the message's bytes
+	 */
+	byte[] encode(byte[] integrityKey, boolean fingerprint) {
 		ByteBuffer out = ByteBuffer.allocate(MAX_SIZE);
 		out.putShort((short) type).putShort((short) 0).putInt(MAGIC_COOKIE).put(transactionId);
 		for (Map.Entry<Integer, Object> attribute : attributes.entrySet()) {
@@ -204,6 +255,12 @@ record StunMessage(int type, byte[] transactionId, Map<Integer, Object> attribut
 			byte[] value = encodeValue(attributeType, attribute.getValue());
 			out.putShort((short) attributeType).putShort((short) value.length).put(value);
 			out.position(out.position() + padding(value.length));
+		}
+		if (integrityKey != null) {
+			// the HMAC covers the message up to the attribute, with a length that counts the attribute in
+			out.putShort(2, (short) (out.position() - HEADER_SIZE + INTEGRITY_SIZE));
+			byte[] hmac = hmacSha1(integrityKey, out.array(), out.position());
+			out.putShort((short) MESSAGE_INTEGRITY).putShort((short) 20).put(hmac);
 		}
 		if (fingerprint) {
 			out.putShort(2, (short) (out.position() - HEADER_SIZE + 8));
@@ -217,7 +274,11 @@ record StunMessage(int type, byte[] transactionId, Map<Integer, Object> attribut
 
 	private byte[] encodeValue(int attributeType, Object value) {
 		if (value instanceof InetSocketAddress a) {
-			return encodeAddress(a, attributeType == XOR_MAPPED_ADDRESS);
+			return encodeAddress(a, isXorAddress(attributeType));
+		}
+		if (value instanceof Integer i) {
+			// LIFETIME, CONNECTION-ID: 32 bits; REQUESTED-TRANSPORT: the protocol, then 3 bytes RFFU
+			return ByteBuffer.allocate(4).putInt(attributeType == REQUESTED_TRANSPORT ? i << 24 : i).array();
 		}
 		if (value instanceof ChangeRequest c) {
 			return new byte[] {0, 0, 0, (byte) ((c.changeIp() ? 4 : 0) | (c.changePort() ? 2 : 0))};
@@ -327,10 +388,11 @@ record StunMessage(int type, byte[] transactionId, Map<Integer, Object> attribut
 				Object parsed = switch (attributeType) {
 					case MAPPED_ADDRESS, CHANGED_ADDRESS, RESPONSE_ORIGIN, OTHER_ADDRESS ->
 							decodeAddress(name, value, null);
-					case XOR_MAPPED_ADDRESS -> decodeAddress(name, value, mask);
+					case XOR_MAPPED_ADDRESS, XOR_PEER_ADDRESS, XOR_RELAYED_ADDRESS -> decodeAddress(name, value, mask);
 					case CHANGE_REQUEST -> decodeChangeRequest(value);
 					case ERROR_CODE -> decodeErrorCode(value);
-					case SOFTWARE -> text(name, value);
+					case SOFTWARE, REALM, NONCE -> text(name, value);
+					case LIFETIME, CONNECTION_ID, REQUESTED_TRANSPORT -> decodeInt(name, value);
 					default -> {
 						if (attributeType < 0x8000 && !IGNORED_REQUIRED.contains(attributeType)) {
 							throw new StunFormatException(name, "an unknown comprehension-required attribute");
@@ -401,6 +463,113 @@ record StunMessage(int type, byte[] transactionId, Map<Integer, Object> attribut
 		return new InetSocketAddress(address, port);
 	}
 
+	private static Integer decodeInt(String name, ByteBuffer value) {
+		if (value.remaining() != 4) {
+			throw new StunFormatException(name, "must be 4 bytes, was " + value.remaining());
+		}
+		return value.getInt(0);
+	}
+
+	private static boolean isXorAddress(int attributeType) {
+		return attributeType == XOR_MAPPED_ADDRESS || attributeType == XOR_PEER_ADDRESS
+				|| attributeType == XOR_RELAYED_ADDRESS;
+	}
+
+	/**
+	 * The long-term credential key (RFC 5389 section 15.4): MD5 of {@code username:realm:password}. SASLprep is not
+	 * applied: names and passwords with characters it would change must be given in their prepared form.
+	 */
+	static byte[] longTermKey(String username, String realm, String password) {
+		try {
+			return java.security.MessageDigest.getInstance("MD5")
+					.digest((username + ":" + realm + ":" + password).getBytes(StandardCharsets.UTF_8));
+		}
+		catch (java.security.NoSuchAlgorithmException e) {
+			throw new IllegalStateException("every Java runtime has MD5", e);
+		}
+	}
+
+	static byte[] hmacSha1(byte[] key, byte[] data, int length) {
+		try {
+			javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA1");
+			mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA1"));
+			mac.update(data, 0, length);
+			return mac.doFinal();
+		}
+		catch (java.security.GeneralSecurityException e) {
+			throw new IllegalStateException("every Java runtime has HmacSHA1", e);
+		}
+	}
+
+	/**
+	 * Checks a message's MESSAGE-INTEGRITY against {@code key}.
+	 *
+	 * @param message a whole, well-formed message (as {@link #decode} accepted it), from its position; not moved
+	 * @return {@code true} if it carries a MESSAGE-INTEGRITY that matches, {@code false} if it carries none
+	 * @throws StunFormatException if it carries one that does not match, or one of the wrong size
+	 */
+	static boolean integrityMatches(ByteBuffer message, byte[] key) {
+		ByteBuffer in = message.slice();
+		int size = in.remaining();
+		int at = HEADER_SIZE;
+		while (at + 4 <= size) {
+			int attributeType = in.getShort(at) & 0xFFFF;
+			int valueLength = in.getShort(at + 2) & 0xFFFF;
+			if (attributeType == MESSAGE_INTEGRITY) {
+				if (valueLength != 20 || at + INTEGRITY_SIZE > size) {
+					throw new StunFormatException("MESSAGE-INTEGRITY", "must be 20 bytes, was " + valueLength);
+				}
+				byte[] covered = new byte[at];
+				in.get(0, covered);
+				int length = at - HEADER_SIZE + INTEGRITY_SIZE;
+				covered[2] = (byte) (length >> 8);
+				covered[3] = (byte) length;
+				byte[] expected = hmacSha1(key, covered, covered.length);
+				byte[] found = new byte[20];
+				in.get(at + 4, found);
+				if (!java.security.MessageDigest.isEqual(expected, found)) {
+					throw new StunFormatException("MESSAGE-INTEGRITY", "does not match the message and the "
+							+ "credentials: the response was not sent by the server that knows them, or was changed");
+				}
+				return true;
+			}
+			at += 4 + valueLength + padding(valueLength);
+		}
+		return false;
+	}
+
+	/** @return the success response type of a request type */
+	static int success(int requestType) {
+		return (requestType & 0xFEEF) | 0x0100;
+	}
+
+	/** @return the error response type of a request type */
+	static int error(int requestType) {
+		return (requestType & 0xFEEF) | 0x0110;
+	}
+
+	/** @return a string attribute (SOFTWARE, REALM, NONCE), if present */
+	Optional<String> text(int attribute) {
+		return attributes.get(attribute) instanceof String s ? Optional.of(s) : Optional.empty();
+	}
+
+	/** @return a 32-bit attribute (LIFETIME, CONNECTION-ID), if present */
+	Optional<Integer> integer(int attribute) {
+		return attributes.get(attribute) instanceof Integer i ? Optional.of(i) : Optional.empty();
+	}
+
+	/**
+	 * A request with a fresh random transaction id.
+	 *
+	 * @param type the request type ({@link #ALLOCATE} and the others)
+	 * @param attributes its attributes, in order
+	 */
+	static StunMessage request(int type, Map<Integer, Object> attributes) {
+		byte[] id = new byte[12];
+		RANDOM.nextBytes(id);
+		return new StunMessage(type, id, attributes);
+	}
+
 	private static ChangeRequest decodeChangeRequest(ByteBuffer value) {
 		if (value.remaining() != 4) {
 			throw new StunFormatException("CHANGE-REQUEST", "must be 4 bytes, was " + value.remaining());
@@ -447,6 +616,14 @@ record StunMessage(int type, byte[] transactionId, Map<Integer, Object> attribut
 			case MESSAGE_INTEGRITY -> "MESSAGE-INTEGRITY";
 			case ERROR_CODE -> "ERROR-CODE";
 			case XOR_MAPPED_ADDRESS -> "XOR-MAPPED-ADDRESS";
+			case USERNAME -> "USERNAME";
+			case LIFETIME -> "LIFETIME";
+			case XOR_PEER_ADDRESS -> "XOR-PEER-ADDRESS";
+			case REALM -> "REALM";
+			case NONCE -> "NONCE";
+			case XOR_RELAYED_ADDRESS -> "XOR-RELAYED-ADDRESS";
+			case REQUESTED_TRANSPORT -> "REQUESTED-TRANSPORT";
+			case CONNECTION_ID -> "CONNECTION-ID";
 			case SOFTWARE -> "SOFTWARE";
 			case FINGERPRINT -> "FINGERPRINT";
 			case RESPONSE_ORIGIN -> "RESPONSE-ORIGIN";

@@ -38,10 +38,21 @@ import org.junit.jupiter.api.Assumptions;
  * again. Another process could take a port between that and coturn's bind; coturn then fails to listen and
  * {@link #start} fails with its log, it does not hang. Inside CI's private namespace nothing else binds those addresses.
  *
+ * <p>TURN: the long-term user {@link #USER} with password {@link #PASSWORD} in realm {@link #REALM}; TCP relays
+ * (RFC 6062) are on, relayed from the primary address; more options (a shared secret, lifetimes) through
+ * {@link #start(boolean, String...)}. Public for the transport's relay tests, which use it from the test-jar.
+ *
  * <p>Addresses are taken from 203.0.113.254 downwards, far from the ones {@code ForeignDhtNodes} takes from .1
  * upwards, and a taken one is skipped.
  */
-final class CoturnServer implements AutoCloseable {
+public final class CoturnServer implements AutoCloseable {
+
+	/** The long-term credential user, its password and the realm. */
+	public static final String USER = "peercollab";
+
+	public static final String PASSWORD = "secret";
+
+	public static final String REALM = "peercollab.test";
 
 	private static final AtomicInteger NEXT_HOST = new AtomicInteger(254);
 
@@ -67,7 +78,7 @@ final class CoturnServer implements AutoCloseable {
 	}
 
 	/** Skips the calling test (fails it under {@code PEERCOLLAB_CI}) unless coturn can run here. */
-	static void assumeAvailable() {
+	public static void assumeAvailable() {
 		String reason = unavailableReason();
 		if (reason == null) {
 			return;
@@ -107,6 +118,14 @@ final class CoturnServer implements AutoCloseable {
 	 * @param rfc5780 whether it supports behaviour discovery ({@code false}: {@code --no-rfc5780})
 	 */
 	static CoturnServer start(boolean rfc5780) {
+		return start(rfc5780, new String[0]);
+	}
+
+	/**
+	 * Starts coturn with more command-line options (such as {@code --use-auth-secret --static-auth-secret=S},
+	 * {@code --max-allocate-lifetime=N}, {@code --stale-nonce=N}) and waits until it answers.
+	 */
+	public static CoturnServer start(boolean rfc5780, String... options) {
 		assumeAvailable();
 		List<InetAddress> added = new ArrayList<>();
 		Path directory = null;
@@ -123,13 +142,14 @@ final class CoturnServer implements AutoCloseable {
 					"--listening-port", Integer.toString(ports[0]),
 					"--alt-listening-port", Integer.toString(ports[1]),
 					"--relay-ip", primaryIp.getHostAddress(),
-					"--lt-cred-mech", "--user", "peercollab:secret", "--realm", "peercollab.test",
+					"--lt-cred-mech", "--user", USER + ":" + PASSWORD, "--realm", REALM,
 					"--userdb", directory.resolve("turn.db").toString(),
 					"--pidfile", directory.resolve("turn.pid").toString(),
 					"--log-file", "stdout", "--simple-log"));
 			if (!rfc5780) {
 				command.add("--no-rfc5780");
 			}
+			command.addAll(List.of(options));
 			process = new ProcessBuilder(command)
 					.redirectErrorStream(true)
 					.redirectOutput(directory.resolve("turn.log").toFile())
@@ -202,7 +222,7 @@ final class CoturnServer implements AutoCloseable {
 	}
 
 	/** @return the primary address and port: where clients send binding requests */
-	InetSocketAddress primary() {
+	public InetSocketAddress primary() {
 		return primary;
 	}
 
@@ -212,7 +232,7 @@ final class CoturnServer implements AutoCloseable {
 	}
 
 	/** @return a fresh TEST-NET-3 address on {@code lo} for a client, removed by {@link #close()} */
-	InetAddress newClientAddress() {
+	public InetAddress newClientAddress() {
 		try {
 			InetAddress address = addHost();
 			added.add(address);
@@ -224,7 +244,7 @@ final class CoturnServer implements AutoCloseable {
 	}
 
 	/** @return what coturn logged so far */
-	String log() {
+	public String log() {
 		return log(directory);
 	}
 

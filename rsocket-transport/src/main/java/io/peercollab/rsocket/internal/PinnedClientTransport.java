@@ -22,13 +22,22 @@ import reactor.netty.tcp.TcpClient;
  */
 final class PinnedClientTransport implements ClientTransport {
 
-	private final TcpClient client;
+	private final Mono<? extends Connection> connector;
 	private final PeerName expected;
 	private final InetSocketAddress address;
 	private final int maxFrameLength;
 
 	PinnedClientTransport(TcpClient client, PeerName expected, InetSocketAddress address, int maxFrameLength) {
-		this.client = client;
+		this(client.connect(), expected, address, maxFrameLength);
+	}
+
+	/**
+	 * @param connector emits a connection with an {@link SslHandler} in its pipeline (a relayed data connection, for
+	 * one): the handshake is awaited and the pin checked before RSocket sees it
+	 */
+	PinnedClientTransport(Mono<? extends Connection> connector, PeerName expected, InetSocketAddress address,
+			int maxFrameLength) {
+		this.connector = connector;
 		this.expected = expected;
 		this.address = address;
 		this.maxFrameLength = maxFrameLength;
@@ -41,7 +50,7 @@ final class PinnedClientTransport implements ClientTransport {
 
 	@Override
 	public Mono<DuplexConnection> connect() {
-		return client.connect().flatMap(c -> verified(c).onErrorResume(e -> {
+		return connector.flatMap(c -> verified(c).onErrorResume(e -> {
 			c.dispose();
 			return Mono.error(e);
 		})).map(c -> {

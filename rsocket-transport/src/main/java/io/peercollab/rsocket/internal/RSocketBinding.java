@@ -18,6 +18,7 @@ import javax.net.ssl.SSLSession;
 
 import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.peercollab.Diagnostic;
 import io.peercollab.IpLiterals;
 import io.peercollab.PeerAddress;
@@ -28,6 +29,8 @@ import io.peercollab.TcpAddress;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.flow.Expiries;
+import io.peercollab.internal.nat.TurnClient;
+import io.peercollab.RelayedAddress;
 import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.PeerRequestHandler;
 import io.peercollab.spi.TransportBinding;
@@ -40,6 +43,7 @@ import io.rsocket.frame.decoder.PayloadDecoder;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.netty.Connection;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.tcp.TcpClient;
 import reactor.netty.tcp.TcpServer;
@@ -76,8 +80,25 @@ public final class RSocketBinding implements TransportBinding {
 
 	private volatile SecureServerTransport.ServerChannel server;
 
-	private RSocketBinding(TransportSettings settings, PeerIdentity identity, PeerRequestHandler handler) {
+	/** The TURN server to relay through, or {@code null}. */
+	private final TurnSettings turnSettings;
+	private volatile SecureServerTransport transport;
+	/** The TURN allocation, once made. */
+	private volatile TurnClient turn;
+	/** A new allocation being made after the last one was lost. */
+	private final reactor.core.Disposable.Swap reallocation = reactor.core.Disposables.swap();
+
+	/** Reported when the TURN allocation is lost, and when a new one is made or cannot be. */
+	static final Diagnostic.Kind RELAY_LOST = Diagnostic.Kind.of("relay.LOST");
+
+	/** The first and the longest wait before allocating again after a loss. */
+	static final Duration REALLOCATE_FIRST = Duration.ofSeconds(1);
+	static final Duration REALLOCATE_MAX = Duration.ofSeconds(60);
+
+	private RSocketBinding(TransportSettings settings, TurnSettings turnSettings, PeerIdentity identity,
+			PeerRequestHandler handler) {
 		this.settings = settings;
+		this.turnSettings = turnSettings;
 		this.identity = identity;
 		this.handler = handler;
 		this.codec = new PayloadCodec(settings.maxPayloadSize());
@@ -94,11 +115,92 @@ public final class RSocketBinding implements TransportBinding {
 	 */
 	public static Mono<TransportBinding> bind(TransportSettings settings, PeerIdentity identity,
 			PeerRequestHandler handler) {
+		return bind(settings, null, identity, handler);
+	}
+
+	/**
+	 * Starts the server and, with a TURN server, allocates a relay there before emitting.
+	 *
+	 * @param turnSettings the TURN server, or {@code null} for none
+	 * @return the binding once it listens (and holds its relay); fails as {@link #bind(TransportSettings,
+	 * PeerIdentity, PeerRequestHandler)} does, or with the TURN server's refusal
+	 */
+	public static Mono<TransportBinding> bind(TransportSettings settings, TurnSettings turnSettings,
+			PeerIdentity identity, PeerRequestHandler handler) {
 		Objects.requireNonNull(settings, "settings");
 		Objects.requireNonNull(identity, "identity");
 		Objects.requireNonNull(handler, "handler");
-		return Mono.fromCallable(() -> new RSocketBinding(settings, identity, handler))
-				.flatMap(RSocketBinding::start);
+		return Mono.fromCallable(() -> new RSocketBinding(settings, turnSettings, identity, handler))
+				.flatMap(b -> b.start().flatMap(started -> b.turnSettings == null ? Mono.just(started)
+						: b.allocateRelay().thenReturn(started).doOnError(e -> b.dispose())));
+	}
+
+	/**
+	 * Allocates the relay and permits the TURN server's relay address (peers dialling through an allocation on the
+	 * same server) and the configured addresses.
+	 */
+	private Mono<Void> allocateRelay() {
+		TurnSettings t = turnSettings;
+		return TurnClient.allocate(t.server(), t.credentials(java.time.Instant.now()), settings.connectTimeout(),
+				(data, peer) -> transport.serveRelayed(data, peer, serverTls, backstop()), Schedulers.parallel())
+				.flatMap(client -> {
+					turn = client;
+					if (disposed.get()) {
+						client.close().subscribe(null, e -> { });
+						return Mono.error(new PeerUnreachableException("disposed while allocating a relay"));
+					}
+					Set<java.net.InetAddress> permits = new java.util.LinkedHashSet<>();
+					permits.add(client.relayedAddress().getAddress());
+					permits.addAll(t.permitted());
+					log.debug("{} relayed at {} through {}", identity.name(), client.relayedAddress(), t.server());
+					client.onClose().subscribe(null, null, () -> relayLost(client));
+					return Flux.fromIterable(permits).concatMap(client::permit).then();
+				});
+	}
+
+	/**
+	 * The allocation went away without this binding closing it (its refresh failed, the TURN server closed the
+	 * control connection): report it and allocate again, backing off from 1 s to 60 s, until it works, the server
+	 * refuses the credentials, or the binding is disposed.
+	 */
+	private void relayLost(TurnClient lost) {
+		if (disposed.get() || turn != lost) {
+			return;
+		}
+		InetSocketAddress server = turnSettings.server();
+		inboundConnections.report(RELAY_LOST, "the TURN allocation " + ErrorCodes.format(lost.relayedAddress())
+				+ " at " + ErrorCodes.format(server) + " is gone; allocating again", null, server, null);
+		reallocation.update(Mono.defer(this::allocateRelay)
+				.retryWhen(reactor.util.retry.Retry.backoff(Long.MAX_VALUE, REALLOCATE_FIRST)
+						.maxBackoff(REALLOCATE_MAX)
+						.filter(e -> !disposed.get()
+								&& !(e instanceof io.peercollab.internal.nat.TurnException.CredentialsRefused)))
+				.subscribe(null, e -> {
+					if (!disposed.get()) {
+						inboundConnections.report(RELAY_LOST, "cannot allocate a TURN relay at "
+								+ ErrorCodes.format(server) + " again: " + e.getMessage(), null, server, e);
+					}
+				}));
+	}
+
+	/**
+	 * @return the address peers reach this binding at through its TURN relay, if it has one
+	 */
+	public java.util.Optional<RelayedAddress> relayedAddress() {
+		TurnClient t = turn;
+		return t == null || t.isClosed() ? java.util.Optional.empty()
+				: java.util.Optional.of(new RelayedAddress(TcpAddress.of(t.relayedAddress())));
+	}
+
+	/** {@inheritDoc} Here: the relayed address at the TURN server, while the allocation lives. */
+	@Override
+	public List<PeerAddress> relayedAddresses() {
+		return relayedAddress().<List<PeerAddress>>map(List::of).orElse(List.of());
+	}
+
+	/** @return the TURN allocation, or {@code null}: for tests */
+	public TurnClient turnClient() {
+		return turn;
 	}
 
 	private Mono<TransportBinding> start() {
@@ -107,11 +209,12 @@ public final class RSocketBinding implements TransportBinding {
 				.port(settings.port())
 				// timeToFirstStream, counted from the accept, closes a slow handshake first and reports it
 				.secure(spec -> spec.sslContext(serverTls).handshakeTimeout(backstop()));
+		transport = new SecureServerTransport(tcp, settings.maxFrameLength(), inboundConnections);
 		return RSocketServer.create(this::accept)
 				.payloadDecoder(PayloadDecoder.ZERO_COPY)
 				.maxInboundPayloadSize(settings.maxFrameLength())
 				.maxTimeToFirstFrame(backstop())
-				.bind(new SecureServerTransport(tcp, settings.maxFrameLength(), inboundConnections))
+				.bind(transport)
 				.onErrorMap(e -> !(e instanceof PeerCollabException), e -> new PeerCollabException(
 						"Cannot listen at " + IpLiterals.toString(InetSocketAddress.createUnresolved(settings.host(),
 								settings.port())) + ": " + e.getMessage(), e))
@@ -164,15 +267,27 @@ public final class RSocketBinding implements TransportBinding {
 		if (socket == null) {
 			return undialable(expected, address);
 		}
-		Key key = new Key(expected, socket);
+		Key key = new Key(expected, socket, relayedByUs(address));
 		return Mono.defer(() -> shared(key, true)).cast(PeerConnection.class);
 	}
 
-	/** @return the socket address to dial, or {@code null} if {@code address} is of a kind this transport cannot dial */
+	/**
+	 * @return the socket address to dial (a relayed address's at the relay), or {@code null} if {@code address} is of
+	 * a kind this transport cannot dial
+	 */
 	private static InetSocketAddress dialable(PeerName expected, PeerAddress address) {
 		Objects.requireNonNull(expected, "expected");
 		Objects.requireNonNull(address, "address");
+		if (address instanceof RelayedAddress relayed) {
+			return relayed.relay().socketAddress();
+		}
 		return address instanceof TcpAddress tcp ? tcp.socketAddress() : null;
+	}
+
+	/** @return whether to dial {@code address} through this binding's own allocation: a relayed one, with a relay */
+	private boolean relayedByUs(PeerAddress address) {
+		TurnClient t = turn;
+		return address instanceof RelayedAddress && t != null && !t.isClosed();
 	}
 
 	private static <T> Mono<T> undialable(PeerName expected, PeerAddress address) {
@@ -194,7 +309,7 @@ public final class RSocketBinding implements TransportBinding {
 		if (address == null) {
 			return undialable(expected, peerAddress);
 		}
-		Key key = new Key(expected, address);
+		Key key = new Key(expected, address, relayedByUs(peerAddress));
 		return Mono.defer(() -> {
 			if (disposed.get()) {
 				return Mono.error(new PeerUnreachableException(
@@ -226,7 +341,7 @@ public final class RSocketBinding implements TransportBinding {
 		if (address == null) {
 			return undialable(expected, peerAddress);
 		}
-		Key key = new Key(expected, address);
+		Key key = new Key(expected, address, false);
 		return Mono.defer(() -> {
 			if (disposed.get()) {
 				return Mono.error(new PeerUnreachableException(
@@ -327,6 +442,12 @@ public final class RSocketBinding implements TransportBinding {
 			r.dispose();
 			closing.add(r.onClose());
 		}
+		reallocation.dispose();
+		TurnClient t = turn;
+		if (t != null) {
+			// deallocates, bounded by the request timeout
+			closing.add(t.close());
+		}
 		connections.clear();
 		lost.tryEmitComplete();
 		Mono.whenDelayError(closing).doFinally(signal -> {
@@ -386,13 +507,19 @@ public final class RSocketBinding implements TransportBinding {
 				.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
 						settings.connectTimeout().toMillis()))
 				.secure(spec -> spec.sslContext(clientTls).handshakeTimeout(settings.connectTimeout()));
+		TurnClient relay = turn;
+		// through our relay: a Connect from the allocation, then the same TLS client handshake on the relayed stream
+		PinnedClientTransport client = key.relayed && relay != null
+				? new PinnedClientTransport(relay.connect(key.address, this::installClientTls), key.name, key.address,
+						settings.maxFrameLength())
+				: new PinnedClientTransport(tcp, key.name, key.address, settings.maxFrameLength());
 		return RSocketConnector.create()
 				.dataMimeType(PayloadCodec.DATA_MIME_TYPE)
 				.metadataMimeType(PayloadCodec.METADATA_MIME_TYPE)
 				.keepAlive(settings.keepAliveInterval(), settings.keepAliveMaxLifeTime())
 				.payloadDecoder(PayloadDecoder.ZERO_COPY)
 				.maxInboundPayloadSize(settings.maxFrameLength())
-				.connect(new PinnedClientTransport(tcp, key.name, key.address, settings.maxFrameLength()))
+				.connect(client)
 				.flatMap(rsocket -> hello(rsocket, key.name).doOnError(e -> rsocket.dispose()).doOnCancel(rsocket::dispose)
 						.map(hello -> new RSocketPeerConnection(rsocket, key.name, key.address, codec,
 								settings.idleTimeout(), hello.instance() != null ? hello.instance()
@@ -520,6 +647,17 @@ public final class RSocketBinding implements TransportBinding {
 		connectionsPerPeer.computeIfPresent(caller, (k, n) -> n <= 1 ? null : n - 1);
 	}
 
-	private record Key(PeerName name, InetSocketAddress address) {
+	/** Puts the TLS client on a relayed data connection, before any relayed byte is read. */
+	private void installClientTls(Connection data) {
+		SslHandler ssl = clientTls.newHandler(data.channel().alloc());
+		ssl.setHandshakeTimeoutMillis(settings.connectTimeout().toMillis());
+		data.addHandlerLast(SecureServerTransport.RELAYED_TLS, ssl);
+	}
+
+	/**
+	 * @param relayed whether the connection goes through this binding's own TURN allocation (a Connect) rather than
+	 * straight to {@code address}
+	 */
+	private record Key(PeerName name, InetSocketAddress address, boolean relayed) {
 	}
 }

@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 
 import javax.net.ssl.SSLSession;
 
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.rsocket.Closeable;
 import io.rsocket.transport.ServerTransport;
@@ -43,6 +44,8 @@ final class SecureServerTransport implements ServerTransport<SecureServerTranspo
 	private final TcpServer server;
 	private final int maxFrameLength;
 	private final InboundConnections connections;
+	/** RSocket's acceptor, once started: relayed connections are handed to it as accepted ones are. */
+	private volatile ConnectionAcceptor acceptor;
 
 	SecureServerTransport(TcpServer server, int maxFrameLength, InboundConnections connections) {
 		this.server = server;
@@ -57,6 +60,7 @@ final class SecureServerTransport implements ServerTransport<SecureServerTranspo
 
 	@Override
 	public Mono<ServerChannel> start(ConnectionAcceptor acceptor) {
+		this.acceptor = acceptor;
 		// admission runs when the connection is accepted, before the TLS handshake costs anything
 		return server.doOnChannelInit((observer, channel, remote) -> connections.admit(channel, channel.remoteAddress()))
 				.doOnConnection(c -> serve(c, acceptor)).bind().map(ServerChannel::new);
@@ -79,6 +83,43 @@ final class SecureServerTransport implements ServerTransport<SecureServerTranspo
 				.contextWrite(context)
 				.subscribe(c.disposeSubscriber());
 	}
+
+	/**
+	 * Serves a connection relayed by a TURN server as if it had been accepted here: admitted under the peer's
+	 * address as the relay saw it (the same limits), then the TLS server handshake on the relayed byte stream (so the
+	 * relay sees only ciphertext), then RSocket. Called on the data connection's event loop, right after the
+	 * ConnectionBind, before any relayed byte is read.
+	 *
+	 * @param data the bound data connection
+	 * @param peer the peer's address at the relay
+	 * @param tls the server's TLS context
+	 * @param handshakeTimeout the bound on the handshake (timeToFirstStream closes it earlier)
+	 */
+	void serveRelayed(Connection data, InetSocketAddress peer, SslContext tls, java.time.Duration handshakeTimeout) {
+		ConnectionAcceptor a = acceptor;
+		if (a == null) {
+			data.dispose();
+			return;
+		}
+		connections.admit(data.channel(), peer);
+		if (data.channel().attr(InboundConnections.CONNECTION).get() == null) {
+			return; // refused, and closing
+		}
+		SslHandler ssl = tls.newHandler(data.channel().alloc());
+		ssl.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
+		data.addHandlerLast(RELAYED_TLS, ssl);
+		ssl.handshakeFuture().addListener(f -> {
+			if (f.isSuccess()) {
+				serve(data, a);
+			}
+			else {
+				data.dispose();
+			}
+		});
+	}
+
+	/** The name of the TLS handler on a relayed connection. */
+	static final String RELAYED_TLS = "peercollab.relayedTls";
 
 	/** The listening socket, as RSocket's {@link Closeable}. */
 	static final class ServerChannel implements Closeable {
