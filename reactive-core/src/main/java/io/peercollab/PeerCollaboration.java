@@ -370,7 +370,7 @@ public interface PeerCollaboration extends Disposable {
 		 */
 		Builder nickname(String nickname);
 
-		/** Where contacts and registrations are kept; defaults to {@link ContactStores#inMemory()}. */
+		/** Where contacts and registrations are kept; defaults to {@link io.peercollab.contact.ContactStores#inMemory()}. */
 		Builder contactStore(ContactStore store);
 
 		/** How peers near me are found; defaults to none (signing in to {@code NEAR_ME} then fails). */
