@@ -19,6 +19,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An endpoint of the collaboration: who I am, what I publish, who is near me, my contacts, my invitations.
@@ -77,7 +78,7 @@ public interface PeerCollaboration extends Disposable {
 	 * @return completes once announced; fails with {@link PayloadTooLargeException} if the nickname is longer than
 	 * {@value #MAX_NICKNAME_LENGTH} characters (the message names the field and the limit)
 	 */
-	Mono<Void> setNickname(String nickname);
+	Mono<Void> setNickname(@Nullable String nickname);
 
 	// ----- sign-in ------------------------------------------------------------------------------------------------
 

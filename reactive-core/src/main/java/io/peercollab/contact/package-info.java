@@ -3,4 +3,7 @@
  * {@link io.peercollab.contact.ContactManager}, contact cards, and the stores PeerCollab provides
  * ({@link io.peercollab.contact.ContactStores}) for the {@link io.peercollab.spi.ContactStore} SPI.
  */
+@NullMarked
 package io.peercollab.contact;
+
+import org.jspecify.annotations.NullMarked;

@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Kademlia routing table (BEP 5) of {@link #K}-node buckets, one per length of the prefix a node's id shares with
@@ -40,7 +41,7 @@ final class RoutingTable {
 	record Node(byte[] id, InetSocketAddress address) {
 
 		@Override
-		public boolean equals(Object o) {
+		public boolean equals(@Nullable Object o) {
 			return o instanceof Node n && Arrays.equals(id, n.id) && address.equals(n.address);
 		}
 

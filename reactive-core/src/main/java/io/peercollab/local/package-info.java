@@ -3,4 +3,7 @@
  * in-memory network reach each other without sockets, TLS or ports, with the identity checks a real transport makes.
  * Supported API, for users' tests and simulations (as {@code rsocket-transport-local} is for RSocket).
  */
+@NullMarked
 package io.peercollab.local;
+
+import org.jspecify.annotations.NullMarked;

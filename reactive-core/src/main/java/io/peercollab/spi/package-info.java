@@ -13,4 +13,7 @@
  * </ul>
  * Users choose implementations and hand them to the builder; they do not call them.
  */
+@NullMarked
 package io.peercollab.spi;
+
+import org.jspecify.annotations.NullMarked;

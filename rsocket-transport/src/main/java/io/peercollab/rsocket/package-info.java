@@ -3,4 +3,7 @@
  * {@link io.peercollab.rsocket.RSocketPeerTransport} is the only type a user touches; the wire format is specified in
  * {@code rsocket-transport/PROTOCOL.md}.
  */
+@NullMarked
 package io.peercollab.rsocket;
+
+import org.jspecify.annotations.NullMarked;
