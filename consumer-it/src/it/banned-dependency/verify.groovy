@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The build failed, and it is the list of known-vulnerable coordinates that failed it, naming bt-dht.
 def log = new File(basedir, 'build.log').text
 assert log.contains("PeerCollab's list of known-vulnerable coordinates") : 'the bannedDependencies rule did not fail the build'

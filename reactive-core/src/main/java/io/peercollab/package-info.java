@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * PeerCollab's API: {@link io.peercollab.PeerCollaboration} (the endpoint and its builder), the
  * {@link io.peercollab.Peer}s it meets, the values it publishes, and the errors it signals.

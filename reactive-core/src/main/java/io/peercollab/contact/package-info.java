@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Contact management: {@link io.peercollab.contact.PeerContact} values, the reactive
  * {@link io.peercollab.contact.ContactManager}, contact cards, and the stores PeerCollab provides

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Every SPI in one place, each with a contract test that every implementation runs:
  * <ul>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The PeerCollab peer protocol over RSocket on Reactor Netty TCP with mutually authenticated TLS 1.3 and key pinning.
  * {@link io.peercollab.rsocket.RSocketPeerTransport} is the only type a user touches; the wire format is specified in
