@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Turns JMH JSON results into benchmarks/RESULTS.md: each figure beside its baseline, the ratio, the goal, PASS/MISS,
 and beside it the allocation per operation of both (JMH's `-prof gc`, `gc.alloc.rate.norm`), their ratio and its goal;
 then the scale figures (ScaleBenchmark) and every result.

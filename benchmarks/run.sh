@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs the PeerCollab JMH benchmarks, each figure beside its baseline, and writes a report.
 #
 #   benchmarks/run.sh quick   every benchmark once, in one JVM, with small parameters: a smoke test of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Foreign Mainline DHT nodes for PeerCollab's tests: one process runs several webtorrent `bittorrent-dht` nodes,
 // each bound to one of the addresses given on the command line (port 0), seeded with each other and nothing else
 // (no public router, no DNS). Driven by ForeignDhtNodes.java over stdin/stdout, one command per line:

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Foreign Mainline DHT nodes for PeerCollab's tests: libtorrent-rasterbar (Debian's python3-libtorrent 2.0.8).
 
 One process runs several libtorrent sessions with only the DHT enabled, each bound to one of the addresses given on

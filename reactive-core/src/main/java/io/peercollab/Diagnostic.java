@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.peercollab;
 
 import java.time.Instant;
@@ -5,6 +6,7 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 import io.peercollab.identity.PeerName;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Something the library noticed and did not let through: a malformed announcement, a peer near me whose key did not
@@ -22,8 +24,8 @@ import io.peercollab.identity.PeerName;
  * @param cause why it was refused, as the typed exception the remote side was sent or would have been sent (for
  * example {@link LimitExceededException} naming the limit), or {@code null}
  */
-public record Diagnostic(Instant time, Kind kind, String message, PeerName peer, PeerAddress address,
-		Throwable cause) {
+public record Diagnostic(Instant time, Kind kind, String message, @Nullable PeerName peer,
+		@Nullable PeerAddress address, @Nullable Throwable cause) {
 
 	/**
 	 * @throws NullPointerException if {@code time}, {@code kind} or {@code message} is {@code null}

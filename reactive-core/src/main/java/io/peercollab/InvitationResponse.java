@@ -1,7 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.peercollab;
 
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 
 /**
@@ -12,9 +14,9 @@ public final class InvitationResponse {
 
 	private final InvitationStatus status;
 	private final String message;
-	private final CollaborationSession session;
+	private final @Nullable CollaborationSession session;
 
-	private InvitationResponse(InvitationStatus status, String message, CollaborationSession session) {
+	private InvitationResponse(InvitationStatus status, String message, @Nullable CollaborationSession session) {
 		this.status = Checks.notNull(status, "status");
 		this.message = Checks.text(message, "message", Invitation.MAX_MESSAGE_LENGTH);
 		this.session = session;

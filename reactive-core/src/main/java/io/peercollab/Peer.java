@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.peercollab;
 
 import java.time.Duration;
@@ -8,6 +9,7 @@ import java.util.UUID;
 import io.peercollab.identity.PeerName;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Another endpoint: a {@link PeerNearMe} found on the local network, or a contact reached through
@@ -123,11 +125,12 @@ public interface Peer {
 	 * the peer is lost before it answers (its process died, its network went silent), {@link NotSignedInException}
 	 * if this endpoint signs out or closes before the answer (the peer then sees the invitation withdrawn)
 	 */
-	Mono<InvitationResponse> invite(PeerApplication application, String message, byte[] data);
+	Mono<InvitationResponse> invite(PeerApplication application, String message, byte @Nullable [] data);
 
 	/**
 	 * Same as {@link #invite(PeerApplication, String, byte[])} with an expiry of its own; a negative or zero expiry
 	 * fails with {@link IllegalArgumentException} (a programming error, not a limit).
 	 */
-	Mono<InvitationResponse> invite(PeerApplication application, String message, byte[] data, Duration expiry);
+	Mono<InvitationResponse> invite(PeerApplication application, String message, byte @Nullable [] data,
+			Duration expiry);
 }

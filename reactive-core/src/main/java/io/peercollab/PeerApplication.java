@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.peercollab;
 
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 
 /**
@@ -72,7 +74,7 @@ public record PeerApplication(UUID id, String description, byte[] data, PeerScop
 	}
 
 	@Override
-	public boolean equals(Object o) {
+	public boolean equals(@Nullable Object o) {
 		return o instanceof PeerApplication other && id.equals(other.id) && description.equals(other.description)
 				&& Arrays.equals(data, other.data) && scope == other.scope && path.equals(other.path)
 				&& arguments.equals(other.arguments);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.peercollab;
 
 import java.net.InetSocketAddress;
@@ -19,6 +20,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An endpoint of the collaboration: who I am, what I publish, who is near me, my contacts, my invitations.
@@ -77,7 +79,7 @@ public interface PeerCollaboration extends Disposable {
 	 * @return completes once announced; fails with {@link PayloadTooLargeException} if the nickname is longer than
 	 * {@value #MAX_NICKNAME_LENGTH} characters (the message names the field and the limit)
 	 */
-	Mono<Void> setNickname(String nickname);
+	Mono<Void> setNickname(@Nullable String nickname);
 
 	// ----- sign-in ------------------------------------------------------------------------------------------------
 
@@ -371,7 +373,7 @@ public interface PeerCollaboration extends Disposable {
 		 */
 		Builder nickname(String nickname);
 
-		/** Where contacts and registrations are kept; defaults to {@link ContactStores#inMemory()}. */
+		/** Where contacts and registrations are kept; defaults to {@link io.peercollab.contact.ContactStores#inMemory()}. */
 		Builder contactStore(ContactStore store);
 
 		/** How peers near me are found; defaults to none (signing in to {@code NEAR_ME} then fails). */

@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.peercollab;
 
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 
 /**
@@ -98,7 +100,7 @@ public record PeerObject(UUID id, byte[] data, PeerScope scope) {
 	}
 
 	@Override
-	public boolean equals(Object o) {
+	public boolean equals(@Nullable Object o) {
 		return o instanceof PeerObject other && id.equals(other.id) && scope == other.scope
 				&& Arrays.equals(data, other.data);
 	}

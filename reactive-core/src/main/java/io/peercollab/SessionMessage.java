@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.peercollab;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 import io.peercollab.identity.PeerName;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A message received in a {@link CollaborationSession}: who sent it and its bytes. Immutable: it keeps its bytes to
@@ -27,7 +29,7 @@ public final class SessionMessage {
 	 * @param data the message's bytes, at most {@value #MAX_DATA_LENGTH}; copied ({@code null} is no bytes)
 	 * @throws PayloadTooLargeException if {@code data} is larger than {@value #MAX_DATA_LENGTH} bytes
 	 */
-	public SessionMessage(PeerName from, byte[] data) {
+	public SessionMessage(PeerName from, byte @Nullable [] data) {
 		this(from, Checks.bytes(data, "data", 0, MAX_DATA_LENGTH), true);
 	}
 
@@ -73,7 +75,7 @@ public final class SessionMessage {
 
 	/** Two messages are equal when they come from the same peer with the same bytes. */
 	@Override
-	public boolean equals(Object o) {
+	public boolean equals(@Nullable Object o) {
 		return o instanceof SessionMessage m && m.from.equals(from) && Arrays.equals(m.data, data);
 	}
 

@@ -1,7 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.peercollab;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An IP address, or a host name not yet resolved, and a TCP port: where every transport of this release listens
@@ -59,7 +61,7 @@ public record TcpAddress(InetSocketAddress socketAddress) implements PeerAddress
 	}
 
 	/** @return the IP address, or {@code null} for a host name not yet resolved */
-	public InetAddress address() {
+	public @Nullable InetAddress address() {
 		return socketAddress.getAddress();
 	}
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.peercollab.contact;
 
 import java.security.cert.CertificateEncodingException;
@@ -10,6 +11,7 @@ import java.util.regex.Pattern;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.identity.PeerName;
 import io.peercollab.Checks;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A trusted peer: its {@link PeerName}, pinned to its certificate, with what is known about it. Contacts are values;
@@ -103,7 +105,7 @@ public record PeerContact(PeerName name, String nickname, String displayName, St
 	}
 
 	@Override
-	public boolean equals(Object o) {
+	public boolean equals(@Nullable Object o) {
 		return o instanceof PeerContact c && name.equals(c.name) && nickname.equals(c.nickname)
 				&& displayName.equals(c.displayName) && email.equals(c.email)
 				&& Arrays.equals(encoded(certificate), encoded(c.certificate)) && endPoints.equals(c.endPoints)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.peercollab.dht;
 
 import java.net.InetAddress;
@@ -35,6 +36,7 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Publishes and resolves endpoints in the BitTorrent Mainline DHT, as BEP 44 mutable items signed by an Ed25519
@@ -530,7 +532,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		 * @param value the address to bind the UDP socket to; default {@code null}: the IPv4 wildcard address. An IPv6
 		 * address runs an IPv6 DHT node (BEP 32), anything else IPv4.
 		 */
-		public Builder bindAddress(InetAddress value) {
+		public Builder bindAddress(@Nullable InetAddress value) {
 			return new Builder(value, port, bootstrapNodes, lookupTimeout, lookupGrace, recordTtl);
 		}
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.peercollab.dht;
 
 import java.io.ByteArrayOutputStream;
@@ -11,6 +12,7 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 
 /**
@@ -163,7 +165,7 @@ record MutableItem(byte[] publicKey, long seq, byte[] value, byte[] signature) {
 	}
 
 	@Override
-	public boolean equals(Object o) {
+	public boolean equals(@Nullable Object o) {
 		return o instanceof MutableItem m && seq == m.seq && Arrays.equals(publicKey, m.publicKey)
 				&& Arrays.equals(value, m.value) && Arrays.equals(signature, m.signature);
 	}

@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.peercollab.dht;
 
 import java.util.Objects;
 
 import io.peercollab.InvalidRequestException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A record found in the Mainline DHT that a resolver refused, and which check refused it: the
@@ -64,7 +66,7 @@ public final class RecordRefusedException extends InvalidRequestException {
 	 * @param cause the underlying failure, or {@code null}
 	 * @throws NullPointerException if {@code check} is {@code null}
 	 */
-	public RecordRefusedException(Check check, String message, Throwable cause) {
+	public RecordRefusedException(Check check, String message, @Nullable Throwable cause) {
 		super(message, cause);
 		this.check = Objects.requireNonNull(check, "check");
 	}

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.peercollab.dht;
 
 import java.net.InetSocketAddress;
@@ -7,6 +8,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Kademlia routing table (BEP 5) of {@link #K}-node buckets, one per length of the prefix a node's id shares with
@@ -40,7 +42,7 @@ final class RoutingTable {
 	record Node(byte[] id, InetSocketAddress address) {
 
 		@Override
-		public boolean equals(Object o) {
+		public boolean equals(@Nullable Object o) {
 			return o instanceof Node n && Arrays.equals(id, n.id) && address.equals(n.address);
 		}
 

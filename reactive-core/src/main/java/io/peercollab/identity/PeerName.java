@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.peercollab.identity;
 
 import java.nio.ByteBuffer;
@@ -12,6 +13,7 @@ import java.util.Objects;
 
 import io.peercollab.MessageText;
 import org.bouncycastle.util.encoders.Base32;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The name of a peer: {@code authority.classifier}.
@@ -198,7 +200,7 @@ public final class PeerName implements Comparable<PeerName> {
 	}
 
 	@Override
-	public boolean equals(Object o) {
+	public boolean equals(@Nullable Object o) {
 		return o instanceof PeerName other && authority.equals(other.authority) && classifier.equals(other.classifier);
 	}
 

@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.peercollab.spi;
 
 import io.peercollab.SessionMessage;
 import io.peercollab.identity.PeerName;
 import io.peercollab.Checks;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A session message on the wire.
@@ -17,7 +19,7 @@ import io.peercollab.Checks;
  * own sender
  * @param data at most {@value SessionMessage#MAX_DATA_LENGTH} bytes; {@code null} reads as empty
  */
-public record SessionFrame(PeerName origin, byte[] data) {
+public record SessionFrame(@Nullable PeerName origin, byte[] data) {
 
 	private static final byte[] EMPTY = new byte[0];
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Every SPI in one place, each with a contract test that every implementation runs:
  * <ul>
@@ -13,4 +14,7 @@
  * </ul>
  * Users choose implementations and hand them to the builder; they do not call them.
  */
+@NullMarked
 package io.peercollab.spi;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Writes pkarr-npm-1.3.0-relative-names.txt: a Pkarr record as npm pkarr 1.3.0 signs it, with names as a Pkarr user
 // writes them (relative to the key), for io.peercollab.dht.PkarrCodecTest. Not run by the build. To make it again:
 // npm install pkarr@1.3.0 dns-packet@5.6.1 && node make-pkarr-fixture.mjs > pkarr-npm-1.3.0-relative-names.txt

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Contact cards: the XML format shared with the system PeerCollab re-creates, read and written.
  *

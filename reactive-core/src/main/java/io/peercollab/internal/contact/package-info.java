@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The contact manager: the contacts mirror that answers "is this caller allowed?", the change feed, and the following
  * of contacts' presence.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The engine behind {@code PeerCollaboration}: its builder, its life cycle (sign-in, sign-out, close) and the wiring
  * of the rooms below, each given what it needs through its constructor; none reaches through another.

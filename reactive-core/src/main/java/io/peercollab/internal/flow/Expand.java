@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package io.peercollab.internal.flow;
 
 import java.util.Queue;
@@ -18,9 +19,9 @@ import reactor.util.concurrent.Queues;
  * peer's event stream expands nearly every item into exactly one event, and runs once per follower per change).
  *
  * <p>The expander writes its items into the {@code Consumer} it is given, synchronously. The source is asked for
- * {@value #PREFETCH} items up front and replenished by {@value #LIMIT} once that many of its items have been fully
- * delivered downstream, as {@code concatMapIterable} does; what is held at most is the outputs of
- * {@value #PREFETCH} source items. An expander that throws cancels the source and errors downstream. A terminal
+ * {@code Queues.SMALL_BUFFER_SIZE} (256 unless {@code reactor.bufferSize.small} says otherwise) items up front and
+ * replenished by three quarters of that once that many of its items have been fully delivered downstream, as
+ * {@code concatMapIterable} does; what is held at most is the outputs of that many source items. An expander that throws cancels the source and errors downstream. A terminal
  * signal of the source is delivered after every item before it.
  *
  * @param <T> the source's items

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The emission machinery every room shares: the emission queue (a drain loop per room, so that no subscriber code runs
  * under a lock), state streams and fan-outs with their overflow policies, the one-to-many operator of remote event

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Both sides of invitations: sending, receiving, the policy, the rate limit, expiry (on the endpoint's one timer),
  * withdrawal and crossing invitations.

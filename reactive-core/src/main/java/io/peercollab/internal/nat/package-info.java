@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Where this endpoint stands on the network, and how to get past it: a STUN client (RFC 5389 binding requests over
  * UDP) that learns the endpoint's reflexive (mapped) address, the NAT behaviour discovery of RFC 5780 (mapping and

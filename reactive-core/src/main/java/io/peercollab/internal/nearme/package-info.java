@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * People near me: the discovery sessions this endpoint runs, the verification of each neighbour's name against its
  * key, and the near-me event stream.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * A remote peer as this endpoint reaches it: connecting to its candidate addresses, following its events across
  * reconnections, and inviting it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * Where contacts are: every source of a contact's addresses (where it was last seen, near me, its card, the configured
  * resolvers), and this endpoint's own Internet record kept published.

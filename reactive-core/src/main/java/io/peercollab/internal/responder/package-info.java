@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * What this endpoint answers to the remote peers that reach it through the transport: presence, applications, objects,
  * cards, events, invitations and sessions, each filtered by what the caller may see.

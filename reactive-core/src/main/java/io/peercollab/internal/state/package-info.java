@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The published state of one endpoint (presence, applications, objects, an immutable snapshot per version) and its
  * followers: one generic diff per follower, and one shared event per visibility class.
