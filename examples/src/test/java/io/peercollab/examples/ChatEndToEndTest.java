@@ -22,6 +22,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -101,6 +102,8 @@ class ChatEndToEndTest {
 		alice.await("^\\* bob joined$");
 		bob.await("^\\* alice joined$");
 
+		alice.type("frobnicate"); // outside a chat: a mistake, one line
+		alice.await("^error: unknown command 'frobnicate'");
 		alice.type("peers");
 		alice.await("^  1\\. bob +ONLINE$");
 		alice.type("invite bob let's talk!");
@@ -116,8 +119,6 @@ class ChatEndToEndTest {
 
 		alice.type("add bob");
 		alice.await("^\\* added bob as a contact$");
-		alice.type("frobnicate");
-		alice.await("^error: unknown command 'frobnicate'");
 
 		bob.type("quit");
 		bob.await("^\\* signed out$");
@@ -148,15 +149,61 @@ class ChatEndToEndTest {
 		assertThat(again.errorLines()).isEmpty();
 	}
 
-	private ChatProcess chat(Path home, String... more) {
+	@Test
+	void onATerminalItCompletesColoursShowsAStatusLineAndRemembersHistoryAcrossRuns() {
+		Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")),
+				"util-linux script(1), which gives the chat a pseudo-terminal, is not installed");
+		Path carolHome = tmp.resolve("carol");
+		ChatProcess bob = chat(tmp.resolve("bob"), "--nickname", "bob");
+		TerminalChat carol = new TerminalChat(command(chatArgs(carolHome, "--nickname", "carol")));
+		carol.await("\\* I am carol \\(");
+		assertThat(carol.raw()).as("events in colour").contains("\u001b[36m* I am carol");
+		carol.await("1 peer near me"); // the status line, updated just before the event is printed
+		carol.await("\\* bob joined");
+		bob.await("^\\* carol joined$");
+
+		carol.type("pe\t\r"); // completes to peers
+		carol.await("1\\. bob +ONLINE");
+		carol.type("invite b\t hi\r"); // completes to invite bob
+		bob.await("^! invitation from carol: hi \\(accept or decline\\)$");
+		bob.type("decline");
+		carol.await("! bob declined");
+		carol.type("quit\r");
+		carol.await("\\* signed out");
+		assertThat(carol.exitCode()).isZero();
+
+		// The same carol again: Ctrl-P twice brings back the invitation of the last run.
+		TerminalChat again = new TerminalChat(command(chatArgs(carolHome)));
+		again.await("\\* I am carol \\(");
+		again.await("\\* bob joined");
+		again.type("\u0010\u0010\r");
+		bob.await("^! invitation from carol: hi \\(accept or decline\\)$");
+		again.type("quit\r");
+		again.await("\\* signed out");
+		assertThat(again.exitCode()).isZero();
+		bob.type("quit");
+		assertThat(bob.exitCode()).isZero();
+	}
+
+	private List<String> chatArgs(Path home, String... more) {
 		List<String> args = new ArrayList<>(List.of("--home", home.toString(), "--interface", "lo",
 				"--password", "test-only", "--service-type", serviceType));
 		args.addAll(List.of(more));
-		return run(args.toArray(String[]::new));
+		return args;
+	}
+
+	private ChatProcess chat(Path home, String... more) {
+		return run(chatArgs(home, more).toArray(String[]::new));
 	}
 
 	/** The chat in a child JVM: the jar the build made, else the main class on this test's class path. */
 	private ChatProcess run(String... args) {
+		ChatProcess p = new ChatProcess(command(List.of(args)), tmp.resolve("stderr-" + started.size() + ".txt"));
+		started.add(p);
+		return p;
+	}
+
+	private static List<String> command(List<String> args) {
 		List<String> command = new ArrayList<>();
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 		String jar = System.getProperty("peercollab.chat.jar");
@@ -167,10 +214,8 @@ class ChatEndToEndTest {
 			command.addAll(List.of("-cp", System.getProperty("surefire.test.class.path",
 					System.getProperty("java.class.path")), "io.peercollab.examples.chat.Chat"));
 		}
-		command.addAll(List.of(args));
-		ChatProcess p = new ChatProcess(command, tmp.resolve("stderr-" + started.size() + ".txt"));
-		started.add(p);
-		return p;
+		command.addAll(args);
+		return command;
 	}
 
 	private static String projectVersion() throws IOException {
@@ -196,6 +241,115 @@ class ChatEndToEndTest {
 		}
 	}
 
+	/**
+	 * A chat on a pseudo-terminal of 30 rows and 120 columns, made by util-linux {@code script}, as an xterm: what it
+	 * prints is read as a person's terminal shows it, escape sequences (colours, cursor moves) taken out.
+	 */
+	final class TerminalChat {
+
+		private final Process process;
+		private final java.io.OutputStream input;
+		private final StringBuilder raw = new StringBuilder();
+		private int cursor; // in the text without escape sequences
+
+		TerminalChat(List<String> command) {
+			String shell = "stty rows 30 cols 120; exec " + command.stream().map(a -> "'" + a.replace("'", "'\\''") + "'")
+					.collect(java.util.stream.Collectors.joining(" "));
+			ProcessBuilder pb = new ProcessBuilder("/usr/bin/script", "-qfec", shell, "/dev/null")
+					.redirectErrorStream(true);
+			pb.environment().put("TERM", "xterm-256color");
+			try {
+				process = pb.start();
+			}
+			catch (IOException e) {
+				throw new UncheckedIOException(e);
+			}
+			started.add(new ChatProcess(process));
+			input = process.getOutputStream();
+			Thread reader = new Thread(() -> {
+				try (InputStreamReader r = new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) {
+					char[] buffer = new char[4096];
+					for (int n; (n = r.read(buffer)) >= 0; ) {
+						synchronized (raw) {
+							raw.append(buffer, 0, n);
+							raw.notifyAll();
+						}
+					}
+				}
+				catch (IOException e) {
+					// the process ended
+				}
+			}, "terminal-output-" + process.pid());
+			reader.setDaemon(true);
+			reader.start();
+		}
+
+		/** Sends keys as typed: {@code \r} is Enter, {@code \t} Tab. */
+		void type(String keys) {
+			try {
+				input.write(keys.getBytes(StandardCharsets.UTF_8));
+				input.flush();
+			}
+			catch (IOException e) {
+				throw new UncheckedIOException(e);
+			}
+		}
+
+		String raw() {
+			synchronized (raw) {
+				return raw.toString();
+			}
+		}
+
+		/** Waits for text matching {@code regex} on the screen after what was awaited last. */
+		void await(String regex) {
+			Pattern p = Pattern.compile(regex);
+			long deadline = System.nanoTime() + EVENT.toNanos();
+			synchronized (raw) {
+				while (true) {
+					String text = plain(raw.toString());
+					Matcher m = p.matcher(text);
+					if (m.find(Math.min(cursor, text.length()))) {
+						cursor = m.end();
+						return;
+					}
+					long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+					if (left <= 0) {
+						fail("no text matching " + regex + " within " + EVENT + "; the terminal shows:\n" + text);
+					}
+					try {
+						raw.wait(left);
+					}
+					catch (InterruptedException e) {
+						Thread.currentThread().interrupt();
+						throw new AssertionError(e);
+					}
+				}
+			}
+		}
+
+		int exitCode() {
+			try {
+				if (!process.waitFor(EVENT.toSeconds(), TimeUnit.SECONDS)) {
+					fail("the chat did not exit; the terminal shows:\n" + plain(raw()));
+				}
+				return process.exitValue();
+			}
+			catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+				throw new AssertionError(e);
+			}
+		}
+
+		/** The text without escape sequences (CSI, OSC, ESC + one character), bells and carriage returns. */
+		private static String plain(String s) {
+			return s.replaceAll("\u001b\\[[0-?]*[ -/]*[@-~]", "")
+					.replaceAll("\u001b\\][^\u0007]*\u0007", "")
+					.replaceAll("\u001b.", "")
+					.replaceAll("[\u0007\r]", "");
+		}
+	}
+
 	/** A chat process with a pipe for its input and a queue of the lines it prints. */
 	static final class ChatProcess {
 
@@ -205,6 +359,13 @@ class ChatEndToEndTest {
 		private final BlockingQueue<String> output = new LinkedBlockingQueue<>();
 		private final List<String> seen = new CopyOnWriteArrayList<>();
 		private int cursor;
+
+		/** Only to be ended after the test: a process read by someone else. */
+		ChatProcess(Process process) {
+			this.process = process;
+			this.stderr = null;
+			this.input = null;
+		}
 
 		ChatProcess(List<String> command, Path stderr) {
 			this.stderr = stderr;
