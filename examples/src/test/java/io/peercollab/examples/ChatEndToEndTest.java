@@ -102,6 +102,12 @@ class ChatEndToEndTest {
 		alice.await("^\\* bob joined$");
 		bob.await("^\\* alice joined$");
 
+		// One chat per home: a second alice is told so, before it touches anything.
+		ChatProcess twin = chat(aliceHome);
+		assertThat(twin.exitCode()).isEqualTo(1);
+		assertThat(twin.stderrText()).startsWith("error: another chat runs with the home " + aliceHome + "; ")
+				.doesNotContain("Exception");
+
 		alice.type("frobnicate"); // outside a chat: a mistake, one line
 		alice.await("^error: unknown command 'frobnicate'");
 		alice.type("peers");
@@ -458,7 +464,7 @@ class ChatEndToEndTest {
 			}
 		}
 
-		private String stderrText() {
+		String stderrText() {
 			try {
 				return Files.readString(stderr);
 			}

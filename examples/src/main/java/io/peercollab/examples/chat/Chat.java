@@ -7,10 +7,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collection;
@@ -201,18 +204,26 @@ public final class Chat implements Callable<Integer> {
 	@Override
 	public Integer call() {
 		Path dir = home != null ? home : Path.of(System.getProperty("user.home"), ".peercollab", "chat");
+		FileChannel lockFile;
 		try {
 			Files.createDirectories(dir);
+			// One chat per home: a second one would find the contact database locked, and be the same person twice.
+			lockFile = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+			if (lockFile.tryLock() == null) {
+				lockFile.close();
+				System.err.println("error: another chat runs with the home " + dir + "; give this one its own --home");
+				return 1;
+			}
 			if (terminal == null) {
 				terminal = TerminalBuilder.builder().name("peercollab-chat").system(true).build();
 			}
 		}
-		catch (IOException e) {
-			System.err.println("error: cannot start: " + describe(e));
+		catch (IOException | OverlappingFileLockException e) {
+			System.err.println("error: cannot start in " + dir + ": " + describe(e));
 			return 1;
 		}
 		screen = new ChatScreen(terminal, dir.resolve("history"), COMMANDS, this::completions);
-		try {
+		try (lockFile) {
 			try {
 				collab = start(dir);
 			}
@@ -235,6 +246,10 @@ public final class Chat implements Callable<Integer> {
 				}
 			}
 			return stop();
+		}
+		catch (IOException e) {
+			error(e); // releasing the lock: the chat has ended anyway
+			return 1;
 		}
 		finally {
 			screen.close();
