@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -142,6 +143,9 @@ class ChatEndToEndTest {
 		again.type("quit");
 		assertThat(again.exitCode()).isZero();
 		assertThat(Files.readString(aliceHome.resolve("history"))).contains("invite bob let's talk!", "add bob");
+		if (aliceHome.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+			assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(aliceHome))).isEqualTo("rwx------");
+		}
 		assertThat(bobName).isNotEqualTo(aliceName);
 
 		for (ChatProcess chat : List.of(alice, bob, again)) {

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collection;
@@ -206,7 +207,7 @@ public final class Chat implements Callable<Integer> {
 		Path dir = home != null ? home : Path.of(System.getProperty("user.home"), ".peercollab", "chat");
 		FileChannel lockFile;
 		try {
-			Files.createDirectories(dir);
+			createHome(dir);
 			// One chat per home: a second one would find the contact database locked, and be the same person twice.
 			lockFile = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
 			if (lockFile.tryLock() == null) {
@@ -253,6 +254,20 @@ public final class Chat implements Callable<Integer> {
 		}
 		finally {
 			screen.close();
+		}
+	}
+
+	/** Makes the home folder if it is missing: readable by its owner only, where POSIX permissions exist. */
+	private static void createHome(Path dir) throws IOException {
+		if (Files.isDirectory(dir)) {
+			return;
+		}
+		Files.createDirectories(dir.toAbsolutePath().getParent());
+		if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+			Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+		}
+		else {
+			Files.createDirectory(dir);
 		}
 	}
 
