@@ -87,7 +87,7 @@ class ChatEndToEndTest {
 	void helpShowsTheUsage() {
 		ChatProcess chat = run("--help");
 		chat.awaitInOrder("^Usage: chat ", "--dht ", "--home, --data-dir=DIR", "--interface=NAME", "--nickname=NAME",
-				"-V, --version");
+				"-V, --version", "Once it runs, type help for its commands.");
 		assertThat(chat.exitCode()).isZero();
 	}
 

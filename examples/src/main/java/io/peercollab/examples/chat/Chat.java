@@ -94,7 +94,9 @@ import reactor.core.publisher.Mono;
  */
 @Command(name = "chat", mixinStandardHelpOptions = true, versionProvider = ChatVersion.class,
 		description = "Serverless chat with the people near me (mDNS + RSocket over TLS) and, with --dht, with "
-				+ "contacts anywhere (Mainline DHT).")
+				+ "contacts anywhere (Mainline DHT).",
+		footer = { "", "Once it runs, type help for its commands. On a terminal, Tab completes commands and nicknames, "
+				+ "the arrow keys and Ctrl-R search the history of this and earlier runs, and Ctrl-D quits." })
 public final class Chat implements Callable<Integer> {
 
 	/** The chat as an application: every copy registers this id, so that each can invite the others into it. */
