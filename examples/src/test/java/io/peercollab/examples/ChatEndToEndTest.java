@@ -240,7 +240,8 @@ class ChatEndToEndTest {
 		try {
 			Process git = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
 			String out = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-			return git.waitFor(20, TimeUnit.SECONDS) && git.exitValue() == 0 && out.matches("[0-9a-f]{40}") ? out : null;
+			boolean ok = git.waitFor(20, TimeUnit.SECONDS) && git.exitValue() == 0 && out.matches("[0-9a-f]{40}");
+			return ok ? out : null;
 		}
 		catch (IOException e) {
 			return null;
@@ -263,7 +264,8 @@ class ChatEndToEndTest {
 		private int cursor; // in the text without escape sequences
 
 		TerminalChat(List<String> command) {
-			String shell = "stty rows 30 cols 120; exec " + command.stream().map(a -> "'" + a.replace("'", "'\\''") + "'")
+			String shell = "stty rows 30 cols 120; exec " + command.stream()
+					.map(a -> "'" + a.replace("'", "'\\''") + "'") // quoted for sh
 					.collect(java.util.stream.Collectors.joining(" "));
 			ProcessBuilder pb = new ProcessBuilder("/usr/bin/script", "-qfec", shell, "/dev/null")
 					.redirectErrorStream(true);

@@ -110,8 +110,8 @@ public final class Chat implements Callable<Integer> {
 	private static final Duration TIMEOUT = Duration.ofSeconds(10);
 	private static final Duration START_STOP = Duration.ofSeconds(30);
 
-	@Option(names = "--nickname", paramLabel = "NAME", description = "The name others see; kept for later runs. Default: the one of the "
-			+ "last run, else the user name.")
+	@Option(names = "--nickname", paramLabel = "NAME", description = "The name others see; kept for later runs. "
+			+ "Default: the one of the last run, else the user name.")
 	String nickname;
 
 	@Option(names = { "--home", "--data-dir" }, paramLabel = "DIR", description = "Where the identity "
@@ -266,7 +266,8 @@ public final class Chat implements Callable<Integer> {
 		}
 		Files.createDirectories(dir.toAbsolutePath().getParent());
 		if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-			Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+			Files.createDirectory(dir,
+					PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
 		}
 		else {
 			Files.createDirectory(dir);

@@ -52,7 +52,8 @@ final class ChatScreen implements AutoCloseable {
 	ChatScreen(Terminal terminal, Path history, Collection<String> commands,
 			Function<String, Collection<String>> completions) {
 		this.terminal = terminal;
-		this.dumb = Terminal.TYPE_DUMB.equals(terminal.getType()) || Terminal.TYPE_DUMB_COLOR.equals(terminal.getType());
+		this.dumb = Terminal.TYPE_DUMB.equals(terminal.getType())
+				|| Terminal.TYPE_DUMB_COLOR.equals(terminal.getType());
 		DefaultParser parser = new DefaultParser();
 		// A chat line is text, not shell syntax: an apostrophe opens no quote that waits for a second line.
 		parser.setEofOnUnclosedQuote(false);
