@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.examples;
 
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +28,8 @@ import java.util.regex.Pattern;
 import io.peercollab.discovery.MdnsDiscovery;
 import io.peercollab.examples.chat.Chat;
 import io.peercollab.rsocket.RSocketPeerTransport;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.impl.DumbTerminal;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -178,9 +177,16 @@ class ChatTest {
 			catch (IOException e) {
 				throw new UncheckedIOException(e);
 			}
-			PrintStream stdout = new PrintStream(new LineQueue(output), true, StandardCharsets.UTF_8);
-			Chat chat = configure.apply(
-					new Chat(new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8)), stdout));
+			Terminal terminal;
+			try {
+				// what a pipe gives the chat outside tests too: JLine's dumb terminal, plain lines in and out
+				terminal = new DumbTerminal("chat-" + nickname, Terminal.TYPE_DUMB, stdin, new LineQueue(output),
+						StandardCharsets.UTF_8);
+			}
+			catch (IOException e) {
+				throw new UncheckedIOException(e);
+			}
+			Chat chat = configure.apply(new Chat(terminal));
 			Thread thread = new Thread(() -> {
 				try {
 					exit.complete(new CommandLine(chat).execute("--nickname", nickname, "--data-dir",

@@ -1,28 +1,32 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.examples.chat;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,6 +37,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import io.peercollab.AlreadyExistsException;
+import io.peercollab.ChangeType;
 import io.peercollab.CollaborationSession;
 import io.peercollab.Invitation;
 import io.peercollab.InvitationState;
@@ -53,7 +58,8 @@ import io.peercollab.discovery.MdnsDiscovery;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
 import io.peercollab.rsocket.RSocketPeerTransport;
-import io.peercollab.spi.ContactStore;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -69,35 +75,49 @@ import reactor.core.publisher.Mono;
  * are also reached on the Internet by their key alone, through the BitTorrent Mainline DHT.
  *
  * <pre>
- * chat --nickname alice --data-dir /tmp/alice --interface lo     # two terminals on one machine
- * chat --nickname bob   --data-dir /tmp/bob   --interface lo
- * chat --nickname alice --dht --advertise 203.0.113.7:40000      # behind NAT, with port 40000 forwarded
+ * java -jar peercollab-chat.jar --nickname alice                  # the first run: makes alice's identity
+ * java -jar peercollab-chat.jar                                   # later runs: the same alice, with her contacts
+ * chat --nickname alice --home /tmp/alice --interface lo          # two chats on one machine, in two terminals
+ * chat --nickname bob   --home /tmp/bob   --interface lo
+ * chat --dht --advertise 203.0.113.7:40000                        # behind NAT, with port 40000 forwarded
  * </pre>
  *
- * <p>It reads one command per line and prints one line per event, so that it can be driven by a script or a test:
- * {@code * bob joined}, {@code ! invitation from bob: hi}, {@code <bob> hello}, {@code error: ...}.
+ * <p>It is persistent: the identity, the nickname, the contacts and the command history live in a per-user folder
+ * ({@code ~/.peercollab/chat}, or {@code --home}), so that a restarted chat is the same person with the same contacts.
+ *
+ * <p>On a terminal it edits lines with JLine: history (arrow keys, Ctrl-R), tab completion of commands and nicknames,
+ * colours, and a status line with my presence and how many peers are near me. On a dumb terminal (a pipe, a script)
+ * it reads one command per line and prints one plain line per event: {@code * bob joined},
+ * {@code ! invitation from bob: hi}, {@code <bob> hello}, {@code error: ...}.
  *
  * <p>Commands wait for the network with {@code block(...)}: this is a program's edge, not library code. Events (peers,
  * invitations, messages) arrive on the library's threads and are printed as they come.
  */
-@Command(name = "chat", mixinStandardHelpOptions = true,
+@Command(name = "chat", mixinStandardHelpOptions = true, versionProvider = ChatVersion.class,
 		description = "Serverless chat with the people near me (mDNS + RSocket over TLS) and, with --dht, with "
-				+ "contacts anywhere (Mainline DHT).")
+				+ "contacts anywhere (Mainline DHT).",
+		footer = { "", "Once it runs, type help for its commands. On a terminal, Tab completes commands and nicknames, "
+				+ "the arrow keys and Ctrl-R search the history of this and earlier runs, and Ctrl-D quits." })
 public final class Chat implements Callable<Integer> {
 
 	/** The chat as an application: every copy registers this id, so that each can invite the others into it. */
 	public static final PeerApplication CHAT = PeerApplication.of(
 			UUID.fromString("7c1d0f3e-52a8-4b61-9e0a-5f3c2b8d6a17"), "PeerCollab terminal chat", PeerScope.ALL);
 
+	/** The commands, for completion. */
+	private static final List<String> COMMANDS = List.of("help", "peers", "presence", "invite", "accept", "decline",
+			"say", "leave", "add", "contacts", "export", "import", "quit");
+
 	private static final Duration TIMEOUT = Duration.ofSeconds(10);
 	private static final Duration START_STOP = Duration.ofSeconds(30);
 
-	@Option(names = "--nickname", required = true, description = "The name others see.")
+	@Option(names = "--nickname", paramLabel = "NAME", description = "The name others see; kept for later runs. "
+			+ "Default: the one of the last run, else the user name.")
 	String nickname;
 
-	@Option(names = "--data-dir", description = "Where the identity (identity.p12) and contacts are kept across runs. "
-			+ "Default: ~/.peercollab-chat/NICKNAME.")
-	Path dataDir;
+	@Option(names = { "--home", "--data-dir" }, paramLabel = "DIR", description = "Where the identity "
+			+ "(identity.p12), nickname, contacts and history are kept across runs. Default: ~/.peercollab/chat.")
+	Path home;
 
 	@Option(names = "--interface", paramLabel = "NAME", description = "The network interface for discovery and "
 			+ "connections (eth0, en0; lo to chat on one machine). Default: every suitable interface.")
@@ -107,6 +127,10 @@ public final class Chat implements Callable<Integer> {
 			description = "Password of the identity file. Default: $PEERCOLLAB_PASSWORD, else a fixed password fit "
 					+ "for demos only.")
 	char[] password;
+
+	@Option(names = "--service-type", hidden = true, description = "The mDNS service type, so that tests on one "
+			+ "machine see only their own chats. Default: PeerCollab's.")
+	String serviceType;
 
 	@Option(names = "--port", description = "The TCP port to listen on (forward it on a NAT router for --dht). "
 			+ "Default: any free port.")
@@ -125,8 +149,8 @@ public final class Chat implements Callable<Integer> {
 			+ "for IPv6; implies --dht). Default: where this chat listens.")
 	List<String> advertise;
 
-	private final BufferedReader in;
-	private final PrintStream out;
+	private Terminal terminal; // null until call(): the system terminal
+	private ChatScreen screen;
 	private MdnsDiscovery discovery;
 	private RSocketPeerTransport transport;
 	private MainlineDht internet;
@@ -135,21 +159,22 @@ public final class Chat implements Callable<Integer> {
 	private PeerCollaboration collab;
 	private final Disposable.Composite subscriptions = Disposables.composite();
 	private final Map<PeerName, String> nicknames = new ConcurrentHashMap<>();
+	private final Map<PeerName, String> near = new ConcurrentHashMap<>(); // peers near me now: the status, completion
+	private final Map<PeerName, String> contactNames = new ConcurrentHashMap<>(); // for completion
+	private volatile String chattingWith; // the status line
 	private final Deque<Invitation> invitations = new ConcurrentLinkedDeque<>();
 	private final AtomicReference<CollaborationSession> session = new AtomicReference<>();
 	private final Set<UUID> joined = ConcurrentHashMap.newKeySet();
 	private List<PeerNearMe> listed = List.of(); // the list 'peers' printed last: what peer numbers refer to
 	private volatile boolean quitting;
 
-	/** A chat on the terminal. */
+	/** A chat on the system's terminal, or a dumb one when input or output is not a terminal. */
 	public Chat() {
-		this(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), System.out);
 	}
 
-	/** A chat reading commands from {@code in} and printing to {@code out}: how tests drive it. */
-	public Chat(BufferedReader in, PrintStream out) {
-		this.in = in;
-		this.out = out;
+	/** A chat on {@code terminal} (tests: a dumb terminal over pipes); the chat closes it when it ends. */
+	public Chat(Terminal terminal) {
+		this.terminal = Objects.requireNonNull(terminal, "terminal");
 	}
 
 	/** Replaces the discovery that {@code --interface} would choose (tests: loopback, a service type of their own). */
@@ -172,50 +197,156 @@ public final class Chat implements Callable<Integer> {
 
 	/** Runs the chat on the terminal; exits 0 after {@code quit}, 1 if it could not start, 2 for bad options. */
 	public static void main(String[] args) {
+		// As the Maven profile and the demo run it: jmDNS and the listener on IPv4 (java -D... still decides).
+		if (System.getProperty("java.net.preferIPv4Stack") == null) {
+			System.setProperty("java.net.preferIPv4Stack", "true");
+		}
 		System.exit(new CommandLine(new Chat()).execute(args));
 	}
 
 	/** Runs until {@code quit} or the end of input; returns the exit code. */
 	@Override
 	public Integer call() {
+		Path dir = home != null ? home : Path.of(System.getProperty("user.home"), ".peercollab", "chat");
+		FileChannel lockFile;
 		try {
-			collab = start();
+			createHome(dir);
+			// One chat per home: a second one would find the contact database locked, and be the same person twice.
+			lockFile = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+			if (lockFile.tryLock() == null) {
+				lockFile.close();
+				System.err.println("error: another chat runs with the home " + dir + "; give this one its own --home");
+				return 1;
+			}
+			if (terminal == null) {
+				terminal = TerminalBuilder.builder().name("peercollab-chat").system(true).build();
+			}
 		}
-		catch (RuntimeException e) {
-			error(e);
+		catch (IOException | OverlappingFileLockException e) {
+			System.err.println("error: cannot start in " + dir + ": " + describe(e));
 			return 1;
 		}
-		say("* I am " + collab.nickname() + " (" + collab.name() + "), listening at " + hostPorts(collab.endPoints()));
-		if (internet != null) {
-			say("* on the Internet through the Mainline DHT, reachable at " + hostPorts(collab.advertisedEndPoints()));
-		}
-		help();
-		try {
-			for (String line; (line = in.readLine()) != null; ) {
+		screen = new ChatScreen(terminal, dir.resolve("history"), COMMANDS, this::completions);
+		try (lockFile) {
+			try {
+				collab = start(dir);
+			}
+			catch (RuntimeException e) {
+				error(e);
+				return 1;
+			}
+			say("* I am " + collab.nickname() + " (" + collab.name() + "), listening at "
+					+ hostPorts(collab.endPoints()));
+			say("* my identity and contacts are kept in " + dir);
+			if (internet != null) {
+				say("* on the Internet through the Mainline DHT, reachable at "
+						+ hostPorts(collab.advertisedEndPoints()));
+			}
+			help();
+			updateStatus();
+			for (String line; (line = screen.readLine(collab.nickname() + "> ")) != null; ) {
 				if (!handle(line.strip())) {
 					break;
 				}
 			}
+			return stop();
 		}
 		catch (IOException e) {
-			error(e);
+			error(e); // releasing the lock: the chat has ended anyway
+			return 1;
 		}
-		return stop();
+		finally {
+			screen.close();
+		}
 	}
 
-	private PeerCollaboration start() {
+	/** Makes the home folder if it is missing: readable by its owner only, where POSIX permissions exist. */
+	private static void createHome(Path dir) throws IOException {
+		if (Files.isDirectory(dir)) {
+			return;
+		}
+		Files.createDirectories(dir.toAbsolutePath().getParent());
+		if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+			Files.createDirectory(dir,
+					PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+		}
+		else {
+			Files.createDirectory(dir);
+		}
+	}
+
+	/** What may follow a command, for completion: nicknames of peers near me or contacts, statuses. */
+	private Collection<String> completions(String command) {
+		Collection<String> words = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+		switch (command) {
+			case "invite" -> {
+				words.addAll(near.values());
+				words.addAll(contactNames.values());
+			}
+			case "add" -> words.addAll(near.values());
+			case "presence" -> Arrays.stream(PresenceStatus.values()).filter(s -> s != PresenceStatus.OFFLINE)
+					.forEach(s -> words.add(s.name().toLowerCase(Locale.ROOT)));
+			default -> {
+				// no argument, or a file name or free text
+			}
+		}
+		words.removeIf(w -> w.isBlank() || w.chars().anyMatch(Character::isWhitespace)); // commands take one word
+		return words;
+	}
+
+	/** The status line: who I am, my presence, how many peers are near me, whom I chat with. */
+	private void updateStatus() {
+		PeerCollaboration c = collab;
+		if (c == null || quitting) {
+			return;
+		}
+		screen.status(() -> {
+			String with = chattingWith;
+			int n = near.size();
+			return c.nickname() + " | " + describe(c.presence()) + " | " + n + (n == 1 ? " peer" : " peers")
+					+ " near me" + (with == null ? "" : " | chatting with " + with);
+		});
+	}
+
+	/** The nickname: the option (then kept for later runs), else the one kept, else the user's login name. */
+	private String nickname(Path dir) {
+		Path file = dir.resolve("nickname");
+		try {
+			if (nickname != null && !nickname.isBlank()) {
+				Files.writeString(file, nickname.strip() + "\n");
+				return nickname.strip();
+			}
+			if (Files.exists(file)) {
+				String kept = Files.readString(file).strip();
+				if (!kept.isEmpty()) {
+					return kept;
+				}
+			}
+		}
+		catch (IOException e) {
+			throw new UncheckedIOException("cannot keep the nickname in " + file + ": " + describe(e), e);
+		}
+		return System.getProperty("user.name", "me");
+	}
+
+	private PeerCollaboration start(Path dir) {
+		String name = nickname(dir);
 		// One interface for both: mDNS announces the transport's port, so the transport must listen where mDNS runs.
 		MdnsDiscovery mdns = discovery != null ? discovery
 				: networkInterface != null ? MdnsDiscovery.onInterfaces(networkInterface)
 						: MdnsDiscovery.defaultInterfaces();
+		if (discovery == null && serviceType != null) {
+			mdns = mdns.serviceType(serviceType);
+		}
 		RSocketPeerTransport tcp = transport != null ? transport
 				: RSocketPeerTransport.tcp().host(networkInterface != null ? ipv4(networkInterface) : "0.0.0.0")
 						.port(port);
-		Path dir = dataDir != null ? dataDir
-				: Path.of(System.getProperty("user.home"), ".peercollab-chat", nickname.replaceAll("[^\\w.-]", "_"));
 		PeerCollaboration.Builder builder = PeerCollaboration.builder()
-				.identity(identity(dir.resolve("identity.p12")))
-				.nickname(nickname)
+				// the identity file is the user's: made once and saved, loaded on every later run
+				.identity(PeerIdentity.loadOrGenerate(dir.resolve("identity.p12"), password,
+						// the nickname becomes the classifier of this endpoint's PeerName, which allows no white space
+						name.replaceAll("\\s+", "-")))
+				.nickname(name)
 				.contactStore(ContactStores.h2(dir.resolve("contacts")))
 				.discovery(mdns)
 				.transport(tcp);
@@ -247,6 +378,16 @@ public final class Chat implements Callable<Integer> {
 		}
 		subscriptions.add(c.peersNearMe().subscribe(this::onPeer, this::error));
 		subscriptions.add(c.invitations().subscribe(this::onInvitation, this::error));
+		subscriptions.add(c.contacts().changes().subscribe(change -> {
+			PeerContact contact = change.contact();
+			if (change.type() == ChangeType.REMOVED) {
+				contactNames.remove(contact.name());
+			}
+			else {
+				contactNames.put(contact.name(),
+						contact.nickname().isEmpty() ? contact.name().classifier() : contact.nickname());
+			}
+		}, this::error));
 		return c;
 	}
 
@@ -258,17 +399,6 @@ public final class Chat implements Callable<Integer> {
 		catch (IllegalArgumentException e) {
 			throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
 		}
-	}
-
-	/** The identity file is the user's: loaded if it exists, else made once and saved. */
-	private PeerIdentity identity(Path file) {
-		if (Files.exists(file)) {
-			return PeerIdentity.load(file, password);
-		}
-		// The nickname becomes the classifier of this endpoint's PeerName, which allows no white space.
-		PeerIdentity identity = PeerIdentity.generate(nickname.strip().replaceAll("\\s+", "-"));
-		identity.save(file, password);
-		return identity;
 	}
 
 	/** The first IPv4 address of an interface ({@code lo}: 127.0.0.1): where the transport listens. */
@@ -389,6 +519,7 @@ public final class Chat implements Callable<Integer> {
 		PresenceInfo presence = new PresenceInfo(status, words.length > 1 ? words[1] : "");
 		collab.setPresence(presence).block(TIMEOUT);
 		say("* presence " + describe(presence));
+		updateStatus();
 	}
 
 	private void invite(String args) {
@@ -492,6 +623,13 @@ public final class Chat implements Callable<Integer> {
 	private void onPeer(PeerNearMeEvent event) {
 		PeerNearMe peer = event.peer();
 		String before = nicknames.put(peer.name(), peer.nickname());
+		if (event.type() == ChangeType.REMOVED) {
+			near.remove(peer.name());
+		}
+		else {
+			near.put(peer.name(), peer.nickname());
+		}
+		updateStatus();
 		switch (event.type()) {
 			case ADDED -> say("* " + peer.nickname() + " joined");
 			case REMOVED -> say("* " + peer.nickname() + " left");
@@ -520,13 +658,18 @@ public final class Chat implements Callable<Integer> {
 	/** Makes a session the current chat and prints what it receives. */
 	private void join(CollaborationSession s, String with) {
 		session.set(s);
+		chattingWith = with;
+		updateStatus();
 		// The host's session is shared by everyone it invited to the chat: follow it once.
 		if (joined.add(s.id())) {
 			subscriptions.add(s.receive().subscribe(
 					m -> say("<" + nicknames.getOrDefault(m.from(), m.from().classifier()) + "> " + m.text()),
 					this::error));
 			subscriptions.add(s.onClose().subscribe(null, this::error, () -> {
-				session.compareAndSet(s, null);
+				if (session.compareAndSet(s, null)) {
+					chattingWith = null;
+					updateStatus();
+				}
 				joined.remove(s.id());
 				if (!quitting) {
 					say("* the chat with " + with + " ended");
@@ -647,7 +790,6 @@ public final class Chat implements Callable<Integer> {
 	}
 
 	private void say(String line) {
-		out.println(line);
-		out.flush();
+		screen.println(line);
 	}
 }
