@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -168,16 +167,21 @@ final class MeetingWeb {
 		catch (IllegalArgumentException | NullPointerException e) {
 			return res.status(HttpResponseStatus.NOT_FOUND).send();
 		}
-		return space.handoutFile(id).flatMap(file -> res
-						.header(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream")
-						.header(HttpHeaderNames.CONTENT_DISPOSITION, "attachment; filename*=UTF-8''"
-								+ URLEncoder.encode(name(file), StandardCharsets.UTF_8).replace("+", "%20"))
-						.sendFile(file).then())
-				.switchIfEmpty(Mono.defer(() -> res.status(HttpResponseStatus.NOT_FOUND).send().then()));
-	}
-
-	private String name(Path file) {
-		return String.valueOf(file.getFileName());
+		String name = new QueryStringDecoder(req.uri()).parameters().getOrDefault("name", List.of("handout")).get(0);
+		return space.handoutFile(id).flatMap(file -> {
+			long length;
+			try {
+				length = java.nio.file.Files.size(file);
+			}
+			catch (IOException e) {
+				return Mono.error(e);
+			}
+			return res.header(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream")
+					.header(HttpHeaderNames.CONTENT_LENGTH, String.valueOf(length))
+					.header(HttpHeaderNames.CONTENT_DISPOSITION, "attachment; filename*=UTF-8''"
+							+ URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"))
+					.sendFile(file).then();
+		}).switchIfEmpty(Mono.defer(() -> res.status(HttpResponseStatus.NOT_FOUND).send().then()));
 	}
 
 	/** Cuts a stream of buffers into arrays of {@value Meeting#CHUNK} bytes, each a fresh one. */
