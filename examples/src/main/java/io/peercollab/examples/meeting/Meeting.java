@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -66,6 +67,12 @@ final class Meeting {
 	static final long MAX_HANDOUT = 1L << 30;
 	/** The most handouts a receiver keeps. */
 	static final int MAX_HANDOUTS = 64;
+	/** The most strokes and chat lines a meeting holds. */
+	static final int MAX_LOG = 50_000;
+	/** The most points of one stroke. */
+	static final int MAX_POINTS = 2_000;
+	/** The longest chat line, in characters. */
+	static final int MAX_CHAT = 2_000;
 	/** The colours of participants, in the order they join. */
 	static final List<String> COLOURS = List.of("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
 			"#e377c2", "#8c564b");
@@ -125,6 +132,7 @@ final class Meeting {
 		MessageDigest digest;
 		final Sinks.Empty<Void> cancel = Sinks.empty();
 		long shownAt;
+		boolean trailing;
 
 		Handout(UUID id, String name, long size, PeerName from, String fromNickname, boolean outgoing) {
 			this.id = id;
@@ -145,11 +153,19 @@ final class Meeting {
 			return o;
 		}
 
+		/** Shows the handout on the pages: at once, or at most every 50 ms with the latest shown at the end. */
 		void show(boolean now) {
 			long t = System.nanoTime();
 			if (now || t - shownAt > 50_000_000L) {
 				shownAt = t;
 				space.toPages(JSON.createObjectNode().put("t", "handout").set("handout", json()));
+			}
+			else if (!trailing) {
+				trailing = true;
+				space.state().schedule(() -> {
+					trailing = false;
+					show(true);
+				}, 60, TimeUnit.MILLISECONDS);
 			}
 		}
 	}
@@ -243,12 +259,17 @@ final class Meeting {
 		if (text.isBlank()) {
 			return;
 		}
-		propose("chat", JSON.createObjectNode().put("text", text.length() > 2000 ? text.substring(0, 2000) : text));
+		propose("chat", JSON.createObjectNode().put("text", text.length() > MAX_CHAT ? text.substring(0, MAX_CHAT)
+				: text));
 	}
 
 	private void propose(String kind, JsonNode body) {
 		if (!isOpen()) {
 			throw new IllegalStateException("the meeting has ended");
+		}
+		String refused = refusal(kind, body);
+		if (refused != null) {
+			throw new IllegalArgumentException(refused);
 		}
 		if (host) {
 			commit(me, kind, body);
@@ -450,9 +471,13 @@ final class Meeting {
 		switch (j.path("t").asText()) {
 			case "propose" -> {
 				if (host) {
-					String kind = j.path("kind").asText();
-					if (kind.equals("stroke") || kind.equals("chat")) {
-						commit(m.from(), kind, j.path("body"));
+					String refused = refusal(j.path("kind").asText(), j.path("body"));
+					if (refused == null) {
+						commit(m.from(), j.path("kind").asText(), j.path("body"));
+					}
+					else {
+						space.notice("refused a " + j.path("kind").asText() + " from " + nickname(m.from()) + ": "
+								+ refused);
 					}
 				}
 			}
@@ -517,6 +542,44 @@ final class Meeting {
 				// a message of a later version: ignored
 			}
 		}
+	}
+
+	/**
+	 * @return why the host does not put this on the board or in the chat, or {@code null}: what a member can make
+	 * every other screen hold is bounded
+	 */
+	private String refusal(String kind, JsonNode body) {
+		if (log.size() >= MAX_LOG) {
+			return "the meeting holds at most " + MAX_LOG + " strokes and lines";
+		}
+		if (kind.equals("chat")) {
+			String text = body.path("text").asText("");
+			return text.isEmpty() || text.length() > MAX_CHAT ? "text must be 1 to " + MAX_CHAT + " characters" : null;
+		}
+		if (!kind.equals("stroke")) {
+			return "kind must be stroke or chat, was " + kind;
+		}
+		if (!List.of("pen", "line", "rect", "ellipse").contains(body.path("tool").asText())) {
+			return "tool must be pen, line, rect or ellipse";
+		}
+		String id = body.path("id").asText("");
+		if (id.isEmpty() || id.length() > 64) {
+			return "id must be 1 to 64 characters";
+		}
+		int w = body.path("w").asInt(3);
+		if (w < 1 || w > 40) {
+			return "w must be 1 to 40";
+		}
+		JsonNode pts = body.path("pts");
+		if (!pts.isArray() || pts.size() < 2 || pts.size() > MAX_POINTS * 2 || pts.size() % 2 != 0) {
+			return "pts must be 1 to " + MAX_POINTS + " points (x, y)";
+		}
+		for (JsonNode n : pts) {
+			if (!n.canConvertToInt() || n.asInt() < -10_000 || n.asInt() > 10_000) {
+				return "pts must be whole numbers from -10000 to 10000";
+			}
+		}
+		return body.size() <= 4 ? null : "a stroke has id, tool, w and pts only";
 	}
 
 	private void commit(PeerName author, String kind, JsonNode body) {

@@ -64,7 +64,7 @@ final class Chromium {
 		ChromeOptions options = new ChromeOptions();
 		options.setBinary(BROWSER);
 		options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-				"--window-size=1280,900", "--no-first-run", "--no-default-browser-check",
+				"--window-size=1280,1043", "--no-first-run", "--no-default-browser-check",
 				"--disable-background-networking", "--disable-component-update", "--disable-sync",
 				"--disable-extensions", "--disable-background-timer-throttling",
 				"--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows");
@@ -83,6 +83,7 @@ final class Chromium {
 	/** Saves what the page shows now as {@code target/meeting-screenshots/NAME.png}. */
 	static Path screenshot(ChromeDriver driver, String name) {
 		Path file = SCREENSHOTS.resolve(name + ".png");
+		js(driver, "window.scrollTo(0, 0);");
 		try {
 			Files.write(file, driver.getScreenshotAs(OutputType.BYTES));
 		}
