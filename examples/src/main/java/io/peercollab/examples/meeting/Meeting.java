@@ -753,6 +753,16 @@ final class Meeting {
 		}
 		ended = why;
 		status = "ended";
+		// nobody is in a meeting that ended: the roster shows how each one's part ended
+		String hostGone = leaving ? (host ? "ended it" : "host") : why.startsWith("lost") ? "lost" : "left";
+		participants.values().forEach(p -> {
+			if (p.name.equals(hostName)) {
+				p.status = hostGone;
+			}
+			else if (p.status.equals("joined") || p.status.equals("invited")) {
+				p.status = p.name.equals(me) ? "left" : "not in a meeting now";
+			}
+		});
 		if (checking != null) {
 			checking.dispose();
 		}

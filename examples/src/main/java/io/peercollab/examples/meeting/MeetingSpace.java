@@ -280,10 +280,10 @@ public final class MeetingSpace implements Callable<Integer>, AutoCloseable {
 		state.schedule(() -> {
 			pages.add(page);
 			page.accept(lobbyJson().toString());
-			page.accept(meetingJson().toString());
 			if (meeting != null) {
 				page.accept(meeting.logJson(0).toString());
 			}
+			page.accept(meetingJson().toString());
 		});
 		return () -> state.schedule(() -> pages.remove(page));
 	}
@@ -378,8 +378,8 @@ public final class MeetingSpace implements Callable<Integer>, AutoCloseable {
 					meeting.leave();
 				}
 				meeting = Meeting.joining(this, i);
-				meetingChanged();
 				toPages(meeting.logJson(0));
+				meetingChanged();
 			}
 			case "decline" -> invitation(c).decline(c.path("message").asText("")).subscribe(null, this::notice);
 			case "draw" -> current().draw(c.path("stroke"));
@@ -404,8 +404,8 @@ public final class MeetingSpace implements Callable<Integer>, AutoCloseable {
 			throw new IllegalStateException("leave the meeting you are in first");
 		}
 		meeting = Meeting.hosted(this);
-		meetingChanged();
 		toPages(meeting.logJson(0));
+		meetingChanged();
 		return meeting;
 	}
 

@@ -137,7 +137,7 @@
   }
 
   function takeLog(u) {
-    if (u.reset) { state.log.clear(); state.order = []; }
+    if (u.reset) { state.log.clear(); state.order = []; state.handouts.clear(); renderHandouts(); }
     let inOrder = !u.reset;
     const last = state.order.length ? state.order[state.order.length - 1] : 0;
     for (const e of u.entries) {
