@@ -26,8 +26,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 final class Chromium {
 
-	static final File BROWSER = new File("/usr/bin/chromium");
-	static final File DRIVER = new File("/usr/bin/chromedriver");
+	/** Debian's browser; {@code -Dmeeting.chromium=PATH} names another. */
+	static final File BROWSER = new File(System.getProperty("meeting.chromium", "/usr/bin/chromium"));
+	/** Debian's driver; {@code -Dmeeting.chromedriver=PATH} names another, of the same version as the browser. */
+	static final File DRIVER = new File(System.getProperty("meeting.chromedriver", "/usr/bin/chromedriver"));
 	static final Path SCREENSHOTS = Path.of("target", "meeting-screenshots");
 	static final Duration WAIT = Duration.ofSeconds(30);
 
