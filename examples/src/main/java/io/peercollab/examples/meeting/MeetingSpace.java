@@ -25,6 +25,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.peercollab.AlreadyExistsException;
+import io.peercollab.ChangeType;
 import io.peercollab.Invitation;
 import io.peercollab.Peer;
 import io.peercollab.PeerApplication;
@@ -36,7 +37,6 @@ import io.peercollab.PeerScope;
 import io.peercollab.PresenceChange;
 import io.peercollab.PresenceInfo;
 import io.peercollab.PresenceStatus;
-import io.peercollab.ChangeType;
 import io.peercollab.contact.ContactChange;
 import io.peercollab.contact.ContactPresence;
 import io.peercollab.contact.ContactStores;
@@ -51,6 +51,7 @@ import picocli.CommandLine.Option;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.Exceptions;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -343,7 +344,8 @@ public final class MeetingSpace implements Callable<Integer>, AutoCloseable {
 	private void run(JsonNode c) {
 		switch (c.path("t").asText()) {
 			case "nickname" -> collab.setNickname(c.path("value").asText())
-					.then(collab.contacts().updateMe(c.path("value").asText(), null, null))
+					.then(Mono.defer(() -> collab.contacts().updateMe(c.path("value").asText(),
+							collab.contacts().me().displayName(), collab.contacts().me().email())))
 					.publishOn(state).subscribe(x -> lobbyChanged(), this::notice, this::lobbyChanged);
 			case "presence" -> collab.setPresence(new PresenceInfo(
 							PresenceStatus.valueOf(c.path("status").asText().toUpperCase(Locale.ROOT)),
@@ -426,7 +428,7 @@ public final class MeetingSpace implements Callable<Integer>, AutoCloseable {
 	}
 
 	/** A handout from the page: chunked into the current meeting; completes when every chunk is handed over. */
-	Mono<Void> handout(String name, long size, reactor.core.publisher.Flux<byte[]> chunks) {
+	Mono<Void> handout(String name, long size, Flux<byte[]> chunks) {
 		return Mono.defer(() -> meeting == null ? Mono.<Void>error(new IllegalStateException("not in a meeting"))
 				: meeting.sendHandout(name, size, chunks)).subscribeOn(state);
 	}

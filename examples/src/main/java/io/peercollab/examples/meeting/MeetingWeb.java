@@ -5,16 +5,21 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.BiFunction;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import org.reactivestreams.Publisher;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -26,7 +31,6 @@ import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.http.server.HttpServerRoutes;
 import reactor.netty.http.websocket.WebsocketInbound;
 import reactor.netty.http.websocket.WebsocketOutbound;
-import org.reactivestreams.Publisher;
 
 /**
  * Meeting Space's web server: the page (plain HTML, CSS and JavaScript from resources), its WebSocket, and the
@@ -74,8 +78,8 @@ final class MeetingWeb {
 	}
 
 	/** The Host and Origin check, before anything else runs. */
-	private java.util.function.BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> guarded(
-			java.util.function.BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> handler) {
+	private BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> guarded(
+			BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> handler) {
 		return (req, res) -> {
 			String refusal = refusal(req.requestHeaders().get(HttpHeaderNames.HOST),
 					req.requestHeaders().get(HttpHeaderNames.ORIGIN));
@@ -90,7 +94,7 @@ final class MeetingWeb {
 	/** @return why a request with these headers is refused, or {@code null} if it is this server's own */
 	String refusal(String host, String origin) {
 		Set<String> hosts = Set.of("127.0.0.1:" + port(), "localhost:" + port());
-		if (host == null || !hosts.contains(host.toLowerCase(java.util.Locale.ROOT))) {
+		if (host == null || !hosts.contains(host.toLowerCase(Locale.ROOT))) {
 			return "refused: Host must be 127.0.0.1:" + port() + ", was " + host;
 		}
 		if (origin != null && !origin.equals("http://127.0.0.1:" + port()) && !origin.equals(
@@ -171,7 +175,7 @@ final class MeetingWeb {
 		return space.handoutFile(id).flatMap(file -> {
 			long length;
 			try {
-				length = java.nio.file.Files.size(file);
+				length = Files.size(file);
 			}
 			catch (IOException e) {
 				return Mono.error(e);
@@ -205,7 +209,7 @@ final class MeetingWeb {
 		}
 
 		byte[] rest() {
-			byte[] r = java.util.Arrays.copyOf(current, filled);
+			byte[] r = Arrays.copyOf(current, filled);
 			filled = 0;
 			return r;
 		}
