@@ -103,6 +103,10 @@ class MeetingSpaceBrowserTest {
 		carol.driver.findElement(By.id("save-me")).click();
 		Chromium.await(alice.driver, "alice sees carol busy", d -> alice.texts("#near-list .presence")
 				.equals(List.of("online", "busy")));
+		// alice makes carol a contact, followed: her contacts show carol's presence live
+		assertThat(alice.clickIn("#near-list li", "carol", ".add-contact")).isTrue();
+		Chromium.await(alice.driver, "carol among alice's contacts, busy",
+				d -> alice.texts("#contacts-list li").equals(List.of("carolbusynear")));
 		alice.shot("01-alice-sees-people-near-her");
 
 		// alice invites both; bob accepts, carol declines
