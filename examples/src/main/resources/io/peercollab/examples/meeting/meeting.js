@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Meeting Space's page: renders what its endpoint pushes over the WebSocket, and sends the person's commands back.
 // Plain JavaScript, no build step. window.meetingSpace exposes what the tests read (render order, timings).
 'use strict';
