@@ -5,6 +5,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.peercollab.CollaborationObserver;
 import io.peercollab.CollaborationSession;
 import io.peercollab.PayloadTooLargeException;
 import io.peercollab.PeerApplication;
@@ -50,11 +51,14 @@ abstract class SessionBase implements CollaborationSession {
 	final MessageBuffer<SessionMessage> received = new MessageBuffer<>(false);
 	private final Sinks.Empty<Void> closed = Sinks.empty();
 	private final AtomicBoolean disposed = new AtomicBoolean();
+	/** Told about each message sent and received, and the close; guarded: it does not throw. */
+	final CollaborationObserver observer;
 
-	SessionBase(UUID id, PeerApplication application, PeerName host) {
+	SessionBase(UUID id, PeerApplication application, PeerName host, CollaborationObserver observer) {
 		this.id = id;
 		this.application = application;
 		this.host = host;
+		this.observer = observer;
 	}
 
 	/**
@@ -101,6 +105,7 @@ abstract class SessionBase implements CollaborationSession {
 				sink.error(Invitations.sessionClosed());
 				return;
 			}
+			observer.sessionMessageSent(this, data.length);
 			sendFrame(new SessionFrame(null, data), delivered -> {
 				if (!delivered && disposed.get()) {
 					sink.error(Invitations.sessionClosed());
@@ -167,6 +172,7 @@ abstract class SessionBase implements CollaborationSession {
 				return;
 			}
 			outstanding.incrementAndGet();
+			observer.sessionMessageSent(SessionBase.this, message.length);
 			sendFrame(new SessionFrame(null, message), this);
 		}
 
@@ -288,6 +294,7 @@ abstract class SessionBase implements CollaborationSession {
 			onDispose();
 			received.close();
 			closed.tryEmitEmpty();
+			observer.sessionClosed(this);
 		}
 	}
 
@@ -301,6 +308,7 @@ abstract class SessionBase implements CollaborationSession {
 			onDispose();
 			received.fail(cause);
 			closed.tryEmitError(cause);
+			observer.sessionClosed(this);
 		}
 	}
 

@@ -18,6 +18,8 @@ import javax.net.ssl.SSLSession;
 
 import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.SslContext;
+import io.peercollab.CollaborationObserver.Direction;
+import io.peercollab.CollaborationObserver;
 import io.peercollab.Diagnostic;
 import io.peercollab.IpLiterals;
 import io.peercollab.PeerAddress;
@@ -41,6 +43,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
+import reactor.netty.tcp.SslProvider;
 import reactor.netty.tcp.TcpClient;
 import reactor.netty.tcp.TcpServer;
 import reactor.util.Logger;
@@ -61,6 +64,11 @@ public final class RSocketBinding implements TransportBinding {
 	private final SslContext clientTls;
 	private final SslContext serverTls;
 	private final InboundConnections inboundConnections;
+	private final Customizers customizers;
+	/** Told about every connection opened, closed, and every connect that failed; guarded: it does not throw. */
+	private final CollaborationObserver observer;
+	/** The client of every TLS connection opened: the library's configuration, then the user's customizer. */
+	private final TcpClient tlsClient;
 	/** This binding's deadlines (time to first stream, idle connections), on one timer task. */
 	private final Expiries expiries = new Expiries(Schedulers.parallel());
 
@@ -76,14 +84,36 @@ public final class RSocketBinding implements TransportBinding {
 
 	private volatile SecureServerTransport.ServerChannel server;
 
-	private RSocketBinding(TransportSettings settings, PeerIdentity identity, PeerRequestHandler handler) {
+	private RSocketBinding(TransportSettings settings, Customizers customizers, PeerIdentity identity,
+			PeerRequestHandler handler, CollaborationObserver observer) {
 		this.settings = settings;
+		this.customizers = customizers;
+		this.observer = observer;
 		this.identity = identity;
 		this.handler = handler;
 		this.codec = new PayloadCodec(settings.maxPayloadSize());
 		this.serverTls = PeerTls.server(identity);
 		this.clientTls = PeerTls.client(identity);
 		this.inboundConnections = new InboundConnections(settings, expiries);
+		TcpClient client = customizers.client().apply(TcpClient.newConnection()
+				.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
+						settings.connectTimeout().toMillis()))
+				.secure(spec -> spec.sslContext(clientTls).handshakeTimeout(settings.connectTimeout())));
+		keepsTls("TcpClient", client.configuration().sslProvider(), clientTls);
+		this.tlsClient = client;
+	}
+
+	/**
+	 * A customizer may add to the Reactor Netty configuration (socket options, wiretap, metrics, handlers), never
+	 * take the transport's TLS away or replace it: the pinned, mutually authenticated TLS 1.3 is the peer protocol.
+	 *
+	 * @throws IllegalStateException if the customized configuration has no TLS, or another {@link SslContext}
+	 */
+	private static void keepsTls(String what, SslProvider ssl, SslContext expected) {
+		if (ssl == null || ssl.getSslContext() != expected) {
+			throw new IllegalStateException("a " + what + " customizer of RSocketPeerTransport must keep the transport's "
+					+ "TLS (mutual TLS 1.3 with pinned keys); it " + (ssl == null ? "removed it" : "replaced it"));
+		}
 	}
 
 	/**
@@ -94,10 +124,23 @@ public final class RSocketBinding implements TransportBinding {
 	 */
 	public static Mono<TransportBinding> bind(TransportSettings settings, PeerIdentity identity,
 			PeerRequestHandler handler) {
+		return bind(settings, Customizers.NONE, identity, handler, CollaborationObserver.NOOP);
+	}
+
+	/**
+	 * Starts the server, with the user's customizers, telling {@code observer} about connections.
+	 *
+	 * @return the binding once it listens; fails as {@link #bind(TransportSettings, PeerIdentity, PeerRequestHandler)},
+	 * and with {@link IllegalStateException} if a customizer removed or replaced the transport's TLS
+	 */
+	public static Mono<TransportBinding> bind(TransportSettings settings, Customizers customizers,
+			PeerIdentity identity, PeerRequestHandler handler, CollaborationObserver observer) {
 		Objects.requireNonNull(settings, "settings");
+		Objects.requireNonNull(customizers, "customizers");
 		Objects.requireNonNull(identity, "identity");
 		Objects.requireNonNull(handler, "handler");
-		return Mono.fromCallable(() -> new RSocketBinding(settings, identity, handler))
+		Objects.requireNonNull(observer, "observer");
+		return Mono.fromCallable(() -> new RSocketBinding(settings, customizers, identity, handler, observer))
 				.flatMap(RSocketBinding::start);
 	}
 
@@ -107,7 +150,10 @@ public final class RSocketBinding implements TransportBinding {
 				.port(settings.port())
 				// timeToFirstStream, counted from the accept, closes a slow handshake first and reports it
 				.secure(spec -> spec.sslContext(serverTls).handshakeTimeout(backstop()));
+		tcp = customizers.server().apply(tcp);
+		keepsTls("TcpServer", tcp.configuration().sslProvider(), serverTls);
 		return RSocketServer.create(this::accept)
+				.interceptors(customizers.interceptors())
 				.payloadDecoder(PayloadDecoder.ZERO_COPY)
 				.maxInboundPayloadSize(settings.maxFrameLength())
 				.maxTimeToFirstFrame(backstop())
@@ -381,12 +427,9 @@ public final class RSocketBinding implements TransportBinding {
 	}
 
 	private Mono<RSocketPeerConnection> open(Key key) {
-		TcpClient tcp = TcpClient.newConnection()
-				.remoteAddress(() -> key.address)
-				.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
-						settings.connectTimeout().toMillis()))
-				.secure(spec -> spec.sslContext(clientTls).handshakeTimeout(settings.connectTimeout()));
+		TcpClient tcp = tlsClient.remoteAddress(() -> key.address);
 		return RSocketConnector.create()
+				.interceptors(customizers.interceptors())
 				.dataMimeType(PayloadCodec.DATA_MIME_TYPE)
 				.metadataMimeType(PayloadCodec.METADATA_MIME_TYPE)
 				.keepAlive(settings.keepAliveInterval(), settings.keepAliveMaxLifeTime())
@@ -398,7 +441,20 @@ public final class RSocketBinding implements TransportBinding {
 								settings.idleTimeout(), hello.instance() != null ? hello.instance()
 										: key.address.toString(), expiries)))
 				.timeout(settings.connectTimeout())
-				.onErrorMap(e -> connectError(e, key));
+				.onErrorMap(e -> connectError(e, key))
+				.doOnNext(c -> observeOpened(c.remote(), TcpAddress.of(key.address), Direction.OUTBOUND, c.onClose()))
+				.doOnError(e -> observer.connectFailed(key.name, TcpAddress.of(key.address), e));
+	}
+
+	/** Tells the observer that a connection opened, and later that it closed. */
+	private void observeOpened(PeerName remote, PeerAddress address, Direction direction, Mono<Void> onClose) {
+		if (observer == CollaborationObserver.NOOP) {
+			return;
+		}
+		long opened = System.nanoTime();
+		observer.connectionOpened(remote, address, direction);
+		onClose.doFinally(s -> observer.connectionClosed(remote, address, direction,
+				Duration.ofNanos(System.nanoTime() - opened))).subscribe(null, e -> { });
 	}
 
 	/**
@@ -492,6 +548,9 @@ public final class RSocketBinding implements TransportBinding {
 				sendingSocket.dispose();
 			}
 			log.debug("{} accepted a connection from {}", identity.name(), caller);
+			if (connection.address != null) {
+				observeOpened(caller, TcpAddress.of(connection.address), Direction.INBOUND, sendingSocket.onClose());
+			}
 			return Mono.just(new PeerResponder(caller, sendingSocket, handler, codec,
 					settings.maxInboundStreamsPerConnection(), instance, connection));
 		});
