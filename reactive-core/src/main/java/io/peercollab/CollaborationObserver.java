@@ -108,7 +108,7 @@ public interface CollaborationObserver {
 	default void connectFailed(PeerName expected, PeerAddress address, Throwable error) {
 	}
 
-	// ----- invitations sent --------------------------------------------------------------------------------------------
+	// ----- invitations sent ------------------------------------------------------------------------------------------
 
 	/**
 	 * An invitation is being sent to one endpoint of {@code invitee} (a contact signed in at several endpoints gets one
@@ -142,7 +142,7 @@ public interface CollaborationObserver {
 			ContextView context) {
 	}
 
-	// ----- invitations received ----------------------------------------------------------------------------------------
+	// ----- invitations received --------------------------------------------------------------------------------------
 
 	/**
 	 * An invitation arrived from {@code sender}, before any rule (rate limit, policy, visibility) was applied.
@@ -165,7 +165,7 @@ public interface CollaborationObserver {
 			Duration latency) {
 	}
 
-	// ----- followers ---------------------------------------------------------------------------------------------------
+	// ----- followers -------------------------------------------------------------------------------------------------
 
 	/** A remote endpoint started following this one ({@code peer.events()} on its side). */
 	default void followerAdded(PeerName follower) {
@@ -175,9 +175,11 @@ public interface CollaborationObserver {
 	default void followerRemoved(PeerName follower) {
 	}
 
-	// ----- sessions ----------------------------------------------------------------------------------------------------
+	// ----- sessions --------------------------------------------------------------------------------------------------
 
-	/** A session was opened here: hosted (the first invitation to it accepted) or joined (the host's channel arrived). */
+	/**
+	 * A session was opened here: hosted (the first invitation to it accepted) or joined (the host's channel arrived).
+	 */
 	default void sessionOpened(CollaborationSession session) {
 	}
 
@@ -202,7 +204,7 @@ public interface CollaborationObserver {
 	default void sessionMessageReceived(CollaborationSession session, PeerName from, int bytes) {
 	}
 
-	// ----- people near me ----------------------------------------------------------------------------------------------
+	// ----- people near me --------------------------------------------------------------------------------------------
 
 	/**
 	 * A peer near me was shown, changed or left: the events of {@link PeerCollaboration#peersNearMe()}, whether or
@@ -211,13 +213,13 @@ public interface CollaborationObserver {
 	default void peerNearMe(PeerNearMeEvent event) {
 	}
 
-	// ----- Internet records --------------------------------------------------------------------------------------------
+	// ----- Internet records ------------------------------------------------------------------------------------------
 
 	/**
 	 * A configured resolver (such as the Mainline DHT) was asked for a contact's addresses, and answered.
 	 *
-	 * @param outcome {@code SUCCESS} at its first record, {@code EMPTY} if it completed without one, {@code FAILURE}, or
-	 * {@code CANCELLED} if the look-up was abandoned first (another source answered)
+	 * @param outcome {@code SUCCESS} at its first record, {@code EMPTY} if it completed without one,
+	 * {@code FAILURE}, or {@code CANCELLED} if the look-up was abandoned first (another source answered)
 	 * @param latency from the question to that outcome
 	 */
 	default void nameResolved(PeerNameResolver resolver, PeerName name, Outcome outcome, Duration latency) {

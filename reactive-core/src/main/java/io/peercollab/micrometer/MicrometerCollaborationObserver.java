@@ -125,10 +125,12 @@ public final class MicrometerCollaborationObserver implements CollaborationObser
 		outboundOpened = counter("peercollab.connections.opened", "connections opened", "direction", "outbound");
 		gauge("peercollab.connections.active", "connections open now", inboundActive, "direction", "inbound");
 		gauge("peercollab.connections.active", "connections open now", outboundActive, "direction", "outbound");
-		inboundDuration = Timer.builder("peercollab.connections.duration").description("how long connections were open")
-				.tags(this.tags).tag("direction", "inbound").register(registry);
-		outboundDuration = Timer.builder("peercollab.connections.duration").description("how long connections were open")
-				.tags(this.tags).tag("direction", "outbound").register(registry);
+		inboundDuration = Timer.builder("peercollab.connections.duration")
+				.description("how long connections were open").tags(this.tags).tag("direction", "inbound")
+				.register(registry);
+		outboundDuration = Timer.builder("peercollab.connections.duration")
+				.description("how long connections were open").tags(this.tags).tag("direction", "outbound")
+				.register(registry);
 		invitationsSent = counter("peercollab.invitations.sent", "invitations sent, one per endpoint invited");
 		invitationsReceived = counter("peercollab.invitations.received", "invitations received");
 		gauge("peercollab.followers.active", "remote endpoints following this one", followers);

@@ -330,7 +330,8 @@ public final class Invitations {
 			}
 			catch (Throwable e) {
 				ended(key, plan);
-				observer.invitationFailed(invitee, application, e, GuardedObserver.since(sent), actual.currentContext());
+				observer.invitationFailed(invitee, application, e, GuardedObserver.since(sent),
+						actual.currentContext());
 				Operators.error(actual, Operators.onOperatorError(e, actual.currentContext()));
 				return;
 			}

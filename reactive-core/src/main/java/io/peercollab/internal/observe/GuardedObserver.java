@@ -21,8 +21,8 @@ import reactor.util.context.ContextView;
 
 /**
  * The user's observer, as every room of the engine calls it: an exception it throws is caught and logged (the first
- * one at WARN, later ones at DEBUG), never passed to the engine. {@link #guard} leaves {@link CollaborationObserver#NOOP}
- * as it is, so that a no-op observer stays a call the JIT removes.
+ * one at WARN, later ones at DEBUG), never passed to the engine. {@link #guard} leaves
+ * {@link CollaborationObserver#NOOP} as it is, so that a no-op observer stays a call the JIT removes.
  */
 public final class GuardedObserver implements CollaborationObserver {
 
@@ -116,8 +116,8 @@ public final class GuardedObserver implements CollaborationObserver {
 	}
 
 	@Override
-	public void invitationAnswered(PeerName invitee, PeerApplication application, InvitationStatus status, Duration latency,
-			ContextView context) {
+	public void invitationAnswered(PeerName invitee, PeerApplication application, InvitationStatus status,
+			Duration latency, ContextView context) {
 		try {
 			delegate.invitationAnswered(invitee, application, status, latency, context);
 		}
@@ -127,8 +127,8 @@ public final class GuardedObserver implements CollaborationObserver {
 	}
 
 	@Override
-	public void invitationFailed(PeerName invitee, PeerApplication application, Throwable error, Duration latency,
-			ContextView context) {
+	public void invitationFailed(PeerName invitee, PeerApplication application, Throwable error,
+			Duration latency, ContextView context) {
 		try {
 			delegate.invitationFailed(invitee, application, error, latency, context);
 		}
@@ -148,7 +148,8 @@ public final class GuardedObserver implements CollaborationObserver {
 	}
 
 	@Override
-	public void invitationResponded(PeerName sender, PeerApplication application, InvitationState state, Duration latency) {
+	public void invitationResponded(PeerName sender, PeerApplication application, InvitationState state,
+			Duration latency) {
 		try {
 			delegate.invitationResponded(sender, application, state, latency);
 		}

@@ -61,8 +61,8 @@ public final class EndpointResolution {
 	 * @param diagnoser where a failing resolver is reported
 	 * @param observer told how long each resolver took and how it ended (guarded: it does not throw)
 	 */
-	public EndpointResolution(List<PeerNameResolver> resolvers, Function<PeerName, List<PeerEndPoint>> nearMe, Diagnoser diagnoser,
-			CollaborationObserver observer) {
+	public EndpointResolution(List<PeerNameResolver> resolvers, Function<PeerName, List<PeerEndPoint>> nearMe,
+			Diagnoser diagnoser, CollaborationObserver observer) {
 		this.resolvers = List.copyOf(resolvers);
 		this.nearMe = nearMe;
 		this.diagnoser = diagnoser;

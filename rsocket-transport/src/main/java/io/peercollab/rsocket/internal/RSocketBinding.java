@@ -111,8 +111,9 @@ public final class RSocketBinding implements TransportBinding {
 	 */
 	private static void keepsTls(String what, SslProvider ssl, SslContext expected) {
 		if (ssl == null || ssl.getSslContext() != expected) {
-			throw new IllegalStateException("a " + what + " customizer of RSocketPeerTransport must keep the transport's "
-					+ "TLS (mutual TLS 1.3 with pinned keys); it " + (ssl == null ? "removed it" : "replaced it"));
+			throw new IllegalStateException("a " + what + " customizer of RSocketPeerTransport must keep the "
+					+ "transport's TLS (mutual TLS 1.3 with pinned keys); it "
+					+ (ssl == null ? "removed it" : "replaced it"));
 		}
 	}
 
