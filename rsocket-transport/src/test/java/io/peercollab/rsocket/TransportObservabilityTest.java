@@ -2,6 +2,7 @@ package io.peercollab.rsocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerScope;
 import io.peercollab.RecordingObserver;
 import io.peercollab.SessionMessage;
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.micrometer.MicrometerCollaborationObserver;
@@ -172,6 +174,19 @@ class TransportObservabilityTest {
 		RecordingObserver.Call failed = rc.await("connectFailed", WAIT);
 		assertThat(failed.arg(0)).isEqualTo(a.name());
 		assertThat(failed.arg(2)).isInstanceOf(io.peercollab.PeerIdentityMismatchException.class);
+	}
+
+	@Test
+	void aRefusedInboundConnectionIsObservedWithItsReason() throws Exception {
+		RecordingObserver rb = new RecordingObserver();
+		PeerCollaboration b = endpoint(bob, TestPeers.loopback().timeToFirstStream(Duration.ofMillis(300)), rb);
+		TcpAddress at = (TcpAddress) b.endPoints().get(0).address();
+		// a connection that never starts TLS nor opens a stream: closed after timeToFirstStream, and reported
+		try (Socket silent = new Socket(at.address(), at.port())) {
+			Diagnostic refusal = (Diagnostic) rb.await("connectionRefused", WAIT).arg(0);
+			assertThat(refusal.kind()).isEqualTo(Diagnostic.Kind.REJECTED_CONNECTION);
+			assertThat(refusal.message()).contains("timeToFirstStream");
+		}
 	}
 
 	/** Records the trace each request and channel this endpoint sends is subscribed with. */
