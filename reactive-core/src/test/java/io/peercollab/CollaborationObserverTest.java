@@ -133,6 +133,30 @@ class CollaborationObserverTest {
 	}
 
 	@Test
+	void inMemoryConnectionsAreObservedOnBothSidesAndAFailedConnectWithItsError() {
+		RecordingObserver ra = new RecordingObserver();
+		RecordingObserver rb = new RecordingObserver();
+		PeerCollaboration a = endpoint(alice, ra);
+		PeerCollaboration b = endpoint(bob, rb);
+		assertThat(peer(a, b).presence().block(WAIT)).isNotNull();
+		assertThat(ra.await("connectionOpened", WAIT).args()).containsExactly(bob.name(),
+				b.endPoints().get(0).address(), CollaborationObserver.Direction.OUTBOUND);
+		assertThat(rb.await("connectionOpened", WAIT).args()).containsExactly(alice.name(),
+				a.endPoints().get(0).address(), CollaborationObserver.Direction.INBOUND);
+
+		// Bob is not at Alice's address: the pin fails the connect
+		assertThat(b.peer(bob.name(), a.endPoints().get(0)).presence().onErrorResume(e -> Mono.empty()).block(WAIT))
+				.isNull();
+		RecordingObserver.Call failed = rb.await("connectFailed", WAIT);
+		assertThat(failed.arg(0)).isEqualTo(bob.name());
+		assertThat(failed.arg(2)).isInstanceOf(PeerIdentityMismatchException.class);
+
+		b.close().block(WAIT);
+		assertThat(ra.await("connectionClosed", WAIT).arg(2)).isEqualTo(CollaborationObserver.Direction.OUTBOUND);
+		assertThat(rb.await("connectionClosed", WAIT).arg(2)).isEqualTo(CollaborationObserver.Direction.INBOUND);
+	}
+
+	@Test
 	void declinedAndRefusedInvitationsAreObservedWithTheirOutcome() {
 		RecordingObserver ra = new RecordingObserver();
 		RecordingObserver rb = new RecordingObserver();
