@@ -451,6 +451,16 @@ public interface PeerCollaboration extends Disposable {
 		Builder announceEndpointName(boolean announce);
 
 		/**
+		 * Who is told what this endpoint does (connections, invitations, followers, sessions, peers near me, Internet
+		 * records), for metrics and tracing; defaults to {@link CollaborationObserver#NOOP}, which costs nothing.
+		 * {@code io.peercollab.micrometer.MicrometerCollaborationObserver} turns it into Micrometer meters. An observer
+		 * that throws never breaks the endpoint: see {@link CollaborationObserver}.
+		 *
+		 * @throws NullPointerException if it is {@code null} (use {@link CollaborationObserver#NOOP} for none)
+		 */
+		Builder observer(CollaborationObserver observer);
+
+		/**
 		 * @return a new endpoint, signed out
 		 * @throws IllegalStateException if a required setting is missing
 		 */

@@ -2,12 +2,14 @@
 package io.peercollab.local;
 
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.peercollab.CollaborationObserver;
 import io.peercollab.PeerAddress;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerEvent;
@@ -59,9 +61,23 @@ public final class InMemoryPeerTransport implements PeerTransport {
 
 	@Override
 	public Mono<TransportBinding> bind(PeerIdentity identity, PeerRequestHandler handler) {
+		return bind(identity, handler, CollaborationObserver.NOOP);
+	}
+
+	/**
+	 * {@inheritDoc}
+	 *
+	 * <p>Here: a connection opens at the first {@code connect} between two bindings (both sides are told, outbound
+	 * and inbound) and closes when either binding is disposed or the network {@link Network#cut cuts} it; a connect
+	 * to an address where nothing listens, or where another name listens, is a failed connect.
+	 */
+	@Override
+	public Mono<TransportBinding> bind(PeerIdentity identity, PeerRequestHandler handler,
+			CollaborationObserver observer) {
 		Objects.requireNonNull(identity, "identity");
 		Objects.requireNonNull(handler, "handler");
-		return Mono.fromCallable(() -> network.bind(identity, handler));
+		Objects.requireNonNull(observer, "observer");
+		return Mono.fromCallable(() -> network.bind(identity, handler, observer));
 	}
 
 	/**
@@ -91,9 +107,9 @@ public final class InMemoryPeerTransport implements PeerTransport {
 			}
 		}
 
-		Binding bind(PeerIdentity identity, PeerRequestHandler handler) {
+		Binding bind(PeerIdentity identity, PeerRequestHandler handler, CollaborationObserver observer) {
 			TcpAddress address = TcpAddress.of(InetAddress.getLoopbackAddress(), ports.incrementAndGet());
-			Binding b = new Binding(this, identity, handler, address);
+			Binding b = new Binding(this, identity, handler, address, observer);
 			bindings.put(address, b);
 			return b;
 		}
@@ -105,16 +121,19 @@ public final class InMemoryPeerTransport implements PeerTransport {
 		final PeerIdentity identity;
 		final PeerRequestHandler handler;
 		final TcpAddress address;
+		final CollaborationObserver observer;
 		final Map<PeerAddress, Connection> connections = new ConcurrentHashMap<>();
 		final Set<Connection> inbound = ConcurrentHashMap.newKeySet();
 		final Sinks.Empty<Void> disposed = Sinks.empty();
 		final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
 
-		Binding(Network network, PeerIdentity identity, PeerRequestHandler handler, TcpAddress address) {
+		Binding(Network network, PeerIdentity identity, PeerRequestHandler handler, TcpAddress address,
+				CollaborationObserver observer) {
 			this.network = network;
 			this.identity = identity;
 			this.handler = handler;
 			this.address = address;
+			this.observer = observer;
 		}
 
 		@Override
@@ -137,11 +156,11 @@ public final class InMemoryPeerTransport implements PeerTransport {
 				}
 				Binding remote = network.bindings.get(remoteAddress);
 				if (remote == null || remote.isDisposed()) {
-					return Mono.error(new PeerUnreachableException(
+					return failed(expected, remoteAddress, new PeerUnreachableException(
 							"nothing listens at " + remoteAddress + " (expected " + expected + ")"));
 				}
 				if (!remote.identity.name().equals(expected)) {
-					return Mono.error(mismatch(expected, remote.identity.name()));
+					return failed(expected, remoteAddress, mismatch(expected, remote.identity.name()));
 				}
 				Connection c = new Connection(this, remote);
 				Connection raced = connections.putIfAbsent(remoteAddress, c);
@@ -150,8 +169,16 @@ public final class InMemoryPeerTransport implements PeerTransport {
 				}
 				connections.put(remoteAddress, c);
 				remote.inbound.add(c);
+				observer.connectionOpened(remote.identity.name(), remote.address,
+						CollaborationObserver.Direction.OUTBOUND);
+				remote.observer.connectionOpened(identity.name(), address, CollaborationObserver.Direction.INBOUND);
 				return Mono.just(c);
 			});
+		}
+
+		private Mono<PeerConnection> failed(PeerName expected, PeerAddress remoteAddress, Throwable error) {
+			observer.connectFailed(expected, remoteAddress, error);
+			return Mono.error(error);
 		}
 
 		private static PeerIdentityMismatchException mismatch(PeerName expected, PeerName found) {
@@ -197,6 +224,7 @@ public final class InMemoryPeerTransport implements PeerTransport {
 		final PeerName caller;
 		final Sinks.Empty<Void> closed = Sinks.empty();
 		final java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+		final long openedNanos = System.nanoTime();
 
 		Connection(Binding local, Binding remote) {
 			this.local = local;
@@ -286,7 +314,15 @@ public final class InMemoryPeerTransport implements PeerTransport {
 			if (done.compareAndSet(false, true)) {
 				closed.tryEmitEmpty();
 				local.connections.remove(remote.address, this);
-				remote.inbound.remove(this);
+				boolean opened = remote.inbound.remove(this);
+				if (opened) {
+					// a connection that lost a race to open was never reported opened
+					Duration lifetime = Duration.ofNanos(System.nanoTime() - openedNanos);
+					local.observer.connectionClosed(remote(), remote.address, CollaborationObserver.Direction.OUTBOUND,
+							lifetime);
+					remote.observer.connectionClosed(caller, local.address, CollaborationObserver.Direction.INBOUND,
+							lifetime);
+				}
 			}
 		}
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.spi;
 
+import io.peercollab.CollaborationObserver;
 import io.peercollab.identity.PeerIdentity;
 import reactor.core.publisher.Mono;
 
@@ -29,4 +30,21 @@ public interface PeerTransport {
 	 * @return the running binding, once it listens
 	 */
 	Mono<TransportBinding> bind(PeerIdentity identity, PeerRequestHandler handler);
+
+	/**
+	 * Starts listening, and tells {@code observer} about this binding's connections
+	 * ({@link CollaborationObserver#connectionOpened}, {@link CollaborationObserver#connectionClosed},
+	 * {@link CollaborationObserver#connectFailed}). The engine calls this one; refused inbound connections reach the
+	 * observer through {@link TransportBinding#diagnostics()}. The observer is already guarded: it does not throw.
+	 *
+	 * <p>The default ignores the observer and calls {@link #bind(PeerIdentity, PeerRequestHandler)}, for transports
+	 * that report no connections.
+	 *
+	 * @param observer who is told about connections; {@link CollaborationObserver#NOOP} for none
+	 * @return the running binding, once it listens
+	 */
+	default Mono<TransportBinding> bind(PeerIdentity identity, PeerRequestHandler handler,
+			CollaborationObserver observer) {
+		return bind(identity, handler);
+	}
 }

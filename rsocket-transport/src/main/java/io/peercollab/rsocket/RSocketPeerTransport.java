@@ -3,15 +3,22 @@ package io.peercollab.rsocket;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
+import io.peercollab.CollaborationObserver;
 import io.peercollab.identity.PeerIdentity;
+import io.peercollab.rsocket.internal.Customizers;
 import io.peercollab.rsocket.internal.RSocketBinding;
 import io.peercollab.rsocket.internal.TransportSettings;
 import io.peercollab.rsocket.internal.TurnSettings;
 import io.peercollab.spi.PeerRequestHandler;
 import io.peercollab.spi.PeerTransport;
 import io.peercollab.spi.TransportBinding;
+import io.rsocket.plugins.InterceptorRegistry;
 import reactor.core.publisher.Mono;
+import reactor.netty.tcp.TcpClient;
+import reactor.netty.tcp.TcpServer;
 
 /**
  * The PeerCollab peer protocol over RSocket on TCP with mutually authenticated TLS 1.3, as specified in
@@ -38,16 +45,14 @@ import reactor.core.publisher.Mono;
 public final class RSocketPeerTransport implements PeerTransport {
 
 	private final TransportSettings settings;
+	private final Customizers customizers;
 
 	/** The TURN server to relay through, or {@code null}. */
 	private final TurnServer turn;
 
-	private RSocketPeerTransport(TransportSettings settings) {
-		this(settings, null);
-	}
-
-	private RSocketPeerTransport(TransportSettings settings, TurnServer turn) {
+	private RSocketPeerTransport(TransportSettings settings, Customizers customizers, TurnServer turn) {
 		this.settings = settings;
+		this.customizers = customizers;
 		this.turn = turn;
 	}
 
@@ -55,7 +60,7 @@ public final class RSocketPeerTransport implements PeerTransport {
 	 * @return a transport over TCP with every setting at its default
 	 */
 	public static RSocketPeerTransport tcp() {
-		return new RSocketPeerTransport(TransportSettings.DEFAULTS);
+		return new RSocketPeerTransport(TransportSettings.DEFAULTS, Customizers.NONE, null);
 	}
 
 	/**
@@ -71,7 +76,7 @@ public final class RSocketPeerTransport implements PeerTransport {
 	 */
 	public RSocketPeerTransport turnServer(TurnServer server) {
 		Objects.requireNonNull(server, "server");
-		return new RSocketPeerTransport(settings, server);
+		return new RSocketPeerTransport(settings, customizers, server);
 	}
 
 	/**
@@ -234,6 +239,64 @@ public final class RSocketPeerTransport implements PeerTransport {
 	}
 
 	/**
+	 * Adds a customizer of the Reactor Netty {@link TcpServer} that accepts inbound connections: socket options,
+	 * {@code wiretap}, {@code metrics}, {@code doOnConnection} and the like. It is applied when {@link #bind} runs,
+	 * after the library's own configuration (address, port, TLS), and after the customizers added before it.
+	 *
+	 * <p>It must keep the transport's TLS: mutual TLS 1.3 with pinned keys is the peer protocol, not an option. A
+	 * customizer that removes it ({@code noSSL()}) or replaces it ({@code secure(..)} with another context) makes
+	 * {@link #bind} fail with {@link IllegalStateException}; and whatever a customizer does to the TLS handshake, a
+	 * caller that proves no key is refused at SETUP. The library's own admission limits (connections in total and per
+	 * source, time to first stream) are added after the customizer and stay in force.
+	 *
+	 * <pre>{@code
+	 * RSocketPeerTransport.tcp().tcpServer(server -> server.wiretap("peercollab.server", LogLevel.DEBUG));
+	 * }</pre>
+	 *
+	 * @param customizer returns the server to use, given the one the library configured; never {@code null}
+	 * @return a copy with this customizer added
+	 */
+	public RSocketPeerTransport tcpServer(UnaryOperator<TcpServer> customizer) {
+		return new RSocketPeerTransport(settings, customizers.andServer(customizer), turn);
+	}
+
+	/**
+	 * Adds a customizer of the Reactor Netty {@link TcpClient} of every connection this endpoint opens to another
+	 * (socket options, {@code wiretap}, {@code metrics}, {@code doOnConnected}); not of the plain TCP connect that
+	 * checks whether a neighbour near me still listens. Applied after the library's own configuration (connect
+	 * timeout, TLS) and the customizers added before it; the remote address is set per connection, after it.
+	 *
+	 * <p>As for {@link #tcpServer}, it must keep the transport's TLS ({@link #bind} fails with
+	 * {@link IllegalStateException} otherwise), and the server's key is checked against the expected
+	 * {@code PeerName} after the handshake, whatever the customizer did to it.
+	 *
+	 * @param customizer returns the client to use, given the one the library configured; never {@code null}
+	 * @return a copy with this customizer added
+	 */
+	public RSocketPeerTransport tcpClient(UnaryOperator<TcpClient> customizer) {
+		return new RSocketPeerTransport(settings, customizers.andClient(customizer), turn);
+	}
+
+	/**
+	 * Adds RSocket interceptors ({@code forRequester}, {@code forResponder}, {@code forConnection},
+	 * {@code forSocketAcceptor}) to the RSocket server and to every connector of this transport, after the customizers
+	 * added before. A requester interceptor sees each request this endpoint sends (an invitation, a follow, a session
+	 * channel) subscribed with the Reactor {@code Context} of the API call that made it, so that a trace set with
+	 * {@code contextWrite} on {@code peer.invite(..)} can be read there; a responder interceptor sees what remote
+	 * peers ask. Interceptors run on Netty event loops and must not block.
+	 *
+	 * <pre>{@code
+	 * RSocketPeerTransport.tcp().interceptors(registry -> registry.forRequester(tracing::wrap));
+	 * }</pre>
+	 *
+	 * @param configurer adds interceptors to the registry it is given; never {@code null}
+	 * @return a copy with these interceptors added
+	 */
+	public RSocketPeerTransport interceptors(Consumer<InterceptorRegistry> configurer) {
+		return new RSocketPeerTransport(settings, customizers.andInterceptors(configurer), turn);
+	}
+
+	/**
 	 * Starts a TLS 1.3 RSocket server for {@code identity}, serving inbound requests with {@code handler}.
 	 *
 	 * <p>The returned {@code Mono} emits the binding once the server listens, or fails with
@@ -249,9 +312,24 @@ public final class RSocketPeerTransport implements PeerTransport {
 	public Mono<TransportBinding> bind(PeerIdentity identity, PeerRequestHandler handler) {
 		Objects.requireNonNull(identity, "identity");
 		Objects.requireNonNull(handler, "handler");
+		return bind(identity, handler, CollaborationObserver.NOOP);
+	}
+
+	/**
+	 * As {@link #bind(PeerIdentity, PeerRequestHandler)}, telling {@code observer} about every connection opened
+	 * (after the TLS handshake and, for one this endpoint opened, the server's acceptance), closed, and every connect
+	 * that failed. Also fails with {@link IllegalStateException} if a {@link #tcpServer} or {@link #tcpClient}
+	 * customizer removed or replaced the transport's TLS.
+	 */
+	@Override
+	public Mono<TransportBinding> bind(PeerIdentity identity, PeerRequestHandler handler,
+			CollaborationObserver observer) {
+		Objects.requireNonNull(identity, "identity");
+		Objects.requireNonNull(handler, "handler");
+		Objects.requireNonNull(observer, "observer");
 		TurnSettings relay = turn == null ? null : new TurnSettings(turn.address(), turn.username(), turn.secret(),
 				turn.sharedSecret(), turn.validity(), turn.permitted());
-		return RSocketBinding.bind(settings, relay, identity, handler);
+		return RSocketBinding.bind(settings, customizers, relay, identity, handler, observer);
 	}
 
 	@Override
@@ -260,6 +338,6 @@ public final class RSocketPeerTransport implements PeerTransport {
 	}
 
 	private RSocketPeerTransport with(TransportSettings settings) {
-		return new RSocketPeerTransport(settings, turn);
+		return new RSocketPeerTransport(settings, customizers, turn);
 	}
 }

@@ -8,9 +8,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 
 import io.peercollab.ChangeType;
+import io.peercollab.CollaborationObserver;
 import io.peercollab.Invitation;
 import io.peercollab.InvitationResponse;
 import io.peercollab.InvitationStatus;
@@ -27,9 +29,11 @@ import io.peercollab.dht.MainlineDht;
 import io.peercollab.discovery.MdnsDiscovery;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
+import io.peercollab.identity.PeerName;
 import io.peercollab.local.InMemoryPeerTransport;
 import io.peercollab.spi.ContactStore;
 import reactor.core.publisher.Mono;
+import reactor.util.context.ContextView;
 
 /**
  * A project that depends on peercollab-reactive-core alone uses every library the core brings, on the classpath its
@@ -76,7 +80,16 @@ public final class CoreOnly {
 		// jmDNS + Reactor + R2DBC H2: Alice finds Bob near me, invites him, keeps him as a contact in an H2 file
 		Path store = work.resolve("alice-store");
 		InMemoryPeerTransport.Network network = new InMemoryPeerTransport.Network();
-		PeerCollaboration a = endpoint(alice, network, ContactStores.h2(store));
+		// an observer, without Micrometer on this classpath: the optional binding is loaded only by who uses it
+		AtomicReference<InvitationStatus> observed = new AtomicReference<>();
+		CollaborationObserver observer = new CollaborationObserver() {
+			@Override
+			public void invitationAnswered(PeerName invitee, PeerApplication application, InvitationStatus status,
+					Duration latency, ContextView context) {
+				observed.set(status);
+			}
+		};
+		PeerCollaboration a = endpoint(alice, network, ContactStores.h2(store), observer);
 		PeerCollaboration b = endpoint(bob, network, ContactStores.inMemory());
 		InvitationResponse response;
 		try {
@@ -106,6 +119,16 @@ public final class CoreOnly {
 		}
 		boolean stored = kept != null && kept.name().equals(bob.name());
 		System.out.println("[core] contact kept in H2 across a restart: " + stored);
+		boolean micrometerAbsent = false;
+		try {
+			Class.forName("io.micrometer.core.instrument.MeterRegistry");
+		}
+		catch (ClassNotFoundException e) {
+			micrometerAbsent = true;
+		}
+		boolean observing = micrometerAbsent && observed.get() == InvitationStatus.ACCEPTED;
+		System.out.println("[core] observer saw " + observed.get() + " without Micrometer on the classpath ("
+				+ micrometerAbsent + "): " + observing);
 
 		// dnsjava + the DHT client on Reactor Netty UDP: a record too large for BEP 44 is refused once encoded, before
 		// the node starts; a small one starts a node that knows no bootstrap node, so no node gives it a token and the
@@ -132,7 +155,7 @@ public final class CoreOnly {
 		System.out.println("[core] DHT record of 100 endpoints: " + tooLarge);
 		System.out.println("[core] DHT record of 1 endpoint, no node to store it: " + small);
 		System.out.println("[core] DHT: " + dhtOk);
-		return identities && response.status() == InvitationStatus.ACCEPTED && stored && dhtOk;
+		return identities && response.status() == InvitationStatus.ACCEPTED && stored && observing && dhtOk;
 	}
 
 	static Throwable failureOf(Mono<Void> publish) {
@@ -140,11 +163,17 @@ public final class CoreOnly {
 	}
 
 	static PeerCollaboration endpoint(PeerIdentity identity, InMemoryPeerTransport.Network network, ContactStore store) {
+		return endpoint(identity, network, store, CollaborationObserver.NOOP);
+	}
+
+	static PeerCollaboration endpoint(PeerIdentity identity, InMemoryPeerTransport.Network network, ContactStore store,
+			CollaborationObserver observer) {
 		return PeerCollaboration.builder()
 				.identity(identity)
 				.contactStore(store)
 				.discovery(MdnsDiscovery.onLoopback())
 				.transport(network.transport())
+				.observer(observer)
 				.build();
 	}
 

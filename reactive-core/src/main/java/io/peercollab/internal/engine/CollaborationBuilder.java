@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import io.peercollab.Checks;
+import io.peercollab.CollaborationObserver;
 import io.peercollab.InvitationPolicy;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerEndPoint;
@@ -49,6 +50,7 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 	Sharing emailSharing = Sharing.CONTACTS;
 	Sharing presenceSharing = Sharing.CONTACTS_AND_NEAR_ME;
 	boolean announceEndpointName = false;
+	CollaborationObserver observer = CollaborationObserver.NOOP;
 	/** Where a wildcard-bound endpoint's addresses come from; tests replace it. */
 	Supplier<Map<String, List<InetAddress>>> interfaces = Interfaces::up;
 
@@ -74,6 +76,7 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 		emailSharing = from.emailSharing;
 		presenceSharing = from.presenceSharing;
 		announceEndpointName = from.announceEndpointName;
+		observer = from.observer;
 		interfaces = from.interfaces;
 	}
 
@@ -204,6 +207,12 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 	@Override
 	public PeerCollaboration.Builder announceEndpointName(boolean value) {
 		return with(c -> c.announceEndpointName = value);
+	}
+
+	@Override
+	public PeerCollaboration.Builder observer(CollaborationObserver value) {
+		Objects.requireNonNull(value, "observer");
+		return with(c -> c.observer = value);
 	}
 
 	@Override

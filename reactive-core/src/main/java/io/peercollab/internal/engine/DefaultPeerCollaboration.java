@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.peercollab.ApplicationChange;
 import io.peercollab.Checks;
+import io.peercollab.CollaborationObserver;
 import io.peercollab.Diagnostic;
 import io.peercollab.Invitation;
 import io.peercollab.InvitationPolicy;
@@ -42,6 +43,7 @@ import io.peercollab.internal.flow.Emissions;
 import io.peercollab.internal.flow.SerialQueue;
 import io.peercollab.internal.invite.Invitations;
 import io.peercollab.internal.nearme.NearMe;
+import io.peercollab.internal.observe.GuardedObserver;
 import io.peercollab.internal.peer.RemotePeer;
 import io.peercollab.internal.resolution.EndpointResolution;
 import io.peercollab.internal.resolution.InternetPublishing;
@@ -83,6 +85,8 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 	final InvitationPolicy policy;
 	final Duration invitationExpiry;
 	final Scheduler timer;
+	/** The user's observer, guarded: calling it never throws. */
+	final CollaborationObserver observer;
 	/** What each audience is shown of the card and presence; see the README's privacy table. */
 	final Disclosure disclosure;
 	private final boolean announceEndpointName;
@@ -119,6 +123,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		this.policy = b.policy;
 		this.invitationExpiry = b.invitationExpiry;
 		this.timer = b.timer;
+		this.observer = GuardedObserver.guard(b.observer);
 		this.diagnosticLog = new DiagnosticLog(timer, log::warn);
 		this.disclosure = new Disclosure(b.displayNameSharing, b.emailSharing, b.presenceSharing);
 		this.announceEndpointName = b.announceEndpointName;
@@ -126,16 +131,18 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 				PeerContact.of(identity.name(), nickname, identity.certificate()), this::peer,
 				this::visibilityChanged, timer, this::diagnose);
 		this.nearMe = new NearMe(identity.name(), b.discovery, timer, this::binding,
-				this::nearPeer, this::diagnose);
+				this::nearPeer, this::diagnose, observer);
 		this.invitations = new Invitations(timer, policy, b.invitationsPerPeerPerMinute, identity.name(), this::nickname,
-				contacts::isAllowed, this::application, this::visibleTo, this::signInScope, this::diagnose);
-		this.resolution = new EndpointResolution(b.resolvers, name -> nearMe.endPoints(name), this::diagnose);
+				contacts::isAllowed, this::application, this::visibleTo, this::signInScope, this::diagnose,
+				observer);
+		this.resolution = new EndpointResolution(b.resolvers, name -> nearMe.endPoints(name), this::diagnose,
+				observer);
 		this.reach = new RemotePeer.Reach(this::binding, resolution, invitations, invitationExpiry, timer);
 		this.publishing = new InternetPublishing(identity, this::publishedEndPoints, timer, this::diagnose,
-				b.publisher, b.republishInterval);
+				b.publisher, b.republishInterval, observer);
 		this.advertised = b.advertised;
 		this.interfaces = b.interfaces;
-		this.followers = new Followers(state, contacts::isAllowed, disclosure);
+		this.followers = new Followers(state, contacts::isAllowed, disclosure, observer);
 		this.ready = Mono.when(store.applications().doOnNext(state::loaded), contacts.load()).cache();
 		// what the resolvers refused (a forged or stale record), passed on until this endpoint is closed
 		for (PeerNameResolver r : b.resolvers) {
@@ -208,9 +215,14 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 
 	private Mono<Void> bindTransport() {
 		return Mono.defer(() -> binding != null ? Mono.empty()
-				: transport.bind(identity, responder()).doOnNext(b -> {
+				: transport.bind(identity, responder(), observer).doOnNext(b -> {
 					binding = b;
-					b.diagnostics().subscribe(this::diagnose);
+					b.diagnostics().subscribe(d -> {
+						if (Diagnostic.Kind.REJECTED_CONNECTION.equals(d.kind())) {
+							observer.connectionRefused(d);
+						}
+						diagnose(d);
+					});
 				}).then());
 	}
 
@@ -464,7 +476,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 
 	@Override
 	public Flux<PeerNearMeEvent> peersNearMe() {
-		return nearMe.events();
+		return nearMe.events().name("peercollab.peers.near.me");
 	}
 
 	@Override
@@ -508,7 +520,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 
 	@Override
 	public Flux<Invitation> invitations() {
-		return invitations.received();
+		return invitations.received().name("peercollab.invitations.received");
 	}
 
 	@Override
@@ -519,7 +531,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 	@Override
 	public Flux<Diagnostic> diagnostics() {
 		return diagnostics.asFlux().onBackpressureBuffer(256, d -> {
-		}, BufferOverflowStrategy.DROP_OLDEST);
+		}, BufferOverflowStrategy.DROP_OLDEST).name("peercollab.diagnostics");
 	}
 
 	void diagnose(Diagnostic.Kind kind, String message) {

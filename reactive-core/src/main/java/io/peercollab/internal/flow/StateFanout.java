@@ -2,6 +2,7 @@
 package io.peercollab.internal.flow;
 
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import reactor.core.publisher.Flux;
@@ -26,6 +27,8 @@ public final class StateFanout<E> {
 
 	private final Object lock;
 	private final int bufferSize;
+	/** Sees every event after its subscribers were given it, on the emission queue: never under the lock. */
+	private final Consumer<? super E> listener;
 	private final EmissionQueue emissions = new EmissionQueue();
 	// guarded by lock
 	private StateStream<E> current;
@@ -36,8 +39,19 @@ public final class StateFanout<E> {
 	 * @param bufferSize how many events one subscriber may fall behind
 	 */
 	public StateFanout(Object lock, int bufferSize) {
+		this(lock, bufferSize, null);
+	}
+
+	/**
+	 * @param lock the room's lock, under which {@link #emit} and {@link #complete} are called
+	 * @param bufferSize how many events one subscriber may fall behind
+	 * @param listener sees every event, whether or not anyone subscribes, in order, on the emission queue (never under
+	 * the lock); {@code null} for none
+	 */
+	public StateFanout(Object lock, int bufferSize, Consumer<? super E> listener) {
 		this.lock = lock;
 		this.bufferSize = bufferSize;
+		this.listener = listener;
 		this.current = new StateStream<>(emissions, StateStream.Overflow.ERROR, bufferSize);
 	}
 
@@ -64,7 +78,15 @@ public final class StateFanout<E> {
 	public void emit(E event) {
 		long number = ++seq;
 		StateStream<E> target = current;
-		emissions.submit(() -> target.emit(event, number));
+		if (listener == null) {
+			emissions.submit(() -> target.emit(event, number));
+		}
+		else {
+			emissions.submit(() -> {
+				target.emit(event, number);
+				listener.accept(event);
+			});
+		}
 	}
 
 	/** Completes every subscriber of now, after what was emitted before. Call under the lock, then drain. */

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,6 +17,7 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import io.peercollab.Checks;
+import io.peercollab.CollaborationObserver;
 import io.peercollab.CollaborationSession;
 import io.peercollab.Diagnostic;
 import io.peercollab.InvalidRequestException;
@@ -34,6 +36,7 @@ import io.peercollab.identity.PeerName;
 import io.peercollab.internal.flow.Diagnoser;
 import io.peercollab.internal.flow.Emissions;
 import io.peercollab.internal.flow.Expiries;
+import io.peercollab.internal.observe.GuardedObserver;
 import io.peercollab.internal.session.HostSession;
 import io.peercollab.internal.session.MemberSession;
 import io.peercollab.spi.InviteReply;
@@ -92,6 +95,7 @@ public final class Invitations {
 	private final Visibility visibility;
 	private final Supplier<PeerScope> signInScope;
 	private final Diagnoser diagnostics;
+	private final CollaborationObserver observer;
 	private final ReceivedInvitation.Listener listener = new ReceivedListener();
 	private final Sinks.Many<Invitation> received = Sinks.many().multicast()
 			.onBackpressureBuffer(PENDING_BUFFER, false);
@@ -124,10 +128,12 @@ public final class Invitations {
 	 * @param visibility who sees an application
 	 * @param signInScope this endpoint's sign-in scope now
 	 * @param diagnostics where refusals are reported
+	 * @param observer told about invitations both ways and the sessions they open (guarded: it does not throw)
 	 */
 	public Invitations(Scheduler timer, InvitationPolicy policy, int perPeerPerMinute, PeerName self,
 			Supplier<String> nickname, Predicate<PeerName> isContact, Function<UUID, PeerApplication> applications,
-			Visibility visibility, Supplier<PeerScope> signInScope, Diagnoser diagnostics) {
+			Visibility visibility, Supplier<PeerScope> signInScope, Diagnoser diagnostics,
+			CollaborationObserver observer) {
 		this.timer = timer;
 		this.expiries = new Expiries(timer);
 		this.policy = policy;
@@ -139,6 +145,7 @@ public final class Invitations {
 		this.visibility = visibility;
 		this.signInScope = signInScope;
 		this.diagnostics = diagnostics;
+		this.observer = observer;
 	}
 
 	public Flux<Invitation> received() {
@@ -149,8 +156,11 @@ public final class Invitations {
 
 	public Mono<InviteReply> receive(PeerName caller, InviteRequest request) {
 		return Mono.defer(() -> {
+			long arrived = GuardedObserver.now();
+			observer.invitationReceived(caller, request.application());
 			long now = timer.now(TimeUnit.MILLISECONDS);
 			if (!withinRate(caller, now)) {
+				refused(caller, request, arrived);
 				diagnostics.diagnose(Diagnostic.Kind.REJECTED_REQUEST, caller + " sent more than " + perPeerPerMinute
 						+ " invitations in a minute");
 				return Mono.error(new LimitExceededException("invitationsPerPeerPerMinute (" + perPeerPerMinute
@@ -158,15 +168,18 @@ public final class Invitations {
 			}
 			boolean contact = isContact.test(caller);
 			if (policy == InvitationPolicy.CONTACTS_ONLY && !contact) {
+				refused(caller, request, arrived);
 				return Mono.error(new NotAuthorizedException(self + " accepts invitations from its contacts only"));
 			}
 			PeerApplication app = applications.apply(request.application().id());
 			// An application the caller cannot see is refused exactly as one that is not registered: the answer must
 			// not tell a stranger that an INTERNET-only (or NONE) application exists here.
 			if (app == null || !visibility.visibleTo(contact, app.scope())) {
+				refused(caller, request, arrived);
 				return Mono.just(new InviteReply(InvitationStatus.DECLINED, NOT_REGISTERED));
 			}
 			if (self.compareTo(caller) < 0 && outgoing.containsKey(new Outgoing(caller, app.id()))) {
+				refused(caller, request, arrived);
 				return Mono.just(new InviteReply(InvitationStatus.DECLINED, CROSSING));
 			}
 			Duration expiry = request.expiry().compareTo(MAX_EXPIRY) > 0 ? MAX_EXPIRY : request.expiry();
@@ -182,6 +195,12 @@ public final class Invitations {
 			}
 			return inv.reply().doOnCancel(inv::withdraw);
 		});
+	}
+
+	/** An invitation was declined by a rule before anyone saw it. */
+	private void refused(PeerName caller, InviteRequest request, long arrived) {
+		observer.invitationResponded(caller, request.application(), InvitationState.DECLINED,
+				GuardedObserver.since(arrived));
 	}
 
 	private boolean withinRate(PeerName caller, long now) {
@@ -223,6 +242,8 @@ public final class Invitations {
 		@Override
 		public void ended(ReceivedInvitation inv, InvitationState state) {
 			pending.remove(inv.id(), inv);
+			observer.invitationResponded(inv.sender(), inv.application(), state,
+					GuardedObserver.since(inv.arrivedNanos));
 		}
 
 		@Override
@@ -243,8 +264,9 @@ public final class Invitations {
 				return Flux.error(new InvalidRequestException(
 						"no accepted invitation " + open.invitationId() + " from " + caller + " waits for a session"));
 			}
-			MemberSession session = new MemberSession(open.sessionId(), inv.application(), caller);
+			MemberSession session = new MemberSession(open.sessionId(), inv.application(), caller, observer);
 			joined.add(session);
+			observer.sessionOpened(session);
 			session.onClose().onErrorResume(e -> Mono.empty()).doFinally(s -> joined.remove(session)).subscribe();
 			inv.sessionOpened(session);
 			return session.serve(inbound);
@@ -298,6 +320,8 @@ public final class Invitations {
 			PeerName invitee = connection.remote();
 			Outgoing key = new Outgoing(invitee, application.id());
 			outgoing.merge(key, 1, Integer::sum);
+			long sent = GuardedObserver.now();
+			observer.invitationSent(invitee, application, actual.currentContext());
 			Mono<InviteReply> reply;
 			UUID invitationId;
 			try {
@@ -307,6 +331,8 @@ public final class Invitations {
 			}
 			catch (Throwable e) {
 				ended(key, plan);
+				observer.invitationFailed(invitee, application, e, GuardedObserver.since(sent),
+						actual.currentContext());
 				Operators.error(actual, Operators.onOperatorError(e, actual.currentContext()));
 				return;
 			}
@@ -320,7 +346,7 @@ public final class Invitations {
 				}
 			}
 			reply.subscribe(new Answer(actual, connection, invitationId, key, plan,
-					expiry.toMillis() + EXPIRY_GRACE.toMillis()));
+					expiry.toMillis() + EXPIRY_GRACE.toMillis(), application, sent));
 		}
 	}
 
@@ -345,11 +371,16 @@ public final class Invitations {
 		private final Outgoing key;
 		private final Planned plan;
 		private final long timeoutMillis;
+		private final PeerApplication application;
+		/** When it was sent, on {@link GuardedObserver#now()}'s clock. */
+		private final long sentNanos;
 		private final Expiries.Entry deadline = new Expiries.Entry() {
 			@Override
 			protected void expired() {
 				if (end()) {
 					upstream.cancel();
+					observer.invitationAnswered(key.invitee(), application, InvitationStatus.EXPIRED,
+							GuardedObserver.since(sentNanos), actual.currentContext());
 					complete(InvitationResponse.of(InvitationStatus.EXPIRED, ""));
 					ended(key, plan);
 				}
@@ -359,8 +390,10 @@ public final class Invitations {
 		private volatile int ended;
 
 		Answer(CoreSubscriber<? super InvitationResponse> actual, PeerConnection connection, UUID invitationId,
-				Outgoing key, Planned plan, long timeoutMillis) {
+				Outgoing key, Planned plan, long timeoutMillis, PeerApplication application, long sentNanos) {
 			super(actual);
+			this.application = application;
+			this.sentNanos = sentNanos;
 			this.connection = connection;
 			this.invitationId = invitationId;
 			this.key = key;
@@ -398,15 +431,20 @@ public final class Invitations {
 				}
 				else {
 					HostSession live = plan.session();
-					live.addMember(connection, invitationId);
+					// the member's channel carries the context of the subscriber of invite(..): a trace goes on
+					live.addMember(connection, invitationId, actual.currentContext());
 					response = InvitationResponse.accepted(reply.message(), live);
 				}
 			}
 			catch (Throwable e) {
+				observer.invitationFailed(key.invitee(), application, e, GuardedObserver.since(sentNanos),
+						actual.currentContext());
 				actual.onError(Operators.onOperatorError(upstream, e, reply, actual.currentContext()));
 				ended(key, plan);
 				return;
 			}
+			observer.invitationAnswered(key.invitee(), application, response.status(), GuardedObserver.since(sentNanos),
+					actual.currentContext());
 			complete(response);
 			ended(key, plan);
 		}
@@ -420,9 +458,12 @@ public final class Invitations {
 			expiries.remove(deadline);
 			// This endpoint signing out (or closing) closes the connection under a pending invitation: that is not the
 			// peer being unreachable, and must not read as if it were.
-			actual.onError(!(e instanceof NotSignedInException) && signInScope.get() == PeerScope.NONE
+			Throwable error = !(e instanceof NotSignedInException) && signInScope.get() == PeerScope.NONE
 					? new NotSignedInException("signed out while the invitation was pending", e)
-					: e);
+					: e;
+			observer.invitationFailed(key.invitee(), application, error, GuardedObserver.since(sentNanos),
+					actual.currentContext());
+			actual.onError(error);
 			ended(key, plan);
 		}
 
@@ -442,6 +483,9 @@ public final class Invitations {
 			if (end()) {
 				expiries.remove(deadline);
 				upstream.cancel();
+				observer.invitationFailed(key.invitee(), application,
+						new CancellationException("the invitation was cancelled by its subscriber"),
+						GuardedObserver.since(sentNanos), actual.currentContext());
 				ended(key, plan);
 			}
 		}
@@ -501,12 +545,17 @@ public final class Invitations {
 		 */
 		HostSession session() {
 			HostSession s;
+			boolean made = false;
 			synchronized (this) {
 				s = session;
 				if (s == null || s.isDisposed()) {
-					s = new HostSession(id, application, self, Invitations.this, invitationsOut);
+					s = new HostSession(id, application, self, Invitations.this, invitationsOut, observer);
 					session = s;
+					made = true;
 				}
+			}
+			if (made) {
+				observer.sessionOpened(s);
 			}
 			hosted.add(s);
 			if (s.isDisposed()) {

@@ -14,6 +14,7 @@ import io.peercollab.InvitationStatus;
 import io.peercollab.PeerApplication;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.flow.Expiries;
+import io.peercollab.internal.observe.GuardedObserver;
 import io.peercollab.spi.InviteReply;
 import io.peercollab.spi.InviteRequest;
 import reactor.core.publisher.Mono;
@@ -53,6 +54,8 @@ final class ReceivedInvitation implements Invitation {
 	private static final AtomicReferenceFieldUpdater<ReceivedInvitation, InvitationState> STATE =
 			AtomicReferenceFieldUpdater.newUpdater(ReceivedInvitation.class, InvitationState.class, "state");
 
+	/** When it arrived, on {@link GuardedObserver#now()}'s clock: the observer is told how long it waited. */
+	final long arrivedNanos = GuardedObserver.now();
 	private volatile InvitationState state = InvitationState.PENDING;
 	// emitted once, by whoever moved the state out of PENDING: needs no serialization of its own
 	private final Sinks.One<InviteReply> reply = Sinks.unsafe().one();

@@ -18,6 +18,7 @@ import java.util.function.Supplier;
 
 import io.peercollab.ChangeType;
 import io.peercollab.Checks;
+import io.peercollab.CollaborationObserver;
 import io.peercollab.Diagnostic;
 import io.peercollab.NotSignedInException;
 import io.peercollab.PeerCollaboration;
@@ -131,7 +132,7 @@ public final class NearMe {
 	private Disposable probeTask;
 	/** The number of the latest probe scheduled: a probe that was replaced (or stopped) and runs anyway does nothing. */
 	private long probeNumber;
-	private final StateFanout<PeerNearMeEvent> fanout = new StateFanout<>(lock, 1_024);
+	private final StateFanout<PeerNearMeEvent> fanout;
 	private DiscoveryHost host;
 	private boolean hostClosed;
 	private DiscoverySession session;
@@ -204,9 +205,12 @@ public final class NearMe {
 	 * otherwise
 	 * @param peerFactory makes the peers shown
 	 * @param diagnostics receives spoofed names and lost neighbours
+	 * @param observer told about every peer shown, changed and removed (guarded: it does not throw)
 	 */
 	public NearMe(PeerName self, Discovery discovery, Scheduler timer, Supplier<TransportBinding> binding,
-			PeerFactory peerFactory, Consumer<Diagnostic> diagnostics) {
+			PeerFactory peerFactory, Consumer<Diagnostic> diagnostics, CollaborationObserver observer) {
+		this.fanout = new StateFanout<>(lock, 1_024,
+				observer == CollaborationObserver.NOOP ? null : observer::peerNearMe);
 		this.self = Checks.notNull(self, "self");
 		this.discovery = discovery;
 		this.timer = Checks.notNull(timer, "timer");

@@ -8,13 +8,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
+import io.peercollab.CollaborationObserver;
 import io.peercollab.Diagnostic;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.flow.Diagnoser;
+import io.peercollab.internal.observe.GuardedObserver;
 import io.peercollab.spi.EndpointRecord;
 import io.peercollab.spi.EndpointSource;
 import io.peercollab.spi.PeerConnection;
@@ -37,6 +41,7 @@ public final class EndpointResolution {
 	private final List<PeerNameResolver> resolvers;
 	private final Function<PeerName, List<PeerEndPoint>> nearMe;
 	private final Diagnoser diagnoser;
+	private final CollaborationObserver observer;
 	// guarded by itself; access order: the least recently reached contact is evicted first
 	private final Map<PeerName, PeerEndPoint> lastSeen = new LinkedHashMap<>(16, 0.75f, true) {
 		@Override
@@ -55,11 +60,14 @@ public final class EndpointResolution {
 	 * @param nearMe the addresses a peer near me announced for a name (none when it is not near me, or when this
 	 * endpoint is not signed in to NEAR_ME)
 	 * @param diagnoser where a failing resolver is reported
+	 * @param observer told how long each resolver took and how it ended (guarded: it does not throw)
 	 */
-	public EndpointResolution(List<PeerNameResolver> resolvers, Function<PeerName, List<PeerEndPoint>> nearMe, Diagnoser diagnoser) {
+	public EndpointResolution(List<PeerNameResolver> resolvers, Function<PeerName, List<PeerEndPoint>> nearMe,
+			Diagnoser diagnoser, CollaborationObserver observer) {
 		this.resolvers = List.copyOf(resolvers);
 		this.nearMe = nearMe;
 		this.diagnoser = diagnoser;
+		this.observer = observer;
 	}
 
 	/**
@@ -81,12 +89,35 @@ public final class EndpointResolution {
 			return Flux.concat(last, near, card);
 		});
 		Flux<EndpointRecord> remote = Flux.fromIterable(resolvers)
-				.flatMap(r -> Flux.defer(() -> r.resolve(contact)).onErrorResume(e -> {
+				.flatMap(r -> timed(r, contact.name(), Flux.defer(() -> r.resolve(contact))).onErrorResume(e -> {
 					diagnoser.diagnose(Diagnostic.Kind.RESOLVE_FAILED, "resolver " + r + " failed for " + contact.name()
 							+ ": " + e.getMessage() + "; the other sources were used");
 					return Flux.empty();
 				}));
 		return Flux.merge(local, remote);
+	}
+
+	/**
+	 * @return {@code records}, telling the observer at its first record ({@code SUCCESS}), at completion without one
+	 * ({@code EMPTY}), at its error, or at a cancellation before any of these, and how long that took
+	 */
+	private Flux<EndpointRecord> timed(PeerNameResolver resolver, PeerName name, Flux<EndpointRecord> records) {
+		if (observer == CollaborationObserver.NOOP) {
+			return records;
+		}
+		return Flux.defer(() -> {
+			long start = GuardedObserver.now();
+			AtomicBoolean told = new AtomicBoolean();
+			Consumer<CollaborationObserver.Outcome> tell = outcome -> {
+				if (told.compareAndSet(false, true)) {
+					observer.nameResolved(resolver, name, outcome, GuardedObserver.since(start));
+				}
+			};
+			return records.doOnNext(r -> tell.accept(CollaborationObserver.Outcome.SUCCESS))
+					.doOnComplete(() -> tell.accept(CollaborationObserver.Outcome.EMPTY))
+					.doOnError(e -> tell.accept(CollaborationObserver.Outcome.FAILURE))
+					.doOnCancel(() -> tell.accept(CollaborationObserver.Outcome.CANCELLED));
+		});
 	}
 
 	/** Remembers where a contact answered and proved its key. */

@@ -5,12 +5,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Supplier;
 
+import io.peercollab.CollaborationObserver;
 import io.peercollab.Diagnostic;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.internal.flow.Diagnoser;
+import io.peercollab.internal.observe.GuardedObserver;
 import io.peercollab.spi.PeerNamePublisher;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
@@ -47,6 +49,7 @@ public final class InternetPublishing {
 	private final Diagnoser diagnoser;
 	private final PeerNamePublisher publisher;
 	private final Duration interval;
+	private final CollaborationObserver observer;
 	private final Object lock = new Object();
 	// guarded by lock
 	private boolean active;
@@ -61,9 +64,11 @@ public final class InternetPublishing {
 	 * @param diagnoser where failed publications are reported
 	 * @param publisher where records go; null: nothing is ever published
 	 * @param interval how often the record is republished while signed in
+	 * @param observer told how long each attempt took and how it ended (guarded: it does not throw)
 	 */
 	public InternetPublishing(PeerIdentity identity, Supplier<List<PeerEndPoint>> advertised, Scheduler timer,
-			Diagnoser diagnoser, PeerNamePublisher publisher, Duration interval) {
+			Diagnoser diagnoser, PeerNamePublisher publisher, Duration interval, CollaborationObserver observer) {
+		this.observer = observer;
 		this.identity = identity;
 		this.advertised = advertised;
 		this.timer = timer;
@@ -115,7 +120,7 @@ public final class InternetPublishing {
 			inFlight.dispose();
 			List<PeerEndPoint> endPoints = advertised.get();
 			lastPublished = endPoints;
-			inFlight = Mono.defer(() -> publisher.publish(identity, endPoints))
+			inFlight = attempt(endPoints)
 					.retryWhen(Retry.backoff(Long.MAX_VALUE, FIRST_RETRY)
 							.maxBackoff(MAX_RETRY)
 							.filter(PeerUnreachableException.class::isInstance)
@@ -131,6 +136,23 @@ public final class InternetPublishing {
 							"could not publish this endpoint's Internet record: " + e.getMessage()));
 		}
 		return attempted.asMono().timeout(FIRST_ATTEMPT_WAIT, Mono.empty(), timer);
+	}
+
+	/** @return one attempt to publish {@code endPoints}, made at each subscription and told to the observer */
+	private Mono<Void> attempt(List<PeerEndPoint> endPoints) {
+		Mono<Void> publish = Mono.defer(() -> publisher.publish(identity, endPoints));
+		if (observer == CollaborationObserver.NOOP) {
+			return publish;
+		}
+		return Mono.defer(() -> {
+			long start = GuardedObserver.now();
+			return publish.doFinally(signal -> observer.namePublished(publisher, endPoints.size(),
+					switch (signal) {
+						case ON_ERROR -> CollaborationObserver.Outcome.FAILURE;
+						case CANCEL -> CollaborationObserver.Outcome.CANCELLED;
+						default -> CollaborationObserver.Outcome.SUCCESS;
+					}, GuardedObserver.since(start)));
+		});
 	}
 
 	private void republishIfChanged() {
@@ -158,7 +180,7 @@ public final class InternetPublishing {
 			ticker.dispose();
 			inFlight.dispose();
 		}
-		return Mono.defer(() -> publisher.publish(identity, List.of()))
+		return attempt(List.of())
 				.timeout(WITHDRAW_TIMEOUT, timer)
 				.onErrorResume(e -> {
 					diagnoser.diagnose(Diagnostic.Kind.PUBLISH_FAILED, "could not publish the signed-out record: "

@@ -8,6 +8,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.peercollab.CollaborationObserver;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.SessionMessage;
@@ -18,6 +19,8 @@ import io.peercollab.spi.SessionFrame;
 import io.peercollab.spi.SessionOpen;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
+import reactor.util.context.ContextView;
 
 /**
  * The session an inviting endpoint hosts for one application: a hub with one channel per member. What a member sends
@@ -44,9 +47,17 @@ public final class HostSession extends SessionBase {
 
 		final PeerName name;
 		final MessageBuffer<SessionFrame> out = new MessageBuffer<>(true);
+		/** The context of the subscriber of the invitation that added this member: its channel's context. */
+		private final Context context;
 
-		Member(PeerName name) {
+		Member(PeerName name, Context context) {
 			this.name = name;
+			this.context = context;
+		}
+
+		@Override
+		public Context currentContext() {
+			return context;
 		}
 
 		/**
@@ -57,6 +68,7 @@ public final class HostSession extends SessionBase {
 		public void onNext(SessionFrame f) {
 			// the transport handed the array over: the host's message and the relayed frames share it, unmodified
 			byte[] data = f.data();
+			observer.sessionMessageReceived(HostSession.this, name, data.length);
 			Member[] all = memberArray;
 			int others = 0;
 			for (Member m : all) {
@@ -98,13 +110,29 @@ public final class HostSession extends SessionBase {
 	 */
 	public HostSession(UUID id, PeerApplication application, PeerName self, Invitations invitations,
 			AtomicInteger invitationsOut) {
-		super(id, application, self);
+		this(id, application, self, invitations, invitationsOut, CollaborationObserver.NOOP);
+	}
+
+	/** @param observer told about the messages of this session, and its close (guarded: it does not throw) */
+	public HostSession(UUID id, PeerApplication application, PeerName self, Invitations invitations,
+			AtomicInteger invitationsOut, CollaborationObserver observer) {
+		super(id, application, self, observer);
 		this.invitations = invitations;
 		this.invitationsOut = invitationsOut;
 	}
 
 	public void addMember(PeerConnection connection, UUID invitationId) {
-		Member m = new Member(connection.remote());
+		addMember(connection, invitationId, Context.empty());
+	}
+
+	/**
+	 * Adds the member an accepted invitation names, and opens its channel.
+	 *
+	 * @param context the context the channel is subscribed with, so that the transport sees it (a trace id set by
+	 * the subscriber of {@code invite(..)})
+	 */
+	public void addMember(PeerConnection connection, UUID invitationId, ContextView context) {
+		Member m = new Member(connection.remote(), Context.of(context));
 		Member old = members.put(m.name, m);
 		membersChanged();
 		if (old != null) {

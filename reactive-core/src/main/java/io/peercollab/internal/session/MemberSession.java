@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 
+import io.peercollab.CollaborationObserver;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.SessionMessage;
@@ -21,7 +22,12 @@ public final class MemberSession extends SessionBase {
 	private final MessageBuffer<SessionFrame> out = new MessageBuffer<>(true);
 
 	public MemberSession(UUID id, PeerApplication application, PeerName host) {
-		super(id, application, host);
+		this(id, application, host, CollaborationObserver.NOOP);
+	}
+
+	/** @param observer told about the messages of this session, and its close (guarded: it does not throw) */
+	public MemberSession(UUID id, PeerApplication application, PeerName host, CollaborationObserver observer) {
+		super(id, application, host, observer);
 	}
 
 	/**
@@ -46,7 +52,9 @@ public final class MemberSession extends SessionBase {
 		@Override
 		public void onNext(SessionFrame f) {
 			// the transport handed the frame's array over: the message keeps it, without another copy
-			if (!received.offer(SessionMessage.wrap(f.origin() == null ? host() : f.origin(), f.data()), this)) {
+			PeerName from = f.origin() == null ? host() : f.origin();
+			observer.sessionMessageReceived(MemberSession.this, from, f.data().length);
+			if (!received.offer(SessionMessage.wrap(from, f.data()), this)) {
 				// the session is closed: stop taking the host's frames, as a reader that went away would
 				dispose();
 			}

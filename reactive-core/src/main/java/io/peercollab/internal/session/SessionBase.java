@@ -6,6 +6,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.peercollab.CollaborationObserver;
 import io.peercollab.CollaborationSession;
 import io.peercollab.PayloadTooLargeException;
 import io.peercollab.PeerApplication;
@@ -51,11 +52,14 @@ abstract class SessionBase implements CollaborationSession {
 	final MessageBuffer<SessionMessage> received = new MessageBuffer<>(false);
 	private final Sinks.Empty<Void> closed = Sinks.empty();
 	private final AtomicBoolean disposed = new AtomicBoolean();
+	/** Told about each message sent and received, and the close; guarded: it does not throw. */
+	final CollaborationObserver observer;
 
-	SessionBase(UUID id, PeerApplication application, PeerName host) {
+	SessionBase(UUID id, PeerApplication application, PeerName host, CollaborationObserver observer) {
 		this.id = id;
 		this.application = application;
 		this.host = host;
+		this.observer = observer;
 	}
 
 	/**
@@ -102,6 +106,7 @@ abstract class SessionBase implements CollaborationSession {
 				sink.error(Invitations.sessionClosed());
 				return;
 			}
+			observer.sessionMessageSent(this, data.length);
 			sendFrame(new SessionFrame(null, data), delivered -> {
 				if (!delivered && disposed.get()) {
 					sink.error(Invitations.sessionClosed());
@@ -168,6 +173,7 @@ abstract class SessionBase implements CollaborationSession {
 				return;
 			}
 			outstanding.incrementAndGet();
+			observer.sessionMessageSent(SessionBase.this, message.length);
 			sendFrame(new SessionFrame(null, message), this);
 		}
 
@@ -289,6 +295,7 @@ abstract class SessionBase implements CollaborationSession {
 			onDispose();
 			received.close();
 			closed.tryEmitEmpty();
+			observer.sessionClosed(this);
 		}
 	}
 
@@ -302,6 +309,7 @@ abstract class SessionBase implements CollaborationSession {
 			onDispose();
 			received.fail(cause);
 			closed.tryEmitError(cause);
+			observer.sessionClosed(this);
 		}
 	}
 

@@ -11,6 +11,7 @@ import java.util.function.Predicate;
 
 import io.peercollab.ApplicationChange;
 import io.peercollab.ChangeType;
+import io.peercollab.CollaborationObserver;
 import io.peercollab.ObjectChange;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerEvent;
@@ -39,6 +40,7 @@ public final class Followers implements PublishedState.Listener {
 	private final PublishedState state;
 	private final Predicate<PeerName> allowedContact;
 	private final Disclosure disclosure;
+	private final CollaborationObserver observer;
 	/** Touched on the emission queue only. */
 	private final List<Follower> followers = new ArrayList<>();
 	/** Touched on the emission queue only. */
@@ -53,11 +55,14 @@ public final class Followers implements PublishedState.Listener {
 	 * @param state what this endpoint publishes; the followers listen to it
 	 * @param allowedContact whether a caller is a contact allowed to follow this endpoint
 	 * @param disclosure what each audience is shown of the presence
+	 * @param observer told about each follower added and removed (guarded: it does not throw)
 	 */
-	public Followers(PublishedState state, Predicate<PeerName> allowedContact, Disclosure disclosure) {
+	public Followers(PublishedState state, Predicate<PeerName> allowedContact, Disclosure disclosure,
+			CollaborationObserver observer) {
 		this.state = state;
 		this.allowedContact = allowedContact;
 		this.disclosure = disclosure;
+		this.observer = observer;
 		state.addListener(this);
 	}
 
@@ -88,7 +93,9 @@ public final class Followers implements PublishedState.Listener {
 					new StateStream<>(state.emissions(), StateStream.Overflow.ERROR, BUFFER));
 			return f.stream.stream(() -> start(f, afterVersion))
 					.doFinally(signal -> state.emissions().execute(() -> {
-						followers.remove(f);
+						if (followers.remove(f)) {
+							observer.followerRemoved(f.caller);
+						}
 						count = followers.size();
 					}));
 		});
@@ -125,6 +132,7 @@ public final class Followers implements PublishedState.Listener {
 		events.add(new PeerEvent.Synced(s.version()));
 		followers.add(f);
 		count = followers.size();
+		observer.followerAdded(f.caller);
 		return events;
 	}
 
@@ -169,6 +177,7 @@ public final class Followers implements PublishedState.Listener {
 		closed = true;
 		for (Follower f : followers) {
 			f.stream.complete();
+			observer.followerRemoved(f.caller);
 		}
 		followers.clear();
 		count = 0;

@@ -20,6 +20,8 @@ import javax.net.ssl.SSLSession;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.peercollab.CollaborationObserver.Direction;
+import io.peercollab.CollaborationObserver;
 import io.peercollab.Diagnostic;
 import io.peercollab.IpLiterals;
 import io.peercollab.PeerAddress;
@@ -46,6 +48,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.netty.Connection;
 import reactor.core.scheduler.Schedulers;
+import reactor.netty.tcp.SslProvider;
 import reactor.netty.tcp.TcpClient;
 import reactor.netty.tcp.TcpServer;
 import reactor.util.Logger;
@@ -66,6 +69,11 @@ public final class RSocketBinding implements TransportBinding {
 	private final SslContext clientTls;
 	private final SslContext serverTls;
 	private final InboundConnections inboundConnections;
+	private final Customizers customizers;
+	/** Told about every connection opened, closed, and every connect that failed; guarded: it does not throw. */
+	private final CollaborationObserver observer;
+	/** The client of every TLS connection opened: the library's configuration, then the user's customizer. */
+	private final TcpClient tlsClient;
 	/** This binding's deadlines (time to first stream, idle connections), on one timer task. */
 	private final Expiries expiries = new Expiries(Schedulers.parallel());
 
@@ -96,16 +104,38 @@ public final class RSocketBinding implements TransportBinding {
 	static final Duration REALLOCATE_FIRST = Duration.ofSeconds(1);
 	static final Duration REALLOCATE_MAX = Duration.ofSeconds(60);
 
-	private RSocketBinding(TransportSettings settings, TurnSettings turnSettings, PeerIdentity identity,
-			PeerRequestHandler handler) {
+	private RSocketBinding(TransportSettings settings, Customizers customizers, TurnSettings turnSettings,
+			PeerIdentity identity, PeerRequestHandler handler, CollaborationObserver observer) {
 		this.settings = settings;
+		this.customizers = customizers;
 		this.turnSettings = turnSettings;
+		this.observer = observer;
 		this.identity = identity;
 		this.handler = handler;
 		this.codec = new PayloadCodec(settings.maxPayloadSize());
 		this.serverTls = PeerTls.server(identity);
 		this.clientTls = PeerTls.client(identity);
 		this.inboundConnections = new InboundConnections(settings, expiries);
+		TcpClient client = customizers.client().apply(TcpClient.newConnection()
+				.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
+						settings.connectTimeout().toMillis()))
+				.secure(spec -> spec.sslContext(clientTls).handshakeTimeout(settings.connectTimeout())));
+		keepsTls("TcpClient", client.configuration().sslProvider(), clientTls);
+		this.tlsClient = client;
+	}
+
+	/**
+	 * A customizer may add to the Reactor Netty configuration (socket options, wiretap, metrics, handlers), never
+	 * take the transport's TLS away or replace it: the pinned, mutually authenticated TLS 1.3 is the peer protocol.
+	 *
+	 * @throws IllegalStateException if the customized configuration has no TLS, or another {@link SslContext}
+	 */
+	private static void keepsTls(String what, SslProvider ssl, SslContext expected) {
+		if (ssl == null || ssl.getSslContext() != expected) {
+			throw new IllegalStateException("a " + what + " customizer of RSocketPeerTransport must keep the "
+					+ "transport's TLS (mutual TLS 1.3 with pinned keys); it "
+					+ (ssl == null ? "removed it" : "replaced it"));
+		}
 	}
 
 	/**
@@ -116,22 +146,28 @@ public final class RSocketBinding implements TransportBinding {
 	 */
 	public static Mono<TransportBinding> bind(TransportSettings settings, PeerIdentity identity,
 			PeerRequestHandler handler) {
-		return bind(settings, null, identity, handler);
+		return bind(settings, Customizers.NONE, null, identity, handler, CollaborationObserver.NOOP);
 	}
 
 	/**
-	 * Starts the server and, with a TURN server, allocates a relay there before emitting.
+	 * Starts the server, with the user's customizers, telling {@code observer} about connections, and, with a TURN
+	 * server, allocates a relay there before emitting.
 	 *
 	 * @param turnSettings the TURN server, or {@code null} for none
 	 * @return the binding once it listens (and holds its relay); fails as {@link #bind(TransportSettings,
-	 * PeerIdentity, PeerRequestHandler)} does, or with the TURN server's refusal
+	 * PeerIdentity, PeerRequestHandler)} does, with {@link IllegalStateException} if a customizer removed or replaced
+	 * the transport's TLS, or with the TURN server's refusal
 	 */
-	public static Mono<TransportBinding> bind(TransportSettings settings, TurnSettings turnSettings,
-			PeerIdentity identity, PeerRequestHandler handler) {
+	public static Mono<TransportBinding> bind(TransportSettings settings, Customizers customizers,
+			TurnSettings turnSettings, PeerIdentity identity, PeerRequestHandler handler,
+			CollaborationObserver observer) {
 		Objects.requireNonNull(settings, "settings");
+		Objects.requireNonNull(customizers, "customizers");
 		Objects.requireNonNull(identity, "identity");
 		Objects.requireNonNull(handler, "handler");
-		return Mono.fromCallable(() -> new RSocketBinding(settings, turnSettings, identity, handler))
+		Objects.requireNonNull(observer, "observer");
+		return Mono.fromCallable(() -> new RSocketBinding(settings, customizers, turnSettings, identity, handler,
+						observer))
 				.flatMap(b -> b.start().flatMap(started -> b.turnSettings == null ? Mono.just(started)
 						: b.allocateRelay().thenReturn(started).doOnError(e -> b.dispose())));
 	}
@@ -210,8 +246,11 @@ public final class RSocketBinding implements TransportBinding {
 				.port(settings.port())
 				// timeToFirstStream, counted from the accept, closes a slow handshake first and reports it
 				.secure(spec -> spec.sslContext(serverTls).handshakeTimeout(backstop()));
+		tcp = customizers.server().apply(tcp);
+		keepsTls("TcpServer", tcp.configuration().sslProvider(), serverTls);
 		transport = new SecureServerTransport(tcp, settings.maxFrameLength(), inboundConnections);
 		return RSocketServer.create(this::accept)
+				.interceptors(customizers.interceptors())
 				.payloadDecoder(PayloadDecoder.ZERO_COPY)
 				.maxInboundPayloadSize(settings.maxFrameLength())
 				.maxTimeToFirstFrame(backstop())
@@ -503,11 +542,7 @@ public final class RSocketBinding implements TransportBinding {
 	}
 
 	private Mono<RSocketPeerConnection> open(Key key) {
-		TcpClient tcp = TcpClient.newConnection()
-				.remoteAddress(() -> key.address)
-				.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
-						settings.connectTimeout().toMillis()))
-				.secure(spec -> spec.sslContext(clientTls).handshakeTimeout(settings.connectTimeout()));
+		TcpClient tcp = tlsClient.remoteAddress(() -> key.address);
 		TurnClient relay = turn;
 		// through our relay: a Connect from the allocation, then the same TLS client handshake on the relayed stream
 		PinnedClientTransport client = key.relayed && relay != null
@@ -515,6 +550,7 @@ public final class RSocketBinding implements TransportBinding {
 						settings.maxFrameLength())
 				: new PinnedClientTransport(tcp, key.name, key.address, settings.maxFrameLength());
 		return RSocketConnector.create()
+				.interceptors(customizers.interceptors())
 				.dataMimeType(PayloadCodec.DATA_MIME_TYPE)
 				.metadataMimeType(PayloadCodec.METADATA_MIME_TYPE)
 				.keepAlive(settings.keepAliveInterval(), settings.keepAliveMaxLifeTime())
@@ -526,7 +562,20 @@ public final class RSocketBinding implements TransportBinding {
 								settings.idleTimeout(), hello.instance() != null ? hello.instance()
 										: key.address.toString(), expiries)))
 				.timeout(settings.connectTimeout())
-				.onErrorMap(e -> connectError(e, key));
+				.onErrorMap(e -> connectError(e, key))
+				.doOnNext(c -> observeOpened(c.remote(), TcpAddress.of(key.address), Direction.OUTBOUND, c.onClose()))
+				.doOnError(e -> observer.connectFailed(key.name, TcpAddress.of(key.address), e));
+	}
+
+	/** Tells the observer that a connection opened, and later that it closed. */
+	private void observeOpened(PeerName remote, PeerAddress address, Direction direction, Mono<Void> onClose) {
+		if (observer == CollaborationObserver.NOOP) {
+			return;
+		}
+		long opened = System.nanoTime();
+		observer.connectionOpened(remote, address, direction);
+		onClose.doFinally(s -> observer.connectionClosed(remote, address, direction,
+				Duration.ofNanos(System.nanoTime() - opened))).subscribe(null, e -> { });
 	}
 
 	/**
@@ -620,6 +669,9 @@ public final class RSocketBinding implements TransportBinding {
 				sendingSocket.dispose();
 			}
 			log.debug("{} accepted a connection from {}", identity.name(), caller);
+			if (connection.address != null) {
+				observeOpened(caller, TcpAddress.of(connection.address), Direction.INBOUND, sendingSocket.onClose());
+			}
 			return Mono.just(new PeerResponder(caller, sendingSocket, handler, codec,
 					settings.maxInboundStreamsPerConnection(), instance, connection));
 		});
