@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /**
  * The optional Micrometer binding of {@link io.peercollab.CollaborationObserver}: meters in the Reactor Netty style
  * ({@code peercollab.invitations.sent}, {@code peercollab.connections.active}, ...). Micrometer is an optional
