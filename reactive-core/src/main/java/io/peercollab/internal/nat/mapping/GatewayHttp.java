@@ -8,18 +8,12 @@ import java.time.Duration;
 import java.util.Map;
 
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.peercollab.IpLiterals;
 import io.peercollab.PeerUnreachableException;
 import reactor.core.publisher.Mono;
@@ -71,20 +65,24 @@ final class GatewayHttp {
 		}
 		String path = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
 				+ (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+		// the request is written as bytes (HTTP/1.1 request text is short and fixed); only the response needs a codec
 		byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-		FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, path,
-				Unpooled.wrappedBuffer(content));
-		request.headers().set(HttpHeaderNames.HOST, hostHeader(remote))
-				.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
-				.set(HttpHeaderNames.CONTENT_LENGTH, content.length);
-		headers.forEach((name, value) -> request.headers().set(name, value));
+		StringBuilder head = new StringBuilder(method.name()).append(' ').append(path).append(" HTTP/1.1\r\n")
+				.append("Host: ").append(IpLiterals.toString(remote)).append("\r\n")
+				.append("Connection: close\r\n")
+				.append("Content-Length: ").append(content.length).append("\r\n");
+		headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+		byte[] headBytes = head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+		byte[] request = new byte[headBytes.length + content.length];
+		System.arraycopy(headBytes, 0, request, 0, headBytes.length);
+		System.arraycopy(content, 0, request, headBytes.length, content.length);
 		return TcpClient.create()
 				.remoteAddress(() -> remote)
 				.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
-				.doOnConnected(c -> c.addHandlerLast("http-codec", new HttpClientCodec(4096, MAX_HEADER_SIZE, 8192))
+				.doOnConnected(c -> c.addHandlerLast("http-decoder", new HttpResponseDecoder(4096, MAX_HEADER_SIZE, 8192))
 						.addHandlerLast("http-aggregator", new HttpObjectAggregator(maxBody)))
 				.connect()
-				.flatMap(connection -> connection.outbound().sendObject(Mono.just(request)).then()
+				.flatMap(connection -> connection.outbound().sendByteArray(Mono.just(request)).then()
 						.then(connection.inbound().receiveObject()
 								.map(message -> read(message, maxBody, connection.channel().localAddress()))
 								.next())
@@ -128,9 +126,5 @@ final class GatewayHttp {
 			throw new IllegalArgumentException("not an http URL with a host: " + uri);
 		}
 		return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-	}
-
-	private static String hostHeader(InetSocketAddress remote) {
-		return IpLiterals.toString(remote);
 	}
 }

@@ -55,23 +55,6 @@ final class GatewayUdp {
 	}
 
 	private record Pending<T>(Function<ByteBuffer, T> decoder, MonoSink<T> sink) {
-
-		void offer(ByteBuffer datagram, AtomicLong dropped) {
-			T answer;
-			try {
-				answer = decoder.apply(datagram);
-			}
-			catch (RuntimeException e) {
-				sink.error(e);
-				return;
-			}
-			if (answer == null) {
-				dropped.incrementAndGet();
-			}
-			else {
-				sink.success(answer);
-			}
-		}
 	}
 
 	/**
@@ -188,7 +171,27 @@ final class GatewayUdp {
 			dropped.incrementAndGet();
 			return;
 		}
-		p.offer(datagram, dropped);
+		offer(p, datagram);
+	}
+
+	/** Signals the answer or the error, after freeing the slot: the subscriber may send the next request at once. */
+	private <T> void offer(Pending<T> p, ByteBuffer datagram) {
+		T answer;
+		try {
+			answer = p.decoder().apply(datagram);
+		}
+		catch (RuntimeException e) {
+			if (pending.compareAndSet(p, null)) {
+				p.sink().error(e);
+			}
+			return;
+		}
+		if (answer == null) {
+			dropped.incrementAndGet();
+		}
+		else if (pending.compareAndSet(p, null)) {
+			p.sink().success(answer);
+		}
 	}
 
 	private void failPending(Throwable error) {

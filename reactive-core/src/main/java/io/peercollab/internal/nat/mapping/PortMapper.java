@@ -165,6 +165,8 @@ public final class PortMapper {
 
 	private final Sinks.Many<Optional<PortMapping>> sink = Sinks.many().replay().latest();
 
+	private final Sinks.Many<PortMapping> grants = Sinks.many().multicast().directBestEffort();
+
 	private final AtomicReference<Held> held = new AtomicReference<>();
 
 	private final AtomicReference<Throwable> lastError = new AtomicReference<>();
@@ -193,9 +195,9 @@ public final class PortMapper {
 		PcpMessages.checkPort("internalPort", internalPort, 1);
 		Objects.requireNonNull(settings, "settings");
 		PortMapper mapper = new PortMapper(internalPort, settings);
-		mapper.emit(Optional.empty());
 		mapper.loop = Flux.defer(mapper::session)
 				.repeatWhen(ends -> ends.concatMap(end -> Mono.delay(mapper.backoff(), settings.timer)))
+				.startWith(Optional.<PortMapping>empty())
 				.distinctUntilChanged(m -> m.map(PortMapping::external))
 				.subscribe(mapper::emit, e -> LOG.warn("Port mapping stopped: {}", e.toString()));
 		return mapper;
@@ -209,6 +211,14 @@ public final class PortMapper {
 		return sink.asFlux();
 	}
 
+	/**
+	 * @return each mapping the gateway grants from now on: the first of a session and each renewal, as they come (on
+	 * the thread of the socket that read the answer); hot, without replay; a slow subscriber misses grants
+	 */
+	public Flux<PortMapping> grants() {
+		return grants.asFlux();
+	}
+
 	/** @return the mapping held now */
 	public Optional<PortMapping> current() {
 		Held h = held.get();
@@ -220,7 +230,7 @@ public final class PortMapper {
 		return renewals.get();
 	}
 
-	/** @return why the last attempt or renewal failed, if one did */
+	/** @return why the last attempt, renewal or deletion failed, if one did */
 	public Optional<Throwable> lastError() {
 		return Optional.ofNullable(lastError.get());
 	}
@@ -247,6 +257,7 @@ public final class PortMapper {
 							.doOnSuccess(v -> LOG.debug("Deleted the {} mapping {}", h.client.protocol(),
 									IpLiterals.toString(h.mapping.external())))
 							.onErrorResume(e -> {
+								lastError.set(e);
 								LOG.info("Could not delete the {} mapping {}: {}", h.client.protocol(),
 										IpLiterals.toString(h.mapping.external()), e.toString());
 								return Mono.empty();
@@ -256,6 +267,7 @@ public final class PortMapper {
 			return delete.doFinally(s -> {
 				emit(Optional.empty());
 				sink.emitComplete(Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
+				grants.emitComplete(Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
 				closeDone.tryEmitEmpty();
 			});
 		});
@@ -269,6 +281,7 @@ public final class PortMapper {
 						.thenMany(Flux.empty());
 			}
 			failures.set(0);
+			grants.emitNext(h.mapping, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
 			return Mono.just(h.mapping)
 					.expand(m -> Mono.delay(renewAfter(m), settings.timer)
 							.then(Mono.defer(() -> h.client.map(internalPort, m.external().getPort(),
@@ -276,6 +289,7 @@ public final class PortMapper {
 							.doOnNext(renewed -> {
 								h.mapping = renewed;
 								renewals.incrementAndGet();
+								grants.emitNext(renewed, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
 							}))
 					.map(Optional::of)
 					.onErrorResume(e -> {
@@ -302,16 +316,21 @@ public final class PortMapper {
 				return Mono.error(new PeerUnreachableException("No gateway to ask for a port mapping: no default "
 						+ "route in /proc/net/route, and none configured"));
 			}
-			List<String> reasons = new ArrayList<>();
-			return Flux.fromIterable(settings.protocols)
-					.concatMap(protocol -> attempt(protocol, gateway).onErrorResume(e -> {
-						reasons.add(protocol + ": " + e.getMessage());
-						return Mono.empty();
-					}), 0)
-					.next()
-					.switchIfEmpty(Mono.error(() -> new PeerUnreachableException("The gateway "
-							+ IpLiterals.toString(gateway) + " granted no port mapping: " + String.join("; ",
-									reasons))));
+			return firstGranted(gateway, 0, new ArrayList<>());
+		});
+	}
+
+	/** Tries the protocols from {@code index} on, one after the other, until one grants a mapping. */
+	private Mono<Held> firstGranted(InetAddress gateway, int index, List<String> reasons) {
+		if (index == settings.protocols.size()) {
+			return Mono.error(new PeerUnreachableException("The gateway " + IpLiterals.toString(gateway)
+					+ " granted no port mapping: " + String.join("; ", reasons)));
+		}
+		String protocol = settings.protocols.get(index);
+		return attempt(protocol, gateway).onErrorResume(e -> {
+			LOG.debug("{} gave no mapping: {}", protocol, e.toString());
+			reasons.add(protocol + ": " + e.getMessage());
+			return firstGranted(gateway, index + 1, reasons);
 		});
 	}
 
@@ -322,15 +341,22 @@ public final class PortMapper {
 			case NatPmpClient.PROTOCOL -> NatPmpClient.connect(gateway, settings.natPmp, settings.timer);
 			default -> UpnpIgdClient.discover(gateway, settings.ssdp, settings.ssdpTimeout, settings.timer);
 		};
+		// closed if cancelled before the mapping is handed over (operators pass a cancel on even after success)
+		AtomicBoolean handedOver = new AtomicBoolean();
 		return client.flatMap(c -> c.map(internalPort, internalPort, settings.lifetime)
 				.map(m -> {
+					handedOver.set(true);
 					LOG.info("Mapped TCP port {} to {} by {} for {} s in {} ms", internalPort,
 							IpLiterals.toString(m.external()), protocol, m.lifetime().toSeconds(),
 							(System.nanoTime() - start) / 1_000_000);
 					return new Held(c, m);
 				})
 				.onErrorResume(e -> c.close().onErrorResume(x -> Mono.empty()).then(Mono.error(e)))
-				.doOnCancel(() -> c.close().subscribe(null, x -> { })));
+				.doOnCancel(() -> {
+					if (!handedOver.get()) {
+						c.close().subscribe(null, x -> { });
+					}
+				}));
 	}
 
 	private Duration renewAfter(PortMapping m) {
