@@ -48,6 +48,7 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 	Sharing emailSharing = Sharing.CONTACTS;
 	Sharing presenceSharing = Sharing.CONTACTS_AND_NEAR_ME;
 	boolean announceEndpointName = false;
+	boolean portMapping = true;
 	/** Where a wildcard-bound endpoint's addresses come from; tests replace it. */
 	Supplier<Map<String, List<InetAddress>>> interfaces = Interfaces::up;
 
@@ -73,6 +74,7 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 		emailSharing = from.emailSharing;
 		presenceSharing = from.presenceSharing;
 		announceEndpointName = from.announceEndpointName;
+		portMapping = from.portMapping;
 		interfaces = from.interfaces;
 	}
 
@@ -203,6 +205,11 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 	@Override
 	public PeerCollaboration.Builder announceEndpointName(boolean value) {
 		return with(c -> c.announceEndpointName = value);
+	}
+
+	@Override
+	public PeerCollaboration.Builder portMapping(boolean value) {
+		return with(c -> c.portMapping = value);
 	}
 
 	@Override

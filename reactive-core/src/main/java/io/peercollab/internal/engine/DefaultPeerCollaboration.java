@@ -43,7 +43,9 @@ import io.peercollab.internal.invite.Invitations;
 import io.peercollab.internal.nearme.NearMe;
 import io.peercollab.internal.peer.RemotePeer;
 import io.peercollab.internal.resolution.EndpointResolution;
+import io.peercollab.internal.nat.mapping.PortMapper;
 import io.peercollab.internal.resolution.InternetPublishing;
+import io.peercollab.internal.resolution.PortMappedEndPoint;
 import io.peercollab.internal.responder.Responder;
 import io.peercollab.internal.state.Disclosure;
 import io.peercollab.internal.state.Followers;
@@ -105,6 +107,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 	final DefaultContactManager contacts;
 	final EndpointResolution resolution;
 	private final InternetPublishing publishing;
+	private final PortMappedEndPoint portMapped;
 	final RemotePeer.Reach reach;
 	private volatile List<PeerEndPoint> advertised;
 	private final java.util.function.Supplier<Map<String, List<java.net.InetAddress>>> interfaces;
@@ -133,6 +136,8 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		this.publishing = new InternetPublishing(identity, this::advertisedEndPoints, timer, this::diagnose,
 				b.publisher, b.republishInterval);
 		this.advertised = b.advertised;
+		this.portMapped = new PortMappedEndPoint(b.portMapping, PortMapper.Settings.defaults(),
+				() -> publishing.republish().subscribe());
 		this.interfaces = b.interfaces;
 		this.followers = new Followers(state, contacts::isAllowed, disclosure);
 		this.ready = Mono.when(store.applications().doOnNext(state::loaded), contacts.load()).cache();
@@ -200,8 +205,13 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 			return steps.then(Mono.fromRunnable(() -> {
 				state.scopeChanged(after);
 				contacts.signedIn(after != PeerScope.NONE);
-			})).then(Mono.defer(() -> after.includesInternet() && !before.includesInternet() ? publishing.start()
-					: Mono.empty()));
+			})).then(Mono.defer(() -> {
+				if (!after.includesInternet() || before.includesInternet()) {
+					return Mono.empty();
+				}
+				portMapped.start(binding.address());
+				return publishing.start();
+			}));
 		}));
 	}
 
@@ -234,7 +244,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		}
 		Mono<Void> steps = Mono.empty();
 		if (before.includesInternet() && !after.includesInternet()) {
-			steps = publishing.stop();
+			steps = portMapped.stop().then(publishing.stop());
 		}
 		if (before.includesNearMe() && !after.includesNearMe()) {
 			steps = steps.then(nearMe.stop());
@@ -280,10 +290,12 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		if (!set.isEmpty()) {
 			return set;
 		}
-		if (!(b.address() instanceof TcpAddress tcp) || tcp.address() == null || !tcp.address().isAnyLocalAddress()) {
-			return List.of(PeerEndPoint.of(b.address()));
-		}
-		return Interfaces.endPoints(interfaces.get(), tcp.port());
+		List<PeerEndPoint> direct = !(b.address() instanceof TcpAddress tcp) || tcp.address() == null
+				|| !tcp.address().isAnyLocalAddress() ? List.of(PeerEndPoint.of(b.address()))
+				: Interfaces.endPoints(interfaces.get(), tcp.port());
+		return portMapped.endPoint().filter(m -> !direct.contains(m))
+				.map(m -> java.util.stream.Stream.concat(direct.stream(), java.util.stream.Stream.of(m)).toList())
+				.orElse(direct);
 	}
 
 	@Override
