@@ -4,9 +4,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -293,9 +295,13 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		List<PeerEndPoint> direct = !(b.address() instanceof TcpAddress tcp) || tcp.address() == null
 				|| !tcp.address().isAnyLocalAddress() ? List.of(PeerEndPoint.of(b.address()))
 				: Interfaces.endPoints(interfaces.get(), tcp.port());
-		return portMapped.endPoint().filter(m -> !direct.contains(m))
-				.map(m -> java.util.stream.Stream.concat(direct.stream(), java.util.stream.Stream.of(m)).toList())
-				.orElse(direct);
+		Optional<PeerEndPoint> mapped = portMapped.endPoint().filter(m -> !direct.contains(m));
+		if (mapped.isEmpty()) {
+			return direct;
+		}
+		List<PeerEndPoint> withMapped = new ArrayList<>(direct);
+		withMapped.add(mapped.get());
+		return List.copyOf(withMapped);
 	}
 
 	@Override

@@ -2,6 +2,7 @@ package io.peercollab.internal.nat.mapping;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -99,7 +100,7 @@ final class GatewayHttp {
 						e -> new PeerUnreachableException("HTTP " + method + " " + uri + " failed: " + e, e));
 	}
 
-	private static Reply read(Object message, int maxBody, java.net.SocketAddress local) {
+	private static Reply read(Object message, int maxBody, SocketAddress local) {
 		if (!(message instanceof FullHttpResponse response)) {
 			throw new GatewayFormatException(UpnpIgdClient.PROTOCOL, "HTTP response", "not an HTTP response: "
 					+ message.getClass().getSimpleName());

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
@@ -78,7 +79,7 @@ final class GatewayUdp {
 							if (message instanceof DatagramPacket packet) {
 								client.received(packet.content().nioBuffer(), maxSize);
 							}
-							else if (message instanceof io.netty.buffer.ByteBuf buf) {
+							else if (message instanceof ByteBuf buf) {
 								client.received(buf.nioBuffer(), maxSize);
 							}
 						})

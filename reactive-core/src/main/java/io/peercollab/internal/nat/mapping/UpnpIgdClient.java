@@ -1,5 +1,6 @@
 package io.peercollab.internal.nat.mapping;
 
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -81,7 +82,7 @@ final class UpnpIgdClient implements MappingClient {
 		int mx = (int) Math.max(1, Math.min(5, timeout.toSeconds() - 1));
 		byte[] search = UpnpMessages.search(UpnpMessages.IGD_1, mx);
 		return UdpServer.create()
-				.bindAddress(() -> new InetSocketAddress(gateway instanceof java.net.Inet6Address ? "::" : "0.0.0.0", 0))
+				.bindAddress(() -> new InetSocketAddress(gateway instanceof Inet6Address ? "::" : "0.0.0.0", 0))
 				.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(UpnpMessages.MAX_SSDP_SIZE + 1))
 				.option(ChannelOption.IP_MULTICAST_TTL, 2)
 				.handle((in, out) -> in.receiveObject()

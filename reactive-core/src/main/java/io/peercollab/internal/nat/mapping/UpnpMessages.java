@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -210,7 +211,7 @@ final class UpnpMessages {
 			throw new GatewayFormatException(PROTOCOL, action + "Response", "one element expected, found "
 					+ responses.getLength());
 		}
-		Map<String, String> out = new java.util.LinkedHashMap<>();
+		Map<String, String> out = new LinkedHashMap<>();
 		NodeList children = responses.item(0).getChildNodes();
 		for (int i = 0; i < children.getLength(); i++) {
 			Node n = children.item(i);
