@@ -461,6 +461,17 @@ public interface PeerCollaboration extends Disposable {
 		Builder observer(CollaborationObserver observer);
 
 		/**
+		 * Whether this endpoint asks its gateway (the next hop of the default route, read from
+		 * {@code /proc/net/route} on Linux) to forward its listening port while it is signed in to {@code INTERNET}:
+		 * by PCP, then NAT-PMP, then UPnP-IGD; defaults to {@code true}. Only a transport listening on TCP on the
+		 * wildcard or a non-loopback address is mapped. The mapping is renewed at half its lifetime and deleted on
+		 * signing out of {@code INTERNET}; while it lasts, its external address is published beside the direct ones
+		 * (unless {@link #advertisedEndPoints} or {@link PeerCollaboration#setAdvertisedEndPoints} replaced them).
+		 * {@code false}: nothing is ever sent to the gateway.
+		 */
+		Builder portMapping(boolean enabled);
+
+		/**
 		 * @return a new endpoint, signed out
 		 * @throws IllegalStateException if a required setting is missing
 		 */

@@ -51,6 +51,7 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 	Sharing presenceSharing = Sharing.CONTACTS_AND_NEAR_ME;
 	boolean announceEndpointName = false;
 	CollaborationObserver observer = CollaborationObserver.NOOP;
+	boolean portMapping = true;
 	/** Where a wildcard-bound endpoint's addresses come from; tests replace it. */
 	Supplier<Map<String, List<InetAddress>>> interfaces = Interfaces::up;
 
@@ -77,6 +78,7 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 		presenceSharing = from.presenceSharing;
 		announceEndpointName = from.announceEndpointName;
 		observer = from.observer;
+		portMapping = from.portMapping;
 		interfaces = from.interfaces;
 	}
 
@@ -213,6 +215,11 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 	public PeerCollaboration.Builder observer(CollaborationObserver value) {
 		Objects.requireNonNull(value, "observer");
 		return with(c -> c.observer = value);
+	}
+
+	@Override
+	public PeerCollaboration.Builder portMapping(boolean value) {
+		return with(c -> c.portMapping = value);
 	}
 
 	@Override

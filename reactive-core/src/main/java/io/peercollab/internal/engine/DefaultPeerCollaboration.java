@@ -5,9 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -46,7 +48,9 @@ import io.peercollab.internal.nearme.NearMe;
 import io.peercollab.internal.observe.GuardedObserver;
 import io.peercollab.internal.peer.RemotePeer;
 import io.peercollab.internal.resolution.EndpointResolution;
+import io.peercollab.internal.nat.mapping.PortMapper;
 import io.peercollab.internal.resolution.InternetPublishing;
+import io.peercollab.internal.resolution.PortMappedEndPoint;
 import io.peercollab.internal.responder.Responder;
 import io.peercollab.internal.state.Disclosure;
 import io.peercollab.internal.state.Followers;
@@ -110,6 +114,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 	final DefaultContactManager contacts;
 	final EndpointResolution resolution;
 	private final InternetPublishing publishing;
+	private final PortMappedEndPoint portMapped;
 	final RemotePeer.Reach reach;
 	private volatile List<PeerEndPoint> advertised;
 	private final java.util.function.Supplier<Map<String, List<java.net.InetAddress>>> interfaces;
@@ -141,6 +146,8 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		this.publishing = new InternetPublishing(identity, this::publishedEndPoints, timer, this::diagnose,
 				b.publisher, b.republishInterval, observer);
 		this.advertised = b.advertised;
+		this.portMapped = new PortMappedEndPoint(b.portMapping, PortMapper.Settings.defaults(),
+				() -> publishing.republish().subscribe());
 		this.interfaces = b.interfaces;
 		this.followers = new Followers(state, contacts::isAllowed, disclosure, observer);
 		this.ready = Mono.when(store.applications().doOnNext(state::loaded), contacts.load()).cache();
@@ -208,8 +215,13 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 			return steps.then(Mono.fromRunnable(() -> {
 				state.scopeChanged(after);
 				contacts.signedIn(after != PeerScope.NONE);
-			})).then(Mono.defer(() -> after.includesInternet() && !before.includesInternet() ? publishing.start()
-					: Mono.empty()));
+			})).then(Mono.defer(() -> {
+				if (!after.includesInternet() || before.includesInternet()) {
+					return Mono.empty();
+				}
+				portMapped.start(binding.address());
+				return publishing.start();
+			}));
 		}));
 	}
 
@@ -247,7 +259,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		}
 		Mono<Void> steps = Mono.empty();
 		if (before.includesInternet() && !after.includesInternet()) {
-			steps = publishing.stop();
+			steps = portMapped.stop().then(publishing.stop());
 		}
 		if (before.includesNearMe() && !after.includesNearMe()) {
 			steps = steps.then(nearMe.stop());
@@ -293,10 +305,16 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		if (!set.isEmpty()) {
 			return set;
 		}
-		if (!(b.address() instanceof TcpAddress tcp) || tcp.address() == null || !tcp.address().isAnyLocalAddress()) {
-			return List.of(PeerEndPoint.of(b.address()));
+		List<PeerEndPoint> direct = !(b.address() instanceof TcpAddress tcp) || tcp.address() == null
+				|| !tcp.address().isAnyLocalAddress() ? List.of(PeerEndPoint.of(b.address()))
+				: Interfaces.endPoints(interfaces.get(), tcp.port());
+		Optional<PeerEndPoint> mapped = portMapped.endPoint().filter(m -> !direct.contains(m));
+		if (mapped.isEmpty()) {
+			return direct;
 		}
-		return Interfaces.endPoints(interfaces.get(), tcp.port());
+		List<PeerEndPoint> withMapped = new ArrayList<>(direct);
+		withMapped.add(mapped.get());
+		return List.copyOf(withMapped);
 	}
 
 	/** @return what the DHT record carries: the advertised endpoints, then the transport's relayed addresses */

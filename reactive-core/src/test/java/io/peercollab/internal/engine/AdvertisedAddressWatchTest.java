@@ -62,7 +62,7 @@ class AdvertisedAddressWatchTest {
 		};
 		PeerCollaboration collab = ((CollaborationBuilder) PeerCollaboration.builder()
 				.identity(PeerIdentity.generate("alice")).transport(wildcard(InMemoryPeerTransport.create()))
-				.timerScheduler(time).namePublisher(publisher))
+				.timerScheduler(time).namePublisher(publisher).portMapping(false))
 				.interfaces(interfaces::get).build();
 		try {
 			collab.signIn(PeerScope.INTERNET).block(WAIT);

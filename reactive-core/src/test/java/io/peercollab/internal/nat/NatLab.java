@@ -232,6 +232,21 @@ final class NatLab implements AutoCloseable {
 		return "10.200." + index + ".2";
 	}
 
+	/** @return the router's namespace's holder process id, for {@code nsenter -t PID -n} */
+	long routerPid() {
+		return router.pid();
+	}
+
+	/** @return the host's namespace's holder process id, for {@code nsenter -t PID -n} */
+	long hostPid() {
+		return host.pid();
+	}
+
+	/** @return the router's LAN address: the host's default gateway */
+	String routerLanAddress() {
+		return "10.1." + index + ".1";
+	}
+
 	/** @return the host's own address */
 	String hostAddress() {
 		return "10.1." + index + ".2";

@@ -1,0 +1,77 @@
+package io.peercollab.internal.resolution;
+
+import java.net.InetAddress;
+import java.util.Optional;
+
+import io.peercollab.PeerAddress;
+import io.peercollab.PeerEndPoint;
+import io.peercollab.TcpAddress;
+import io.peercollab.internal.nat.mapping.PortMapper;
+import io.peercollab.internal.nat.mapping.PortMapping;
+import reactor.core.publisher.Mono;
+
+/**
+ * This endpoint's port-mapped address while it is signed in to {@code INTERNET}: on {@link #start} it has a
+ * {@link PortMapper} ask the gateway to forward the listening TCP port (when mapping is allowed, and the transport
+ * listens on TCP on the wildcard or a non-loopback address: a gateway cannot forward to loopback), tells
+ * {@code changed} whenever the mapped external address appears, moves or goes, and on {@link #stop} deletes the
+ * mapping.
+ */
+public final class PortMappedEndPoint {
+
+	private final boolean allowed;
+
+	private final PortMapper.Settings settings;
+
+	private final Runnable changed;
+
+	private volatile PortMapper mapper;
+
+	/**
+	 * @param allowed whether the user's configuration allows mapping; {@code false}: nothing is ever asked
+	 * @param settings how to ask
+	 * @param changed told, on a timer or socket thread, when {@link #endPoint()} changes
+	 */
+	public PortMappedEndPoint(boolean allowed, PortMapper.Settings settings, Runnable changed) {
+		this.allowed = allowed;
+		this.settings = settings;
+		this.changed = changed;
+	}
+
+	/**
+	 * Starts mapping the port of {@code listening}, unless mapping is not allowed, it is running already, or the
+	 * address is not one a gateway can forward to. Returns at once.
+	 *
+	 * @return whether a mapping is now being asked for
+	 */
+	public synchronized boolean start(PeerAddress listening) {
+		if (!allowed || mapper != null || !(listening instanceof TcpAddress tcp)) {
+			return false;
+		}
+		InetAddress address = tcp.address();
+		if (address != null && (address.isLoopbackAddress() || address.isLinkLocalAddress())) {
+			return false;
+		}
+		PortMapper started = PortMapper.start(tcp.port(), settings);
+		mapper = started;
+		started.mappings().skip(1).subscribe(m -> changed.run());
+		return true;
+	}
+
+	/** @return the mapped external address as an endpoint, while there is one */
+	public Optional<PeerEndPoint> endPoint() {
+		PortMapper m = mapper;
+		return m == null ? Optional.empty()
+				: m.current().map(PortMapping::external).map(PeerEndPoint::of);
+	}
+
+	/** @return completes once the mapping is deleted (or given up after 5 s); never fails */
+	public Mono<Void> stop() {
+		PortMapper m;
+		synchronized (this) {
+			m = mapper;
+			mapper = null;
+		}
+		return m == null ? Mono.empty() : m.close();
+	}
+}
