@@ -317,6 +317,92 @@ public abstract class CollaborationContract {
 		assertThat(expired.status()).isEqualTo(InvitationStatus.EXPIRED);
 	}
 
+	private static final PeerObject NOTES = new PeerObject(UUID.fromString("5f0c1d8e-0a51-4a4c-9f5e-2f8f4c6f1a01"),
+			utf8("notes"), PeerScope.ALL);
+
+	@Test
+	void aContactOnSeveralEndpointsListsEachWithItsOwnStateAndMergesThem() {
+		List<PeerEndPoint> where = new java.util.concurrent.CopyOnWriteArrayList<>();
+		PeerCollaboration a2 = endpoint(PeerIdentity.generate("alice2"),
+				x -> x.nameResolver(c -> Flux.fromIterable(where).map(ep -> new io.peercollab.spi.EndpointRecord(ep,
+						io.peercollab.spi.EndpointSource.of("test"), Duration.ZERO))));
+		PeerCollaboration laptop = endpoint(bob);
+		PeerCollaboration desktop = endpoint(bob);
+		laptop.setPresence(PresenceInfo.of(PresenceStatus.BUSY)).block(WAIT);
+		laptop.registerApplication(WHITEBOARD).block(WAIT);
+		desktop.registerApplication(WHITEBOARD).block(WAIT);
+		desktop.setObject(NOTES).block(WAIT);
+		where.add(laptop.endPoints().get(0));
+		where.add(desktop.endPoints().get(0));
+		Peer bobs = a2.peer(PeerContact.of(bob.name(), "bob", bob.certificate()));
+
+		// one subscriber keeps the watch open; the others join it
+		List<MergedEndPoints> views = new java.util.concurrent.CopyOnWriteArrayList<>();
+		Disposable watching = bobs.mergedEndPoints().subscribe(views::add);
+		try {
+			MergedEndPoints both = bobs.mergedEndPoints().filter(v -> v.endPoints().size() == 2
+					&& v.endPoints().stream().allMatch(e -> !e.applications().isEmpty())).blockFirst(WAIT);
+			assertThat(both.presence().status()).as("the most available of BUSY and ONLINE")
+					.isEqualTo(PresenceStatus.ONLINE);
+			assertThat(both.isOnline()).isTrue();
+			assertThat(both.applications()).singleElement().satisfies(i -> {
+				assertThat(i.item().id()).isEqualTo(WHITEBOARD.id());
+				assertThat(i.instances()).hasSize(2);
+			});
+			String desktopInstance = both.endPoints().stream().filter(e -> !e.objects().isEmpty()).findFirst()
+					.orElseThrow().instance();
+			assertThat(both.objects()).singleElement().satisfies(i -> {
+				assertThat(i.item().id()).isEqualTo(NOTES.id());
+				assertThat(i.instances()).containsExactly(desktopInstance);
+			});
+			assertThat(both.endPoints()).extracting(e -> e.presence().status())
+					.containsExactlyInAnyOrder(PresenceStatus.BUSY, PresenceStatus.ONLINE);
+			assertThat(TestAccess.followerCount(laptop)).as("one remote stream per endpoint, shared")
+					.isEqualTo(1);
+
+			// an endpoint that signs in later is found, and one that signs out leaves
+			PeerCollaboration phone = endpoint(bob);
+			phone.setPresence(PresenceInfo.of(PresenceStatus.AWAY)).block(WAIT);
+			where.add(phone.endPoints().get(0));
+			TestAccess.rescanEndPoints(a2, bob.name());
+			bobs.mergedEndPoints().filter(v -> v.endPoints().size() == 3
+					&& v.endPoints().stream().anyMatch(e -> e.presence().status() == PresenceStatus.AWAY))
+					.blockFirst(WAIT);
+			desktop.signOut(PeerScope.ALL).block(WAIT);
+			MergedEndPoints left = bobs.mergedEndPoints().filter(v -> v.endPoints().size() == 2
+					&& v.endPoints().stream().noneMatch(e -> e.instance().equals(desktopInstance))).blockFirst(WAIT);
+			assertThat(left.presence().status()).as("the most available of BUSY and AWAY")
+					.isEqualTo(PresenceStatus.BUSY);
+			assertThat(left.isOnline()).as("no endpoint exactly ONLINE").isFalse();
+			assertThat(left.objects()).isEmpty();
+		}
+		finally {
+			watching.dispose();
+		}
+		assertThat(views).isNotEmpty();
+	}
+
+	@Test
+	void anEndpointIsListedBeforeItsStateIsKnownThenUpdated() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		StepVerifier.create(peer(a, b).endPointChanges())
+				.assertNext(c -> {
+					assertThat(c.type()).isEqualTo(ChangeType.ADDED);
+					assertThat(c.endPoint().presence()).isEqualTo(PresenceInfo.OFFLINE);
+				})
+				.thenConsumeWhile(c -> c.endPoint().presence().status() != PresenceStatus.ONLINE)
+				.then(() -> b.setPresence(PresenceInfo.of(PresenceStatus.IDLE)).block(WAIT))
+				// the card (names) may arrive in between
+				.thenConsumeWhile(c -> c.endPoint().presence().status() != PresenceStatus.IDLE)
+				.assertNext(c -> {
+					assertThat(c.type()).isEqualTo(ChangeType.UPDATED);
+					assertThat(c.endPoint().presence().status()).isEqualTo(PresenceStatus.IDLE);
+				})
+				.thenCancel()
+				.verify(WAIT);
+	}
+
 	@Test
 	void cancellingAnInvitationWithdrawsIt() {
 		PeerCollaboration a = endpoint(alice);

@@ -73,6 +73,8 @@ public final class RemotePeer implements PeerNearMe {
 		private final Scheduler timer;
 		/** One remote follow stream per followed peer, shared by every local subscriber. */
 		final SharedFollows follows = new SharedFollows();
+		/** One watch of the endpoints per peer, shared by every local subscriber. */
+		final EndPointWatches endPointWatches;
 
 		public Reach(Supplier<TransportBinding> binding, EndpointResolution resolution, Invitations invitations,
 				Duration invitationExpiry, Scheduler timer) {
@@ -81,6 +83,12 @@ public final class RemotePeer implements PeerNearMe {
 			this.invitations = invitations;
 			this.invitationExpiry = invitationExpiry;
 			this.timer = timer;
+			this.endPointWatches = new EndPointWatches(timer);
+		}
+
+		/** Makes the watches of {@code name}'s endpoints ({@link RemotePeer#endPointChanges()}) look for them now. */
+		public void rescanEndPoints(PeerName name) {
+			endPointWatches.rescan(name);
 		}
 
 		public Supplier<TransportBinding> binding() {
@@ -336,6 +344,27 @@ public final class RemotePeer implements PeerNearMe {
 					return Mono.just(answers.stream().filter(r -> r.status() == InvitationStatus.DECLINED)
 							.findFirst().orElse(answers.get(0)));
 				}));
+	}
+
+	/**
+	 * Every endpoint of this peer that answers now: for a contact, the connections open to it and every address its
+	 * sources give (one connection per process at most, as the transport shares them); else the one endpoint. Nothing
+	 * while signed out; an address that fails is skipped.
+	 */
+	Flux<PeerConnection> reachAll() {
+		if (contact == null) {
+			return connection().flux().onErrorResume(e -> Flux.empty());
+		}
+		return Flux.defer(() -> {
+			Attempts attempts = new Attempts();
+			return Flux.concat(Flux.fromIterable(reach.resolution().live(name)),
+					candidates().flatMap(attempts::connect));
+		}).onErrorResume(e -> Flux.empty());
+	}
+
+	@Override
+	public Flux<io.peercollab.EndPointChange> endPointChanges() {
+		return reach.endPointWatches.changes(new SharedFollows.Key(name, contact == null ? endPoints : contact), this);
 	}
 
 	/**
