@@ -31,6 +31,8 @@ import reactor.core.publisher.Mono;
  *   <li>The lists move to child tables, one row per item, ordered by {@code position} (0, 1, ...), whose rows are
  *   deleted with their parent ({@code ON DELETE CASCADE}): {@code contact_endpoints} and
  *   {@code application_arguments}. The migration copies every list into them and then drops the two list columns.</li>
+ *   <li>Table {@code settings}: the endpoint's own settings (its endpoint name, the edits of its Me contact), one row
+ *   per key.</li>
  * </ol>
  *
  * <h2>Applying a version</h2>
@@ -42,7 +44,7 @@ import reactor.core.publisher.Mono;
 final class R2dbcContactStoreSchema {
 
 	/** The version this code reads and writes. */
-	static final int VERSION = 2;
+	static final int VERSION = 3;
 
 	private static final String CREATE_SCHEMA_VERSION = "CREATE TABLE IF NOT EXISTS schema_version ("
 			+ "version INT PRIMARY KEY, applied_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL)";
@@ -92,6 +94,11 @@ final class R2dbcContactStoreSchema {
 					+ "argument VARCHAR NOT NULL, "
 					+ "PRIMARY KEY (application_id, position), "
 					+ "FOREIGN KEY (application_id) REFERENCES applications (id) ON DELETE CASCADE)");
+
+	private static final List<String> VERSION_3 = List.of(
+			"CREATE TABLE IF NOT EXISTS settings ("
+					+ "setting_key VARCHAR(64) PRIMARY KEY, "
+					+ "setting_value VARCHAR(4096) NOT NULL)");
 
 	/** Version 1's list columns, moved to the child tables by version 2. */
 	private static final String COUNT_COLUMN = "SELECT COUNT(*) FROM information_schema.columns "
@@ -147,6 +154,7 @@ final class R2dbcContactStoreSchema {
 							ListColumns::endPoints))
 					.then(moveList(connection, "applications", "arguments", SELECT_LEGACY_ARGUMENTS, MERGE_ARGUMENT,
 							ListColumns::arguments));
+			case 3 -> execute(connection, VERSION_3);
 			default -> Mono.error(new IllegalStateException("no schema version " + version));
 		};
 		return steps.then(rowsUpdated(connection.createStatement(INSERT_SCHEMA_VERSION).bind(0, version))
