@@ -48,6 +48,8 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 	Sharing emailSharing = Sharing.CONTACTS;
 	Sharing presenceSharing = Sharing.CONTACTS_AND_NEAR_ME;
 	boolean announceEndpointName = false;
+	/** null: the stored one, else the machine's host name. */
+	String endPointName;
 	/** Where a wildcard-bound endpoint's addresses come from; tests replace it. */
 	Supplier<Map<String, List<InetAddress>>> interfaces = Interfaces::up;
 
@@ -73,6 +75,7 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 		emailSharing = from.emailSharing;
 		presenceSharing = from.presenceSharing;
 		announceEndpointName = from.announceEndpointName;
+		endPointName = from.endPointName;
 		interfaces = from.interfaces;
 	}
 
@@ -203,6 +206,13 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 	@Override
 	public PeerCollaboration.Builder announceEndpointName(boolean value) {
 		return with(c -> c.announceEndpointName = value);
+	}
+
+	@Override
+	public PeerCollaboration.Builder endPointName(String value) {
+		String text = Checks.text(Objects.requireNonNull(value, "endPointName"), "endPointName",
+				io.peercollab.PeerEndPoint.MAX_NAME_LENGTH);
+		return with(c -> c.endPointName = text);
 	}
 
 	@Override

@@ -122,6 +122,8 @@ public final class NearMe {
 	private final Map<PeerName, List<PeerEndPoint>> claims = new HashMap<>();
 	/** The nickname each name is announced with now. */
 	private final Map<PeerName, String> nicknames = new HashMap<>();
+	/** The endpoint and machine name each name announced last. */
+	private final Map<PeerName, List<String>> announcedNames = new HashMap<>();
 	/** Announced endpoints being verified, per name; a name with none has no entry. */
 	private final Map<PeerName, Set<PeerEndPoint>> verifying = new HashMap<>();
 	/** The shown peers, each once, least recently probed (or proven) first, with when that was. */
@@ -337,6 +339,7 @@ public final class NearMe {
 				List<PeerEndPoint> claimed = eps.stream().filter(ep -> !spoofed.contains(name, ep)).toList();
 				claims.put(name, claimed);
 				nicknames.put(name, e.peer().nickname());
+				announcedNames.put(name, List.of(e.peer().endPointName(), e.peer().machineName()));
 				Map<PeerEndPoint, Long> proven = this.proven.computeIfAbsent(name, k -> new HashMap<>(4));
 				proven.keySet().retainAll(claimed);
 				for (PeerEndPoint ep : claimed) {
@@ -384,8 +387,9 @@ public final class NearMe {
 			return;
 		}
 		String nickname = nicknames.getOrDefault(name, "");
+		List<String> names = announcedNames.getOrDefault(name, List.of("", ""));
 		if (old == null) {
-			RemotePeer p = peerFactory.create(name, nickname, shown);
+			RemotePeer p = peerFactory.create(name, nickname, shown).withNames(names.get(0), names.get(1));
 			p.markVerified();
 			peers.put(name, p);
 			probeQueue.addLast(new Probed(name, now()));
@@ -393,7 +397,7 @@ public final class NearMe {
 			fanout.emit(new PeerNearMeEvent(ChangeType.ADDED, p));
 			return;
 		}
-		RemotePeer p = old.with(nickname, shown);
+		RemotePeer p = old.with(nickname, shown).withNames(names.get(0), names.get(1));
 		if (p.equals(old)) {
 			return;
 		}
@@ -496,6 +500,7 @@ public final class NearMe {
 		verifying.remove(name);
 		claims.remove(name);
 		nicknames.remove(name);
+		announcedNames.remove(name);
 	}
 
 	/** A watched connection closed: either idle (the peer is fine) or the peer vanished. Verifying again tells. */
@@ -651,6 +656,43 @@ public final class NearMe {
 	}
 
 	/**
+	 * @return the endpoint name that the verified peer near me {@code name} announced, if {@code address} is one of its
+	 * proven endpoints; else {@code ""}
+	 */
+	public String announcedEndPointName(PeerName name, io.peercollab.PeerAddress address) {
+		try {
+			synchronized (lock) {
+				RemotePeer p = peers.get(name);
+				if (p != null) {
+					for (PeerEndPoint ep : p.endPoints()) {
+						if (ep.address().equals(address)) {
+							return p.endPointName();
+						}
+					}
+				}
+				return "";
+			}
+		}
+		finally {
+			fanout.drain();
+		}
+	}
+
+	/** Re-announces this endpoint with another endpoint name; nothing while not signed in to NEAR_ME. */
+	public Mono<Void> updateEndPointName(String endPointName) {
+		DiscoverySession s;
+		try {
+			synchronized (lock) {
+				s = session;
+			}
+		}
+		finally {
+			fanout.drain();
+		}
+		return s == null ? Mono.empty() : s.updateEndPointName(endPointName);
+	}
+
+	/**
 	 * Tells every neighbour shown that this endpoint signs out (over the open connection, or a new one; waiting at
 	 * most a second for each), then closes the discovery session. Closing it blocks in jmDNS for a while, so it runs
 	 * in the background; {@link #awaitClosed()} waits for it.
@@ -680,6 +722,7 @@ public final class NearMe {
 					verifying.clear();
 					claims.clear();
 					nicknames.clear();
+					announcedNames.clear();
 					fanout.complete();
 				}
 			}

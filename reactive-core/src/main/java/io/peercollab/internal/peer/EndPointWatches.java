@@ -134,7 +134,8 @@ final class EndPointWatches {
 		/** A connection proved the peer's key: follow its endpoint unless it is followed already. */
 		private void found(PeerConnection c) {
 			String instance = c.remoteInstance();
-			RemoteEndPoint first = new RemoteEndPoint(instance, PeerEndPoint.of(c.remoteAddress()), "", "",
+			RemoteEndPoint first = new RemoteEndPoint(instance, PeerEndPoint.of(c.remoteAddress()),
+					peer.announcedName(c.remoteAddress()), "",
 					PresenceInfo.OFFLINE, List.of(), List.of());
 			try {
 				synchronized (this) {
@@ -211,8 +212,7 @@ final class EndPointWatches {
 			}
 
 			void card(PeerContact card) {
-				String name = card.endPoints().isEmpty() ? "" : card.endPoints().get(0).name();
-				update(old -> new RemoteEndPoint(instance, old.endPoint(), name, card.nickname(), old.presence(),
+				update(old -> new RemoteEndPoint(instance, old.endPoint(), old.name(), card.nickname(), old.presence(),
 						old.applications(), old.objects()));
 			}
 
