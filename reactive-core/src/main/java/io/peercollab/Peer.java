@@ -160,6 +160,21 @@ public interface Peer {
 	Mono<InvitationResponse> invite(PeerApplication application, String message, byte[] data);
 
 	/**
+	 * Sends an invitation, as {@link #invite(PeerApplication, String, byte[], Duration)} does, and returns a handle on
+	 * it at once: its {@link SentInvitation#response() response} completes exactly once, and
+	 * {@link SentInvitation#cancel() cancelling} it gives its own observers {@code CANCELLED} (the invitee sees it
+	 * withdrawn, or never sees it if it was not delivered yet), as Windows' {@code PeerCollabCancelInvitation}.
+	 *
+	 * @return the handle; the invitation is on its way
+	 * @throws NullPointerException if {@code application} or {@code expiry} is {@code null}
+	 */
+	default SentInvitation send(PeerApplication application, String message, byte[] data, Duration expiry) {
+		Objects.requireNonNull(application, "application");
+		Objects.requireNonNull(expiry, "expiry");
+		return new OutgoingInvitation(this, invite(application, message, data, expiry));
+	}
+
+	/**
 	 * Same as {@link #invite(PeerApplication, String, byte[])} with an expiry of its own; a negative or zero expiry
 	 * fails with {@link IllegalArgumentException} (a programming error, not a limit).
 	 */

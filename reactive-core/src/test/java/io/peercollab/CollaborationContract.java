@@ -404,6 +404,105 @@ public abstract class CollaborationContract {
 	}
 
 	@Test
+	void acceptAndDeclineCarryAMessageAndAnExtendedCodeBack() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		b.invitations().next().flatMap(inv -> inv.accept("see you there", 7)).subscribe();
+		InvitationResponse accepted = peer(a, b).invite(WHITEBOARD, "", null).block(WAIT);
+		assertThat(accepted.status()).isEqualTo(InvitationStatus.ACCEPTED);
+		assertThat(accepted.message()).isEqualTo("see you there");
+		assertThat(accepted.extendedCode()).hasValue(7);
+		assertThat(accepted.session()).isPresent();
+
+		b.invitations().next().flatMap(inv -> inv.decline("in a meeting", -2)).subscribe();
+		InvitationResponse declined = peer(a, b).invite(WHITEBOARD, "", null).block(WAIT);
+		assertThat(declined.status()).isEqualTo(InvitationStatus.DECLINED);
+		assertThat(declined.message()).isEqualTo("in a meeting");
+		assertThat(declined.extendedCode()).hasValue(-2);
+
+		b.invitations().next().flatMap(inv -> inv.decline("no")).subscribe();
+		assertThat(peer(a, b).invite(WHITEBOARD, "", null).block(WAIT).extendedCode()).isEmpty();
+		Mono<Invitation> pending = b.invitations().next().cache();
+		pending.subscribe();
+		SentInvitation sent = peer(a, b).send(WHITEBOARD, "", null, WAIT);
+		StepVerifier.create(pending.flatMap(inv -> inv.accept("x".repeat(256), null)))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PayloadTooLargeException.class)
+						.hasMessage("message must be at most 255 characters, was 256"))
+				.verify(WAIT);
+		assertThat(pending.block(WAIT).state()).as("still pending").isEqualTo(InvitationState.PENDING);
+		sent.cancel();
+	}
+
+	@Test
+	void anInvitationCancelledBeforeDeliveryIsNeverSeenAndItsSenderSeesCancelled() {
+		reactor.core.publisher.Sinks.One<PeerEndPoint> found = reactor.core.publisher.Sinks.one();
+		PeerCollaboration a = endpoint(alice, x -> x.nameResolver(c -> found.asMono().flux()
+				.map(ep -> new io.peercollab.spi.EndpointRecord(ep, io.peercollab.spi.EndpointSource.of("test"),
+						Duration.ZERO))));
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		List<Invitation> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+		Disposable receiving = b.invitations().subscribe(received::add);
+		try {
+			Peer bobs = a.peer(PeerContact.of(bob.name(), "bob", bob.certificate()));
+			SentInvitation sent = bobs.send(WHITEBOARD, "first", null, WAIT);
+			// still looking Bob up: not delivered
+			assertThat(sent.cancel()).isTrue();
+			assertThat(sent.cancel()).as("once").isFalse();
+			StepVerifier.create(sent.response())
+					.assertNext(r -> assertThat(r.status()).isEqualTo(InvitationStatus.CANCELLED))
+					.verifyComplete();
+			found.tryEmitValue(b.endPoints().get(0));
+
+			// a second invitation, once Bob is found, is delivered: the first one never was
+			SentInvitation second = bobs.send(WHITEBOARD, "second", null, WAIT);
+			Flux.interval(Duration.ofMillis(5)).filter(t -> !received.isEmpty()).blockFirst(WAIT);
+			assertThat(received).extracting(Invitation::message).containsExactly("second");
+			second.cancel();
+		}
+		finally {
+			receiving.dispose();
+		}
+	}
+
+	@Test
+	void anInvitationCancelledWhilePendingIsWithdrawnThereAndCancelledHere() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		Mono<Invitation> received = b.invitations().next().cache();
+		received.subscribe();
+
+		SentInvitation sent = peer(a, b).send(WHITEBOARD, "", null, WAIT);
+		Invitation inv = received.block(WAIT);
+		assertThat(inv.state()).isEqualTo(InvitationState.PENDING);
+		assertThat(sent.cancel()).isTrue();
+
+		assertThat(sent.response().block(WAIT).status()).isEqualTo(InvitationStatus.CANCELLED);
+		assertThat(inv.outcome().block(WAIT)).isEqualTo(InvitationState.WITHDRAWN);
+		StepVerifier.create(inv.accept()).expectError(InvitationClosedException.class).verify(WAIT);
+		assertThat(sent.response().block(WAIT).status()).as("replayed, unchanged")
+				.isEqualTo(InvitationStatus.CANCELLED);
+	}
+
+	@Test
+	void anInvitationCancelledAfterItsAnswerKeepsTheAnswer() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		Mono<Invitation> received = b.invitations().next().cache();
+		received.flatMap(inv -> inv.decline("later", 3)).subscribe();
+
+		SentInvitation sent = peer(a, b).send(WHITEBOARD, "", null, WAIT);
+		InvitationResponse answer = sent.response().block(WAIT);
+		assertThat(answer.status()).isEqualTo(InvitationStatus.DECLINED);
+		assertThat(sent.cancel()).isFalse();
+		assertThat(sent.response().block(WAIT)).as("exactly once: the answer stays").isSameAs(answer);
+		assertThat(received.block(WAIT).outcome().block(WAIT)).isEqualTo(InvitationState.DECLINED);
+	}
+
+	@Test
 	void cancellingAnInvitationWithdrawsIt() {
 		PeerCollaboration a = endpoint(alice);
 		PeerCollaboration b = endpoint(bob);

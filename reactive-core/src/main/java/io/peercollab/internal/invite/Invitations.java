@@ -393,12 +393,12 @@ public final class Invitations {
 			InvitationResponse response;
 			try {
 				if (reply.status() != InvitationStatus.ACCEPTED) {
-					response = InvitationResponse.of(reply.status(), reply.message());
+					response = InvitationResponse.of(reply.status(), reply.message(), reply.extendedCode());
 				}
 				else {
 					HostSession live = plan.session();
 					live.addMember(connection, invitationId);
-					response = InvitationResponse.accepted(reply.message(), live);
+					response = InvitationResponse.accepted(reply.message(), reply.extendedCode(), live);
 				}
 			}
 			catch (Throwable e) {
