@@ -221,6 +221,19 @@ public interface PeerCollaboration extends Disposable {
 	Mono<Void> unregisterApplication(UUID id);
 
 	/**
+	 * A handle on one of this endpoint's applications, to invite "as myself": {@code collab.application(id).invite(peer,
+	 * message, data)} sends the application as registered here, without naming it again.
+	 *
+	 * @param id the application's id; it need not be registered yet (the invitation fails with
+	 * {@link NotFoundException} if it is not registered when sent)
+	 * @return the handle
+	 * @throws NullPointerException if {@code id} is {@code null}
+	 */
+	default RegisteredApplication application(UUID id) {
+		return new RegisteredApplication(this, id);
+	}
+
+	/**
 	 * @return the registered applications now. Those kept in the contact store are loaded as soon as the endpoint is
 	 * built; until that load completes (milliseconds for an in-memory store, a first open of an H2 file takes a few
 	 * hundred) this list lacks them. {@link #applicationChanges()} and every call of this interface that returns a

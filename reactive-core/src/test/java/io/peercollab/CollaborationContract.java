@@ -503,6 +503,28 @@ public abstract class CollaborationContract {
 	}
 
 	@Test
+	void anApplicationInvitesAsItselfWithoutNamingItsRegistration() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		RegisteredApplication mine = a.application(WHITEBOARD.id());
+		StepVerifier.create(mine.invite(peer(a, b), "", null))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NotFoundException.class)
+						.hasMessageContaining(WHITEBOARD.id().toString()))
+				.verify(WAIT);
+
+		a.registerApplication(WHITEBOARD).block(WAIT);
+		Mono<Invitation> received = b.invitations().next().cache();
+		received.flatMap(Invitation::accept).subscribe();
+		InvitationResponse r = mine.invite(peer(a, b), "as myself", utf8("d")).block(WAIT);
+		assertThat(r.status()).isEqualTo(InvitationStatus.ACCEPTED);
+		Invitation inv = received.block(WAIT);
+		assertThat(inv.application().id()).isEqualTo(WHITEBOARD.id());
+		assertThat(inv.message()).isEqualTo("as myself");
+		assertThat(inv.data()).isEqualTo(utf8("d"));
+	}
+
+	@Test
 	void cancellingAnInvitationWithdrawsIt() {
 		PeerCollaboration a = endpoint(alice);
 		PeerCollaboration b = endpoint(bob);

@@ -133,7 +133,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		this.nearMe = new NearMe(identity.name(), b.discovery, timer, this::binding,
 				this::nearPeer, this::diagnose);
 		this.invitations = new Invitations(timer, policy, b.invitationsPerPeerPerMinute, identity.name(), this::nickname,
-				contacts::isAllowed, this::application, this::visibleTo, this::signInScope, this::diagnose);
+				contacts::isAllowed, this::registeredApplication, this::visibleTo, this::signInScope, this::diagnose);
 		this.resolution = new EndpointResolution(b.resolvers, name -> nearMe.endPoints(name), this::diagnose);
 		this.reach = new RemotePeer.Reach(this::binding, resolution, invitations, invitationExpiry, timer,
 				nearMe::announcedEndPointName);
@@ -428,7 +428,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		return List.copyOf(state.current().applications().values());
 	}
 
-	PeerApplication application(UUID id) {
+	PeerApplication registeredApplication(UUID id) {
 		return state.application(id);
 	}
 
