@@ -124,6 +124,8 @@ public final class NearMe {
 	private final Map<PeerName, String> nicknames = new HashMap<>();
 	/** The endpoint and machine name each name announced last. */
 	private final Map<PeerName, List<String>> announcedNames = new HashMap<>();
+	/** Starting the discovery again after it found no usable interface; null when not retrying. Guarded by lock. */
+	private Disposable retrying;
 	/** Announced endpoints being verified, per name; a name with none has no entry. */
 	private final Map<PeerName, Set<PeerEndPoint>> verifying = new HashMap<>();
 	/** The shown peers, each once, least recently probed (or proven) first, with when that was. */
@@ -243,8 +245,59 @@ public final class NearMe {
 			finally {
 				fanout.drain();
 			}
-			return h.start(announcement).doOnNext(this::started).then();
+			return h.start(announcement).doOnNext(this::started).then()
+					.onErrorResume(io.peercollab.NoConnectivityException.class, e -> {
+						noConnectivity(h, announcement, e);
+						return Mono.empty();
+					});
 		});
+	}
+
+	/** How often a discovery that found no usable interface is started again. */
+	public static final Duration CONNECTIVITY_RETRY = Duration.ofSeconds(5);
+
+	/**
+	 * Signed in, no connectivity: said once, then the discovery is started again every {@link #CONNECTIVITY_RETRY}
+	 * until it finds an interface (or this endpoint signs out of NEAR_ME, which cancels the retries).
+	 */
+	private void noConnectivity(DiscoveryHost h, Announcement announcement, Throwable why) {
+		diagnostics.accept(new Diagnostic(java.time.Instant.now(), Diagnostic.Kind.NO_CONNECTIVITY,
+				"signed in, no connectivity: " + why.getMessage() + "; discovery is started again every "
+						+ CONNECTIVITY_RETRY.toSeconds() + " s until a network interface comes up"));
+		Disposable retry = Mono.delay(CONNECTIVITY_RETRY, timer)
+				.then(Mono.defer(() -> h.start(announcement))
+						.retryWhen(reactor.util.retry.Retry.fixedDelay(Long.MAX_VALUE, CONNECTIVITY_RETRY)
+								.filter(io.peercollab.NoConnectivityException.class::isInstance).scheduler(timer)))
+				.subscribe(s -> {
+					boolean stale;
+					try {
+						synchronized (lock) {
+							stale = retrying == null;
+							retrying = null;
+						}
+					}
+					finally {
+						fanout.drain();
+					}
+					if (stale) {
+						s.close().subscribe(null, e -> LOG.debug("closing a late discovery session failed", e));
+						return;
+					}
+					started(s);
+				}, e -> LOG.warn("discovery could not be started after connectivity came back", e));
+		Disposable old;
+		try {
+			synchronized (lock) {
+				old = retrying;
+				retrying = retry;
+			}
+		}
+		finally {
+			fanout.drain();
+		}
+		if (old != null) {
+			old.dispose();
+		}
 	}
 
 	private void started(DiscoverySession s) {
@@ -267,7 +320,8 @@ public final class NearMe {
 	public Flux<PeerNearMeEvent> events() {
 		// the snapshot is read under the lock when the subscriber registers: signed out by then, it fails
 		return fanout.stream(() -> {
-			if (session == null) {
+			// signed in without connectivity (retrying) counts as signed in: nobody is near yet
+			if (session == null && retrying == null) {
 				throw notSignedIn();
 			}
 			return peers.values().stream().map(p -> new PeerNearMeEvent(ChangeType.ADDED, (PeerNearMe) p)).toList();
@@ -278,7 +332,7 @@ public final class NearMe {
 		return Mono.defer(() -> {
 			try {
 				synchronized (lock) {
-					if (session == null) {
+					if (session == null && retrying == null) {
 						return Mono.error(notSignedIn());
 					}
 					return Mono.just(List.<PeerNearMe>copyOf(peers.values()));
@@ -707,6 +761,10 @@ public final class NearMe {
 					s = session;
 					session = null;
 					subscriptions.dispose();
+					if (retrying != null) {
+						retrying.dispose();
+						retrying = null;
+					}
 					peers.clear();
 					connections.clear();
 					probeQueue.clear();
