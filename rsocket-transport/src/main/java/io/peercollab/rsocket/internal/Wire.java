@@ -87,11 +87,15 @@ final class Wire {
 	/** {@code peercollab.v1.invite} response. */
 	record InviteAnswer(String status, String message, Integer extendedCode) {
 
+		private static final java.util.Set<String> ANSWERS = java.util.Set.of(InvitationStatus.ACCEPTED.name(),
+				InvitationStatus.DECLINED.name(), InvitationStatus.EXPIRED.name());
+
 		static InviteAnswer read(Fields f) {
-			String status = f.requiredConstant("status", InvitationStatus.class);
-			if (InvitationStatus.CANCELLED.name().equals(status)) {
-				throw f.invalid("status", "expected ACCEPTED, DECLINED or EXPIRED, got CANCELLED (the sender's own "
-						+ "outcome, never an answer)");
+			// CANCELLED is the sender's own outcome, never an answer: refused as any other unknown status
+			String status = f.requiredText("status");
+			if (!ANSWERS.contains(status)) {
+				throw f.invalid("status", "expected one of ACCEPTED, DECLINED, EXPIRED, got '"
+						+ io.peercollab.MessageText.quote(status) + "'");
 			}
 			return new InviteAnswer(status, f.text("message"), f.int32("extendedCode"));
 		}
