@@ -99,6 +99,14 @@ public record Diagnostic(Instant time, Kind kind, String message, @Nullable Peer
 		public static final Kind CONNECTION_LOST = new Kind("CONNECTION_LOST");
 
 		/**
+		 * Signed in, no connectivity: signing in to {@code NEAR_ME} found no usable network interface (the discovery
+		 * failed with {@link io.peercollab.NoConnectivityException}). The sign-in succeeded; the discovery is started
+		 * again every 5 s until an interface comes up, and people near me are found from then on. Reported by the
+		 * engine.
+		 */
+		public static final Kind NO_CONNECTIVITY = new Kind("NO_CONNECTIVITY");
+
+		/**
 		 * This endpoint's Internet record could not be published (or its key type cannot sign one); the library
 		 * retries with backoff. Reported by the engine while signed in to {@code INTERNET} with a publisher.
 		 */

@@ -48,13 +48,26 @@ public interface Invitation {
 	InvitationState state();
 
 	/**
-	 * Accepts the invitation.
+	 * Accepts the invitation, without a message.
 	 *
 	 * @return the session with the sender, once the sender has connected it; fails with
 	 * {@link InvitationClosedException} if the invitation was already answered, expired or withdrawn, and with
 	 * {@link PeerUnreachableException} if the sender went away or did not open the session within 30 s
 	 */
-	Mono<CollaborationSession> accept();
+	default Mono<CollaborationSession> accept() {
+		return accept("", null);
+	}
+
+	/**
+	 * Accepts the invitation with a message back and, optionally, a code of the application's own, which the sender
+	 * reads from its {@link InvitationResponse} (an endpoint of an older version answers without them).
+	 *
+	 * @param message at most {@value #MAX_MESSAGE_LENGTH} characters, or {@code ""}
+	 * @param extendedCode the application's own code, or {@code null}
+	 * @return as {@link #accept()}; fails with {@link PayloadTooLargeException} if the message is longer than
+	 * {@value #MAX_MESSAGE_LENGTH} characters (the invitation stays pending)
+	 */
+	Mono<CollaborationSession> accept(String message, Integer extendedCode);
 
 	/**
 	 * Declines the invitation.
@@ -64,7 +77,19 @@ public interface Invitation {
 	 * longer than {@value #MAX_MESSAGE_LENGTH} characters (the invitation stays pending), with
 	 * {@link InvitationClosedException} if the invitation can no longer be answered
 	 */
-	Mono<Void> decline(String message);
+	default Mono<Void> decline(String message) {
+		return decline(message, null);
+	}
+
+	/**
+	 * Declines the invitation with a message back and a code of the application's own, which the sender reads from
+	 * its {@link InvitationResponse}.
+	 *
+	 * @param message at most {@value #MAX_MESSAGE_LENGTH} characters, or {@code ""}
+	 * @param extendedCode the application's own code, or {@code null}
+	 * @return as {@link #decline(String)}
+	 */
+	Mono<Void> decline(String message, Integer extendedCode);
 
 	/** Same as {@code decline("")}. */
 	default Mono<Void> decline() {

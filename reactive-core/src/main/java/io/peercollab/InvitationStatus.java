@@ -10,5 +10,11 @@ public enum InvitationStatus {
 	/** The invitee declined, or its endpoint declined for it (application not registered, crossing invitation). */
 	DECLINED,
 	/** Nobody answered before the invitation's expiry. Not an error. */
-	EXPIRED
+	EXPIRED,
+	/**
+	 * The sender cancelled it ({@link SentInvitation#cancel()}) before an answer: the outcome its own observers see;
+	 * the invitee sees it {@code WITHDRAWN}, or never sees it if it was cancelled before it was delivered. Never an
+	 * answer on the wire.
+	 */
+	CANCELLED
 }

@@ -70,6 +70,40 @@ public interface Peer {
 	}
 
 	/**
+	 * The peer's live endpoints, as Windows' {@code PeerCollabEnumEndpoints} lists a contact's: every process signed
+	 * in with its identity that this endpoint reaches, each with its own presence, applications, objects, nickname and
+	 * endpoint name.
+	 *
+	 * <p>Emits the endpoints known now as {@code ADDED}, then every change: {@code ADDED} when a connection to another
+	 * endpoint proves the peer's key (before what it shows is known: see {@link RemoteEndPoint}), {@code UPDATED} once
+	 * its state arrived and on every change of it, {@code REMOVED} when it leaves (it signs out, its connection is
+	 * lost, or it does not start sending its state within 10 s of being reached). For a contact
+	 * ({@link PeerCollaboration#peer(io.peercollab.contact.PeerContact)}) every source is asked for its endpoints
+	 * (the connections open to it, where it was last seen, its card, the peers near me, the configured resolvers such
+	 * as the DHT) when the first subscriber arrives and again every 30 s, so that an endpoint that signs in later is
+	 * added; for a peer near me or a name at an address, the one endpoint it is.
+	 *
+	 * <p>Every local subscriber of the same peer shares one watch: one remote stream per endpoint
+	 * ({@code peercollab.v1.events}), opened by the first subscriber and closed after the last one cancels. While this
+	 * endpoint is signed out nothing is reached and the stream does not fail; it runs until cancelled. Overflow: each
+	 * subscriber has a buffer of 1,024 changes and fails with an overflow error past it; it may subscribe again for
+	 * the current state.
+	 *
+	 * @return the changes among the peer's endpoints
+	 */
+	Flux<EndPointChange> endPointChanges();
+
+	/**
+	 * What the peer shows across all of its live endpoints: {@link #endPointChanges()} folded into one view, emitted
+	 * after each change (so once per endpoint known when subscribing, then once per change).
+	 *
+	 * @return the merged views; fails and overflows as {@link #endPointChanges()}
+	 */
+	default Flux<MergedEndPoints> mergedEndPoints() {
+		return endPointChanges().scan(MergedEndPoints.NONE, MergedEndPoints::apply).skip(1);
+	}
+
+	/**
 	 * Follows the peer: its presence, applications and objects.
 	 *
 	 * <p>Emits first the current state ({@link PresenceChange}, {@link ApplicationChange} and {@link ObjectChange} events
@@ -126,6 +160,21 @@ public interface Peer {
 	 * if this endpoint signs out or closes before the answer (the peer then sees the invitation withdrawn)
 	 */
 	Mono<InvitationResponse> invite(PeerApplication application, String message, byte @Nullable [] data);
+
+	/**
+	 * Sends an invitation, as {@link #invite(PeerApplication, String, byte[], Duration)} does, and returns a handle on
+	 * it at once: its {@link SentInvitation#response() response} completes exactly once, and
+	 * {@link SentInvitation#cancel() cancelling} it gives its own observers {@code CANCELLED} (the invitee sees it
+	 * withdrawn, or never sees it if it was not delivered yet), as Windows' {@code PeerCollabCancelInvitation}.
+	 *
+	 * @return the handle; the invitation is on its way
+	 * @throws NullPointerException if {@code application} or {@code expiry} is {@code null}
+	 */
+	default SentInvitation send(PeerApplication application, String message, byte[] data, Duration expiry) {
+		Objects.requireNonNull(application, "application");
+		Objects.requireNonNull(expiry, "expiry");
+		return new OutgoingInvitation(this, invite(application, message, data, expiry));
+	}
 
 	/**
 	 * Same as {@link #invite(PeerApplication, String, byte[])} with an expiry of its own; a negative or zero expiry

@@ -69,17 +69,55 @@ public interface PeerCollaboration extends Disposable {
 		return identity().name();
 	}
 
-	/** @return the current nickname */
+	/**
+	 * @return the current nickname: the Me contact's ({@code contacts().me().nickname()}), cut to
+	 * {@value #MAX_NICKNAME_LENGTH} characters as it is announced
+	 */
 	String nickname();
 
 	/**
-	 * Changes the nickname; peers near me see the new one as an {@code UPDATED} event.
+	 * Changes the nickname, which is the Me contact's: it is stored with the Me contact (and kept across restarts
+	 * with a durable store), and peers near me see the new one as an {@code UPDATED} event.
 	 *
 	 * @param nickname at most {@value #MAX_NICKNAME_LENGTH} characters; {@code null} becomes {@code ""}
-	 * @return completes once announced; fails with {@link PayloadTooLargeException} if the nickname is longer than
-	 * {@value #MAX_NICKNAME_LENGTH} characters (the message names the field and the limit)
+	 * @return completes once stored and announced; fails with {@link PayloadTooLargeException} if the nickname is
+	 * longer than {@value #MAX_NICKNAME_LENGTH} characters (the message names the field and the limit)
 	 */
 	Mono<Void> setNickname(@Nullable String nickname);
+
+	/**
+	 * @return this endpoint's name among the endpoints of its identity (Windows' endpoint name): the one last set
+	 * with {@link #setEndPointName} (kept in the contact store across restarts), else the builder's
+	 * {@link Builder#endPointName}, else the machine's host name ({@link #machineName()}). Before the store has
+	 * loaded (milliseconds after {@code build()}), a stored name is not known yet.
+	 */
+	String endPointName();
+
+	/**
+	 * @return the machine's host name as the operating system holds it (read without a DNS lookup), or {@code ""}
+	 * if none is known; announced near me beside the endpoint name
+	 */
+	String machineName();
+
+	/**
+	 * Changes the endpoint name: stores it in the contact store, announces it near me (the mDNS TXT record's
+	 * {@code en}), and emits it on {@link #endPointNameChanges()}. Contacts and strangers near me read it from this
+	 * endpoint's card as the name of its endpoint ({@link RemoteEndPoint#name()}).
+	 *
+	 * @param endPointName at most {@value PeerEndPoint#MAX_NAME_LENGTH} characters
+	 * @return completes once stored and announced; fails with {@link PayloadTooLargeException} if it is longer than
+	 * {@value PeerEndPoint#MAX_NAME_LENGTH} characters ({@code "endPointName must be at most 255 characters, was
+	 * 256"}), nothing being changed
+	 * @throws NullPointerException if {@code endPointName} is {@code null}
+	 */
+	Mono<Void> setEndPointName(String endPointName);
+
+	/**
+	 * @return the current endpoint name, then each change (one stored earlier replacing the default once the store
+	 * has loaded, or {@link #setEndPointName}); completes when the endpoint is closed. Overflow: keeps the latest
+	 * value for a slow subscriber.
+	 */
+	Flux<String> endPointNameChanges();
 
 	// ----- sign-in ------------------------------------------------------------------------------------------------
 
@@ -184,6 +222,19 @@ public interface PeerCollaboration extends Disposable {
 	 * @return completes once removed; fails with {@link NotFoundException} if it was not registered
 	 */
 	Mono<Void> unregisterApplication(UUID id);
+
+	/**
+	 * A handle on one of this endpoint's applications, to invite "as myself": {@code collab.application(id).invite(peer,
+	 * message, data)} sends the application as registered here, without naming it again.
+	 *
+	 * @param id the application's id; it need not be registered yet (the invitation fails with
+	 * {@link NotFoundException} if it is not registered when sent)
+	 * @return the handle
+	 * @throws NullPointerException if {@code id} is {@code null}
+	 */
+	default RegisteredApplication application(UUID id) {
+		return new RegisteredApplication(this, id);
+	}
 
 	/**
 	 * @return the registered applications now. Those kept in the contact store are loaded as soon as the endpoint is
@@ -366,12 +417,24 @@ public interface PeerCollaboration extends Disposable {
 		Builder identity(PeerIdentity identity);
 
 		/**
-		 * The nickname; defaults to the identity's classifier. At most {@value #MAX_NICKNAME_LENGTH} characters.
+		 * The nickname until the Me contact's is changed ({@link PeerCollaboration#setNickname},
+		 * {@code contacts().updateMe(..)}: a nickname so set and stored wins at the next start); defaults to the
+		 * identity's classifier. At most {@value #MAX_NICKNAME_LENGTH} characters.
 		 *
 		 * @throws PayloadTooLargeException if it is longer
 		 * @throws NullPointerException if it is {@code null}
 		 */
 		Builder nickname(String nickname);
+
+		/**
+		 * The endpoint name until one is set with {@link PeerCollaboration#setEndPointName} (a name so set and
+		 * stored wins at the next start); defaults to the machine's host name. At most
+		 * {@value PeerEndPoint#MAX_NAME_LENGTH} characters.
+		 *
+		 * @throws PayloadTooLargeException if it is longer
+		 * @throws NullPointerException if it is {@code null}
+		 */
+		Builder endPointName(String endPointName);
 
 		/** Where contacts and registrations are kept; defaults to {@link io.peercollab.contact.ContactStores#inMemory()}. */
 		Builder contactStore(ContactStore store);
@@ -445,8 +508,10 @@ public interface PeerCollaboration extends Disposable {
 		 * starts with the identity's classifier, typically a machine name such as {@code alice-laptop}; defaults to
 		 * {@code false}: the label is then {@code peer-} followed by the first eight characters of the key's
 		 * authority and a random tag. Either way the TXT record carries the full name (the classifier is part of
-		 * it, and a connection must prove it) and the nickname; the machine's host name is never announced
-		 * (each mDNS responder uses a random host name).
+		 * it, and a connection must prove it) and the nickname. With {@code true} it also carries the
+		 * {@link PeerCollaboration#endPointName() endpoint name} ({@code en}) and the
+		 * {@link PeerCollaboration#machineName() machine name} ({@code mn}); with {@code false} the machine's host
+		 * name is never announced (each mDNS responder uses a random host name).
 		 */
 		Builder announceEndpointName(boolean announce);
 

@@ -14,4 +14,17 @@ public interface PeerNearMe extends Peer {
 
 	/** @return whether a connection has proven the announced name: always {@code true} for a peer near me */
 	boolean isVerified();
+
+	/**
+	 * @return the endpoint name it announces (by default its machine's host name; Windows' endpoint name), or
+	 * {@code ""} if it announces none; a claim, for display
+	 */
+	default String endPointName() {
+		return "";
+	}
+
+	/** @return the machine name it announces, or {@code ""} if it announces none; a claim, for display */
+	default String machineName() {
+		return "";
+	}
 }

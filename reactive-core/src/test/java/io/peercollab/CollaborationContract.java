@@ -318,6 +318,211 @@ public abstract class CollaborationContract {
 		assertThat(expired.status()).isEqualTo(InvitationStatus.EXPIRED);
 	}
 
+	private static final PeerObject NOTES = new PeerObject(UUID.fromString("5f0c1d8e-0a51-4a4c-9f5e-2f8f4c6f1a01"),
+			utf8("notes"), PeerScope.ALL);
+
+	@Test
+	void aContactOnSeveralEndpointsListsEachWithItsOwnStateAndMergesThem() {
+		List<PeerEndPoint> where = new java.util.concurrent.CopyOnWriteArrayList<>();
+		PeerCollaboration a2 = endpoint(PeerIdentity.generate("alice2"),
+				x -> x.nameResolver(c -> Flux.fromIterable(where).map(ep -> new io.peercollab.spi.EndpointRecord(ep,
+						io.peercollab.spi.EndpointSource.of("test"), Duration.ZERO))));
+		PeerCollaboration laptop = endpoint(bob);
+		PeerCollaboration desktop = endpoint(bob);
+		laptop.setPresence(PresenceInfo.of(PresenceStatus.BUSY)).block(WAIT);
+		laptop.registerApplication(WHITEBOARD).block(WAIT);
+		desktop.registerApplication(WHITEBOARD).block(WAIT);
+		desktop.setObject(NOTES).block(WAIT);
+		where.add(laptop.endPoints().get(0));
+		where.add(desktop.endPoints().get(0));
+		Peer bobs = a2.peer(PeerContact.of(bob.name(), "bob", bob.certificate()));
+
+		// one subscriber keeps the watch open; the others join it
+		List<MergedEndPoints> views = new java.util.concurrent.CopyOnWriteArrayList<>();
+		Disposable watching = bobs.mergedEndPoints().subscribe(views::add);
+		try {
+			MergedEndPoints both = bobs.mergedEndPoints().filter(v -> v.endPoints().size() == 2
+					&& v.endPoints().stream().allMatch(e -> !e.applications().isEmpty())).blockFirst(WAIT);
+			assertThat(both.presence().status()).as("the most available of BUSY and ONLINE")
+					.isEqualTo(PresenceStatus.ONLINE);
+			assertThat(both.isOnline()).isTrue();
+			assertThat(both.applications()).singleElement().satisfies(i -> {
+				assertThat(i.item().id()).isEqualTo(WHITEBOARD.id());
+				assertThat(i.instances()).hasSize(2);
+			});
+			String desktopInstance = both.endPoints().stream().filter(e -> !e.objects().isEmpty()).findFirst()
+					.orElseThrow().instance();
+			assertThat(both.objects()).singleElement().satisfies(i -> {
+				assertThat(i.item().id()).isEqualTo(NOTES.id());
+				assertThat(i.instances()).containsExactly(desktopInstance);
+			});
+			assertThat(both.endPoints()).extracting(e -> e.presence().status())
+					.containsExactlyInAnyOrder(PresenceStatus.BUSY, PresenceStatus.ONLINE);
+			assertThat(TestAccess.followerCount(laptop)).as("one remote stream per endpoint, shared")
+					.isEqualTo(1);
+
+			// an endpoint that signs in later is found, and one that signs out leaves
+			PeerCollaboration phone = endpoint(bob);
+			phone.setPresence(PresenceInfo.of(PresenceStatus.AWAY)).block(WAIT);
+			where.add(phone.endPoints().get(0));
+			TestAccess.rescanEndPoints(a2, bob.name());
+			bobs.mergedEndPoints().filter(v -> v.endPoints().size() == 3
+					&& v.endPoints().stream().anyMatch(e -> e.presence().status() == PresenceStatus.AWAY))
+					.blockFirst(WAIT);
+			desktop.signOut(PeerScope.ALL).block(WAIT);
+			MergedEndPoints left = bobs.mergedEndPoints().filter(v -> v.endPoints().size() == 2
+					&& v.endPoints().stream().noneMatch(e -> e.instance().equals(desktopInstance))).blockFirst(WAIT);
+			assertThat(left.presence().status()).as("the most available of BUSY and AWAY")
+					.isEqualTo(PresenceStatus.BUSY);
+			assertThat(left.isOnline()).as("no endpoint exactly ONLINE").isFalse();
+			assertThat(left.objects()).isEmpty();
+		}
+		finally {
+			watching.dispose();
+		}
+		assertThat(views).isNotEmpty();
+	}
+
+	@Test
+	void anEndpointIsListedBeforeItsStateIsKnownThenUpdated() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		StepVerifier.create(peer(a, b).endPointChanges())
+				// ADDED as soon as a connection proved the key: OFFLINE until its state arrived, unless it arrived
+				// before this subscriber did (a transport that delivers synchronously)
+				.assertNext(c -> assertThat(c.type()).isEqualTo(ChangeType.ADDED))
+				.then(() -> b.setPresence(PresenceInfo.of(PresenceStatus.IDLE)).block(WAIT))
+				// the card (names) may arrive in between
+				.thenConsumeWhile(c -> c.endPoint().presence().status() != PresenceStatus.IDLE)
+				.assertNext(c -> {
+					assertThat(c.type()).isEqualTo(ChangeType.UPDATED);
+					assertThat(c.endPoint().presence().status()).isEqualTo(PresenceStatus.IDLE);
+				})
+				.thenCancel()
+				.verify(WAIT);
+	}
+
+	@Test
+	void acceptAndDeclineCarryAMessageAndAnExtendedCodeBack() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		b.invitations().next().flatMap(inv -> inv.accept("see you there", 7)).subscribe();
+		InvitationResponse accepted = peer(a, b).invite(WHITEBOARD, "", null).block(WAIT);
+		assertThat(accepted.status()).isEqualTo(InvitationStatus.ACCEPTED);
+		assertThat(accepted.message()).isEqualTo("see you there");
+		assertThat(accepted.extendedCode()).hasValue(7);
+		assertThat(accepted.session()).isPresent();
+
+		b.invitations().next().flatMap(inv -> inv.decline("in a meeting", -2)).subscribe();
+		InvitationResponse declined = peer(a, b).invite(WHITEBOARD, "", null).block(WAIT);
+		assertThat(declined.status()).isEqualTo(InvitationStatus.DECLINED);
+		assertThat(declined.message()).isEqualTo("in a meeting");
+		assertThat(declined.extendedCode()).hasValue(-2);
+
+		b.invitations().next().flatMap(inv -> inv.decline("no")).subscribe();
+		assertThat(peer(a, b).invite(WHITEBOARD, "", null).block(WAIT).extendedCode()).isEmpty();
+		Mono<Invitation> pending = b.invitations().next().cache();
+		pending.subscribe();
+		SentInvitation sent = peer(a, b).send(WHITEBOARD, "", null, WAIT);
+		StepVerifier.create(pending.flatMap(inv -> inv.accept("x".repeat(256), null)))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PayloadTooLargeException.class)
+						.hasMessage("message must be at most 255 characters, was 256"))
+				.verify(WAIT);
+		assertThat(pending.block(WAIT).state()).as("still pending").isEqualTo(InvitationState.PENDING);
+		sent.cancel();
+	}
+
+	@Test
+	void anInvitationCancelledBeforeDeliveryIsNeverSeenAndItsSenderSeesCancelled() {
+		reactor.core.publisher.Sinks.One<PeerEndPoint> found = reactor.core.publisher.Sinks.one();
+		PeerCollaboration a = endpoint(alice, x -> x.nameResolver(c -> found.asMono().flux()
+				.map(ep -> new io.peercollab.spi.EndpointRecord(ep, io.peercollab.spi.EndpointSource.of("test"),
+						Duration.ZERO))));
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		List<Invitation> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+		Disposable receiving = b.invitations().subscribe(received::add);
+		try {
+			Peer bobs = a.peer(PeerContact.of(bob.name(), "bob", bob.certificate()));
+			SentInvitation sent = bobs.send(WHITEBOARD, "first", null, WAIT);
+			// still looking Bob up: not delivered
+			assertThat(sent.cancel()).isTrue();
+			assertThat(sent.cancel()).as("once").isFalse();
+			StepVerifier.create(sent.response())
+					.assertNext(r -> assertThat(r.status()).isEqualTo(InvitationStatus.CANCELLED))
+					.verifyComplete();
+			found.tryEmitValue(b.endPoints().get(0));
+
+			// a second invitation, once Bob is found, is delivered: the first one never was
+			SentInvitation second = bobs.send(WHITEBOARD, "second", null, WAIT);
+			Flux.interval(Duration.ofMillis(5)).filter(t -> !received.isEmpty()).blockFirst(WAIT);
+			assertThat(received).extracting(Invitation::message).containsExactly("second");
+			second.cancel();
+		}
+		finally {
+			receiving.dispose();
+		}
+	}
+
+	@Test
+	void anInvitationCancelledWhilePendingIsWithdrawnThereAndCancelledHere() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		Mono<Invitation> received = b.invitations().next().cache();
+		received.subscribe();
+
+		SentInvitation sent = peer(a, b).send(WHITEBOARD, "", null, WAIT);
+		Invitation inv = received.block(WAIT);
+		assertThat(inv.state()).isEqualTo(InvitationState.PENDING);
+		assertThat(sent.cancel()).isTrue();
+
+		assertThat(sent.response().block(WAIT).status()).isEqualTo(InvitationStatus.CANCELLED);
+		assertThat(inv.outcome().block(WAIT)).isEqualTo(InvitationState.WITHDRAWN);
+		StepVerifier.create(inv.accept()).expectError(InvitationClosedException.class).verify(WAIT);
+		assertThat(sent.response().block(WAIT).status()).as("replayed, unchanged")
+				.isEqualTo(InvitationStatus.CANCELLED);
+	}
+
+	@Test
+	void anInvitationCancelledAfterItsAnswerKeepsTheAnswer() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		Mono<Invitation> received = b.invitations().next().cache();
+		received.flatMap(inv -> inv.decline("later", 3)).subscribe();
+
+		SentInvitation sent = peer(a, b).send(WHITEBOARD, "", null, WAIT);
+		InvitationResponse answer = sent.response().block(WAIT);
+		assertThat(answer.status()).isEqualTo(InvitationStatus.DECLINED);
+		assertThat(sent.cancel()).isFalse();
+		assertThat(sent.response().block(WAIT)).as("exactly once: the answer stays").isSameAs(answer);
+		assertThat(received.block(WAIT).outcome().block(WAIT)).isEqualTo(InvitationState.DECLINED);
+	}
+
+	@Test
+	void anApplicationInvitesAsItselfWithoutNamingItsRegistration() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		RegisteredApplication mine = a.application(WHITEBOARD.id());
+		StepVerifier.create(mine.invite(peer(a, b), "", null))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NotFoundException.class)
+						.hasMessageContaining(WHITEBOARD.id().toString()))
+				.verify(WAIT);
+
+		a.registerApplication(WHITEBOARD).block(WAIT);
+		Mono<Invitation> received = b.invitations().next().cache();
+		received.flatMap(Invitation::accept).subscribe();
+		InvitationResponse r = mine.invite(peer(a, b), "as myself", utf8("d")).block(WAIT);
+		assertThat(r.status()).isEqualTo(InvitationStatus.ACCEPTED);
+		Invitation inv = received.block(WAIT);
+		assertThat(inv.application().id()).isEqualTo(WHITEBOARD.id());
+		assertThat(inv.message()).isEqualTo("as myself");
+		assertThat(inv.data()).isEqualTo(utf8("d"));
+	}
+
 	@Test
 	void cancellingAnInvitationWithdrawsIt() {
 		PeerCollaboration a = endpoint(alice);

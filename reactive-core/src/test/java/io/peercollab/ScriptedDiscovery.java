@@ -26,6 +26,8 @@ public class ScriptedDiscovery implements Discovery {
 	private final Sinks.Many<DiscoveryEvent> events = Sinks.many().replay().all();
 	/** What each session was started with, in order. */
 	public final List<Announcement> started = new CopyOnWriteArrayList<>();
+	/** {@code "nickname NICK"} and {@code "endpoint NAME"}, as a session re-announces itself. */
+	public final List<String> reannounced = new CopyOnWriteArrayList<>();
 	/** {@code "start"} and {@code "close"}, as sessions start and close. */
 	public final List<String> log = new CopyOnWriteArrayList<>();
 	private final Set<PeerName> announced = ConcurrentHashMap.newKeySet();
@@ -34,6 +36,14 @@ public class ScriptedDiscovery implements Discovery {
 	public void announce(PeerName name, String nickname, PeerEndPoint... endPoints) {
 		ChangeType type = announced.add(name) ? ChangeType.ADDED : ChangeType.UPDATED;
 		events.tryEmitNext(new DiscoveryEvent(type, new DiscoveredPeer(name, nickname, List.of(endPoints))));
+	}
+
+	/** As {@link #announce(PeerName, String, PeerEndPoint...)}, with the endpoint and machine names it announces. */
+	public void announceNamed(PeerName name, String nickname, String endPointName, String machineName,
+			PeerEndPoint... endPoints) {
+		ChangeType type = announced.add(name) ? ChangeType.ADDED : ChangeType.UPDATED;
+		events.tryEmitNext(new DiscoveryEvent(type, new DiscoveredPeer(name, nickname, List.of(endPoints),
+				endPointName, machineName)));
 	}
 
 	/** Every session sees {@code name} no longer announced. */
@@ -62,7 +72,12 @@ public class ScriptedDiscovery implements Discovery {
 
 			@Override
 			public Mono<Void> updateNickname(String nickname) {
-				return Mono.empty();
+				return Mono.fromRunnable(() -> reannounced.add("nickname " + nickname));
+			}
+
+			@Override
+			public Mono<Void> updateEndPointName(String endPointName) {
+				return Mono.fromRunnable(() -> reannounced.add("endpoint " + endPointName));
 			}
 
 			@Override

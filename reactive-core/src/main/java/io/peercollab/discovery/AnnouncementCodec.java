@@ -19,8 +19,10 @@ import io.peercollab.spi.Announcement;
 
 /**
  * Writes and reads what a PeerCollab endpoint announces over DNS-SD: its TXT record ({@code v} = protocol version,
- * {@code pn} = {@link PeerName}, {@code nn} = nickname, each a length-prefixed {@code key=value} string as RFC 6763
- * section 6 describes) and its service instance name.
+ * {@code pn} = {@link PeerName}, {@code nn} = nickname, and, when not empty, {@code en} = endpoint name and
+ * {@code mn} = machine name, each a length-prefixed {@code key=value} string as RFC 6763 section 6 describes) and its
+ * service instance name. The endpoint and machine names are optional when read (older endpoints do not announce
+ * them) and cut, when written, to the UTF-8 that fits one TXT string (252 bytes), at a character boundary.
  *
  * <p>Reading never throws: whatever arrives from the network is either a {@link Valid} announcement, a
  * {@link Malformed} one with the reason in words, or {@link Empty} when jmDNS has not received the TXT record yet.
@@ -35,6 +37,12 @@ final class AnnouncementCodec {
 
 	/** TXT key of the nickname. */
 	static final String KEY_NICKNAME = "nn";
+
+	/** TXT key of the endpoint name (optional). */
+	static final String KEY_ENDPOINT_NAME = "en";
+
+	/** TXT key of the machine name (optional). */
+	static final String KEY_MACHINE_NAME = "mn";
 
 	/** The longest DNS label, and so the longest service instance name, in bytes of UTF-8. */
 	static final int MAX_INSTANCE_NAME_BYTES = 63;
@@ -56,8 +64,10 @@ final class AnnouncementCodec {
 	 *
 	 * @param name the announced name
 	 * @param nickname the announced nickname
+	 * @param endPointName the announced endpoint name, or {@code ""}
+	 * @param machineName the announced machine name, or {@code ""}
 	 */
-	record Valid(PeerName name, String nickname) implements Decoded {
+	record Valid(PeerName name, String nickname, String endPointName, String machineName) implements Decoded {
 	}
 
 	/**
@@ -84,7 +94,33 @@ final class AnnouncementCodec {
 		put(out, KEY_VERSION, Integer.toString(Announcement.PROTOCOL_VERSION));
 		put(out, KEY_NAME, announcement.name().toString());
 		put(out, KEY_NICKNAME, announcement.nickname());
+		if (!announcement.endPointName().isEmpty()) {
+			put(out, KEY_ENDPOINT_NAME, fit(KEY_ENDPOINT_NAME, announcement.endPointName()));
+		}
+		if (!announcement.machineName().isEmpty()) {
+			put(out, KEY_MACHINE_NAME, fit(KEY_MACHINE_NAME, announcement.machineName()));
+		}
 		return out.toByteArray();
+	}
+
+	/** @return {@code value} cut at a character boundary to what fits one TXT string after {@code key=} */
+	static String fit(String key, String value) {
+		int max = MAX_TXT_STRING_BYTES - key.length() - 1;
+		if (value.getBytes(StandardCharsets.UTF_8).length <= max) {
+			return value;
+		}
+		int end = 0;
+		int bytes = 0;
+		while (end < value.length()) {
+			int cp = value.codePointAt(end);
+			int n = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8).length;
+			if (bytes + n > max) {
+				break;
+			}
+			bytes += n;
+			end += Character.charCount(cp);
+		}
+		return value.substring(0, end);
 	}
 
 	private static void put(ByteArrayOutputStream out, String key, String value) {
@@ -201,7 +237,19 @@ final class AnnouncementCodec {
 		if (port < 1 || port > 65535) {
 			return new Malformed("it announces port " + port + "; a PeerCollab endpoint listens on 1 to 65535");
 		}
-		return new Valid(name, nick);
+		String[] names = new String[2];
+		int slot = 0;
+		for (String key : List.of(KEY_ENDPOINT_NAME, KEY_MACHINE_NAME)) {
+			if (entries.containsKey(key)) {
+				Object value = utf8(entries, key);
+				if (value instanceof Malformed m) {
+					return m;
+				}
+				names[slot] = (String) value;
+			}
+			slot++;
+		}
+		return new Valid(name, nick, names[0] == null ? "" : names[0], names[1] == null ? "" : names[1]);
 	}
 
 	/** @return the value of {@code key} as strictly decoded UTF-8, or a {@link Malformed} saying why it is not */
@@ -275,6 +323,8 @@ final class AnnouncementCodec {
 		return switch (key) {
 			case KEY_NAME -> "name";
 			case KEY_NICKNAME -> "nickname";
+			case KEY_ENDPOINT_NAME -> "endPointName";
+			case KEY_MACHINE_NAME -> "machineName";
 			default -> key;
 		};
 	}

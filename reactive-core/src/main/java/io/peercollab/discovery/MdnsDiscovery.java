@@ -241,7 +241,7 @@ public final class MdnsDiscovery implements Discovery {
 				}
 				chosen = choose(all);
 				if (chosen.isEmpty()) {
-					throw new PeerCollabException("No network interface suits mDNS (up, multicast-capable, not "
+					throw new io.peercollab.NoConnectivityException("No network interface suits mDNS (up, multicast-capable, not "
 							+ "loopback, not virtual or a VPN); this machine has " + describeAll()
 							+ ". Name one with MdnsDiscovery.onInterfaces(...) or use onLoopback()");
 				}

@@ -317,7 +317,21 @@ final class MdnsSession implements DiscoverySession {
 	@Override
 	public Mono<Void> updateNickname(String nickname) {
 		Objects.requireNonNull(nickname, "nickname");
-		Announcement next = self.withNickname(nickname);
+		return reannounce(self.withNickname(nickname));
+	}
+
+	/**
+	 * Re-announces this endpoint with another endpoint name, as {@link #updateNickname} does with a nickname.
+	 *
+	 * @return completes when re-announced; fails with {@link NotSignedInException} if the session is closed
+	 */
+	@Override
+	public Mono<Void> updateEndPointName(String endPointName) {
+		Objects.requireNonNull(endPointName, "endPointName");
+		return reannounce(self.withEndPointName(endPointName));
+	}
+
+	private Mono<Void> reannounce(Announcement next) {
 		AnnouncementCodec.encode(next);
 		return Mono.defer(() -> {
 			if (closing) {
@@ -574,7 +588,8 @@ final class MdnsSession implements DiscoverySession {
 		}
 		AnnouncementCodec.Valid valid = (AnnouncementCodec.Valid) decoded;
 		reported.remove(key);
-		publish(table.put(key, valid.name(), valid.nickname(), endPoints(b, addresses, port)));
+		publish(table.put(key, valid.name(), valid.nickname(), endPoints(b, addresses, port), valid.endPointName(),
+				valid.machineName()));
 	}
 
 	private void onRemoved(String key) {

@@ -46,10 +46,13 @@ final class PeerTable {
 		this.self = self;
 	}
 
-	private record Sighting(PeerName name, String nickname, List<PeerEndPoint> endPoints, long order) {
+	private record Sighting(PeerName name, String nickname, List<PeerEndPoint> endPoints, long order,
+			String endPointName, String machineName) {
 
-		boolean sameAs(PeerName otherName, String otherNickname, List<PeerEndPoint> otherEndPoints) {
-			return name.equals(otherName) && nickname.equals(otherNickname) && endPoints.equals(otherEndPoints);
+		boolean sameAs(PeerName otherName, String otherNickname, List<PeerEndPoint> otherEndPoints,
+				String otherEndPointName, String otherMachineName) {
+			return name.equals(otherName) && nickname.equals(otherNickname) && endPoints.equals(otherEndPoints)
+					&& endPointName.equals(otherEndPointName) && machineName.equals(otherMachineName);
 		}
 	}
 
@@ -63,6 +66,12 @@ final class PeerTable {
 	 * @return the events this causes, possibly none
 	 */
 	List<DiscoveryEvent> put(String instance, PeerName name, String nickname, Collection<PeerEndPoint> endPoints) {
+		return put(instance, name, nickname, endPoints, "", "");
+	}
+
+	/** As {@link #put(String, PeerName, String, Collection)}, with the endpoint and machine names it announces. */
+	List<DiscoveryEvent> put(String instance, PeerName name, String nickname, Collection<PeerEndPoint> endPoints,
+			String endPointName, String machineName) {
 		if (name.equals(self) || endPoints.isEmpty()) {
 			return remove(instance);
 		}
@@ -70,11 +79,11 @@ final class PeerTable {
 		sorted.addAll(endPoints);
 		List<PeerEndPoint> canonical = List.copyOf(sorted);
 		Sighting previous = sightings.get(instance);
-		if (previous != null && previous.sameAs(name, nickname, canonical)) {
+		if (previous != null && previous.sameAs(name, nickname, canonical, endPointName, machineName)) {
 			// A repeated resolution must not make an old instance's nickname the latest one again.
 			return List.of();
 		}
-		sightings.put(instance, new Sighting(name, nickname, canonical, ++clock));
+		sightings.put(instance, new Sighting(name, nickname, canonical, ++clock, endPointName, machineName));
 		List<DiscoveryEvent> events = new ArrayList<>(2);
 		if (previous != null && !previous.name().equals(name)) {
 			recompute(previous.name(), events);
@@ -143,7 +152,8 @@ final class PeerTable {
 			}
 			return;
 		}
-		DiscoveredPeer after = new DiscoveredPeer(name, latest.nickname(), List.copyOf(endPoints));
+		DiscoveredPeer after = new DiscoveredPeer(name, latest.nickname(), List.copyOf(endPoints),
+				latest.endPointName(), latest.machineName());
 		if (before == null) {
 			peers.put(name, after);
 			events.add(new DiscoveryEvent(ChangeType.ADDED, after));

@@ -25,7 +25,9 @@ import org.jspecify.annotations.Nullable;
  * An <em>unsecured</em> name has authority {@code 0} and proves nothing.
  *
  * <p>The classifier is free text chosen by the peer ("alice", "laptop"): 1 to {@value #MAX_CLASSIFIER_LENGTH}
- * characters, no white space (no-break spaces included), control characters or unpaired surrogates. Two names are
+ * characters, no white space (no-break spaces included), control characters or unpaired surrogates. A classifier is
+ * normalised to Unicode NFC when a name is made (so {@code "Cafe\u0301"} and {@code "Caf\u00e9"} make the same name)
+ * and then compared exactly, letter case included ({@code "alice"} and {@code "Alice"} are two names). Two names are
  * equal when authority and classifier are equal; names order by their text.
  *
  * <pre>{@code
@@ -74,6 +76,9 @@ public final class PeerName implements Comparable<PeerName> {
 	 */
 	public static PeerName of(String authority, String classifier) {
 		Objects.requireNonNull(authority, "authority");
+		Objects.requireNonNull(classifier, "classifier");
+		// one name whichever way the classifier's accents were typed or stored
+		classifier = java.text.Normalizer.normalize(classifier, java.text.Normalizer.Form.NFC);
 		checkClassifier(classifier);
 		if (!authority.equals(UNSECURED_AUTHORITY)) {
 			if (authority.length() != SECURED_AUTHORITY_LENGTH) {

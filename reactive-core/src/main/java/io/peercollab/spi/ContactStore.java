@@ -66,6 +66,34 @@ public interface ContactStore {
 	 */
 	Flux<PeerApplication> applications();
 
+	/** The longest key of a {@link #saveSetting setting}, in characters. */
+	int MAX_SETTING_KEY_LENGTH = 64;
+
+	/** The longest value of a {@link #saveSetting setting}, in characters. */
+	int MAX_SETTING_VALUE_LENGTH = 4_096;
+
+	/**
+	 * Stores one of this endpoint's own settings (its endpoint name, the edits of its Me contact), replacing the
+	 * value stored under the same key. The default keeps nothing, for stores written before settings existed: with
+	 * such a store those settings last as long as the endpoint.
+	 *
+	 * @param key at most {@value #MAX_SETTING_KEY_LENGTH} characters
+	 * @param value at most {@value #MAX_SETTING_VALUE_LENGTH} characters (any text, kept exactly)
+	 * @return completes when stored
+	 */
+	default Mono<Void> saveSetting(String key, String value) {
+		java.util.Objects.requireNonNull(key, "key");
+		java.util.Objects.requireNonNull(value, "value");
+		return Mono.empty();
+	}
+
+	/**
+	 * @return every stored setting, by key; the default has none
+	 */
+	default Mono<java.util.Map<String, String>> settings() {
+		return Mono.just(java.util.Map.of());
+	}
+
 	/**
 	 * Releases the store's resources (connections, file locks). Idempotent; the store cannot be used afterwards.
 	 *

@@ -13,8 +13,11 @@ import io.peercollab.Checks;
  * @param name the name it announced
  * @param nickname the nickname it announced
  * @param endPoints every address it was seen at, on every interface; never empty
+ * @param endPointName the endpoint name it announced, or {@code ""} (older endpoints announce none)
+ * @param machineName the machine name it announced, or {@code ""}
  */
-public record DiscoveredPeer(PeerName name, String nickname, List<PeerEndPoint> endPoints) {
+public record DiscoveredPeer(PeerName name, String nickname, List<PeerEndPoint> endPoints, String endPointName,
+		String machineName) {
 
 	/**
 	 * @throws io.peercollab.PayloadTooLargeException if the nickname is longer than
@@ -28,5 +31,12 @@ public record DiscoveredPeer(PeerName name, String nickname, List<PeerEndPoint> 
 		if (endPoints.isEmpty()) {
 			throw new IllegalArgumentException("endPoints must not be empty");
 		}
+		endPointName = Checks.text(endPointName, "endPointName", PeerEndPoint.MAX_NAME_LENGTH);
+		machineName = Checks.text(machineName, "machineName", PeerEndPoint.MAX_NAME_LENGTH);
+	}
+
+	/** A peer that announced no endpoint or machine name. */
+	public DiscoveredPeer(PeerName name, String nickname, List<PeerEndPoint> endPoints) {
+		this(name, nickname, endPoints, "", "");
 	}
 }

@@ -28,6 +28,17 @@ public interface DiscoverySession {
 	Mono<Void> updateNickname(String nickname);
 
 	/**
+	 * Re-announces this endpoint with another endpoint name. The default announces nothing, for discoveries that do
+	 * not carry one.
+	 *
+	 * @return completes once the new announcement is registered
+	 */
+	default Mono<Void> updateEndPointName(String endPointName) {
+		java.util.Objects.requireNonNull(endPointName, "endPointName");
+		return Mono.empty();
+	}
+
+	/**
 	 * Withdraws the announcement and stops browsing, releasing every thread and socket. Idempotent.
 	 *
 	 * @return completes when released

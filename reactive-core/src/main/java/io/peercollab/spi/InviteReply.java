@@ -10,8 +10,9 @@ import io.peercollab.Checks;
  *
  * @param status the answer
  * @param message a message back, at most {@value Invitation#MAX_MESSAGE_LENGTH} characters
+ * @param extendedCode an application's own code for the answer (Windows' extended information), or {@code null}
  */
-public record InviteReply(InvitationStatus status, String message) {
+public record InviteReply(InvitationStatus status, String message, Integer extendedCode) {
 
 	/**
 	 * @throws io.peercollab.PayloadTooLargeException if the message is longer than
@@ -20,5 +21,13 @@ public record InviteReply(InvitationStatus status, String message) {
 	public InviteReply {
 		Checks.notNull(status, "status");
 		message = Checks.text(message, "message", Invitation.MAX_MESSAGE_LENGTH);
+		if (status == InvitationStatus.CANCELLED) {
+			throw new IllegalArgumentException("status CANCELLED is the sender's own outcome; it is never an answer");
+		}
+	}
+
+	/** An answer without an extended code. */
+	public InviteReply(InvitationStatus status, String message) {
+		this(status, message, null);
 	}
 }

@@ -120,17 +120,18 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 	}
 
 	@Test
-	void theSchemaIsAtVersionTwoAfterFirstUse() {
+	void theSchemaIsAtVersionFourAfterFirstUse() {
 		StepVerifier.create(store().findAll()).verifyComplete();
 		StepVerifier.create(store().close()).verifyComplete();
 
 		StepVerifier.create(column(fileFactory(), "SELECT version FROM schema_version ORDER BY version"))
-				.expectNext("1", "2")
+				.expectNext("1", "2", "3", "4")
 				.verifyComplete();
 		StepVerifier.create(column(fileFactory(),
 						"SELECT LOWER(table_name) FROM information_schema.tables WHERE table_schema = 'PUBLIC' "
 								+ "ORDER BY LOWER(table_name)"))
-				.expectNext("application_arguments", "applications", "contact_endpoints", "contacts", "schema_version")
+				.expectNext("application_arguments", "applications", "contact_endpoints", "contacts", "schema_version",
+						"settings")
 				.verifyComplete();
 		StepVerifier.create(column(fileFactory(), "SELECT LOWER(table_name) || '.' || LOWER(column_name) "
 						+ "FROM information_schema.columns WHERE LOWER(column_name) IN ('endpoints', 'arguments')"))
@@ -155,7 +156,7 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 				.noneMatch(sql -> sql.startsWith("CREATE TABLE IF NOT EXISTS contacts"))
 				.noneMatch(sql -> sql.startsWith("CREATE TABLE IF NOT EXISTS contact_endpoints"))
 				.noneMatch(sql -> sql.startsWith("INSERT INTO schema_version"));
-		assertThat(applied).hasSize(2);
+		assertThat(applied).hasSize(4);
 		StepVerifier.create(column(fileFactory(),
 						"SELECT version || ' ' || CAST(applied_at AS VARCHAR) FROM schema_version ORDER BY version"))
 				.expectNextSequence(applied)
@@ -202,7 +203,7 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 		StepVerifier.create(store.close()).verifyComplete();
 
 		// The store does not own the factory: it still works, and holds the schema.
-		StepVerifier.create(column(factory, "SELECT COUNT(*) FROM schema_version")).expectNext("2").verifyComplete();
+		StepVerifier.create(column(factory, "SELECT COUNT(*) FROM schema_version")).expectNext("4").verifyComplete();
 		StepVerifier.create(execute(factory, "SHUTDOWN")).expectNextCount(1).verifyComplete();
 	}
 
@@ -278,18 +279,48 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 	}
 
 	@Test
+	void aContactStoredUnderADecomposedClassifierMovesToItsNfcNameWhenTheDatabaseIsOpened() throws Exception {
+		io.peercollab.identity.PeerIdentity cafe = io.peercollab.identity.PeerIdentity.generate("Cafe\u0301");
+		assertThat(cafe.name().classifier()).as("NFC").isEqualTo("Caf\u00e9");
+		PeerContact contact = contactOf(cafe).withEndPoints(List.of(
+				io.peercollab.PeerEndPoint.of(new java.net.InetSocketAddress(InetAddress.getByName("192.0.2.7"), 7000))));
+		StepVerifier.create(store().insert(contact)).verifyComplete();
+		StepVerifier.create(store().close()).verifyComplete();
+		// as a version before 4 stored it: under the classifier as typed, decomposed
+		String decomposed = cafe.name().authority() + ".Cafe\u0301";
+		StepVerifier.create(execute(fileFactory(), "CREATE TABLE saved AS SELECT * FROM contact_endpoints")
+						.then(execute(fileFactory(), "DELETE FROM contact_endpoints"))
+						.then(execute(fileFactory(), "UPDATE contacts SET name = $1", decomposed))
+						.then(execute(fileFactory(), "INSERT INTO contact_endpoints SELECT $1, position, name, host, "
+								+ "address, scope_id, port FROM saved", decomposed))
+						.then(execute(fileFactory(), "DROP TABLE saved"))
+						.then(execute(fileFactory(), "DELETE FROM schema_version WHERE version = 4")))
+				.expectNext(1L)
+				.verifyComplete();
+
+		ContactStore again = ContactStores.h2(directory);
+		StepVerifier.create(again.find(contact.name())).expectNext(contact).verifyComplete();
+		StepVerifier.create(again.find(io.peercollab.identity.PeerName.parse(decomposed))).as("the same name")
+				.expectNext(contact).verifyComplete();
+		StepVerifier.create(again.findAll()).expectNext(contact).verifyComplete();
+		StepVerifier.create(again.close()).verifyComplete();
+		StepVerifier.create(column(fileFactory(), "SELECT contact_name FROM contact_endpoints"))
+				.expectNext(contact.name().toString()).verifyComplete();
+	}
+
+	@Test
 	void aDatabaseWithANewerSchemaIsRefusedAndLeftAlone() {
 		CloseableConnectionFactory database = H2ConnectionFactory.inMemory("newer-" + UUID.randomUUID());
 		StepVerifier.create(execute(database, "CREATE TABLE schema_version (version INT PRIMARY KEY, "
 						+ "applied_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL)")
-						.then(execute(database, "INSERT INTO schema_version (version) VALUES (3)")))
+						.then(execute(database, "INSERT INTO schema_version (version) VALUES (5)")))
 				.expectNext(1L)
 				.verifyComplete();
 		ContactStore store = ContactStores.r2dbc(database);
 
 		StepVerifier.create(store.findAll())
 				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(IllegalStateException.class)
-						.hasMessageContaining("schema version 3"))
+						.hasMessageContaining("schema version 5"))
 				.verify();
 
 		StepVerifier.create(column(database,
@@ -396,7 +427,7 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 		StepVerifier.create(migrated.close()).verifyComplete();
 
 		StepVerifier.create(column(fileFactory(), "SELECT version FROM schema_version ORDER BY version"))
-				.expectNext("1", "2")
+				.expectNext("1", "2", "3", "4")
 				.verifyComplete();
 		StepVerifier.create(column(fileFactory(), "SELECT COUNT(*) FROM information_schema.columns "
 						+ "WHERE LOWER(column_name) IN ('endpoints', 'arguments')"))
@@ -457,9 +488,10 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 		ContactStore first = ContactStores.h2(directory);
 		StepVerifier.create(first.findAll()).expectNext(contact).verifyComplete();
 		StepVerifier.create(first.close()).verifyComplete();
-		// As if the process died after dropping the list columns, before writing the version.
-		StepVerifier.create(execute(fileFactory(), "DELETE FROM schema_version WHERE version = 2"))
-				.expectNext(1L).verifyComplete();
+		// As if the process died after dropping the list columns, before writing the version (and so before the
+		// versions after it)
+		StepVerifier.create(execute(fileFactory(), "DELETE FROM schema_version WHERE version >= 2"))
+				.expectNext(3L).verifyComplete();
 
 		ContactStore again = ContactStores.h2(directory);
 
@@ -468,7 +500,7 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 				.verifyComplete();
 		StepVerifier.create(again.close()).verifyComplete();
 		StepVerifier.create(column(fileFactory(), "SELECT version FROM schema_version ORDER BY version"))
-				.expectNext("1", "2")
+				.expectNext("1", "2", "3", "4")
 				.verifyComplete();
 	}
 

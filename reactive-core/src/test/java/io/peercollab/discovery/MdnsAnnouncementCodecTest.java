@@ -39,21 +39,43 @@ class MdnsAnnouncementCodecTest {
 	void anEncodedAnnouncementDecodesToItsNameAndNickname() {
 		byte[] text = AnnouncementCodec.encode(new Announcement(ALICE, "Alice Liddell ✨", 4242));
 
-		assertThat(AnnouncementCodec.decode(text, 4242)).isEqualTo(new Valid(ALICE, "Alice Liddell ✨"));
+		assertThat(AnnouncementCodec.decode(text, 4242)).isEqualTo(new Valid(ALICE, "Alice Liddell ✨", "", ""));
+	}
+
+	@Test
+	void theEndpointAndMachineNamesTravelAndAreCutToOneTxtStringAtACharacter() {
+		byte[] text = AnnouncementCodec.encode(new Announcement(ALICE, "Alice", 4242, false, "Cafe\u0301 laptop",
+				"alice-pc"));
+		assertThat(AnnouncementCodec.decode(text, 4242))
+				.isEqualTo(new Valid(ALICE, "Alice", "Cafe\u0301 laptop", "alice-pc"));
+
+		String long255 = "\u00e9".repeat(255);
+		byte[] cut = AnnouncementCodec.encode(new Announcement(ALICE, "Alice", 4242, false, long255, ""));
+		Valid read = (Valid) AnnouncementCodec.decode(cut, 4242);
+		assertThat(read.endPointName()).as("252 bytes of UTF-8 fit after en=: 126 two-byte characters")
+				.isEqualTo("\u00e9".repeat(126));
+		assertThat(read.machineName()).isEmpty();
+	}
+
+	@Test
+	void anOlderPeerWithoutEndpointNameIsValid() {
+		byte[] text = txt(s("v=1"), s("pn=" + ALICE), s("nn=Al"));
+
+		assertThat(AnnouncementCodec.decode(text, 1)).isEqualTo(new Valid(ALICE, "Al", "", ""));
 	}
 
 	@Test
 	void anEmptyNicknameIsValid() {
 		byte[] text = txt(s("v=1"), s("pn=" + ALICE), s("nn="));
 
-		assertThat(AnnouncementCodec.decode(text, 1)).isEqualTo(new Valid(ALICE, ""));
+		assertThat(AnnouncementCodec.decode(text, 1)).isEqualTo(new Valid(ALICE, "", "", ""));
 	}
 
 	@Test
 	void keysCompareWithoutCaseAndUnknownKeysAreIgnored() {
 		byte[] text = txt(s("V=1"), s("PN=" + ALICE), s("Nn=Al"), s("future=\u0000\u00ff"), s("flag"));
 
-		assertThat(AnnouncementCodec.decode(text, 1)).isEqualTo(new Valid(ALICE, "Al"));
+		assertThat(AnnouncementCodec.decode(text, 1)).isEqualTo(new Valid(ALICE, "Al", "", ""));
 	}
 
 	@Test

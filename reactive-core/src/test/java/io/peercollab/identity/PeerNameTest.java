@@ -328,4 +328,31 @@ class PeerNameTest {
 		assertThatThrownBy(() -> PeerName.fromHostName("laptop.short")).hasMessageContaining("authority");
 		assertThatThrownBy(() -> PeerName.fromHostName("x".repeat(254))).hasMessageContaining("at most 253");
 	}
+
+	@Test
+	void classifiersAreNfcNormalisedSoComposedAndDecomposedFormsAreOneName() {
+		PeerName composed = PeerName.unsecured("Caf\u00e9");
+		PeerName decomposed = PeerName.unsecured("Cafe\u0301");
+		assertThat(decomposed).isEqualTo(composed).hasSameHashCodeAs(composed);
+		assertThat(decomposed.classifier()).isEqualTo("Caf\u00e9");
+		assertThat(PeerName.parse("0.Cafe\u0301").toString()).isEqualTo("0.Caf\u00e9");
+		assertThat(composed.compareTo(decomposed)).isZero();
+		// Hangul jamo compose too; a compatibility character (the ligature fi) is left as it is: NFC, not NFKC
+		assertThat(PeerName.unsecured("\u1100\u1161").classifier()).isEqualTo("\uac00");
+		assertThat(PeerName.unsecured("\ufb01le").classifier()).isEqualTo("\ufb01le");
+	}
+
+	@Test
+	void classifiersCompareCaseSensitively() {
+		assertThat(PeerName.unsecured("alice")).isNotEqualTo(PeerName.unsecured("Alice"));
+		assertThat(PeerName.unsecured("\u00c9mile")).isNotEqualTo(PeerName.unsecured("\u00e9mile"));
+		assertThat(PeerName.unsecured("E\u0301mile")).isEqualTo(PeerName.unsecured("\u00c9mile"));
+	}
+
+	@Test
+	void aDecomposedClassifierInACertificateNamesTheSamePeerAsTheComposedOne() {
+		io.peercollab.identity.PeerIdentity id = io.peercollab.identity.PeerIdentity.generate("Cafe\u0301");
+		assertThat(id.name()).isEqualTo(PeerName.secured(id.certificate(), "Caf\u00e9"));
+		assertThat(PeerName.of(id.certificate())).isEqualTo(id.name());
+	}
 }

@@ -662,4 +662,29 @@ public abstract class ContactStoreContract {
 			throw new IllegalStateException(e);
 		}
 	}
+
+	@Test
+	void settingsAreReplacedByKeyAndSurviveReopeningKeptExactly() {
+		String decomposed = "Cafe\u0301 \u0000 \n \u2028 laptop";
+		StepVerifier.create(store().saveSetting("endpoint-name", "first")
+						.then(store().saveSetting("endpoint-name", decomposed))
+						.then(store().saveSetting("me.email", "a@example.org")))
+				.verifyComplete();
+		StepVerifier.create(reopened().settings())
+				.expectNext(java.util.Map.of("endpoint-name", decomposed, "me.email", "a@example.org"))
+				.verifyComplete();
+	}
+
+	@Test
+	void aSettingOverItsLimitIsRefusedNamingTheFieldAndTheLimit() {
+		StepVerifier.create(store().saveSetting("k".repeat(ContactStore.MAX_SETTING_KEY_LENGTH + 1), "v"))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(io.peercollab.PayloadTooLargeException.class)
+						.hasMessageContaining("key must be at most 64 characters"))
+				.verify();
+		StepVerifier.create(store().saveSetting("k", "v".repeat(ContactStore.MAX_SETTING_VALUE_LENGTH + 1)))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(io.peercollab.PayloadTooLargeException.class)
+						.hasMessageContaining("value must be at most 4096 characters"))
+				.verify();
+		StepVerifier.create(store().settings()).expectNext(java.util.Map.of()).verifyComplete();
+	}
 }

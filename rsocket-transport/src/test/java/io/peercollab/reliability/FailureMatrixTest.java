@@ -111,6 +111,7 @@ class FailureMatrixTest {
 	enum Row {
 		NEAR_ME("peersNearMe()"),
 		PRESENCES("contacts().presences()"),
+		ITEM_CHANGES("contacts().itemChanges()"),
 		EVENTS("peer(contact).events()"),
 		INVITE("invite(..): a pending Mono<InvitationResponse>"),
 		INVITATION("a received Invitation, pending: outcome()"),
@@ -179,6 +180,8 @@ class FailureMatrixTest {
 			Map<Row, Expect> t = TABLE.get(c);
 			t.put(Row.NEAR_ME, within("REMOVED", PROMPT));
 			t.put(Row.PRESENCES, within("OFFLINE", PROMPT));
+			// a contact signing out shows nothing while signed out: its items leave as its events say
+			t.put(Row.ITEM_CHANGES, within("REMOVED", PROMPT));
 			t.put(Row.EVENTS, within("presence REMOVED", PROMPT));
 			t.put(Row.INVITE, within("answered DECLINED", PROMPT));
 			t.put(Row.INVITATION, within("WITHDRAWN", PROMPT));
@@ -192,6 +195,8 @@ class FailureMatrixTest {
 			Map<Row, Expect> t = TABLE.get(c);
 			t.put(Row.NEAR_ME, within("REMOVED", c == Col.KILLED ? PROMPT : KEEPALIVE_PROBE));
 			t.put(Row.PRESENCES, within("OFFLINE", c == Col.KILLED ? PROMPT : KEEPALIVE_GRACE));
+			// an unreachable contact's items stay as last seen
+			t.put(Row.ITEM_CHANGES, NOTHING);
 			t.put(Row.EVENTS, within("presence REMOVED", c == Col.KILLED ? PROMPT : KEEPALIVE_GRACE));
 			t.put(Row.INVITE, within("error PeerUnreachableException", bound));
 			t.put(Row.INVITATION, within("WITHDRAWN", bound));
@@ -204,6 +209,7 @@ class FailureMatrixTest {
 			Map<Row, Expect> t = TABLE.get(c);
 			t.put(Row.NEAR_ME, within("completed", PROMPT));
 			t.put(Row.PRESENCES, within("OFFLINE", PROMPT));
+			t.put(Row.ITEM_CHANGES, within("REMOVED", PROMPT));
 			t.put(Row.EVENTS, within("error NotSignedInException", PROMPT));
 			t.put(Row.INVITE, within("error NotSignedInException", PROMPT));
 			t.put(Row.INVITATION, within("DECLINED", PROMPT));
@@ -513,6 +519,13 @@ class FailureMatrixTest {
 					recordBack(Row.PRESENCES, p.presence().status().toString());
 				}
 			}, e -> ended(Row.PRESENCES, "error " + describe(e)), () -> ended(Row.PRESENCES, "completed")));
+			subscriptions.add(me.contacts().itemChanges().subscribe(ch -> {
+				if (ch.contact().equals(other) && t0 != 0) {
+					ChangeType type = ch.change() instanceof io.peercollab.ApplicationChange a ? a.type()
+							: ((io.peercollab.ObjectChange) ch.change()).type();
+					record(Row.ITEM_CHANGES, type + " (" + ch.change() + ")");
+				}
+			}, e -> ended(Row.ITEM_CHANGES, "error " + describe(e)), () -> ended(Row.ITEM_CHANGES, "completed")));
 			AtomicBoolean synced = new AtomicBoolean();
 			subscriptions.add(me.peer(contact).events().subscribe(e -> {
 				if (t0 == 0) {

@@ -55,6 +55,10 @@ public final class DefaultContactManager implements ContactManager {
 	private final StateFanout<ContactChange> fanout = new StateFanout<>(lock, CHANGES_BUFFER);
 	private final Mono<Void> loaded;
 	private volatile PeerContact me;
+	/** The endpoint's settings as stored when loaded, then as saved through {@link #saveSetting}. */
+	private final Map<String, String> settings = new java.util.concurrent.ConcurrentHashMap<>();
+	/** Announces the Me contact's nickname (near me), once it changed. */
+	private volatile Function<String, Mono<Void>> nicknameAnnouncer = n -> Mono.empty();
 	// guarded by lock
 	private final Map<PeerName, PresenceInfo> presences = new HashMap<>();
 	private final Map<PeerName, reactor.core.Disposable> following = new HashMap<>();
@@ -79,8 +83,44 @@ public final class DefaultContactManager implements ContactManager {
 		this.visibilityChanged = visibilityChanged;
 		this.timer = timer;
 		this.diagnoser = diagnoser;
-		this.me = me;
-		this.loaded = store.findAll().doOnNext(c -> mirror.put(c.name(), c)).then().cache();
+		this.me = me.withSubscribed(true).withSubscribeAllowed(SubscribeAllowed.ALLOWED);
+		this.loaded = store.findAll().doOnNext(c -> mirror.put(c.name(), c))
+				.then(store.settings().doOnNext(this::restore)).then().cache();
+	}
+
+	/** Setting keys of the Me contact's edits. */
+	static final String ME_NICKNAME = "me.nickname";
+	static final String ME_DISPLAY_NAME = "me.display-name";
+	static final String ME_EMAIL = "me.email";
+
+	/** Sets how a new nickname of the Me contact is announced; the engine's, once it is built. */
+	public void announceNicknameWith(Function<String, Mono<Void>> announcer) {
+		this.nicknameAnnouncer = announcer;
+	}
+
+	/** The Me contact's edits kept in the store win over what the builder gave; an unreadable one is reported. */
+	private void restore(Map<String, String> stored) {
+		settings.putAll(stored);
+		PeerContact m = me;
+		try {
+			me = m.withNickname(stored.getOrDefault(ME_NICKNAME, m.nickname()))
+					.withDisplayName(stored.getOrDefault(ME_DISPLAY_NAME, m.displayName()))
+					.withEmail(stored.getOrDefault(ME_EMAIL, m.email()));
+		}
+		catch (RuntimeException e) {
+			diagnoser.diagnose(io.peercollab.Diagnostic.Kind.REJECTED_REQUEST, "the Me contact's stored edits of "
+					+ m.name() + " cannot be used (" + e.getMessage() + "); the builder's values stay");
+		}
+	}
+
+	/** @return a setting as stored (once {@link #load()} completed) or saved since, or {@code null} */
+	public String setting(String key) {
+		return settings.get(key);
+	}
+
+	/** Stores a setting of this endpoint, then remembers it. */
+	public Mono<Void> saveSetting(String key, String value) {
+		return loaded.then(store.saveSetting(key, value)).then(Mono.fromRunnable(() -> settings.put(key, value)));
 	}
 
 	public Mono<Void> load() {
@@ -88,12 +128,24 @@ public final class DefaultContactManager implements ContactManager {
 	}
 
 	public boolean isAllowed(PeerName caller) {
+		if (caller.equals(me.name())) {
+			// another endpoint of this identity (another device of the same person) is the Me contact: always allowed
+			return true;
+		}
 		PeerContact c = mirror.get(caller);
 		return c != null && c.subscribeAllowed() == SubscribeAllowed.ALLOWED;
 	}
 
-	public void nicknameChanged(String nickname) {
-		me = me.withNickname(nickname);
+	/**
+	 * The endpoint's nickname was set ({@code setNickname}): the Me contact's changes and is stored.
+	 *
+	 * @return completes once stored
+	 */
+	public Mono<Void> nicknameChanged(String nickname) {
+		return Mono.defer(() -> {
+			me = me.withNickname(nickname);
+			return saveSetting(ME_NICKNAME, nickname);
+		});
 	}
 
 	@Override
@@ -103,11 +155,20 @@ public final class DefaultContactManager implements ContactManager {
 
 	@Override
 	public Mono<PeerContact> updateMe(String nickname, String displayName, String email) {
-		return Mono.fromSupplier(() -> {
-			PeerContact updated = me.withNickname(nickname).withDisplayName(displayName).withEmail(email);
-			me = updated;
-			return updated;
-		});
+		return Mono.fromSupplier(() -> me.withNickname(nickname).withDisplayName(displayName).withEmail(email))
+				.flatMap(updated -> loaded.then(store.saveSetting(ME_NICKNAME, updated.nickname()))
+						.then(store.saveSetting(ME_DISPLAY_NAME, updated.displayName()))
+						.then(store.saveSetting(ME_EMAIL, updated.email()))
+						.then(Mono.defer(() -> {
+							String before = me.nickname();
+							settings.put(ME_NICKNAME, updated.nickname());
+							settings.put(ME_DISPLAY_NAME, updated.displayName());
+							settings.put(ME_EMAIL, updated.email());
+							me = updated;
+							return before.equals(updated.nickname()) ? Mono.<Void>empty()
+									: nicknameAnnouncer.apply(updated.nickname());
+						}))
+						.thenReturn(updated));
 	}
 
 	@Override

@@ -52,6 +52,8 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 	boolean announceEndpointName = false;
 	CollaborationObserver observer = CollaborationObserver.NOOP;
 	boolean portMapping = true;
+	/** null: the stored one, else the machine's host name. */
+	String endPointName;
 	/** Where a wildcard-bound endpoint's addresses come from; tests replace it. */
 	Supplier<Map<String, List<InetAddress>>> interfaces = Interfaces::up;
 
@@ -79,6 +81,7 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 		announceEndpointName = from.announceEndpointName;
 		observer = from.observer;
 		portMapping = from.portMapping;
+		endPointName = from.endPointName;
 		interfaces = from.interfaces;
 	}
 
@@ -220,6 +223,13 @@ public final class CollaborationBuilder implements PeerCollaboration.Builder {
 	@Override
 	public PeerCollaboration.Builder portMapping(boolean value) {
 		return with(c -> c.portMapping = value);
+	}
+
+	@Override
+	public PeerCollaboration.Builder endPointName(String value) {
+		String text = Checks.text(Objects.requireNonNull(value, "endPointName"), "endPointName",
+				io.peercollab.PeerEndPoint.MAX_NAME_LENGTH);
+		return with(c -> c.endPointName = text);
 	}
 
 	@Override

@@ -97,7 +97,12 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 	private final PublishedState state = new PublishedState();
 	private final Followers followers;
 
-	private volatile String nickname;
+	/** The setting under which the endpoint name is stored. */
+	static final String ENDPOINT_NAME_SETTING = "endpoint-name";
+
+	private final String machineName = MachineName.get();
+	private volatile String endPointName;
+	private final Sinks.Many<String> endPointNames = Sinks.many().replay().latest();
 
 	private final Sinks.Many<Diagnostic> diagnostics = Sinks.many().multicast().directBestEffort();
 	/** The subscriptions to every configured resolver's {@link PeerNameResolver#diagnostics()}. */
@@ -121,7 +126,8 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 
 	public DefaultPeerCollaboration(CollaborationBuilder b) {
 		this.identity = b.identity;
-		this.nickname = b.nickname;
+		this.endPointName = b.endPointName != null ? b.endPointName : machineName;
+		Emissions.next(endPointNames, endPointName);
 		this.store = b.store;
 		this.discovery = b.discovery;
 		this.transport = b.transport;
@@ -133,16 +139,17 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		this.disclosure = new Disclosure(b.displayNameSharing, b.emailSharing, b.presenceSharing);
 		this.announceEndpointName = b.announceEndpointName;
 		this.contacts = new DefaultContactManager(store,
-				PeerContact.of(identity.name(), nickname, identity.certificate()), this::peer,
+				PeerContact.of(identity.name(), b.nickname, identity.certificate()), this::peer,
 				this::visibilityChanged, timer, this::diagnose);
 		this.nearMe = new NearMe(identity.name(), b.discovery, timer, this::binding,
 				this::nearPeer, this::diagnose, observer);
 		this.invitations = new Invitations(timer, policy, b.invitationsPerPeerPerMinute, identity.name(), this::nickname,
-				contacts::isAllowed, this::application, this::visibleTo, this::signInScope, this::diagnose,
+				contacts::isAllowed, this::registeredApplication, this::visibleTo, this::signInScope, this::diagnose,
 				observer);
 		this.resolution = new EndpointResolution(b.resolvers, name -> nearMe.endPoints(name), this::diagnose,
 				observer);
-		this.reach = new RemotePeer.Reach(this::binding, resolution, invitations, invitationExpiry, timer);
+		this.reach = new RemotePeer.Reach(this::binding, resolution, invitations, invitationExpiry, timer,
+				nearMe::announcedEndPointName);
 		this.publishing = new InternetPublishing(identity, this::publishedEndPoints, timer, this::diagnose,
 				b.publisher, b.republishInterval, observer);
 		this.advertised = b.advertised;
@@ -150,7 +157,9 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 				() -> publishing.republish().subscribe());
 		this.interfaces = b.interfaces;
 		this.followers = new Followers(state, contacts::isAllowed, disclosure, observer);
-		this.ready = Mono.when(store.applications().doOnNext(state::loaded), contacts.load()).cache();
+		this.contacts.announceNicknameWith(v -> nearMe.updateNickname(announced(v)));
+		this.ready = Mono.when(store.applications().doOnNext(state::loaded),
+				contacts.load().then(Mono.fromRunnable(this::restoreEndPointName))).cache();
 		// what the resolvers refused (a forged or stale record), passed on until this endpoint is closed
 		for (PeerNameResolver r : b.resolvers) {
 			resolverDiagnostics.add(Flux.defer(r::diagnostics).subscribe(this::diagnose,
@@ -167,19 +176,77 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		return identity;
 	}
 
+	/**
+	 * The nickname is the Me contact's ({@code contacts().updateMe(..)} and {@link #setNickname} both change it and
+	 * store it), announced cut to {@value #MAX_NICKNAME_LENGTH} characters.
+	 */
 	@Override
 	public String nickname() {
-		return nickname;
+		return announced(contacts.me().nickname());
+	}
+
+	/** @return {@code nickname} as announced: at most {@value #MAX_NICKNAME_LENGTH} characters, cut at a character */
+	static String announced(String nickname) {
+		if (nickname.length() <= MAX_NICKNAME_LENGTH) {
+			return nickname;
+		}
+		int end = MAX_NICKNAME_LENGTH;
+		if (Character.isHighSurrogate(nickname.charAt(end - 1))) {
+			end--;
+		}
+		return nickname.substring(0, end);
 	}
 
 	@Override
 	public Mono<Void> setNickname(String value) {
 		return Mono.defer(() -> {
 			String v = Checks.text(value, "nickname", MAX_NICKNAME_LENGTH);
-			nickname = v;
-			contacts.nicknameChanged(v);
-			return nearMe.updateNickname(v);
+			return contacts.nicknameChanged(v).then(nearMe.updateNickname(v));
 		});
+	}
+
+	@Override
+	public String endPointName() {
+		return endPointName;
+	}
+
+	@Override
+	public String machineName() {
+		return machineName;
+	}
+
+	@Override
+	public Mono<Void> setEndPointName(String value) {
+		return Mono.defer(() -> {
+			String v = Checks.text(Objects.requireNonNull(value, "endPointName"), "endPointName",
+					PeerEndPoint.MAX_NAME_LENGTH);
+			return ready.then(contacts.saveSetting(ENDPOINT_NAME_SETTING, v))
+					.then(Mono.fromRunnable(() -> endPointNameChanged(v)))
+					.then(announceEndpointName ? nearMe.updateEndPointName(v) : Mono.empty());
+		});
+	}
+
+	@Override
+	public Flux<String> endPointNameChanges() {
+		return endPointNames.asFlux();
+	}
+
+	/** A stored endpoint name wins over the builder's and the host name: it was set by {@link #setEndPointName}. */
+	private void restoreEndPointName() {
+		String stored = contacts.setting(ENDPOINT_NAME_SETTING);
+		if (stored != null) {
+			endPointNameChanged(stored);
+		}
+	}
+
+	private void endPointNameChanged(String v) {
+		synchronized (endPointNames) {
+			if (v.equals(endPointName)) {
+				return;
+			}
+			endPointName = v;
+		}
+		Emissions.next(endPointNames, v);
 	}
 
 	// ----- sign-in -------------------------------------------------------------------------------------------------
@@ -209,7 +276,10 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 								+ "on TCP (mDNS announces a port); this one listens at a " + binding.address().scheme()
 								+ " address: " + binding.address()));
 					}
-					return nearMe.start(new Announcement(name(), nickname, tcp.port(), announceEndpointName));
+					// the endpoint and machine names are announced only when the label carries the classifier too:
+					// by default nothing on the LAN names the machine (README, privacy table)
+					return nearMe.start(new Announcement(name(), nickname(), tcp.port(), announceEndpointName,
+							announceEndpointName ? endPointName : "", announceEndpointName ? machineName : ""));
 				}));
 			}
 			return steps.then(Mono.fromRunnable(() -> {
@@ -401,7 +471,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		return List.copyOf(state.current().applications().values());
 	}
 
-	PeerApplication application(UUID id) {
+	PeerApplication registeredApplication(UUID id) {
 		return state.application(id);
 	}
 
@@ -577,6 +647,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 				contacts.close();
 				resolverDiagnostics.dispose();
 				Emissions.complete(diagnostics);
+				Emissions.complete(endPointNames);
 			})).then(store.close());
 		}));
 	}

@@ -427,13 +427,13 @@ public final class Invitations {
 			InvitationResponse response;
 			try {
 				if (reply.status() != InvitationStatus.ACCEPTED) {
-					response = InvitationResponse.of(reply.status(), reply.message());
+					response = InvitationResponse.of(reply.status(), reply.message(), reply.extendedCode());
 				}
 				else {
 					HostSession live = plan.session();
 					// the member's channel carries the context of the subscriber of invite(..): a trace goes on
 					live.addMember(connection, invitationId, actual.currentContext());
-					response = InvitationResponse.accepted(reply.message(), live);
+					response = InvitationResponse.accepted(reply.message(), reply.extendedCode(), live);
 				}
 			}
 			catch (Throwable e) {

@@ -137,15 +137,16 @@ final class ReceivedInvitation implements Invitation {
 	}
 
 	@Override
-	public Mono<CollaborationSession> accept() {
+	public Mono<CollaborationSession> accept(String message, Integer extendedCode) {
 		return Mono.defer(() -> {
+			String m = Checks.text(message, "message", MAX_MESSAGE_LENGTH);
 			// made before the state changes, so that a withdrawal right after it finds the sink to fail
 			Sinks.One<CollaborationSession> opened = sessionSink();
 			if (!end(InvitationState.ACCEPTED)) {
 				return Mono.error(closed());
 			}
 			listener.awaitingSession(this);
-			reply.tryEmitValue(new InviteReply(InvitationStatus.ACCEPTED, ""));
+			reply.tryEmitValue(new InviteReply(InvitationStatus.ACCEPTED, m, extendedCode));
 			return expiries.timeout(opened.asMono(), Invitations.SESSION_OPEN_TIMEOUT,
 					Mono.error(() -> new io.peercollab.PeerUnreachableException("accepted the invitation from "
 							+ sender + ", but it did not open the session within "
@@ -155,13 +156,13 @@ final class ReceivedInvitation implements Invitation {
 	}
 
 	@Override
-	public Mono<Void> decline(String message) {
+	public Mono<Void> decline(String message, Integer extendedCode) {
 		return Mono.defer(() -> {
 			String m = Checks.text(message, "message", MAX_MESSAGE_LENGTH);
 			if (!end(InvitationState.DECLINED)) {
 				return Mono.error(closed());
 			}
-			reply.tryEmitValue(new InviteReply(InvitationStatus.DECLINED, m));
+			reply.tryEmitValue(new InviteReply(InvitationStatus.DECLINED, m, extendedCode));
 			return Mono.empty();
 		});
 	}

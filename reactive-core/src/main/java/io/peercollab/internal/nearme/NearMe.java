@@ -124,6 +124,10 @@ public final class NearMe {
 	private final Map<PeerName, List<PeerEndPoint>> claims = new HashMap<>();
 	/** The nickname each name is announced with now. */
 	private final Map<PeerName, String> nicknames = new HashMap<>();
+	/** The endpoint and machine name each name announced last. */
+	private final Map<PeerName, List<String>> announcedNames = new HashMap<>();
+	/** Starting the discovery again after it found no usable interface; null when not retrying. Guarded by lock. */
+	private Disposable retrying;
 	/** Announced endpoints being verified, per name; a name with none has no entry. */
 	private final Map<PeerName, Set<PeerEndPoint>> verifying = new HashMap<>();
 	/** The shown peers, each once, least recently probed (or proven) first, with when that was. */
@@ -246,8 +250,59 @@ public final class NearMe {
 			finally {
 				fanout.drain();
 			}
-			return h.start(announcement).doOnNext(this::started).then();
+			return h.start(announcement).doOnNext(this::started).then()
+					.onErrorResume(io.peercollab.NoConnectivityException.class, e -> {
+						noConnectivity(h, announcement, e);
+						return Mono.empty();
+					});
 		});
+	}
+
+	/** How often a discovery that found no usable interface is started again. */
+	public static final Duration CONNECTIVITY_RETRY = Duration.ofSeconds(5);
+
+	/**
+	 * Signed in, no connectivity: said once, then the discovery is started again every {@link #CONNECTIVITY_RETRY}
+	 * until it finds an interface (or this endpoint signs out of NEAR_ME, which cancels the retries).
+	 */
+	private void noConnectivity(DiscoveryHost h, Announcement announcement, Throwable why) {
+		diagnostics.accept(new Diagnostic(java.time.Instant.now(), Diagnostic.Kind.NO_CONNECTIVITY,
+				"signed in, no connectivity: " + why.getMessage() + "; discovery is started again every "
+						+ CONNECTIVITY_RETRY.toSeconds() + " s until a network interface comes up"));
+		Disposable retry = Mono.delay(CONNECTIVITY_RETRY, timer)
+				.then(Mono.defer(() -> h.start(announcement))
+						.retryWhen(reactor.util.retry.Retry.fixedDelay(Long.MAX_VALUE, CONNECTIVITY_RETRY)
+								.filter(io.peercollab.NoConnectivityException.class::isInstance).scheduler(timer)))
+				.subscribe(s -> {
+					boolean stale;
+					try {
+						synchronized (lock) {
+							stale = retrying == null;
+							retrying = null;
+						}
+					}
+					finally {
+						fanout.drain();
+					}
+					if (stale) {
+						s.close().subscribe(null, e -> LOG.debug("closing a late discovery session failed", e));
+						return;
+					}
+					started(s);
+				}, e -> LOG.warn("discovery could not be started after connectivity came back", e));
+		Disposable old;
+		try {
+			synchronized (lock) {
+				old = retrying;
+				retrying = retry;
+			}
+		}
+		finally {
+			fanout.drain();
+		}
+		if (old != null) {
+			old.dispose();
+		}
 	}
 
 	private void started(DiscoverySession s) {
@@ -270,7 +325,8 @@ public final class NearMe {
 	public Flux<PeerNearMeEvent> events() {
 		// the snapshot is read under the lock when the subscriber registers: signed out by then, it fails
 		return fanout.stream(() -> {
-			if (session == null) {
+			// signed in without connectivity (retrying) counts as signed in: nobody is near yet
+			if (session == null && retrying == null) {
 				throw notSignedIn();
 			}
 			return peers.values().stream().map(p -> new PeerNearMeEvent(ChangeType.ADDED, (PeerNearMe) p)).toList();
@@ -281,7 +337,7 @@ public final class NearMe {
 		return Mono.defer(() -> {
 			try {
 				synchronized (lock) {
-					if (session == null) {
+					if (session == null && retrying == null) {
 						return Mono.error(notSignedIn());
 					}
 					return Mono.just(List.<PeerNearMe>copyOf(peers.values()));
@@ -342,6 +398,7 @@ public final class NearMe {
 				List<PeerEndPoint> claimed = eps.stream().filter(ep -> !spoofed.contains(name, ep)).toList();
 				claims.put(name, claimed);
 				nicknames.put(name, e.peer().nickname());
+				announcedNames.put(name, List.of(e.peer().endPointName(), e.peer().machineName()));
 				Map<PeerEndPoint, Long> proven = this.proven.computeIfAbsent(name, k -> new HashMap<>(4));
 				proven.keySet().retainAll(claimed);
 				for (PeerEndPoint ep : claimed) {
@@ -389,8 +446,9 @@ public final class NearMe {
 			return;
 		}
 		String nickname = nicknames.getOrDefault(name, "");
+		List<String> names = announcedNames.getOrDefault(name, List.of("", ""));
 		if (old == null) {
-			RemotePeer p = peerFactory.create(name, nickname, shown);
+			RemotePeer p = peerFactory.create(name, nickname, shown).withNames(names.get(0), names.get(1));
 			p.markVerified();
 			peers.put(name, p);
 			probeQueue.addLast(new Probed(name, now()));
@@ -398,7 +456,7 @@ public final class NearMe {
 			fanout.emit(new PeerNearMeEvent(ChangeType.ADDED, p));
 			return;
 		}
-		RemotePeer p = old.with(nickname, shown);
+		RemotePeer p = old.with(nickname, shown).withNames(names.get(0), names.get(1));
 		if (p.equals(old)) {
 			return;
 		}
@@ -501,6 +559,7 @@ public final class NearMe {
 		verifying.remove(name);
 		claims.remove(name);
 		nicknames.remove(name);
+		announcedNames.remove(name);
 	}
 
 	/** A watched connection closed: either idle (the peer is fine) or the peer vanished. Verifying again tells. */
@@ -656,6 +715,43 @@ public final class NearMe {
 	}
 
 	/**
+	 * @return the endpoint name that the verified peer near me {@code name} announced, if {@code address} is one of its
+	 * proven endpoints; else {@code ""}
+	 */
+	public String announcedEndPointName(PeerName name, io.peercollab.PeerAddress address) {
+		try {
+			synchronized (lock) {
+				RemotePeer p = peers.get(name);
+				if (p != null) {
+					for (PeerEndPoint ep : p.endPoints()) {
+						if (ep.address().equals(address)) {
+							return p.endPointName();
+						}
+					}
+				}
+				return "";
+			}
+		}
+		finally {
+			fanout.drain();
+		}
+	}
+
+	/** Re-announces this endpoint with another endpoint name; nothing while not signed in to NEAR_ME. */
+	public Mono<Void> updateEndPointName(String endPointName) {
+		DiscoverySession s;
+		try {
+			synchronized (lock) {
+				s = session;
+			}
+		}
+		finally {
+			fanout.drain();
+		}
+		return s == null ? Mono.empty() : s.updateEndPointName(endPointName);
+	}
+
+	/**
 	 * Tells every neighbour shown that this endpoint signs out (over the open connection, or a new one; waiting at
 	 * most a second for each), then closes the discovery session. Closing it blocks in jmDNS for a while, so it runs
 	 * in the background; {@link #awaitClosed()} waits for it.
@@ -670,6 +766,10 @@ public final class NearMe {
 					s = session;
 					session = null;
 					subscriptions.dispose();
+					if (retrying != null) {
+						retrying.dispose();
+						retrying = null;
+					}
 					peers.clear();
 					connections.clear();
 					probeQueue.clear();
@@ -685,6 +785,7 @@ public final class NearMe {
 					verifying.clear();
 					claims.clear();
 					nicknames.clear();
+					announcedNames.clear();
 					fanout.complete();
 				}
 			}

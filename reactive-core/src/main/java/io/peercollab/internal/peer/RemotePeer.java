@@ -74,14 +74,34 @@ public final class RemotePeer implements PeerNearMe {
 		private final Scheduler timer;
 		/** One remote follow stream per followed peer, shared by every local subscriber. */
 		final SharedFollows follows = new SharedFollows();
+		final java.util.function.BiFunction<PeerName, io.peercollab.PeerAddress, String> announcedName;
+		/** One watch of the endpoints per peer, shared by every local subscriber. */
+		final EndPointWatches endPointWatches;
 
 		public Reach(Supplier<TransportBinding> binding, EndpointResolution resolution, Invitations invitations,
 				Duration invitationExpiry, Scheduler timer) {
+			this(binding, resolution, invitations, invitationExpiry, timer, (name, address) -> "");
+		}
+
+		/**
+		 * @param announcedName the endpoint name a peer near me announced at an address, or {@code ""}: what
+		 * {@link RemotePeer#endPointChanges()} shows as an endpoint's name
+		 */
+		public Reach(Supplier<TransportBinding> binding, EndpointResolution resolution, Invitations invitations,
+				Duration invitationExpiry, Scheduler timer,
+				java.util.function.BiFunction<PeerName, io.peercollab.PeerAddress, String> announcedName) {
+			this.announcedName = announcedName;
 			this.binding = binding;
 			this.resolution = resolution;
 			this.invitations = invitations;
 			this.invitationExpiry = invitationExpiry;
 			this.timer = timer;
+			this.endPointWatches = new EndPointWatches(timer);
+		}
+
+		/** Makes the watches of {@code name}'s endpoints ({@link RemotePeer#endPointChanges()}) look for them now. */
+		public void rescanEndPoints(PeerName name) {
+			endPointWatches.rescan(name);
 		}
 
 		public Supplier<TransportBinding> binding() {
@@ -115,6 +135,9 @@ public final class RemotePeer implements PeerNearMe {
 	 */
 	private final PeerContact contact;
 	private volatile boolean verified;
+	/** What a peer near me announced; {@code ""} otherwise. */
+	private String endPointName = "";
+	private String machineName = "";
 
 	/** A peer near me, or a name at a known address: the endpoints are addresses of one process. */
 	public RemotePeer(Reach reach, PeerName name, String nickname, List<PeerEndPoint> endPoints) {
@@ -137,7 +160,27 @@ public final class RemotePeer implements PeerNearMe {
 	public RemotePeer with(String newNickname, List<PeerEndPoint> newEndPoints) {
 		RemotePeer p = new RemotePeer(reach, name, newNickname, newEndPoints);
 		p.verified = verified;
+		p.endPointName = endPointName;
+		p.machineName = machineName;
 		return p;
+	}
+
+	/** @return a copy of this peer near me with the endpoint and machine names it announced */
+	public RemotePeer withNames(String newEndPointName, String newMachineName) {
+		RemotePeer p = with(nickname, endPoints);
+		p.endPointName = newEndPointName == null ? "" : newEndPointName;
+		p.machineName = newMachineName == null ? "" : newMachineName;
+		return p;
+	}
+
+	@Override
+	public String endPointName() {
+		return endPointName;
+	}
+
+	@Override
+	public String machineName() {
+		return machineName;
 	}
 
 	/** The addresses to try: this peer's own, or for a contact every source's, each address once. */
@@ -337,6 +380,33 @@ public final class RemotePeer implements PeerNearMe {
 					return Mono.just(answers.stream().filter(r -> r.status() == InvitationStatus.DECLINED)
 							.findFirst().orElse(answers.get(0)));
 				}));
+	}
+
+	/**
+	 * Every endpoint of this peer that answers now: for a contact, the connections open to it and every address its
+	 * sources give (one connection per process at most, as the transport shares them); else the one endpoint. Nothing
+	 * while signed out; an address that fails is skipped.
+	 */
+	Flux<PeerConnection> reachAll() {
+		if (contact == null) {
+			return connection().flux().onErrorResume(e -> Flux.empty());
+		}
+		return Flux.defer(() -> {
+			Attempts attempts = new Attempts();
+			return Flux.concat(Flux.fromIterable(reach.resolution().live(name)),
+					candidates().flatMap(attempts::connect));
+		}).onErrorResume(e -> Flux.empty());
+	}
+
+	/** @return the endpoint name announced near me at {@code address} for this peer's name, or {@code ""} */
+	String announcedName(io.peercollab.PeerAddress address) {
+		String n = reach.announcedName.apply(name, address);
+		return n == null ? "" : n;
+	}
+
+	@Override
+	public Flux<io.peercollab.EndPointChange> endPointChanges() {
+		return reach.endPointWatches.changes(new SharedFollows.Key(name, contact == null ? endPoints : contact), this);
 	}
 
 	/**
@@ -590,7 +660,8 @@ public final class RemotePeer implements PeerNearMe {
 	@Override
 	public boolean equals(Object o) {
 		return o instanceof RemotePeer p && p.name.equals(name) && p.nickname.equals(nickname)
-				&& p.endPoints.equals(endPoints);
+				&& p.endPoints.equals(endPoints) && p.endPointName.equals(endPointName)
+				&& p.machineName.equals(machineName);
 	}
 
 	@Override

@@ -38,6 +38,7 @@ public final class InMemoryContactStore implements ContactStore {
 	private final ConcurrentSkipListMap<PeerName, PeerContact> contacts = new ConcurrentSkipListMap<>();
 	private final ConcurrentSkipListMap<UUID, PeerApplication> applications = new ConcurrentSkipListMap<>(ID_ORDER);
 
+	private final java.util.concurrent.ConcurrentHashMap<String, String> settings = new java.util.concurrent.ConcurrentHashMap<>();
 	private volatile boolean closed;
 
 	/** Creates an empty, open store. */
@@ -141,6 +142,32 @@ public final class InMemoryContactStore implements ContactStore {
 		return Flux.defer(() -> {
 			checkOpen();
 			return Flux.fromIterable(List.copyOf(applications.values()));
+		});
+	}
+
+	/**
+	 * {@inheritDoc}
+	 *
+	 * @return completes once stored; fails with {@link io.peercollab.PayloadTooLargeException} if the key or the value
+	 * is longer than its limit
+	 */
+	@Override
+	public Mono<Void> saveSetting(String key, String value) {
+		Objects.requireNonNull(key, "key");
+		Objects.requireNonNull(value, "value");
+		return Mono.fromRunnable(() -> {
+			checkOpen();
+			settings.put(io.peercollab.Checks.text(key, "key", MAX_SETTING_KEY_LENGTH),
+					io.peercollab.Checks.text(value, "value", MAX_SETTING_VALUE_LENGTH));
+		});
+	}
+
+	/** {@inheritDoc} */
+	@Override
+	public Mono<java.util.Map<String, String>> settings() {
+		return Mono.fromSupplier(() -> {
+			checkOpen();
+			return java.util.Map.copyOf(settings);
 		});
 	}
 

@@ -131,6 +131,9 @@ public final class R2dbcContactStore implements ContactStore {
 			+ "FROM applications a LEFT JOIN application_arguments g ON g.application_id = a.id "
 			+ "ORDER BY a.id, g.position";
 	private static final String DELETE_APPLICATION = "DELETE FROM applications WHERE id = $1";
+	private static final String MERGE_SETTING = "MERGE INTO settings (setting_key, setting_value) KEY (setting_key) "
+			+ "VALUES ($1, $2)";
+	private static final String SELECT_SETTINGS = "SELECT setting_key, setting_value FROM settings";
 
 	private static final SubscribeAllowed[] SUBSCRIBE_ALLOWED = SubscribeAllowed.values();
 	private static final PeerScope[] SCOPES = PeerScope.values();
@@ -312,6 +315,31 @@ public final class R2dbcContactStore implements ContactStore {
 					.mapNotNull(completed -> completed.orElse(null))
 					.concatWith(Mono.fromSupplier(rows::last));
 		});
+	}
+
+	/**
+	 * {@inheritDoc}
+	 *
+	 * @return completes once committed; fails with {@link io.peercollab.PayloadTooLargeException} if the key or the
+	 * value is longer than its limit
+	 */
+	@Override
+	public Mono<Void> saveSetting(String key, String value) {
+		Objects.requireNonNull(key, "key");
+		Objects.requireNonNull(value, "value");
+		return Mono.fromCallable(() -> io.peercollab.Checks.text(value, "value", MAX_SETTING_VALUE_LENGTH))
+				.flatMap(v -> withConnection(c -> rowsUpdated(c.createStatement(MERGE_SETTING)
+						.bind(0, io.peercollab.Checks.text(key, "key", MAX_SETTING_KEY_LENGTH))
+						.bind(1, v))).then());
+	}
+
+	/** {@inheritDoc} */
+	@Override
+	public Mono<java.util.Map<String, String>> settings() {
+		return withConnection(c -> Flux.from(c.createStatement(SELECT_SETTINGS).execute())
+				.concatMap(result -> result.map(row -> java.util.Map.entry(row.get(0, String.class),
+						row.get(1, String.class)))))
+				.collectMap(java.util.Map.Entry::getKey, java.util.Map.Entry::getValue);
 	}
 
 	/**

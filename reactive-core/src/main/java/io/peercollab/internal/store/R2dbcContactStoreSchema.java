@@ -32,6 +32,12 @@ import reactor.core.publisher.Mono;
  *   <li>The lists move to child tables, one row per item, ordered by {@code position} (0, 1, ...), whose rows are
  *   deleted with their parent ({@code ON DELETE CASCADE}): {@code contact_endpoints} and
  *   {@code application_arguments}. The migration copies every list into them and then drops the two list columns.</li>
+ *   <li>Table {@code settings}: the endpoint's own settings (its endpoint name, the edits of its Me contact), one row
+ *   per key.</li>
+ *   <li>Contact names in Unicode NFC: {@link io.peercollab.identity.PeerName} normalises classifiers since this
+ *   version, so a name stored with a decomposed classifier (written by an earlier version) is migrated when the
+ *   database is opened: its row, and its endpoints, move to the NFC name, in one transaction. Where both forms are
+ *   stored, the NFC one (written since) is kept and the decomposed one dropped.</li>
  * </ol>
  *
  * <h2>Applying a version</h2>
@@ -43,7 +49,7 @@ import reactor.core.publisher.Mono;
 final class R2dbcContactStoreSchema {
 
 	/** The version this code reads and writes. */
-	static final int VERSION = 2;
+	static final int VERSION = 4;
 
 	private static final String CREATE_SCHEMA_VERSION = "CREATE TABLE IF NOT EXISTS schema_version ("
 			+ "version INT PRIMARY KEY, applied_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL)";
@@ -93,6 +99,11 @@ final class R2dbcContactStoreSchema {
 					+ "argument VARCHAR NOT NULL, "
 					+ "PRIMARY KEY (application_id, position), "
 					+ "FOREIGN KEY (application_id) REFERENCES applications (id) ON DELETE CASCADE)");
+
+	private static final List<String> VERSION_3 = List.of(
+			"CREATE TABLE IF NOT EXISTS settings ("
+					+ "setting_key VARCHAR(64) PRIMARY KEY, "
+					+ "setting_value VARCHAR(4096) NOT NULL)");
 
 	/** Version 1's list columns, moved to the child tables by version 2. */
 	private static final String COUNT_COLUMN = "SELECT COUNT(*) FROM information_schema.columns "
@@ -148,6 +159,8 @@ final class R2dbcContactStoreSchema {
 							ListColumns::endPoints))
 					.then(moveList(connection, "applications", "arguments", SELECT_LEGACY_ARGUMENTS, MERGE_ARGUMENT,
 							ListColumns::arguments));
+			case 3 -> execute(connection, VERSION_3);
+			case 4 -> normaliseNames(connection);
 			default -> Mono.error(new IllegalStateException("no schema version " + version));
 		};
 		return steps.then(rowsUpdated(connection.createStatement(INSERT_SCHEMA_VERSION).bind(0, version))
@@ -197,6 +210,48 @@ final class R2dbcContactStoreSchema {
 		Mono<Void> drop = rowsUpdated(connection.createStatement(
 				"ALTER TABLE " + table + " DROP COLUMN IF EXISTS " + column)).then();
 		return present.flatMap(yes -> yes ? copy.then(drop) : Mono.empty());
+	}
+
+	private static final String SELECT_NAMES = "SELECT name FROM contacts ORDER BY name";
+	private static final String COPY_CONTACT = "INSERT INTO contacts (name, nickname, display_name, email, "
+			+ "certificate, subscribed, subscribe_allowed) SELECT $1, nickname, display_name, email, certificate, "
+			+ "subscribed, subscribe_allowed FROM contacts WHERE name = $2";
+	private static final String MOVE_ENDPOINTS = "UPDATE contact_endpoints SET contact_name = $1 WHERE contact_name = $2";
+	private static final String DELETE_OLD_CONTACT = "DELETE FROM contacts WHERE name = $1";
+
+	/** Version 4: every contact stored under a name that is not NFC moves to its NFC name, in one transaction. */
+	private static Mono<Void> normaliseNames(Connection connection) {
+		return Flux.from(connection.createStatement(SELECT_NAMES).execute())
+				.concatMap(result -> result.map(row -> row.get(0, String.class)))
+				.collectList()
+				.flatMap(names -> {
+					java.util.Set<String> stored = new java.util.HashSet<>(names);
+					List<String[]> moves = new ArrayList<>();
+					for (String name : names) {
+						String nfc = java.text.Normalizer.normalize(name, java.text.Normalizer.Form.NFC);
+						if (!nfc.equals(name)) {
+							moves.add(new String[] { name, nfc });
+						}
+					}
+					if (moves.isEmpty()) {
+						return Mono.<Void>empty();
+					}
+					return Mono.from(connection.beginTransaction())
+							.thenMany(Flux.fromIterable(moves).concatMap(m -> stored.contains(m[1])
+									? rowsUpdated(connection.createStatement(DELETE_OLD_CONTACT).bind(0, m[0]))
+									: rowsUpdated(connection.createStatement(COPY_CONTACT).bind(0, m[1]).bind(1, m[0]))
+											.then(rowsUpdated(connection.createStatement(MOVE_ENDPOINTS).bind(0, m[1])
+													.bind(1, m[0])))
+											.then(rowsUpdated(connection.createStatement(DELETE_OLD_CONTACT)
+													.bind(0, m[0])))))
+							.then(Mono.from(connection.commitTransaction()))
+							.onErrorResume(e -> Mono.from(connection.rollbackTransaction())
+									.onErrorResume(rollback -> {
+										e.addSuppressed(rollback);
+										return Mono.empty();
+									})
+									.then(Mono.error(e)));
+				});
 	}
 
 	private static Mono<Void> execute(Connection connection, List<String> statements) {

@@ -40,4 +40,9 @@ public final class TestAccess {
 	public static int followerCount(PeerCollaboration collab) {
 		return ((DefaultPeerCollaboration) collab).followerCount();
 	}
+
+	/** Makes {@code collab}'s watches of {@code name}'s endpoints look for them now, instead of at the next rescan. */
+	public static void rescanEndPoints(PeerCollaboration collab, io.peercollab.identity.PeerName name) {
+		((DefaultPeerCollaboration) collab).reach.rescanEndPoints(name);
+	}
 }

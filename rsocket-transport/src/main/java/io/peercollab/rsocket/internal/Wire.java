@@ -86,23 +86,36 @@ final class Wire {
 	}
 
 	/** {@code peercollab.v1.invite} response. */
-	record InviteAnswer(String status, String message) {
+	record InviteAnswer(String status, String message, Integer extendedCode) {
+
+		private static final java.util.Set<String> ANSWERS = java.util.Set.of(InvitationStatus.ACCEPTED.name(),
+				InvitationStatus.DECLINED.name(), InvitationStatus.EXPIRED.name());
 
 		static InviteAnswer read(Fields f) {
-			return new InviteAnswer(f.requiredConstant("status", InvitationStatus.class), f.text("message"));
+			// CANCELLED is the sender's own outcome, never an answer: refused as any other unknown status
+			String status = f.requiredText("status");
+			if (!ANSWERS.contains(status)) {
+				throw f.invalid("status", "expected one of ACCEPTED, DECLINED, EXPIRED, got '"
+						+ io.peercollab.MessageText.quote(status) + "'");
+			}
+			return new InviteAnswer(status, f.text("message"), f.int32("extendedCode"));
 		}
 
-		/** Writes {@code r} as this record's map, without making the record. */
+		/** Writes {@code r} as this record's map, without making the record; without a code, as version 1 did. */
 		static void write(CborWriter w, InviteReply r) {
-			w.map(1 + present(r.message())).text("status", r.status().name()).text("message", r.message());
+			w.map(1 + present(r.message()) + (r.extendedCode() == null ? 0 : 1)).text("status", r.status().name())
+					.text("message", r.message());
+			if (r.extendedCode() != null) {
+				w.integer("extendedCode", r.extendedCode());
+			}
 		}
 
 		static InviteAnswer from(InviteReply r) {
-			return new InviteAnswer(r.status().name(), r.message());
+			return new InviteAnswer(r.status().name(), r.message(), r.extendedCode());
 		}
 
 		InviteReply toDomain() {
-			return new InviteReply(InvitationStatus.valueOf(status), message);
+			return new InviteReply(InvitationStatus.valueOf(status), message, extendedCode);
 		}
 	}
 

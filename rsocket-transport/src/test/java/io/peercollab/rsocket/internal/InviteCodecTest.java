@@ -62,11 +62,41 @@ class InviteCodecTest {
 	@Test
 	void anAnswerReadsBackAsTheReplySent() {
 		for (InvitationStatus status : InvitationStatus.values()) {
-			InviteReply sent = new InviteReply(status, "désolé");
-			byte[] cbor = CborWriter.encode(w -> Wire.InviteAnswer.write(w, sent));
-			assertThat(PayloadCodec.decode(cbor, Wire.InviteAnswer.class, Wire.InviteAnswer::toDomain, "test"))
-					.isEqualTo(sent);
+			if (status == InvitationStatus.CANCELLED) {
+				continue; // the sender's own outcome, never an answer
+			}
+			for (Integer code : new Integer[] { null, 0, -2_147_024_891, Integer.MAX_VALUE }) {
+				InviteReply sent = new InviteReply(status, "désolé", code);
+				byte[] cbor = CborWriter.encode(w -> Wire.InviteAnswer.write(w, sent));
+				assertThat(PayloadCodec.decode(cbor, Wire.InviteAnswer.class, Wire.InviteAnswer::toDomain, "test"))
+						.isEqualTo(sent);
+			}
 		}
+	}
+
+	@Test
+	void anAnswerWithoutACodeIsWhatAnEarlierVersionWrote() throws Exception {
+		byte[] withoutCode = CborWriter.encode(w -> Wire.InviteAnswer.write(w,
+				new InviteReply(InvitationStatus.DECLINED, "busy")));
+		JsonNode tree = new CBORMapper().readTree(withoutCode);
+		assertThat(tree.size()).as("status and message only").isEqualTo(2);
+		assertThat(tree.has("extendedCode")).isFalse();
+		byte[] withCode = CborWriter.encode(w -> Wire.InviteAnswer.write(w,
+				new InviteReply(InvitationStatus.DECLINED, "busy", 42)));
+		assertThat(new CBORMapper().readTree(withCode).get("extendedCode").asInt()).isEqualTo(42);
+	}
+
+	@Test
+	void aCancelledStatusOrACodeBeyond32BitsIsRefusedNamingTheField() {
+		byte[] cancelled = CborWriter.encode(w -> w.map(1).text("status", "CANCELLED"));
+		org.assertj.core.api.Assertions.assertThatThrownBy(() -> PayloadCodec.decode(cancelled,
+						Wire.InviteAnswer.class, Wire.InviteAnswer::toDomain, "test"))
+				.isInstanceOf(io.peercollab.PeerCollabException.class).hasMessageContaining("status");
+		byte[] big = CborWriter.encode(w -> w.map(2).text("status", "DECLINED").integer("extendedCode", 1L << 40));
+		org.assertj.core.api.Assertions.assertThatThrownBy(() -> PayloadCodec.decode(big,
+						Wire.InviteAnswer.class, Wire.InviteAnswer::toDomain, "test"))
+				.isInstanceOf(io.peercollab.PeerCollabException.class).hasMessageContaining("extendedCode")
+				.hasMessageContaining("32-bit");
 	}
 
 	@Test
