@@ -702,16 +702,20 @@ public final class NearMe {
 	}
 
 	public Mono<Void> updateNickname(String nickname) {
-		DiscoverySession s;
+		DiscoverySession s = currentSession();
+		return s == null ? Mono.empty() : s.updateNickname(nickname);
+	}
+
+	/** @return the discovery session while signed in to NEAR_ME, else {@code null} */
+	private DiscoverySession currentSession() {
 		try {
 			synchronized (lock) {
-				s = session;
+				return session;
 			}
 		}
 		finally {
 			fanout.drain();
 		}
-		return s == null ? Mono.empty() : s.updateNickname(nickname);
 	}
 
 	/**
@@ -739,15 +743,7 @@ public final class NearMe {
 
 	/** Re-announces this endpoint with another endpoint name; nothing while not signed in to NEAR_ME. */
 	public Mono<Void> updateEndPointName(String endPointName) {
-		DiscoverySession s;
-		try {
-			synchronized (lock) {
-				s = session;
-			}
-		}
-		finally {
-			fanout.drain();
-		}
+		DiscoverySession s = currentSession();
 		return s == null ? Mono.empty() : s.updateEndPointName(endPointName);
 	}
 

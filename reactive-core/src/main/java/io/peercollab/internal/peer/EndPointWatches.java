@@ -185,21 +185,8 @@ final class EndPointWatches {
 				if (e instanceof PresenceChange p) {
 					presence = p.type() == ChangeType.REMOVED ? PresenceInfo.OFFLINE : p.presence();
 				}
-				else if (e instanceof ApplicationChange a) {
-					if (a.type() == ChangeType.REMOVED) {
-						apps.remove(a.application().id());
-					}
-					else {
-						apps.put(a.application().id(), a.application());
-					}
-				}
-				else if (e instanceof ObjectChange o) {
-					if (o.type() == ChangeType.REMOVED) {
-						objects.remove(o.object().id());
-					}
-					else {
-						objects.put(o.object().id(), o.object());
-					}
+				else if (e instanceof ApplicationChange || e instanceof ObjectChange) {
+					PeerEvents.applyItem(e, apps, objects);
 				}
 				else if (e instanceof PeerEvent.Synced) {
 					synced = true;

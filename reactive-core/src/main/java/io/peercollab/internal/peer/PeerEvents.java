@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.internal.peer;
 
+import java.util.Map;
+import java.util.UUID;
+
 import io.peercollab.ApplicationChange;
 import io.peercollab.ChangeType;
 import io.peercollab.ObjectChange;
+import io.peercollab.PeerApplication;
 import io.peercollab.PeerEvent;
+import io.peercollab.PeerObject;
 import io.peercollab.PresenceChange;
 
-/** The change type of a peer's presence, application and object events, read and replaced alike. */
+/**
+ * The change type of a peer's presence, application and object events, read and replaced alike; and the items a peer
+ * has, kept up to date from its events.
+ */
 public final class PeerEvents {
 
 	private PeerEvents() {
@@ -34,5 +42,28 @@ public final class PeerEvents {
 		}
 		ObjectChange o = (ObjectChange) e;
 		return new ObjectChange(type, o.object(), o.version());
+	}
+
+	/**
+	 * Applies an application or object change to the items kept of one peer: added or updated, put by id; removed,
+	 * removed. Any other event changes nothing.
+	 */
+	public static void applyItem(PeerEvent e, Map<UUID, PeerApplication> applications, Map<UUID, PeerObject> objects) {
+		if (e instanceof ApplicationChange a) {
+			if (a.type() == ChangeType.REMOVED) {
+				applications.remove(a.application().id());
+			}
+			else {
+				applications.put(a.application().id(), a.application());
+			}
+		}
+		else if (e instanceof ObjectChange o) {
+			if (o.type() == ChangeType.REMOVED) {
+				objects.remove(o.object().id());
+			}
+			else {
+				objects.put(o.object().id(), o.object());
+			}
+		}
 	}
 }
