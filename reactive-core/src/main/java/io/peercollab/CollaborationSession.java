@@ -46,6 +46,22 @@ public interface CollaborationSession extends Disposable {
 	Set<PeerName> members();
 
 	/**
+	 * The members as they come and go, so that an application learns at once that a member's part ended, and how,
+	 * instead of polling {@link #members()}.
+	 *
+	 * <p>Each subscriber first gets an {@code ADDED} change for every member connected when it subscribes, then each
+	 * change as it happens: {@code ADDED} when a member joins, {@code REMOVED} when its part ends, with
+	 * {@link SessionMemberChange#lost()} saying why when it could no longer be reached (its process died, its connection
+	 * broke or went silent) and empty for a goodbye. When the session ends, the stream gives a {@code REMOVED} change
+	 * for each member still in it (lost only if the session was lost) and completes; subscribed after the end, it
+	 * completes at once. A member's session has one member, the host. Any number of subscribers; changes are few, so a
+	 * slow subscriber's are buffered.
+	 *
+	 * @return the member changes, starting with the members now
+	 */
+	Flux<SessionMemberChange> memberChanges();
+
+	/**
 	 * The messages other members send, in the order each sender sent them.
 	 *
 	 * <p>One subscriber at a time. Messages that arrive before it subscribes, or faster than it requests, are held in

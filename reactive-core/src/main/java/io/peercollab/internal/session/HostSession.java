@@ -135,6 +135,7 @@ public final class HostSession extends SessionBase {
 		Member m = new Member(connection.remote(), Context.of(context));
 		Member old = members.put(m.name, m);
 		membersChanged();
+		memberJoined(m.name);
 		if (old != null) {
 			leave(old);
 		}
@@ -152,11 +153,13 @@ public final class HostSession extends SessionBase {
 	 */
 	private void memberLeft(Member m, Throwable error) {
 		boolean wasMember = members.remove(m.name, m);
+		boolean lost = error != null && !(error instanceof CancellationException);
 		if (wasMember) {
 			membersChanged();
 			m.out.close();
+			memberGone(m.name, lost ? unreachable(m.name, error) : null);
 		}
-		if (wasMember && error != null && !(error instanceof CancellationException)) {
+		if (wasMember && lost) {
 			failIfUnused(unreachable(m.name, error));
 		}
 		else {

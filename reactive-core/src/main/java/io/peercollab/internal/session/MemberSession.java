@@ -28,6 +28,7 @@ public final class MemberSession extends SessionBase {
 	/** @param observer told about the messages of this session, and its close (guarded: it does not throw) */
 	public MemberSession(UUID id, PeerApplication application, PeerName host, CollaborationObserver observer) {
 		super(id, application, host, observer);
+		memberJoined(host);
 	}
 
 	/**

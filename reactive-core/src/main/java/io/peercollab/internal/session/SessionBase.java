@@ -1,16 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.internal.session;
 
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.peercollab.ChangeType;
 import io.peercollab.CollaborationObserver;
 import io.peercollab.CollaborationSession;
 import io.peercollab.PayloadTooLargeException;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerUnreachableException;
+import io.peercollab.SessionMemberChange;
 import io.peercollab.SessionMessage;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.invite.Invitations;
@@ -54,6 +62,13 @@ abstract class SessionBase implements CollaborationSession {
 	private final AtomicBoolean disposed = new AtomicBoolean();
 	/** Told about each message sent and received, and the close; guarded: it does not throw. */
 	final CollaborationObserver observer;
+	/** The members {@link #memberChanges()} has announced and not removed yet. */
+	private final Set<PeerName> announced = ConcurrentHashMap.newKeySet();
+	/** Member changes, to every {@link #memberChanges()} subscriber's own buffer (each takes all it is given). */
+	private final Sinks.Many<SessionMemberChange> memberSink = Sinks.many().multicast().directBestEffort();
+	/** Member changes come from the channels' threads: one emits at a time, the others retry for so long. */
+	private static final Sinks.EmitFailureHandler SERIALIZE = Sinks.EmitFailureHandler.busyLooping(
+			Duration.ofSeconds(1));
 
 	SessionBase(UUID id, PeerApplication application, PeerName host, CollaborationObserver observer) {
 		this.id = id;
@@ -284,6 +299,51 @@ abstract class SessionBase implements CollaborationSession {
 		}
 	}
 
+	/** A member joined: announced to {@link #memberChanges()} unless it already was (it joined again). */
+	final void memberJoined(PeerName member) {
+		if (!disposed.get() && announced.add(member)) {
+			memberSink.emitNext(new SessionMemberChange(ChangeType.ADDED, member, Optional.empty()), SERIALIZE);
+			if (disposed.get()) {
+				// the session ended meanwhile: its end may have missed this member
+				memberGone(member, null);
+			}
+		}
+	}
+
+	/** A member's part ended: {@code lost} says why if it could no longer be reached, {@code null} for a goodbye. */
+	final void memberGone(PeerName member, PeerUnreachableException lost) {
+		if (announced.remove(member)) {
+			memberSink.emitNext(new SessionMemberChange(ChangeType.REMOVED, member, Optional.ofNullable(lost)),
+					SERIALIZE);
+		}
+	}
+
+	/** The session ended: every member still announced is removed, then the member changes complete. */
+	private void membersEnded(PeerUnreachableException lost) {
+		for (PeerName m : List.copyOf(announced)) {
+			memberGone(m, lost);
+		}
+		memberSink.emitComplete(SERIALIZE);
+	}
+
+	@Override
+	public final Flux<SessionMemberChange> memberChanges() {
+		return Flux.defer(() -> {
+			// the live changes first, into this subscriber's buffer, then the members now: a change made meanwhile
+			// is in both, and the filter below drops what repeats the state already told
+			Sinks.Many<SessionMemberChange> buffer = Sinks.many().unicast().onBackpressureBuffer();
+			reactor.core.Disposable live = memberSink.asFlux().subscribe(
+					c -> buffer.emitNext(c, SERIALIZE), e -> buffer.emitError(e, SERIALIZE),
+					() -> buffer.emitComplete(SERIALIZE));
+			List<SessionMemberChange> now = disposed.get() ? List.of() : announced.stream()
+					.map(m -> new SessionMemberChange(ChangeType.ADDED, m, Optional.empty())).toList();
+			Set<PeerName> known = new HashSet<>();
+			return Flux.fromIterable(now).concatWith(buffer.asFlux())
+					.filter(c -> c.type() == ChangeType.ADDED ? known.add(c.member()) : known.remove(c.member()))
+					.doFinally(s -> live.dispose());
+		});
+	}
+
 	@Override
 	public final Mono<Void> onClose() {
 		return closed.asMono();
@@ -294,6 +354,7 @@ abstract class SessionBase implements CollaborationSession {
 		if (disposed.compareAndSet(false, true)) {
 			onDispose();
 			received.close();
+			membersEnded(null);
 			closed.tryEmitEmpty();
 			observer.sessionClosed(this);
 		}
@@ -308,6 +369,7 @@ abstract class SessionBase implements CollaborationSession {
 		if (disposed.compareAndSet(false, true)) {
 			onDispose();
 			received.fail(cause);
+			membersEnded(cause);
 			closed.tryEmitError(cause);
 			observer.sessionClosed(this);
 		}
