@@ -15,7 +15,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
@@ -25,11 +24,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.peercollab.ChangeType;
 import io.peercollab.CollaborationSession;
 import io.peercollab.Invitation;
 import io.peercollab.InvitationResponse;
 import io.peercollab.Peer;
 import io.peercollab.PeerUnreachableException;
+import io.peercollab.SessionMemberChange;
 import io.peercollab.SessionMessage;
 import io.peercollab.identity.PeerName;
 import reactor.core.Disposable;
@@ -55,8 +56,9 @@ import static io.peercollab.examples.meeting.MeetingSpace.JSON;
  * org.reactivestreams.Publisher)} (which takes chunks only as fast as the slowest member takes them), and ended with
  * its SHA-256, which every receiver checks; its sender or any receiver can cancel it.
  *
- * <p><b>When someone goes.</b> A member that leaves says goodbye first; one whose connection drops vanishes from the
- * host's session (the host looks twice a second), and the host tells everyone which of the two it was. The host
+ * <p><b>When someone goes.</b> A member that leaves says goodbye first; when a member's connection drops (its process
+ * died), the host's session tells it at once ({@link CollaborationSession#memberChanges()}: the member was lost, not
+ * closed), and the host tells everyone which of the two it was. The host
  * relays everything, so when the host leaves the session, and the meeting, end for every member; a member tells a
  * goodbye (the session completes) from a crash (it fails with {@link PeerUnreachableException}).
  */
@@ -80,6 +82,8 @@ final class Meeting {
 	static final String HOST_LEAVES = "The host relays every message of a PeerCollab session: when the host leaves, "
 			+ "the meeting ends for everyone; when the host's process dies, members see the connection lost.";
 
+	/** A receiver acknowledges a handout each time it has this many more bytes, and at the end. */
+	static final int ACK_EVERY = 512 * 1024;
 	private static final byte CHUNK_KIND = 1;
 	private static final int MAX_SYNC_BYTES = 48 * 1024;
 
@@ -90,7 +94,7 @@ final class Meeting {
 	private final PeerName me;
 	private CollaborationSession session;
 	private Disposable receiving;
-	private Disposable checking;
+	private Disposable watching;
 	private String status = "open";
 	private String ended;
 	private boolean leaving;
@@ -124,7 +128,15 @@ final class Meeting {
 		final PeerName from;
 		final String fromNickname;
 		final boolean outgoing;
+		/** Received: the bytes written here. */
 		final AtomicLong transferred = new AtomicLong();
+		/** Sent: the bytes handed to the session, which runs ahead of the receivers by up to its window. */
+		final AtomicLong handed = new AtomicLong();
+		/**
+		 * Sent: how many bytes each receiver said it has (its acknowledgements, every {@value #ACK_EVERY} bytes and
+		 * at the end), for those in the meeting when it was offered; one that cancels or fails no longer counts.
+		 */
+		final Map<PeerName, Long> acked = new LinkedHashMap<>();
 		final Map<String, String> receivers = new LinkedHashMap<>();
 		String state;
 		String sha256 = "";
@@ -145,10 +157,25 @@ final class Meeting {
 			this.state = outgoing ? "sending" : "receiving";
 		}
 
+		/**
+		 * @return received: the bytes written here; sent: the bytes every receiver still in the meeting said it has
+		 * (what the sender's progress bar shows), not what the session took
+		 */
+		long progress() {
+			if (!outgoing) {
+				return transferred.get();
+			}
+			return acked.entrySet().stream().filter(e -> inMeeting(e.getKey())).mapToLong(Map.Entry::getValue).min()
+					.orElse(0);
+		}
+
 		ObjectNode json() {
 			ObjectNode o = JSON.createObjectNode().put("id", id.toString()).put("name", name).put("size", size)
-					.put("from", fromNickname).put("outgoing", outgoing).put("transferred", transferred.get())
+					.put("from", fromNickname).put("outgoing", outgoing).put("transferred", progress())
 					.put("state", state).put("sha256", sha256);
+			if (outgoing) {
+				o.put("handed", handed.get());
+			}
 			ObjectNode r = o.putObject("receivers");
 			receivers.forEach(r::put);
 			return o;
@@ -184,9 +211,7 @@ final class Meeting {
 
 	/** A meeting this endpoint hosts, with nobody in it yet. */
 	static Meeting hosted(MeetingSpace space) {
-		Meeting m = new Meeting(space, true, space.endpoint().name(), space.endpoint().nickname());
-		m.checking = Flux.interval(Duration.ofMillis(500), space.state()).subscribe(t -> m.checkMembers());
-		return m;
+		return new Meeting(space, true, space.endpoint().name(), space.endpoint().nickname());
 	}
 
 	/** Accepts an invitation; the meeting it returns shows "joining" until the host's session is connected. */
@@ -336,6 +361,8 @@ final class Meeting {
 		}
 		UUID id = UUID.randomUUID();
 		Handout h = new Handout(id, name, size, me, space.endpoint().nickname(), true);
+		participants.values().stream().filter(p -> !p.name.equals(me) && inMeeting(p.name))
+				.forEach(p -> h.acked.put(p.name, 0L));
 		MessageDigest digest = sha256();
 		byte[] header = header(id);
 		handouts.put(id, h);
@@ -348,7 +375,7 @@ final class Meeting {
 					byte[] m = new byte[header.length + c.length];
 					System.arraycopy(header, 0, m, 0, header.length);
 					System.arraycopy(c, 0, m, header.length, c.length);
-					h.transferred.addAndGet(c.length);
+					h.handed.addAndGet(c.length);
 					space.state().schedule(() -> h.show(false));
 					return m;
 				}),
@@ -356,7 +383,7 @@ final class Meeting {
 					String sha = HexFormat.of().formatHex(digest.digest());
 					space.state().schedule(() -> h.sha256 = sha);
 					return bytes(JSON.createObjectNode().put("t", "ho-end").put("id", id.toString())
-							.put("sha256", sha).put("size", h.transferred.get()));
+							.put("sha256", sha).put("size", h.handed.get()));
 				}));
 		return session.send(messages)
 				.takeUntilOther(h.cancel.asMono())
@@ -399,12 +426,19 @@ final class Meeting {
 		if (receiving != null) {
 			receiving.dispose();
 		}
+		if (watching != null) {
+			watching.dispose();
+		}
 		session = s;
 		status = "open";
 		// publishOn's bounded queue keeps the session's flow control: a slow state thread slows the senders down
 		receiving = s.receive().publishOn(space.state(), 32).subscribe(this::onMessage, e -> sessionEnded(s, e),
 				() -> sessionEnded(s, null));
-		if (!host) {
+		if (host) {
+			watching = s.memberChanges().filter(c -> c.type() == ChangeType.REMOVED).publishOn(space.state())
+					.subscribe(c -> memberGone(s, c));
+		}
+		else {
 			send(JSON.createObjectNode().put("t", "hello").put("nickname", space.endpoint().nickname()));
 		}
 		space.meetingChanged();
@@ -435,23 +469,19 @@ final class Meeting {
 		}
 	}
 
-	/** The host's view of who is still connected: the library has no stream of members, so it looks. */
-	private void checkMembers() {
-		if (session == null || !isOpen()) {
+	/**
+	 * The host's session says a member's part ended: lost (its process died, its connection broke) or closed without
+	 * the goodbye message (its endpoint closed); a member that said goodbye shows "left" already.
+	 */
+	private void memberGone(CollaborationSession s, SessionMemberChange change) {
+		Participant p = participants.get(change.member());
+		if (s != session || !isOpen() || p == null || !p.status.equals("joined")) {
 			return;
 		}
-		Set<PeerName> now = session.members();
-		boolean changed = false;
-		for (Participant p : participants.values()) {
-			if (p.status.equals("joined") && !now.contains(p.name)) {
-				p.status = "lost";
-				changed = true;
-				space.notice(p.nickname + "'s connection was lost");
-			}
-		}
-		if (changed) {
-			rosterChanged();
-		}
+		p.status = change.isLost() ? "lost" : "left";
+		space.notice(p.nickname + (change.isLost() ? "'s connection was lost: " + MeetingSpace.describe(
+				change.lost().orElseThrow()) : " left the meeting"));
+		rosterChanged();
 	}
 
 	private void onMessage(SessionMessage m) {
@@ -534,8 +564,15 @@ final class Meeting {
 				Handout h = handouts.get(uuid(j));
 				if (h != null && h.outgoing) {
 					String result = j.path("result").asText("");
-					h.receivers.put(nickname(m.from()), result.isEmpty()
-							? percent(j.path("bytes").asLong(), h.size) : result);
+					long bytes = Math.max(0, Math.min(h.size, j.path("bytes").asLong()));
+					h.receivers.put(nickname(m.from()), result.isEmpty() ? percent(bytes, h.size) : result);
+					if (result.isEmpty() || result.equals("verified")) {
+						h.acked.computeIfPresent(m.from(), (k, v) -> Math.max(v, bytes));
+					}
+					else {
+						// cancelled or failed there: the others' progress is what counts now
+						h.acked.remove(m.from());
+					}
 					h.show(true);
 				}
 			}
@@ -688,8 +725,8 @@ final class Meeting {
 			return;
 		}
 		h.digest.update(data, offset, n);
-		if ((now - n) / (1 << 20) != now / (1 << 20)) {
-			// the sender's page shows how far each receiver is, a MiB at a time
+		if ((now - n) / ACK_EVERY != now / ACK_EVERY) {
+			// the sender's page shows how far each receiver is: its progress bar is what the receivers have
 			send(JSON.createObjectNode().put("t", "ho-ack").put("id", id.toString()).put("bytes", now));
 		}
 		h.show(false);
@@ -764,8 +801,8 @@ final class Meeting {
 				p.status = p.name.equals(me) ? "left" : "not in a meeting now";
 			}
 		});
-		if (checking != null) {
-			checking.dispose();
+		if (watching != null) {
+			watching.dispose();
 		}
 		if (receiving != null && leaving) {
 			receiving.dispose();
@@ -781,6 +818,12 @@ final class Meeting {
 				// the session's end is shown by sessionEnded
 			});
 		}
+	}
+
+	/** @return whether {@code name} is in the meeting now: joined, or its host */
+	private boolean inMeeting(PeerName name) {
+		Participant p = participants.get(name);
+		return p != null && (p.status.equals("joined") || p.status.equals("host"));
 	}
 
 	private String nickname(PeerName name) {

@@ -284,7 +284,9 @@
       const bar = el('progress');
       bar.max = Math.max(h.size, 1);
       bar.value = h.size === 0 ? 1 : h.transferred;
-      const st = el('span', 'state ' + h.state, h.state + ' ' + size(h.transferred));
+      // a sender's bar is what every receiver has (their acknowledgements), not what its session took
+      const st = el('span', 'state ' + h.state, h.state + ' ' + size(h.transferred)
+        + (h.outgoing ? ' received by everyone, ' + size(h.handed || 0) + ' sent' : ''));
       const actions = el('span', 'actions');
       if (h.state === 'sending' || h.state === 'receiving') {
         const cancel = el('button', 'cancel', 'Cancel');
