@@ -465,7 +465,8 @@ final class Meeting {
 		else {
 			failHandouts(error == null ? "the meeting ended" : "the connection to the host was lost");
 			end(error == null ? hostNickname + " (the host) left: the meeting ended for everyone"
-					: "lost the connection to " + hostNickname + " (the host): " + MeetingSpace.describe(error));
+					: "lost the connection to " + hostNickname + " (the host), without a goodbye: its process or its "
+					+ "network failed");
 		}
 	}
 
@@ -479,8 +480,8 @@ final class Meeting {
 			return;
 		}
 		p.status = change.isLost() ? "lost" : "left";
-		space.notice(p.nickname + (change.isLost() ? "'s connection was lost: " + MeetingSpace.describe(
-				change.lost().orElseThrow()) : " left the meeting"));
+		space.notice(p.nickname + (change.isLost() ? "'s connection was lost, without a goodbye: its process or "
+				+ "its network failed" : " left the meeting"));
 		rosterChanged();
 	}
 

@@ -96,6 +96,11 @@ public final class MeetingSpace implements Callable<Integer>, AutoCloseable {
 			+ "connections (lo to meet on one machine). Default: every suitable interface.")
 	String networkInterface;
 
+	@Option(names = "--service-type", paramLabel = "TYPE", description = "The mDNS service type to announce and "
+			+ "browse, such as _my-team._tcp.local.: Meeting Spaces see only those of the same type (tests use one of "
+			+ "their own). Default: PeerCollab's.")
+	String serviceType;
+
 	@Option(names = "--password", defaultValue = "${env:PEERCOLLAB_PASSWORD:-peercollab-demo-only}",
 			description = "Password of the identity file. Default: $PEERCOLLAB_PASSWORD, else a fixed password fit "
 					+ "for demos only.")
@@ -143,6 +148,15 @@ public final class MeetingSpace implements Callable<Integer>, AutoCloseable {
 	public Integer call() throws InterruptedException {
 		MdnsDiscovery mdns = networkInterface != null ? MdnsDiscovery.onInterfaces(networkInterface)
 				: MdnsDiscovery.defaultInterfaces();
+		if (serviceType != null) {
+			try {
+				mdns = mdns.serviceType(serviceType);
+			}
+			catch (IllegalArgumentException e) {
+				System.err.println("error: --service-type: " + e.getMessage());
+				return 2;
+			}
+		}
 		RSocketPeerTransport tcp = RSocketPeerTransport.tcp()
 				.host(networkInterface != null ? ipv4(networkInterface) : "0.0.0.0");
 		Path dir = dataDir != null ? dataDir : Path.of(System.getProperty("user.home"), ".peercollab-meeting",

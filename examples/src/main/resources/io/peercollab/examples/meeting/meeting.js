@@ -17,10 +17,18 @@
 
   function connect() {
     ws = new WebSocket('ws://' + location.host + '/ws');
-    ws.onopen = () => { $('connection').textContent = 'connected to my endpoint'; $('connection').className = 'connection'; };
+    ws.onopen = () => {
+      $('connection').textContent = 'connected to my endpoint';
+      $('connection').className = 'connection';
+      $('endpoint-down').hidden = true;
+      document.body.classList.remove('down');
+    };
     ws.onclose = () => {
       $('connection').textContent = 'my endpoint is not answering: retrying…';
       $('connection').className = 'connection down';
+      // what the page shows is from before: said plainly, and nothing can be clicked until the endpoint is back
+      $('endpoint-down').hidden = false;
+      document.body.classList.add('down');
       setTimeout(connect, 1000);
     };
     ws.onmessage = (e) => receive(JSON.parse(e.data));
@@ -285,8 +293,9 @@
       bar.max = Math.max(h.size, 1);
       bar.value = h.size === 0 ? 1 : h.transferred;
       // a sender's bar is what every receiver has (their acknowledgements), not what its session took
-      const st = el('span', 'state ' + h.state, h.state + ' ' + size(h.transferred)
-        + (h.outgoing ? ' received by everyone, ' + size(h.handed || 0) + ' sent' : ''));
+      const st = el('span', 'state ' + h.state, h.outgoing
+        ? h.state + ' · everyone has ' + size(h.transferred) + ' (' + size(h.handed || 0) + ' sent)'
+        : h.state + ' ' + size(h.transferred));
       const actions = el('span', 'actions');
       if (h.state === 'sending' || h.state === 'receiving') {
         const cancel = el('button', 'cancel', 'Cancel');
