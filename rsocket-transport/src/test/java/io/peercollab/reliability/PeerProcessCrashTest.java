@@ -126,6 +126,16 @@ class PeerProcessCrashTest {
 			memberClosedAt.set(System.nanoTime());
 		}, () -> memberClosedAt.set(System.nanoTime())));
 
+		// the member changes say the same: the child was lost (not a goodbye), then the stream ends with the session
+		List<io.peercollab.SessionMemberChange> hostedMembers = new CopyOnWriteArrayList<>();
+		List<io.peercollab.SessionMemberChange> memberMembers = new CopyOnWriteArrayList<>();
+		AtomicLong hostedMembersDone = new AtomicLong();
+		AtomicLong memberMembersDone = new AtomicLong();
+		subscriptions.add(hosted.memberChanges().subscribe(hostedMembers::add, null,
+				() -> hostedMembersDone.set(System.nanoTime())));
+		subscriptions.add(member.memberChanges().subscribe(memberMembers::add, null,
+				() -> memberMembersDone.set(System.nanoTime())));
+
 		long killedAt = System.nanoTime();
 		child.kill();
 		int eventsAtKill = followed.size();
@@ -147,6 +157,19 @@ class PeerProcessCrashTest {
 		assertThat(member.send(Endpoints.utf8("anyone?")).then(Mono.<Throwable>empty()).onErrorResume(Mono::just)
 				.block(Endpoints.WAIT)).isInstanceOf(PeerUnreachableException.class);
 		assertThat(hosted.members()).isEmpty();
+		Endpoints.await(BOUND, "the member changes to end", () -> hostedMembersDone.get() != 0
+				&& memberMembersDone.get() != 0);
+		for (List<io.peercollab.SessionMemberChange> changes : List.of(hostedMembers, memberMembers)) {
+			assertThat(changes).hasSize(2);
+			assertThat(changes.get(0)).isEqualTo(new io.peercollab.SessionMemberChange(io.peercollab.ChangeType.ADDED,
+					childName, java.util.Optional.empty()));
+			assertThat(changes.get(1).type()).isEqualTo(io.peercollab.ChangeType.REMOVED);
+			assertThat(changes.get(1).member()).isEqualTo(childName);
+			assertThat(changes.get(1).lost()).as("lost, not a goodbye").get().isInstanceOf(PeerUnreachableException.class);
+		}
+		System.out.printf("MEASURED member changes after SIGKILL: host's side REMOVED (lost) and ended after %d ms, "
+				+ "member's after %d ms%n", (hostedMembersDone.get() - killedAt) / 1_000_000,
+				(memberMembersDone.get() - killedAt) / 1_000_000);
 		long presenceStarted = System.nanoTime();
 		assertThat(peer.presence().then(Mono.<Throwable>empty()).onErrorResume(Mono::just).block(Endpoints.WAIT))
 				.isInstanceOf(PeerUnreachableException.class);
