@@ -184,8 +184,10 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	}
 
 	/**
-	 * Looks up the contact's record, starting the node if needed. Takes the first valid record found plus
-	 * {@code lookupGrace} for a newer one, rather than waiting for the whole lookup. Refuses, and reports on
+	 * Looks up the contact's record, starting the node if needed, and takes the newest valid record the lookup finds.
+	 * The lookup ends once the nodes closest to the key have answered (once a record was found, slow ones included,
+	 * until their request times out: they may hold a newer record than the fast ones), or when no node is left to
+	 * ask, at the latest at {@code lookupTimeout}. Refuses, and reports on
 	 * {@link #diagnostics()}, records with a bad signature, a DNS packet over 1000 bytes, a sequence number lower than
 	 * one this instance already accepted for the key, a timestamp older than 2 hours, an undecodable packet, a name
 	 * under another key, no PeerCollab TXT (a plain Pkarr record) or another version; other records of a Pkarr record
@@ -197,8 +199,8 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	 * smallest DNS TTL of that endpoint's own records (its SRV and its A or AAAA) capped by the record's remaining
 	 * storage lifetime, emitted on a Reactor thread; completes
 	 * empty if the contact's key is not Ed25519, nothing valid was found within {@code lookupTimeout}, the record is
-	 * empty (signed out), or the node cannot start or is closed. Completes within {@code lookupTimeout} plus
-	 * {@code lookupGrace} once the node runs (starting it takes up to 3 s more when no seed answers). Never fails.
+	 * empty (signed out), or the node cannot start or is closed. Completes within {@code lookupTimeout} once the node
+	 * runs (starting it takes up to 3 s more when no seed answers). Never fails.
 	 * @throws NullPointerException if {@code contact} is {@code null}
 	 */
 	@Override
@@ -229,21 +231,13 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 
 	/** {@link #resolveItems(byte[], Flux)} for the contact named {@code peer}, named in the refusals reported. */
 	Flux<EndpointRecord> resolveItems(PeerName peer, byte[] raw, Flux<MutableItem> items) {
-		return resolveItems(peer, raw, items, () -> {
-		});
-	}
-
-	private Flux<EndpointRecord> resolveItems(PeerName peer, byte[] raw, Flux<MutableItem> items,
-			Runnable onFirstValid) {
 		String id = ZBase32.encode(raw);
 		return Flux.defer(() -> {
 			// the items this lookup refused: several nodes return the same one, which is reported once
 			Set<MutableItem> refused = new HashSet<>();
 			return items
 					.concatMap(item -> Mono.justOrEmpty(check(peer, id, raw, item, refused)))
-					.doOnNext(found -> onFirstValid.run())
 					.take(lookupTimeout)
-					.switchOnFirst((first, rest) -> first.hasValue() ? rest.take(lookupGrace) : rest)
 					.reduce((a, b) -> b.seq() > a.seq() ? b : a)
 					.flatMapMany(found -> {
 						long highest = accepted.merge(id, found.seq(), Math::max);
@@ -574,9 +568,9 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		}
 
 		/**
-		 * @param value after a resolve's first valid record, how long it waits for a newer one; also how long a
-		 * publish's token lookup may go without a new token before it puts, and how long its put waits for a further
-		 * acknowledgement after the last; default 500 ms
+		 * @param value how long a publish's token lookup may go without a new token before it puts, and how long its
+		 * put waits for a further acknowledgement after the last; default 500 ms. (A resolve does not use it: it waits
+		 * for the lookup to end.)
 		 */
 		public Builder lookupGrace(Duration value) {
 			return new Builder(bindAddress, port, bootstrapNodes, lookupTimeout, positive(value, "lookupGrace"),
