@@ -13,8 +13,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.peercollab.Diagnostic;
 import io.peercollab.IpLiterals;
@@ -83,9 +86,6 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	/** The most refused records one lookup reports; a node answering with many forged items is not a flood. */
 	private static final int MAX_REFUSALS_PER_LOOKUP = 16;
 
-	/** How many {@link #refuse} emissions the current thread is inside of. */
-	private static final ThreadLocal<int[]> EMITTING = ThreadLocal.withInitial(() -> new int[1]);
-
 	/** Acknowledgements a publish waits for when that many nodes gave a token; it needs at least one. */
 	private static final int WANTED_ACKS = 3;
 
@@ -115,6 +115,12 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 
 	/** The refused records, see {@link #diagnostics()}. */
 	private final Sinks.Many<Diagnostic> refusals = Sinks.many().multicast().directBestEffort();
+
+	/** The refusals not emitted yet: one thread at a time emits them all, see {@link #refuse}. */
+	private final Queue<Diagnostic> pendingRefusals = new ConcurrentLinkedQueue<>();
+
+	/** Work in progress on {@link #pendingRefusals}: non-zero while a thread drains it. */
+	private final AtomicInteger refusalsWip = new AtomicInteger();
 
 	/** Last sequence number published per key, so that each publish goes strictly up. */
 	private final Map<String, Long> published = new ConcurrentHashMap<>();
@@ -276,21 +282,32 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		Diagnostic d = new Diagnostic(Instant.now(), RECORD_REFUSED, "Refused a DHT record of "
 				+ (peer == null ? "" : peer + ", ") + "key " + id + " (seq " + seq + ") [" + e.check() + "]: "
 				+ e.getMessage() + "; it was not used", peer, null, e);
-		int depth = EMITTING.get()[0]++;
-		try {
-			Sinks.EmitResult r;
-			// another thread emitting now: wait for its turn (never for this thread itself, which may be emitting
-			// from inside a subscriber); without demand or subscriber the diagnostic is dropped, as documented
-			while ((r = refusals.tryEmitNext(d)) == Sinks.EmitResult.FAIL_NON_SERIALIZED && depth == 0) {
-				Thread.onSpinWait();
-			}
-			if (r != Sinks.EmitResult.OK && r != Sinks.EmitResult.FAIL_ZERO_SUBSCRIBER) {
-				LOG.debug("The refusal of a DHT record of {} was not delivered: {}", id, r);
-			}
+		// The drain loop of Reactor's operators: the thread that finds nobody draining emits what is queued, others
+		// (and a subscriber that causes a refusal from inside onNext) only queue; so emissions never overlap, and
+		// nobody waits for another thread. At most 16 refusals per lookup are queued.
+		pendingRefusals.offer(d);
+		if (refusalsWip.getAndIncrement() != 0) {
+			return;
 		}
-		finally {
-			EMITTING.get()[0]--;
+		int missed = 1;
+		do {
+			for (Diagnostic next; (next = pendingRefusals.poll()) != null;) {
+				Sinks.EmitResult r;
+				try {
+					r = refusals.tryEmitNext(next);
+				}
+				catch (RuntimeException failed) { // a subscriber that threw: the loop goes on for the others
+					LOG.debug("A subscriber of the DHT refusals failed: {}", failed.toString());
+					continue;
+				}
+				// without demand or subscriber the diagnostic is dropped, as documented
+				if (r != Sinks.EmitResult.OK && r != Sinks.EmitResult.FAIL_ZERO_SUBSCRIBER) {
+					LOG.debug("Not delivered ({}): {}", r, next.message());
+				}
+			}
+			missed = refusalsWip.addAndGet(-missed);
 		}
+		while (missed != 0);
 	}
 
 	/**
