@@ -11,6 +11,7 @@
 //   <id> plant <node> <k-hex> <seq> <v-hex> <sig-hex> stores the item in node <node> without checking it (a forged or
 //                                            stale record held by a node that did not verify it)
 //   <id> held <k-hex>                        which nodes hold an item of the key, and its seq (`ok <node>:<seq> ...`)
+//   <id> delay <node> <ms>                   node <node> answers every query <ms> late from now on (0: on time)
 //
 // Replies, one line each: `<id> ok [fields]` or `<id> error <message>`. The first line printed is
 // `nodes <host>:<port> ...` once every node listens. The process ends when stdin closes.
@@ -71,6 +72,14 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
     } else if (cmd === 'plant') {
       const it = item(args[1], args[2], args[3], args[4])
       node(args[0])._values.set(target(args[1]).toString('hex'), { ...it, id: node(args[0]).nodeId })
+      reply(id, 'ok')
+    } else if (cmd === 'delay') {
+      const dht = node(args[0])
+      const ms = Number(args[1])
+      // the client calls self._onquery for each query: an own property replaces the prototype's for this node only
+      dht._onquery = ms > 0
+        ? (query, peer) => setTimeout(() => DHT.prototype._onquery.call(dht, query, peer), ms)
+        : DHT.prototype._onquery
       reply(id, 'ok')
     } else if (cmd === 'held') {
       const held = nodes.map((dht, i) => {

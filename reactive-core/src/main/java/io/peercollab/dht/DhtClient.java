@@ -367,13 +367,17 @@ final class DhtClient {
 	/**
 	 * Looks up the mutable item (no salt) stored under an Ed25519 key.
 	 *
+	 * <p>Once a reply carried an item, the lookup also waits for the slow nodes among the K closest (until they
+	 * answer or their request times out): they may hold a newer item than the faster ones (see
+	 * {@link #lookup(byte[], String, boolean)}).
+	 *
 	 * @return every item a node returns, as it arrives, once verified (its key is {@code publicKey}, its bencoded
 	 * value at most 1000 bytes, its signature valid); items that fail are dropped and counted
 	 * ({@link #rejectedItems()}); completes when the lookup ends; fails with {@link IllegalStateException} if the
 	 * client is closed meanwhile
 	 */
 	Flux<MutableItem> get(byte[] publicKey) {
-		return lookup(target(publicKey), "get")
+		return lookup(target(publicKey), "get", true)
 				.filter(reply -> reply.item() != null && verified(publicKey, reply.item()))
 				.map(Reply::item);
 	}
@@ -643,8 +647,25 @@ final class DhtClient {
 	 * after the lookup timeout; fails with {@link IllegalStateException} if the client is closed meanwhile
 	 */
 	Flux<Reply> lookup(byte[] target, String method) {
+		return lookup(target, method, false);
+	}
+
+	/**
+	 * An iterative lookup of {@code target}.
+	 *
+	 * @param method {@code get} or {@code find_node}
+	 * @param patientOnceFound whether, once a reply carried an item, the lookup ends only when the K closest nodes
+	 * that did not fail have answered, slow ones included (a slow node still gives up its slot, so the lookup goes on
+	 * asking meanwhile, and fails at the request timeout if it never answers): the nodes closest to the key are the
+	 * ones a record is stored at, and a slow one may hold a newer record than the fast ones. A lookup that found
+	 * nothing yet does not wait for slow nodes (dead nodes in other implementations' tables would hold every miss
+	 * for a request timeout).
+	 * @return every answer, as it arrives; completes when the lookup ends (see the class comment), at the latest
+	 * after the lookup timeout; fails with {@link IllegalStateException} if the client is closed meanwhile
+	 */
+	Flux<Reply> lookup(byte[] target, String method, boolean patientOnceFound) {
 		return Flux.<Reply>create(sink -> {
-			Lookup lookup = new Lookup(target, method, sink);
+			Lookup lookup = new Lookup(target, method, patientOnceFound, sink);
 			if (closed) {
 				sink.error(new IllegalStateException("the DHT client is closed"));
 				return;
@@ -714,6 +735,12 @@ final class DhtClient {
 
 		final FluxSink<Reply> sink;
 
+		/** See {@link DhtClient#lookup(byte[], String, boolean)}. */
+		final boolean patientOnceFound;
+
+		/** Whether a reply carried an item; guarded by this. */
+		boolean found;
+
 		final Disposable.Composite requests = Disposables.composite();
 
 		/** Sorted by distance to the target, closest first; guarded by this. */
@@ -733,9 +760,10 @@ final class DhtClient {
 
 		int rttCount;
 
-		Lookup(byte[] target, String method, FluxSink<Reply> sink) {
+		Lookup(byte[] target, String method, boolean patientOnceFound, FluxSink<Reply> sink) {
 			this.target = target;
 			this.method = method;
+			this.patientOnceFound = patientOnceFound;
 			this.sink = sink;
 		}
 
@@ -806,6 +834,9 @@ final class DhtClient {
 					}
 				}
 				finished = (closest > 0 && allAnswered) || (inFlight == 0 && toAsk.isEmpty());
+				if (finished && patientOnceFound && found) {
+					finished = closestAnsweredOrFailed();
+				}
 				done = finished;
 			}
 			if (finished) {
@@ -818,6 +849,26 @@ final class DhtClient {
 				requests.add(query(c.address, method, args).subscribe(r -> answered(c, r), e -> failed(c, e)));
 				requests.add(Mono.delay(slowAfter).subscribe(tick -> slow(c)));
 			}
+		}
+
+		/**
+		 * @return whether the K closest candidates that did not fail, slow ones included, have all answered (a slow
+		 * request still pending holds the end until it answers or times out). Under this.
+		 */
+		private boolean closestAnsweredOrFailed() {
+			int closest = 0;
+			for (Candidate c : candidates) {
+				if (c.state == State.FAILED) {
+					continue;
+				}
+				if (closest++ >= RoutingTable.K) {
+					return true;
+				}
+				if (c.state == State.SLOW) {
+					return false;
+				}
+			}
+			return true;
 		}
 
 		/** @return how long a request of this lookup may go unanswered before it is slow */
@@ -868,6 +919,7 @@ final class DhtClient {
 					typicalRtt.getAndUpdate(old -> old == 0 ? rtt : old + (rtt - old) / 8);
 				}
 				c.state = State.ANSWERED;
+				found |= item != null;
 				if (c.id == null || !Arrays.equals(c.id, node.id())) {
 					candidates.remove(c);
 					c.setId(node.id(), target);

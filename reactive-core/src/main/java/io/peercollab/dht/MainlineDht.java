@@ -13,8 +13,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.peercollab.Diagnostic;
 import io.peercollab.IpLiterals;
@@ -83,9 +86,6 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	/** The most refused records one lookup reports; a node answering with many forged items is not a flood. */
 	private static final int MAX_REFUSALS_PER_LOOKUP = 16;
 
-	/** How many {@link #refuse} emissions the current thread is inside of. */
-	private static final ThreadLocal<int[]> EMITTING = ThreadLocal.withInitial(() -> new int[1]);
-
 	/** Acknowledgements a publish waits for when that many nodes gave a token; it needs at least one. */
 	private static final int WANTED_ACKS = 3;
 
@@ -115,6 +115,12 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 
 	/** The refused records, see {@link #diagnostics()}. */
 	private final Sinks.Many<Diagnostic> refusals = Sinks.many().multicast().directBestEffort();
+
+	/** The refusals not emitted yet: one thread at a time emits them all, see {@link #refuse}. */
+	private final Queue<Diagnostic> pendingRefusals = new ConcurrentLinkedQueue<>();
+
+	/** Work in progress on {@link #pendingRefusals}: non-zero while a thread drains it. */
+	private final AtomicInteger refusalsWip = new AtomicInteger();
 
 	/** Last sequence number published per key, so that each publish goes strictly up. */
 	private final Map<String, Long> published = new ConcurrentHashMap<>();
@@ -184,8 +190,10 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	}
 
 	/**
-	 * Looks up the contact's record, starting the node if needed. Takes the first valid record found plus
-	 * {@code lookupGrace} for a newer one, rather than waiting for the whole lookup. Refuses, and reports on
+	 * Looks up the contact's record, starting the node if needed, and takes the newest valid record the lookup finds.
+	 * The lookup ends once the nodes closest to the key have answered (once a record was found, slow ones included,
+	 * until their request times out: they may hold a newer record than the fast ones), or when no node is left to
+	 * ask, at the latest at {@code lookupTimeout}. Refuses, and reports on
 	 * {@link #diagnostics()}, records with a bad signature, a DNS packet over 1000 bytes, a sequence number lower than
 	 * one this instance already accepted for the key, a timestamp older than 2 hours, an undecodable packet, a name
 	 * under another key, no PeerCollab TXT (a plain Pkarr record) or another version; other records of a Pkarr record
@@ -197,8 +205,8 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	 * smallest DNS TTL of that endpoint's own records (its SRV and its A or AAAA) capped by the record's remaining
 	 * storage lifetime, emitted on a Reactor thread; completes
 	 * empty if the contact's key is not Ed25519, nothing valid was found within {@code lookupTimeout}, the record is
-	 * empty (signed out), or the node cannot start or is closed. Completes within {@code lookupTimeout} plus
-	 * {@code lookupGrace} once the node runs (starting it takes up to 3 s more when no seed answers). Never fails.
+	 * empty (signed out), or the node cannot start or is closed. Completes within {@code lookupTimeout} once the node
+	 * runs (starting it takes up to 3 s more when no seed answers). Never fails.
 	 * @throws NullPointerException if {@code contact} is {@code null}
 	 */
 	@Override
@@ -229,21 +237,13 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 
 	/** {@link #resolveItems(byte[], Flux)} for the contact named {@code peer}, named in the refusals reported. */
 	Flux<EndpointRecord> resolveItems(PeerName peer, byte[] raw, Flux<MutableItem> items) {
-		return resolveItems(peer, raw, items, () -> {
-		});
-	}
-
-	private Flux<EndpointRecord> resolveItems(PeerName peer, byte[] raw, Flux<MutableItem> items,
-			Runnable onFirstValid) {
 		String id = ZBase32.encode(raw);
 		return Flux.defer(() -> {
 			// the items this lookup refused: several nodes return the same one, which is reported once
 			Set<MutableItem> refused = new HashSet<>();
 			return items
 					.concatMap(item -> Mono.justOrEmpty(check(peer, id, raw, item, refused)))
-					.doOnNext(found -> onFirstValid.run())
 					.take(lookupTimeout)
-					.switchOnFirst((first, rest) -> first.hasValue() ? rest.take(lookupGrace) : rest)
 					.reduce((a, b) -> b.seq() > a.seq() ? b : a)
 					.flatMapMany(found -> {
 						long highest = accepted.merge(id, found.seq(), Math::max);
@@ -282,21 +282,32 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		Diagnostic d = new Diagnostic(Instant.now(), RECORD_REFUSED, "Refused a DHT record of "
 				+ (peer == null ? "" : peer + ", ") + "key " + id + " (seq " + seq + ") [" + e.check() + "]: "
 				+ e.getMessage() + "; it was not used", peer, null, e);
-		int depth = EMITTING.get()[0]++;
-		try {
-			Sinks.EmitResult r;
-			// another thread emitting now: wait for its turn (never for this thread itself, which may be emitting
-			// from inside a subscriber); without demand or subscriber the diagnostic is dropped, as documented
-			while ((r = refusals.tryEmitNext(d)) == Sinks.EmitResult.FAIL_NON_SERIALIZED && depth == 0) {
-				Thread.onSpinWait();
-			}
-			if (r != Sinks.EmitResult.OK && r != Sinks.EmitResult.FAIL_ZERO_SUBSCRIBER) {
-				LOG.debug("The refusal of a DHT record of {} was not delivered: {}", id, r);
-			}
+		// The drain loop of Reactor's operators: the thread that finds nobody draining emits what is queued, others
+		// (and a subscriber that causes a refusal from inside onNext) only queue; so emissions never overlap, and
+		// nobody waits for another thread. At most 16 refusals per lookup are queued.
+		pendingRefusals.offer(d);
+		if (refusalsWip.getAndIncrement() != 0) {
+			return;
 		}
-		finally {
-			EMITTING.get()[0]--;
+		int missed = 1;
+		do {
+			for (Diagnostic next; (next = pendingRefusals.poll()) != null;) {
+				Sinks.EmitResult r;
+				try {
+					r = refusals.tryEmitNext(next);
+				}
+				catch (RuntimeException failed) { // a subscriber that threw: the loop goes on for the others
+					LOG.debug("A subscriber of the DHT refusals failed: {}", failed.toString());
+					continue;
+				}
+				// without demand or subscriber the diagnostic is dropped, as documented
+				if (r != Sinks.EmitResult.OK && r != Sinks.EmitResult.FAIL_ZERO_SUBSCRIBER) {
+					LOG.debug("Not delivered ({}): {}", r, next.message());
+				}
+			}
+			missed = refusalsWip.addAndGet(-missed);
 		}
+		while (missed != 0);
 	}
 
 	/**
@@ -574,9 +585,9 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		}
 
 		/**
-		 * @param value after a resolve's first valid record, how long it waits for a newer one; also how long a
-		 * publish's token lookup may go without a new token before it puts, and how long its put waits for a further
-		 * acknowledgement after the last; default 500 ms
+		 * @param value how long a publish's token lookup may go without a new token before it puts, and how long its
+		 * put waits for a further acknowledgement after the last; default 500 ms. (A resolve does not use it: it waits
+		 * for the lookup to end.)
 		 */
 		public Builder lookupGrace(Duration value) {
 			return new Builder(bindAddress, port, bootstrapNodes, lookupTimeout, positive(value, "lookupGrace"),

@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.peercollab.Diagnostic;
 import io.peercollab.PeerCollaboration;
@@ -160,6 +163,63 @@ class DhtRecordDiagnosticsTest {
 		}
 		finally {
 			me.close().block(WAIT);
+		}
+	}
+
+	/**
+	 * Refusals from several threads at once, and one caused by a subscriber from inside its own onNext: each is
+	 * delivered once, in turn, without a thread waiting for another (the re-entrant one after the current emission).
+	 */
+	@Test
+	void refusalsFromSeveralThreadsAndFromInsideASubscriberAreEachDeliveredOnce() throws Exception {
+		int threads = 8;
+		int perThread = 50;
+		MutableItem forged = forged(MutableItem.nowMicros(), endPoint("203.0.113.66", 666));
+		List<Diagnostic> seen = new CopyOnWriteArrayList<>();
+		AtomicBoolean inside = new AtomicBoolean();
+		AtomicBoolean overlapped = new AtomicBoolean();
+		AtomicBoolean reentered = new AtomicBoolean();
+		Disposable counting = dht.diagnostics().subscribe(d -> {
+			if (!inside.compareAndSet(false, true)) {
+				overlapped.set(true);
+			}
+			seen.add(d);
+			if (reentered.compareAndSet(false, true)) {
+				// a refusal caused from inside onNext: queued, delivered once this emission returns
+				dht.resolveItems(alice.name(), aliceKey, Flux.just(forged)).subscribe();
+			}
+			inside.set(false);
+		});
+		try {
+			CountDownLatch start = new CountDownLatch(1);
+			List<Thread> started = new ArrayList<>();
+			for (int t = 0; t < threads; t++) {
+				Thread thread = new Thread(() -> {
+					try {
+						start.await();
+					}
+					catch (InterruptedException e) {
+						Thread.currentThread().interrupt();
+						return;
+					}
+					for (int i = 0; i < perThread; i++) {
+						dht.resolveItems(alice.name(), aliceKey, Flux.just(forged)).blockLast();
+					}
+				});
+				thread.start();
+				started.add(thread);
+			}
+			start.countDown();
+			for (Thread thread : started) {
+				thread.join(WAIT.toMillis());
+			}
+
+			assertThat(seen).hasSize(threads * perThread + 1)
+					.allSatisfy(d -> assertRefusal(d, alice, Check.BAD_SIGNATURE));
+			assertThat(overlapped).as("two emissions at once").isFalse();
+		}
+		finally {
+			counting.dispose();
 		}
 	}
 }

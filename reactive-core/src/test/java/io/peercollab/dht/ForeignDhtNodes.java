@@ -251,6 +251,15 @@ final class ForeignDhtNodes implements AutoCloseable {
 		command("plant " + node + " " + fields(item));
 	}
 
+	/**
+	 * Makes foreign node {@code node} answer every query {@code delay} late (zero: on time again), as a node on a slow
+	 * link or a busy machine does.
+	 */
+	void delay(int node, Duration delay) {
+		only(Implementation.BITTORRENT_DHT, "delay");
+		command("delay " + node + " " + delay.toMillis());
+	}
+
 	/** @return the foreign nodes that hold an item of this key, by index, with the seq each holds */
 	Map<Integer, Long> held(byte[] publicKey) {
 		only(Implementation.BITTORRENT_DHT, "held");

@@ -80,12 +80,21 @@ public final class CoturnServer implements AutoCloseable {
 
 	/** Skips the calling test (fails it under {@code PEERCOLLAB_CI}) unless coturn can run here. */
 	public static void assumeAvailable() {
-		String reason = unavailableReason();
+		skipOrFail("coturn cannot run", unavailableReason());
+	}
+
+	/**
+	 * The rule of every NAT test's precondition: nothing if {@code reason} is {@code null}, else skips the calling test
+	 * with the reason, or fails it under {@code PEERCOLLAB_CI}, so that CI cannot pass by skipping.
+	 *
+	 * @param cannot what cannot be done, for the failure's message, such as {@code "coturn cannot run"}
+	 */
+	static void skipOrFail(String cannot, String reason) {
 		if (reason == null) {
 			return;
 		}
 		if (System.getenv("PEERCOLLAB_CI") != null) {
-			Assertions.fail("PEERCOLLAB_CI is set, and coturn cannot run: " + reason);
+			Assertions.fail("PEERCOLLAB_CI is set, and " + cannot + ": " + reason);
 		}
 		Assumptions.abort(reason);
 	}

@@ -14,11 +14,10 @@ import io.peercollab.internal.nat.NatBehaviour.Mapping;
 import io.peercollab.internal.nat.NatBehaviourDiscovery.Rfc5780UnsupportedException;
 import io.peercollab.internal.nat.StunClient.Retransmission;
 import io.peercollab.internal.nat.StunMessage.ChangeRequest;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
@@ -37,25 +36,13 @@ class CoturnStunTest {
 
 	private static CoturnServer coturn;
 
+	@RegisterExtension
+	static final CoturnForClass COTURN = CoturnForClass.coturn(true, s -> coturn = s);
+
 	private StunClient client;
-
-	@BeforeAll
-	static void startCoturn() {
-		if (CoturnServer.unavailableReason() == null) {
-			coturn = CoturnServer.start(true);
-		}
-	}
-
-	@AfterAll
-	static void stopCoturn() {
-		if (coturn != null) {
-			coturn.close();
-		}
-	}
 
 	@BeforeEach
 	void bindClient() {
-		CoturnServer.assumeAvailable();
 		client = StunClient.bind(new InetSocketAddress(coturn.newClientAddress(), 0), LOOPBACK).block(WAIT);
 	}
 

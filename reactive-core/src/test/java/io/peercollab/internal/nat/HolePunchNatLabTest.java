@@ -14,10 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 import io.peercollab.IpLiterals;
 import io.peercollab.internal.nat.NatLab.Nat;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -41,24 +39,8 @@ class HolePunchNatLabTest {
 
 	private static CoturnServer coturn;
 
-	@BeforeAll
-	static void startCoturn() {
-		if (NatLab.unavailableReason() == null) {
-			coturn = CoturnServer.start(false);
-		}
-	}
-
-	@AfterAll
-	static void stopCoturn() {
-		if (coturn != null) {
-			coturn.close();
-		}
-	}
-
-	@BeforeEach
-	void available() {
-		NatLab.assumeAvailable();
-	}
+	@RegisterExtension
+	static final CoturnForClass COTURN = CoturnForClass.withNatLab(false, s -> coturn = s);
 
 	@ParameterizedTest(name = "{0} and {1}: {2}")
 	@CsvSource({

@@ -18,8 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A real miniupnpd (Debian's {@code miniupnpd} with the {@code miniupnpd-nftables} backend, 2.3.1 here) as the
@@ -73,14 +71,7 @@ final class MiniupnpdGateway implements AutoCloseable {
 
 	/** Skips the calling test (fails it under {@code PEERCOLLAB_CI}) unless miniupnpd can run in a lab here. */
 	static void assumeAvailable() {
-		String reason = unavailableReason();
-		if (reason == null) {
-			return;
-		}
-		if (System.getenv("PEERCOLLAB_CI") != null) {
-			Assertions.fail("PEERCOLLAB_CI is set, and miniupnpd cannot run in a NAT lab: " + reason);
-		}
-		Assumptions.abort(reason);
+		CoturnServer.skipOrFail("miniupnpd cannot run in a NAT lab", unavailableReason());
 	}
 
 	/**

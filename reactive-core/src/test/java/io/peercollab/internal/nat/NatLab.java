@@ -16,8 +16,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * One host behind one NAT router, each in its own network namespace, built from inside the test JVM's namespace (the
@@ -81,14 +79,7 @@ final class NatLab implements AutoCloseable {
 
 	/** Skips the calling test (fails it under {@code PEERCOLLAB_CI}) unless a lab can be built here. */
 	static void assumeAvailable() {
-		String reason = unavailableReason();
-		if (reason == null) {
-			return;
-		}
-		if (System.getenv("PEERCOLLAB_CI") != null) {
-			Assertions.fail("PEERCOLLAB_CI is set, and the NAT lab cannot be built: " + reason);
-		}
-		Assumptions.abort(reason);
+		CoturnServer.skipOrFail("the NAT lab cannot be built", unavailableReason());
 	}
 
 	/** @return why no lab can be built here, or {@code null} */

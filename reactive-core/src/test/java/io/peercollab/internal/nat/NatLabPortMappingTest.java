@@ -21,10 +21,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import io.peercollab.IpLiterals;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -44,24 +42,8 @@ class NatLabPortMappingTest {
 
 	private static CoturnServer coturn;
 
-	@BeforeAll
-	static void startCoturn() {
-		if (MiniupnpdGateway.unavailableReason() == null) {
-			coturn = CoturnServer.start(true);
-		}
-	}
-
-	@AfterAll
-	static void stopCoturn() {
-		if (coturn != null) {
-			coturn.close();
-		}
-	}
-
-	@BeforeEach
-	void available() {
-		MiniupnpdGateway.assumeAvailable();
-	}
+	@RegisterExtension
+	static final CoturnForClass COTURN = CoturnForClass.withMiniupnpd(true, s -> coturn = s);
 
 	@ParameterizedTest
 	@ValueSource(strings = {"PCP", "NAT-PMP", "UPnP-IGD"})

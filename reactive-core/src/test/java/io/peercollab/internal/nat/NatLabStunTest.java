@@ -7,11 +7,9 @@ import java.time.Duration;
 import java.util.Arrays;
 
 import io.peercollab.IpLiterals;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * RFC 5780 discovery from a host behind a real NAT (nftables in a router namespace, {@link NatLab}) against a real
@@ -24,24 +22,8 @@ class NatLabStunTest {
 
 	private static CoturnServer coturn;
 
-	@BeforeAll
-	static void startCoturn() {
-		if (NatLab.unavailableReason() == null) {
-			coturn = CoturnServer.start(true);
-		}
-	}
-
-	@AfterAll
-	static void stopCoturn() {
-		if (coturn != null) {
-			coturn.close();
-		}
-	}
-
-	@BeforeEach
-	void available() {
-		NatLab.assumeAvailable();
-	}
+	@RegisterExtension
+	static final CoturnForClass COTURN = CoturnForClass.withNatLab(true, s -> coturn = s);
 
 	@Test
 	void behindMasqueradeTheMappingIsEndpointIndependentAndTheFilteringAddressAndPortDependent() throws Exception {
