@@ -127,6 +127,16 @@ final class EndPointWatches {
 		});
 	}
 
+	/** @return whether the endpoints of a contact named {@code name} are watched */
+	boolean watching(PeerName name) {
+		for (SharedFollows.Key k : watches.keySet()) {
+			if (k.name().equals(name) && k.where() instanceof PeerContact) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	/**
 	 * An endpoint of {@code name} was learnt elsewhere (near me, from a resolution): every watch of a contact with
 	 * that name that does not follow an endpoint at that address yet reaches it now, instead of at its next rescan.

@@ -201,7 +201,17 @@ public final class RemotePeer implements PeerNearMe {
 		}
 		Flux<PeerEndPoint> found = reach.resolution().resolve(contact).map(EndpointRecord::endPoint)
 				.distinct(PeerEndPoint::address);
-		return tellWatches ? found.doOnNext(ep -> reach.endPointWatches.learnt(name, List.of(ep))) : found;
+		if (!tellWatches) {
+			return found;
+		}
+		return Flux.defer(() -> {
+			if (!reach.endPointWatches.watching(name)) {
+				return found;
+			}
+			// the endpoints are watched: the resolution runs to its end (each source completes within a bound) even
+			// once the caller has the answer it needed, so that every endpoint it returns is followed now
+			return found.doOnNext(ep -> reach.endPointWatches.learnt(name, List.of(ep))).replay().autoConnect();
+		});
 	}
 
 	/**
