@@ -351,6 +351,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 			invitations.signedOut();
 			TransportBinding b = binding;
 			binding = null;
+			reach.signedOut();
 			// graceful: the answers and notices sent above reach their peers before the connections close
 			return b == null ? Mono.empty() : b.close();
 		}));

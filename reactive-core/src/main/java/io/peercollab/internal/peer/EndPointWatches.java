@@ -127,6 +127,12 @@ final class EndPointWatches {
 		});
 	}
 
+	/** This endpoint signed out: every merged stream ends with {@link io.peercollab.NotSignedInException}. */
+	void signedOut() {
+		watches.values().forEach(w -> w.end(new io.peercollab.NotSignedInException(
+				"this endpoint signed out: " + w.peer.name() + " is no longer followed")));
+	}
+
 	/** @return whether the endpoints of a contact named {@code name} are watched */
 	boolean watching(PeerName name) {
 		for (SharedFollows.Key k : watches.keySet()) {
@@ -361,7 +367,7 @@ final class EndPointWatches {
 						if (last == null || closed) {
 							return;
 						}
-						fanout.emit(new Change(new EndPointChange(ChangeType.REMOVED, last), false));
+						// the merged streams end first: what they end with is why, not the endpoint's leaving
 						if (!peer.signedIn()) {
 							fanout.emit(new Ended(new io.peercollab.NotSignedInException(
 									"this endpoint signed out: " + peer.name() + " is no longer followed")));
@@ -369,7 +375,8 @@ final class EndPointWatches {
 						else if (error != null && !RemotePeer.retryable(error)) {
 							fanout.emit(new Ended(error));
 						}
-						else if (wasLive) {
+						fanout.emit(new Change(new EndPointChange(ChangeType.REMOVED, last), false));
+						if (peer.signedIn() && (error == null || RemotePeer.retryable(error)) && wasLive) {
 							// an endpoint that never sent its state is not dialled again before the next rescan
 							running.add(Mono.delay(RemotePeer.FIRST_BACKOFF, timer)
 									.subscribe(x -> rescan.tryEmitNext(Boolean.TRUE)));

@@ -31,7 +31,8 @@ import io.peercollab.RemoteEndPoint;
  * <li>Applications and objects: merged by id, each as the first endpoint (in the order they were reached) that has it
  * shows it; an item leaves when no endpoint has it any more.</li>
  * <li>Nothing is emitted until the state of an endpoint arrived; then the merged state as {@code ADDED}, then
- * {@code Synced}, then every change of the merged state.</li>
+ * {@code Synced}, then every change of the merged state. When the state of another endpoint arrives (one more device,
+ * or one back after it was lost), what it changes, then {@code Synced} again, as after a reconnection.</li>
  * <li>When the last endpoint leaves (its connection lost, or it did not answer), the presence is {@code REMOVED} and
  * the applications and objects stay as last seen, as for a followed peer that cannot be reached; the next endpoint
  * whose state arrives brings the difference.</li>
@@ -58,13 +59,14 @@ final class MergedState {
 	/** @return what {@code c} changes in the merged stream */
 	List<PeerEvent> on(EndPointWatches.Change c) {
 		RemoteEndPoint e = c.change().endPoint();
+		boolean joined = false;
 		if (c.change().type() == ChangeType.REMOVED) {
 			if (endPoints.remove(e.instance()) == null) {
 				return List.of();
 			}
 		}
 		else if (c.synced()) {
-			endPoints.put(e.instance(), e);
+			joined = endPoints.put(e.instance(), e) == null;
 		}
 		else {
 			return List.of();
@@ -79,7 +81,14 @@ final class MergedState {
 			out.add(new PeerEvent.Synced(v));
 			return out;
 		}
-		return diff();
+		List<PeerEvent> out = diff();
+		if (joined) {
+			// an endpoint's state was merged in (one more device, or one back after it was lost): as after a
+			// reconnection, what came before is the state now
+			long v = out.isEmpty() ? versions.incrementAndGet() : out.get(out.size() - 1).version();
+			out.add(new PeerEvent.Synced(v));
+		}
+		return out;
 	}
 
 	/** Brings the emitted state to the merged state of the endpoints; the changes, one version each. */

@@ -105,6 +105,14 @@ public final class RemotePeer implements PeerNearMe {
 		}
 
 		/**
+		 * This endpoint signed out of every scope: the contacts' merged {@link RemotePeer#events()} end with
+		 * {@link NotSignedInException}, even those of which no endpoint was reached.
+		 */
+		public void signedOut() {
+			endPointWatches.signedOut();
+		}
+
+		/**
 		 * Endpoints of {@code name} were learnt (a peer near me proved the name at them): the watches of a contact
 		 * with that name reach those they do not follow yet, now.
 		 */
