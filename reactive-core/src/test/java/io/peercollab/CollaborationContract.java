@@ -487,10 +487,30 @@ public abstract class CollaborationContract {
 			assertThat(merged(events).applications()).containsOnlyKeys(WHITEBOARD.id());
 			assertThat(events.subList(before, events.size())).noneMatch(e -> e instanceof ApplicationChange);
 			assertThat(items).doesNotContain("REMOVED application " + WHITEBOARD.id());
+
+			// the last local subscriber gone (the contact unfollowed, the streams cancelled), the remote stream closes
+			watching.dispose();
+			a.contacts().update(contact.withSubscribed(false)).block(WAIT);
+			awaitTrue(() -> TestAccess.followerCount(laptop) == 0);
 		}
 		finally {
 			watching.dispose();
 		}
+	}
+
+	@Test
+	void aContactsEventsFailWithNotSignedInWhenThisSideSignsOutEvenWithNoEndpointReached() {
+		PeerCollaboration a = endpoint(alice);
+		// a contact with no endpoint anywhere: nothing is ever reached
+		Peer nowhere = a.peer(PeerContact.of(bob.name(), "bob", bob.certificate()));
+		StepVerifier.create(nowhere.events())
+				.expectSubscription()
+				.expectNoEvent(Duration.ofMillis(200))
+				.then(() -> a.signOut(PeerScope.ALL).subscribe())
+				.expectError(NotSignedInException.class)
+				.verify(WAIT);
+		StepVerifier.create(nowhere.events()).as("signed out: at once").expectError(NotSignedInException.class)
+				.verify(WAIT);
 	}
 
 	@Test
