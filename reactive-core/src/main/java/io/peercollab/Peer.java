@@ -80,8 +80,11 @@ public interface Peer {
 	 * lost, or it does not start sending its state within 10 s of being reached). For a contact
 	 * ({@link PeerCollaboration#peer(io.peercollab.contact.PeerContact)}) every source is asked for its endpoints
 	 * (the connections open to it, where it was last seen, its card, the peers near me, the configured resolvers such
-	 * as the DHT) when the first subscriber arrives and again every 30 s, so that an endpoint that signs in later is
-	 * added; for a peer near me or a name at an address, the one endpoint it is.
+	 * as the DHT) when the first subscriber arrives, again every 30 s, and 100 ms after an endpoint whose state had
+	 * arrived left (its connection may have been cut only); an endpoint that signs in later is also reached as soon as
+	 * this endpoint learns of it: when it proves the contact's name near me, or when any look-up of the contact (a
+	 * call such as {@link #presence()} or {@link #invite}) returns its address. For a peer near me or a name at an
+	 * address, the one endpoint it is.
 	 *
 	 * <p>Every local subscriber of the same peer shares one watch: one remote stream per endpoint
 	 * ({@code peercollab.v1.events}), opened by the first subscriber and closed after the last one cancels. While this
@@ -120,15 +123,29 @@ public interface Peer {
 	 * changed), then {@code Synced}. A peer that signs out shows its presence {@code REMOVED} itself, before its
 	 * connection closes. It fails with
 	 * {@link PeerIdentityMismatchException} or {@link NotAuthorizedException} (not retried), and with
-	 * {@link NotSignedInException} once this endpoint signs out; otherwise it runs until cancelled. Following a contact
-	 * ({@link PeerCollaboration#peer(io.peercollab.contact.PeerContact)}) also outlives the contact's restarts and
-	 * moves: when its endpoint ends the stream or cannot be reached, the contact is looked up again in every source
-	 * (card, last seen, near me, resolvers) and followed wherever it answers, with backoff up to 30 s instead of 5 s
-	 * (each attempt may cost a DHT lookup).
+	 * {@link NotSignedInException} once this endpoint signs out; otherwise it runs until cancelled.
 	 *
-	 * <p>Overflow: the subscribers of one peer on this endpoint share one remote stream, opened by the first and closed
-	 * after the last cancels. The remote endpoint buffers up to 1,024 events for that stream; past that it ends it and
-	 * this endpoint resumes as above. This endpoint holds up to 1,024 events for each subscriber that does not
+	 * <p>A contact ({@link PeerCollaboration#peer(io.peercollab.contact.PeerContact)}) may be signed in on several
+	 * devices: following it follows every endpoint it has, as {@link #endPointChanges()} finds them (now, later near
+	 * me, through the resolvers and the DHT), over the same watch (one remote stream per endpoint, shared with
+	 * {@link #endPointChanges()}, {@link #mergedEndPoints()} and the contact manager's presences and item changes), and
+	 * shows them merged as {@link #mergedEndPoints()} does: one presence, the most available of the endpoints' (so
+	 * {@code UPDATED} when an endpoint that is more available arrives or the most available one leaves), and their
+	 * applications and objects merged by id ({@code ADDED} when the first endpoint shows one, {@code REMOVED} when the
+	 * last one stops). The events start once the state of a first endpoint arrived; each further endpoint whose state
+	 * arrives (another device, or one back after it was lost) brings what it changes, then {@code Synced} again. An
+	 * endpoint that leaves takes away what only it showed; when the last one is lost (killed, silent, moved: its
+	 * stream failed), presence is {@code REMOVED} at once (there is no per-endpoint grace: the others, if any, still
+	 * answer) while its applications and objects stay as last seen, and it is looked for again (100 ms later, every
+	 * 30 s, and as soon as it is learnt near me or from a look-up). The versions of a contact's events are this
+	 * endpoint's own count (they only grow), since each endpoint numbers its changes on its own; a contact's stream is
+	 * not resumed by version, a re-established endpoint brings its whole state, diffed against what was emitted.
+	 *
+	 * <p>Overflow: the subscribers of one peer on this endpoint share one remote stream (for a contact, one per
+	 * endpoint), opened by the first and closed after the last cancels. The remote endpoint buffers up to 1,024 events
+	 * for that stream; past that it ends it and this endpoint resumes as above (a contact's endpoint leaves and is
+	 * reached again 100 ms later; the contact's merged stream, if it falls 1,024 changes behind its endpoints, starts
+	 * again from their state, diffed against what was emitted). This endpoint holds up to 1,024 events for each subscriber that does not
 	 * request; past that it merges them per item (intermediate changes of one item merged, the latest value kept) and
 	 * emits {@code Synced}, so a slow subscriber never holds back the others, may see intermediate changes of one item
 	 * merged, and always reaches the latest state.

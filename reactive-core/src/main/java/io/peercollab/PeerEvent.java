@@ -8,7 +8,9 @@ package io.peercollab;
  *
  * <p>{@link #version()} orders the events of one endpoint: it starts at the time the endpoint was created, in
  * microseconds since the epoch, and grows by one with each change the endpoint makes, so a follower that resumes after
- * a lost connection knows where it stopped, and an endpoint that restarts does not reuse its former versions.
+ * a lost connection knows where it stopped, and an endpoint that restarts does not reuse its former versions. The
+ * events of a contact followed on several endpoints ({@link Peer#events()}) are merged here, and numbered by this
+ * endpoint: their versions only grow, but are no endpoint's own.
  */
 public sealed interface PeerEvent permits PresenceChange, ApplicationChange, ObjectChange, PeerEvent.Synced {
 

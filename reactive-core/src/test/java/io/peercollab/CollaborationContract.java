@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
 
@@ -17,9 +18,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
+import reactor.test.scheduler.VirtualTimeScheduler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -400,6 +403,214 @@ public abstract class CollaborationContract {
 				})
 				.thenCancel()
 				.verify(WAIT);
+	}
+
+	@Test
+	void anEndpointThatSendsNoStateWithinTenSecondsIsDroppedAndNotBefore() {
+		// the engine's timer in virtual time: the 10 s are the test's, the 30 s rescan never comes
+		VirtualTimeScheduler time = VirtualTimeScheduler.create();
+		PeerCollaboration a = endpoint(alice, x -> x.transport(new StateWithholdingTransport(transport()))
+				.timerScheduler(time));
+		PeerCollaboration b = endpoint(bob);
+		List<EndPointChange> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+		Disposable watching = peer(a, b).endPointChanges().subscribe(seen::add);
+		try {
+			awaitTrue(() -> !seen.isEmpty());
+			assertThat(seen.get(0).type()).isEqualTo(ChangeType.ADDED);
+			time.advanceTimeBy(Duration.ofMillis(9_999));
+			// its card (the nickname) may have come meanwhile, as an UPDATED; its state never does
+			assertThat(seen).as("still waiting for its state").allSatisfy(c -> {
+				assertThat(c.type()).isNotEqualTo(ChangeType.REMOVED);
+				assertThat(c.endPoint().presence()).isEqualTo(PresenceInfo.OFFLINE);
+			});
+			time.advanceTimeBy(Duration.ofMillis(1));
+			awaitTrue(() -> seen.stream().anyMatch(c -> c.type() == ChangeType.REMOVED));
+			assertThat(seen.get(seen.size() - 1).type()).isEqualTo(ChangeType.REMOVED);
+			assertThat(seen.get(seen.size() - 1).endPoint().instance()).isEqualTo(seen.get(0).endPoint().instance());
+		}
+		finally {
+			watching.dispose();
+		}
+	}
+
+	@Test
+	void followingAContactFollowsEveryEndpointMergedAndDropsThoseThatLeave() {
+		List<PeerEndPoint> where = new java.util.concurrent.CopyOnWriteArrayList<>();
+		PeerCollaboration a = endpoint(alice, x -> x.nameResolver(c -> Flux.fromIterable(where)
+				.map(ep -> new io.peercollab.spi.EndpointRecord(ep, io.peercollab.spi.EndpointSource.of("test"),
+						Duration.ZERO))));
+		PeerCollaboration laptop = endpoint(bob);
+		PeerCollaboration desktop = endpoint(bob);
+		laptop.setPresence(PresenceInfo.of(PresenceStatus.AWAY)).block(WAIT);
+		laptop.registerApplication(WHITEBOARD).block(WAIT);
+		desktop.setPresence(PresenceInfo.of(PresenceStatus.BUSY)).block(WAIT);
+		desktop.registerApplication(WHITEBOARD).block(WAIT);
+		desktop.setObject(NOTES).block(WAIT);
+		where.add(laptop.endPoints().get(0));
+		where.add(desktop.endPoints().get(0));
+		PeerContact contact = a.contacts().add(PeerContact.of(bob.name(), "bob", bob.certificate())
+				.withSubscribed(true)).block(WAIT);
+		Peer bobs = a.peer(contact);
+
+		List<PeerEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+		List<PresenceStatus> presences = new java.util.concurrent.CopyOnWriteArrayList<>();
+		List<String> items = new java.util.concurrent.CopyOnWriteArrayList<>();
+		Disposable watching = Disposables.composite(bobs.events().subscribe(events::add),
+				a.contacts().presences().filter(p -> p.name().equals(bob.name()))
+						.subscribe(p -> presences.add(p.presence().status())),
+				a.contacts().itemChanges().filter(i -> i.contact().equals(bob.name())).subscribe(i -> items.add(
+						i.change() instanceof ObjectChange o ? o.type() + " object " + o.object().id()
+								: ((ApplicationChange) i.change()).type() + " application "
+										+ ((ApplicationChange) i.change()).application().id())));
+		try {
+			// both endpoints followed: the most available presence, the items of both, each once
+			// (each endpoint's state merged in ends with Synced)
+			awaitTrue(() -> events.stream().anyMatch(e -> e instanceof ObjectChange)
+					&& presences.contains(PresenceStatus.BUSY) && items.size() == 2
+					&& merged(events).presence().equals(PresenceInfo.of(PresenceStatus.BUSY))
+					&& events.get(events.size() - 1) instanceof PeerEvent.Synced);
+			assertThat(TestAccess.followerCount(laptop)).as("one remote stream per endpoint, shared by events(), "
+					+ "presences() and itemChanges()").isEqualTo(1);
+			assertThat(TestAccess.followerCount(desktop)).isEqualTo(1);
+			Followed now = merged(events);
+			assertThat(now.applications()).containsOnlyKeys(WHITEBOARD.id());
+			assertThat(now.objects()).containsOnlyKeys(NOTES.id());
+			assertThat(items).containsExactlyInAnyOrder("ADDED application " + WHITEBOARD.id(),
+					"ADDED object " + NOTES.id());
+
+			// the desktop leaves: its presence and its object go, the application the laptop has too stays
+			int before = events.size();
+			desktop.signOut(PeerScope.ALL).block(WAIT);
+			awaitTrue(() -> merged(events).presence().equals(PresenceInfo.of(PresenceStatus.AWAY))
+					&& merged(events).objects().isEmpty() && presences.get(presences.size() - 1) == PresenceStatus.AWAY
+					&& items.contains("REMOVED object " + NOTES.id()));
+			assertThat(merged(events).applications()).containsOnlyKeys(WHITEBOARD.id());
+			assertThat(events.subList(before, events.size())).noneMatch(e -> e instanceof ApplicationChange);
+			assertThat(items).doesNotContain("REMOVED application " + WHITEBOARD.id());
+
+			// the last local subscriber gone (the contact unfollowed, the streams cancelled), the remote stream closes
+			watching.dispose();
+			a.contacts().update(contact.withSubscribed(false)).block(WAIT);
+			awaitTrue(() -> TestAccess.followerCount(laptop) == 0);
+		}
+		finally {
+			watching.dispose();
+		}
+	}
+
+	@Test
+	void aContactsEventsFailWithNotSignedInWhenThisSideSignsOutEvenWithNoEndpointReached() {
+		PeerCollaboration a = endpoint(alice);
+		// a contact with no endpoint anywhere: nothing is ever reached
+		Peer nowhere = a.peer(PeerContact.of(bob.name(), "bob", bob.certificate()));
+		StepVerifier.create(nowhere.events())
+				.expectSubscription()
+				.expectNoEvent(Duration.ofMillis(200))
+				.then(() -> a.signOut(PeerScope.ALL).subscribe())
+				.expectError(NotSignedInException.class)
+				.verify(WAIT);
+		StepVerifier.create(nowhere.events()).as("signed out: at once").expectError(NotSignedInException.class)
+				.verify(WAIT);
+	}
+
+	@Test
+	void anEndpointThatAResolutionReturnsIsFollowedAtOnceNotAtTheNextRescan() {
+		// the engine's timer in virtual time, never advanced: no rescan ever runs after the first
+		VirtualTimeScheduler time = VirtualTimeScheduler.create();
+		List<PeerEndPoint> where = new java.util.concurrent.CopyOnWriteArrayList<>();
+		PeerCollaboration a = endpoint(alice, x -> x.timerScheduler(time).nameResolver(c -> Flux.fromIterable(where)
+				.map(ep -> new io.peercollab.spi.EndpointRecord(ep, io.peercollab.spi.EndpointSource.of("test"),
+						Duration.ZERO))));
+		PeerCollaboration laptop = endpoint(bob);
+		laptop.setPresence(PresenceInfo.of(PresenceStatus.AWAY)).block(WAIT);
+		where.add(laptop.endPoints().get(0));
+		Peer bobs = a.peer(PeerContact.of(bob.name(), "bob", bob.certificate()));
+		List<PeerEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+		Disposable watching = bobs.events().subscribe(events::add);
+		try {
+			awaitTrue(() -> events.stream().anyMatch(e -> e instanceof PeerEvent.Synced));
+			PeerCollaboration phone = endpoint(bob);
+			phone.setObject(NOTES).block(WAIT);
+			where.add(phone.endPoints().get(0));
+
+			// any resolution of the contact: here a read of its presence, answered by the laptop first
+			long start = System.nanoTime();
+			bobs.presence().block(WAIT);
+			awaitTrue(() -> merged(events).objects().containsKey(NOTES.id()));
+			long ms = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+			System.out.printf("a resolved endpoint followed %d ms after the resolution%n", ms);
+			assertThat(merged(events).presence().status()).as("the phone's ONLINE beats the laptop's AWAY")
+					.isEqualTo(PresenceStatus.ONLINE);
+			assertThat(time.now(java.util.concurrent.TimeUnit.MILLISECONDS)).as("no rescan: the timer never moved")
+					.isZero();
+			assertThat(ms).as("well before the 30 s rescan").isLessThan(5_000);
+		}
+		finally {
+			watching.dispose();
+		}
+	}
+
+	@Test
+	void anEndpointThatProvesItsNameNearMeIsFollowedAtOnceNotAtTheNextRescan() {
+		VirtualTimeScheduler time = VirtualTimeScheduler.create();
+		ScriptedDiscovery near = new ScriptedDiscovery();
+		PeerCollaboration a = endpoint(alice, x -> x.timerScheduler(time).discovery(near));
+		PeerCollaboration laptop = endpoint(bob);
+		laptop.setPresence(PresenceInfo.of(PresenceStatus.AWAY)).block(WAIT);
+		Peer bobs = a.peer(PeerContact.of(bob.name(), "bob", bob.certificate()).withEndPoints(laptop.endPoints()));
+		List<PeerEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+		Disposable watching = bobs.events().subscribe(events::add);
+		try {
+			awaitTrue(() -> events.stream().anyMatch(e -> e instanceof PeerEvent.Synced));
+			PeerCollaboration phone = endpoint(bob);
+			phone.setObject(NOTES).block(WAIT);
+
+			long start = System.nanoTime();
+			near.announce(bob.name(), "bob", phone.endPoints().get(0));
+			awaitTrue(() -> merged(events).objects().containsKey(NOTES.id()));
+			long ms = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+			System.out.printf("an endpoint near me followed %d ms after its announcement%n", ms);
+			assertThat(merged(events).presence().status()).isEqualTo(PresenceStatus.ONLINE);
+			assertThat(time.now(java.util.concurrent.TimeUnit.MILLISECONDS)).as("no rescan: the timer never moved")
+					.isZero();
+			assertThat(ms).as("well before the 30 s rescan").isLessThan(5_000);
+		}
+		finally {
+			watching.dispose();
+		}
+	}
+
+	/** What a follower's events say the peer shows now. */
+	private record Followed(PresenceInfo presence, Map<UUID, PeerApplication> applications,
+			Map<UUID, PeerObject> objects) {
+	}
+
+	private static Followed merged(List<PeerEvent> events) {
+		PresenceInfo presence = PresenceInfo.OFFLINE;
+		Map<UUID, PeerApplication> apps = new java.util.HashMap<>();
+		Map<UUID, PeerObject> objects = new java.util.HashMap<>();
+		for (PeerEvent e : events) {
+			if (e instanceof PresenceChange p) {
+				presence = p.type() == ChangeType.REMOVED ? PresenceInfo.OFFLINE : p.presence();
+			}
+			else if (e instanceof ApplicationChange x) {
+				if (x.type() == ChangeType.REMOVED) {
+					apps.remove(x.application().id());
+				}
+				else {
+					apps.put(x.application().id(), x.application());
+				}
+			}
+			else if (e instanceof ObjectChange o) {
+				if (o.type() == ChangeType.REMOVED) {
+					objects.remove(o.object().id());
+				}
+				else {
+					objects.put(o.object().id(), o.object());
+				}
+			}
+		}
+		return new Followed(presence, apps, objects);
 	}
 
 	@Test

@@ -81,13 +81,14 @@ public interface ContactManager {
 	 * {@link Peer#events()} while this endpoint is signed in, to any scope.
 	 *
 	 * <p>A followed contact is followed wherever it can be reached: near me, at its card's or last known address, or
-	 * through the configured resolvers (Internet scope). Emits first the presence known now of every followed contact
+	 * through the configured resolvers (Internet scope), on every endpoint it is signed in on (its devices), as
+	 * {@link Peer#events()} follows a contact: its presence is the most available of its endpoints', as
+	 * {@link Peer#mergedEndPoints()} shows it. Emits first the presence known now of every followed contact
 	 * ({@code OFFLINE} until it is reached), then each change. Following starts when signing in or when a contact
 	 * becomes followed, and stops on signing out of every scope (every followed contact then reads {@code OFFLINE}) or
 	 * when it is unfollowed or deleted. A contact that cannot be reached reads {@code OFFLINE}: as {@link Peer#events()}
-	 * says, when its connection is lost and the first reconnection fails (a killed process: within about 0.2 s on a
-	 * reachable host) or no reconnection succeeds within 1 s (a silent network: after the keepalive gives up); it reads
-	 * its presence again once it answers. Overflow: keeps, for a slow subscriber, a buffer of {@value #CHANGES_BUFFER}
+	 * says, when the connection to its last endpoint is lost (a killed process: at once; a silent network: when the
+	 * keepalive gives up); it reads its presence again once an endpoint answers. Overflow: keeps, for a slow subscriber, a buffer of {@value #CHANGES_BUFFER}
 	 * changes, then fails it with an overflow error.
 	 *
 	 * @return the presences
@@ -99,7 +100,9 @@ public interface ContactManager {
 	 * {@link #presences()} (Windows reports them as endpoint application and object changes of the watched contacts).
 	 *
 	 * <p>Emits first, as {@code ADDED}, every application and object each followed contact showed this endpoint so far,
-	 * then each change as the contact's {@link Peer#events()} reports it. A contact that cannot be reached keeps its
+	 * then each change as the contact's {@link Peer#events()} reports it: merged over its endpoints by id, an item is
+	 * {@code ADDED} when the first endpoint shows it and {@code REMOVED} when the last one stops (or leaves while
+	 * another still answers). A contact that cannot be reached keeps its
 	 * items as last seen (its presence reads {@code OFFLINE}); a contact that is unfollowed or deleted, or every contact
 	 * when this endpoint signs out of every scope, shows each of its items {@code REMOVED}. Overflow as
 	 * {@link #presences()}.

@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.peercollab.ApplicationChange;
+import io.peercollab.ChangeType;
 import io.peercollab.Checks;
 import io.peercollab.CollaborationObserver;
 import io.peercollab.Diagnostic;
@@ -150,6 +151,12 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 				observer);
 		this.reach = new RemotePeer.Reach(this::binding, resolution, invitations, invitationExpiry, timer,
 				nearMe::announcedEndPointName);
+		// a followed contact's endpoint that proves its name near me is followed at once, not at the next rescan
+		nearMe.whenShown(e -> {
+			if (e.type() != ChangeType.REMOVED) {
+				reach.endPointsLearnt(e.peer().name(), e.peer().endPoints());
+			}
+		});
 		this.publishing = new InternetPublishing(identity, this::publishedEndPoints, timer, this::diagnose,
 				b.publisher, b.republishInterval, observer);
 		this.advertised = b.advertised;
@@ -344,6 +351,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 			invitations.signedOut();
 			TransportBinding b = binding;
 			binding = null;
+			reach.signedOut();
 			// graceful: the answers and notices sent above reach their peers before the connections close
 			return b == null ? Mono.empty() : b.close();
 		}));

@@ -137,6 +137,9 @@ public final class NearMe {
 	/** The number of the latest probe scheduled: a probe that was replaced (or stopped) and runs anyway does nothing. */
 	private long probeNumber;
 	private final StateFanout<PeerNearMeEvent> fanout;
+	/** Told of every peer shown or changed, after its subscribers (see {@link #whenShown}). */
+	private volatile Consumer<PeerNearMeEvent> shown = e -> {
+	};
 	private DiscoveryHost host;
 	private boolean hostClosed;
 	private DiscoverySession session;
@@ -213,8 +216,11 @@ public final class NearMe {
 	 */
 	public NearMe(PeerName self, Discovery discovery, Scheduler timer, Supplier<TransportBinding> binding,
 			PeerFactory peerFactory, Consumer<Diagnostic> diagnostics, CollaborationObserver observer) {
-		this.fanout = new StateFanout<>(lock, 1_024,
-				observer == CollaborationObserver.NOOP ? null : observer::peerNearMe);
+		this.fanout = new StateFanout<>(lock, 1_024, observer == CollaborationObserver.NOOP ? e -> shown.accept(e)
+				: e -> {
+					observer.peerNearMe(e);
+					shown.accept(e);
+				});
 		this.self = Checks.notNull(self, "self");
 		this.discovery = discovery;
 		this.timer = Checks.notNull(timer, "timer");
@@ -320,6 +326,14 @@ public final class NearMe {
 		finally {
 			fanout.drain();
 		}
+	}
+
+	/**
+	 * Sets who is told of every peer near me shown, changed or removed, in order, never under the lock (the engine: so
+	 * that a followed contact's endpoint that appears near me is followed at once).
+	 */
+	public void whenShown(Consumer<PeerNearMeEvent> listener) {
+		this.shown = Checks.notNull(listener, "listener");
 	}
 
 	public Flux<PeerNearMeEvent> events() {

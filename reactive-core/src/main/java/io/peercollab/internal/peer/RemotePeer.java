@@ -104,6 +104,22 @@ public final class RemotePeer implements PeerNearMe {
 			endPointWatches.rescan(name);
 		}
 
+		/**
+		 * This endpoint signed out of every scope: the contacts' merged {@link RemotePeer#events()} end with
+		 * {@link NotSignedInException}, even those of which no endpoint was reached.
+		 */
+		public void signedOut() {
+			endPointWatches.signedOut();
+		}
+
+		/**
+		 * Endpoints of {@code name} were learnt (a peer near me proved the name at them): the watches of a contact
+		 * with that name reach those they do not follow yet, now.
+		 */
+		public void endPointsLearnt(PeerName name, List<PeerEndPoint> endPoints) {
+			endPointWatches.learnt(name, endPoints);
+		}
+
 		public Supplier<TransportBinding> binding() {
 			return binding;
 		}
@@ -183,12 +199,27 @@ public final class RemotePeer implements PeerNearMe {
 		return machineName;
 	}
 
-	/** The addresses to try: this peer's own, or for a contact every source's, each address once. */
-	private Flux<PeerEndPoint> candidates() {
+	/**
+	 * The addresses to try: this peer's own, or for a contact every source's, each address once; those of a contact
+	 * are also given to the watches of its endpoints ({@link Reach#endPointsLearnt}), unless a watch is asking.
+	 */
+	private Flux<PeerEndPoint> candidates(boolean tellWatches) {
 		if (contact == null) {
 			return Flux.fromIterable(endPoints);
 		}
-		return reach.resolution().resolve(contact).map(EndpointRecord::endPoint).distinct(PeerEndPoint::address);
+		Flux<PeerEndPoint> found = reach.resolution().resolve(contact).map(EndpointRecord::endPoint)
+				.distinct(PeerEndPoint::address);
+		if (!tellWatches) {
+			return found;
+		}
+		return Flux.defer(() -> {
+			if (!reach.endPointWatches.watching(name)) {
+				return found;
+			}
+			// the endpoints are watched: the resolution runs to its end (each source completes within a bound) even
+			// once the caller has the answer it needed, so that every endpoint it returns is followed now
+			return found.doOnNext(ep -> reach.endPointWatches.learnt(name, List.of(ep))).replay().autoConnect();
+		});
 	}
 
 	/**
@@ -280,8 +311,8 @@ public final class RemotePeer implements PeerNearMe {
 		return Mono.defer(() -> {
 			Attempts attempts = new Attempts();
 			// One process's addresses are tried in turn; a contact's sources race, the first proven answer wins.
-			Flux<PeerConnection> connected = contact == null ? candidates().concatMap(attempts::connect)
-					: candidates().flatMap(attempts::connect);
+			Flux<PeerConnection> connected = contact == null ? candidates(true).concatMap(attempts::connect)
+					: candidates(true).flatMap(attempts::connect);
 			return connected
 					.next()
 					.switchIfEmpty(Mono.error(attempts::failure))
@@ -353,7 +384,7 @@ public final class RemotePeer implements PeerNearMe {
 			Duration expiry) {
 		return Mono.defer(() -> {
 			Attempts attempts = new Attempts();
-			return inviteEach(candidates().flatMap(attempts::connect), () -> Mono.error(attempts.failure()),
+			return inviteEach(candidates(true).flatMap(attempts::connect), () -> Mono.error(attempts.failure()),
 					application, message, data, expiry);
 		});
 	}
@@ -394,8 +425,41 @@ public final class RemotePeer implements PeerNearMe {
 		return Flux.defer(() -> {
 			Attempts attempts = new Attempts();
 			return Flux.concat(Flux.fromIterable(reach.resolution().live(name)),
-					candidates().flatMap(attempts::connect));
+					candidates(false).flatMap(attempts::connect));
 		}).onErrorResume(e -> Flux.empty());
+	}
+
+	/** The endpoint at {@code ep}, if it answers and proves this peer's name; fails otherwise. */
+	Mono<PeerConnection> reachAt(PeerEndPoint ep) {
+		return Mono.defer(() -> {
+			TransportBinding b = reach.binding().get();
+			if (b == null) {
+				return Mono.empty();
+			}
+			Mono<PeerConnection> c = b.connect(name, ep.address());
+			return contact == null ? c : c.doOnNext(x -> reach.resolution().seen(name, ep, x));
+		});
+	}
+
+	/** @return whether this endpoint is signed in (to any scope) */
+	boolean signedIn() {
+		try {
+			return reach.binding().get() != null;
+		}
+		catch (NotSignedInException e) {
+			return false;
+		}
+	}
+
+	/** @throws NotSignedInException if this endpoint is signed out */
+	void checkSignedIn() {
+		if (!signedIn()) {
+			throw new NotSignedInException("this endpoint is signed out: sign in before reaching other peers");
+		}
+	}
+
+	private SharedFollows.Key key() {
+		return new SharedFollows.Key(name, contact == null ? endPoints : contact);
 	}
 
 	/** @return the endpoint name announced near me at {@code address} for this peer's name, or {@code ""} */
@@ -406,16 +470,18 @@ public final class RemotePeer implements PeerNearMe {
 
 	@Override
 	public Flux<io.peercollab.EndPointChange> endPointChanges() {
-		return reach.endPointWatches.changes(new SharedFollows.Key(name, contact == null ? endPoints : contact), this);
+		return reach.endPointWatches.changes(key(), this);
 	}
 
 	/**
 	 * Follows the remote endpoint across reconnections; see {@link io.peercollab.Peer#events()}. Every subscriber to
-	 * the same peer (the same name, reached the same way) shares one remote stream ({@link SharedFollows}).
+	 * the same peer (the same name, reached the same way) shares one stream ({@link SharedFollows}): for a peer near
+	 * me or a name at an address, one remote stream; for a contact, the merged stream of all its endpoints
+	 * ({@link EndPointWatches#merged}), one remote stream per endpoint, shared with {@link #endPointChanges()}.
 	 */
 	@Override
 	public Flux<PeerEvent> events() {
-		return reach.follows.events(new SharedFollows.Key(name, contact == null ? endPoints : contact), this);
+		return reach.follows.events(key(), this);
 	}
 
 	/**
@@ -442,7 +508,9 @@ public final class RemotePeer implements PeerNearMe {
 			after = mirror.resumeVersion();
 			left = mirror.graceLeft(now());
 		}
-		Flux<Object> events = connection().flatMapMany(c -> c.events(after));
+		// a contact: the merged stream of its endpoints, which starts with the whole state (its mirror diffs it)
+		Flux<Object> events = contact == null ? connection().flatMapMany(c -> c.events(after))
+				: reach.endPointWatches.merged(key(), this).cast(Object.class);
 		if (contact != null) {
 			// A contact that ends the stream (closing, restarting elsewhere) is looked up again and followed on.
 			events = events.concatWith(Flux.error(() -> new PeerUnreachableException(
