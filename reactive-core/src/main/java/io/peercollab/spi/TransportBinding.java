@@ -45,6 +45,20 @@ public interface TransportBinding extends Disposable {
 	Mono<PeerConnection> connect(PeerName expected, PeerAddress address);
 
 	/**
+	 * How long the engine waits before dialling {@code address} while other addresses of the same peer are being
+	 * dialled, so that costly paths (a relay) are tried last: the engine dials every address whose delay is zero at
+	 * once, and one with a delay when it runs out or as soon as every address dialled without delay has failed,
+	 * whichever comes first (as Happy Eyeballs staggers its attempts). The first connection that proves the key wins
+	 * and cancels the others. The default is zero for every address.
+	 *
+	 * @param address an address of a peer this binding is asked to reach
+	 * @return the delay, zero or positive
+	 */
+	default java.time.Duration dialDelay(PeerAddress address) {
+		return java.time.Duration.ZERO;
+	}
+
+	/**
 	 * Proves that the endpoint at {@code address} holds {@code expected}'s key, without keeping a connection open for
 	 * the proof: people near me verify every neighbour's announced name this way and need not hold a connection to
 	 * each. A connection already open to that endpoint is proof enough.

@@ -149,7 +149,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		this.resolution = new EndpointResolution(b.resolvers, name -> nearMe.endPoints(name), this::diagnose,
 				observer);
 		this.reach = new RemotePeer.Reach(this::binding, resolution, invitations, invitationExpiry, timer,
-				nearMe::announcedEndPointName);
+				nearMe::announcedEndPointName, this::diagnose);
 		this.publishing = new InternetPublishing(identity, this::publishedEndPoints, timer, this::diagnose,
 				b.publisher, b.republishInterval, observer);
 		this.advertised = b.advertised;

@@ -77,6 +77,10 @@ public final class RemotePeer implements PeerNearMe {
 		final java.util.function.BiFunction<PeerName, io.peercollab.PeerAddress, String> announcedName;
 		/** One watch of the endpoints per peer, shared by every local subscriber. */
 		final EndPointWatches endPointWatches;
+		/** How this endpoint is connected to each peer: the paths of the connections it opened. */
+		final PeerPaths paths = new PeerPaths();
+		/** Where an address that failed while connecting is reported. */
+		final java.util.function.Consumer<io.peercollab.Diagnostic> diagnostics;
 
 		public Reach(Supplier<TransportBinding> binding, EndpointResolution resolution, Invitations invitations,
 				Duration invitationExpiry, Scheduler timer) {
@@ -90,6 +94,17 @@ public final class RemotePeer implements PeerNearMe {
 		public Reach(Supplier<TransportBinding> binding, EndpointResolution resolution, Invitations invitations,
 				Duration invitationExpiry, Scheduler timer,
 				java.util.function.BiFunction<PeerName, io.peercollab.PeerAddress, String> announcedName) {
+			this(binding, resolution, invitations, invitationExpiry, timer, announcedName, d -> { });
+		}
+
+		/**
+		 * @param diagnostics where an address that failed while connecting is reported ({@code PATH_FAILED})
+		 */
+		public Reach(Supplier<TransportBinding> binding, EndpointResolution resolution, Invitations invitations,
+				Duration invitationExpiry, Scheduler timer,
+				java.util.function.BiFunction<PeerName, io.peercollab.PeerAddress, String> announcedName,
+				java.util.function.Consumer<io.peercollab.Diagnostic> diagnostics) {
+			this.diagnostics = diagnostics;
 			this.announcedName = announcedName;
 			this.binding = binding;
 			this.resolution = resolution;
@@ -186,7 +201,9 @@ public final class RemotePeer implements PeerNearMe {
 	/** The addresses to try: this peer's own, or for a contact every source's, each address once. */
 	private Flux<PeerEndPoint> candidates() {
 		if (contact == null) {
-			return Flux.fromIterable(endPoints);
+			// tried in turn: the addresses the transport delays (a relay) after the others, each kind in its order
+			TransportBinding b = reach.binding().get();
+			return Flux.fromIterable(endPoints).sort(java.util.Comparator.comparing(ep -> b.dialDelay(ep.address())));
 		}
 		return reach.resolution().resolve(contact).map(EndpointRecord::endPoint).distinct(PeerEndPoint::address);
 	}
@@ -201,18 +218,37 @@ public final class RemotePeer implements PeerNearMe {
 		private final List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
 		private final AtomicInteger tried = new AtomicInteger();
 
+		/** Dials the addresses in the order the transport asks for: costly paths (a relay) last. */
+		private final DialOrder order = new DialOrder(binding, reach.timer());
+
+		/** @return the connections of the candidates dialled one after the other */
+		Flux<PeerConnection> inTurn(Flux<PeerEndPoint> candidates) {
+			return candidates.doOnComplete(order::complete).concatMap(this::connect);
+		}
+
+		/** @return the connections of every candidate dialled at once, in the transport's dial order */
+		Flux<PeerConnection> race(Flux<PeerEndPoint> candidates) {
+			return candidates.doOnComplete(order::complete).flatMap(this::connect);
+		}
+
 		/** @return the proven connection, or empty if this address failed */
 		Mono<PeerConnection> connect(PeerEndPoint ep) {
-			tried.incrementAndGet();
-			Mono<PeerConnection> c = binding.connect(name, ep.address());
-			if (contact != null) {
-				c = c.doOnNext(x -> reach.resolution().seen(name, ep, x));
-			}
-			return c.onErrorResume(e -> e instanceof PeerUnreachableException
-					|| e instanceof PeerIdentityMismatchException, e -> {
-				failures.add(e);
-				return Mono.empty();
-			});
+			return order.dial(ep.address(), Mono.defer(() -> {
+				tried.incrementAndGet();
+				Mono<PeerConnection> c = binding.connect(name, ep.address())
+						.doOnNext(x -> reach.paths.opened(name, x));
+				if (contact != null) {
+					c = c.doOnNext(x -> reach.resolution().seen(name, ep, x));
+				}
+				return c.onErrorResume(e -> e instanceof PeerUnreachableException
+						|| e instanceof PeerIdentityMismatchException, e -> {
+					failures.add(e);
+					reach.diagnostics.accept(new io.peercollab.Diagnostic(java.time.Instant.now(),
+							io.peercollab.Diagnostic.Kind.PATH_FAILED, "could not use " + ep.address() + " to reach "
+									+ name + ": " + e.getMessage(), name, ep.address(), e));
+					return Mono.empty();
+				});
+			}));
 		}
 
 		/** @return why nothing answered: a key mismatch if one was seen, else unreachable, saying where it looked */
@@ -263,6 +299,16 @@ public final class RemotePeer implements PeerNearMe {
 	}
 
 	@Override
+	public io.peercollab.ConnectionPath path() {
+		return reach.paths.path(name);
+	}
+
+	@Override
+	public Flux<io.peercollab.ConnectionPath> pathChanges() {
+		return reach.paths.changes(name);
+	}
+
+	@Override
 	public boolean isVerified() {
 		return verified;
 	}
@@ -280,8 +326,8 @@ public final class RemotePeer implements PeerNearMe {
 		return Mono.defer(() -> {
 			Attempts attempts = new Attempts();
 			// One process's addresses are tried in turn; a contact's sources race, the first proven answer wins.
-			Flux<PeerConnection> connected = contact == null ? candidates().concatMap(attempts::connect)
-					: candidates().flatMap(attempts::connect);
+			Flux<PeerConnection> connected = contact == null ? attempts.inTurn(candidates())
+					: attempts.race(candidates());
 			return connected
 					.next()
 					.switchIfEmpty(Mono.error(attempts::failure))
@@ -353,7 +399,7 @@ public final class RemotePeer implements PeerNearMe {
 			Duration expiry) {
 		return Mono.defer(() -> {
 			Attempts attempts = new Attempts();
-			return inviteEach(candidates().flatMap(attempts::connect), () -> Mono.error(attempts.failure()),
+			return inviteEach(attempts.race(candidates()), () -> Mono.error(attempts.failure()),
 					application, message, data, expiry);
 		});
 	}
@@ -394,7 +440,7 @@ public final class RemotePeer implements PeerNearMe {
 		return Flux.defer(() -> {
 			Attempts attempts = new Attempts();
 			return Flux.concat(Flux.fromIterable(reach.resolution().live(name)),
-					candidates().flatMap(attempts::connect));
+					attempts.race(candidates()));
 		}).onErrorResume(e -> Flux.empty());
 	}
 

@@ -312,6 +312,19 @@ public final class RSocketBinding implements TransportBinding {
 	}
 
 	/**
+	 * How long a relayed address waits while a peer's direct ones are dialled: a direct connection that answers
+	 * within it is preferred to the relay (which every byte would cross); past it, or once every direct dial failed,
+	 * the relay is dialled too and the first connection that proves the key wins.
+	 */
+	static final Duration RELAYED_DIAL_DELAY = Duration.ofSeconds(1);
+
+	/** {@inheritDoc} Here: {@link #RELAYED_DIAL_DELAY} for a relayed address, none for a direct one. */
+	@Override
+	public Duration dialDelay(PeerAddress address) {
+		return address instanceof RelayedAddress ? RELAYED_DIAL_DELAY : Duration.ZERO;
+	}
+
+	/**
 	 * @return the socket address to dial (a relayed address's at the relay), or {@code null} if {@code address} is of
 	 * a kind this transport cannot dial
 	 */
@@ -558,13 +571,19 @@ public final class RSocketBinding implements TransportBinding {
 				.maxInboundPayloadSize(settings.maxFrameLength())
 				.connect(client)
 				.flatMap(rsocket -> hello(rsocket, key.name).doOnError(e -> rsocket.dispose()).doOnCancel(rsocket::dispose)
-						.map(hello -> new RSocketPeerConnection(rsocket, key.name, key.address, codec,
+						.map(hello -> pathOf(new RSocketPeerConnection(rsocket, key.name, key.address, codec,
 								settings.idleTimeout(), hello.instance() != null ? hello.instance()
-										: key.address.toString(), expiries)))
+										: key.address.toString(), expiries), key, hello)))
 				.timeout(settings.connectTimeout())
 				.onErrorMap(e -> connectError(e, key))
 				.doOnNext(c -> observeOpened(c.remote(), TcpAddress.of(key.address), Direction.OUTBOUND, c.onClose()))
 				.doOnError(e -> observer.connectFailed(key.name, TcpAddress.of(key.address), e));
+	}
+
+	/** @return {@code c}, knowing its path: through our relay, or as the server's {@code hello} tells */
+	private static RSocketPeerConnection pathOf(RSocketPeerConnection c, Key key, Wire.Hello hello) {
+		c.pathChanged(ConnectionPaths.path(key.relayed, key.address, hello));
+		return c;
 	}
 
 	/** Tells the observer that a connection opened, and later that it closed. */
