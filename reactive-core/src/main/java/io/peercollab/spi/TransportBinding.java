@@ -33,6 +33,21 @@ public interface TransportBinding extends Disposable {
 	}
 
 	/**
+	 * The changes of {@link #relayedAddresses()}: emits them now, then each time they change (a relay allocated after
+	 * the binding started, lost, allocated again at another address), so that the engine republishes this endpoint's
+	 * Internet record at once rather than at its next periodic publication. Only the latest value matters: a
+	 * subscriber that does not keep up may miss intermediate ones, never the latest. Completes when the binding is
+	 * disposed. The default emits {@link #relayedAddresses()} once and completes when the binding is disposed, for
+	 * transports whose relayed addresses do not change.
+	 *
+	 * @return the relayed addresses, now and at each change
+	 */
+	default Flux<java.util.List<PeerAddress>> relayedAddressChanges() {
+		return Flux.concat(Mono.fromSupplier(this::relayedAddresses),
+				onDispose().onErrorResume(e -> Mono.empty()).then(Mono.<java.util.List<PeerAddress>>empty()));
+	}
+
+	/**
 	 * Returns the connection to the endpoint at {@code address}, opening it if none is open. One connection per remote
 	 * endpoint is shared by every interaction with it.
 	 *

@@ -305,6 +305,9 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 						}
 						diagnose(d);
 					});
+					// a relay allocated late, or again after a loss, is published at once
+					b.relayedAddressChanges().skip(1).subscribe(relayed -> publishing.republish().subscribe(),
+							e -> log.warn("the relayed addresses of {} failed", identity.name(), e));
 				}).then());
 	}
 

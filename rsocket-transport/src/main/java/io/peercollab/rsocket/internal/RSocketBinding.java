@@ -33,6 +33,7 @@ import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.flow.Expiries;
 import io.peercollab.internal.nat.TurnClient;
+import io.peercollab.internal.nat.TurnException.CredentialsRefused;
 import io.peercollab.RelayedAddress;
 import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.PeerRequestHandler;
@@ -99,6 +100,13 @@ public final class RSocketBinding implements TransportBinding {
 
 	/** Reported when the TURN allocation is lost, and when a new one is made or cannot be. */
 	static final Diagnostic.Kind RELAY_LOST = Diagnostic.Kind.of("relay.LOST");
+
+	/** Reported when the first TURN allocation fails other than by refused credentials: bound without a relay. */
+	static final Diagnostic.Kind RELAY_UNAVAILABLE = Diagnostic.Kind.of("relay.UNAVAILABLE");
+
+	/** The relayed addresses, as {@link #relayedAddressChanges()} tells them; completed at dispose. */
+	private final io.peercollab.internal.flow.LiveValue<List<PeerAddress>> relayed =
+			new io.peercollab.internal.flow.LiveValue<>(List.of());
 
 	/** The first and the longest wait before allocating again after a loss. */
 	static final Duration REALLOCATE_FIRST = Duration.ofSeconds(1);
@@ -169,7 +177,28 @@ public final class RSocketBinding implements TransportBinding {
 		return Mono.fromCallable(() -> new RSocketBinding(settings, customizers, turnSettings, identity, handler,
 						observer))
 				.flatMap(b -> b.start().flatMap(started -> b.turnSettings == null ? Mono.just(started)
-						: b.allocateRelay().thenReturn(started).doOnError(e -> b.dispose())));
+						: b.allocateRelay().thenReturn(started)
+								.onErrorResume(e -> !b.disposed.get() && !(e instanceof CredentialsRefused),
+										e -> b.withoutRelay(started, e))
+								.doOnError(e -> b.dispose())));
+	}
+
+	/**
+	 * The first allocation failed other than by refusing the credentials (the TURN server is down, unreachable, over
+	 * its quota): the binding listens without a relay and emits; once it was emitted (so that whoever subscribes to its
+	 * diagnostics on emission hears it), the failure is reported as {@link #RELAY_UNAVAILABLE} and the allocation is
+	 * retried as after a loss, the relayed address published when it succeeds.
+	 */
+	private Mono<TransportBinding> withoutRelay(TransportBinding started, Throwable e) {
+		return Mono.just(started).doFinally(signal -> {
+			if (signal == reactor.core.publisher.SignalType.ON_COMPLETE && !disposed.get()) {
+				InetSocketAddress server = turnSettings.server();
+				inboundConnections.report(RELAY_UNAVAILABLE, "cannot allocate a TURN relay at "
+						+ ErrorCodes.format(server) + ": " + e.getMessage() + "; listening without it, retrying", null,
+						server, e);
+				reallocate();
+			}
+		});
 	}
 
 	/**
@@ -190,6 +219,7 @@ public final class RSocketBinding implements TransportBinding {
 					permits.add(client.relayedAddress().getAddress());
 					permits.addAll(t.permitted());
 					log.debug("{} relayed at {} through {}", identity.name(), client.relayedAddress(), t.server());
+					relayed.set(List.of(new RelayedAddress(TcpAddress.of(client.relayedAddress()))));
 					client.onClose().subscribe(null, null, () -> relayLost(client));
 					return Flux.fromIterable(permits).concatMap(client::permit).then();
 				});
@@ -205,8 +235,18 @@ public final class RSocketBinding implements TransportBinding {
 			return;
 		}
 		InetSocketAddress server = turnSettings.server();
+		relayed.set(List.of());
 		inboundConnections.report(RELAY_LOST, "the TURN allocation " + ErrorCodes.format(lost.relayedAddress())
 				+ " at " + ErrorCodes.format(server) + " is gone; allocating again", null, server, null);
+		reallocate();
+	}
+
+	/**
+	 * Allocates again, backing off from 1 s to 60 s, until it works, the server refuses the credentials, or the binding
+	 * is disposed.
+	 */
+	private void reallocate() {
+		InetSocketAddress server = turnSettings.server();
 		reallocation.update(Mono.defer(this::allocateRelay)
 				.retryWhen(reactor.util.retry.Retry.backoff(Long.MAX_VALUE, REALLOCATE_FIRST)
 						.maxBackoff(REALLOCATE_MAX)
@@ -233,6 +273,15 @@ public final class RSocketBinding implements TransportBinding {
 	@Override
 	public List<PeerAddress> relayedAddresses() {
 		return relayedAddress().<List<PeerAddress>>map(List::of).orElse(List.of());
+	}
+
+	/**
+	 * {@inheritDoc} Here: the TURN allocation's relayed address once it is made, none while it is lost or could not be
+	 * made, and the new one once it is made again.
+	 */
+	@Override
+	public Flux<List<PeerAddress>> relayedAddressChanges() {
+		return relayed.changes();
 	}
 
 	/** @return the TURN allocation, or {@code null}: for tests */
@@ -496,6 +545,7 @@ public final class RSocketBinding implements TransportBinding {
 			closing.add(r.onClose());
 		}
 		reallocation.dispose();
+		relayed.close();
 		TurnClient t = turn;
 		if (t != null) {
 			// deallocates, bounded by the request timeout
