@@ -146,6 +146,35 @@ class ConnectionPathTest {
 	}
 
 	@Test
+	void theInMemoryTransportTellsBothObserversTheirConnectionIsDirect() {
+		List<String> told = new CopyOnWriteArrayList<>();
+		PeerIdentity bobId = PeerIdentity.generate("bob");
+		PeerCollaboration bob = PeerCollaboration.builder().identity(bobId).transport(net.transport())
+				.observer(observer("bob", told)).build();
+		open.add(bob);
+		bob.signIn(PeerScope.INTERNET).block(WAIT);
+		PeerCollaboration alice = PeerCollaboration.builder().identity(PeerIdentity.generate("alice"))
+				.transport(net.transport()).observer(observer("alice", told))
+				.nameResolver(contact -> Flux.just(dht(bob.endPoints().get(0).address()))).build();
+		open.add(alice);
+		alice.signIn(PeerScope.INTERNET).block(WAIT);
+
+		alice.peer(PeerContact.of(bobId.name(), "Bob", bobId.certificate())).presence().block(WAIT);
+
+		assertThat(told).containsExactlyInAnyOrder("alice OUTBOUND DIRECT", "bob INBOUND DIRECT");
+	}
+
+	private static CollaborationObserver observer(String who, List<String> told) {
+		return new CollaborationObserver() {
+			@Override
+			public void connectionPath(PeerName remote, PeerAddress address, Direction direction,
+					ConnectionPath path) {
+				told.add(who + " " + direction + " " + path);
+			}
+		};
+	}
+
+	@Test
 	void aPathChangeOfALiveConnectionReachesThePeer() {
 		PeerIdentity bobId = PeerIdentity.generate("bob");
 		open(bobId, transport(Duration.ZERO), List.of());

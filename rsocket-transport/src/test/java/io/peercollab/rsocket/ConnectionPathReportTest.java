@@ -45,18 +45,33 @@ class ConnectionPathReportTest {
 	}
 
 	@Test
-	void aConnectionForwardedFromAnotherAddressIsMapped() {
+	void aConnectionForwardedFromAnotherAddressIsMappedAndTheObserversAreToldBothSides() {
 		PeerIdentity bob = TestPeers.identity("bob", KeyType.ED25519);
-		TransportBinding server = TestPeers.bind(TestPeers.loopback(), bob, new RecordingHandler());
-		TransportBinding client = TestPeers.bind(TestPeers.loopback(), TestPeers.identity("alice", KeyType.ED25519),
-				new RecordingHandler());
+		java.util.List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+		TransportBinding server = TestPeers.loopback().bind(bob, new RecordingHandler(), observer("server", told))
+				.block(WAIT);
+		TransportBinding client = TestPeers.loopback().bind(TestPeers.identity("alice", KeyType.ED25519),
+				new RecordingHandler(), observer("client", told)).block(WAIT);
 		try (FreezableProxy forwarder = new FreezableProxy(server.address())) {
 			PeerConnection c = client.connect(bob.name(), TcpAddress.of(forwarder.address())).block(WAIT);
 			assertThat(c.path()).isEqualTo(ConnectionPath.MAPPED);
+			reactor.core.publisher.Flux.interval(Duration.ofMillis(10)).filter(t -> told.size() >= 2).next().block(WAIT);
+			assertThat(told).containsExactlyInAnyOrder("client OUTBOUND MAPPED",
+					"server INBOUND DIRECT"); // a server cannot tell that its NAT forwarded the connection
 		}
 		finally {
 			TestPeers.dispose(client, server);
 		}
+	}
+
+	private static io.peercollab.CollaborationObserver observer(String who, java.util.List<String> told) {
+		return new io.peercollab.CollaborationObserver() {
+			@Override
+			public void connectionPath(io.peercollab.identity.PeerName remote, io.peercollab.PeerAddress address,
+					Direction direction, ConnectionPath path) {
+				told.add(who + " " + direction + " " + path);
+			}
+		};
 	}
 
 	@Test

@@ -29,12 +29,20 @@ final class ConnectionPaths {
 	 */
 	static Wire.Hello hello(int maxPayloadSize, int maxStreams, String instance,
 			InboundConnections.Connection connection) {
-		boolean relayed = connection.channel.pipeline().get(SecureServerTransport.RELAYED_TLS) != null;
+		boolean relayed = accepted(connection).equals(ConnectionPath.RELAYED);
 		SocketAddress local = connection.channel.localAddress();
-		return new Wire.Hello(maxPayloadSize, maxStreams, instance,
-				relayed ? ConnectionPath.RELAYED.name() : ConnectionPath.DIRECT.name(),
+		return new Wire.Hello(maxPayloadSize, maxStreams, instance, accepted(connection).name(),
 				!relayed && local instanceof InetSocketAddress l ? IpLiterals.toString(l) : null,
 				connection.address == null ? null : IpLiterals.toString(connection.address));
+	}
+
+	/**
+	 * @return the path of an inbound connection as this server sees it: {@link ConnectionPath#RELAYED} through its
+	 * TURN relay, else {@link ConnectionPath#DIRECT} (a server cannot tell whether its NAT forwarded it)
+	 */
+	static ConnectionPath accepted(InboundConnections.Connection connection) {
+		return connection.channel.pipeline().get(SecureServerTransport.RELAYED_TLS) != null ? ConnectionPath.RELAYED
+				: ConnectionPath.DIRECT;
 	}
 
 	/**
@@ -54,11 +62,6 @@ final class ConnectionPaths {
 		boolean same = local.getPort() == dialled.getPort()
 				&& Arrays.equals(canonical(local.getAddress()), canonical(dialled.getAddress()));
 		return same ? ConnectionPath.DIRECT : ConnectionPath.MAPPED;
-	}
-
-	/** @return the address the server saw this client at, or {@code null} if it did not say or said nonsense */
-	static InetSocketAddress observed(Wire.Hello hello) {
-		return parse(hello.observed());
 	}
 
 	private static InetSocketAddress parse(String text) {

@@ -626,7 +626,8 @@ public final class RSocketBinding implements TransportBinding {
 										: key.address.toString(), expiries), key, hello)))
 				.timeout(settings.connectTimeout())
 				.onErrorMap(e -> connectError(e, key))
-				.doOnNext(c -> observeOpened(c.remote(), TcpAddress.of(key.address), Direction.OUTBOUND, c.onClose()))
+				.doOnNext(c -> observeOpened(c.remote(), TcpAddress.of(key.address), Direction.OUTBOUND, c.onClose(),
+						c.pathChanges()))
 				.doOnError(e -> observer.connectFailed(key.name, TcpAddress.of(key.address), e));
 	}
 
@@ -636,13 +637,15 @@ public final class RSocketBinding implements TransportBinding {
 		return c;
 	}
 
-	/** Tells the observer that a connection opened, and later that it closed. */
-	private void observeOpened(PeerName remote, PeerAddress address, Direction direction, Mono<Void> onClose) {
+	/** Tells the observer that a connection opened, its path and each change of it, and later that it closed. */
+	private void observeOpened(PeerName remote, PeerAddress address, Direction direction, Mono<Void> onClose,
+			Flux<io.peercollab.ConnectionPath> paths) {
 		if (observer == CollaborationObserver.NOOP) {
 			return;
 		}
 		long opened = System.nanoTime();
 		observer.connectionOpened(remote, address, direction);
+		paths.subscribe(path -> observer.connectionPath(remote, address, direction, path), e -> { });
 		onClose.doFinally(s -> observer.connectionClosed(remote, address, direction,
 				Duration.ofNanos(System.nanoTime() - opened))).subscribe(null, e -> { });
 	}
@@ -739,7 +742,8 @@ public final class RSocketBinding implements TransportBinding {
 			}
 			log.debug("{} accepted a connection from {}", identity.name(), caller);
 			if (connection.address != null) {
-				observeOpened(caller, TcpAddress.of(connection.address), Direction.INBOUND, sendingSocket.onClose());
+				observeOpened(caller, TcpAddress.of(connection.address), Direction.INBOUND, sendingSocket.onClose(),
+						Flux.just(ConnectionPaths.accepted(connection)));
 			}
 			return Mono.just(new PeerResponder(caller, sendingSocket, handler, codec,
 					settings.maxInboundStreamsPerConnection(), instance, connection));
