@@ -219,9 +219,13 @@ public final class RSocketBinding implements TransportBinding {
 					permits.add(client.relayedAddress().getAddress());
 					permits.addAll(t.permitted());
 					log.debug("{} relayed at {} through {}", identity.name(), client.relayedAddress(), t.server());
-					relayed.set(List.of(new RelayedAddress(TcpAddress.of(client.relayedAddress()))));
 					client.onClose().subscribe(null, null, () -> relayLost(client));
-					return Flux.fromIterable(permits).concatMap(client::permit).then();
+					// told once the permissions are in: a peer that dials it at once is admitted
+					return Flux.fromIterable(permits).concatMap(client::permit).then(Mono.fromRunnable(() -> {
+						if (turn == client && !client.isClosed()) {
+							relayed.set(List.of(new RelayedAddress(TcpAddress.of(client.relayedAddress()))));
+						}
+					}));
 				});
 	}
 
