@@ -80,6 +80,19 @@ public interface CollaborationObserver {
 	}
 
 	/**
+	 * How a connection reported by {@link #connectionOpened} travels ({@link ConnectionPath}): told right after
+	 * {@link #connectionOpened}, and again each time the transport moves the live connection to another path (a
+	 * relayed connection upgraded to a hole-punched one). For a connection this endpoint opened, it is what
+	 * {@link Peer#path()} shows; for an inbound one, what the transport can tell from its side: the RSocket transport
+	 * says {@link ConnectionPath#RELAYED} for one that came through its relay and {@link ConnectionPath#DIRECT}
+	 * otherwise (it cannot tell whether the caller came through a port its NAT forwards).
+	 *
+	 * @param path the path now
+	 */
+	default void connectionPath(PeerName remote, PeerAddress address, Direction direction, ConnectionPath path) {
+	}
+
+	/**
 	 * A connection reported by {@link #connectionOpened} closed, for whatever reason (idle, lost, disposed).
 	 *
 	 * @param lifetime how long it was open

@@ -118,6 +118,14 @@ public record Diagnostic(Instant time, Kind kind, String message, @Nullable Peer
 		public static final Kind RESOLVE_FAILED = new Kind("RESOLVE_FAILED");
 
 		/**
+		 * An address of a peer could not be used for a connection: nothing answered there, the transport cannot dial
+		 * its kind, or someone else's key answered; the peer's other addresses were tried. The diagnostic names the
+		 * peer, the address and the transport's error. Reported by the engine for each address that failed while it
+		 * connected to a peer; {@link io.peercollab.Peer#path()} shows the path that worked.
+		 */
+		public static final Kind PATH_FAILED = new Kind("PATH_FAILED");
+
+		/**
 		 * Validates the name.
 		 *
 		 * @throws NullPointerException if {@code name} is {@code null}
@@ -150,6 +158,7 @@ public record Diagnostic(Instant time, Kind kind, String message, @Nullable Peer
 				case "CONNECTION_LOST" -> CONNECTION_LOST;
 				case "PUBLISH_FAILED" -> PUBLISH_FAILED;
 				case "RESOLVE_FAILED" -> RESOLVE_FAILED;
+				case "PATH_FAILED" -> PATH_FAILED;
 				default -> new Kind(name);
 			};
 		}

@@ -32,6 +32,29 @@ public interface Peer {
 	List<PeerEndPoint> endPoints();
 
 	/**
+	 * How this endpoint is connected to the peer now, as the transport reports it: {@link ConnectionPath#DIRECT},
+	 * {@link ConnectionPath#MAPPED} (through a port the peer's NAT forwards), {@link ConnectionPath#HOLE_PUNCHED},
+	 * {@link ConnectionPath#RELAYED}, or a path of another transport; the most direct one when several connections
+	 * are open to it (several endpoints of a contact). {@link ConnectionPath#NOT_CONNECTED} while no connection this
+	 * endpoint opened to the peer is open: before the first call reaches it, after its connection closed (idle, lost,
+	 * signed out). Why an address was not used is told by {@link PeerCollaboration#diagnostics()}
+	 * ({@code PATH_FAILED}).
+	 *
+	 * @return the path now
+	 */
+	ConnectionPath path();
+
+	/**
+	 * The changes of {@link #path()}: emits the path now, then each time it changes (a connection opened or closed,
+	 * a relayed connection upgraded to a direct one), on the thread of the transport that reported it. Never completes
+	 * by itself, not even while signed out (the path then reads {@link ConnectionPath#NOT_CONNECTED}); runs until
+	 * cancelled. Overflow: only the latest path is kept for a subscriber that does not request.
+	 *
+	 * @return the paths
+	 */
+	Flux<ConnectionPath> pathChanges();
+
+	/**
 	 * @return the peer's presence as it shows it to this endpoint; {@code OFFLINE} when it shows none; fails with
 	 * {@link PeerUnreachableException} if no endpoint answers
 	 */

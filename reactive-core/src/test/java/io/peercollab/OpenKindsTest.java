@@ -48,7 +48,9 @@ class OpenKindsTest {
 	static Stream<Arguments> factories() {
 		Function<String, Object> kind = Diagnostic.Kind::of;
 		Function<String, Object> source = EndpointSource::of;
-		return Stream.of(Arguments.of("Diagnostic.Kind", kind), Arguments.of("EndpointSource", source));
+		Function<String, Object> path = ConnectionPath::of;
+		return Stream.of(Arguments.of("Diagnostic.Kind", kind), Arguments.of("EndpointSource", source),
+				Arguments.of("ConnectionPath", path));
 	}
 
 	@Test
@@ -56,6 +58,10 @@ class OpenKindsTest {
 		assertThat(Diagnostic.Kind.of("REJECTED_CONNECTION")).isSameAs(Diagnostic.Kind.REJECTED_CONNECTION);
 		assertThat(Diagnostic.Kind.of("RESOLVE_FAILED")).isSameAs(Diagnostic.Kind.RESOLVE_FAILED);
 		assertThat(EndpointSource.of("DHT")).isSameAs(EndpointSource.DHT);
+		assertThat(ConnectionPath.of("HOLE_PUNCHED")).isSameAs(ConnectionPath.HOLE_PUNCHED);
+		assertThat(Diagnostic.Kind.of("PATH_FAILED")).isSameAs(Diagnostic.Kind.PATH_FAILED);
+		assertThat(ConnectionPath.of("BLUETOOTH").rank()).as("another transport's path ranks between hole-punched"
+				+ " and relayed").isBetween(ConnectionPath.HOLE_PUNCHED.rank() + 1, ConnectionPath.RELAYED.rank() - 1);
 		assertThat(EndpointSource.of("LAST_SEEN")).isSameAs(EndpointSource.LAST_SEEN);
 		assertThat(Diagnostic.Kind.SPOOFED_NAME).hasToString("SPOOFED_NAME");
 		assertThat(EndpointSource.NEAR_ME).hasToString("NEAR_ME");

@@ -172,6 +172,11 @@ public final class InMemoryPeerTransport implements PeerTransport {
 				observer.connectionOpened(remote.identity.name(), remote.address,
 						CollaborationObserver.Direction.OUTBOUND);
 				remote.observer.connectionOpened(identity.name(), address, CollaborationObserver.Direction.INBOUND);
+				// in memory, every connection goes straight to the endpoint dialled
+				observer.connectionPath(remote.identity.name(), remote.address, CollaborationObserver.Direction.OUTBOUND,
+						c.path());
+				remote.observer.connectionPath(identity.name(), address, CollaborationObserver.Direction.INBOUND,
+						c.path());
 				return Mono.just(c);
 			});
 		}

@@ -2,6 +2,7 @@
 package io.peercollab.spi;
 
 
+import io.peercollab.ConnectionPath;
 import io.peercollab.PeerAddress;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerEvent;
@@ -33,6 +34,33 @@ public interface PeerConnection extends Disposable {
 	 */
 	default String remoteInstance() {
 		return remoteAddress().toString();
+	}
+
+	/**
+	 * How this connection travels now: {@link ConnectionPath#DIRECT}, {@link ConnectionPath#MAPPED},
+	 * {@link ConnectionPath#HOLE_PUNCHED}, {@link ConnectionPath#RELAYED}, or a path of the transport's own. The engine
+	 * shows it on {@link io.peercollab.Peer#path()} as it is, without looking inside. The default is
+	 * {@link ConnectionPath#DIRECT}, for transports that only ever connect straight to the address they dial, such as
+	 * the in-memory one.
+	 *
+	 * @return the path now; never {@link ConnectionPath#NOT_CONNECTED}
+	 */
+	default ConnectionPath path() {
+		return ConnectionPath.DIRECT;
+	}
+
+	/**
+	 * The path of this connection and its changes while it lives: a transport that moves a live connection to another
+	 * path (a relayed connection upgraded to a hole-punched one) emits the new path. Emits the current path first,
+	 * then each change; completes when the connection closes. Only the latest path matters: a subscriber that does
+	 * not keep up may miss intermediate ones, never the latest. The default emits {@link #path()} once and completes
+	 * when the connection closes.
+	 *
+	 * @return the paths of this connection
+	 */
+	default Flux<ConnectionPath> pathChanges() {
+		return Flux.concat(Mono.fromSupplier(this::path),
+				onClose().onErrorResume(e -> Mono.empty()).then(Mono.<ConnectionPath>empty()));
 	}
 
 	/** @see PeerRequestHandler#invite */

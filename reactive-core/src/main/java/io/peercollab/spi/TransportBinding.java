@@ -33,6 +33,21 @@ public interface TransportBinding extends Disposable {
 	}
 
 	/**
+	 * The changes of {@link #relayedAddresses()}: emits them now, then each time they change (a relay allocated after
+	 * the binding started, lost, allocated again at another address), so that the engine republishes this endpoint's
+	 * Internet record at once rather than at its next periodic publication. Only the latest value matters: a
+	 * subscriber that does not keep up may miss intermediate ones, never the latest. Completes when the binding is
+	 * disposed. The default emits {@link #relayedAddresses()} once and completes when the binding is disposed, for
+	 * transports whose relayed addresses do not change.
+	 *
+	 * @return the relayed addresses, now and at each change
+	 */
+	default Flux<java.util.List<PeerAddress>> relayedAddressChanges() {
+		return Flux.concat(Mono.fromSupplier(this::relayedAddresses),
+				onDispose().onErrorResume(e -> Mono.empty()).then(Mono.<java.util.List<PeerAddress>>empty()));
+	}
+
+	/**
 	 * Returns the connection to the endpoint at {@code address}, opening it if none is open. One connection per remote
 	 * endpoint is shared by every interaction with it.
 	 *
@@ -43,6 +58,20 @@ public interface TransportBinding extends Disposable {
 	 * dial that kind of address (the message names it)
 	 */
 	Mono<PeerConnection> connect(PeerName expected, PeerAddress address);
+
+	/**
+	 * How long the engine waits before dialling {@code address} while other addresses of the same peer are being
+	 * dialled, so that costly paths (a relay) are tried last: the engine dials every address whose delay is zero at
+	 * once, and one with a delay when it runs out or as soon as every address dialled without delay has failed,
+	 * whichever comes first (as Happy Eyeballs staggers its attempts). The first connection that proves the key wins
+	 * and cancels the others. The default is zero for every address.
+	 *
+	 * @param address an address of a peer this binding is asked to reach
+	 * @return the delay, zero or positive
+	 */
+	default java.time.Duration dialDelay(PeerAddress address) {
+		return java.time.Duration.ZERO;
+	}
 
 	/**
 	 * Proves that the endpoint at {@code address} holds {@code expected}'s key, without keeping a connection open for

@@ -64,11 +64,16 @@ public final class RSocketPeerTransport implements PeerTransport {
 	}
 
 	/**
-	 * Relays through a TURN server where no direct path exists. The binding allocates a TCP relay there before
-	 * {@link #bind} emits it (and {@code bind} fails with the TURN server's refusal, such as wrong credentials, or
-	 * with {@link io.peercollab.PeerUnreachableException} if it cannot be reached), refreshes it while it lives and
-	 * releases it when disposed. Peers reach this endpoint at its {@link io.peercollab.RelayedAddress}; this transport dials a
-	 * peer's {@link io.peercollab.RelayedAddress} through its own allocation. TLS with pinning runs end to end inside the relayed
+	 * Relays through a TURN server where no direct path exists. The binding tries to allocate a TCP relay there
+	 * before {@link #bind} emits it, refreshes it while it lives and releases it when disposed. {@code bind} fails only
+	 * if the TURN server refuses the credentials; a TURN server that cannot be reached or refuses the allocation
+	 * otherwise (down, over its quota) within the connect timeout does not keep the endpoint from listening: the
+	 * binding starts without a relay, reports it in {@link TransportBinding#diagnostics()} ({@code relay.UNAVAILABLE}),
+	 * tries again with backoff (1 s doubling to 60 s), and tells the new relayed address in
+	 * {@link TransportBinding#relayedAddressChanges()} once allocated, as after a lost allocation ({@code relay.LOST}).
+	 * Peers reach this endpoint at its {@link io.peercollab.RelayedAddress}; this transport dials a peer's
+	 * {@link io.peercollab.RelayedAddress} through its own allocation, 1 s after the peer's direct addresses unless
+	 * they all failed sooner ({@link TransportBinding#dialDelay}). TLS with pinning runs end to end inside the relayed
 	 * stream. Default: none.
 	 *
 	 * @param server the TURN server and its credentials

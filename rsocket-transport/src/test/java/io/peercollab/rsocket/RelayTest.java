@@ -88,6 +88,7 @@ class RelayTest {
 				System.out.printf("Connect through the relay (TURN Connect + ConnectionBind + TLS 1.3 + SETUP + "
 						+ "hello) took %.1f ms%n", (System.nanoTime() - start) / 1e6);
 				assertThat(connection.remote()).isEqualTo(bob.name());
+				assertThat(connection.path()).isEqualTo(io.peercollab.ConnectionPath.RELAYED);
 				assertThat(((RSocketBinding) client).turnClient().connects()).as("Connects through the relay")
 						.isEqualTo(1);
 
@@ -135,7 +136,10 @@ class RelayTest {
 				RelayedAddress renewed = server.relayedAddress().orElseThrow();
 				assertThat(renewed.relay().socketAddress()).isNotEqualTo(lost.relayedAddress());
 				// a peer without a relay of its own reaches the new relayed address with plain TCP
-				assertThat(client.connect(bob.name(), renewed).block(WAIT).remote()).isEqualTo(bob.name());
+				PeerConnection plain = client.connect(bob.name(), renewed).block(WAIT);
+				assertThat(plain.remote()).isEqualTo(bob.name());
+				assertThat(plain.path()).as("the server says it came through its relay")
+						.isEqualTo(io.peercollab.ConnectionPath.RELAYED);
 			}
 			finally {
 				TestPeers.dispose(client, server);

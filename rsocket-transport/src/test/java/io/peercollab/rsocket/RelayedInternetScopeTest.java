@@ -77,6 +77,8 @@ class RelayedInternetScopeTest {
 				System.out.printf("Resolved in the DHT and invited through the relay %s in %.0f ms%n", relayedAddress,
 						(System.nanoTime() - start) / 1e6);
 				assertThat(response.status()).isEqualTo(InvitationStatus.ACCEPTED);
+				assertThat(a.peer(PeerContact.of(bob.name(), "Bob", bob.certificate())).path())
+						.as("the direct address failed; the relay carried it").isEqualTo(io.peercollab.ConnectionPath.RELAYED);
 				response.session().ifPresent(io.peercollab.CollaborationSession::dispose);
 			}
 			finally {

@@ -150,7 +150,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		this.resolution = new EndpointResolution(b.resolvers, name -> nearMe.endPoints(name), this::diagnose,
 				observer);
 		this.reach = new RemotePeer.Reach(this::binding, resolution, invitations, invitationExpiry, timer,
-				nearMe::announcedEndPointName);
+				nearMe::announcedEndPointName, this::diagnose);
 		// a followed contact's endpoint that proves its name near me is followed at once, not at the next rescan
 		nearMe.whenShown(e -> {
 			if (e.type() != ChangeType.REMOVED) {
@@ -312,6 +312,9 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 						}
 						diagnose(d);
 					});
+					// a relay allocated late, or again after a loss, is published at once
+					b.relayedAddressChanges().skip(1).subscribe(relayed -> publishing.republish().subscribe(),
+							e -> log.warn("the relayed addresses of {} failed", identity.name(), e));
 				}).then());
 	}
 

@@ -77,6 +77,17 @@ public final class GuardedObserver implements CollaborationObserver {
 	}
 
 	@Override
+	public void connectionPath(PeerName remote, PeerAddress address, Direction direction,
+			io.peercollab.ConnectionPath path) {
+		try {
+			delegate.connectionPath(remote, address, direction, path);
+		}
+		catch (Throwable e) {
+			failed("connectionPath", e);
+		}
+	}
+
+	@Override
 	public void connectionClosed(PeerName remote, PeerAddress address, Direction direction, Duration lifetime) {
 		try {
 			delegate.connectionClosed(remote, address, direction, lifetime);

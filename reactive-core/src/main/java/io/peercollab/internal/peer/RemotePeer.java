@@ -3,6 +3,7 @@ package io.peercollab.internal.peer;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,6 +78,10 @@ public final class RemotePeer implements PeerNearMe {
 		final java.util.function.BiFunction<PeerName, io.peercollab.PeerAddress, String> announcedName;
 		/** One watch of the endpoints per peer, shared by every local subscriber. */
 		final EndPointWatches endPointWatches;
+		/** How this endpoint is connected to each peer: the paths of the connections it opened. */
+		final PeerPaths paths = new PeerPaths();
+		/** Where an address that failed while connecting is reported. */
+		final java.util.function.Consumer<io.peercollab.Diagnostic> diagnostics;
 
 		public Reach(Supplier<TransportBinding> binding, EndpointResolution resolution, Invitations invitations,
 				Duration invitationExpiry, Scheduler timer) {
@@ -90,6 +95,17 @@ public final class RemotePeer implements PeerNearMe {
 		public Reach(Supplier<TransportBinding> binding, EndpointResolution resolution, Invitations invitations,
 				Duration invitationExpiry, Scheduler timer,
 				java.util.function.BiFunction<PeerName, io.peercollab.PeerAddress, String> announcedName) {
+			this(binding, resolution, invitations, invitationExpiry, timer, announcedName, d -> { });
+		}
+
+		/**
+		 * @param diagnostics where an address that failed while connecting is reported ({@code PATH_FAILED})
+		 */
+		public Reach(Supplier<TransportBinding> binding, EndpointResolution resolution, Invitations invitations,
+				Duration invitationExpiry, Scheduler timer,
+				java.util.function.BiFunction<PeerName, io.peercollab.PeerAddress, String> announcedName,
+				java.util.function.Consumer<io.peercollab.Diagnostic> diagnostics) {
+			this.diagnostics = diagnostics;
 			this.announcedName = announcedName;
 			this.binding = binding;
 			this.resolution = resolution;
@@ -205,7 +221,9 @@ public final class RemotePeer implements PeerNearMe {
 	 */
 	private Flux<PeerEndPoint> candidates(boolean tellWatches) {
 		if (contact == null) {
-			return Flux.fromIterable(endPoints);
+			// tried in turn: the addresses the transport delays (a relay) after the others, each kind in its order
+			TransportBinding b = reach.binding().get();
+			return Flux.fromIterable(endPoints).sort(Comparator.comparing(ep -> b.dialDelay(ep.address())));
 		}
 		Flux<PeerEndPoint> found = reach.resolution().resolve(contact).map(EndpointRecord::endPoint)
 				.distinct(PeerEndPoint::address);
@@ -232,18 +250,37 @@ public final class RemotePeer implements PeerNearMe {
 		private final List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
 		private final AtomicInteger tried = new AtomicInteger();
 
+		/** Dials the addresses in the order the transport asks for: costly paths (a relay) last. */
+		private final DialOrder order = new DialOrder(binding, reach.timer());
+
+		/** @return the connections of the candidates dialled one after the other */
+		Flux<PeerConnection> inTurn(Flux<PeerEndPoint> candidates) {
+			return candidates.doOnComplete(order::complete).concatMap(this::connect);
+		}
+
+		/** @return the connections of every candidate dialled at once, in the transport's dial order */
+		Flux<PeerConnection> race(Flux<PeerEndPoint> candidates) {
+			return candidates.doOnComplete(order::complete).flatMap(this::connect);
+		}
+
 		/** @return the proven connection, or empty if this address failed */
 		Mono<PeerConnection> connect(PeerEndPoint ep) {
-			tried.incrementAndGet();
-			Mono<PeerConnection> c = binding.connect(name, ep.address());
-			if (contact != null) {
-				c = c.doOnNext(x -> reach.resolution().seen(name, ep, x));
-			}
-			return c.onErrorResume(e -> e instanceof PeerUnreachableException
-					|| e instanceof PeerIdentityMismatchException, e -> {
-				failures.add(e);
-				return Mono.empty();
-			});
+			return order.dial(ep.address(), Mono.defer(() -> {
+				tried.incrementAndGet();
+				Mono<PeerConnection> c = binding.connect(name, ep.address())
+						.doOnNext(x -> reach.paths.opened(name, x));
+				if (contact != null) {
+					c = c.doOnNext(x -> reach.resolution().seen(name, ep, x));
+				}
+				return c.onErrorResume(e -> e instanceof PeerUnreachableException
+						|| e instanceof PeerIdentityMismatchException, e -> {
+					failures.add(e);
+					reach.diagnostics.accept(new io.peercollab.Diagnostic(java.time.Instant.now(),
+							io.peercollab.Diagnostic.Kind.PATH_FAILED, "could not use " + ep.address() + " to reach "
+									+ name + ": " + e.getMessage(), name, ep.address(), e));
+					return Mono.empty();
+				});
+			}));
 		}
 
 		/** @return why nothing answered: a key mismatch if one was seen, else unreachable, saying where it looked */
@@ -294,6 +331,16 @@ public final class RemotePeer implements PeerNearMe {
 	}
 
 	@Override
+	public io.peercollab.ConnectionPath path() {
+		return reach.paths.path(name);
+	}
+
+	@Override
+	public Flux<io.peercollab.ConnectionPath> pathChanges() {
+		return reach.paths.changes(name);
+	}
+
+	@Override
 	public boolean isVerified() {
 		return verified;
 	}
@@ -311,8 +358,8 @@ public final class RemotePeer implements PeerNearMe {
 		return Mono.defer(() -> {
 			Attempts attempts = new Attempts();
 			// One process's addresses are tried in turn; a contact's sources race, the first proven answer wins.
-			Flux<PeerConnection> connected = contact == null ? candidates(true).concatMap(attempts::connect)
-					: candidates(true).flatMap(attempts::connect);
+			Flux<PeerConnection> connected = contact == null ? attempts.inTurn(candidates(true))
+					: attempts.race(candidates(true));
 			return connected
 					.next()
 					.switchIfEmpty(Mono.error(attempts::failure))
@@ -384,7 +431,7 @@ public final class RemotePeer implements PeerNearMe {
 			Duration expiry) {
 		return Mono.defer(() -> {
 			Attempts attempts = new Attempts();
-			return inviteEach(candidates(true).flatMap(attempts::connect), () -> Mono.error(attempts.failure()),
+			return inviteEach(attempts.race(candidates(true)), () -> Mono.error(attempts.failure()),
 					application, message, data, expiry);
 		});
 	}
@@ -425,7 +472,7 @@ public final class RemotePeer implements PeerNearMe {
 		return Flux.defer(() -> {
 			Attempts attempts = new Attempts();
 			return Flux.concat(Flux.fromIterable(reach.resolution().live(name)),
-					candidates(false).flatMap(attempts::connect));
+					attempts.race(candidates(false)));
 		}).onErrorResume(e -> Flux.empty());
 	}
 

@@ -59,7 +59,10 @@ public final class CoturnServer implements AutoCloseable {
 
 	private static final Duration READY_WAIT = Duration.ofSeconds(10);
 
-	private final Process process;
+	private volatile Process process;
+
+	/** The command that started it, to start it again after {@link #pause()}. */
+	private List<String> command = List.of();
 
 	private final Path directory;
 
@@ -166,6 +169,7 @@ public final class CoturnServer implements AutoCloseable {
 					.start();
 			CoturnServer server = new CoturnServer(process, directory, added,
 					new InetSocketAddress(primaryIp, ports[0]), new InetSocketAddress(alternateIp, ports[1]));
+			server.command = List.copyOf(command);
 			server.awaitReady();
 			return server;
 		}
@@ -251,6 +255,28 @@ public final class CoturnServer implements AutoCloseable {
 		catch (IOException e) {
 			throw new IllegalStateException("cannot add an address to lo: " + e.getMessage(), e);
 		}
+	}
+
+	/**
+	 * Stops coturn's process (SIGTERM, then SIGKILL after 5 s), keeping its addresses, ports, database and log, as a
+	 * TURN server that is down: {@link #resume()} starts it again at the same addresses and ports.
+	 */
+	public void pause() {
+		stop(process, List.of(), null);
+	}
+
+	/** Starts coturn again after {@link #pause()}, as it was started, and waits until it answers. */
+	public void resume() {
+		try {
+			process = new ProcessBuilder(command)
+					.redirectErrorStream(true)
+					.redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("turn.log").toFile()))
+					.start();
+		}
+		catch (IOException e) {
+			throw new IllegalStateException("could not start coturn again: " + e, e);
+		}
+		awaitReady();
 	}
 
 	/** @return what coturn logged so far */

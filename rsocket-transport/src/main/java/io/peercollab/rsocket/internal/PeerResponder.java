@@ -216,7 +216,8 @@ final class PeerResponder implements RSocket {
 
 	private Mono<Payload> respond(Route route, Inbound in) {
 		return switch (route) {
-			case HELLO -> Mono.just(codec.data(new Wire.Hello(codec.maxPayloadSize(), maxStreams, instance)));
+			case HELLO -> Mono.just(codec.data(ConnectionPaths.hello(codec.maxPayloadSize(), maxStreams, instance,
+					connection)));
 			case INVITE -> handler.invite(caller, decode(in.data(), Wire.Invite.class,
 					Wire.Invite::toDomain, INVITE_REQUEST))
 					.map(r -> codec.data((CborWriter.Writable) w -> Wire.InviteAnswer.write(w, r)));

@@ -33,6 +33,7 @@ import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.flow.Expiries;
 import io.peercollab.internal.nat.TurnClient;
+import io.peercollab.internal.nat.TurnException.CredentialsRefused;
 import io.peercollab.RelayedAddress;
 import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.PeerRequestHandler;
@@ -99,6 +100,13 @@ public final class RSocketBinding implements TransportBinding {
 
 	/** Reported when the TURN allocation is lost, and when a new one is made or cannot be. */
 	static final Diagnostic.Kind RELAY_LOST = Diagnostic.Kind.of("relay.LOST");
+
+	/** Reported when the first TURN allocation fails other than by refused credentials: bound without a relay. */
+	static final Diagnostic.Kind RELAY_UNAVAILABLE = Diagnostic.Kind.of("relay.UNAVAILABLE");
+
+	/** The relayed addresses, as {@link #relayedAddressChanges()} tells them; completed at dispose. */
+	private final io.peercollab.internal.flow.LiveValue<List<PeerAddress>> relayed =
+			new io.peercollab.internal.flow.LiveValue<>(List.of());
 
 	/** The first and the longest wait before allocating again after a loss. */
 	static final Duration REALLOCATE_FIRST = Duration.ofSeconds(1);
@@ -169,7 +177,28 @@ public final class RSocketBinding implements TransportBinding {
 		return Mono.fromCallable(() -> new RSocketBinding(settings, customizers, turnSettings, identity, handler,
 						observer))
 				.flatMap(b -> b.start().flatMap(started -> b.turnSettings == null ? Mono.just(started)
-						: b.allocateRelay().thenReturn(started).doOnError(e -> b.dispose())));
+						: b.allocateRelay().thenReturn(started)
+								.onErrorResume(e -> !b.disposed.get() && !(e instanceof CredentialsRefused),
+										e -> b.withoutRelay(started, e))
+								.doOnError(e -> b.dispose())));
+	}
+
+	/**
+	 * The first allocation failed other than by refusing the credentials (the TURN server is down, unreachable, over
+	 * its quota): the binding listens without a relay and emits; once it was emitted (so that whoever subscribes to its
+	 * diagnostics on emission hears it), the failure is reported as {@link #RELAY_UNAVAILABLE} and the allocation is
+	 * retried as after a loss, the relayed address published when it succeeds.
+	 */
+	private Mono<TransportBinding> withoutRelay(TransportBinding started, Throwable e) {
+		return Mono.just(started).doFinally(signal -> {
+			if (signal == reactor.core.publisher.SignalType.ON_COMPLETE && !disposed.get()) {
+				InetSocketAddress server = turnSettings.server();
+				inboundConnections.report(RELAY_UNAVAILABLE, "cannot allocate a TURN relay at "
+						+ ErrorCodes.format(server) + ": " + e.getMessage() + "; listening without it, retrying", null,
+						server, e);
+				reallocate();
+			}
+		});
 	}
 
 	/**
@@ -191,7 +220,12 @@ public final class RSocketBinding implements TransportBinding {
 					permits.addAll(t.permitted());
 					log.debug("{} relayed at {} through {}", identity.name(), client.relayedAddress(), t.server());
 					client.onClose().subscribe(null, null, () -> relayLost(client));
-					return Flux.fromIterable(permits).concatMap(client::permit).then();
+					// told once the permissions are in: a peer that dials it at once is admitted
+					return Flux.fromIterable(permits).concatMap(client::permit).then(Mono.fromRunnable(() -> {
+						if (turn == client && !client.isClosed()) {
+							relayed.set(List.of(new RelayedAddress(TcpAddress.of(client.relayedAddress()))));
+						}
+					}));
 				});
 	}
 
@@ -205,8 +239,18 @@ public final class RSocketBinding implements TransportBinding {
 			return;
 		}
 		InetSocketAddress server = turnSettings.server();
+		relayed.set(List.of());
 		inboundConnections.report(RELAY_LOST, "the TURN allocation " + ErrorCodes.format(lost.relayedAddress())
 				+ " at " + ErrorCodes.format(server) + " is gone; allocating again", null, server, null);
+		reallocate();
+	}
+
+	/**
+	 * Allocates again, backing off from 1 s to 60 s, until it works, the server refuses the credentials, or the binding
+	 * is disposed.
+	 */
+	private void reallocate() {
+		InetSocketAddress server = turnSettings.server();
 		reallocation.update(Mono.defer(this::allocateRelay)
 				.retryWhen(reactor.util.retry.Retry.backoff(Long.MAX_VALUE, REALLOCATE_FIRST)
 						.maxBackoff(REALLOCATE_MAX)
@@ -233,6 +277,15 @@ public final class RSocketBinding implements TransportBinding {
 	@Override
 	public List<PeerAddress> relayedAddresses() {
 		return relayedAddress().<List<PeerAddress>>map(List::of).orElse(List.of());
+	}
+
+	/**
+	 * {@inheritDoc} Here: the TURN allocation's relayed address once it is made, none while it is lost or could not be
+	 * made, and the new one once it is made again.
+	 */
+	@Override
+	public Flux<List<PeerAddress>> relayedAddressChanges() {
+		return relayed.changes();
 	}
 
 	/** @return the TURN allocation, or {@code null}: for tests */
@@ -309,6 +362,19 @@ public final class RSocketBinding implements TransportBinding {
 		}
 		Key key = new Key(expected, socket, relayedByUs(address));
 		return Mono.defer(() -> shared(key, true)).cast(PeerConnection.class);
+	}
+
+	/**
+	 * How long a relayed address waits while a peer's direct ones are dialled: a direct connection that answers
+	 * within it is preferred to the relay (which every byte would cross); past it, or once every direct dial failed,
+	 * the relay is dialled too and the first connection that proves the key wins.
+	 */
+	static final Duration RELAYED_DIAL_DELAY = Duration.ofSeconds(1);
+
+	/** {@inheritDoc} Here: {@link #RELAYED_DIAL_DELAY} for a relayed address, none for a direct one. */
+	@Override
+	public Duration dialDelay(PeerAddress address) {
+		return address instanceof RelayedAddress ? RELAYED_DIAL_DELAY : Duration.ZERO;
 	}
 
 	/**
@@ -483,6 +549,7 @@ public final class RSocketBinding implements TransportBinding {
 			closing.add(r.onClose());
 		}
 		reallocation.dispose();
+		relayed.close();
 		TurnClient t = turn;
 		if (t != null) {
 			// deallocates, bounded by the request timeout
@@ -558,22 +625,31 @@ public final class RSocketBinding implements TransportBinding {
 				.maxInboundPayloadSize(settings.maxFrameLength())
 				.connect(client)
 				.flatMap(rsocket -> hello(rsocket, key.name).doOnError(e -> rsocket.dispose()).doOnCancel(rsocket::dispose)
-						.map(hello -> new RSocketPeerConnection(rsocket, key.name, key.address, codec,
+						.map(hello -> pathOf(new RSocketPeerConnection(rsocket, key.name, key.address, codec,
 								settings.idleTimeout(), hello.instance() != null ? hello.instance()
-										: key.address.toString(), expiries)))
+										: key.address.toString(), expiries), key, hello)))
 				.timeout(settings.connectTimeout())
 				.onErrorMap(e -> connectError(e, key))
-				.doOnNext(c -> observeOpened(c.remote(), TcpAddress.of(key.address), Direction.OUTBOUND, c.onClose()))
+				.doOnNext(c -> observeOpened(c.remote(), TcpAddress.of(key.address), Direction.OUTBOUND, c.onClose(),
+						c.pathChanges()))
 				.doOnError(e -> observer.connectFailed(key.name, TcpAddress.of(key.address), e));
 	}
 
-	/** Tells the observer that a connection opened, and later that it closed. */
-	private void observeOpened(PeerName remote, PeerAddress address, Direction direction, Mono<Void> onClose) {
+	/** @return {@code c}, knowing its path: through our relay, or as the server's {@code hello} tells */
+	private static RSocketPeerConnection pathOf(RSocketPeerConnection c, Key key, Wire.Hello hello) {
+		c.pathChanged(ConnectionPaths.path(key.relayed, key.address, hello));
+		return c;
+	}
+
+	/** Tells the observer that a connection opened, its path and each change of it, and later that it closed. */
+	private void observeOpened(PeerName remote, PeerAddress address, Direction direction, Mono<Void> onClose,
+			Flux<io.peercollab.ConnectionPath> paths) {
 		if (observer == CollaborationObserver.NOOP) {
 			return;
 		}
 		long opened = System.nanoTime();
 		observer.connectionOpened(remote, address, direction);
+		paths.subscribe(path -> observer.connectionPath(remote, address, direction, path), e -> { });
 		onClose.doFinally(s -> observer.connectionClosed(remote, address, direction,
 				Duration.ofNanos(System.nanoTime() - opened))).subscribe(null, e -> { });
 	}
@@ -670,7 +746,8 @@ public final class RSocketBinding implements TransportBinding {
 			}
 			log.debug("{} accepted a connection from {}", identity.name(), caller);
 			if (connection.address != null) {
-				observeOpened(caller, TcpAddress.of(connection.address), Direction.INBOUND, sendingSocket.onClose());
+				observeOpened(caller, TcpAddress.of(connection.address), Direction.INBOUND, sendingSocket.onClose(),
+						Flux.just(ConnectionPaths.accepted(connection)));
 			}
 			return Mono.just(new PeerResponder(caller, sendingSocket, handler, codec,
 					settings.maxInboundStreamsPerConnection(), instance, connection));

@@ -63,9 +63,32 @@ final class RSocketPeerConnection implements PeerConnection {
 		}
 	};
 
+	/** How this connection travels; completed when it closes. */
+	private final io.peercollab.internal.flow.LiveValue<io.peercollab.ConnectionPath> path =
+			new io.peercollab.internal.flow.LiveValue<>(io.peercollab.ConnectionPath.DIRECT);
+
 	@Override
 	public String remoteInstance() {
 		return remoteInstance;
+	}
+
+	@Override
+	public io.peercollab.ConnectionPath path() {
+		return path.get();
+	}
+
+	@Override
+	public Flux<io.peercollab.ConnectionPath> pathChanges() {
+		return path.changes();
+	}
+
+	/**
+	 * Says that this connection now travels on {@code now}: set when it opens, and by whoever moves the live
+	 * connection to another path (a relayed connection upgraded to a hole-punched one, {@code HOLE_PUNCHED}).
+	 * {@link #pathChanges()} emits it; nothing happens once the connection closed.
+	 */
+	void pathChanged(io.peercollab.ConnectionPath now) {
+		path.set(now);
 	}
 
 	/** @return the RSocket under this connection */
@@ -85,7 +108,8 @@ final class RSocketPeerConnection implements PeerConnection {
 		this.expiries = expiries;
 		idleSince = expiries.now();
 		expiries.add(idleCheck, idleTimeout);
-		rsocket.onClose().subscribe(null, e -> expiries.remove(idleCheck), () -> expiries.remove(idleCheck));
+		rsocket.onClose().doFinally(s -> path.close()).subscribe(null, e -> expiries.remove(idleCheck),
+				() -> expiries.remove(idleCheck));
 	}
 
 	@Override

@@ -302,13 +302,22 @@ final class Wire {
 	}
 
 	/**
-	 * {@code peercollab.v1.hello} response: the server's limits, so a client can size what it sends, and the id of
-	 * its running instance (absent from servers before it was added).
+	 * {@code peercollab.v1.hello} response: the server's limits, so a client can size what it sends, the id of its
+	 * running instance (absent from servers before it was added), and how the connection reached it, as the server
+	 * sees it: {@code path} {@code "RELAYED"} through its TURN relay, else {@code "DIRECT"}; {@code local} the address
+	 * it accepted a direct connection at, and {@code observed} the address it sees the client at (each absent from
+	 * servers before they were added).
 	 */
-	record Hello(Integer maxPayloadSize, Integer maxInboundStreamsPerConnection, String instance) {
+	record Hello(Integer maxPayloadSize, Integer maxInboundStreamsPerConnection, String instance, String path,
+			String local, String observed) {
+
+		Hello(Integer maxPayloadSize, Integer maxInboundStreamsPerConnection, String instance) {
+			this(maxPayloadSize, maxInboundStreamsPerConnection, instance, null, null, null);
+		}
 
 		static Hello read(Fields f) {
-			return new Hello(f.int32("maxPayloadSize"), f.int32("maxInboundStreamsPerConnection"), f.text("instance"));
+			return new Hello(f.int32("maxPayloadSize"), f.int32("maxInboundStreamsPerConnection"), f.text("instance"),
+					f.text("path"), f.text("local"), f.text("observed"));
 		}
 	}
 
