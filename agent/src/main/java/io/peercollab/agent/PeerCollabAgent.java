@@ -128,12 +128,13 @@ public final class PeerCollabAgent implements Disposable {
 	 *
 	 * <pre>
 	 * java -jar peercollab-agent.jar [--dir DIR] [--tcp] [--home DIR] [--classifier NAME] [--nickname NAME]
-	 *     [--host ADDRESS] [--port N] [--no-discovery] [--in-memory-store] [--consent accept|decline]
+	 *     [--host ADDRESS] [--port N] [--discovery default|loopback|none] [--in-memory-store] [--consent accept|decline]
 	 *     [--launch-timeout SECONDS] [--sign-in SCOPE]
 	 * </pre>
 	 * {@code --dir}: the agent directory ({@link AgentSettings#defaults()}); {@code --tcp}: loopback TCP instead of a
 	 * Unix domain socket; {@code --home}: where the identity ({@code identity.p12}, its password from the environment
 	 * variable {@code PEERCOLLAB_AGENT_PASSWORD}, else empty) and the contact store are kept ({@code ~/.peercollab});
+	 * {@code --discovery}: mDNS on the default interfaces, on loopback only, or none (no {@code NEAR_ME});
 	 * {@code --consent}: the policy for launching applications ({@code decline} by default). One agent runs per
 	 * directory: a second one exits at once.
 	 */
@@ -144,7 +145,7 @@ public final class PeerCollabAgent implements Disposable {
 		String nickname = null;
 		String host = null;
 		int port = 0;
-		boolean discovery = true;
+		String discovery = "default";
 		boolean durable = true;
 		PeerScope signIn = null;
 		for (int i = 0; i < args.length; i++) {
@@ -156,7 +157,7 @@ public final class PeerCollabAgent implements Disposable {
 				case "--nickname" -> nickname = args[++i];
 				case "--host" -> host = args[++i];
 				case "--port" -> port = Integer.parseInt(args[++i]);
-				case "--no-discovery" -> discovery = false;
+				case "--discovery" -> discovery = args[++i];
 				case "--in-memory-store" -> durable = false;
 				case "--consent" -> settings = settings.consent(switch (args[++i]) {
 					case "accept" -> ConsentHook.ACCEPT;
@@ -188,8 +189,11 @@ public final class PeerCollabAgent implements Disposable {
 			if (nickname != null) {
 				builder = builder.nickname(nickname);
 			}
-			if (discovery) {
-				builder = builder.discovery(MdnsDiscovery.defaultInterfaces());
+			switch (discovery) {
+				case "default" -> builder = builder.discovery(MdnsDiscovery.defaultInterfaces());
+				case "loopback" -> builder = builder.discovery(MdnsDiscovery.onLoopback());
+				case "none" -> { }
+				default -> throw new IllegalArgumentException("--discovery must be default, loopback or none");
 			}
 			PeerCollabAgent agent = start(builder.build(), settings).block();
 			if (signIn != null) {
