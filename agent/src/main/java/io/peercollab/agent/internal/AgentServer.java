@@ -24,7 +24,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.peercollab.CollaborationSession;
 import io.peercollab.Invitation;
 import io.peercollab.InvitationState;
-import io.peercollab.NotFoundException;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerObject;
@@ -63,6 +62,9 @@ public final class AgentServer implements Disposable {
 	/** Invitations that wait for an attached application to subscribe, at most. */
 	static final int BACKLOG = 256;
 
+	/** How long an ended invitation is still known by its key. */
+	static final Duration ENDED_KEPT = Duration.ofMinutes(1);
+
 	final PeerCollaboration collab;
 	private final AgentSettings settings;
 	private final byte[] secret;
@@ -73,6 +75,7 @@ public final class AgentServer implements Disposable {
 	final Map<String, Held> sessions = new ConcurrentHashMap<>();
 	final Map<String, Invitation> invitations = new ConcurrentHashMap<>();
 	private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
+	private final Set<Attached> attached = ConcurrentHashMap.newKeySet();
 	private final Queue<Invitation> backlog = new ConcurrentLinkedQueue<>();
 	private final Sinks.Empty<Void> stopped = Sinks.empty();
 	private volatile @Nullable CloseableChannel channel;
@@ -215,12 +218,14 @@ public final class AgentServer implements Disposable {
 					"the agent's secret is missing or wrong: read it from " + AgentFiles.SECRET));
 		}
 		Attached app = new Attached(this, hello.pid());
+		attached.add(app);
 		client.onClose().doFinally(s -> detached(app)).subscribe(null, e -> { });
 		return Mono.just(app);
 	}
 
 	/** What goes with an application that detaches or dies: its objects, its sessions, its invitation stream. */
 	void detached(Attached app) {
+		attached.remove(app);
 		subscribers.removeIf(s -> s.app() == app);
 		for (Map.Entry<UUID, Attached> e : objectOwners.entrySet()) {
 			if (e.getValue() == app && objectOwners.remove(e.getKey(), app)) {
@@ -325,10 +330,11 @@ public final class AgentServer implements Disposable {
 		String key = UUID.randomUUID().toString();
 		invitations.put(key, inv);
 		keys.put(inv, key);
-		inv.outcome().doFinally(s -> {
+		// an ended invitation is kept a minute, so that a late answer learns how it ended (the engine's error names
+		// the state); then forgotten
+		inv.outcome().doFinally(s -> backlog.remove(inv)).then(Mono.delay(ENDED_KEPT)).doFinally(s -> {
 			invitations.remove(key);
 			keys.remove(inv);
-			backlog.remove(inv);
 		}).subscribe(null, e -> { });
 		// the application's own subscribers first (the current application), else those that take any
 		List<Subscriber> to = new ArrayList<>();
@@ -352,7 +358,10 @@ public final class AgentServer implements Disposable {
 			return;
 		}
 		PeerApplication app = inv.application();
-		if (!app.path().isEmpty()) {
+		// an attached application that registered it runs already: it waits for that one to subscribe, never
+		// launches a second copy
+		boolean running = attached.stream().anyMatch(a -> a.registered.contains(app.id()));
+		if (!running && !app.path().isEmpty()) {
 			consentAndLaunch(inv, settings.consent());
 		}
 		else if (backlog.size() < BACKLOG) {
@@ -395,9 +404,5 @@ public final class AgentServer implements Disposable {
 					settings.launchTimeout());
 			h.session.dispose();
 		}
-	}
-
-	static NotFoundException noSuch(String what, String key) {
-		return new NotFoundException("no " + what + " " + key + " on the agent");
 	}
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.agent.internal;
 
+import java.time.Duration;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -8,13 +9,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.peercollab.ApplicationChange;
 import io.peercollab.Invitation;
 import io.peercollab.InvalidRequestException;
+import io.peercollab.InvitationClosedException;
+import io.peercollab.InvitationResponse;
 import io.peercollab.ObjectChange;
+import io.peercollab.Peer;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerObject;
 import io.peercollab.PeerScope;
 import io.peercollab.PresenceChange;
 import io.peercollab.SessionMessage;
+import io.peercollab.identity.PeerName;
 import io.rsocket.Payload;
 import io.rsocket.RSocket;
 import reactor.core.publisher.Flux;
@@ -117,6 +122,24 @@ final class Attached implements RSocket {
 				String key = LocalWire.read(p, String.class);
 				return invitation(key).outcome().map(LocalWire::reply);
 			}
+			case LocalWire.PEER_PRESENCE -> {
+				LocalWire.PeerRef ref = LocalWire.read(p, LocalWire.PeerRef.class);
+				return peer(ref).presence().map(pr -> LocalWire.reply(LocalWire.Presence.of(pr)));
+			}
+			case LocalWire.PEER_INVITE -> {
+				LocalWire.SendInvite i = LocalWire.read(p, LocalWire.SendInvite.class);
+				Peer peer = peer(i.peer());
+				PeerApplication app = i.application().application();
+				Mono<InvitationResponse> sent = i.expiryMillis() > 0
+						? peer.invite(app, i.message(), i.data(), Duration.ofMillis(i.expiryMillis()))
+						: peer.invite(app, i.message(), i.data());
+				return sent.map(r -> {
+					LocalWire.Session session = r.session().map(s -> AgentServer.sessionMessage(agent.hold(s, this), s))
+							.orElse(null);
+					Integer code = r.extendedCode().isPresent() ? r.extendedCode().getAsInt() : null;
+					return LocalWire.reply(new LocalWire.Response(r.status(), r.message(), code, session));
+				});
+			}
 			case LocalWire.SESSION_SEND -> {
 				LocalWire.SessionData d = LocalWire.read(p, LocalWire.SessionData.class);
 				return agent.held(d.key(), this).session.send(d.data()).then(Mono.just(LocalWire.reply(null)));
@@ -180,6 +203,14 @@ final class Attached implements RSocket {
 				p.release();
 				return agent.subscribe(this).map(inv -> LocalWire.reply(invite(agent.keyOf(inv), inv)));
 			}
+			case LocalWire.PEER_APPLICATIONS -> {
+				LocalWire.PeerRef ref = LocalWire.read(p, LocalWire.PeerRef.class);
+				return peer(ref).applications().map(a -> LocalWire.reply(LocalWire.App.of(a)));
+			}
+			case LocalWire.PEER_OBJECTS -> {
+				LocalWire.PeerRef ref = LocalWire.read(p, LocalWire.PeerRef.class);
+				return peer(ref).objects().map(o -> LocalWire.reply(LocalWire.Obj.of(o)));
+			}
 			case LocalWire.SESSION_RECEIVE -> {
 				String key = LocalWire.read(p, String.class);
 				return agent.held(key, this).session.receive().map((SessionMessage m) -> LocalWire.reply(
@@ -192,6 +223,10 @@ final class Attached implements RSocket {
 		}
 	}
 
+	private Peer peer(LocalWire.PeerRef ref) {
+		return collab.peer(PeerName.parse(ref.name()), ref.endPoint().endPoint());
+	}
+
 	private Mono<Payload> state() {
 		return Mono.fromCallable(() -> LocalWire.reply(agent.state()));
 	}
@@ -199,7 +234,9 @@ final class Attached implements RSocket {
 	private Invitation invitation(String key) {
 		Invitation inv = agent.invitations.get(key);
 		if (inv == null) {
-			throw AgentServer.noSuch("invitation", key);
+			// the agent forgets an invitation once it has ended
+			throw new InvitationClosedException("the invitation is no longer pending: it was answered, expired or"
+					+ " withdrawn");
 		}
 		return inv;
 	}

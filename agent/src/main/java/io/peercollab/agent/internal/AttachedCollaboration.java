@@ -3,6 +3,7 @@ package io.peercollab.agent.internal;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -16,7 +17,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import io.peercollab.ApplicationChange;
 import io.peercollab.CollaborationSession;
 import io.peercollab.Diagnostic;
+import io.peercollab.EndPointChange;
 import io.peercollab.Invitation;
+import io.peercollab.InvitationResponse;
 import io.peercollab.InvitationState;
 import io.peercollab.LaunchInfo;
 import io.peercollab.ObjectChange;
@@ -26,6 +29,7 @@ import io.peercollab.PeerAddress;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerEndPoint;
+import io.peercollab.PeerEvent;
 import io.peercollab.PeerNearMe;
 import io.peercollab.PeerNearMeEvent;
 import io.peercollab.PeerObject;
@@ -303,10 +307,98 @@ public final class AttachedCollaboration implements PeerCollaboration {
 		throw notCarried("peer(contact)");
 	}
 
-	/** @throws NotCarriedByAgentException always, for now */
+	/**
+	 * A handle on a peer through the agent: its presence, applications and objects, and invitations sent to it, are
+	 * carried; its nickname, endpoint changes and events are not yet ({@link NotCarriedByAgentException}).
+	 */
 	@Override
 	public Peer peer(PeerName name, PeerEndPoint endPoint) {
-		throw notCarried("peer(name, endPoint)");
+		Objects.requireNonNull(name, "name");
+		Objects.requireNonNull(endPoint, "endPoint");
+		List<LocalWire.EndPoint> carried = LocalWire.EndPoint.of(List.of(endPoint));
+		if (carried.isEmpty()) {
+			throw notCarried("peer(name, endPoint) for a non-TCP endpoint");
+		}
+		return new RemotePeer(name, endPoint, new LocalWire.PeerRef(name.toString(), carried.get(0)));
+	}
+
+	private final class RemotePeer implements Peer {
+
+		private final PeerName name;
+		private final PeerEndPoint endPoint;
+		private final LocalWire.PeerRef ref;
+
+		RemotePeer(PeerName name, PeerEndPoint endPoint, LocalWire.PeerRef ref) {
+			this.name = name;
+			this.endPoint = endPoint;
+			this.ref = ref;
+		}
+
+		@Override
+		public PeerName name() {
+			return name;
+		}
+
+		/** @throws NotCarriedByAgentException always, for now */
+		@Override
+		public String nickname() {
+			throw notCarried("Peer.nickname()");
+		}
+
+		@Override
+		public List<PeerEndPoint> endPoints() {
+			return List.of(endPoint);
+		}
+
+		@Override
+		public Mono<PresenceInfo> presence() {
+			return ask(LocalWire.PEER_PRESENCE, ref, LocalWire.Presence.class).map(LocalWire.Presence::info);
+		}
+
+		@Override
+		public Flux<PeerApplication> applications() {
+			return stream(LocalWire.PEER_APPLICATIONS, ref, LocalWire.App.class).map(LocalWire.App::application);
+		}
+
+		@Override
+		public Flux<PeerObject> objects() {
+			return stream(LocalWire.PEER_OBJECTS, ref, LocalWire.Obj.class).map(LocalWire.Obj::object);
+		}
+
+		@Override
+		public Flux<EndPointChange> endPointChanges() {
+			return Flux.error(notCarried("Peer.endPointChanges()"));
+		}
+
+		@Override
+		public Flux<PeerEvent> events() {
+			return Flux.error(notCarried("Peer.events()"));
+		}
+
+		@Override
+		public Mono<InvitationResponse> invite(PeerApplication application, String message, byte @Nullable [] data) {
+			return invite(application, message, data, 0);
+		}
+
+		@Override
+		public Mono<InvitationResponse> invite(PeerApplication application, String message, byte @Nullable [] data,
+				Duration expiry) {
+			Objects.requireNonNull(expiry, "expiry");
+			if (expiry.isZero() || expiry.isNegative()) {
+				return Mono.error(new IllegalArgumentException("expiry must be positive, was " + expiry));
+			}
+			return invite(application, message, data, expiry.toMillis());
+		}
+
+		private Mono<InvitationResponse> invite(PeerApplication application, String message, byte @Nullable [] data,
+				long expiryMillis) {
+			Objects.requireNonNull(application, "application");
+			return ask(LocalWire.PEER_INVITE, new LocalWire.SendInvite(ref, LocalWire.App.of(application),
+					message == null ? "" : message, data, expiryMillis), LocalWire.Response.class)
+					.map(r -> r.session() != null
+							? InvitationResponse.accepted(r.message(), r.extendedCode(), new RemoteSession(r.session()))
+							: InvitationResponse.of(r.status(), r.message(), r.extendedCode()));
+		}
 	}
 
 	/** @throws NotCarriedByAgentException always, for now */

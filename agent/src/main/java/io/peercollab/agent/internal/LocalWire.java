@@ -16,7 +16,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import io.peercollab.AlreadyExistsException;
 import io.peercollab.ChangeType;
+import io.peercollab.InvalidContactCardException;
 import io.peercollab.InvalidRequestException;
+import io.peercollab.InvitationStatus;
 import io.peercollab.InvitationClosedException;
 import io.peercollab.IpLiterals;
 import io.peercollab.LimitExceededException;
@@ -28,6 +30,8 @@ import io.peercollab.PayloadTooLargeException;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerCollabException;
 import io.peercollab.PeerEndPoint;
+import io.peercollab.PeerIdentityException;
+import io.peercollab.PeerIdentityMismatchException;
 import io.peercollab.PeerObject;
 import io.peercollab.PeerScope;
 import io.peercollab.PeerUnreachableException;
@@ -77,6 +81,10 @@ public final class LocalWire {
 	static final String SESSION_SEND = "session.send";
 	static final String SESSION_ON_CLOSE = "session.onClose";
 	static final String SESSION_DISPOSE = "session.dispose";
+	static final String PEER_PRESENCE = "peer.presence";
+	static final String PEER_APPLICATIONS = "peer.applications";
+	static final String PEER_OBJECTS = "peer.objects";
+	static final String PEER_INVITE = "peer.invite";
 
 	private static final ObjectMapper MAPPER = CBORMapper.builder()
 			.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
@@ -176,6 +184,19 @@ public final class LocalWire {
 	record Launch(Invite invitation, Session session) {
 	}
 
+	/** A peer named by its name and the endpoint that must prove it. */
+	record PeerRef(String name, EndPoint endPoint) {
+	}
+
+	/** An invitation to send; {@code expiryMillis} 0 for the agent's default. */
+	record SendInvite(PeerRef peer, App application, String message, byte @Nullable [] data, long expiryMillis) {
+	}
+
+	/** The answer to an invitation sent; {@code session} when accepted. */
+	record Response(InvitationStatus status, String message, @Nullable Integer extendedCode,
+			@Nullable Session session) {
+	}
+
 	// ----- encoding ------------------------------------------------------------------------------------------------
 
 	static Payload payload(String route, @Nullable Object body) {
@@ -232,6 +253,9 @@ public final class LocalWire {
 			Map.entry("NotSignedInException", NotSignedInException::new),
 			Map.entry("PayloadTooLargeException", PayloadTooLargeException::new),
 			Map.entry("PeerUnreachableException", PeerUnreachableException::new),
+			Map.entry("PeerIdentityException", PeerIdentityException::new),
+			Map.entry("PeerIdentityMismatchException", PeerIdentityMismatchException::new),
+			Map.entry("InvalidContactCardException", InvalidContactCardException::new),
 			Map.entry("NotCarriedByAgentException", NotCarriedByAgentException::new),
 			Map.entry("IllegalArgumentException", IllegalArgumentException::new),
 			Map.entry("PeerCollabException", PeerCollabException::new));
