@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.peercollab.CollaborationSession;
 import io.peercollab.Invitation;
-import io.peercollab.InvitationState;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerObject;
@@ -268,7 +267,9 @@ public final class AgentServer implements Disposable {
 	String hold(CollaborationSession session, @Nullable Attached owner) {
 		String key = UUID.randomUUID().toString();
 		sessions.put(key, new Held(session, owner));
-		session.onClose().onErrorResume(e -> Mono.empty()).doFinally(s -> sessions.remove(key)).subscribe();
+		// an ended session is kept a minute, so that its holder's receive() and onClose() end as they would embedded
+		session.onClose().onErrorResume(e -> Mono.empty()).then(Mono.delay(ENDED_KEPT))
+				.doFinally(s -> sessions.remove(key)).subscribe();
 		return key;
 	}
 
@@ -314,7 +315,8 @@ public final class AgentServer implements Disposable {
 			subscribers.add(sub);
 			// those that waited for someone to attach
 			for (Invitation inv : backlog) {
-				if (inv.state() == InvitationState.PENDING && wants(sub, inv, true) && backlog.remove(inv)) {
+				// also one that ended meanwhile, as an embedded endpoint's buffer would emit it
+				if (wants(sub, inv, true) && backlog.remove(inv)) {
 					sink.tryEmitNext(inv);
 				}
 			}
@@ -332,9 +334,10 @@ public final class AgentServer implements Disposable {
 		keys.put(inv, key);
 		// an ended invitation is kept a minute, so that a late answer learns how it ended (the engine's error names
 		// the state); then forgotten
-		inv.outcome().doFinally(s -> backlog.remove(inv)).then(Mono.delay(ENDED_KEPT)).doFinally(s -> {
+		inv.outcome().then(Mono.delay(ENDED_KEPT)).doFinally(s -> {
 			invitations.remove(key);
 			keys.remove(inv);
+			backlog.remove(inv);
 		}).subscribe(null, e -> { });
 		// the application's own subscribers first (the current application), else those that take any
 		List<Subscriber> to = new ArrayList<>();
