@@ -17,9 +17,11 @@ import io.peercollab.InvitationResponse;
 import io.peercollab.InvitationStatus;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerCollaboration;
+import io.peercollab.PeerEndPoint;
 import io.peercollab.PeerScope;
 import io.peercollab.agent.internal.AgentFiles;
 import io.peercollab.identity.PeerIdentity;
+import io.peercollab.identity.PeerName;
 import io.peercollab.rsocket.RSocketPeerTransport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -136,12 +138,17 @@ class AgentProcessesTest {
 						dir.toString(), result.toString()));
 		me.registerApplication(game).block(WAIT);
 		assertThat(me.signInScope()).isEqualTo(PeerScope.ALL);
+		// as an installer would, this program leaves: an attached program that registered the application would be
+		// taken for the running application, and the invitation would wait for it instead of launching a copy
+		PeerName agentName = me.name();
+		PeerEndPoint agentEndPoint = me.endPoints().get(0);
+		me.close().block(WAIT);
 
 		PeerCollaboration inviter = PeerCollaboration.builder().identity(PeerIdentity.generate("inviter"))
 				.transport(RSocketPeerTransport.tcp().host("127.0.0.1")).build();
 		open.add(inviter);
 		inviter.signIn(PeerScope.INTERNET).block(WAIT);
-		InvitationResponse response = inviter.peer(me.name(), me.endPoints().get(0))
+		InvitationResponse response = inviter.peer(agentName, agentEndPoint)
 				.invite(game.withoutLaunchDetails(), "join the game", "level-3".getBytes(StandardCharsets.UTF_8))
 				.block(WAIT);
 		assertThat(response.status()).isEqualTo(InvitationStatus.ACCEPTED);
@@ -157,7 +164,9 @@ class AgentProcessesTest {
 		assertThat(written).contains("inviter=" + inviter.name(), "message=join the game", "data=level-3",
 				"application=" + game.id(), "session=" + host.id(), "received=welcome");
 
-		PeerCollabAgent.stop(me).block(WAIT);
+		PeerCollaboration again = PeerCollabAgent.attach(settings).block(WAIT);
+		open.add(again);
+		PeerCollabAgent.stop(again).block(WAIT);
 		watcher.await("AGENT GONE");
 		assertThat(watcher.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
 	}
