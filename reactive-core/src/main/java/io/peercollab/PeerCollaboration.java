@@ -5,12 +5,15 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.UUID;
 
 import io.peercollab.contact.ContactManager;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
+import io.peercollab.spi.AgentConnector;
 import io.peercollab.spi.ContactStore;
 import io.peercollab.spi.Discovery;
 import io.peercollab.spi.PeerNamePublisher;
@@ -59,6 +62,28 @@ public interface PeerCollaboration extends Disposable {
 	/** @return an immutable builder with every default set */
 	static Builder builder() {
 		return new io.peercollab.internal.engine.CollaborationBuilder();
+	}
+
+	/**
+	 * Attaches to this user's agent, starting it if none runs: one sign-in, presence, contact list and set of
+	 * registrations shared by every application of the user (see the README, "Two ways to run"). Needs an
+	 * {@link AgentConnector} on the classpath ({@code peercollab-agent}).
+	 *
+	 * @return the agent's collaboration; fails with {@link NotFoundException} if no connector is on the classpath
+	 */
+	static Mono<PeerCollaboration> agent() {
+		return Mono.defer(() -> ServiceLoader.load(AgentConnector.class).findFirst()
+				.map(AgentConnector::attach)
+				.orElseGet(() -> Mono.error(new NotFoundException(
+						"no AgentConnector on the classpath: add the peercollab-agent artifact"))));
+	}
+
+	/**
+	 * @return how this application was started by an accepted invitation, when a per-user agent launched it for one;
+	 * empty for a program started normally, and always for an embedded endpoint
+	 */
+	default Optional<LaunchInfo> launchInfo() {
+		return Optional.empty();
 	}
 
 	/** @return this endpoint's identity */

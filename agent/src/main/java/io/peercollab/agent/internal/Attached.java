@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.peercollab.agent.internal;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.peercollab.ApplicationChange;
+import io.peercollab.Invitation;
+import io.peercollab.InvalidRequestException;
+import io.peercollab.InvitationClosedException;
+import io.peercollab.InvitationResponse;
+import io.peercollab.ObjectChange;
+import io.peercollab.Peer;
+import io.peercollab.PeerApplication;
+import io.peercollab.PeerCollaboration;
+import io.peercollab.PeerObject;
+import io.peercollab.PeerScope;
+import io.peercollab.PresenceChange;
+import io.peercollab.SessionMessage;
+import io.peercollab.identity.PeerName;
+import io.rsocket.Payload;
+import io.rsocket.RSocket;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * One attached application, as the agent serves it: each route of {@link LocalWire} on the agent's collaboration.
+ * What this application registers makes it the current application for those invitations.
+ */
+final class Attached implements RSocket {
+
+	private final AgentServer agent;
+	private final PeerCollaboration collab;
+	private final long pid;
+	/** The applications this attached application registered: invitations into them go to it first. */
+	final Set<UUID> registered = ConcurrentHashMap.newKeySet();
+
+	Attached(AgentServer agent, long pid) {
+		this.agent = agent;
+		this.collab = agent.collab;
+		this.pid = pid;
+	}
+
+	@Override
+	public Mono<Payload> requestResponse(Payload payload) {
+		String route = LocalWire.route(payload);
+		return Mono.defer(() -> respond(route, payload)).onErrorMap(LocalWire::toWire);
+	}
+
+	private Mono<Payload> respond(String route, Payload p) {
+		switch (route) {
+			case LocalWire.HELLO -> {
+				p.release();
+				return Mono.fromCallable(() -> LocalWire.reply(new LocalWire.HelloReply(agent.state(),
+						agent.claimLaunch(pid, this))));
+			}
+			case LocalWire.STATE -> {
+				p.release();
+				return state();
+			}
+			case LocalWire.STOP -> {
+				p.release();
+				return agent.stopRequested().then(Mono.just(LocalWire.reply(null)));
+			}
+			case LocalWire.SIGN_IN -> {
+				PeerScope scope = LocalWire.read(p, PeerScope.class);
+				return collab.signIn(scope).then(state());
+			}
+			case LocalWire.SIGN_OUT -> {
+				PeerScope scope = LocalWire.read(p, PeerScope.class);
+				return collab.signOut(scope).then(state());
+			}
+			case LocalWire.SET_NICKNAME -> {
+				String nickname = LocalWire.read(p, String.class);
+				return collab.setNickname(nickname).then(state());
+			}
+			case LocalWire.SET_END_POINT_NAME -> {
+				String name = LocalWire.read(p, String.class);
+				return collab.setEndPointName(name).then(state());
+			}
+			case LocalWire.SET_PRESENCE -> {
+				LocalWire.Presence presence = LocalWire.read(p, LocalWire.Presence.class);
+				return collab.setPresence(presence.info()).then(state());
+			}
+			case LocalWire.REGISTER -> {
+				PeerApplication app = LocalWire.read(p, LocalWire.App.class).application();
+				return collab.registerApplication(app).then(Mono.fromRunnable(() -> registered.add(app.id())))
+						.then(state());
+			}
+			case LocalWire.UNREGISTER -> {
+				UUID id = LocalWire.read(p, UUID.class);
+				return collab.unregisterApplication(id).then(Mono.fromRunnable(() -> registered.remove(id)))
+						.then(state());
+			}
+			case LocalWire.SET_OBJECT -> {
+				PeerObject object = LocalWire.read(p, LocalWire.Obj.class).object();
+				return collab.setObject(object).then(Mono.fromRunnable(() -> agent.ownObject(object.id(), this)))
+						.then(state());
+			}
+			case LocalWire.DELETE_OBJECT -> {
+				UUID id = LocalWire.read(p, UUID.class);
+				return collab.deleteObject(id).then(Mono.fromRunnable(() -> agent.disownObject(id))).then(state());
+			}
+			case LocalWire.CLEAR_USER_PICTURE -> {
+				p.release();
+				return collab.clearUserPicture().then(Mono.fromRunnable(
+						() -> agent.disownObject(PeerObject.USER_PICTURE_ID))).then(state());
+			}
+			case LocalWire.ACCEPT -> {
+				LocalWire.Answer a = LocalWire.read(p, LocalWire.Answer.class);
+				Invitation inv = invitation(a.key());
+				return inv.accept(a.message(), a.extendedCode())
+						.map(s -> LocalWire.reply(AgentServer.sessionMessage(agent.hold(s, this), s)));
+			}
+			case LocalWire.DECLINE -> {
+				LocalWire.Answer a = LocalWire.read(p, LocalWire.Answer.class);
+				return invitation(a.key()).decline(a.message(), a.extendedCode()).then(Mono.just(LocalWire.reply(null)));
+			}
+			case LocalWire.OUTCOME -> {
+				String key = LocalWire.read(p, String.class);
+				return invitation(key).outcome().map(LocalWire::reply);
+			}
+			case LocalWire.PEER_PRESENCE -> {
+				LocalWire.PeerRef ref = LocalWire.read(p, LocalWire.PeerRef.class);
+				return peer(ref).presence().map(pr -> LocalWire.reply(LocalWire.Presence.of(pr)));
+			}
+			case LocalWire.PEER_INVITE -> {
+				LocalWire.SendInvite i = LocalWire.read(p, LocalWire.SendInvite.class);
+				Peer peer = peer(i.peer());
+				PeerApplication app = i.application().application();
+				Mono<InvitationResponse> sent = i.expiryMillis() > 0
+						? peer.invite(app, i.message(), i.data(), Duration.ofMillis(i.expiryMillis()))
+						: peer.invite(app, i.message(), i.data());
+				return sent.map(r -> {
+					LocalWire.Session session = r.session().map(s -> AgentServer.sessionMessage(agent.hold(s, this), s))
+							.orElse(null);
+					Integer code = r.extendedCode().isPresent() ? r.extendedCode().getAsInt() : null;
+					return LocalWire.reply(new LocalWire.Response(r.status(), r.message(), code, session));
+				});
+			}
+			case LocalWire.SESSION_SEND -> {
+				LocalWire.SessionData d = LocalWire.read(p, LocalWire.SessionData.class);
+				return agent.held(d.key(), this).session.send(d.data()).then(Mono.just(LocalWire.reply(null)));
+			}
+			case LocalWire.SESSION_ON_CLOSE -> {
+				String key = LocalWire.read(p, String.class);
+				return agent.held(key, this).session.onClose().then(Mono.just(LocalWire.reply(null)));
+			}
+			case LocalWire.SESSION_DISPOSE -> {
+				String key = LocalWire.read(p, String.class);
+				AgentServer.Held h = agent.held(key, this);
+				agent.sessions.remove(key, h);
+				h.session.dispose();
+				return Mono.just(LocalWire.reply(null));
+			}
+			default -> {
+				p.release();
+				return Mono.error(new InvalidRequestException("route " + route + " is unknown to the agent"));
+			}
+		}
+	}
+
+	@Override
+	public Flux<Payload> requestStream(Payload payload) {
+		String route = LocalWire.route(payload);
+		return Flux.defer(() -> stream(route, payload)).onErrorMap(LocalWire::toWire);
+	}
+
+	private Flux<Payload> stream(String route, Payload p) {
+		switch (route) {
+			case LocalWire.STATE -> {
+				p.release();
+				return Flux.merge(collab.signInChanges(), collab.presenceChanges(), collab.applicationChanges(),
+						collab.objectChanges(), collab.endPointNameChanges()).onBackpressureLatest()
+						.map(x -> LocalWire.reply(agent.state()));
+			}
+			case LocalWire.SIGN_IN_CHANGES -> {
+				p.release();
+				return collab.signInChanges().map(LocalWire::reply);
+			}
+			case LocalWire.END_POINT_NAME_CHANGES -> {
+				p.release();
+				return collab.endPointNameChanges().map(LocalWire::reply);
+			}
+			case LocalWire.PRESENCE_CHANGES -> {
+				p.release();
+				return collab.presenceChanges().map((PresenceChange c) -> LocalWire.reply(
+						new LocalWire.PresenceChangeMsg(c.type(), LocalWire.Presence.of(c.presence()), c.version())));
+			}
+			case LocalWire.APPLICATION_CHANGES -> {
+				p.release();
+				return collab.applicationChanges().map((ApplicationChange c) -> LocalWire.reply(
+						new LocalWire.AppChange(c.type(), LocalWire.App.of(c.application()), c.version())));
+			}
+			case LocalWire.OBJECT_CHANGES -> {
+				p.release();
+				return collab.objectChanges().map((ObjectChange c) -> LocalWire.reply(
+						new LocalWire.ObjChange(c.type(), LocalWire.Obj.of(c.object()), c.version())));
+			}
+			case LocalWire.INVITATIONS -> {
+				p.release();
+				return agent.subscribe(this).map(inv -> LocalWire.reply(invite(agent.keyOf(inv), inv)));
+			}
+			case LocalWire.PEER_APPLICATIONS -> {
+				LocalWire.PeerRef ref = LocalWire.read(p, LocalWire.PeerRef.class);
+				return peer(ref).applications().map(a -> LocalWire.reply(LocalWire.App.of(a)));
+			}
+			case LocalWire.PEER_OBJECTS -> {
+				LocalWire.PeerRef ref = LocalWire.read(p, LocalWire.PeerRef.class);
+				return peer(ref).objects().map(o -> LocalWire.reply(LocalWire.Obj.of(o)));
+			}
+			case LocalWire.SESSION_RECEIVE -> {
+				String key = LocalWire.read(p, String.class);
+				return agent.held(key, this).session.receive().map((SessionMessage m) -> LocalWire.reply(
+						new LocalWire.Message(m.from().toString(), m.data())));
+			}
+			default -> {
+				p.release();
+				return Flux.error(new InvalidRequestException("route " + route + " is unknown to the agent"));
+			}
+		}
+	}
+
+	private Peer peer(LocalWire.PeerRef ref) {
+		return collab.peer(PeerName.parse(ref.name()), ref.endPoint().endPoint());
+	}
+
+	private Mono<Payload> state() {
+		return Mono.fromCallable(() -> LocalWire.reply(agent.state()));
+	}
+
+	private Invitation invitation(String key) {
+		Invitation inv = agent.invitations.get(key);
+		if (inv == null) {
+			// the agent forgets an invitation once it has ended
+			throw new InvitationClosedException("the invitation is no longer pending: it was answered, expired or"
+					+ " withdrawn");
+		}
+		return inv;
+	}
+
+	static LocalWire.Invite invite(String key, Invitation inv) {
+		return new LocalWire.Invite(key, inv.id(), inv.sender().toString(), inv.senderNickname(), inv.fromContact(),
+				LocalWire.App.of(inv.application()), inv.message(), inv.data(), inv.expiresAt().toEpochMilli());
+	}
+}

@@ -1,0 +1,655 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.peercollab.agent.internal;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.peercollab.ApplicationChange;
+import io.peercollab.CollaborationSession;
+import io.peercollab.Diagnostic;
+import io.peercollab.EndPointChange;
+import io.peercollab.Invitation;
+import io.peercollab.InvitationResponse;
+import io.peercollab.InvitationState;
+import io.peercollab.LaunchInfo;
+import io.peercollab.ObjectChange;
+import io.peercollab.PayloadTooLargeException;
+import io.peercollab.Peer;
+import io.peercollab.PeerAddress;
+import io.peercollab.PeerApplication;
+import io.peercollab.PeerCollaboration;
+import io.peercollab.PeerEndPoint;
+import io.peercollab.PeerEvent;
+import io.peercollab.PeerNearMe;
+import io.peercollab.PeerNearMeEvent;
+import io.peercollab.PeerObject;
+import io.peercollab.PeerScope;
+import io.peercollab.PresenceChange;
+import io.peercollab.PresenceInfo;
+import io.peercollab.SessionMessage;
+import io.peercollab.agent.NotCarriedByAgentException;
+import io.peercollab.contact.ContactManager;
+import io.peercollab.contact.PeerContact;
+import io.peercollab.identity.PeerIdentity;
+import io.peercollab.identity.PeerName;
+import io.rsocket.Payload;
+import io.rsocket.RSocket;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The agent's collaboration as an attached application sees it: every call goes over the local channel; what the
+ * interface reads without a publisher (scope, presence, registrations, objects, endpoints) is kept from the agent's
+ * state stream. Closing it detaches this application; the agent goes on.
+ */
+public final class AttachedCollaboration implements PeerCollaboration {
+
+	private final RSocket agent;
+	private final AtomicReference<LocalWire.State> state;
+	private final PeerName name;
+	private final @Nullable LaunchInfo launch;
+	private final Disposable stateFeed;
+
+	private AttachedCollaboration(RSocket agent, LocalWire.HelloReply hello) {
+		this.agent = agent;
+		this.state = new AtomicReference<>(hello.state());
+		this.name = PeerName.parse(hello.state().name());
+		this.launch = hello.launch() == null ? null : launchInfo(hello.launch());
+		this.stateFeed = agent.requestStream(LocalWire.payload(LocalWire.STATE, null))
+				.map(p -> LocalWire.read(p, LocalWire.State.class)).subscribe(this::update, e -> { });
+	}
+
+	/** @return the collaboration of the agent {@code agent} is connected to, once it said hello */
+	public static Mono<PeerCollaboration> attach(RSocket agent) {
+		return agent.requestResponse(LocalWire.payload(LocalWire.HELLO, null))
+				.map(p -> (PeerCollaboration) new AttachedCollaboration(agent, LocalWire.read(p,
+						LocalWire.HelloReply.class)))
+				.onErrorMap(LocalWire::fromWire);
+	}
+
+	private void update(LocalWire.State s) {
+		state.accumulateAndGet(s, (old, now) -> now.seq() > old.seq() ? now : old);
+	}
+
+	private Mono<Void> call(String route, @Nullable Object body) {
+		return Mono.defer(() -> agent.requestResponse(LocalWire.payload(route, body)))
+				.map(p -> LocalWire.read(p, LocalWire.State.class)).doOnNext(this::update).then()
+				.onErrorMap(LocalWire::fromWire);
+	}
+
+	private <T> Mono<T> ask(String route, @Nullable Object body, Class<T> type) {
+		return Mono.defer(() -> agent.requestResponse(LocalWire.payload(route, body)))
+				.map(p -> LocalWire.read(p, type)).onErrorMap(LocalWire::fromWire);
+	}
+
+	private Mono<Void> send(String route, @Nullable Object body) {
+		return Mono.defer(() -> agent.requestResponse(LocalWire.payload(route, body))).doOnNext(Payload::release)
+				.then().onErrorMap(LocalWire::fromWire);
+	}
+
+	private <T> Flux<T> stream(String route, @Nullable Object body, Class<T> type) {
+		return Flux.defer(() -> agent.requestStream(LocalWire.payload(route, body))).map(p -> LocalWire.read(p, type))
+				.onErrorMap(LocalWire::fromWire);
+	}
+
+	// ----- who, sign-in, presence ----------------------------------------------------------------------------------
+
+	@Override
+	public Optional<LaunchInfo> launchInfo() {
+		return Optional.ofNullable(launch);
+	}
+
+	/**
+	 * @throws NotCarriedByAgentException always: the identity's private key stays in the agent; {@link #name()} tells
+	 * who this is
+	 */
+	@Override
+	public PeerIdentity identity() {
+		throw notCarried("identity() (the private key stays in the agent; name() is carried)");
+	}
+
+	@Override
+	public PeerName name() {
+		return name;
+	}
+
+	@Override
+	public String nickname() {
+		return state.get().nickname();
+	}
+
+	@Override
+	public Mono<Void> setNickname(@Nullable String nickname) {
+		return call(LocalWire.SET_NICKNAME, nickname == null ? "" : nickname);
+	}
+
+	@Override
+	public String endPointName() {
+		return state.get().endPointName();
+	}
+
+	@Override
+	public String machineName() {
+		return state.get().machineName();
+	}
+
+	@Override
+	public Mono<Void> setEndPointName(String endPointName) {
+		Objects.requireNonNull(endPointName, "endPointName");
+		return call(LocalWire.SET_END_POINT_NAME, endPointName);
+	}
+
+	@Override
+	public Flux<String> endPointNameChanges() {
+		return stream(LocalWire.END_POINT_NAME_CHANGES, null, String.class);
+	}
+
+	@Override
+	public Mono<Void> signIn(PeerScope scope) {
+		return call(LocalWire.SIGN_IN, Objects.requireNonNull(scope, "scope"));
+	}
+
+	@Override
+	public Mono<Void> signOut(PeerScope scope) {
+		return call(LocalWire.SIGN_OUT, Objects.requireNonNull(scope, "scope"));
+	}
+
+	@Override
+	public PeerScope signInScope() {
+		return state.get().scope();
+	}
+
+	@Override
+	public Flux<PeerScope> signInChanges() {
+		return stream(LocalWire.SIGN_IN_CHANGES, null, PeerScope.class);
+	}
+
+	@Override
+	public List<PeerEndPoint> endPoints() {
+		return endPoints(state.get().endPoints());
+	}
+
+	@Override
+	public List<PeerEndPoint> advertisedEndPoints() {
+		return endPoints(state.get().advertised());
+	}
+
+	private static List<PeerEndPoint> endPoints(List<LocalWire.EndPoint> list) {
+		List<PeerEndPoint> out = new ArrayList<>();
+		list.forEach(e -> out.add(e.endPoint()));
+		return List.copyOf(out);
+	}
+
+	@Override
+	public Mono<Void> setAdvertisedEndPoints(List<PeerEndPoint> endPoints) {
+		Objects.requireNonNull(endPoints, "endPoints");
+		return Mono.error(notCarried("setAdvertisedEndPoints(..)"));
+	}
+
+	@Override
+	public PresenceInfo presence() {
+		return state.get().presence().info();
+	}
+
+	@Override
+	public Mono<Void> setPresence(PresenceInfo presence) {
+		return call(LocalWire.SET_PRESENCE, LocalWire.Presence.of(Objects.requireNonNull(presence, "presence")));
+	}
+
+	@Override
+	public Flux<PresenceChange> presenceChanges() {
+		return stream(LocalWire.PRESENCE_CHANGES, null, LocalWire.PresenceChangeMsg.class)
+				.map(c -> new PresenceChange(c.type(), c.presence().info(), c.version()));
+	}
+
+	// ----- applications and objects --------------------------------------------------------------------------------
+
+	@Override
+	public Mono<Void> registerApplication(PeerApplication application) {
+		return call(LocalWire.REGISTER, LocalWire.App.of(Objects.requireNonNull(application, "application")));
+	}
+
+	@Override
+	public Mono<Void> unregisterApplication(UUID id) {
+		return call(LocalWire.UNREGISTER, Objects.requireNonNull(id, "id"));
+	}
+
+	@Override
+	public List<PeerApplication> applications() {
+		List<PeerApplication> out = new ArrayList<>();
+		state.get().applications().forEach(a -> out.add(a.application()));
+		return List.copyOf(out);
+	}
+
+	@Override
+	public Flux<ApplicationChange> applicationChanges() {
+		return stream(LocalWire.APPLICATION_CHANGES, null, LocalWire.AppChange.class)
+				.map(c -> new ApplicationChange(c.type(), c.application().application(), c.version()));
+	}
+
+	@Override
+	public Mono<Void> setObject(PeerObject object) {
+		return call(LocalWire.SET_OBJECT, LocalWire.Obj.of(Objects.requireNonNull(object, "object")));
+	}
+
+	@Override
+	public Mono<Void> deleteObject(UUID id) {
+		return call(LocalWire.DELETE_OBJECT, Objects.requireNonNull(id, "id"));
+	}
+
+	@Override
+	public Mono<Void> setUserPicture(Path image, PeerScope scope) {
+		Objects.requireNonNull(image, "image");
+		Objects.requireNonNull(scope, "scope");
+		return Mono.fromCallable(() -> {
+			long size = Files.size(image);
+			if (size > PeerObject.MAX_DATA_LENGTH) {
+				throw new PayloadTooLargeException(image + " must be at most " + PeerObject.MAX_DATA_LENGTH
+						+ " bytes, was " + size);
+			}
+			return PeerObject.userPicture(Files.readAllBytes(image), scope);
+		}).subscribeOn(Schedulers.boundedElastic()).flatMap(this::setObject);
+	}
+
+	@Override
+	public Mono<Void> clearUserPicture() {
+		return call(LocalWire.CLEAR_USER_PICTURE, null);
+	}
+
+	@Override
+	public List<PeerObject> objects() {
+		List<PeerObject> out = new ArrayList<>();
+		state.get().objects().forEach(o -> out.add(o.object()));
+		return List.copyOf(out);
+	}
+
+	@Override
+	public Flux<ObjectChange> objectChanges() {
+		return stream(LocalWire.OBJECT_CHANGES, null, LocalWire.ObjChange.class)
+				.map(c -> new ObjectChange(c.type(), c.object().object(), c.version()));
+	}
+
+	// ----- not carried yet -----------------------------------------------------------------------------------------
+
+	@Override
+	public Flux<PeerNearMeEvent> peersNearMe() {
+		return Flux.error(notCarried("peersNearMe()"));
+	}
+
+	@Override
+	public Mono<List<PeerNearMe>> getPeersNearMe() {
+		return Mono.error(notCarried("getPeersNearMe()"));
+	}
+
+	@Override
+	public Mono<PeerNearMe> peerNearMe(PeerAddress address) {
+		Objects.requireNonNull(address, "address");
+		return Mono.error(notCarried("peerNearMe(..)"));
+	}
+
+	/** @throws NotCarriedByAgentException always, for now */
+	@Override
+	public Peer peer(PeerContact contact) {
+		throw notCarried("peer(contact)");
+	}
+
+	/**
+	 * A handle on a peer through the agent: its presence, applications and objects, and invitations sent to it, are
+	 * carried; its nickname, endpoint changes and events are not yet ({@link NotCarriedByAgentException}).
+	 */
+	@Override
+	public Peer peer(PeerName name, PeerEndPoint endPoint) {
+		Objects.requireNonNull(name, "name");
+		Objects.requireNonNull(endPoint, "endPoint");
+		List<LocalWire.EndPoint> carried = LocalWire.EndPoint.of(List.of(endPoint));
+		if (carried.isEmpty()) {
+			throw notCarried("peer(name, endPoint) for a non-TCP endpoint");
+		}
+		return new RemotePeer(name, endPoint, new LocalWire.PeerRef(name.toString(), carried.get(0)));
+	}
+
+	private final class RemotePeer implements Peer {
+
+		private final PeerName name;
+		private final PeerEndPoint endPoint;
+		private final LocalWire.PeerRef ref;
+
+		RemotePeer(PeerName name, PeerEndPoint endPoint, LocalWire.PeerRef ref) {
+			this.name = name;
+			this.endPoint = endPoint;
+			this.ref = ref;
+		}
+
+		@Override
+		public PeerName name() {
+			return name;
+		}
+
+		/** @throws NotCarriedByAgentException always, for now */
+		@Override
+		public String nickname() {
+			throw notCarried("Peer.nickname()");
+		}
+
+		@Override
+		public List<PeerEndPoint> endPoints() {
+			return List.of(endPoint);
+		}
+
+		@Override
+		public Mono<PresenceInfo> presence() {
+			return ask(LocalWire.PEER_PRESENCE, ref, LocalWire.Presence.class).map(LocalWire.Presence::info);
+		}
+
+		@Override
+		public Flux<PeerApplication> applications() {
+			return stream(LocalWire.PEER_APPLICATIONS, ref, LocalWire.App.class).map(LocalWire.App::application);
+		}
+
+		@Override
+		public Flux<PeerObject> objects() {
+			return stream(LocalWire.PEER_OBJECTS, ref, LocalWire.Obj.class).map(LocalWire.Obj::object);
+		}
+
+		@Override
+		public Flux<EndPointChange> endPointChanges() {
+			return Flux.error(notCarried("Peer.endPointChanges()"));
+		}
+
+		@Override
+		public Flux<PeerEvent> events() {
+			return Flux.error(notCarried("Peer.events()"));
+		}
+
+		@Override
+		public Mono<InvitationResponse> invite(PeerApplication application, String message, byte @Nullable [] data) {
+			return invite(application, message, data, 0);
+		}
+
+		@Override
+		public Mono<InvitationResponse> invite(PeerApplication application, String message, byte @Nullable [] data,
+				Duration expiry) {
+			Objects.requireNonNull(expiry, "expiry");
+			if (expiry.isZero() || expiry.isNegative()) {
+				return Mono.error(new IllegalArgumentException("expiry must be positive, was " + expiry));
+			}
+			return invite(application, message, data, expiry.toMillis());
+		}
+
+		private Mono<InvitationResponse> invite(PeerApplication application, String message, byte @Nullable [] data,
+				long expiryMillis) {
+			Objects.requireNonNull(application, "application");
+			return ask(LocalWire.PEER_INVITE, new LocalWire.SendInvite(ref, LocalWire.App.of(application),
+					message == null ? "" : message, data, expiryMillis), LocalWire.Response.class)
+					.map(r -> r.session() != null
+							? InvitationResponse.accepted(r.message(), r.extendedCode(), new RemoteSession(r.session()))
+							: InvitationResponse.of(r.status(), r.message(), r.extendedCode()));
+		}
+	}
+
+	/** @throws NotCarriedByAgentException always, for now */
+	@Override
+	public ContactManager contacts() {
+		throw notCarried("contacts()");
+	}
+
+	@Override
+	public Flux<Diagnostic> diagnostics() {
+		return Flux.error(notCarried("diagnostics()"));
+	}
+
+	private static NotCarriedByAgentException notCarried(String method) {
+		return new NotCarriedByAgentException(method + " is not carried through the agent's local channel yet;"
+				+ " use an embedded PeerCollaboration for it");
+	}
+
+	// ----- invitations and sessions --------------------------------------------------------------------------------
+
+	@Override
+	public Flux<Invitation> invitations() {
+		return stream(LocalWire.INVITATIONS, null, LocalWire.Invite.class).map(RemoteInvitation::new);
+	}
+
+	private final class RemoteInvitation implements Invitation {
+
+		private final LocalWire.Invite m;
+		private final PeerApplication application;
+		private final Mono<InvitationState> outcome;
+		private volatile InvitationState state = InvitationState.PENDING;
+
+		RemoteInvitation(LocalWire.Invite m) {
+			this.m = m;
+			this.application = m.application().application();
+			this.outcome = ask(LocalWire.OUTCOME, m.key(), InvitationState.class)
+					.doOnNext(s -> state = s).cache();
+			outcome.subscribe(null, e -> { });
+		}
+
+		@Override
+		public UUID id() {
+			return m.id();
+		}
+
+		@Override
+		public PeerName sender() {
+			return PeerName.parse(m.sender());
+		}
+
+		@Override
+		public String senderNickname() {
+			return m.senderNickname();
+		}
+
+		@Override
+		public boolean fromContact() {
+			return m.fromContact();
+		}
+
+		@Override
+		public PeerApplication application() {
+			return application;
+		}
+
+		@Override
+		public String message() {
+			return m.message();
+		}
+
+		@Override
+		public byte[] data() {
+			return m.data().clone();
+		}
+
+		@Override
+		public Instant expiresAt() {
+			return Instant.ofEpochMilli(m.expiresAtMillis());
+		}
+
+		@Override
+		public InvitationState state() {
+			return state;
+		}
+
+		@Override
+		public Mono<CollaborationSession> accept(String message, @Nullable Integer extendedCode) {
+			return ask(LocalWire.ACCEPT, new LocalWire.Answer(m.key(), message == null ? "" : message, extendedCode),
+					LocalWire.Session.class).map(s -> (CollaborationSession) new RemoteSession(s));
+		}
+
+		@Override
+		public Mono<Void> decline(String message, @Nullable Integer extendedCode) {
+			return send(LocalWire.DECLINE, new LocalWire.Answer(m.key(), message == null ? "" : message,
+					extendedCode));
+		}
+
+		@Override
+		public Mono<InvitationState> outcome() {
+			return outcome;
+		}
+	}
+
+	private final class RemoteSession implements CollaborationSession {
+
+		private final LocalWire.Session m;
+		private final PeerApplication application;
+		private final Mono<Void> closed;
+		private volatile boolean disposed;
+
+		RemoteSession(LocalWire.Session m) {
+			this.m = m;
+			this.application = m.application().application();
+			this.closed = AttachedCollaboration.this.send(LocalWire.SESSION_ON_CLOSE, m.key()).cache();
+			closed.subscribe(null, e -> { });
+		}
+
+		@Override
+		public UUID id() {
+			return m.id();
+		}
+
+		@Override
+		public PeerApplication application() {
+			return application;
+		}
+
+		@Override
+		public PeerName host() {
+			return PeerName.parse(m.host());
+		}
+
+		@Override
+		public boolean isHost() {
+			return m.isHost();
+		}
+
+		/** @return the members when the agent handed this session over (the local channel does not follow them) */
+		@Override
+		public Set<PeerName> members() {
+			Set<PeerName> out = new HashSet<>();
+			m.members().forEach(n -> out.add(PeerName.parse(n)));
+			return Set.copyOf(out);
+		}
+
+		@Override
+		public Flux<SessionMessage> receive() {
+			return stream(LocalWire.SESSION_RECEIVE, m.key(), LocalWire.Message.class)
+					.map(x -> new SessionMessage(PeerName.parse(x.from()), x.data()));
+		}
+
+		@Override
+		public Mono<Void> send(byte[] data) {
+			Objects.requireNonNull(data, "data");
+			if (data.length > SessionMessage.MAX_DATA_LENGTH) {
+				return Mono.error(new PayloadTooLargeException("data must be at most " + SessionMessage.MAX_DATA_LENGTH
+						+ " bytes, was " + data.length));
+			}
+			return AttachedCollaboration.this.send(LocalWire.SESSION_SEND, new LocalWire.SessionData(m.key(), data));
+		}
+
+		@Override
+		public Mono<Void> send(Publisher<byte[]> data) {
+			return Flux.from(data).concatMap(this::send).then();
+		}
+
+		@Override
+		public Mono<Void> onClose() {
+			return closed;
+		}
+
+		@Override
+		public void dispose() {
+			if (!disposed) {
+				disposed = true;
+				AttachedCollaboration.this.send(LocalWire.SESSION_DISPOSE, m.key()).subscribe(null, e -> { });
+			}
+		}
+
+		@Override
+		public boolean isDisposed() {
+			return disposed;
+		}
+	}
+
+	private LaunchInfo launchInfo(LocalWire.Launch l) {
+		LocalWire.Invite inv = l.invitation();
+		CollaborationSession session = new RemoteSession(l.session());
+		PeerApplication app = inv.application().application();
+		return new LaunchInfo() {
+			@Override
+			public UUID invitationId() {
+				return inv.id();
+			}
+
+			@Override
+			public PeerName inviter() {
+				return PeerName.parse(inv.sender());
+			}
+
+			@Override
+			public String inviterNickname() {
+				return inv.senderNickname();
+			}
+
+			@Override
+			public PeerApplication application() {
+				return app;
+			}
+
+			@Override
+			public String message() {
+				return inv.message();
+			}
+
+			@Override
+			public byte[] data() {
+				return inv.data().clone();
+			}
+
+			@Override
+			public Mono<CollaborationSession> session() {
+				return Mono.just(session);
+			}
+		};
+	}
+
+	// ----- lifecycle -----------------------------------------------------------------------------------------------
+
+	/** Asks the agent to stop (every attached application is detached). */
+	public Mono<Void> stopAgent() {
+		return send(LocalWire.STOP, null);
+	}
+
+	/** Detaches this application: what it published goes, the agent goes on. */
+	@Override
+	public Mono<Void> close() {
+		return Mono.defer(() -> {
+			stateFeed.dispose();
+			agent.dispose();
+			return agent.onClose().onErrorResume(e -> Mono.empty());
+		});
+	}
+
+	@Override
+	public void dispose() {
+		close().subscribe(null, e -> { });
+	}
+
+	@Override
+	public boolean isDisposed() {
+		return agent.isDisposed();
+	}
+}

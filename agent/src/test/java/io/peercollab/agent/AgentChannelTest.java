@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.peercollab.agent;
+
+import java.net.UnixDomainSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import io.peercollab.ChangeType;
+import io.peercollab.CollaborationSession;
+import io.peercollab.Invitation;
+import io.peercollab.InvitationResponse;
+import io.peercollab.InvitationStatus;
+import io.peercollab.NoPeersDiscovery;
+import io.peercollab.NotAuthorizedException;
+import io.peercollab.ObjectChange;
+import io.peercollab.PeerApplication;
+import io.peercollab.PeerCollaboration;
+import io.peercollab.PeerObject;
+import io.peercollab.PeerScope;
+import io.peercollab.PresenceInfo;
+import io.peercollab.PresenceStatus;
+import io.peercollab.agent.internal.AgentClient;
+import io.peercollab.agent.internal.AgentFiles;
+import io.peercollab.agent.internal.AttachedCollaboration;
+import io.peercollab.agent.internal.LocalWire;
+import io.peercollab.identity.PeerIdentity;
+import io.peercollab.local.InMemoryPeerTransport;
+import io.rsocket.core.RSocketConnector;
+import io.rsocket.transport.netty.client.TcpClientTransport;
+import io.rsocket.util.DefaultPayload;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.tcp.TcpClient;
+import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The agent and its local channel in one JVM: applications attached over a Unix domain socket or loopback TCP share
+ * one sign-in, presence and set of registrations; a client without the secret, or another local user, cannot attach;
+ * what an application published goes when it detaches; invitations reach the application that registered their
+ * application, and their sessions carry messages both ways.
+ */
+class AgentChannelTest {
+
+	private static final Duration WAIT = Duration.ofSeconds(10);
+	static final PeerApplication BOARD = new PeerApplication(UUID.fromString("6a4f5a0e-0c39-4a45-9d7f-3b1f0c1e2a77"),
+			"Board", null, PeerScope.ALL, null, null);
+
+	@TempDir
+	Path tmp;
+
+	private final InMemoryPeerTransport.Network network = new InMemoryPeerTransport.Network();
+	private final List<PeerCollaboration> open = new ArrayList<>();
+	private final List<PeerCollabAgent> agents = new ArrayList<>();
+
+	@AfterEach
+	void close() {
+		Flux.fromIterable(open).flatMap(PeerCollaboration::close).then().block(WAIT);
+		Flux.fromIterable(agents).flatMap(PeerCollabAgent::stop).then().block(WAIT);
+	}
+
+	private AgentSettings settings(AgentSettings.Channel channel) {
+		return AgentSettings.defaults().directory(tmp.resolve("agent")).channel(channel);
+	}
+
+	private PeerCollabAgent agent(AgentSettings settings) {
+		PeerCollaboration collab = PeerCollaboration.builder().identity(PeerIdentity.generate("agent"))
+				.transport(network.transport()).discovery(new NoPeersDiscovery()).build();
+		PeerCollabAgent agent = PeerCollabAgent.start(collab, settings).block(WAIT);
+		agents.add(agent);
+		return agent;
+	}
+
+	private PeerCollaboration attach(AgentSettings settings) {
+		PeerCollaboration c = PeerCollabAgent.attach(settings).block(WAIT);
+		open.add(c);
+		return c;
+	}
+
+	private PeerCollaboration embedded(String name) {
+		PeerCollaboration c = PeerCollaboration.builder().identity(PeerIdentity.generate(name))
+				.transport(network.transport()).build();
+		open.add(c);
+		c.signIn(PeerScope.INTERNET).block(WAIT);
+		return c;
+	}
+
+	@Test
+	void theSocketTheSecretAndTheirDirectoryAreTheUsersOnly() throws Exception {
+		AgentSettings s = settings(AgentSettings.Channel.UNIX_DOMAIN);
+		agent(s);
+		Path dir = s.directory();
+		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
+		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(AgentFiles.SECRET))))
+				.isEqualTo("rw-------");
+		assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(AgentFiles.SOCKET))))
+				.isEqualTo("rw-------");
+	}
+
+	@ParameterizedTest
+	@EnumSource(AgentSettings.Channel.class)
+	void oneApplicationSignsInAndAnotherSeesIt(AgentSettings.Channel channel) {
+		AgentSettings s = settings(channel);
+		agent(s);
+		PeerCollaboration a = attach(s);
+		PeerCollaboration b = attach(s);
+		assertThat(a.name()).isEqualTo(b.name());
+		assertThat(a.launchInfo()).as("a program started normally has no launch").isEmpty();
+
+		StepVerifier.create(b.signInChanges())
+				.expectNext(PeerScope.NONE)
+				.then(() -> a.signIn(PeerScope.INTERNET).block(WAIT))
+				.expectNext(PeerScope.INTERNET)
+				.thenCancel()
+				.verify(WAIT);
+		assertThat(a.signInScope()).isEqualTo(PeerScope.INTERNET);
+		assertThat(a.endPoints()).isNotEmpty();
+
+		a.setPresence(new PresenceInfo(PresenceStatus.AWAY, "lunch")).block(WAIT);
+		StepVerifier.create(b.presenceChanges().filter(c -> c.presence().status() == PresenceStatus.AWAY).next())
+				.assertNext(c -> assertThat(c.presence().text()).isEqualTo("lunch"))
+				.verifyComplete();
+
+		a.registerApplication(BOARD).block(WAIT);
+		StepVerifier.create(b.applicationChanges().next())
+				.assertNext(c -> assertThat(c.application()).isEqualTo(BOARD))
+				.verifyComplete();
+	}
+
+	@ParameterizedTest
+	@EnumSource(AgentSettings.Channel.class)
+	void aClientWithoutTheSecretCannotAttach(AgentSettings.Channel channel) {
+		AgentSettings s = settings(channel);
+		PeerCollabAgent agent = agent(s);
+		TcpClient tcp = AgentClient.client(channel == AgentSettings.Channel.UNIX_DOMAIN
+				? UnixDomainSocketAddress.of(s.directory().resolve(AgentFiles.SOCKET))
+				: agent.tcpAddress().orElseThrow());
+		Mono<PeerCollaboration> attempt = RSocketConnector.create()
+				.setupPayload(DefaultPayload.create(LocalWire.write(new LocalWire.Hello("guessed", 1))))
+				.connect(TcpClientTransport.create(tcp)).flatMap(AttachedCollaboration::attach);
+		StepVerifier.create(attempt)
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NotAuthorizedException.class)
+						.hasMessageContaining("secret"))
+				.verify(WAIT);
+	}
+
+	@Test
+	void aSecretFileOthersCanReadIsRefused() throws Exception {
+		AgentSettings s = settings(AgentSettings.Channel.LOOPBACK_TCP);
+		agent(s);
+		Files.setPosixFilePermissions(s.directory().resolve(AgentFiles.SECRET),
+				PosixFilePermissions.fromString("rw-r--r--"));
+		StepVerifier.create(PeerCollabAgent.attach(s))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NotAuthorizedException.class)
+						.hasMessageContaining(AgentFiles.SECRET).hasMessageContaining("rw-------"))
+				.verify(WAIT);
+	}
+
+	@Test
+	void anotherLocalUserCannotOpenTheSocket() throws Exception {
+		assumeTrue("root".equals(System.getProperty("user.name")), "needs root to become another user");
+		assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "needs setpriv");
+		AgentSettings s = settings(AgentSettings.Channel.UNIX_DOMAIN);
+		agent(s);
+		// the directory is the first thing in the way; make it passable to show that the socket itself refuses too
+		Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+		Path socket = s.directory().resolve(AgentFiles.SOCKET);
+		for (String dirMode : List.of("rwx------", "rwx--x--x")) {
+			Files.setPosixFilePermissions(s.directory(), PosixFilePermissions.fromString(dirMode));
+			Process p = new ProcessBuilder("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+					"/usr/bin/python3", "-c", "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ntry:\n"
+							+ "  s.connect(sys.argv[1]); print('CONNECTED')\nexcept OSError as e:\n"
+							+ "  print('REFUSED', e)", socket.toString()).redirectErrorStream(true).start();
+			assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+			String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			assertThat(out).as("directory " + dirMode).contains("REFUSED").contains("Permission denied")
+					.doesNotContain("CONNECTED");
+		}
+		Files.setPosixFilePermissions(s.directory(), PosixFilePermissions.fromString("rwx------"));
+	}
+
+	@Test
+	void anApplicationsObjectsGoWhenItDetaches() {
+		AgentSettings s = settings(AgentSettings.Channel.UNIX_DOMAIN);
+		agent(s);
+		PeerCollaboration a = attach(s);
+		PeerCollaboration b = attach(s);
+		a.signIn(PeerScope.INTERNET).block(WAIT);
+		PeerObject mine = new PeerObject(UUID.randomUUID(), "a's".getBytes(StandardCharsets.UTF_8), PeerScope.ALL);
+		PeerObject theirs = new PeerObject(UUID.randomUUID(), "b's".getBytes(StandardCharsets.UTF_8), PeerScope.ALL);
+		a.setObject(mine).block(WAIT);
+		b.setObject(theirs).block(WAIT);
+		assertThat(b.objects()).contains(mine, theirs);
+
+		StepVerifier.create(b.objectChanges().filter(c -> c.type() == ChangeType.REMOVED).map(ObjectChange::object))
+				.then(() -> a.close().block(WAIT))
+				.expectNext(mine)
+				.thenCancel()
+				.verify(WAIT);
+		assertThat(b.objects()).containsExactly(theirs);
+	}
+
+	@Test
+	void anInvitationReachesTheApplicationThatRegisteredItAndItsSessionCarriesMessages() {
+		AgentSettings s = settings(AgentSettings.Channel.UNIX_DOMAIN);
+		agent(s);
+		PeerCollaboration generic = attach(s);
+		PeerCollaboration board = attach(s);
+		// a stranger may invite into an application of scope ALL while this endpoint is signed in to NEAR_ME
+		board.signIn(PeerScope.ALL).block(WAIT);
+		board.registerApplication(BOARD).block(WAIT);
+		List<Invitation> genericSaw = new ArrayList<>();
+		generic.invitations().subscribe(genericSaw::add, e -> { });
+		Mono<CollaborationSession> accepted = board.invitations().next().flatMap(inv -> {
+			assertThat(inv.message()).isEqualTo("draw?");
+			assertThat(inv.application().id()).isEqualTo(BOARD.id());
+			return inv.accept();
+		}).cache();
+		accepted.subscribe(null, e -> { });
+		// both subscribed before the invitation is sent
+		StepVerifier.create(Mono.delay(Duration.ofMillis(200))).expectNextCount(1).verifyComplete();
+
+		PeerCollaboration carol = embedded("carol");
+		InvitationResponse response = carol.peer(board.name(), board.endPoints().get(0))
+				.invite(BOARD, "draw?", null).block(WAIT);
+		assertThat(response.status()).isEqualTo(InvitationStatus.ACCEPTED);
+		CollaborationSession host = response.session().orElseThrow();
+		CollaborationSession member = accepted.block(WAIT);
+		assertThat(member.host()).isEqualTo(carol.name());
+		assertThat(member.isHost()).isFalse();
+
+		StepVerifier.create(member.receive().next())
+				.then(() -> host.send("hi".getBytes(StandardCharsets.UTF_8)).block(WAIT))
+				.assertNext(m -> assertThat(m.text()).isEqualTo("hi"))
+				.verifyComplete();
+		StepVerifier.create(host.receive().next())
+				.then(() -> member.send("hello back".getBytes(StandardCharsets.UTF_8)).block(WAIT))
+				.assertNext(m -> assertThat(m.text()).isEqualTo("hello back"))
+				.verifyComplete();
+		assertThat(genericSaw).as("the current application took it, not a generic one").isEmpty();
+
+		StepVerifier.create(host.onClose()).then(member::dispose).verifyComplete();
+	}
+
+	@Test
+	void whatIsNotCarriedYetFailsWithATypedError() {
+		AgentSettings s = settings(AgentSettings.Channel.UNIX_DOMAIN);
+		agent(s);
+		PeerCollaboration a = attach(s);
+		StepVerifier.create(a.peersNearMe()).expectErrorSatisfies(e -> assertThat(e)
+				.isInstanceOf(NotCarriedByAgentException.class).hasMessageContaining("peersNearMe()")).verify(WAIT);
+		assertThatThrownBy(a::contacts).isInstanceOf(NotCarriedByAgentException.class)
+				.hasMessageContaining("contacts()");
+		assertThatThrownBy(a::identity).isInstanceOf(NotCarriedByAgentException.class)
+				.hasMessageContaining("private key");
+	}
+}

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: Apache-2.0
+package io.peercollab.agent;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import io.peercollab.CollaborationSession;
+import io.peercollab.InvitationResponse;
+import io.peercollab.InvitationStatus;
+import io.peercollab.PeerApplication;
+import io.peercollab.PeerCollaboration;
+import io.peercollab.PeerEndPoint;
+import io.peercollab.PeerScope;
+import io.peercollab.agent.internal.AgentFiles;
+import io.peercollab.identity.PeerIdentity;
+import io.peercollab.identity.PeerName;
+import io.peercollab.rsocket.RSocketPeerTransport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The issue's end-to-end run, each program in its own JVM: the first application starts the agent, a second signs in
+ * and the first sees it; a remote peer (this JVM, over RSocket on loopback) invites into a third application,
+ * registered with its launch command but not running; the consent policy accepts, the agent launches it, and the
+ * launched program reads its launch information over the local channel and talks with the inviter in the
+ * invitation's session.
+ */
+@Tag("slow")
+class AgentProcessesTest {
+
+	private static final Duration WAIT = Duration.ofSeconds(60);
+
+	@TempDir
+	Path tmp;
+
+	private final List<Process> processes = new ArrayList<>();
+	private final List<ProcessHandle> spawned = new ArrayList<>();
+	private final List<PeerCollaboration> open = new ArrayList<>();
+
+	@AfterEach
+	void end() throws Exception {
+		Flux.fromIterable(open).flatMap(c -> c.close().onErrorResume(e -> Mono.empty())).then().block(WAIT);
+		for (Process p : processes) {
+			p.descendants().forEach(ProcessHandle::destroyForcibly);
+			p.destroyForcibly();
+		}
+		spawned.forEach(ProcessHandle::destroyForcibly);
+		Path log = tmp.resolve("run").resolve(AgentFiles.LOG);
+		if (Files.exists(log)) {
+			System.out.println("----- agent log\n" + Files.readString(log));
+		}
+	}
+
+	private record Child(Process process, Sinks.Many<String> lines) {
+		String await(String line) {
+			return lines.asFlux().filter(l -> l.equals(line)).next()
+					.switchIfEmpty(Mono.error(() -> new AssertionError("the child ended without printing " + line)))
+					.block(WAIT);
+		}
+	}
+
+	private Child java(Class<?> main, List<String> args) throws Exception {
+		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+				.toString(), "-Xmx256m", "-cp", System.getProperty("java.class.path"), main.getName()));
+		command.addAll(args);
+		Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+		processes.add(p);
+		Sinks.Many<String> lines = Sinks.many().replay().all();
+		Thread reader = new Thread(() -> {
+			try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
+					StandardCharsets.UTF_8))) {
+				for (String line = r.readLine(); line != null; line = r.readLine()) {
+					System.out.println("[" + main.getSimpleName() + " " + p.pid() + "] " + line);
+					synchronized (lines) {
+						lines.tryEmitNext(line);
+					}
+				}
+			}
+			catch (Exception e) {
+				// the process ended
+			}
+			synchronized (lines) {
+				lines.tryEmitComplete();
+			}
+		}, "child-output-" + p.pid());
+		reader.setDaemon(true);
+		reader.start();
+		return new Child(p, lines);
+	}
+
+	@Test
+	void twoApplicationsShareOneSignInAndAnAcceptedInvitationLaunchesAThirdThatTalksWithTheInviter()
+			throws Exception {
+		Path dir = tmp.resolve("run");
+		List<String> agentArgs = List.of("--home", tmp.resolve("home").toString(), "--discovery", "loopback",
+				"--in-memory-store", "--host", "127.0.0.1", "--consent", "accept", "--classifier", "agent",
+				"--launch-timeout", "60");
+
+		List<String> watchArgs = new ArrayList<>(List.of(dir.toString(), "watch"));
+		watchArgs.addAll(agentArgs);
+		Child watcher = java(AttachedAppMain.class, watchArgs);
+		watcher.await("ATTACHED launch=false");
+		spawned.addAll(watcher.process().descendants().toList());
+		watcher.await("SCOPE NONE");
+
+		List<String> signArgs = new ArrayList<>(List.of(dir.toString(), "signin"));
+		signArgs.addAll(agentArgs);
+		Child signer = java(AttachedAppMain.class, signArgs);
+		signer.await("ATTACHED launch=false");
+		signer.await("SIGNED_IN");
+		watcher.await("SCOPE ALL");
+		assertThat(signer.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+		// this JVM attaches too and registers the application to launch, with its fixed command
+		AgentSettings settings = AgentSettings.defaults().directory(dir);
+		PeerCollaboration me = PeerCollabAgent.attach(settings).block(WAIT);
+		open.add(me);
+		Path result = tmp.resolve("launched.txt");
+		PeerApplication game = new PeerApplication(UUID.randomUUID(), "Game", null, PeerScope.ALL,
+				Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+				List.of("-Xmx256m", "-cp", System.getProperty("java.class.path"), LaunchedAppMain.class.getName(),
+						dir.toString(), result.toString()));
+		me.registerApplication(game).block(WAIT);
+		assertThat(me.signInScope()).isEqualTo(PeerScope.ALL);
+		// as an installer would, this program leaves: an attached program that registered the application would be
+		// taken for the running application, and the invitation would wait for it instead of launching a copy
+		PeerName agentName = me.name();
+		PeerEndPoint agentEndPoint = me.endPoints().get(0);
+		me.close().block(WAIT);
+
+		PeerCollaboration inviter = PeerCollaboration.builder().identity(PeerIdentity.generate("inviter"))
+				.transport(RSocketPeerTransport.tcp().host("127.0.0.1")).build();
+		open.add(inviter);
+		inviter.signIn(PeerScope.INTERNET).block(WAIT);
+		InvitationResponse response = inviter.peer(agentName, agentEndPoint)
+				.invite(game.withoutLaunchDetails(), "join the game", "level-3".getBytes(StandardCharsets.UTF_8))
+				.block(WAIT);
+		assertThat(response.status()).isEqualTo(InvitationStatus.ACCEPTED);
+		CollaborationSession host = response.session().orElseThrow();
+
+		StepVerifier.create(host.receive().next())
+				.assertNext(m -> assertThat(m.text()).isEqualTo("hello inviter"))
+				.verifyComplete();
+		host.send("welcome".getBytes(StandardCharsets.UTF_8)).block(WAIT);
+
+		String written = Flux.interval(Duration.ofMillis(100)).filter(t -> Files.exists(result)).next()
+				.map(t -> readString(result)).block(WAIT);
+		assertThat(written).contains("inviter=" + inviter.name(), "message=join the game", "data=level-3",
+				"application=" + game.id(), "session=" + host.id(), "received=welcome");
+
+		PeerCollaboration again = PeerCollabAgent.attach(settings).block(WAIT);
+		open.add(again);
+		PeerCollabAgent.stop(again).block(WAIT);
+		watcher.await("AGENT GONE");
+		assertThat(watcher.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+	}
+
+	private static String readString(Path p) {
+		try {
+			return Files.readString(p);
+		}
+		catch (Exception e) {
+			throw new IllegalStateException(e);
+		}
+	}
+}
