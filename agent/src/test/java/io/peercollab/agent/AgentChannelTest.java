@@ -13,6 +13,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import io.peercollab.ChangeType;
+import io.peercollab.ConnectionPath;
 import io.peercollab.CollaborationSession;
 import io.peercollab.Invitation;
 import io.peercollab.InvitationResponse;
@@ -254,7 +255,24 @@ class AgentChannelTest {
 				.verifyComplete();
 		assertThat(genericSaw).as("the current application took it, not a generic one").isEmpty();
 
-		StepVerifier.create(host.onClose()).then(member::dispose).verifyComplete();
+		// the path to the inviter, as the agent's engine knows it, comes through the channel
+		StepVerifier.create(board.peer(carol.name(), carol.endPoints().get(0)).pathChanges().next())
+				.assertNext(p -> assertThat(p).isIn(ConnectionPath.DIRECT, ConnectionPath.NOT_CONNECTED))
+				.verifyComplete();
+		// the session's members come through the channel as they change: the host, then its goodbye
+		StepVerifier.create(member.memberChanges())
+				.assertNext(c -> {
+					assertThat(c.type()).isEqualTo(ChangeType.ADDED);
+					assertThat(c.member()).isEqualTo(carol.name());
+				})
+				.then(member::dispose)
+				.assertNext(c -> {
+					assertThat(c.type()).isEqualTo(ChangeType.REMOVED);
+					assertThat(c.member()).isEqualTo(carol.name());
+					assertThat(c.isLost()).isFalse();
+				})
+				.verifyComplete();
+		StepVerifier.create(host.onClose()).verifyComplete();
 	}
 
 	@Test

@@ -108,6 +108,16 @@ class AgentCollaborationTest extends CollaborationContract {
 						"Peer.events()"),
 				Map.entry("followingAPeerEmitsItsStateThenEveryChange",
 						"Peer.events()"),
+				Map.entry("followingAContactFollowsEveryEndpointMergedAndDropsThoseThatLeave",
+						"contacts() (the contact manager)"),
+				Map.entry("anEndpointThatProvesItsNameNearMeIsFollowedAtOnceNotAtTheNextRescan",
+						"peer(contact)"),
+				Map.entry("anEndpointThatAResolutionReturnsIsFollowedAtOnceNotAtTheNextRescan",
+						"peer(contact)"),
+				Map.entry("aContactsEventsFailWithNotSignedInWhenThisSideSignsOutEvenWithNoEndpointReached",
+						"peer(contact)"),
+				Map.entry("anEndpointThatSendsNoStateWithinTenSecondsIsDroppedAndNotBefore",
+						"Peer.endPointChanges()"),
 				Map.entry("membersOfOneHostedSessionAllHearEachOther",
 						"one CollaborationSession object per hosted session, and its members as they change"));
 

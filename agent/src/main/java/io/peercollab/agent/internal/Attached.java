@@ -211,6 +211,15 @@ final class Attached implements RSocket {
 				LocalWire.PeerRef ref = LocalWire.read(p, LocalWire.PeerRef.class);
 				return peer(ref).objects().map(o -> LocalWire.reply(LocalWire.Obj.of(o)));
 			}
+			case LocalWire.SESSION_MEMBER_CHANGES -> {
+				String key = LocalWire.read(p, String.class);
+				return agent.held(key, this).session.memberChanges().map(c -> LocalWire.reply(new LocalWire.MemberChange(
+						c.type(), c.member().toString(), c.lost().map(Throwable::getMessage).orElse(null))));
+			}
+			case LocalWire.PEER_PATH_CHANGES -> {
+				LocalWire.PeerRef ref = LocalWire.read(p, LocalWire.PeerRef.class);
+				return peer(ref).pathChanges().map(path -> LocalWire.reply(path.name()));
+			}
 			case LocalWire.SESSION_RECEIVE -> {
 				String key = LocalWire.read(p, String.class);
 				return agent.held(key, this).session.receive().map((SessionMessage m) -> LocalWire.reply(

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import io.peercollab.ApplicationChange;
 import io.peercollab.CollaborationSession;
+import io.peercollab.ConnectionPath;
 import io.peercollab.Diagnostic;
 import io.peercollab.EndPointChange;
 import io.peercollab.Invitation;
@@ -35,7 +36,9 @@ import io.peercollab.PeerNearMeEvent;
 import io.peercollab.PeerObject;
 import io.peercollab.PeerScope;
 import io.peercollab.PresenceChange;
+import io.peercollab.PeerUnreachableException;
 import io.peercollab.PresenceInfo;
+import io.peercollab.SessionMemberChange;
 import io.peercollab.SessionMessage;
 import io.peercollab.agent.NotCarriedByAgentException;
 import io.peercollab.contact.ContactManager;
@@ -365,6 +368,20 @@ public final class AttachedCollaboration implements PeerCollaboration {
 			return stream(LocalWire.PEER_OBJECTS, ref, LocalWire.Obj.class).map(LocalWire.Obj::object);
 		}
 
+		/**
+		 * @throws NotCarriedByAgentException always: the path is known in the agent, and reading it here would wait on
+		 *         the local channel; {@link #pathChanges()} is carried
+		 */
+		@Override
+		public ConnectionPath path() {
+			throw notCarried("Peer.path() (pathChanges() is carried)");
+		}
+
+		@Override
+		public Flux<ConnectionPath> pathChanges() {
+			return stream(LocalWire.PEER_PATH_CHANGES, ref, String.class).map(ConnectionPath::of);
+		}
+
 		@Override
 		public Flux<EndPointChange> endPointChanges() {
 			return Flux.error(notCarried("Peer.endPointChanges()"));
@@ -542,6 +559,13 @@ public final class AttachedCollaboration implements PeerCollaboration {
 			Set<PeerName> out = new HashSet<>();
 			m.members().forEach(n -> out.add(PeerName.parse(n)));
 			return Set.copyOf(out);
+		}
+
+		@Override
+		public Flux<SessionMemberChange> memberChanges() {
+			return stream(LocalWire.SESSION_MEMBER_CHANGES, m.key(), LocalWire.MemberChange.class)
+					.map(c -> new SessionMemberChange(c.type(), PeerName.parse(c.member()),
+							Optional.ofNullable(c.lost()).map(PeerUnreachableException::new)));
 		}
 
 		@Override

@@ -81,10 +81,12 @@ public final class LocalWire {
 	static final String SESSION_SEND = "session.send";
 	static final String SESSION_ON_CLOSE = "session.onClose";
 	static final String SESSION_DISPOSE = "session.dispose";
+	static final String SESSION_MEMBER_CHANGES = "session.memberChanges";
 	static final String PEER_PRESENCE = "peer.presence";
 	static final String PEER_APPLICATIONS = "peer.applications";
 	static final String PEER_OBJECTS = "peer.objects";
 	static final String PEER_INVITE = "peer.invite";
+	static final String PEER_PATH_CHANGES = "peer.pathChanges";
 
 	private static final ObjectMapper MAPPER = CBORMapper.builder()
 			.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
@@ -179,6 +181,10 @@ public final class LocalWire {
 	}
 
 	record Message(String from, byte[] data) {
+	}
+
+	/** A member change of a session; {@code lost} is the message of why the member was lost, else {@code null}. */
+	record MemberChange(ChangeType type, String member, @Nullable String lost) {
 	}
 
 	record Launch(Invite invitation, Session session) {
