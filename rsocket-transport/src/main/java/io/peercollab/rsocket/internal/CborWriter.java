@@ -5,6 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.UUID;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
 /**
  * Writes the CBOR (RFC 8949) of a wire record by hand: definite-length maps, text and byte strings, integers; the
  * shapes {@link CborReader} reads. One exact-size array per encoding: the bytes are written to a per-thread scratch
@@ -48,6 +51,49 @@ final class CborWriter {
 			if (w.buf.length > KEEP_AT_MOST) {
 				w.buf = new byte[512];
 			}
+		}
+	}
+
+	/**
+	 * Writes the CBOR of {@code item} into a buffer of {@code allocator} of its exact size, with no array of its own:
+	 * the scratch buffer's bytes are copied once, into the buffer that goes to the network.
+	 *
+	 * @param limit the largest size accepted: a larger encoding takes no buffer
+	 * @return a buffer the caller owns (reference count 1)
+	 * @throws TooLarge if the encoding is larger than {@code limit}
+	 */
+	static ByteBuf encode(Writable item, ByteBufAllocator allocator, int limit) {
+		CborWriter w = SCRATCH.get();
+		if (w.pos != 0) {
+			w = new CborWriter();
+		}
+		try {
+			item.write(w);
+			if (w.pos > limit) {
+				throw new TooLarge(w.pos);
+			}
+			ByteBuf buf = allocator.heapBuffer(w.pos, w.pos);
+			return buf.writeBytes(w.buf, 0, w.pos);
+		}
+		finally {
+			w.pos = 0;
+			if (w.buf.length > KEEP_AT_MOST) {
+				w.buf = new byte[512];
+			}
+		}
+	}
+
+	/** An encoding larger than the limit it was given; the caller words the failure. */
+	static final class TooLarge extends RuntimeException {
+
+		private static final long serialVersionUID = 1L;
+
+		/** The encoding's size in bytes. */
+		final int size;
+
+		TooLarge(int size) {
+			super(null, null, false, false);
+			this.size = size;
 		}
 	}
 

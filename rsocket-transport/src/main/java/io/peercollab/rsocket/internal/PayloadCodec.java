@@ -30,6 +30,7 @@ import io.rsocket.metadata.CompositeMetadataCodec;
 import io.rsocket.metadata.RoutingMetadata;
 import io.rsocket.metadata.TaggingMetadataCodec;
 import io.rsocket.metadata.WellKnownMimeType;
+import io.rsocket.util.ByteBufPayload;
 import io.rsocket.util.DefaultPayload;
 
 /**
@@ -37,8 +38,11 @@ import io.rsocket.util.DefaultPayload;
  *
  * <p>Every inbound payload goes through {@link #receive(Payload)} first, which checks its size before anything reads
  * it, copies the bytes to the heap and releases the payload: from there on nothing holds a reference-counted buffer,
- * so a payload is released exactly once whatever the decoding does. Outbound payloads are heap {@link DefaultPayload}s
- * that need no release. The later payloads of a session channel are the exception, for speed: {@link SessionFrames}
+ * so a payload is released exactly once whatever the decoding does (the metadata of a route of ours is not copied: it
+ * becomes that route's own constant bytes). The requests and responses of the protocol's hand-written records
+ * ({@link CborWriter.Writable}) are encoded straight into pooled buffers ({@link ByteBufPayload}) that RSocket
+ * releases once it has sent them (or failed to); the other outbound payloads are heap {@link DefaultPayload}s that
+ * need no release. The later payloads of a session channel are the exception, for speed: {@link SessionFrames}
  * (see {@link #sessionFrames()}) writes them into pooled buffers that RSocket releases, and reads them from their
  * buffers, under the same size checks and release rule. Decoding failures of any kind become
  * {@link InvalidRequestException} naming the field.
@@ -54,6 +58,9 @@ final class PayloadCodec {
 	private static final String ROUTING_MIME_TYPE = WellKnownMimeType.MESSAGE_RSOCKET_ROUTING.getString();
 
 	private static final byte[] NO_DATA = new byte[0];
+
+	/** Where the payloads of {@link CborWriter.Writable} records are written: pooled, released by RSocket. */
+	private static final ByteBufAllocator ALLOCATOR = ByteBufAllocator.DEFAULT;
 
 	// Writes only: inbound data is read by CborReader, whose messages are the protocol's, not a data binder's.
 	// Built once: a mapper is thread-safe after configuration and costly to create.
@@ -99,8 +106,22 @@ final class PayloadCodec {
 	 */
 	Payload request(Route route, Object body) {
 		byte[] metadata = ROUTE_METADATA.get(route);
+		if (body instanceof CborWriter.Writable w) {
+			ByteBuf data = encode(w, metadata.length, route);
+			ByteBuf meta;
+			try {
+				meta = ALLOCATOR.heapBuffer(metadata.length, metadata.length).writeBytes(metadata);
+			}
+			catch (RuntimeException | Error e) {
+				data.release();
+				throw e;
+			}
+			return ByteBufPayload.create(data, meta);
+		}
 		byte[] data = body == null ? NO_DATA : encode(body);
-		checkSize(data.length + metadata.length, "Outbound " + route + " payload");
+		if (data.length + metadata.length > maxPayloadSize) {
+			throw tooLarge(data.length + metadata.length, "Outbound " + route + " payload");
+		}
 		return DefaultPayload.create(data, metadata);
 	}
 
@@ -110,6 +131,9 @@ final class PayloadCodec {
 	 * @throws PayloadTooLargeException if it exceeds {@code maxPayloadSize}
 	 */
 	Payload data(Object body) {
+		if (body instanceof CborWriter.Writable w) {
+			return ByteBufPayload.create(encode(w, 0, null));
+		}
 		byte[] data = encode(body);
 		checkSize(data.length, "Outbound payload");
 		return DefaultPayload.create(data);
@@ -159,11 +183,33 @@ final class PayloadCodec {
 			ByteBuf metadata = payload.hasMetadata() ? payload.metadata() : null;
 			int size = data.readableBytes() + (metadata == null ? 0 : metadata.readableBytes());
 			checkSize(size, "Payload");
-			return new Inbound(ByteBufUtil.getBytes(data), metadata == null ? null : ByteBufUtil.getBytes(metadata));
+			return new Inbound(ByteBufUtil.getBytes(data), metadata == null ? null : metadataBytes(metadata));
 		}
 		finally {
 			payload.release();
 		}
+	}
+
+	/**
+	 * @return the constant bytes of the route whose metadata {@code metadata} is, byte for byte (shared, never
+	 * written), or else a copy of its bytes
+	 */
+	private static byte[] metadataBytes(ByteBuf metadata) {
+		int from = metadata.readerIndex();
+		int length = metadata.readableBytes();
+		routes:
+		for (byte[] known : ROUTE_METADATA_BY_ORDINAL) {
+			if (known.length != length) {
+				continue;
+			}
+			for (int i = 0; i < length; i++) {
+				if (metadata.getByte(from + i) != known[i]) {
+					continue routes;
+				}
+			}
+			return known;
+		}
+		return ByteBufUtil.getBytes(metadata);
 	}
 
 	/**
@@ -237,11 +283,31 @@ final class PayloadCodec {
 		throw new InvalidRequestException("The composite metadata has no " + ROUTING_MIME_TYPE + " entry");
 	}
 
+	/**
+	 * @param extra the bytes the payload carries besides this data (its metadata)
+	 * @param route the request's route, named in the failure; {@code null} for a later payload
+	 * @return the CBOR of {@code body} in a pooled buffer of its exact size, which the caller owns
+	 * @throws PayloadTooLargeException if it and {@code extra} exceed {@code maxPayloadSize} (no buffer is taken)
+	 */
+	private ByteBuf encode(CborWriter.Writable body, int extra, Route route) {
+		try {
+			return CborWriter.encode(body, ALLOCATOR, maxPayloadSize - extra);
+		}
+		catch (CborWriter.TooLarge e) {
+			// the message is made only here: not a string per payload
+			throw tooLarge(e.size + extra, route == null ? "Outbound payload" : "Outbound " + route + " payload");
+		}
+	}
+
 	private void checkSize(int size, String what) {
 		if (size > maxPayloadSize) {
-			throw new PayloadTooLargeException(what + " of " + size + " bytes exceeds maxPayloadSize ("
-					+ maxPayloadSize + " bytes)");
+			throw tooLarge(size, what);
 		}
+	}
+
+	private PayloadTooLargeException tooLarge(int size, String what) {
+		return new PayloadTooLargeException(what + " of " + size + " bytes exceeds maxPayloadSize ("
+				+ maxPayloadSize + " bytes)");
 	}
 
 	private static byte[] encode(Object body) {

@@ -3,6 +3,7 @@ package io.peercollab.rsocket.internal;
 
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Supplier;
 
 import io.peercollab.Diagnostic;
@@ -11,20 +12,26 @@ import io.peercollab.LimitExceededException;
 import io.peercollab.PayloadTooLargeException;
 import io.peercollab.PeerCollabException;
 import io.peercollab.PeerUnreachableException;
+import io.peercollab.PresenceInfo;
 import io.peercollab.identity.PeerName;
 import io.peercollab.rsocket.internal.PayloadCodec.Inbound;
 import io.peercollab.rsocket.internal.Route.Interaction;
+import io.peercollab.spi.InviteReply;
 import io.peercollab.spi.PeerRequestHandler;
 import io.peercollab.spi.SessionFrame;
 import io.peercollab.spi.SessionOpen;
 import io.rsocket.Payload;
 import io.rsocket.RSocket;
 import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
 import reactor.core.publisher.Sinks;
 import reactor.util.Logger;
 import reactor.util.Loggers;
+import reactor.util.context.Context;
 
 /**
  * Serves the requests of one inbound connection: finds the route, decodes the request, calls the
@@ -75,7 +82,7 @@ final class PeerResponder implements RSocket {
 			return Mono.error(refused(e, "a request-response"));
 		}
 		connection.streamOpened();
-		return limited(Mono.defer(() -> respond(route, in))).onErrorMap(e -> wireError(e, route));
+		return new Responding(route, in);
 	}
 
 	@Override
@@ -214,16 +221,28 @@ final class PeerResponder implements RSocket {
 		return Mono.error(e);
 	}
 
-	private Mono<Payload> respond(Route route, Inbound in) {
+	/** @return the handler's answer to a request-response, to be encoded by {@link #encode} */
+	private Mono<?> respond(Route route, Inbound in) {
 		return switch (route) {
-			case HELLO -> Mono.just(codec.data(ConnectionPaths.hello(codec.maxPayloadSize(), maxStreams, instance,
-					connection)));
+			case HELLO -> Mono.just(ConnectionPaths.hello(codec.maxPayloadSize(), maxStreams, instance, connection));
 			case INVITE -> handler.invite(caller, decode(in.data(), Wire.Invite.class,
-					Wire.Invite::toDomain, INVITE_REQUEST))
-					.map(r -> codec.data((CborWriter.Writable) w -> Wire.InviteAnswer.write(w, r)));
-			case PRESENCE -> handler.presence(caller).map(p -> codec.data(Wire.Presence.from(p)));
-			case CARD -> handler.card(caller).map(c -> codec.data(new Wire.Card(c)));
+					Wire.Invite::toDomain, INVITE_REQUEST));
+			case PRESENCE -> handler.presence(caller);
+			case CARD -> handler.card(caller);
 			default -> Mono.error(new InvalidRequestException("Route '" + route + "' is not request-response"));
+		};
+	}
+
+	/** @return the payload of {@code answer}, what {@link #respond} gave for {@code route} */
+	private Payload encode(Route route, Object answer) {
+		return switch (route) {
+			case INVITE -> {
+				InviteReply r = (InviteReply) answer;
+				yield codec.data((CborWriter.Writable) w -> Wire.InviteAnswer.write(w, r));
+			}
+			case PRESENCE -> codec.data(Wire.Presence.from((PresenceInfo) answer));
+			case CARD -> codec.data(new Wire.Card((String) answer));
+			default -> codec.data(answer); // HELLO: a wire record already
 		};
 	}
 
@@ -257,6 +276,131 @@ final class PeerResponder implements RSocket {
 
 	private void report(Throwable e) {
 		connection.report(Diagnostic.Kind.REJECTED_REQUEST, "refused a request: " + e.getMessage(), e);
+	}
+
+	/**
+	 * The answer to one request-response, made at subscription: what
+	 * {@code limited(defer(() -> respond(route, in))).onErrorMap(e -> wireError(e, route))} did, in one operator (one
+	 * is served per invitation, and each of those operators is an object per request and another per subscription).
+	 * The request counts against {@code maxInboundStreamsPerConnection} from subscription until it ends or is
+	 * cancelled; errors reach RSocket as {@link #wireError} makes them.
+	 */
+	private final class Responding extends Mono<Payload> {
+
+		private final Route route;
+		private final Inbound in;
+
+		Responding(Route route, Inbound in) {
+			this.route = route;
+			this.in = in;
+		}
+
+		@Override
+		public void subscribe(CoreSubscriber<? super Payload> actual) {
+			if (!acquire()) {
+				Operators.error(actual, wireError(limitExceeded(), route));
+				return;
+			}
+			Mono<?> answer;
+			try {
+				answer = respond(route, in);
+			}
+			catch (Throwable e) {
+				Operators.error(actual, wireError(Operators.onOperatorError(e, actual.currentContext()), route));
+				openStreams.decrementAndGet();
+				return;
+			}
+			answer.subscribe(new Answered(actual, route));
+		}
+	}
+
+	/**
+	 * Encodes the answer of a {@link Responding} (see {@link #encode}), maps its error, and gives its stream back
+	 * exactly once.
+	 */
+	private final class Answered implements CoreSubscriber<Object>, Subscription {
+
+		private static final AtomicIntegerFieldUpdater<Answered> ENDED =
+				AtomicIntegerFieldUpdater.newUpdater(Answered.class, "ended");
+
+		private final CoreSubscriber<? super Payload> actual;
+		private final Route route;
+		private Subscription upstream;
+		private boolean done;
+		private volatile int ended;
+
+		Answered(CoreSubscriber<? super Payload> actual, Route route) {
+			this.actual = actual;
+			this.route = route;
+		}
+
+		@Override
+		public Context currentContext() {
+			return actual.currentContext();
+		}
+
+		@Override
+		public void onSubscribe(Subscription s) {
+			if (Operators.validate(upstream, s)) {
+				upstream = s;
+				actual.onSubscribe(this);
+			}
+		}
+
+		@Override
+		public void onNext(Object answer) {
+			if (done) {
+				Operators.onNextDropped(answer, actual.currentContext());
+				return;
+			}
+			Payload p;
+			try {
+				p = encode(route, answer);
+			}
+			catch (Throwable e) {
+				onError(Operators.onOperatorError(upstream, e, answer, actual.currentContext()));
+				return;
+			}
+			actual.onNext(p);
+		}
+
+		@Override
+		public void onError(Throwable e) {
+			if (done) {
+				Operators.onErrorDropped(e, actual.currentContext());
+				return;
+			}
+			done = true;
+			actual.onError(wireError(e, route));
+			ended();
+		}
+
+		@Override
+		public void onComplete() {
+			if (done) {
+				return;
+			}
+			done = true;
+			actual.onComplete();
+			ended();
+		}
+
+		@Override
+		public void request(long n) {
+			upstream.request(n);
+		}
+
+		@Override
+		public void cancel() {
+			upstream.cancel();
+			ended();
+		}
+
+		private void ended() {
+			if (ENDED.compareAndSet(this, 0, 1)) {
+				openStreams.decrementAndGet();
+			}
+		}
 	}
 
 	private <T> Mono<T> limited(Mono<T> body) {

@@ -4,6 +4,7 @@ package io.peercollab.rsocket.internal;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
@@ -24,8 +25,12 @@ import io.peercollab.spi.SessionOpen;
 import io.rsocket.Payload;
 import io.rsocket.RSocket;
 import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
+import reactor.util.context.Context;
 
 /**
  * The requesting side of a connection to one remote peer: each method sends one request on its route and decodes
@@ -206,8 +211,7 @@ final class RSocketPeerConnection implements PeerConnection {
 	}
 
 	private <W, D> Mono<D> requestResponse(Route route, Object body, Class<W> wireType, Function<W, D> toDomain) {
-		return tracked(Mono.defer(() -> rsocket.requestResponse(codec.request(route, body)))
-				.map(p -> decode(p, wireType, toDomain, route)));
+		return new RequestResponse<>(route, body, wireType, toDomain);
 	}
 
 	private <W, D> Flux<D> requestStream(Route route, Object body, Class<W> wireType, Function<W, D> toDomain) {
@@ -235,6 +239,134 @@ final class RSocketPeerConnection implements PeerConnection {
 			}
 			return request.doFinally(s -> end());
 		}).onErrorMap(e -> ErrorCodes.fromWire(e, remote, address));
+	}
+
+	/**
+	 * One request-response, sent at each subscription: what {@code tracked(defer(..).map(decode))} did, in one
+	 * operator (a request-response is sent as often as an invitation, and each of those operators is an object per
+	 * call and another per subscription). It counts as in flight from subscription until it ends or is cancelled;
+	 * errors reach the subscriber as {@link ErrorCodes#fromWire} maps them; the answer is decoded as it arrives.
+	 */
+	private final class RequestResponse<W, D> extends Mono<D> {
+
+		private final Route route;
+		private final Object body;
+		private final Class<W> wireType;
+		private final Function<W, D> toDomain;
+
+		RequestResponse(Route route, Object body, Class<W> wireType, Function<W, D> toDomain) {
+			this.route = route;
+			this.body = body;
+			this.wireType = wireType;
+			this.toDomain = toDomain;
+		}
+
+		@Override
+		public void subscribe(CoreSubscriber<? super D> actual) {
+			if (!begin()) {
+				Operators.error(actual, ErrorCodes.fromWire(closed(), remote, address));
+				return;
+			}
+			Mono<Payload> response;
+			try {
+				response = rsocket.requestResponse(codec.request(route, body));
+			}
+			catch (Throwable e) {
+				Operators.error(actual, ErrorCodes.fromWire(Operators.onOperatorError(e, actual.currentContext()),
+						remote, address));
+				end();
+				return;
+			}
+			response.subscribe(new Answer<>(actual, this));
+		}
+	}
+
+	/** Decodes the answer of a {@link RequestResponse}, maps its errors, and ends it exactly once. */
+	private final class Answer<W, D> implements CoreSubscriber<Payload>, Subscription {
+
+		@SuppressWarnings("rawtypes")
+		private static final AtomicIntegerFieldUpdater<Answer> ENDED =
+				AtomicIntegerFieldUpdater.newUpdater(Answer.class, "ended");
+
+		private final CoreSubscriber<? super D> actual;
+		private final RequestResponse<W, D> request;
+		private Subscription upstream;
+		private boolean done;
+		private volatile int ended;
+
+		Answer(CoreSubscriber<? super D> actual, RequestResponse<W, D> request) {
+			this.actual = actual;
+			this.request = request;
+		}
+
+		@Override
+		public Context currentContext() {
+			return actual.currentContext();
+		}
+
+		@Override
+		public void onSubscribe(Subscription s) {
+			if (Operators.validate(upstream, s)) {
+				upstream = s;
+				actual.onSubscribe(this);
+			}
+		}
+
+		@Override
+		public void onNext(Payload p) {
+			if (done) {
+				Operators.onNextDropped(p, actual.currentContext());
+				return;
+			}
+			D value;
+			try {
+				value = Objects.requireNonNull(decode(p, request.wireType, request.toDomain, request.route),
+						"The mapper returned a null value.");
+			}
+			catch (Throwable e) {
+				onError(Operators.onOperatorError(upstream, e, p, actual.currentContext()));
+				return;
+			}
+			actual.onNext(value);
+		}
+
+		@Override
+		public void onError(Throwable e) {
+			if (done) {
+				Operators.onErrorDropped(e, actual.currentContext());
+				return;
+			}
+			done = true;
+			actual.onError(ErrorCodes.fromWire(e, remote, address));
+			ended();
+		}
+
+		@Override
+		public void onComplete() {
+			if (done) {
+				return;
+			}
+			done = true;
+			actual.onComplete();
+			ended();
+		}
+
+		@Override
+		public void request(long n) {
+			upstream.request(n);
+		}
+
+		@Override
+		public void cancel() {
+			upstream.cancel();
+			ended();
+		}
+
+		private void ended() {
+			if (ENDED.compareAndSet(this, 0, 1)) {
+				end();
+			}
+		}
 	}
 
 	private boolean begin() {
