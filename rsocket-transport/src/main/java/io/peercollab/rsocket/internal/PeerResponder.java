@@ -51,6 +51,8 @@ final class PeerResponder implements RSocket {
 	private final String instance;
 	private final InboundConnections.Connection connection;
 	private final AtomicInteger openStreams = new AtomicInteger();
+	/** Answers {@code peercollab.v1.punch}, or {@code null}: the route is then refused. */
+	private HolePunchUpgrade holePunch;
 
 	PeerResponder(PeerName caller, RSocket requester, PeerRequestHandler handler, PayloadCodec codec, int maxStreams,
 			String instance, InboundConnections.Connection connection) {
@@ -61,6 +63,15 @@ final class PeerResponder implements RSocket {
 		this.maxStreams = maxStreams;
 		this.instance = instance;
 		this.connection = connection;
+	}
+
+	/**
+	 * @param upgrade what answers {@code peercollab.v1.punch} requests on this connection
+	 * @return this responder
+	 */
+	PeerResponder punchedBy(HolePunchUpgrade upgrade) {
+		this.holePunch = upgrade;
+		return this;
 	}
 
 	@Override
@@ -202,6 +213,10 @@ final class PeerResponder implements RSocket {
 					.map(r -> codec.data((CborWriter.Writable) w -> Wire.InviteAnswer.write(w, r)));
 			case PRESENCE -> handler.presence(caller).map(p -> codec.data(Wire.Presence.from(p)));
 			case CARD -> handler.card(caller).map(c -> codec.data(new Wire.Card(c)));
+			case PUNCH -> holePunch == null
+					? Mono.error(new InvalidRequestException("Route '" + route + "' is not served here"))
+					: holePunch.answer(caller, decode(in.data(), Wire.Punch.class, w -> w, Route.PUNCH + " request"))
+							.map(codec::data);
 			default -> Mono.error(new InvalidRequestException("Route '" + route + "' is not request-response"));
 		};
 	}
