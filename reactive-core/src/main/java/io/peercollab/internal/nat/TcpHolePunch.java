@@ -119,31 +119,55 @@ public final class TcpHolePunch {
 	 *     if none succeeded by the deadline
 	 */
 	public static Mono<Connection> connect(InetSocketAddress local, InetSocketAddress remote, Duration deadline) {
+		// the first connection wins; any other that is still offered is closed
+		return connections(local, remote, deadline).next();
+	}
+
+	/**
+	 * As {@link #connect}, but emits every connection established with {@code remote} until the deadline, not only the
+	 * first: dialling stops at the first one, listening goes on. Where neither NAT is in the way, each end's SYN may
+	 * reach the other's listening socket and make two connections, and each end may see a different one first; the
+	 * end that does not choose (the TLS server of a punched connection) serves every one of them, and the end that
+	 * chooses takes its first and closes the others.
+	 *
+	 * @param local the local address and port whose mapping the remote end aims at
+	 * @param remote the remote end's mapped address
+	 * @param deadline how long to keep trying and listening
+	 * @return the connections, completing at the deadline (or failing with {@link PeerUnreachableException}, naming
+	 *     the number of attempts, if there was none); a connection offered after cancellation is closed
+	 */
+	public static reactor.core.publisher.Flux<Connection> connections(InetSocketAddress local,
+			InetSocketAddress remote, Duration deadline) {
 		Objects.requireNonNull(local, "local");
 		Objects.requireNonNull(remote, "remote");
 		Objects.requireNonNull(deadline, "deadline");
 		TcpClient client = client(local, remote)
 				.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) ATTEMPT.toMillis());
-		return Mono.create(sink -> {
-			AtomicBoolean done = new AtomicBoolean();
+		return reactor.core.publisher.Flux.create(sink -> {
+			AtomicBoolean over = new AtomicBoolean();
 			AtomicInteger attempts = new AtomicInteger();
-			AtomicInteger accepted = new AtomicInteger();
+			AtomicInteger established = new AtomicInteger();
 			Disposable.Composite running = Disposables.composite();
+			Disposable.Swap dialling = Disposables.swap();
 			Consumer<Disposable> keep = d -> {
 				if (!running.add(d)) {
 					d.dispose(); // over already
 				}
 			};
 			Consumer<Connection> offer = c -> {
-				if (done.compareAndSet(false, true)) {
-					sink.success(c);
+				synchronized (sink) {
+					if (over.get() || sink.isCancelled()) {
+						c.dispose();
+						return;
+					}
+					established.incrementAndGet();
+					sink.next(c);
 				}
-				else {
-					c.dispose();
-				}
+				dialling.dispose(); // one connection is enough to stop dialling
 			};
 			// over, whichever way: stop dialling, stop listening
 			sink.onDispose(running);
+			keep.accept(dialling);
 			keep.accept(TcpServer.create()
 					.runOn(TcpResources.get(), false)
 					.bindAddress(() -> local)
@@ -152,7 +176,6 @@ public final class TcpHolePunch {
 					.doOnConnection(c -> {
 						InetSocketAddress from = (InetSocketAddress) c.channel().remoteAddress();
 						if (from.getAddress().equals(remote.getAddress())) {
-							accepted.incrementAndGet();
 							offer.accept(c);
 						}
 						else {
@@ -163,14 +186,20 @@ public final class TcpHolePunch {
 					.bind()
 					// a port that cannot be listened on still lets this end dial
 					.subscribe(server -> keep.accept(server::dispose), e -> { }));
-			keep.accept(Mono.defer(() -> {
+			dialling.update(Mono.defer(() -> {
 						attempts.incrementAndGet();
 						return client.connect();
 					})
 					.retryWhen(Retry.fixedDelay(Long.MAX_VALUE, PAUSE))
 					.subscribe(offer::accept, e -> { }));
 			keep.accept(Mono.delay(deadline).subscribe(x -> {
-				if (done.compareAndSet(false, true)) {
+				synchronized (sink) {
+					over.set(true);
+				}
+				if (established.get() > 0) {
+					sink.complete();
+				}
+				else {
 					sink.error(new PeerUnreachableException("TCP hole punching from " + IpLiterals.toString(local)
 							+ " to " + IpLiterals.toString(remote) + " failed: no connection after " + attempts.get()
 							+ " attempts in " + deadline + " (a NAT with a new port per destination on both sides, "

@@ -58,6 +58,8 @@ final class PeerResponder implements RSocket {
 	private final String instance;
 	private final InboundConnections.Connection connection;
 	private final AtomicInteger openStreams = new AtomicInteger();
+	/** Answers {@code peercollab.v1.punch}, or {@code null}: the route is then refused. */
+	private HolePunchUpgrade holePunch;
 
 	PeerResponder(PeerName caller, RSocket requester, PeerRequestHandler handler, PayloadCodec codec, int maxStreams,
 			String instance, InboundConnections.Connection connection) {
@@ -68,6 +70,15 @@ final class PeerResponder implements RSocket {
 		this.maxStreams = maxStreams;
 		this.instance = instance;
 		this.connection = connection;
+	}
+
+	/**
+	 * @param upgrade what answers {@code peercollab.v1.punch} requests on this connection
+	 * @return this responder
+	 */
+	PeerResponder punchedBy(HolePunchUpgrade upgrade) {
+		this.holePunch = upgrade;
+		return this;
 	}
 
 	@Override
@@ -229,6 +240,9 @@ final class PeerResponder implements RSocket {
 					Wire.Invite::toDomain, INVITE_REQUEST));
 			case PRESENCE -> handler.presence(caller);
 			case CARD -> handler.card(caller);
+			case PUNCH -> holePunch == null
+					? Mono.error(new InvalidRequestException("Route '" + route + "' is not served here"))
+					: holePunch.answer(caller, decode(in.data(), Wire.Punch.class, w -> w, Route.PUNCH + " request"));
 			default -> Mono.error(new InvalidRequestException("Route '" + route + "' is not request-response"));
 		};
 	}
@@ -242,7 +256,7 @@ final class PeerResponder implements RSocket {
 			}
 			case PRESENCE -> codec.data(Wire.Presence.from((PresenceInfo) answer));
 			case CARD -> codec.data(new Wire.Card((String) answer));
-			default -> codec.data(answer); // HELLO: a wire record already
+			default -> codec.data(answer); // HELLO, PUNCH: a wire record already
 		};
 	}
 

@@ -95,6 +95,9 @@ public final class RSocketBinding implements TransportBinding {
 	private volatile SecureServerTransport transport;
 	/** The TURN allocation, once made. */
 	private volatile TurnClient turn;
+
+	/** Upgrades relayed connections to hole-punched ones, with the TURN server as the STUN server. */
+	private final HolePunchUpgrade holePunch;
 	/** A new allocation being made after the last one was lost. */
 	private final reactor.core.Disposable.Swap reallocation = reactor.core.Disposables.swap();
 
@@ -130,6 +133,9 @@ public final class RSocketBinding implements TransportBinding {
 				.secure(spec -> spec.sslContext(clientTls).handshakeTimeout(settings.connectTimeout())));
 		keepsTls("TcpClient", client.configuration().sslProvider(), clientTls);
 		this.tlsClient = client;
+		this.holePunch = new HolePunchUpgrade(() -> turnSettings == null ? null : turnSettings.server(), codec,
+				settings.connectTimeout(), this::openPunched,
+				(data, from) -> transport.serveRelayed(data, from, serverTls, backstop()));
 	}
 
 	/**
@@ -288,6 +294,14 @@ public final class RSocketBinding implements TransportBinding {
 		return relayed.changes();
 	}
 
+	/**
+	 * @return the hole punching of this binding: whether a peer is reached over a punched connection, and each
+	 *     attempt's outcome (the internal hook for the path a {@code Peer} shows)
+	 */
+	public HolePunchUpgrade holePunch() {
+		return holePunch;
+	}
+
 	/** @return the TURN allocation, or {@code null}: for tests */
 	public TurnClient turnClient() {
 		return turn;
@@ -361,6 +375,13 @@ public final class RSocketBinding implements TransportBinding {
 			return undialable(expected, address);
 		}
 		Key key = new Key(expected, socket, relayedByUs(address));
+		if (address instanceof RelayedAddress) {
+			// new streams take the hole-punched connection once there is one; a relayed one tries to become it
+			return Mono.defer(() -> {
+				RSocketPeerConnection punched = holePunch.direct(expected);
+				return punched != null ? Mono.just(punched) : shared(key, true).doOnNext(holePunch::offer);
+			}).cast(PeerConnection.class);
+		}
 		return Mono.defer(() -> shared(key, true)).cast(PeerConnection.class);
 	}
 
@@ -550,6 +571,7 @@ public final class RSocketBinding implements TransportBinding {
 		}
 		reallocation.dispose();
 		relayed.close();
+		holePunch.dispose();
 		TurnClient t = turn;
 		if (t != null) {
 			// deallocates, bounded by the request timeout
@@ -616,6 +638,32 @@ public final class RSocketBinding implements TransportBinding {
 				? new PinnedClientTransport(relay.connect(key.address, this::installClientTls), key.name, key.address,
 						settings.maxFrameLength())
 				: new PinnedClientTransport(tcp, key.name, key.address, settings.maxFrameLength());
+		return open(key, client);
+	}
+
+	/**
+	 * The same TLS client handshake, pin check, SETUP and hello on a hole-punched TCP connection, which this binding
+	 * then holds and closes as any outbound connection (it is not shared under a key: {@link HolePunchUpgrade} hands
+	 * it out).
+	 */
+	private Mono<RSocketPeerConnection> openPunched(Connection data, PeerName expected) {
+		installClientTls(data);
+		InetSocketAddress to = (InetSocketAddress) data.channel().remoteAddress();
+		return open(new Key(expected, to, false), new PinnedClientTransport(Mono.just(data), expected, to,
+				settings.maxFrameLength()))
+				.doOnError(e -> data.dispose())
+				.doOnNext(c -> {
+					// what the server's hello says is about the socket; this one was punched through the NATs
+					c.pathChanged(io.peercollab.ConnectionPath.HOLE_PUNCHED);
+					outbound.add(c);
+					c.onClose().subscribe(null, e -> outbound.remove(c), () -> outbound.remove(c));
+					if (disposed.get()) {
+						c.dispose();
+					}
+				});
+	}
+
+	private Mono<RSocketPeerConnection> open(Key key, PinnedClientTransport client) {
 		return RSocketConnector.create()
 				.interceptors(customizers.interceptors())
 				.dataMimeType(PayloadCodec.DATA_MIME_TYPE)
@@ -750,7 +798,7 @@ public final class RSocketBinding implements TransportBinding {
 						Flux.just(ConnectionPaths.accepted(connection)));
 			}
 			return Mono.just(new PeerResponder(caller, sendingSocket, handler, codec,
-					settings.maxInboundStreamsPerConnection(), instance, connection));
+					settings.maxInboundStreamsPerConnection(), instance, connection).punchedBy(holePunch));
 		});
 	}
 

@@ -26,7 +26,9 @@ enum Route {
 	/** {@code PeerRequestHandler.session}. */
 	SESSION("peercollab.v1.session", Interaction.REQUEST_CHANNEL),
 	/** {@code PeerRequestHandler.signedOut}. */
-	SIGNED_OUT("peercollab.v1.signed-out", Interaction.FIRE_AND_FORGET);
+	SIGNED_OUT("peercollab.v1.signed-out", Interaction.FIRE_AND_FORGET),
+	/** Coordinates TCP hole punching over an existing (relayed) connection; see {@code HolePunchUpgrade}. */
+	PUNCH("peercollab.v1.punch", Interaction.REQUEST_RESPONSE);
 
 	/** RSocket's interaction models, named as in the RSocket protocol specification. */
 	enum Interaction {

@@ -75,8 +75,10 @@ final class SecureServerTransport implements ServerTransport<SecureServerTranspo
 			return;
 		}
 		SslHandler ssl = c.channel().pipeline().get(SslHandler.class);
-		c.addHandlerLast(new RSocketLengthCodec(maxFrameLength));
-		c.addHandlerLast(OversizedFrameGuard.INSTANCE);
+		if (c.channel().pipeline().get(RSocketLengthCodec.class) == null) {
+			c.addHandlerLast(new RSocketLengthCodec(maxFrameLength));
+			c.addHandlerLast(OversizedFrameGuard.INSTANCE);
+		}
 		Context context = ssl == null ? Context.of(CONNECTION, inbound)
 				: Context.of(SSL_SESSION, ssl.engine().getSession(), CONNECTION, inbound);
 		acceptor.apply(new TcpDuplexConnection("server", c))
@@ -109,6 +111,10 @@ final class SecureServerTransport implements ServerTransport<SecureServerTranspo
 		SslHandler ssl = tls.newHandler(data.channel().alloc());
 		ssl.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
 		data.addHandlerLast(RELAYED_TLS, ssl);
+		// framed from the start: the client's first frames can come in the same read as its last handshake message,
+		// and are decoded before the handshake's listener runs
+		data.addHandlerLast(new RSocketLengthCodec(maxFrameLength));
+		data.addHandlerLast(OversizedFrameGuard.INSTANCE);
 		ssl.handshakeFuture().addListener(f -> {
 			if (f.isSuccess()) {
 				serve(data, a);

@@ -321,6 +321,22 @@ final class Wire {
 		}
 	}
 
+	/**
+	 * {@code peercollab.v1.punch} request and response: in the request, the phase ({@code "connect"}: here is my
+	 * mapped address, {@code "sync"}: start now) and, with {@code "connect"}, the caller's TCP-mapped address as
+	 * learnt by STUN; in the response to {@code "connect"}, the answering end's.
+	 *
+	 * @param phase {@code "connect"} or {@code "sync"}; absent in responses
+	 * @param ip the mapped IP address, 4 or 16 bytes; absent in a {@code "sync"} and its response
+	 * @param port the mapped port, 1 to 65535; absent where {@code ip} is
+	 */
+	record Punch(String phase, byte[] ip, Integer port) {
+
+		static Punch read(Fields f) {
+			return new Punch(f.text("phase"), f.bytes("ip"), f.int32("port"));
+		}
+	}
+
 	/** @return 1 if {@code value} is written (not {@code null}), else 0: a map's count leaves out absent fields */
 	private static int present(Object value) {
 		return value == null ? 0 : 1;
@@ -345,5 +361,5 @@ final class Wire {
 			Map.entry(Application.class, Application::read), Map.entry(SharedObject.class, SharedObject::read),
 			Map.entry(EventsRequest.class, EventsRequest::read), Map.entry(Event.class, Event::read),
 			Map.entry(Open.class, Open::read), Map.entry(Frame.class, Frame::read),
-			Map.entry(Hello.class, Hello::read));
+			Map.entry(Hello.class, Hello::read), Map.entry(Punch.class, Punch::read));
 }
