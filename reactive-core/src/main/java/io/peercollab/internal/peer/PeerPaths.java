@@ -7,6 +7,7 @@ import java.util.Map;
 
 import io.peercollab.ConnectionPath;
 import io.peercollab.identity.PeerName;
+import io.peercollab.internal.flow.EmissionQueue;
 import io.peercollab.internal.flow.Emissions;
 import io.peercollab.spi.PeerConnection;
 import reactor.core.publisher.Flux;
@@ -28,6 +29,11 @@ public final class PeerPaths {
 	private final Map<PeerName, Map<PeerConnection, ConnectionPath>> open = new HashMap<>();
 	/** The name of a peer whose paths changed, as it happens. */
 	private final Sinks.Many<PeerName> changed = Sinks.many().multicast().directBestEffort();
+	/**
+	 * Emits into {@link #changed} one at a time: a change can come from a transport's thread that is itself inside an
+	 * emission (a connection's path stream), where {@link Emissions} would not wait for another emitter.
+	 */
+	private final EmissionQueue emissions = new EmissionQueue();
 
 	/**
 	 * Follows the path of {@code connection}, a connection this endpoint opened that proved {@code name}, until it
@@ -41,7 +47,7 @@ public final class PeerPaths {
 			}
 			ofPeer.put(connection, connection.path());
 		}
-		Emissions.next(changed, name);
+		emissions.execute(() -> Emissions.next(changed, name));
 		Flux.defer(connection::pathChanges)
 				.onErrorResume(e -> Mono.empty())
 				.subscribe(path -> update(name, connection, path), e -> { }, () -> closed(name, connection));
@@ -55,7 +61,7 @@ public final class PeerPaths {
 			}
 			ofPeer.put(connection, path);
 		}
-		Emissions.next(changed, name);
+		emissions.execute(() -> Emissions.next(changed, name));
 	}
 
 	private void closed(PeerName name, PeerConnection connection) {
@@ -68,7 +74,7 @@ public final class PeerPaths {
 				open.remove(name);
 			}
 		}
-		Emissions.next(changed, name);
+		emissions.execute(() -> Emissions.next(changed, name));
 	}
 
 	/**
