@@ -19,6 +19,7 @@ import io.peercollab.CollaborationSession;
 import io.peercollab.ConnectionPath;
 import io.peercollab.Diagnostic;
 import io.peercollab.EndPointChange;
+import io.peercollab.InvalidContactCardException;
 import io.peercollab.Invitation;
 import io.peercollab.InvitationResponse;
 import io.peercollab.InvitationState;
@@ -41,10 +42,14 @@ import io.peercollab.PresenceInfo;
 import io.peercollab.SessionMemberChange;
 import io.peercollab.SessionMessage;
 import io.peercollab.agent.NotCarriedByAgentException;
+import io.peercollab.contact.ContactChange;
+import io.peercollab.contact.ContactItemChange;
 import io.peercollab.contact.ContactManager;
+import io.peercollab.contact.ContactPresence;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
+import io.peercollab.internal.card.ContactCardCodec;
 import io.rsocket.Payload;
 import io.rsocket.RSocket;
 import org.jspecify.annotations.Nullable;
@@ -286,33 +291,100 @@ public final class AttachedCollaboration implements PeerCollaboration {
 				.map(c -> new ObjectChange(c.type(), c.object().object(), c.version()));
 	}
 
-	// ----- not carried yet -----------------------------------------------------------------------------------------
+	// ----- peers ---------------------------------------------------------------------------------------------------
 
+	/** As embedded: the agent's discovery; its buffer of 1,024 events applies to this application's demand. */
 	@Override
 	public Flux<PeerNearMeEvent> peersNearMe() {
-		return Flux.error(notCarried("peersNearMe()"));
+		return stream(LocalWire.PEERS_NEAR_ME, null, LocalWire.NearMeEventMsg.class)
+				.map(e -> new PeerNearMeEvent(e.type(), nearPeer(e.peer())));
 	}
 
 	@Override
 	public Mono<List<PeerNearMe>> getPeersNearMe() {
-		return Mono.error(notCarried("getPeersNearMe()"));
-	}
-
-	@Override
-	public Mono<PeerNearMe> peerNearMe(PeerAddress address) {
-		Objects.requireNonNull(address, "address");
-		return Mono.error(notCarried("peerNearMe(..)"));
-	}
-
-	/** @throws NotCarriedByAgentException always, for now */
-	@Override
-	public Peer peer(PeerContact contact) {
-		throw notCarried("peer(contact)");
+		return stream(LocalWire.GET_PEERS_NEAR_ME, null, LocalWire.NearPeer.class).map(this::nearPeer)
+				.collectList();
 	}
 
 	/**
-	 * A handle on a peer through the agent: its presence, applications and objects, and invitations sent to it, are
-	 * carried; its nickname, endpoint changes and events are not yet ({@link NotCarriedByAgentException}).
+	 * @return as embedded; fails with {@link NotCarriedByAgentException} for an address that is not TCP (the local
+	 * channel carries TCP addresses only)
+	 */
+	@Override
+	public Mono<PeerNearMe> peerNearMe(PeerAddress address) {
+		Objects.requireNonNull(address, "address");
+		List<LocalWire.EndPoint> carried = LocalWire.EndPoint.of(List.of(PeerEndPoint.of(address)));
+		if (carried.isEmpty()) {
+			return Mono.error(notCarried("peerNearMe(..) for a non-TCP address"));
+		}
+		return ask(LocalWire.PEER_NEAR_ME, carried.get(0), LocalWire.NearPeer.class).map(this::nearPeer);
+	}
+
+	private PeerNearMe nearPeer(LocalWire.NearPeer n) {
+		PeerName name = PeerName.parse(n.name());
+		List<PeerEndPoint> endPoints = LocalWire.EndPoint.endPoints(n.endPoints());
+		LocalWire.EndPoint tcp = n.endPoints().stream().filter(e -> e.scheme() == null).findFirst().orElse(null);
+		return new RemoteNearPeer(name, n, endPoints, new LocalWire.PeerRef(n.name(), tcp, null, true));
+	}
+
+	/** A peer near me as the agent showed it; calls on it reach the one the agent saw last under its name. */
+	private final class RemoteNearPeer extends RemotePeer implements PeerNearMe {
+
+		private final LocalWire.NearPeer shown;
+
+		RemoteNearPeer(PeerName name, LocalWire.NearPeer shown, List<PeerEndPoint> endPoints, LocalWire.PeerRef ref) {
+			super(name, shown.nickname(), endPoints, ref);
+			this.shown = shown;
+		}
+
+		@Override
+		public boolean isVerified() {
+			return shown.verified();
+		}
+
+		@Override
+		public String endPointName() {
+			return shown.endPointName();
+		}
+
+		@Override
+		public String machineName() {
+			return shown.machineName();
+		}
+
+		@Override
+		public boolean equals(@Nullable Object o) {
+			return o instanceof RemoteNearPeer p && p.shown.name().equals(shown.name())
+					&& p.shown.nickname().equals(shown.nickname()) && p.endPoints().equals(endPoints());
+		}
+
+		@Override
+		public int hashCode() {
+			return Objects.hash(shown.name(), shown.nickname(), endPoints());
+		}
+
+		@Override
+		public String toString() {
+			return "PeerNearMe[" + shown.name() + ", " + shown.nickname() + ", " + endPoints().size()
+					+ " endpoint(s), through the agent]";
+		}
+	}
+
+	/**
+	 * A handle on a contact through the agent: reached wherever the agent's sources say it is, as an embedded
+	 * endpoint reaches it.
+	 *
+	 * @throws NotCarriedByAgentException if one of the contact's endpoints is not at a TCP address
+	 */
+	@Override
+	public Peer peer(PeerContact contact) {
+		Objects.requireNonNull(contact, "contact");
+		return new RemotePeer(contact.name(), contact.nickname(), contact.endPoints(),
+				new LocalWire.PeerRef(contact.name().toString(), null, LocalWire.Contact.of(contact), false));
+	}
+
+	/**
+	 * A handle on a peer through the agent: everything but {@link Peer#path()} is carried.
 	 */
 	@Override
 	public Peer peer(PeerName name, PeerEndPoint endPoint) {
@@ -322,18 +394,22 @@ public final class AttachedCollaboration implements PeerCollaboration {
 		if (carried.isEmpty()) {
 			throw notCarried("peer(name, endPoint) for a non-TCP endpoint");
 		}
-		return new RemotePeer(name, endPoint, new LocalWire.PeerRef(name.toString(), carried.get(0)));
+		// as embedded: the nickname of a name at an address is its classifier
+		return new RemotePeer(name, name.classifier(), List.of(endPoint),
+				new LocalWire.PeerRef(name.toString(), carried.get(0), null, false));
 	}
 
-	private final class RemotePeer implements Peer {
+	private class RemotePeer implements Peer {
 
 		private final PeerName name;
-		private final PeerEndPoint endPoint;
-		private final LocalWire.PeerRef ref;
+		private final String nickname;
+		private final List<PeerEndPoint> endPoints;
+		final LocalWire.PeerRef ref;
 
-		RemotePeer(PeerName name, PeerEndPoint endPoint, LocalWire.PeerRef ref) {
+		RemotePeer(PeerName name, String nickname, List<PeerEndPoint> endPoints, LocalWire.PeerRef ref) {
 			this.name = name;
-			this.endPoint = endPoint;
+			this.nickname = nickname;
+			this.endPoints = List.copyOf(endPoints);
 			this.ref = ref;
 		}
 
@@ -342,15 +418,15 @@ public final class AttachedCollaboration implements PeerCollaboration {
 			return name;
 		}
 
-		/** @throws NotCarriedByAgentException always, for now */
+		/** @return the nickname this handle was made with: the contact's, or the classifier of a name at an address */
 		@Override
 		public String nickname() {
-			throw notCarried("Peer.nickname()");
+			return nickname;
 		}
 
 		@Override
 		public List<PeerEndPoint> endPoints() {
-			return List.of(endPoint);
+			return endPoints;
 		}
 
 		@Override
@@ -382,14 +458,20 @@ public final class AttachedCollaboration implements PeerCollaboration {
 			return stream(LocalWire.PEER_PATH_CHANGES, ref, String.class).map(ConnectionPath::of);
 		}
 
+		/** As embedded: the agent's watch of the peer, one request of this application's demand at a time. */
 		@Override
 		public Flux<EndPointChange> endPointChanges() {
-			return Flux.error(notCarried("Peer.endPointChanges()"));
+			return stream(LocalWire.PEER_END_POINT_CHANGES, ref, LocalWire.EpChange.class)
+					.map(c -> new EndPointChange(c.type(), c.endPoint().remote()));
 		}
 
+		/**
+		 * As embedded: the agent follows the peer, and its buffers (1,024 events per subscriber, then merged per
+		 * item) apply to this application's demand over the local channel.
+		 */
 		@Override
 		public Flux<PeerEvent> events() {
-			return Flux.error(notCarried("Peer.events()"));
+			return stream(LocalWire.PEER_EVENTS, ref, LocalWire.Event.class).map(LocalWire.Event::event);
 		}
 
 		@Override
@@ -418,15 +500,125 @@ public final class AttachedCollaboration implements PeerCollaboration {
 		}
 	}
 
-	/** @throws NotCarriedByAgentException always, for now */
+	/** The agent's contacts: its one contact store, shared by every attached application. */
 	@Override
 	public ContactManager contacts() {
-		throw notCarried("contacts()");
+		return contacts;
 	}
 
+	private final ContactManager contacts = new RemoteContacts();
+
+	private final class RemoteContacts implements ContactManager {
+
+		private Mono<PeerContact> contact(String route, Object body) {
+			return ask(route, body, LocalWire.Contact.class).map(LocalWire.Contact::contact);
+		}
+
+		/** @return the local contact as the agent's state last told it */
+		@Override
+		public PeerContact me() {
+			return state.get().me().contact();
+		}
+
+		@Override
+		public Mono<PeerContact> updateMe(String nickname, String displayName, String email) {
+			return contact(LocalWire.CONTACTS_UPDATE_ME, new LocalWire.Me(nickname, displayName, email))
+					// then the state, so that me() and nickname() read the new values at once
+					.flatMap(c -> call(LocalWire.STATE, null).thenReturn(c));
+		}
+
+		@Override
+		public Mono<PeerContact> add(PeerContact contact) {
+			Objects.requireNonNull(contact, "contact");
+			return Mono.fromCallable(() -> LocalWire.Contact.of(contact)).flatMap(c -> contact(LocalWire.CONTACTS_ADD,
+					c));
+		}
+
+		/** @return as embedded; fails with {@link IllegalArgumentException} for a peer not made by this collaboration */
+		@Override
+		public Mono<PeerContact> createContact(Peer peer) {
+			Objects.requireNonNull(peer, "peer");
+			if (!(peer instanceof RemotePeer remote)) {
+				return Mono.error(new IllegalArgumentException(
+						"peer must come from this collaboration (peersNearMe() or peer(...))"));
+			}
+			return contact(LocalWire.CONTACTS_CREATE, remote.ref);
+		}
+
+		@Override
+		public Mono<PeerContact> find(PeerName name) {
+			Objects.requireNonNull(name, "name");
+			return stream(LocalWire.CONTACTS_FIND, name.toString(), LocalWire.Contact.class)
+					.map(LocalWire.Contact::contact).next();
+		}
+
+		@Override
+		public Flux<PeerContact> findAll() {
+			return stream(LocalWire.CONTACTS_FIND_ALL, null, LocalWire.Contact.class).map(LocalWire.Contact::contact);
+		}
+
+		@Override
+		public Mono<PeerContact> update(PeerContact contact) {
+			Objects.requireNonNull(contact, "contact");
+			return Mono.fromCallable(() -> LocalWire.Contact.of(contact))
+					.flatMap(c -> contact(LocalWire.CONTACTS_UPDATE, c));
+		}
+
+		@Override
+		public Mono<Void> delete(PeerName name) {
+			Objects.requireNonNull(name, "name");
+			return send(LocalWire.CONTACTS_DELETE, name.toString());
+		}
+
+		/** As embedded: the agent's buffer of {@value #CHANGES_BUFFER} changes applies to this application's demand. */
+		@Override
+		public Flux<ContactChange> changes() {
+			return stream(LocalWire.CONTACTS_CHANGES, null, LocalWire.ContactChangeMsg.class)
+					.map(c -> new ContactChange(c.type(), c.contact().contact()));
+		}
+
+		@Override
+		public Flux<ContactPresence> presences() {
+			return stream(LocalWire.CONTACTS_PRESENCES, null, LocalWire.ContactPresenceMsg.class)
+					.map(c -> new ContactPresence(PeerName.parse(c.name()), c.presence().info()));
+		}
+
+		@Override
+		public Flux<ContactItemChange> itemChanges() {
+			return stream(LocalWire.CONTACTS_ITEM_CHANGES, null, LocalWire.ItemChange.class)
+					.map(c -> new ContactItemChange(PeerName.parse(c.contact()), c.change().event()));
+		}
+
+		/** @return the local contact's card, made here from {@link #me()} as the agent would make it */
+		@Override
+		public String exportCard() {
+			return exportCard(me());
+		}
+
+		@Override
+		public String exportCard(PeerContact contact) {
+			return ContactCardCodec.toXml(Objects.requireNonNull(contact, "contact"));
+		}
+
+		@Override
+		public PeerContact parseCard(String xml) {
+			if (xml == null) {
+				throw new InvalidContactCardException("the card is null");
+			}
+			return ContactCardCodec.fromXml(xml);
+		}
+
+		@Override
+		public Mono<PeerContact> importCard(String xml) {
+			// read here first, so that a bad card fails as embedded without a round trip
+			return Mono.fromSupplier(() -> parseCard(xml)).flatMap(c -> contact(LocalWire.CONTACTS_IMPORT, xml));
+		}
+	}
+
+	/** As embedded: what the agent noticed and refused; the oldest dropped for a slow subscriber, in the agent. */
 	@Override
 	public Flux<Diagnostic> diagnostics() {
-		return Flux.error(notCarried("diagnostics()"));
+		return stream(LocalWire.DIAGNOSTICS, null, LocalWire.Diag.class).map(LocalWire.Diag::diagnostic);
 	}
 
 	private static NotCarriedByAgentException notCarried(String method) {
