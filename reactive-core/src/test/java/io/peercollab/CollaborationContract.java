@@ -743,6 +743,29 @@ public abstract class CollaborationContract {
 	}
 
 	@Test
+	void theApplicationThisProgramRegisteredIsItsCurrentOne() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		StepVerifier.create(a.currentApplication()).as("none registered")
+				.expectError(NotFoundException.class).verify(WAIT);
+
+		a.registerApplication(WHITEBOARD).block(WAIT);
+		Mono<Invitation> received = b.invitations().next().cache();
+		received.flatMap(Invitation::accept).subscribe();
+		InvitationResponse r = a.currentApplication().flatMap(me -> me.invite(peer(a, b), "as myself", null))
+				.block(WAIT);
+		assertThat(r.status()).isEqualTo(InvitationStatus.ACCEPTED);
+		assertThat(received.block(WAIT).application().id()).isEqualTo(WHITEBOARD.id());
+
+		a.registerApplication(PeerApplication.of(UUID.randomUUID(), "Chat", PeerScope.ALL)).block(WAIT);
+		StepVerifier.create(a.currentApplication()).as("several: name one")
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NotFoundException.class)
+						.hasMessageContaining("application(id)"))
+				.verify(WAIT);
+	}
+
+	@Test
 	void cancellingAnInvitationWithdrawsIt() {
 		PeerCollaboration a = endpoint(alice);
 		PeerCollaboration b = endpoint(bob);
