@@ -281,6 +281,26 @@ class AgentChannelTest {
 	}
 
 	@Test
+	void eachAttachedApplicationsCurrentApplicationIsTheOneItRegistered() {
+		AgentSettings s = settings(AgentSettings.Channel.UNIX_DOMAIN);
+		agent(s);
+		PeerCollaboration board = attach(s);
+		PeerCollaboration chat = attach(s);
+		PeerApplication chatApp = PeerApplication.of(UUID.randomUUID(), "Chat", PeerScope.ALL);
+		board.registerApplication(BOARD).block(WAIT);
+		chat.registerApplication(chatApp).block(WAIT);
+		assertThat(chat.applications()).as("the registrations are shared").hasSize(2);
+
+		assertThat(board.currentApplication().block(WAIT).id()).isEqualTo(BOARD.id());
+		assertThat(chat.currentApplication().block(WAIT).id()).isEqualTo(chatApp.id());
+		PeerCollaboration other = attach(s);
+		StepVerifier.create(other.currentApplication()).as("it registered none and was not launched")
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(io.peercollab.NotFoundException.class)
+						.hasMessageContaining("application(id)"))
+				.verify(WAIT);
+	}
+
+	@Test
 	void whatIsNotCarriedYetFailsWithATypedError() {
 		AgentSettings s = settings(AgentSettings.Channel.UNIX_DOMAIN);
 		agent(s);

@@ -2,6 +2,7 @@
 package io.peercollab.agent.internal;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -168,6 +169,10 @@ final class Attached implements RSocket {
 			case LocalWire.CONTACTS_IMPORT -> {
 				String xml = LocalWire.read(p, String.class);
 				return collab.contacts().importCard(xml).map(Attached::contact);
+			}
+			case LocalWire.REGISTERED_HERE -> {
+				p.release();
+				return Mono.fromCallable(() -> LocalWire.reply(new LocalWire.Registered(List.copyOf(registered))));
 			}
 			case LocalWire.PEER_NEAR_ME -> {
 				LocalWire.EndPoint at = LocalWire.read(p, LocalWire.EndPoint.class);

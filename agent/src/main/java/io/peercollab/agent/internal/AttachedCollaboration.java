@@ -20,6 +20,7 @@ import io.peercollab.ConnectionPath;
 import io.peercollab.Diagnostic;
 import io.peercollab.EndPointChange;
 import io.peercollab.InvalidContactCardException;
+import io.peercollab.NotFoundException;
 import io.peercollab.Invitation;
 import io.peercollab.InvitationResponse;
 import io.peercollab.InvitationState;
@@ -39,6 +40,7 @@ import io.peercollab.PeerScope;
 import io.peercollab.PresenceChange;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.PresenceInfo;
+import io.peercollab.RegisteredApplication;
 import io.peercollab.SessionMemberChange;
 import io.peercollab.SessionMessage;
 import io.peercollab.agent.NotCarriedByAgentException;
@@ -241,6 +243,26 @@ public final class AttachedCollaboration implements PeerCollaboration {
 		List<PeerApplication> out = new ArrayList<>();
 		state.get().applications().forEach(a -> out.add(a.application()));
 		return List.copyOf(out);
+	}
+
+	/**
+	 * The application this program registered through the agent (the agent's other registrations are other
+	 * programs'), else, for a program the agent launched, the application of its launch.
+	 */
+	@Override
+	public Mono<RegisteredApplication> currentApplication() {
+		return ask(LocalWire.REGISTERED_HERE, null, LocalWire.Registered.class).map(r -> {
+			List<UUID> ids = r.ids() == null ? List.of() : r.ids();
+			if (ids.size() == 1) {
+				return application(ids.get(0));
+			}
+			if (ids.isEmpty() && launch != null) {
+				return application(launch.application().id());
+			}
+			throw new NotFoundException("no current application: this program registered " + ids.size()
+					+ " applications through the agent" + (ids.isEmpty() ? " and was not launched by it" : "")
+					+ "; name one with application(id)");
+		});
 	}
 
 	@Override

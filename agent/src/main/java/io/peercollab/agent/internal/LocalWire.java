@@ -122,6 +122,7 @@ public final class LocalWire {
 	static final String GET_PEERS_NEAR_ME = "peersNearMe.get";
 	static final String PEER_NEAR_ME = "peerNearMe";
 	static final String DIAGNOSTICS = "diagnostics";
+	static final String REGISTERED_HERE = "application.registeredHere";
 
 	private static final ObjectMapper MAPPER = CBORMapper.builder()
 			.disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
@@ -275,6 +276,10 @@ public final class LocalWire {
 			return new PeerContact(PeerName.parse(name), nickname, displayName, email, cert,
 					EndPoint.endPoints(endPoints), subscribed, subscribeAllowed);
 		}
+	}
+
+	/** The applications one attached application registered. */
+	record Registered(List<UUID> ids) {
 	}
 
 	/** The new fields of the local contact. */
