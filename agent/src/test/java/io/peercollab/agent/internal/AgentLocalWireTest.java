@@ -33,7 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The records of the agent's local channel: what goes in comes out the same, through CBOR. */
-class LocalWireTest {
+class AgentLocalWireTest {
 
 	private static final PeerEndPoint TCP = new PeerEndPoint("laptop", new InetSocketAddress("127.0.0.1", 4242));
 	private static final PeerEndPoint RELAYED = PeerEndPoint.of(new RelayedAddress(
