@@ -292,6 +292,15 @@ public final class AgentServer implements Disposable {
 	}
 
 	String hold(CollaborationSession session, @Nullable Attached owner) {
+		// the engine hands the same session again (a host inviting into the session it hosts): the same key, so
+		// that the application sees one session object too
+		if (owner != null) {
+			for (Map.Entry<String, Held> e : sessions.entrySet()) {
+				if (e.getValue().session == session && e.getValue().owner == owner) {
+					return e.getKey();
+				}
+			}
+		}
 		String key = UUID.randomUUID().toString();
 		sessions.put(key, new Held(session, owner));
 		// an ended session is kept a minute, so that its holder's receive() and onClose() end as they would embedded

@@ -6,15 +6,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.peercollab.ApplicationChange;
+import io.peercollab.ChangeType;
 import io.peercollab.CollaborationSession;
 import io.peercollab.ConnectionPath;
 import io.peercollab.Diagnostic;
@@ -517,7 +519,7 @@ public final class AttachedCollaboration implements PeerCollaboration {
 			return ask(LocalWire.PEER_INVITE, new LocalWire.SendInvite(ref, LocalWire.App.of(application),
 					message == null ? "" : message, data, expiryMillis), LocalWire.Response.class)
 					.map(r -> r.session() != null
-							? InvitationResponse.accepted(r.message(), r.extendedCode(), new RemoteSession(r.session()))
+							? InvitationResponse.accepted(r.message(), r.extendedCode(), session(r.session()))
 							: InvitationResponse.of(r.status(), r.message(), r.extendedCode()));
 		}
 	}
@@ -718,7 +720,7 @@ public final class AttachedCollaboration implements PeerCollaboration {
 		@Override
 		public Mono<CollaborationSession> accept(String message, @Nullable Integer extendedCode) {
 			return ask(LocalWire.ACCEPT, new LocalWire.Answer(m.key(), message == null ? "" : message, extendedCode),
-					LocalWire.Session.class).map(s -> (CollaborationSession) new RemoteSession(s));
+					LocalWire.Session.class).map(s -> (CollaborationSession) session(s));
 		}
 
 		@Override
@@ -733,18 +735,39 @@ public final class AttachedCollaboration implements PeerCollaboration {
 		}
 	}
 
+	/** The sessions handed to this application, by the agent's key: one object per session, as embedded. */
+	private final Map<String, RemoteSession> sessions = new ConcurrentHashMap<>();
+
+	private RemoteSession session(LocalWire.Session m) {
+		return sessions.computeIfAbsent(m.key(), k -> new RemoteSession(m));
+	}
+
 	private final class RemoteSession implements CollaborationSession {
 
 		private final LocalWire.Session m;
 		private final PeerApplication application;
 		private final Mono<Void> closed;
+		/** The members as the agent last told them: those handed over, then followed over the member changes. */
+		private final Set<PeerName> members = ConcurrentHashMap.newKeySet();
+		private final Disposable following;
 		private volatile boolean disposed;
 
 		RemoteSession(LocalWire.Session m) {
 			this.m = m;
 			this.application = m.application().application();
-			this.closed = AttachedCollaboration.this.send(LocalWire.SESSION_ON_CLOSE, m.key()).cache();
+			m.members().forEach(n -> members.add(PeerName.parse(n)));
+			this.closed = AttachedCollaboration.this.send(LocalWire.SESSION_ON_CLOSE, m.key())
+					.doFinally(s -> sessions.remove(m.key(), this)).cache();
 			closed.subscribe(null, e -> { });
+			// the stream starts with the members now (ADDED), then each change, and ends with the session
+			this.following = memberChanges().subscribe(c -> {
+				if (c.type() == ChangeType.REMOVED) {
+					members.remove(c.member());
+				}
+				else {
+					members.add(c.member());
+				}
+			}, e -> members.clear(), members::clear);
 		}
 
 		@Override
@@ -767,12 +790,13 @@ public final class AttachedCollaboration implements PeerCollaboration {
 			return m.isHost();
 		}
 
-		/** @return the members when the agent handed this session over (the local channel does not follow them) */
+		/**
+		 * @return the members as the agent last told them over the local channel (a change reaches this application a
+		 * moment after the agent saw it)
+		 */
 		@Override
 		public Set<PeerName> members() {
-			Set<PeerName> out = new HashSet<>();
-			m.members().forEach(n -> out.add(PeerName.parse(n)));
-			return Set.copyOf(out);
+			return Set.copyOf(members);
 		}
 
 		@Override
@@ -812,6 +836,7 @@ public final class AttachedCollaboration implements PeerCollaboration {
 		public void dispose() {
 			if (!disposed) {
 				disposed = true;
+				following.dispose();
 				AttachedCollaboration.this.send(LocalWire.SESSION_DISPOSE, m.key()).subscribe(null, e -> { });
 			}
 		}
@@ -824,7 +849,7 @@ public final class AttachedCollaboration implements PeerCollaboration {
 
 	private LaunchInfo launchInfo(LocalWire.Launch l) {
 		LocalWire.Invite inv = l.invitation();
-		CollaborationSession session = new RemoteSession(l.session());
+		CollaborationSession session = session(l.session());
 		PeerApplication app = inv.application().application();
 		return new LaunchInfo() {
 			@Override
