@@ -262,6 +262,27 @@ public interface PeerCollaboration extends Disposable {
 	}
 
 	/**
+	 * The application this program registered, to invite "as myself" without naming it:
+	 * {@code collab.currentApplication().flatMap(app -> app.invite(peer, message, data))}. Embedded, the one
+	 * application registered on this endpoint; attached to a per-user agent ({@link #agent()}), the one this program
+	 * registered (the agent's other registrations are other programs'), else, for a program the agent launched, the
+	 * application of its {@link #launchInfo() launch}.
+	 *
+	 * @return the handle; fails with {@link NotFoundException} if there is none, or several (then name it with
+	 * {@link #application(UUID)})
+	 */
+	default Mono<RegisteredApplication> currentApplication() {
+		return Mono.fromCallable(() -> {
+			List<PeerApplication> registered = applications();
+			if (registered.size() != 1) {
+				throw new NotFoundException("no current application: " + registered.size() + " applications are"
+						+ " registered here; name one with application(id)");
+			}
+			return application(registered.get(0).id());
+		});
+	}
+
+	/**
 	 * @return the registered applications now. Those kept in the contact store are loaded as soon as the endpoint is
 	 * built; until that load completes (milliseconds for an in-memory store, a first open of an H2 file takes a few
 	 * hundred) this list lacks them. {@link #applicationChanges()} and every call of this interface that returns a

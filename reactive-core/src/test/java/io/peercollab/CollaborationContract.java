@@ -75,6 +75,14 @@ public abstract class CollaborationContract {
 		return endpoint(id, b -> b);
 	}
 
+	/**
+	 * @return the engine behind {@code endpoint}, for {@link TestAccess}: the endpoint itself, unless a subclass
+	 * serves the engine through something else (the agent)
+	 */
+	protected PeerCollaboration engine(PeerCollaboration endpoint) {
+		return endpoint;
+	}
+
 	protected static Peer peer(PeerCollaboration from, PeerCollaboration to) {
 		return from.peer(to.name(), to.endPoints().get(0));
 	}
@@ -361,14 +369,14 @@ public abstract class CollaborationContract {
 			});
 			assertThat(both.endPoints()).extracting(e -> e.presence().status())
 					.containsExactlyInAnyOrder(PresenceStatus.BUSY, PresenceStatus.ONLINE);
-			assertThat(TestAccess.followerCount(laptop)).as("one remote stream per endpoint, shared")
+			assertThat(TestAccess.followerCount(engine(laptop))).as("one remote stream per endpoint, shared")
 					.isEqualTo(1);
 
 			// an endpoint that signs in later is found, and one that signs out leaves
 			PeerCollaboration phone = endpoint(bob);
 			phone.setPresence(PresenceInfo.of(PresenceStatus.AWAY)).block(WAIT);
 			where.add(phone.endPoints().get(0));
-			TestAccess.rescanEndPoints(a2, bob.name());
+			TestAccess.rescanEndPoints(engine(a2), bob.name());
 			bobs.mergedEndPoints().filter(v -> v.endPoints().size() == 3
 					&& v.endPoints().stream().anyMatch(e -> e.presence().status() == PresenceStatus.AWAY))
 					.blockFirst(WAIT);
@@ -469,9 +477,9 @@ public abstract class CollaborationContract {
 					&& presences.contains(PresenceStatus.BUSY) && items.size() == 2
 					&& merged(events).presence().equals(PresenceInfo.of(PresenceStatus.BUSY))
 					&& events.get(events.size() - 1) instanceof PeerEvent.Synced);
-			assertThat(TestAccess.followerCount(laptop)).as("one remote stream per endpoint, shared by events(), "
-					+ "presences() and itemChanges()").isEqualTo(1);
-			assertThat(TestAccess.followerCount(desktop)).isEqualTo(1);
+			assertThat(TestAccess.followerCount(engine(laptop)))
+					.as("one remote stream per endpoint, shared by events(), presences() and itemChanges()").isEqualTo(1);
+			assertThat(TestAccess.followerCount(engine(desktop))).isEqualTo(1);
 			Followed now = merged(events);
 			assertThat(now.applications()).containsOnlyKeys(WHITEBOARD.id());
 			assertThat(now.objects()).containsOnlyKeys(NOTES.id());
@@ -491,7 +499,7 @@ public abstract class CollaborationContract {
 			// the last local subscriber gone (the contact unfollowed, the streams cancelled), the remote stream closes
 			watching.dispose();
 			a.contacts().update(contact.withSubscribed(false)).block(WAIT);
-			awaitTrue(() -> TestAccess.followerCount(laptop) == 0);
+			awaitTrue(() -> TestAccess.followerCount(engine(laptop)) == 0);
 		}
 		finally {
 			watching.dispose();
@@ -732,6 +740,29 @@ public abstract class CollaborationContract {
 		assertThat(inv.application().id()).isEqualTo(WHITEBOARD.id());
 		assertThat(inv.message()).isEqualTo("as myself");
 		assertThat(inv.data()).isEqualTo(utf8("d"));
+	}
+
+	@Test
+	void theApplicationThisProgramRegisteredIsItsCurrentOne() {
+		PeerCollaboration a = endpoint(alice);
+		PeerCollaboration b = endpoint(bob);
+		b.registerApplication(WHITEBOARD).block(WAIT);
+		StepVerifier.create(a.currentApplication()).as("none registered")
+				.expectError(NotFoundException.class).verify(WAIT);
+
+		a.registerApplication(WHITEBOARD).block(WAIT);
+		Mono<Invitation> received = b.invitations().next().cache();
+		received.flatMap(Invitation::accept).subscribe();
+		InvitationResponse r = a.currentApplication().flatMap(me -> me.invite(peer(a, b), "as myself", null))
+				.block(WAIT);
+		assertThat(r.status()).isEqualTo(InvitationStatus.ACCEPTED);
+		assertThat(received.block(WAIT).application().id()).isEqualTo(WHITEBOARD.id());
+
+		a.registerApplication(PeerApplication.of(UUID.randomUUID(), "Chat", PeerScope.ALL)).block(WAIT);
+		StepVerifier.create(a.currentApplication()).as("several: name one")
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NotFoundException.class)
+						.hasMessageContaining("application(id)"))
+				.verify(WAIT);
 	}
 
 	@Test
@@ -1013,7 +1044,7 @@ public abstract class CollaborationContract {
 				.expectNextCount(3) // presence, two objects
 				.assertNext(e -> assertThat(e).isInstanceOf(PeerEvent.Synced.class))
 				.then(() -> {
-					TestAccess.cutConnection(a, b);
+					TestAccess.cutConnection(engine(a), engine(b));
 					b.setPresence(PresenceInfo.of(PresenceStatus.AWAY)).block(WAIT);
 					b.deleteObject(dropped).block(WAIT);
 				})
@@ -1150,7 +1181,7 @@ public abstract class CollaborationContract {
 			awaitTrue(() -> seen.containsAll(List.of("presences BUSY", "events ADDED BUSY")));
 			int before = seen.size();
 
-			TestAccess.crashTransport(b);
+			TestAccess.crashTransport(engine(b));
 			awaitTrue(() -> seen.size() >= before + 2);
 			assertThat(List.copyOf(seen).subList(before, before + 2)).containsExactlyInAnyOrder("presences OFFLINE",
 					"events REMOVED BUSY");
@@ -1219,7 +1250,7 @@ public abstract class CollaborationContract {
 
 		StepVerifier.create(member.receive())
 				.assertNext(m -> assertThat(m.text()).isEqualTo("last words"))
-				.then(() -> TestAccess.crashTransport(a))
+				.then(() -> TestAccess.crashTransport(engine(a)))
 				.expectError(PeerUnreachableException.class)
 				.verify(WAIT);
 		StepVerifier.create(member.onClose()).expectError(PeerUnreachableException.class).verify(WAIT);
@@ -1231,7 +1262,7 @@ public abstract class CollaborationContract {
 		PeerCollaboration b = endpoint(bob);
 		CollaborationSession host = openSession(a, b).host();
 
-		TestAccess.crashTransport(b);
+		TestAccess.crashTransport(engine(b));
 		StepVerifier.create(host.receive()).expectError(PeerUnreachableException.class).verify(WAIT);
 		StepVerifier.create(host.onClose()).expectError(PeerUnreachableException.class).verify(WAIT);
 		assertThat(host.members()).isEmpty();

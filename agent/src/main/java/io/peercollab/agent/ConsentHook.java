@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.agent;
 
+import java.io.BufferedReader;
+import java.io.PrintStream;
+
 import io.peercollab.Invitation;
+import io.peercollab.agent.internal.ConsolePrompt;
 import reactor.core.publisher.Mono;
 
 /**
@@ -17,6 +21,20 @@ public interface ConsentHook {
 
 	/** Declines every such invitation: the default, so that nothing is launched without a hook that asks. */
 	ConsentHook DECLINE = invitation -> Mono.just(false);
+
+	/**
+	 * A console prompt: prints who invites into which application, with its message and the command that would start,
+	 * and accepts on a line {@code y} or {@code yes}; anything else, the end of input or an error declines. One
+	 * question at a time; what came from the network is quoted ({@link io.peercollab.MessageText#quote}), so that it
+	 * cannot rewrite the terminal. An invitation that ended while the question waited is not accepted.
+	 *
+	 * @param in where the answers are read, a line each (blocking reads happen on a thread that may block)
+	 * @param out where the questions are printed
+	 * @return the hook
+	 */
+	static ConsentHook prompt(BufferedReader in, PrintStream out) {
+		return new ConsolePrompt(in, out);
+	}
 
 	/**
 	 * @param invitation the invitation, still pending; its {@link Invitation#application()} carries the registered

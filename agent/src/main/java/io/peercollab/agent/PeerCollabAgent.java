@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.agent;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -128,14 +131,16 @@ public final class PeerCollabAgent implements Disposable {
 	 *
 	 * <pre>
 	 * java -jar peercollab-agent.jar [--dir DIR] [--tcp] [--home DIR] [--classifier NAME] [--nickname NAME]
-	 *     [--host ADDRESS] [--port N] [--discovery default|loopback|none] [--in-memory-store] [--consent accept|decline]
+	 *     [--host ADDRESS] [--port N] [--discovery default|loopback|none] [--in-memory-store]
+	 *     [--consent accept|decline|ask]
 	 *     [--launch-timeout SECONDS] [--sign-in SCOPE]
 	 * </pre>
 	 * {@code --dir}: the agent directory ({@link AgentSettings#defaults()}); {@code --tcp}: loopback TCP instead of a
 	 * Unix domain socket; {@code --home}: where the identity ({@code identity.p12}, its password from the environment
 	 * variable {@code PEERCOLLAB_AGENT_PASSWORD}, else empty) and the contact store are kept ({@code ~/.peercollab});
 	 * {@code --discovery}: mDNS on the default interfaces, on loopback only, or none (no {@code NEAR_ME});
-	 * {@code --consent}: the policy for launching applications ({@code decline} by default). One agent runs per
+	 * {@code --consent}: the policy for launching applications ({@code decline} by default; {@code ask}: a prompt on
+	 * this console, {@link ConsentHook#prompt}). One agent runs per
 	 * directory: a second one exits at once.
 	 */
 	public static void main(String[] args) throws Exception {
@@ -162,7 +167,10 @@ public final class PeerCollabAgent implements Disposable {
 				case "--consent" -> settings = settings.consent(switch (args[++i]) {
 					case "accept" -> ConsentHook.ACCEPT;
 					case "decline" -> ConsentHook.DECLINE;
-					default -> throw new IllegalArgumentException("--consent must be accept or decline, was " + args[i]);
+					case "ask" -> ConsentHook.prompt(new BufferedReader(new InputStreamReader(System.in,
+							Charset.defaultCharset())), System.out);
+					default -> throw new IllegalArgumentException("--consent must be accept, decline or ask, was "
+							+ args[i]);
 				});
 				case "--launch-timeout" -> settings = settings.launchTimeout(Duration.ofSeconds(Long.parseLong(args[++i])));
 				case "--sign-in" -> signIn = PeerScope.valueOf(args[++i]);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.agent;
 
+import java.net.InetSocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,14 +24,18 @@ import io.peercollab.NotAuthorizedException;
 import io.peercollab.ObjectChange;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerCollaboration;
+import io.peercollab.PeerEndPoint;
 import io.peercollab.PeerObject;
 import io.peercollab.PeerScope;
 import io.peercollab.PresenceInfo;
 import io.peercollab.PresenceStatus;
+import io.peercollab.RelayedAddress;
+import io.peercollab.TcpAddress;
 import io.peercollab.agent.internal.AgentClient;
 import io.peercollab.agent.internal.AgentFiles;
 import io.peercollab.agent.internal.AttachedCollaboration;
 import io.peercollab.agent.internal.LocalWire;
+import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.local.InMemoryPeerTransport;
 import io.rsocket.core.RSocketConnector;
@@ -276,14 +281,41 @@ class AgentChannelTest {
 	}
 
 	@Test
+	void eachAttachedApplicationsCurrentApplicationIsTheOneItRegistered() {
+		AgentSettings s = settings(AgentSettings.Channel.UNIX_DOMAIN);
+		agent(s);
+		PeerCollaboration board = attach(s);
+		PeerCollaboration chat = attach(s);
+		PeerApplication chatApp = PeerApplication.of(UUID.randomUUID(), "Chat", PeerScope.ALL);
+		board.registerApplication(BOARD).block(WAIT);
+		chat.registerApplication(chatApp).block(WAIT);
+		assertThat(chat.applications()).as("the registrations are shared").hasSize(2);
+
+		assertThat(board.currentApplication().block(WAIT).id()).isEqualTo(BOARD.id());
+		assertThat(chat.currentApplication().block(WAIT).id()).isEqualTo(chatApp.id());
+		PeerCollaboration other = attach(s);
+		StepVerifier.create(other.currentApplication()).as("it registered none and was not launched")
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(io.peercollab.NotFoundException.class)
+						.hasMessageContaining("application(id)"))
+				.verify(WAIT);
+	}
+
+	@Test
 	void whatIsNotCarriedYetFailsWithATypedError() {
 		AgentSettings s = settings(AgentSettings.Channel.UNIX_DOMAIN);
 		agent(s);
 		PeerCollaboration a = attach(s);
-		StepVerifier.create(a.peersNearMe()).expectErrorSatisfies(e -> assertThat(e)
-				.isInstanceOf(NotCarriedByAgentException.class).hasMessageContaining("peersNearMe()")).verify(WAIT);
-		assertThatThrownBy(a::contacts).isInstanceOf(NotCarriedByAgentException.class)
-				.hasMessageContaining("contacts()");
+		StepVerifier.create(a.setAdvertisedEndPoints(List.of())).expectErrorSatisfies(e -> assertThat(e)
+				.isInstanceOf(NotCarriedByAgentException.class).hasMessageContaining("setAdvertisedEndPoints"))
+				.verify(WAIT);
+		// a contact at an address the channel does not carry (a TURN relay's) is refused whole, never cut
+		PeerIdentity bob = PeerIdentity.generate("bob");
+		PeerContact relayed = PeerContact.of(bob.name(), "bob", bob.certificate()).withEndPoints(List.of(
+				PeerEndPoint.of(new RelayedAddress(TcpAddress.of(new InetSocketAddress("192.0.2.7", 3478))))));
+		assertThatThrownBy(() -> a.peer(relayed)).isInstanceOf(NotCarriedByAgentException.class)
+				.hasMessageContaining("TCP");
+		StepVerifier.create(a.contacts().add(relayed)).expectError(NotCarriedByAgentException.class).verify(WAIT);
+		assertThat(a.contacts().findAll().collectList().block(WAIT)).isEmpty();
 		assertThatThrownBy(a::identity).isInstanceOf(NotCarriedByAgentException.class)
 				.hasMessageContaining("private key");
 	}

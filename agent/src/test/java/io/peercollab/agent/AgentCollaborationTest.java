@@ -4,6 +4,7 @@ package io.peercollab.agent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -41,6 +42,8 @@ class AgentCollaborationTest extends CollaborationContract {
 	private final InMemoryPeerTransport.Network network = new InMemoryPeerTransport.Network();
 	private final List<PeerCollabAgent> agents = new ArrayList<>();
 	private final List<PeerCollaboration> attached = new ArrayList<>();
+	/** The agent's own collaboration behind each attached one, for the engine's test access. */
+	private final Map<PeerCollaboration, PeerCollaboration> engines = new IdentityHashMap<>();
 
 	@Override
 	protected PeerTransport transport() {
@@ -52,12 +55,19 @@ class AgentCollaborationTest extends CollaborationContract {
 		PeerCollaboration.Builder b = PeerCollaboration.builder().identity(id).transport(transport())
 				.discovery(new NoPeersDiscovery());
 		AgentSettings settings = AgentSettings.defaults().directory(tmp.resolve("agent" + agents.size()));
-		PeerCollabAgent agent = PeerCollabAgent.start(custom.apply(b).build(), settings).block(WAIT);
+		PeerCollaboration engine = custom.apply(b).build();
+		PeerCollabAgent agent = PeerCollabAgent.start(engine, settings).block(WAIT);
 		agents.add(agent);
 		PeerCollaboration c = PeerCollabAgent.attach(settings).block(WAIT);
 		attached.add(c);
+		engines.put(c, engine);
 		c.signIn(PeerScope.ALL).block(WAIT);
 		return c;
+	}
+
+	@Override
+	protected PeerCollaboration engine(PeerCollaboration endpoint) {
+		return engines.getOrDefault(endpoint, endpoint);
 	}
 
 	@AfterEach
@@ -70,56 +80,10 @@ class AgentCollaborationTest extends CollaborationContract {
 	static final class NotCarriedYet implements ExecutionCondition {
 
 		static final Map<String, String> TESTS = Map.ofEntries(
-				Map.entry("aContactOnSeveralEndpointsListsEachWithItsOwnStateAndMergesThem",
-						"peer(contact)"),
-				Map.entry("aContactOnThreeEndpointsIsInvitedOnEachTheFirstAcceptWinsAndTheOthersAreWithdrawn",
-						"contacts() (the contact manager)"),
-				Map.entry("aContactOnThreeEndpointsThatDoNotAcceptAnswersDeclinedIfOneDeclinedElseExpired",
-						"contacts() (the contact manager)"),
-				Map.entry("aFollowedContactIsFollowedWhileSignedInNearMeOnly",
-						"contacts() (the contact manager)"),
-				Map.entry("aFollowedPeerWhoseProcessDiesReadsOfflineInsteadOfKeepingItsLastPresence",
-						"contacts() (the contact manager)"),
-				Map.entry("aSessionWhoseHostDiesFailsWithPeerUnreachableAfterWhatItBuffered",
-						"the engine's TestAccess (kills an endpoint's transport)"),
-				Map.entry("aHostSessionWhoseLastMemberDiesFailsWithPeerUnreachable",
-						"the engine's TestAccess (kills an endpoint's transport)"),
-				Map.entry("aStrangerCannotInviteIntoAnApplicationItCannotSeeAndLearnsNothingOfIt",
-						"contacts() (the contact manager)"),
-				Map.entry("aTooLongNicknameOrContactFieldIsATypedError",
-						"contacts() (the contact manager)"),
 				Map.entry("anInvitationCancelledBeforeDeliveryIsNeverSeenAndItsSenderSeesCancelled",
-						"peer(contact)"),
-				Map.entry("contactCreatedFromAPeerCarriesItsProvenNameAndCertificate",
-						"contacts() (the contact manager)"),
-				Map.entry("contactsOnlyPolicyRefusesStrangersAndBlockedContacts",
-						"contacts() (the contact manager)"),
-				Map.entry("everyFollowedContactsApplicationsAndObjectsComeThroughOneStream",
-						"contacts() (the contact manager)"),
-				Map.entry("followedContactsPresenceIsKeptCurrentWhileSignedInToInternet",
-						"contacts() (the contact manager)"),
-				Map.entry("presenceHasNoScopeOfItsOwnAndIsShownWhereverTheEndpointIsSignedIn",
-						"contacts() (the contact manager)"),
-				Map.entry("strangersSeeNearMeItemsAndAllowedContactsAlsoInternetItems",
-						"contacts() (the contact manager)"),
-				Map.entry("anEndpointIsListedBeforeItsStateIsKnownThenUpdated",
-						"Peer.endPointChanges()"),
-				Map.entry("followerResumesAfterALostConnectionWithNothingLostAndNothingRepeated",
-						"Peer.events()"),
-				Map.entry("followingAPeerEmitsItsStateThenEveryChange",
-						"Peer.events()"),
-				Map.entry("followingAContactFollowsEveryEndpointMergedAndDropsThoseThatLeave",
-						"contacts() (the contact manager)"),
-				Map.entry("anEndpointThatProvesItsNameNearMeIsFollowedAtOnceNotAtTheNextRescan",
-						"peer(contact)"),
-				Map.entry("anEndpointThatAResolutionReturnsIsFollowedAtOnceNotAtTheNextRescan",
-						"peer(contact)"),
-				Map.entry("aContactsEventsFailWithNotSignedInWhenThisSideSignsOutEvenWithNoEndpointReached",
-						"peer(contact)"),
-				Map.entry("anEndpointThatSendsNoStateWithinTenSecondsIsDroppedAndNotBefore",
-						"Peer.endPointChanges()"),
-				Map.entry("membersOfOneHostedSessionAllHearEachOther",
-						"one CollaborationSession object per hosted session, and its members as they change"));
+						"a cancel that crosses the local channel at once (it travels as RSocket's CANCEL frame: an"
+								+ " invitation cancelled just before the agent finds the peer may still be delivered,"
+								+ " then withdrawn; failed 1 run in 4)"));
 
 		@Override
 		public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {

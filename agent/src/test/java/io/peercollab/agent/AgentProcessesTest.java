@@ -162,7 +162,8 @@ class AgentProcessesTest {
 		String written = Flux.interval(Duration.ofMillis(100)).filter(t -> Files.exists(result)).next()
 				.map(t -> readString(result)).block(WAIT);
 		assertThat(written).contains("inviter=" + inviter.name(), "message=join the game", "data=level-3",
-				"application=" + game.id(), "session=" + host.id(), "received=welcome");
+				"application=" + game.id(), "session=" + host.id(), "received=welcome",
+				"current=" + game.id());
 
 		PeerCollaboration again = PeerCollabAgent.attach(settings).block(WAIT);
 		open.add(again);

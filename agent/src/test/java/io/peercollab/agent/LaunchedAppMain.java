@@ -33,7 +33,8 @@ public final class LaunchedAppMain {
 		String received = session.receive().next().block(Duration.ofSeconds(30)).text();
 		String text = "inviter=" + info.inviter() + "\nmessage=" + info.message() + "\ndata="
 				+ new String(info.data(), StandardCharsets.UTF_8) + "\napplication=" + info.application().id()
-				+ "\nsession=" + session.id() + "\nreceived=" + received + "\n";
+				+ "\nsession=" + session.id() + "\nreceived=" + received + "\ncurrent="
+				+ collab.currentApplication().block(Duration.ofSeconds(30)).id() + "\n";
 		Path tmp = result.resolveSibling(result.getFileName() + ".tmp");
 		Files.writeString(tmp, text);
 		Files.move(tmp, result, StandardCopyOption.ATOMIC_MOVE);

@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,11 +27,13 @@ import io.peercollab.CollaborationSession;
 import io.peercollab.Invitation;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerCollaboration;
+import io.peercollab.PeerNearMe;
 import io.peercollab.PeerObject;
 import io.peercollab.PeerScope;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.agent.AgentSettings;
 import io.peercollab.agent.ConsentHook;
+import io.peercollab.identity.PeerName;
 import io.rsocket.ConnectionSetupPayload;
 import io.rsocket.Payload;
 import io.rsocket.RSocket;
@@ -242,6 +246,29 @@ public final class AgentServer implements Disposable {
 		});
 	}
 
+	/** Peers near me the agent showed, at most this many (the least recently shown forgotten first). */
+	static final int NEAR_KEPT = 1_024;
+
+	/** The peer near me of each name last shown to an application: a handle on it reaches it as the agent saw it. */
+	private final Map<PeerName, PeerNearMe> near = Collections.synchronizedMap(
+			new LinkedHashMap<>(16, 0.75f, true) {
+				@Override
+				protected boolean removeEldestEntry(Map.Entry<PeerName, PeerNearMe> eldest) {
+					return size() > NEAR_KEPT;
+				}
+			});
+
+	/** @return {@code p} as shown to an application; remembered, so that its handle reaches this one */
+	LocalWire.NearPeer shown(PeerNearMe p) {
+		near.put(p.name(), p);
+		return LocalWire.NearPeer.of(p);
+	}
+
+	/** @return the peer near me of this name the agent showed last, or {@code null} */
+	@Nullable PeerNearMe nearPeer(PeerName name) {
+		return near.get(name);
+	}
+
 	void ownObject(UUID id, Attached app) {
 		objectOwners.put(id, app);
 	}
@@ -265,6 +292,15 @@ public final class AgentServer implements Disposable {
 	}
 
 	String hold(CollaborationSession session, @Nullable Attached owner) {
+		// the engine hands the same session again (a host inviting into the session it hosts): the same key, so
+		// that the application sees one session object too
+		if (owner != null) {
+			for (Map.Entry<String, Held> e : sessions.entrySet()) {
+				if (e.getValue().session == session && e.getValue().owner == owner) {
+					return e.getKey();
+				}
+			}
+		}
 		String key = UUID.randomUUID().toString();
 		sessions.put(key, new Held(session, owner));
 		// an ended session is kept a minute, so that its holder's receive() and onClose() end as they would embedded
@@ -296,7 +332,7 @@ public final class AgentServer implements Disposable {
 		return new LocalWire.State(seq.incrementAndGet(), collab.name().toString(), collab.nickname(),
 				collab.endPointName(), collab.machineName(), collab.signInScope(),
 				LocalWire.Presence.of(collab.presence()), apps, objects, LocalWire.EndPoint.of(collab.endPoints()),
-				LocalWire.EndPoint.of(collab.advertisedEndPoints()));
+				LocalWire.EndPoint.of(collab.advertisedEndPoints()), LocalWire.Contact.shown(collab.contacts().me()));
 	}
 
 	Mono<Void> stopRequested() {

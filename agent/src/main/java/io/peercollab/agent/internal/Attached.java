@@ -2,11 +2,13 @@
 package io.peercollab.agent.internal;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.peercollab.ApplicationChange;
+import io.peercollab.EndPointChange;
 import io.peercollab.Invitation;
 import io.peercollab.InvalidRequestException;
 import io.peercollab.InvitationClosedException;
@@ -19,6 +21,10 @@ import io.peercollab.PeerObject;
 import io.peercollab.PeerScope;
 import io.peercollab.PresenceChange;
 import io.peercollab.SessionMessage;
+import io.peercollab.contact.ContactChange;
+import io.peercollab.contact.ContactItemChange;
+import io.peercollab.contact.ContactPresence;
+import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerName;
 import io.rsocket.Payload;
 import io.rsocket.RSocket;
@@ -140,6 +146,41 @@ final class Attached implements RSocket {
 					return LocalWire.reply(new LocalWire.Response(r.status(), r.message(), code, session));
 				});
 			}
+			case LocalWire.CONTACTS_UPDATE_ME -> {
+				LocalWire.Me m = LocalWire.read(p, LocalWire.Me.class);
+				return collab.contacts().updateMe(m.nickname(), m.displayName(), m.email()).map(Attached::contact);
+			}
+			case LocalWire.CONTACTS_ADD -> {
+				PeerContact c = LocalWire.read(p, LocalWire.Contact.class).contact();
+				return collab.contacts().add(c).map(Attached::contact);
+			}
+			case LocalWire.CONTACTS_CREATE -> {
+				LocalWire.PeerRef ref = LocalWire.read(p, LocalWire.PeerRef.class);
+				return collab.contacts().createContact(peer(ref)).map(Attached::contact);
+			}
+			case LocalWire.CONTACTS_UPDATE -> {
+				PeerContact c = LocalWire.read(p, LocalWire.Contact.class).contact();
+				return collab.contacts().update(c).map(Attached::contact);
+			}
+			case LocalWire.CONTACTS_DELETE -> {
+				PeerName name = PeerName.parse(LocalWire.read(p, String.class));
+				return collab.contacts().delete(name).then(Mono.just(LocalWire.reply(null)));
+			}
+			case LocalWire.CONTACTS_IMPORT -> {
+				String xml = LocalWire.read(p, String.class);
+				return collab.contacts().importCard(xml).map(Attached::contact);
+			}
+			case LocalWire.REGISTERED_HERE -> {
+				p.release();
+				return Mono.fromCallable(() -> LocalWire.reply(new LocalWire.Registered(List.copyOf(registered))));
+			}
+			case LocalWire.PEER_NEAR_ME -> {
+				LocalWire.EndPoint at = LocalWire.read(p, LocalWire.EndPoint.class);
+				if (at.scheme() != null) {
+					return Mono.error(new InvalidRequestException("peerNearMe: the address must be a TCP one"));
+				}
+				return collab.peerNearMe(at.endPoint().address()).map(n -> LocalWire.reply(agent.shown(n)));
+			}
 			case LocalWire.SESSION_SEND -> {
 				LocalWire.SessionData d = LocalWire.read(p, LocalWire.SessionData.class);
 				return agent.held(d.key(), this).session.send(d.data()).then(Mono.just(LocalWire.reply(null)));
@@ -220,6 +261,51 @@ final class Attached implements RSocket {
 				LocalWire.PeerRef ref = LocalWire.read(p, LocalWire.PeerRef.class);
 				return peer(ref).pathChanges().map(path -> LocalWire.reply(path.name()));
 			}
+			case LocalWire.PEER_EVENTS -> {
+				LocalWire.PeerRef ref = LocalWire.read(p, LocalWire.PeerRef.class);
+				return peer(ref).events().map(e -> LocalWire.reply(LocalWire.Event.of(e)));
+			}
+			case LocalWire.PEER_END_POINT_CHANGES -> {
+				LocalWire.PeerRef ref = LocalWire.read(p, LocalWire.PeerRef.class);
+				return peer(ref).endPointChanges().map((EndPointChange c) -> LocalWire.reply(
+						new LocalWire.EpChange(c.type(), LocalWire.RemoteEp.of(c.endPoint()))));
+			}
+			case LocalWire.CONTACTS_FIND -> {
+				PeerName name = PeerName.parse(LocalWire.read(p, String.class));
+				return collab.contacts().find(name).map(Attached::contact).flux();
+			}
+			case LocalWire.CONTACTS_FIND_ALL -> {
+				p.release();
+				return collab.contacts().findAll().map(Attached::contact);
+			}
+			case LocalWire.CONTACTS_CHANGES -> {
+				p.release();
+				return collab.contacts().changes().map((ContactChange c) -> LocalWire.reply(
+						new LocalWire.ContactChangeMsg(c.type(), LocalWire.Contact.shown(c.contact()))));
+			}
+			case LocalWire.CONTACTS_PRESENCES -> {
+				p.release();
+				return collab.contacts().presences().map((ContactPresence c) -> LocalWire.reply(
+						new LocalWire.ContactPresenceMsg(c.name().toString(), LocalWire.Presence.of(c.presence()))));
+			}
+			case LocalWire.CONTACTS_ITEM_CHANGES -> {
+				p.release();
+				return collab.contacts().itemChanges().map((ContactItemChange c) -> LocalWire.reply(
+						new LocalWire.ItemChange(c.contact().toString(), LocalWire.Event.of(c.change()))));
+			}
+			case LocalWire.PEERS_NEAR_ME -> {
+				p.release();
+				return collab.peersNearMe().map(e -> LocalWire.reply(new LocalWire.NearMeEventMsg(e.type(),
+						agent.shown(e.peer()))));
+			}
+			case LocalWire.GET_PEERS_NEAR_ME -> {
+				p.release();
+				return collab.getPeersNearMe().flatMapIterable(l -> l).map(n -> LocalWire.reply(agent.shown(n)));
+			}
+			case LocalWire.DIAGNOSTICS -> {
+				p.release();
+				return collab.diagnostics().map(d -> LocalWire.reply(LocalWire.Diag.of(d)));
+			}
 			case LocalWire.SESSION_RECEIVE -> {
 				String key = LocalWire.read(p, String.class);
 				return agent.held(key, this).session.receive().map((SessionMessage m) -> LocalWire.reply(
@@ -233,7 +319,25 @@ final class Attached implements RSocket {
 	}
 
 	private Peer peer(LocalWire.PeerRef ref) {
-		return collab.peer(PeerName.parse(ref.name()), ref.endPoint().endPoint());
+		if (ref.contact() != null) {
+			return collab.peer(ref.contact().contact());
+		}
+		if (ref.near()) {
+			Peer shown = agent.nearPeer(PeerName.parse(ref.name()));
+			if (shown != null) {
+				return shown;
+			}
+		}
+		LocalWire.EndPoint at = ref.endPoint();
+		if (at == null || at.scheme() != null) {
+			throw new InvalidRequestException("PeerRef.endPoint must be a TCP endpoint when no contact is named");
+		}
+		return collab.peer(PeerName.parse(ref.name()), at.endPoint());
+	}
+
+	/** @return a contact as the agent shows it to an application */
+	private static Payload contact(PeerContact c) {
+		return LocalWire.reply(LocalWire.Contact.shown(c));
 	}
 
 	private Mono<Payload> state() {

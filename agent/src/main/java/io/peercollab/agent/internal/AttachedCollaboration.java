@@ -6,19 +6,23 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.peercollab.ApplicationChange;
+import io.peercollab.ChangeType;
 import io.peercollab.CollaborationSession;
 import io.peercollab.ConnectionPath;
 import io.peercollab.Diagnostic;
 import io.peercollab.EndPointChange;
+import io.peercollab.InvalidContactCardException;
+import io.peercollab.NotFoundException;
 import io.peercollab.Invitation;
 import io.peercollab.InvitationResponse;
 import io.peercollab.InvitationState;
@@ -38,13 +42,18 @@ import io.peercollab.PeerScope;
 import io.peercollab.PresenceChange;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.PresenceInfo;
+import io.peercollab.RegisteredApplication;
 import io.peercollab.SessionMemberChange;
 import io.peercollab.SessionMessage;
 import io.peercollab.agent.NotCarriedByAgentException;
+import io.peercollab.contact.ContactChange;
+import io.peercollab.contact.ContactItemChange;
 import io.peercollab.contact.ContactManager;
+import io.peercollab.contact.ContactPresence;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
+import io.peercollab.internal.card.ContactCardCodec;
 import io.rsocket.Payload;
 import io.rsocket.RSocket;
 import org.jspecify.annotations.Nullable;
@@ -238,6 +247,26 @@ public final class AttachedCollaboration implements PeerCollaboration {
 		return List.copyOf(out);
 	}
 
+	/**
+	 * The application this program registered through the agent (the agent's other registrations are other
+	 * programs'), else, for a program the agent launched, the application of its launch.
+	 */
+	@Override
+	public Mono<RegisteredApplication> currentApplication() {
+		return ask(LocalWire.REGISTERED_HERE, null, LocalWire.Registered.class).map(r -> {
+			List<UUID> ids = r.ids() == null ? List.of() : r.ids();
+			if (ids.size() == 1) {
+				return application(ids.get(0));
+			}
+			if (ids.isEmpty() && launch != null) {
+				return application(launch.application().id());
+			}
+			throw new NotFoundException("no current application: this program registered " + ids.size()
+					+ " applications through the agent" + (ids.isEmpty() ? " and was not launched by it" : "")
+					+ "; name one with application(id)");
+		});
+	}
+
 	@Override
 	public Flux<ApplicationChange> applicationChanges() {
 		return stream(LocalWire.APPLICATION_CHANGES, null, LocalWire.AppChange.class)
@@ -286,33 +315,100 @@ public final class AttachedCollaboration implements PeerCollaboration {
 				.map(c -> new ObjectChange(c.type(), c.object().object(), c.version()));
 	}
 
-	// ----- not carried yet -----------------------------------------------------------------------------------------
+	// ----- peers ---------------------------------------------------------------------------------------------------
 
+	/** As embedded: the agent's discovery; its buffer of 1,024 events applies to this application's demand. */
 	@Override
 	public Flux<PeerNearMeEvent> peersNearMe() {
-		return Flux.error(notCarried("peersNearMe()"));
+		return stream(LocalWire.PEERS_NEAR_ME, null, LocalWire.NearMeEventMsg.class)
+				.map(e -> new PeerNearMeEvent(e.type(), nearPeer(e.peer())));
 	}
 
 	@Override
 	public Mono<List<PeerNearMe>> getPeersNearMe() {
-		return Mono.error(notCarried("getPeersNearMe()"));
-	}
-
-	@Override
-	public Mono<PeerNearMe> peerNearMe(PeerAddress address) {
-		Objects.requireNonNull(address, "address");
-		return Mono.error(notCarried("peerNearMe(..)"));
-	}
-
-	/** @throws NotCarriedByAgentException always, for now */
-	@Override
-	public Peer peer(PeerContact contact) {
-		throw notCarried("peer(contact)");
+		return stream(LocalWire.GET_PEERS_NEAR_ME, null, LocalWire.NearPeer.class).map(this::nearPeer)
+				.collectList();
 	}
 
 	/**
-	 * A handle on a peer through the agent: its presence, applications and objects, and invitations sent to it, are
-	 * carried; its nickname, endpoint changes and events are not yet ({@link NotCarriedByAgentException}).
+	 * @return as embedded; fails with {@link NotCarriedByAgentException} for an address that is not TCP (the local
+	 * channel carries TCP addresses only)
+	 */
+	@Override
+	public Mono<PeerNearMe> peerNearMe(PeerAddress address) {
+		Objects.requireNonNull(address, "address");
+		List<LocalWire.EndPoint> carried = LocalWire.EndPoint.of(List.of(PeerEndPoint.of(address)));
+		if (carried.isEmpty()) {
+			return Mono.error(notCarried("peerNearMe(..) for a non-TCP address"));
+		}
+		return ask(LocalWire.PEER_NEAR_ME, carried.get(0), LocalWire.NearPeer.class).map(this::nearPeer);
+	}
+
+	private PeerNearMe nearPeer(LocalWire.NearPeer n) {
+		PeerName name = PeerName.parse(n.name());
+		List<PeerEndPoint> endPoints = LocalWire.EndPoint.endPoints(n.endPoints());
+		LocalWire.EndPoint tcp = n.endPoints().stream().filter(e -> e.scheme() == null).findFirst().orElse(null);
+		return new RemoteNearPeer(name, n, endPoints, new LocalWire.PeerRef(n.name(), tcp, null, true));
+	}
+
+	/** A peer near me as the agent showed it; calls on it reach the one the agent saw last under its name. */
+	private final class RemoteNearPeer extends RemotePeer implements PeerNearMe {
+
+		private final LocalWire.NearPeer shown;
+
+		RemoteNearPeer(PeerName name, LocalWire.NearPeer shown, List<PeerEndPoint> endPoints, LocalWire.PeerRef ref) {
+			super(name, shown.nickname(), endPoints, ref);
+			this.shown = shown;
+		}
+
+		@Override
+		public boolean isVerified() {
+			return shown.verified();
+		}
+
+		@Override
+		public String endPointName() {
+			return shown.endPointName();
+		}
+
+		@Override
+		public String machineName() {
+			return shown.machineName();
+		}
+
+		@Override
+		public boolean equals(@Nullable Object o) {
+			return o instanceof RemoteNearPeer p && p.shown.name().equals(shown.name())
+					&& p.shown.nickname().equals(shown.nickname()) && p.endPoints().equals(endPoints());
+		}
+
+		@Override
+		public int hashCode() {
+			return Objects.hash(shown.name(), shown.nickname(), endPoints());
+		}
+
+		@Override
+		public String toString() {
+			return "PeerNearMe[" + shown.name() + ", " + shown.nickname() + ", " + endPoints().size()
+					+ " endpoint(s), through the agent]";
+		}
+	}
+
+	/**
+	 * A handle on a contact through the agent: reached wherever the agent's sources say it is, as an embedded
+	 * endpoint reaches it.
+	 *
+	 * @throws NotCarriedByAgentException if one of the contact's endpoints is not at a TCP address
+	 */
+	@Override
+	public Peer peer(PeerContact contact) {
+		Objects.requireNonNull(contact, "contact");
+		return new RemotePeer(contact.name(), contact.nickname(), contact.endPoints(),
+				new LocalWire.PeerRef(contact.name().toString(), null, LocalWire.Contact.of(contact), false));
+	}
+
+	/**
+	 * A handle on a peer through the agent: everything but {@link Peer#path()} is carried.
 	 */
 	@Override
 	public Peer peer(PeerName name, PeerEndPoint endPoint) {
@@ -322,18 +418,22 @@ public final class AttachedCollaboration implements PeerCollaboration {
 		if (carried.isEmpty()) {
 			throw notCarried("peer(name, endPoint) for a non-TCP endpoint");
 		}
-		return new RemotePeer(name, endPoint, new LocalWire.PeerRef(name.toString(), carried.get(0)));
+		// as embedded: the nickname of a name at an address is its classifier
+		return new RemotePeer(name, name.classifier(), List.of(endPoint),
+				new LocalWire.PeerRef(name.toString(), carried.get(0), null, false));
 	}
 
-	private final class RemotePeer implements Peer {
+	private class RemotePeer implements Peer {
 
 		private final PeerName name;
-		private final PeerEndPoint endPoint;
-		private final LocalWire.PeerRef ref;
+		private final String nickname;
+		private final List<PeerEndPoint> endPoints;
+		final LocalWire.PeerRef ref;
 
-		RemotePeer(PeerName name, PeerEndPoint endPoint, LocalWire.PeerRef ref) {
+		RemotePeer(PeerName name, String nickname, List<PeerEndPoint> endPoints, LocalWire.PeerRef ref) {
 			this.name = name;
-			this.endPoint = endPoint;
+			this.nickname = nickname;
+			this.endPoints = List.copyOf(endPoints);
 			this.ref = ref;
 		}
 
@@ -342,15 +442,15 @@ public final class AttachedCollaboration implements PeerCollaboration {
 			return name;
 		}
 
-		/** @throws NotCarriedByAgentException always, for now */
+		/** @return the nickname this handle was made with: the contact's, or the classifier of a name at an address */
 		@Override
 		public String nickname() {
-			throw notCarried("Peer.nickname()");
+			return nickname;
 		}
 
 		@Override
 		public List<PeerEndPoint> endPoints() {
-			return List.of(endPoint);
+			return endPoints;
 		}
 
 		@Override
@@ -382,14 +482,20 @@ public final class AttachedCollaboration implements PeerCollaboration {
 			return stream(LocalWire.PEER_PATH_CHANGES, ref, String.class).map(ConnectionPath::of);
 		}
 
+		/** As embedded: the agent's watch of the peer, one request of this application's demand at a time. */
 		@Override
 		public Flux<EndPointChange> endPointChanges() {
-			return Flux.error(notCarried("Peer.endPointChanges()"));
+			return stream(LocalWire.PEER_END_POINT_CHANGES, ref, LocalWire.EpChange.class)
+					.map(c -> new EndPointChange(c.type(), c.endPoint().remote()));
 		}
 
+		/**
+		 * As embedded: the agent follows the peer, and its buffers (1,024 events per subscriber, then merged per
+		 * item) apply to this application's demand over the local channel.
+		 */
 		@Override
 		public Flux<PeerEvent> events() {
-			return Flux.error(notCarried("Peer.events()"));
+			return stream(LocalWire.PEER_EVENTS, ref, LocalWire.Event.class).map(LocalWire.Event::event);
 		}
 
 		@Override
@@ -413,20 +519,130 @@ public final class AttachedCollaboration implements PeerCollaboration {
 			return ask(LocalWire.PEER_INVITE, new LocalWire.SendInvite(ref, LocalWire.App.of(application),
 					message == null ? "" : message, data, expiryMillis), LocalWire.Response.class)
 					.map(r -> r.session() != null
-							? InvitationResponse.accepted(r.message(), r.extendedCode(), new RemoteSession(r.session()))
+							? InvitationResponse.accepted(r.message(), r.extendedCode(), session(r.session()))
 							: InvitationResponse.of(r.status(), r.message(), r.extendedCode()));
 		}
 	}
 
-	/** @throws NotCarriedByAgentException always, for now */
+	/** The agent's contacts: its one contact store, shared by every attached application. */
 	@Override
 	public ContactManager contacts() {
-		throw notCarried("contacts()");
+		return contacts;
 	}
 
+	private final ContactManager contacts = new RemoteContacts();
+
+	private final class RemoteContacts implements ContactManager {
+
+		private Mono<PeerContact> contact(String route, Object body) {
+			return ask(route, body, LocalWire.Contact.class).map(LocalWire.Contact::contact);
+		}
+
+		/** @return the local contact as the agent's state last told it */
+		@Override
+		public PeerContact me() {
+			return state.get().me().contact();
+		}
+
+		@Override
+		public Mono<PeerContact> updateMe(String nickname, String displayName, String email) {
+			return contact(LocalWire.CONTACTS_UPDATE_ME, new LocalWire.Me(nickname, displayName, email))
+					// then the state, so that me() and nickname() read the new values at once
+					.flatMap(c -> call(LocalWire.STATE, null).thenReturn(c));
+		}
+
+		@Override
+		public Mono<PeerContact> add(PeerContact contact) {
+			Objects.requireNonNull(contact, "contact");
+			return Mono.fromCallable(() -> LocalWire.Contact.of(contact)).flatMap(c -> contact(LocalWire.CONTACTS_ADD,
+					c));
+		}
+
+		/** @return as embedded; fails with {@link IllegalArgumentException} for a peer not made by this collaboration */
+		@Override
+		public Mono<PeerContact> createContact(Peer peer) {
+			Objects.requireNonNull(peer, "peer");
+			if (!(peer instanceof RemotePeer remote)) {
+				return Mono.error(new IllegalArgumentException(
+						"peer must come from this collaboration (peersNearMe() or peer(...))"));
+			}
+			return contact(LocalWire.CONTACTS_CREATE, remote.ref);
+		}
+
+		@Override
+		public Mono<PeerContact> find(PeerName name) {
+			Objects.requireNonNull(name, "name");
+			return stream(LocalWire.CONTACTS_FIND, name.toString(), LocalWire.Contact.class)
+					.map(LocalWire.Contact::contact).next();
+		}
+
+		@Override
+		public Flux<PeerContact> findAll() {
+			return stream(LocalWire.CONTACTS_FIND_ALL, null, LocalWire.Contact.class).map(LocalWire.Contact::contact);
+		}
+
+		@Override
+		public Mono<PeerContact> update(PeerContact contact) {
+			Objects.requireNonNull(contact, "contact");
+			return Mono.fromCallable(() -> LocalWire.Contact.of(contact))
+					.flatMap(c -> contact(LocalWire.CONTACTS_UPDATE, c));
+		}
+
+		@Override
+		public Mono<Void> delete(PeerName name) {
+			Objects.requireNonNull(name, "name");
+			return send(LocalWire.CONTACTS_DELETE, name.toString());
+		}
+
+		/** As embedded: the agent's buffer of {@value #CHANGES_BUFFER} changes applies to this application's demand. */
+		@Override
+		public Flux<ContactChange> changes() {
+			return stream(LocalWire.CONTACTS_CHANGES, null, LocalWire.ContactChangeMsg.class)
+					.map(c -> new ContactChange(c.type(), c.contact().contact()));
+		}
+
+		@Override
+		public Flux<ContactPresence> presences() {
+			return stream(LocalWire.CONTACTS_PRESENCES, null, LocalWire.ContactPresenceMsg.class)
+					.map(c -> new ContactPresence(PeerName.parse(c.name()), c.presence().info()));
+		}
+
+		@Override
+		public Flux<ContactItemChange> itemChanges() {
+			return stream(LocalWire.CONTACTS_ITEM_CHANGES, null, LocalWire.ItemChange.class)
+					.map(c -> new ContactItemChange(PeerName.parse(c.contact()), c.change().event()));
+		}
+
+		/** @return the local contact's card, made here from {@link #me()} as the agent would make it */
+		@Override
+		public String exportCard() {
+			return exportCard(me());
+		}
+
+		@Override
+		public String exportCard(PeerContact contact) {
+			return ContactCardCodec.toXml(Objects.requireNonNull(contact, "contact"));
+		}
+
+		@Override
+		public PeerContact parseCard(String xml) {
+			if (xml == null) {
+				throw new InvalidContactCardException("the card is null");
+			}
+			return ContactCardCodec.fromXml(xml);
+		}
+
+		@Override
+		public Mono<PeerContact> importCard(String xml) {
+			// read here first, so that a bad card fails as embedded without a round trip
+			return Mono.fromSupplier(() -> parseCard(xml)).flatMap(c -> contact(LocalWire.CONTACTS_IMPORT, xml));
+		}
+	}
+
+	/** As embedded: what the agent noticed and refused; the oldest dropped for a slow subscriber, in the agent. */
 	@Override
 	public Flux<Diagnostic> diagnostics() {
-		return Flux.error(notCarried("diagnostics()"));
+		return stream(LocalWire.DIAGNOSTICS, null, LocalWire.Diag.class).map(LocalWire.Diag::diagnostic);
 	}
 
 	private static NotCarriedByAgentException notCarried(String method) {
@@ -504,7 +720,7 @@ public final class AttachedCollaboration implements PeerCollaboration {
 		@Override
 		public Mono<CollaborationSession> accept(String message, @Nullable Integer extendedCode) {
 			return ask(LocalWire.ACCEPT, new LocalWire.Answer(m.key(), message == null ? "" : message, extendedCode),
-					LocalWire.Session.class).map(s -> (CollaborationSession) new RemoteSession(s));
+					LocalWire.Session.class).map(s -> (CollaborationSession) session(s));
 		}
 
 		@Override
@@ -519,18 +735,39 @@ public final class AttachedCollaboration implements PeerCollaboration {
 		}
 	}
 
+	/** The sessions handed to this application, by the agent's key: one object per session, as embedded. */
+	private final Map<String, RemoteSession> sessions = new ConcurrentHashMap<>();
+
+	private RemoteSession session(LocalWire.Session m) {
+		return sessions.computeIfAbsent(m.key(), k -> new RemoteSession(m));
+	}
+
 	private final class RemoteSession implements CollaborationSession {
 
 		private final LocalWire.Session m;
 		private final PeerApplication application;
 		private final Mono<Void> closed;
+		/** The members as the agent last told them: those handed over, then followed over the member changes. */
+		private final Set<PeerName> members = ConcurrentHashMap.newKeySet();
+		private final Disposable following;
 		private volatile boolean disposed;
 
 		RemoteSession(LocalWire.Session m) {
 			this.m = m;
 			this.application = m.application().application();
-			this.closed = AttachedCollaboration.this.send(LocalWire.SESSION_ON_CLOSE, m.key()).cache();
+			m.members().forEach(n -> members.add(PeerName.parse(n)));
+			this.closed = AttachedCollaboration.this.send(LocalWire.SESSION_ON_CLOSE, m.key())
+					.doFinally(s -> sessions.remove(m.key(), this)).cache();
 			closed.subscribe(null, e -> { });
+			// the stream starts with the members now (ADDED), then each change, and ends with the session
+			this.following = memberChanges().subscribe(c -> {
+				if (c.type() == ChangeType.REMOVED) {
+					members.remove(c.member());
+				}
+				else {
+					members.add(c.member());
+				}
+			}, e -> members.clear(), members::clear);
 		}
 
 		@Override
@@ -553,12 +790,13 @@ public final class AttachedCollaboration implements PeerCollaboration {
 			return m.isHost();
 		}
 
-		/** @return the members when the agent handed this session over (the local channel does not follow them) */
+		/**
+		 * @return the members as the agent last told them over the local channel (a change reaches this application a
+		 * moment after the agent saw it)
+		 */
 		@Override
 		public Set<PeerName> members() {
-			Set<PeerName> out = new HashSet<>();
-			m.members().forEach(n -> out.add(PeerName.parse(n)));
-			return Set.copyOf(out);
+			return Set.copyOf(members);
 		}
 
 		@Override
@@ -598,6 +836,7 @@ public final class AttachedCollaboration implements PeerCollaboration {
 		public void dispose() {
 			if (!disposed) {
 				disposed = true;
+				following.dispose();
 				AttachedCollaboration.this.send(LocalWire.SESSION_DISPOSE, m.key()).subscribe(null, e -> { });
 			}
 		}
@@ -610,7 +849,7 @@ public final class AttachedCollaboration implements PeerCollaboration {
 
 	private LaunchInfo launchInfo(LocalWire.Launch l) {
 		LocalWire.Invite inv = l.invitation();
-		CollaborationSession session = new RemoteSession(l.session());
+		CollaborationSession session = session(l.session());
 		PeerApplication app = inv.application().application();
 		return new LaunchInfo() {
 			@Override
