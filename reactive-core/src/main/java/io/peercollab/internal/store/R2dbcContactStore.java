@@ -513,8 +513,32 @@ public final class R2dbcContactStore implements ContactStore {
 	 * that would silently turn it into a default.
 	 */
 	private static <T, R> R column(Readable row, int index, String column, Class<T> type, Function<T, R> decoder) {
+		T value;
 		try {
-			T value = row.get(index, type);
+			value = row.get(index, type);
+		}
+		catch (RuntimeException e) {
+			throw new IllegalArgumentException("column " + column + ": " + e.getMessage(), e);
+		}
+		return decoded(value, column, decoder);
+	}
+
+	/** @return a column's value, or {@code null}; a failure to read it names the column */
+	private static <T> T optionalColumn(Readable row, int index, String column, Class<T> type) {
+		try {
+			return row.get(index, type);
+		}
+		catch (RuntimeException e) {
+			throw new IllegalArgumentException("column " + column + ": " + e.getMessage(), e);
+		}
+	}
+
+	/**
+	 * Decodes a column's value already read, as {@link #column} does: a null is refused, any failure names the
+	 * column. For a value the caller needed before decoding it, so that the row is not asked for it twice.
+	 */
+	private static <T, R> R decoded(T value, String column, Function<T, R> decoder) {
+		try {
 			if (value == null) {
 				throw new IllegalArgumentException("is null");
 			}
@@ -551,7 +575,11 @@ public final class R2dbcContactStore implements ContactStore {
 	 * @return the position
 	 */
 	private static int position(Readable row, int index, String table, int expected) {
-		int position = column(row, index, "position", Integer.class, Function.identity());
+		return position(column(row, index, "position", Integer.class, Function.identity()), table, expected);
+	}
+
+	/** As {@link #position(Readable, int, String, int)}, for a position already read. */
+	private static int position(int position, String table, int expected) {
 		if (position != expected) {
 			throw new IllegalArgumentException("table " + table + ": position " + position + " where " + expected
 					+ " was expected");
@@ -566,7 +594,8 @@ public final class R2dbcContactStore implements ContactStore {
 	 */
 	private static final class ContactRows {
 
-		private final Certificates certificates;
+		/** The certificate cache's lookup, made once per query rather than once per row. */
+		private final Function<byte[], X509Certificate> certificates;
 		/** The contact being assembled: its name as stored, or null before the first row. */
 		private String name;
 		private PeerName peerName;
@@ -581,7 +610,7 @@ public final class R2dbcContactStore implements ContactStore {
 		private IllegalStateException failure;
 
 		ContactRows(Certificates certificates) {
-			this.certificates = certificates;
+			this.certificates = certificates::get;
 		}
 
 		/** @return the contact completed by this row, which starts the next one; empty if this row continues it */
@@ -596,8 +625,10 @@ public final class R2dbcContactStore implements ContactStore {
 				if (name == null) {
 					start(rowName, row);
 				}
-				if (row.get(7) != null) {
-					endPoints = append(endPoints, endPoint(row, endPoints.size()));
+				// the position, null on the one row of a contact without endpoints; read once, as the other columns
+				Integer position = optionalColumn(row, 7, "position", Integer.class);
+				if (position != null) {
+					endPoints = append(endPoints, endPoint(row, position, endPoints.size()));
 				}
 			}
 			catch (RuntimeException e) {
@@ -630,11 +661,11 @@ public final class R2dbcContactStore implements ContactStore {
 
 		private void start(String rowName, Readable row) {
 			name = rowName;
-			peerName = column(row, 0, "name", String.class, PeerName::parse);
+			peerName = decoded(rowName, "name", PeerName::parse);
 			nickname = column(row, 1, "nickname", String.class, Function.identity());
 			displayName = column(row, 2, "display_name", String.class, Function.identity());
 			email = column(row, 3, "email", String.class, Function.identity());
-			certificate = column(row, 4, "certificate", byte[].class, certificates::get);
+			certificate = column(row, 4, "certificate", byte[].class, certificates);
 			subscribed = column(row, 5, "subscribed", Boolean.class, Function.identity());
 			subscribeAllowed = column(row, 6, "subscribe_allowed", String.class,
 					text -> constant(SUBSCRIBE_ALLOWED, text));
@@ -657,8 +688,8 @@ public final class R2dbcContactStore implements ContactStore {
 			}
 		}
 
-		private static PeerEndPoint endPoint(Readable row, int expected) {
-			int position = position(row, 7, "contact_endpoints", expected);
+		private static PeerEndPoint endPoint(Readable row, int read, int expected) {
+			int position = position(read, "contact_endpoints", expected);
 			try {
 				String name = column(row, 8, "name", String.class, Function.identity());
 				String host = row.get(9, String.class);
@@ -780,6 +811,20 @@ public final class R2dbcContactStore implements ContactStore {
 	 */
 	static final class Certificates {
 
+		/**
+		 * A factory per thread: {@link CertificateFactory} is not documented as thread-safe, and looking one up per
+		 * certificate (through the security providers) costs about as much as a short row; a listing of certificates
+		 * not yet cached parses one per row, on one thread.
+		 */
+		private static final ThreadLocal<CertificateFactory> FACTORY = ThreadLocal.withInitial(() -> {
+			try {
+				return CertificateFactory.getInstance("X.509");
+			}
+			catch (CertificateException e) {
+				throw new IllegalStateException("X.509 is required by every Java platform", e);
+			}
+		});
+
 		private final int capacity;
 		private final ConcurrentHashMap<Der, X509Certificate> parsed = new ConcurrentHashMap<>();
 
@@ -818,9 +863,7 @@ public final class R2dbcContactStore implements ContactStore {
 
 		private static X509Certificate parse(byte[] der) {
 			try {
-				// A factory per call: CertificateFactory is not documented as thread-safe.
-				return (X509Certificate) CertificateFactory.getInstance("X.509")
-						.generateCertificate(new ByteArrayInputStream(der));
+				return (X509Certificate) FACTORY.get().generateCertificate(new ByteArrayInputStream(der));
 			}
 			catch (CertificateException | ClassCastException e) {
 				throw new IllegalArgumentException("not an X.509 certificate: " + e.getMessage(), e);

@@ -74,11 +74,14 @@ final class CborReader {
 	private static final Kind FLOAT = new Kind("a floating-point number");
 	private static final Object BREAK = new Object();
 
+	/** The bytes read: {@code data[0 .. limit)}; what lies after {@code limit} is not this item's. */
 	private final byte[] data;
+	private final int limit;
 	private int pos;
 
-	private CborReader(byte[] data) {
+	private CborReader(byte[] data, int limit) {
 		this.data = data;
+		this.limit = limit;
 	}
 
 	/**
@@ -88,16 +91,24 @@ final class CborReader {
 	 * @throws InvalidRequestException if the data is empty, not well-formed CBOR, not a map, or followed by more data
 	 */
 	static Fields map(byte[] data) {
-		if (data.length == 0) {
+		return map(data, data.length);
+	}
+
+	/**
+	 * As {@link #map(byte[])}, for the first {@code length} bytes of {@code data}: the rest is not looked at, and
+	 * nothing read refers to {@code data} afterwards (texts and byte strings are copies), so the array may be reused.
+	 */
+	static Fields map(byte[] data, int length) {
+		if (length == 0) {
 			throw new InvalidRequestException("expected a CBOR map, got no data");
 		}
-		CborReader reader = new CborReader(data);
+		CborReader reader = new CborReader(data, length);
 		Object value = reader.item(0);
 		if (value == BREAK) {
 			throw reader.malformed(0, "a \"break\" stop code outside an indefinite-length item");
 		}
-		if (reader.pos != data.length) {
-			int extra = data.length - reader.pos;
+		if (reader.pos != length) {
+			int extra = length - reader.pos;
 			throw reader.malformed(reader.pos, extra + (extra == 1 ? " byte follows" : " bytes follow")
 					+ " the end of the top-level item");
 		}
@@ -197,9 +208,9 @@ final class CborReader {
 	}
 
 	private List<Object> definiteArray(long count, int start, int depth) {
-		if (Long.compareUnsigned(count, data.length - pos) > 0) {
+		if (Long.compareUnsigned(count, limit - pos) > 0) {
 			throw malformed(start, "an array of " + Long.toUnsignedString(count) + " items runs past the end of the "
-					+ "data (" + data.length + " bytes)");
+					+ "data (" + limit + " bytes)");
 		}
 		List<Object> items = new ArrayList<>((int) count);
 		for (long i = 0; i < count; i++) {
@@ -214,9 +225,9 @@ final class CborReader {
 	}
 
 	private FieldMap definiteMap(long count, int start, int depth) {
-		if (Long.compareUnsigned(count, (data.length - pos) / 2) > 0) {
+		if (Long.compareUnsigned(count, (limit - pos) / 2) > 0) {
 			throw malformed(start, "a map of " + Long.toUnsignedString(count) + " entries runs past the end of the "
-					+ "data (" + data.length + " bytes)");
+					+ "data (" + limit + " bytes)");
 		}
 		// sized from the header (bounded by the data left, checked above): no growth while reading
 		FieldMap fields = new FieldMap((int) Math.min(count, FieldMap.PRESIZE_AT_MOST));
@@ -278,7 +289,7 @@ final class CborReader {
 			case 27 -> 8;
 			default -> throw malformed(start, "reserved additional information " + info);
 		};
-		if (data.length - pos < size) {
+		if (limit - pos < size) {
 			throw truncated(start, "inside the item's argument");
 		}
 		long value = 0;
@@ -289,9 +300,9 @@ final class CborReader {
 	}
 
 	private byte[] bytes(long length, int start, String kind) {
-		if (Long.compareUnsigned(length, data.length - pos) > 0) {
+		if (Long.compareUnsigned(length, limit - pos) > 0) {
 			throw malformed(start, kind + " of " + Long.toUnsignedString(length) + " bytes runs past the end of the "
-					+ "data (" + data.length + " bytes)");
+					+ "data (" + limit + " bytes)");
 		}
 		byte[] out = Arrays.copyOfRange(data, pos, pos + (int) length);
 		pos += (int) length;
@@ -300,9 +311,9 @@ final class CborReader {
 
 	/** Reads a definite-length text string's bytes; ASCII, the common case, without a copy or a decoder. */
 	private String text(long length, int start) {
-		if (Long.compareUnsigned(length, data.length - pos) > 0) {
+		if (Long.compareUnsigned(length, limit - pos) > 0) {
 			throw malformed(start, "a text string of " + Long.toUnsignedString(length) + " bytes runs past the end "
-					+ "of the data (" + data.length + " bytes)");
+					+ "of the data (" + limit + " bytes)");
 		}
 		int from = pos;
 		int to = from + (int) length;
@@ -351,7 +362,7 @@ final class CborReader {
 	}
 
 	private Kind skip(int size, int start, Kind kind) {
-		if (data.length - pos < size) {
+		if (limit - pos < size) {
 			throw truncated(start, "inside " + kind.name);
 		}
 		pos += size;
@@ -359,7 +370,7 @@ final class CborReader {
 	}
 
 	private int next(int start, String what) {
-		if (pos >= data.length) {
+		if (pos >= limit) {
 			throw truncated(start, pos == start ? "where " + what + " was expected" : "inside " + what);
 		}
 		return data[pos++] & 0xff;
@@ -379,7 +390,7 @@ final class CborReader {
 	}
 
 	private InvalidRequestException truncated(int start, String where) {
-		return malformed(start, "the data ends after " + data.length + " bytes, " + where);
+		return malformed(start, "the data ends after " + limit + " bytes, " + where);
 	}
 
 	private InvalidRequestException malformed(int at, String why) {

@@ -20,6 +20,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.peercollab.InvalidRequestException;
 import io.peercollab.PayloadTooLargeException;
 import io.peercollab.PeerCollabException;
@@ -39,7 +40,9 @@ import io.rsocket.util.DefaultPayload;
  * <p>Every inbound payload goes through {@link #receive(Payload)} first, which checks its size before anything reads
  * it, copies the bytes to the heap and releases the payload: from there on nothing holds a reference-counted buffer,
  * so a payload is released exactly once whatever the decoding does (the metadata of a route of ours is not copied: it
- * becomes that route's own constant bytes). The requests and responses of the protocol's hand-written records
+ * becomes that route's own constant bytes). Invitations, answers and stream elements are decoded during that call
+ * instead ({@link #receive(Payload, Reader)}, {@link #receive(Payload, Class, Function, Supplier)}), through the
+ * reading thread's scratch array rather than a copy of their own, under the same size check and release rule. The requests and responses of the protocol's hand-written records
  * ({@link CborWriter.Writable}) are encoded straight into pooled buffers ({@link ByteBufPayload}) that RSocket
  * releases once it has sent them (or failed to); the other outbound payloads are heap {@link DefaultPayload}s that
  * need no release. The later payloads of a session channel are the exception, for speed: {@link SessionFrames}
@@ -177,13 +180,64 @@ final class PayloadCodec {
 	 * @throws PayloadTooLargeException if data plus metadata exceed {@code maxPayloadSize}
 	 */
 	Inbound receive(Payload payload) {
+		return receive(payload, INBOUND);
+	}
+
+	/**
+	 * What {@link #receive(Payload, Reader)} makes of a payload while it still holds its buffers. The data buffer is
+	 * the payload's own: read it, never keep it or a slice of it, never release it.
+	 */
+	@FunctionalInterface
+	interface Reader<T> {
+
+		/**
+		 * @param metadata the metadata's bytes (a route's constant bytes, never written; or a copy), or {@code null}
+		 * if the payload had none
+		 * @param data the payload's data, to read only while this call lasts
+		 */
+		T read(byte[] metadata, ByteBuf data);
+	}
+
+	private static final Reader<Inbound> INBOUND = (metadata, data) -> new Inbound(ByteBufUtil.getBytes(data),
+			metadata);
+
+	/**
+	 * As {@link #receive(Payload)}: checks the size, then hands the metadata's bytes and the data's buffer to
+	 * {@code reader}, and releases the payload, in this order and exactly once, whatever {@code reader} does. A
+	 * request decoded here needs no heap copy of its data (see {@link #decode(ByteBuf, Class, Function, Supplier)}).
+	 *
+	 * @return what {@code reader} made
+	 * @throws PayloadTooLargeException if data plus metadata exceed {@code maxPayloadSize}; {@code reader} is then
+	 * not called
+	 */
+	<T> T receive(Payload payload, Reader<T> reader) {
 		try {
 			// data() and metadata() are the payload's own buffers (no slice is made): read, never kept
 			ByteBuf data = payload.data();
 			ByteBuf metadata = payload.hasMetadata() ? payload.metadata() : null;
 			int size = data.readableBytes() + (metadata == null ? 0 : metadata.readableBytes());
 			checkSize(size, "Payload");
-			return new Inbound(ByteBufUtil.getBytes(data), metadata == null ? null : metadataBytes(metadata));
+			return reader.read(metadata == null ? null : metadataBytes(metadata), data);
+		}
+		finally {
+			payload.release();
+		}
+	}
+
+	/**
+	 * Checks the size of an inbound payload, decodes its data into a wire record and maps it to the domain (as
+	 * {@link #decode(ByteBuf, Class, Function, Supplier)}), and releases it, in this order and exactly once. For
+	 * answers and stream elements, whose metadata nobody reads.
+	 *
+	 * @throws PayloadTooLargeException if data plus metadata exceed {@code maxPayloadSize}
+	 * @throws InvalidRequestException if the data cannot be decoded
+	 */
+	<W, D> D receive(Payload payload, Class<W> wireType, Function<W, D> toDomain, Supplier<String> what) {
+		try {
+			ByteBuf data = payload.data();
+			int size = data.readableBytes() + (payload.hasMetadata() ? payload.metadata().readableBytes() : 0);
+			checkSize(size, "Payload");
+			return decode(data, wireType, toDomain, what);
 		}
 		finally {
 			payload.release();
@@ -229,8 +283,54 @@ final class PayloadCodec {
 	 * it fails (a stream's payloads are decoded on the hot path).
 	 */
 	static <W, D> D decode(byte[] data, Class<W> wireType, Function<W, D> toDomain, Supplier<String> what) {
+		return decode(data, data.length, wireType, toDomain, what);
+	}
+
+	/**
+	 * The largest data decoded through the reading thread's scratch array (see
+	 * {@link #decode(ByteBuf, Class, Function, Supplier)}); larger data gets an array of its own.
+	 */
+	static final int SCRATCH_SIZE = 4096;
+
+	/**
+	 * Each thread's array that data is copied into to be decoded, or {@code null} while a decoding on that thread
+	 * has it. Nothing decoded refers to it (texts and byte strings are copies), so it is reused at once: a request or
+	 * an element of a stream costs no array of its own. Netty's thread-local is an indexed slot on its event loops,
+	 * where inbound payloads are decoded.
+	 */
+	private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
+		@Override
+		protected byte[] initialValue() {
+			return new byte[SCRATCH_SIZE];
+		}
+	};
+
+	/**
+	 * As {@link #decode(byte[], Class, Function, Supplier)}, for the readable bytes of {@code data}, which is
+	 * neither kept nor released nor moved (its reader index stays): copied into the thread's scratch array when it
+	 * fits, else into an array of its own.
+	 */
+	static <W, D> D decode(ByteBuf data, Class<W> wireType, Function<W, D> toDomain, Supplier<String> what) {
+		int length = data.readableBytes();
+		byte[] scratch = length <= SCRATCH_SIZE ? SCRATCH.get() : null;
+		if (scratch == null) {
+			// too large, or the scratch is in use by a decoding further up this thread's stack
+			return decode(ByteBufUtil.getBytes(data), wireType, toDomain, what);
+		}
+		SCRATCH.set(null);
 		try {
-			return toDomain.apply(Wire.reader(wireType).apply(CborReader.map(data)));
+			data.getBytes(data.readerIndex(), scratch, 0, length);
+			return decode(scratch, length, wireType, toDomain, what);
+		}
+		finally {
+			SCRATCH.set(scratch);
+		}
+	}
+
+	private static <W, D> D decode(byte[] data, int length, Class<W> wireType, Function<W, D> toDomain,
+			Supplier<String> what) {
+		try {
+			return toDomain.apply(Wire.reader(wireType).apply(CborReader.map(data, length)));
 		}
 		catch (InvalidRequestException e) {
 			throw new InvalidRequestException("Invalid " + what.get() + ": " + e.getMessage());

@@ -6,6 +6,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Supplier;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.peercollab.Diagnostic;
 import io.peercollab.InvalidRequestException;
 import io.peercollab.LimitExceededException;
@@ -17,6 +19,7 @@ import io.peercollab.identity.PeerName;
 import io.peercollab.rsocket.internal.PayloadCodec.Inbound;
 import io.peercollab.rsocket.internal.Route.Interaction;
 import io.peercollab.spi.InviteReply;
+import io.peercollab.spi.InviteRequest;
 import io.peercollab.spi.PeerRequestHandler;
 import io.peercollab.spi.SessionFrame;
 import io.peercollab.spi.SessionOpen;
@@ -48,6 +51,7 @@ final class PeerResponder implements RSocket {
 
 	/** What an invitation is called in the message of a failure to decode it. */
 	private static final String INVITE_REQUEST = Route.INVITE + " request";
+	private static final Supplier<String> INVITE_WHAT = () -> INVITE_REQUEST;
 
 	private final PeerName caller;
 	/** The connection this responder serves, as its requester side: tells a lost connection from a cancel. */
@@ -58,6 +62,8 @@ final class PeerResponder implements RSocket {
 	private final String instance;
 	private final InboundConnections.Connection connection;
 	private final AtomicInteger openStreams = new AtomicInteger();
+	/** {@link #responding}, made once rather than per request. */
+	private final PayloadCodec.Reader<Responding> respondingReader = this::responding;
 	/** Answers {@code peercollab.v1.punch}, or {@code null}: the route is then refused. */
 	private HolePunchUpgrade holePunch;
 
@@ -83,17 +89,36 @@ final class PeerResponder implements RSocket {
 
 	@Override
 	public Mono<Payload> requestResponse(Payload payload) {
-		Inbound in;
-		Route route;
+		Responding responding;
 		try {
-			in = codec.receive(payload);
-			route = Route.of(PayloadCodec.route(in.metadata()), Interaction.REQUEST_RESPONSE);
+			responding = codec.receive(payload, respondingReader);
 		}
 		catch (RuntimeException e) {
 			return Mono.error(refused(e, "a request-response"));
 		}
 		connection.streamOpened();
-		return new Responding(route, in);
+		return responding;
+	}
+
+	/**
+	 * Makes the {@link Responding} of a request-response while its payload holds its buffers: an invitation is
+	 * decoded straight from them (no heap copy of its data), the data of other routes is copied. A route that cannot
+	 * be read fails here, to be refused; an invitation that cannot be decoded fails only at subscription, reported
+	 * then, as when it was decoded there.
+	 */
+	private Responding responding(byte[] metadata, ByteBuf data) {
+		Route route = Route.of(PayloadCodec.route(metadata), Interaction.REQUEST_RESPONSE);
+		if (route != Route.INVITE) {
+			return new Responding(route, new Inbound(ByteBufUtil.getBytes(data), metadata), null);
+		}
+		Object invite;
+		try {
+			invite = PayloadCodec.decode(data, Wire.Invite.class, Wire.Invite::toDomain, INVITE_WHAT);
+		}
+		catch (RuntimeException e) {
+			invite = e;
+		}
+		return new Responding(route, null, invite);
 	}
 
 	@Override
@@ -233,11 +258,16 @@ final class PeerResponder implements RSocket {
 	}
 
 	/** @return the handler's answer to a request-response, to be encoded by {@link #encode} */
-	private Mono<?> respond(Route route, Inbound in) {
+	private Mono<?> respond(Route route, Inbound in, Object invite) {
 		return switch (route) {
 			case HELLO -> Mono.just(ConnectionPaths.hello(codec.maxPayloadSize(), maxStreams, instance, connection));
-			case INVITE -> handler.invite(caller, decode(in.data(), Wire.Invite.class,
-					Wire.Invite::toDomain, INVITE_REQUEST));
+			case INVITE -> {
+				if (invite instanceof RuntimeException e) {
+					report(e);
+					throw e;
+				}
+				yield handler.invite(caller, (InviteRequest) invite);
+			}
 			case PRESENCE -> handler.presence(caller);
 			case CARD -> handler.card(caller);
 			case PUNCH -> holePunch == null
@@ -302,11 +332,15 @@ final class PeerResponder implements RSocket {
 	private final class Responding extends Mono<Payload> {
 
 		private final Route route;
+		/** The request of any route but {@link Route#INVITE}, else {@code null}. */
 		private final Inbound in;
+		/** For {@link Route#INVITE}: the decoded {@link InviteRequest}, or the {@link RuntimeException} decoding it. */
+		private final Object invite;
 
-		Responding(Route route, Inbound in) {
+		Responding(Route route, Inbound in, Object invite) {
 			this.route = route;
 			this.in = in;
+			this.invite = invite;
 		}
 
 		@Override
@@ -317,7 +351,7 @@ final class PeerResponder implements RSocket {
 			}
 			Mono<?> answer;
 			try {
-				answer = respond(route, in);
+				answer = respond(route, in, invite);
 			}
 			catch (Throwable e) {
 				Operators.error(actual, wireError(Operators.onOperatorError(e, actual.currentContext()), route));

@@ -220,7 +220,8 @@ final class RSocketPeerConnection implements PeerConnection {
 	}
 
 	private <W, D> D decode(Payload p, Class<W> wireType, Function<W, D> toDomain, Route route) {
-		return PayloadCodec.decode(codec.receive(p).data(), wireType, toDomain, () -> route + " response from " + remote);
+		// decoded from the payload's buffers, with no heap copy of their own
+		return codec.receive(p, wireType, toDomain, () -> route + " response from " + remote);
 	}
 
 	private <T> Mono<T> tracked(Mono<T> request) {
