@@ -41,7 +41,8 @@ import org.xbill.DNS.Type;
  * signed packets (see {@code reactive-core/DHT-RECORD.md}). Written: every name absolute, ending in the z-base-32 key
  * as its top-level label; one SRV {@code _peercollab._tcp.<key>.} per endpoint pointing at {@code e<i>.<key>.}, which
  * has an A or AAAA record, and one SRV {@code _peercollab-relay._tcp.<key>.} per relayed endpoint pointing at
- * {@code r<i>.<key>.}; one TXT {@code _peercollab.<key>.} holding the protocol version {@code "v=1"}. Read: names
+ * {@code r<i>.<key>.}; with {@link #encodeDevices}, one TXT at each such target holding its device tag
+ * {@code "d=<id> t=<seconds>"}; one TXT {@code _peercollab.<key>.} holding the protocol version {@code "v=1"}. Read: names
  * absolute or relative to the key, as Pkarr's libraries write them (a name that does not end in a key is read below
  * the key), and any other records of a Pkarr record ignored.
  */
@@ -84,6 +85,9 @@ final class PkarrCodec {
 	 *
 	 * @param endpoints the endpoints, in the order of their SRV records' priority, then their order in the packet;
 	 * empty for a signed-out record
+	 * @param devices the same endpoints grouped by their device tags, in the order each device first appears; the
+	 * endpoints without a valid tag form the device without id, whose time is -1 from {@link #decode} and the item's
+	 * from {@link #verify}
 	 */
 	public record Decoded(List<Endpoint> endpoints, List<Device> devices) {
 
