@@ -172,8 +172,9 @@ final class DhtClient {
 	 *
 	 * @param holders the nodes that gave a token, closest to the target first, at most K
 	 * @param highestSeq the highest sequence number of a valid item stored there, or -1
+	 * @param latest the valid item with that sequence number, or {@code null}
 	 */
-	record Tokens(List<Reply> holders, long highestSeq) {
+	record Tokens(List<Reply> holders, long highestSeq, MutableItem latest) {
 	}
 
 	/**
@@ -411,10 +412,12 @@ final class DhtClient {
 				.collectList()
 				.map(all -> {
 					long highest = -1;
+					MutableItem latest = null;
 					List<Reply> holders = new ArrayList<>();
 					for (Reply reply : all) {
-						if (reply.item() != null && verified(publicKey, reply.item())) {
-							highest = Math.max(highest, reply.item().seq());
+						if (reply.item() != null && reply.item().seq() > highest && verified(publicKey, reply.item())) {
+							highest = reply.item().seq();
+							latest = reply.item();
 						}
 						if (reply.token() != null) {
 							holders.add(reply);
@@ -423,7 +426,7 @@ final class DhtClient {
 					holders.sort(Comparator.comparing(r -> RoutingTable.distance(r.node().id(), target),
 							Arrays::compareUnsigned));
 					return new Tokens(List.copyOf(holders.subList(0, Math.min(RoutingTable.K, holders.size()))),
-							highest);
+							highest, latest);
 				});
 	}
 
@@ -434,6 +437,20 @@ final class DhtClient {
 	 * once every node answered or timed out
 	 */
 	Flux<PutOutcome> put(Tokens tokens, MutableItem item) {
+		return put(tokens, item, -1);
+	}
+
+	/**
+	 * Stores a signed item at the nodes that gave {@code tokens}, all at once, as a compare-and-swap (BEP 44
+	 * {@code cas}) at the nodes whose reply held the item with sequence number {@code cas}: such a node refuses it
+	 * (error 301) if another item replaced that one meanwhile. The other nodes held no item or an older one, which
+	 * the put replaces unconditionally.
+	 *
+	 * @param cas the sequence number the item replaces, or -1: no compare-and-swap anywhere
+	 * @return each node's answer as it arrives (acknowledged, refused with its error, or timed out); completes
+	 * once every node answered or timed out
+	 */
+	Flux<PutOutcome> put(Tokens tokens, MutableItem item, long cas) {
 		Object value = Bencode.decode(item.value());
 		return Flux.fromIterable(tokens.holders())
 				.flatMap(holder -> {
@@ -443,6 +460,9 @@ final class DhtClient {
 					args.put("seq", item.seq());
 					args.put("sig", item.signature());
 					args.put("v", value);
+					if (cas >= 0 && holder.item() != null && holder.item().seq() == cas) {
+						args.put("cas", cas);
+					}
 					InetSocketAddress to = holder.node().address();
 					return query(to, "put", args)
 							.map(r -> new PutOutcome(to, null))

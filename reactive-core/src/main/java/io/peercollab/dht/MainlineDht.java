@@ -89,6 +89,13 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	/** Acknowledgements a publish waits for when that many nodes gave a token; it needs at least one. */
 	private static final int WANTED_ACKS = 3;
 
+	/**
+	 * How many times a publication reads the record, merges and puts, when a node refused the put because another
+	 * device of the identity stored a record meanwhile (BEP 44 errors 301, compare-and-swap failed, and 302, a newer
+	 * sequence number stored).
+	 */
+	static final int MAX_MERGE_ATTEMPTS = 3;
+
 	/** The shortest lookup timeout. */
 	static final Duration HEDGE = Duration.ofSeconds(1);
 
@@ -122,6 +129,9 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	/** Work in progress on {@link #pendingRefusals}: non-zero while a thread drains it. */
 	private final AtomicInteger refusalsWip = new AtomicInteger();
 
+	/** This device's id in the device tags of the records it publishes (see {@link Builder#deviceId}). */
+	private final String deviceId;
+
 	/** Last sequence number published per key, so that each publish goes strictly up. */
 	private final Map<String, Long> published = new ConcurrentHashMap<>();
 
@@ -140,6 +150,21 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		this.lookupTimeout = b.lookupTimeout;
 		this.lookupGrace = b.lookupGrace;
 		this.recordTtl = b.recordTtl;
+		this.deviceId = b.deviceId != null ? b.deviceId : randomDeviceId();
+	}
+
+	private static String randomDeviceId() {
+		byte[] bytes = new byte[5];
+		new java.security.SecureRandom().nextBytes(bytes);
+		return ZBase32.encode(bytes);
+	}
+
+	/**
+	 * @return this instance's device id: the tag of the endpoints it publishes, which its later publications replace
+	 * and which other devices of the same identity keep when they publish (see {@link Builder#deviceId})
+	 */
+	public String deviceId() {
+		return deviceId;
 	}
 
 	/** @return an immutable builder with every default set */
@@ -333,16 +358,25 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	}
 
 	/**
-	 * Publishes where the identity can be reached, replacing its previous record, starting the node if needed. The
-	 * record's sequence number is the current time in microseconds, raised if needed above the last one this
-	 * instance published for the key and above the highest one found stored. Collects write tokens with a lookup,
-	 * then puts the signed record to those nodes.
+	 * Publishes where the identity can be reached, replacing what this instance (this device, {@link #deviceId()})
+	 * published before, starting the node if needed. The record's sequence number is the current time in
+	 * microseconds, raised if needed above the last one this instance published for the key and above the highest one
+	 * found stored. Collects write tokens with a lookup, which also reads the stored record, then puts the signed
+	 * record to those nodes.
+	 *
+	 * <p>Several devices of one identity: the record holds this device's endpoints, then those of the other devices
+	 * in the stored record that published within {@link #RECORD_LIFETIME}, most recent device first, as many whole
+	 * devices as fit under Pkarr's limit; an empty list removes this device's endpoints only. The put is a BEP 44
+	 * compare-and-swap on the record read; if a node says another device stored a record meanwhile, it reads, merges
+	 * and puts again after a random pause, up to {@value #MAX_MERGE_ATTEMPTS} times in all (see "Several devices" in
+	 * {@code DHT-RECORD.md}).
 	 *
 	 * Nothing happens before subscription.
 	 *
 	 * @param endPoints the endpoints, each with a resolved address; empty publishes a record without endpoints
 	 * (signed out)
-	 * @return completes once 3 nodes (or every node that gave a token, if fewer) acknowledged the record, or with
+	 * @return completes once 3 nodes (or every node that gave a token, if fewer) acknowledged the record and the
+	 * others answered or {@code lookupGrace} passed, or with
 	 * at least one acknowledgement once the put ended, {@code lookupGrace} passed without a further one, or
 	 * {@code lookupTimeout} passed; the put continues in the
 	 * background to the other nodes. Fails with {@link PeerIdentityException} if the identity is not Ed25519,
@@ -370,9 +404,10 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		}
 		byte[] raw = MutableItem.rawKey(identity.publicKey());
 		String id = ZBase32.encode(raw);
-		byte[] packet;
 		try {
-			packet = PkarrCodec.requirePublishable(PkarrCodec.encode(raw, endPoints, recordTtl), endPoints.size());
+			// this device's endpoints alone must fit; those of the other devices are added while they fit
+			PkarrCodec.requirePublishable(PkarrCodec.encodeDevices(raw, List.of(new PkarrCodec.Device(deviceId,
+					MutableItem.nowMicros() / 1_000_000L, endPoints)), recordTtl), endPoints.size());
 		}
 		catch (PayloadTooLargeException e) {
 			return Mono.error(e);
@@ -380,32 +415,102 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		return node()
 				.onErrorMap(e -> !(e instanceof PeerCollabException),
 						e -> new PeerUnreachableException("The DHT node did not start: " + e.getMessage(), e))
-				.flatMap(n -> tokens(n, raw)
-						.switchIfEmpty(Mono.error(() -> new PeerUnreachableException("No DHT node answered the "
-								+ "lookup for " + id + " within " + lookupTimeout + ": the record was not published")))
-						.flatMap(tokens -> {
-							long seq = published.merge(id, Math.max(MutableItem.nowMicros(), tokens.highestSeq() + 1),
-									(last, now) -> Math.max(last + 1, now));
-							MutableItem item;
-							try {
-								item = MutableItem.sign(identity.privateKey(), raw, seq, packet);
-							}
-							catch (GeneralSecurityException e) {
-								return Mono.error(new PeerIdentityException("Cannot sign the DHT record with "
-										+ identity.name() + "'s key: " + e.getMessage(), e));
-							}
-							int wanted = Math.min(WANTED_ACKS, tokens.holders().size());
-							return put(n, tokens, item, wanted);
-						}))
-				.flatMap(acks -> {
-					if (acks > 0) {
-						LOG.debug("Published the DHT record of {} ({} endpoints), {} nodes acknowledged", id,
-								endPoints.size(), acks);
+				.flatMap(n -> publishMerged(n, identity, raw, id, endPoints, 1));
+	}
+
+	/**
+	 * One read-merge-put: collects the tokens and the newest stored record, merges this device's endpoints with the
+	 * other devices' fresh ones, puts the record as a compare-and-swap on the one read, and starts over (up to
+	 * {@link #MAX_MERGE_ATTEMPTS}) if a node says another device stored a record meanwhile.
+	 */
+	private Mono<Void> publishMerged(DhtClient n, PeerIdentity identity, byte[] raw, String id,
+			List<PeerEndPoint> endPoints, int attempt) {
+		return tokens(n, raw)
+				.switchIfEmpty(Mono.error(() -> new PeerUnreachableException("No DHT node answered the "
+						+ "lookup for " + id + " within " + lookupTimeout + ": the record was not published")))
+				.flatMap(tokens -> {
+					long now = MutableItem.nowMicros();
+					long seq = published.merge(id, Math.max(now, tokens.highestSeq() + 1),
+							(last, next) -> Math.max(last + 1, next));
+					byte[] packet = merged(raw, tokens.latest(), endPoints, now);
+					MutableItem item;
+					try {
+						item = MutableItem.sign(identity.privateKey(), raw, seq, packet);
+					}
+					catch (GeneralSecurityException e) {
+						return Mono.error(new PeerIdentityException("Cannot sign the DHT record with "
+								+ identity.name() + "'s key: " + e.getMessage(), e));
+					}
+					int wanted = Math.min(WANTED_ACKS, tokens.holders().size());
+					return put(n, tokens, item, wanted, tokens.latest() == null ? -1 : tokens.latest().seq());
+				})
+				.flatMap(result -> {
+					if (result.conflicts() > 0 && attempt < MAX_MERGE_ATTEMPTS) {
+						LOG.debug("{} DHT nodes hold a newer record of {} than the one merged: merging again "
+								+ "(attempt {})", result.conflicts(), id, attempt + 1);
+						// a random pause, so that two devices that conflicted do not read and put in step again
+						Duration pause = Duration.ofMillis(java.util.concurrent.ThreadLocalRandom.current()
+								.nextLong(lookupGrace.toMillis() * attempt + 1));
+						return Mono.delay(pause)
+								.then(Mono.defer(() -> publishMerged(n, identity, raw, id, endPoints, attempt + 1)));
+					}
+					if (result.acks() > 0) {
+						LOG.debug("Published the DHT record of {} ({} endpoints of this device), {} nodes "
+								+ "acknowledged", id, endPoints.size(), result.acks());
 						return Mono.<Void>empty();
 					}
 					return Mono.error(new PeerUnreachableException("No DHT node stored the record of " + id
 							+ " within " + lookupTimeout));
 				});
+	}
+
+	/**
+	 * The record to publish: this device's endpoints (none when signing out), then the endpoints of the other devices
+	 * in {@code latest} that published within {@link #RECORD_LIFETIME}, the most recent device first, each device
+	 * whole while the packet stays under Pkarr's limit and within {@link PkarrCodec#MAX_ENDPOINTS}; an endpoint this
+	 * device publishes is not repeated for another. A stored record that is not a valid PeerCollab record is
+	 * replaced.
+	 */
+	byte[] merged(byte[] raw, MutableItem latest, List<PeerEndPoint> own, long nowMicros) {
+		List<PkarrCodec.Device> devices = new ArrayList<>();
+		if (!own.isEmpty()) {
+			devices.add(new PkarrCodec.Device(deviceId, nowMicros / 1_000_000L, own));
+		}
+		byte[] packet = PkarrCodec.encodeDevices(raw, devices, recordTtl);
+		if (latest == null) {
+			return packet;
+		}
+		PkarrCodec.Decoded found;
+		try {
+			found = PkarrCodec.fresh(PkarrCodec.decode(raw, latest.valueBytes()), latest.seq(), nowMicros);
+		}
+		catch (RecordRefusedException | IllegalArgumentException e) {
+			LOG.debug("Replacing the stored DHT record of {}, which is not a valid PeerCollab record: {}",
+					ZBase32.encode(raw), e.getMessage());
+			return packet;
+		}
+		List<PkarrCodec.Device> others = new ArrayList<>(found.devices());
+		others.removeIf(d -> d.id().equals(deviceId));
+		others.sort(java.util.Comparator.comparingLong(PkarrCodec.Device::publishedSeconds).reversed());
+		Set<PeerEndPoint> included = new HashSet<>(own);
+		for (PkarrCodec.Device d : others) {
+			List<PeerEndPoint> rest = d.endPoints().stream().filter(e -> !included.contains(e)).toList();
+			if (rest.isEmpty() || included.size() + rest.size() > PkarrCodec.MAX_ENDPOINTS) {
+				continue;
+			}
+			List<PkarrCodec.Device> candidate = new ArrayList<>(devices);
+			candidate.add(new PkarrCodec.Device(d.id(), d.publishedSeconds(), rest));
+			byte[] bigger = PkarrCodec.encodeDevices(raw, candidate, recordTtl);
+			if (bigger.length > PkarrCodec.MAX_PACKET_LENGTH) {
+				LOG.debug("The DHT record of {} has no room for the {} endpoints of device '{}': left out",
+						ZBase32.encode(raw), rest.size(), d.id());
+				continue;
+			}
+			devices = candidate;
+			packet = bigger;
+			included.addAll(rest);
+		}
+		return packet;
 	}
 
 	/**
@@ -425,12 +530,17 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	 * The put goes on in the background to the nodes that have not answered. A node's refusal (for instance error
 	 * 302, a newer record stored there) is logged at debug.
 	 */
-	private Mono<Integer> put(DhtClient n, DhtClient.Tokens tokens, MutableItem item, int wanted) {
-		Flux<DhtClient.PutOutcome> outcomes = n.put(tokens, item)
+	private Mono<PutResult> put(DhtClient n, DhtClient.Tokens tokens, MutableItem item, int wanted, long cas) {
+		AtomicInteger conflicts = new AtomicInteger();
+		Flux<DhtClient.PutOutcome> outcomes = n.put(tokens, item, cas)
 				.doOnNext(o -> {
 					if (!o.stored()) {
 						LOG.debug("DHT node {} did not store the record of {}: {}", o.node(),
 								ZBase32.encode(item.publicKey()), o.error().getMessage());
+						if (o.error() instanceof DhtClient.KrpcErrorException refused
+								&& (refused.code() == 301 || refused.code() == 302)) {
+							conflicts.incrementAndGet();
+						}
 					}
 				})
 				.onErrorResume(e -> Flux.empty())
@@ -441,7 +551,18 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 				.timeout(Mono.delay(lookupTimeout), ack -> Mono.delay(lookupGrace))
 				.onErrorResume(java.util.concurrent.TimeoutException.class, e -> Mono.empty())
 				.count()
-				.map(Long::intValue);
+				// a node that refused because another device stored a record meanwhile answers about as fast as
+				// those that acknowledged: wait for the others' answers up to the grace, to see such a conflict
+				.flatMap(acks -> outcomes.then()
+						.timeout(lookupGrace, Mono.empty())
+						.then(Mono.fromSupplier(() -> new PutResult(acks.intValue(), conflicts.get()))));
+	}
+
+	/**
+	 * @param acks how many nodes acknowledged the put before it was counted done
+	 * @param conflicts how many refused it meanwhile because they hold another record (errors 301 and 302)
+	 */
+	private record PutResult(int acks, int conflicts) {
 	}
 
 	/** @return {@link #RECORD_LIFETIME}, two hours */
@@ -515,7 +636,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	public static final class Builder {
 
 		private static final Builder DEFAULTS = new Builder(null, 0, PUBLIC_ROUTERS, Duration.ofSeconds(15),
-				Duration.ofMillis(500), Duration.ofHours(1));
+				Duration.ofMillis(500), Duration.ofHours(1), null);
 
 		private final InetAddress bindAddress;
 
@@ -529,8 +650,11 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 
 		private final Duration recordTtl;
 
+		private final String deviceId;
+
 		private Builder(InetAddress bindAddress, int port, List<InetSocketAddress> bootstrapNodes,
-				Duration lookupTimeout, Duration lookupGrace, Duration recordTtl) {
+				Duration lookupTimeout, Duration lookupGrace, Duration recordTtl, String deviceId) {
+			this.deviceId = deviceId;
 			this.bindAddress = bindAddress;
 			this.port = port;
 			this.bootstrapNodes = bootstrapNodes;
@@ -544,7 +668,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		 * address runs an IPv6 DHT node (BEP 32), anything else IPv4.
 		 */
 		public Builder bindAddress(@Nullable InetAddress value) {
-			return new Builder(value, port, bootstrapNodes, lookupTimeout, lookupGrace, recordTtl);
+			return new Builder(value, port, bootstrapNodes, lookupTimeout, lookupGrace, recordTtl, deviceId);
 		}
 
 		/**
@@ -555,7 +679,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 			if (value < 0 || value > 65535) {
 				throw new IllegalArgumentException("port must be between 0 and 65535, was " + value);
 			}
-			return new Builder(bindAddress, value, bootstrapNodes, lookupTimeout, lookupGrace, recordTtl);
+			return new Builder(bindAddress, value, bootstrapNodes, lookupTimeout, lookupGrace, recordTtl, deviceId);
 		}
 
 		/**
@@ -566,7 +690,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		public Builder bootstrapNodes(Collection<InetSocketAddress> value) {
 			Objects.requireNonNull(value, "bootstrapNodes");
 			return new Builder(bindAddress, port, List.copyOf(new ArrayList<>(value)), lookupTimeout, lookupGrace,
-					recordTtl);
+					recordTtl, deviceId);
 		}
 
 		/**
@@ -581,7 +705,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 				throw new IllegalArgumentException("lookupTimeout must be longer than " + HEDGE + " (how long one "
 						+ "request waits for its reply), was " + value);
 			}
-			return new Builder(bindAddress, port, bootstrapNodes, value, lookupGrace, recordTtl);
+			return new Builder(bindAddress, port, bootstrapNodes, value, lookupGrace, recordTtl, deviceId);
 		}
 
 		/**
@@ -591,7 +715,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		 */
 		public Builder lookupGrace(Duration value) {
 			return new Builder(bindAddress, port, bootstrapNodes, lookupTimeout, positive(value, "lookupGrace"),
-					recordTtl);
+					recordTtl, deviceId);
 		}
 
 		/**
@@ -603,7 +727,27 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 			if (v.toSeconds() < 1 || v.toSeconds() > Integer.MAX_VALUE) {
 				throw new IllegalArgumentException("recordTtl must be between 1 s and 2^31-1 s, was " + v);
 			}
-			return new Builder(bindAddress, port, bootstrapNodes, lookupTimeout, lookupGrace, v);
+			return new Builder(bindAddress, port, bootstrapNodes, lookupTimeout, lookupGrace, v, deviceId);
+		}
+
+		/**
+		 * @param value this device's id in the records it publishes: 1 to 10 characters of {@code [a-z0-9]}; default
+		 * {@code null}, a random id of 8 characters for each instance. Each device of one identity (the identity file
+		 * copied to it) must have its own: a publication replaces the endpoints of its own device id and keeps those
+		 * of the others (see "Several devices" in {@code DHT-RECORD.md}). Give a stable one, kept by the device, so
+		 * that a device that restarts replaces its endpoints at once instead of leaving them until they expire
+		 * (two hours)
+		 * @throws IllegalArgumentException if it is not such an id
+		 */
+		public Builder deviceId(@Nullable String value) {
+			if (value != null) {
+				new PkarrCodec.Device(value, 0, List.of()); // checks it
+				if (value.isEmpty()) {
+					throw new IllegalArgumentException("a device id is 1 to " + PkarrCodec.MAX_DEVICE_ID_LENGTH
+							+ " characters of [a-z0-9], was empty");
+				}
+			}
+			return new Builder(bindAddress, port, bootstrapNodes, lookupTimeout, lookupGrace, recordTtl, value);
 		}
 
 		/** @return a new, not yet started {@link MainlineDht} */

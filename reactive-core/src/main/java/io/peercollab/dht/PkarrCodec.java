@@ -41,7 +41,8 @@ import org.xbill.DNS.Type;
  * signed packets (see {@code reactive-core/DHT-RECORD.md}). Written: every name absolute, ending in the z-base-32 key
  * as its top-level label; one SRV {@code _peercollab._tcp.<key>.} per endpoint pointing at {@code e<i>.<key>.}, which
  * has an A or AAAA record, and one SRV {@code _peercollab-relay._tcp.<key>.} per relayed endpoint pointing at
- * {@code r<i>.<key>.}; one TXT {@code _peercollab.<key>.} holding the protocol version {@code "v=1"}. Read: names
+ * {@code r<i>.<key>.}; with {@link #encodeDevices}, one TXT at each such target holding its device tag
+ * {@code "d=<id> t=<seconds>"}; one TXT {@code _peercollab.<key>.} holding the protocol version {@code "v=1"}. Read: names
  * absolute or relative to the key, as Pkarr's libraries write them (a name that does not end in a key is read below
  * the key), and any other records of a Pkarr record ignored.
  */
@@ -84,8 +85,20 @@ final class PkarrCodec {
 	 *
 	 * @param endpoints the endpoints, in the order of their SRV records' priority, then their order in the packet;
 	 * empty for a signed-out record
+	 * @param devices the same endpoints grouped by their device tags, in the order each device first appears; the
+	 * endpoints without a valid tag form the device without id, whose time is -1 from {@link #decode} and the item's
+	 * from {@link #verify}
 	 */
-	public record Decoded(List<Endpoint> endpoints) {
+	public record Decoded(List<Endpoint> endpoints, List<Device> devices) {
+
+		/**
+		 * A record read without regard to devices.
+		 *
+		 * @param endpoints the endpoints
+		 */
+		public Decoded(List<Endpoint> endpoints) {
+			this(endpoints, List.of());
+		}
 
 		/** @return the endpoints' addresses, in order */
 		public List<PeerEndPoint> endPoints() {
@@ -94,13 +107,61 @@ final class PkarrCodec {
 	}
 
 	/**
+	 * The endpoints one device of the identity published, as its device tags say (see "Several devices" in
+	 * {@code DHT-RECORD.md}).
+	 *
+	 * @param id the device's id, {@code [a-z0-9]}, at most {@link #MAX_DEVICE_ID_LENGTH} characters; empty for
+	 * endpoints whose tag has no id, or that have no tag (written by a publisher that does not tag)
+	 * @param publishedSeconds when that device last published them, seconds since the epoch (untagged endpoints: the
+	 * item's time)
+	 * @param endPoints its endpoints, in the record's order
+	 */
+	public record Device(String id, long publishedSeconds, List<PeerEndPoint> endPoints) {
+
+		/** @throws IllegalArgumentException if the id is not a device id */
+		public Device {
+			if (!id.isEmpty() && !DEVICE_ID.matcher(id).matches()) {
+				throw new IllegalArgumentException("a device id is 1 to " + MAX_DEVICE_ID_LENGTH + " characters of "
+						+ "[a-z0-9], was '" + MessageText.quote(id) + "'");
+			}
+			endPoints = List.copyOf(endPoints);
+		}
+	}
+
+	/** The longest device id in a device tag. */
+	public static final int MAX_DEVICE_ID_LENGTH = 10;
+
+	private static final Pattern DEVICE_ID = Pattern.compile("[a-z0-9]{1," + MAX_DEVICE_ID_LENGTH + "}");
+
+	private static final Pattern DEVICE_TAG = Pattern.compile("(?:d=([a-z0-9]{1," + MAX_DEVICE_ID_LENGTH
+			+ "}) )?t=([0-9]{1,12})");
+
+	/**
 	 * @param publicKey the raw 32-byte Ed25519 key whose z-base-32 form is the origin
 	 * @param endPoints the endpoints, each with a resolved address
+	 * @param ttl the TTL of every record, whole seconds
+	 * @return the DNS wire packet, without device tags
+	 * @throws IllegalArgumentException if an endpoint's address is unresolved
+	 */
+	public static byte[] encode(byte[] publicKey, List<PeerEndPoint> endPoints, Duration ttl) {
+		return encode(publicKey, List.of(new Device("", 0, endPoints)), ttl, false);
+	}
+
+	/**
+	 * Encodes the endpoints of several devices of one identity, each endpoint with a device tag: a TXT record at its
+	 * SRV target, {@code "d=<id> t=<seconds>"} ({@code "t=<seconds>"} for a device without id).
+	 *
+	 * @param publicKey the raw 32-byte Ed25519 key whose z-base-32 form is the origin
+	 * @param devices the devices, their endpoints each with a resolved address, in the order they are written
 	 * @param ttl the TTL of every record, whole seconds
 	 * @return the DNS wire packet
 	 * @throws IllegalArgumentException if an endpoint's address is unresolved
 	 */
-	public static byte[] encode(byte[] publicKey, List<PeerEndPoint> endPoints, Duration ttl) {
+	public static byte[] encodeDevices(byte[] publicKey, List<Device> devices, Duration ttl) {
+		return encode(publicKey, devices, ttl, true);
+	}
+
+	private static byte[] encode(byte[] publicKey, List<Device> devices, Duration ttl, boolean tagged) {
 		Name origin = origin(publicKey);
 		long seconds = ttl.toSeconds();
 		Message message = new Message(0);
@@ -108,6 +169,15 @@ final class PkarrCodec {
 		message.getHeader().setFlag(Flags.AA);
 		Name srvName = name("_peercollab._tcp", origin);
 		Name relayName = name(RELAY_SERVICE, origin);
+		List<PeerEndPoint> endPoints = new ArrayList<>();
+		List<String> tags = new ArrayList<>();
+		for (Device device : devices) {
+			String tag = (device.id().isEmpty() ? "" : "d=" + device.id() + " ") + "t=" + device.publishedSeconds();
+			for (PeerEndPoint e : device.endPoints()) {
+				endPoints.add(e);
+				tags.add(tag);
+			}
+		}
 		for (int i = 0; i < endPoints.size(); i++) {
 			PeerEndPoint endPoint = endPoints.get(i);
 			boolean relayed = endPoint.address() instanceof RelayedAddress;
@@ -122,6 +192,9 @@ final class PkarrCodec {
 					target), Section.ANSWER);
 			message.addRecord(ip instanceof Inet6Address ? new AAAARecord(target, DClass.IN, seconds, ip)
 					: new ARecord(target, DClass.IN, seconds, ip), Section.ANSWER);
+			if (tagged) {
+				message.addRecord(new TXTRecord(target, DClass.IN, seconds, tags.get(i)), Section.ANSWER);
+			}
 		}
 		message.addRecord(new TXTRecord(name("_peercollab", origin), DClass.IN, seconds, VERSION), Section.ANSWER);
 		return message.toWire();
@@ -175,6 +248,7 @@ final class PkarrCodec {
 		List<SRVRecord> services = new ArrayList<>();
 		List<SRVRecord> relays = new ArrayList<>();
 		Map<Name, List<Record>> addresses = new HashMap<>();
+		Map<Name, String> tags = new HashMap<>();
 		for (Record r : records) {
 			Name owner = absolute(r.getName(), origin);
 			if (r instanceof TXTRecord txt && owner.equals(versionName)) {
@@ -188,6 +262,9 @@ final class PkarrCodec {
 			}
 			else if (r.getType() == Type.A || r.getType() == Type.AAAA) {
 				addresses.computeIfAbsent(owner, n -> new ArrayList<>()).add(r);
+			}
+			else if (r instanceof TXTRecord txt) {
+				tags.putIfAbsent(owner, String.join("", txt.getStrings())); // a device tag, if its target's
 			}
 			// anything else is for someone else: ignore it
 		}
@@ -205,6 +282,9 @@ final class PkarrCodec {
 		int direct = services.size();
 		services.addAll(relays); // the direct endpoints first: a relay is the last resort
 		Map<PeerEndPoint, Endpoint> endPoints = new LinkedHashMap<>();
+		// the device tag of each endpoint: "" and -1 for an untagged one
+		Map<PeerEndPoint, String> deviceOf = new HashMap<>();
+		Map<String, Long> publishedOf = new HashMap<>();
 		for (int k = 0; k < services.size(); k++) {
 			SRVRecord srv = services.get(k);
 			boolean relayed = k >= direct;
@@ -228,11 +308,25 @@ final class PkarrCodec {
 				InetSocketAddress socket = new InetSocketAddress(ip, srv.getPort());
 				PeerEndPoint endPoint = relayed ? PeerEndPoint.of(new RelayedAddress(TcpAddress.of(socket)))
 						: PeerEndPoint.of(socket);
-				endPoints.putIfAbsent(endPoint,
-						new Endpoint(endPoint, Duration.ofSeconds(Math.min(srv.getTTL(), a.getTTL()))));
+				if (endPoints.putIfAbsent(endPoint,
+						new Endpoint(endPoint, Duration.ofSeconds(Math.min(srv.getTTL(), a.getTTL())))) == null) {
+					String tag = tags.get(absolute(srv.getTarget(), origin));
+					java.util.regex.Matcher m = tag == null ? null : DEVICE_TAG.matcher(tag);
+					String device = m != null && m.matches() && m.group(1) != null ? m.group(1) : "";
+					long published = m != null && m.matches() ? Long.parseLong(m.group(2)) : -1;
+					deviceOf.put(endPoint, device);
+					// one time per device: the newest its tags give
+					publishedOf.merge(device, published, Math::max);
+				}
 			}
 		}
-		return new Decoded(List.copyOf(endPoints.values()));
+		Map<String, List<PeerEndPoint>> byDevice = new LinkedHashMap<>();
+		for (PeerEndPoint e : endPoints.keySet()) {
+			byDevice.computeIfAbsent(deviceOf.get(e), d -> new ArrayList<>()).add(e);
+		}
+		List<Device> devices = new ArrayList<>();
+		byDevice.forEach((id, list) -> devices.add(new Device(id, publishedOf.get(id), list)));
+		return new Decoded(List.copyOf(endPoints.values()), List.copyOf(devices));
 	}
 
 	/**
@@ -318,7 +412,39 @@ final class PkarrCodec {
 		catch (IllegalArgumentException e) {
 			throw new RecordRefusedException(Check.MALFORMED_VALUE, "The value is undecodable: " + e.getMessage(), e);
 		}
-		return decode(publicKey, packet);
+		return fresh(decode(publicKey, packet), item.seq(), nowMicros);
+	}
+
+	/**
+	 * A record's endpoints without those of devices that last published more than {@link #MAX_AGE} ago, each
+	 * endpoint's TTL capped by its device's remaining time; untagged endpoints take the item's time.
+	 */
+	static Decoded fresh(Decoded decoded, long seqMicros, long nowMicros) {
+		long nowSeconds = Math.floorDiv(nowMicros, 1_000_000L);
+		Map<PeerEndPoint, Long> leftOf = new HashMap<>();
+		List<Device> devices = new ArrayList<>();
+		for (Device d : decoded.devices()) {
+			long published = d.publishedSeconds() < 0 ? Math.floorDiv(seqMicros, 1_000_000L) : d.publishedSeconds();
+			long left = published + MAX_AGE.toSeconds() - nowSeconds;
+			if (left <= 0) {
+				continue;
+			}
+			devices.add(new Device(d.id(), published, d.endPoints()));
+			for (PeerEndPoint e : d.endPoints()) {
+				leftOf.put(e, left);
+			}
+		}
+		if (decoded.devices().isEmpty()) {
+			return decoded;
+		}
+		List<Endpoint> endpoints = new ArrayList<>();
+		for (Endpoint e : decoded.endpoints()) {
+			Long left = leftOf.get(e.endPoint());
+			if (left != null) {
+				endpoints.add(new Endpoint(e.endPoint(), Duration.ofSeconds(Math.min(e.timeToLive().toSeconds(), left))));
+			}
+		}
+		return new Decoded(List.copyOf(endpoints), List.copyOf(devices));
 	}
 
 	/** @return {@code <z-base-32 key>.} */

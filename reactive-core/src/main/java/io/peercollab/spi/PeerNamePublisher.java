@@ -19,7 +19,9 @@ import reactor.core.publisher.Mono;
  * <ul>
  * <li><b>Replace, never merge:</b> once {@code publish} has completed, a resolver of the same source finds exactly
  * these addresses for the identity (their {@link PeerEndPoint#name() names} may be lost), never together with
- * those of an earlier publication, however quickly one followed the other.</li>
+ * those of an earlier publication, however quickly one followed the other. This holds per publisher instance: a
+ * publisher may keep, beside them, what other devices of the same identity (the identity file copied) published
+ * through their own instances, as {@code MainlineDht} does.</li>
  * <li><b>An empty list withdraws:</b> afterwards resolvers find nothing for the identity. It completes for an
  * identity that never published too.</li>
  * <li><b>Cold:</b> nothing is published before subscription. Cancelling stops what has not been sent and leaves

@@ -91,6 +91,29 @@ class DhtClientNetworkTest {
 	}
 
 	@Test
+	void aCompareAndSwapOverAReplacedItemIsRefusedWith301() throws Exception {
+		DhtClient client = client();
+		KeyPair keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+		byte[] raw = MutableItem.rawKey(keys.getPublic());
+		MutableItem first = item(keys, MutableItem.nowMicros(), "first");
+		assertThat(client.put(client.tokens(raw).block(WAIT), first).filter(DhtClient.PutOutcome::stored).count()
+				.block(WAIT)).isGreaterThanOrEqualTo(3);
+
+		// two writers read the same item; the first to swap it wins, the other's swap is refused
+		DhtClient.Tokens read = client.tokens(raw).block(WAIT);
+		assertThat(read.latest()).isEqualTo(first);
+		MutableItem winner = item(keys, first.seq() + 1, "winner");
+		assertThat(client.put(read, winner, first.seq()).filter(DhtClient.PutOutcome::stored).count().block(WAIT))
+				.isGreaterThanOrEqualTo(3);
+		List<DhtClient.PutOutcome> loser = client.put(read, item(keys, first.seq() + 2, "loser"), first.seq())
+				.collectList().block(WAIT);
+		assertThat(loser).anySatisfy(o -> assertThat(o.error()).isInstanceOfSatisfying(
+				DhtClient.KrpcErrorException.class, e -> assertThat(e.code()).isEqualTo(301)));
+		StepVerifier.create(DHT.network().nodes().get(3).get(raw).reduce((a, b) -> b.seq() > a.seq() ? b : a))
+				.expectNext(winner).expectComplete().verify(WAIT);
+	}
+
+	@Test
 	void whatMldhtPutsTheClientReads() throws Exception {
 		DhtClient client = client();
 		KeyPair keys = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();

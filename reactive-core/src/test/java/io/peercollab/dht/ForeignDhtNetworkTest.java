@@ -136,6 +136,32 @@ class ForeignDhtNetworkTest {
 	}
 
 	@Test
+	void twoDevicesOfOneIdentityAreBothFoundAndOneThatSignsOutLeavesTheOther() throws Exception {
+		PeerIdentity dana = PeerIdentity.generate("dana", KeyType.ED25519);
+		byte[] key = MutableItem.rawKey(dana.publicKey());
+		PeerEndPoint onLaptop = endPoint("192.0.2.40", 7000);
+		PeerEndPoint onPhone = endPoint("2001:db8::41", 7001);
+		MainlineDht phone = MainlineDht.builder().bindAddress(foreign.newAddress()).bootstrapNodes(foreign.bootstrap())
+				.deviceId("phone").build();
+		try {
+			StepVerifier.create(publisher.publish(dana, List.of(onLaptop))).expectComplete().verify(WAIT);
+			// the phone reads the laptop's record and swaps it (BEP 44 cas, checked by the foreign nodes)
+			StepVerifier.create(phone.publish(dana, List.of(onPhone))).expectComplete().verify(WAIT);
+			assertThat(resolved(dana)).containsExactlyInAnyOrder(onLaptop, onPhone);
+			Optional<MutableItem> read = foreign.get(0, key);
+			assertThat(read).isPresent();
+			assertThat(PkarrCodec.decode(key, read.get().valueBytes()).devices())
+					.extracting(PkarrCodec.Device::id).containsExactly("phone", publisher.deviceId());
+
+			StepVerifier.create(publisher.publish(dana, List.of())).expectComplete().verify(WAIT);
+			assertThat(resolved(dana)).containsExactly(onPhone);
+		}
+		finally {
+			phone.close().block(WAIT);
+		}
+	}
+
+	@Test
 	void aMissEndsOnceTheClosestNodesHaveAnsweredNotAtTheLookupBound() {
 		PeerIdentity nobody = PeerIdentity.generate("nobody", KeyType.ED25519);
 
