@@ -46,7 +46,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * without one. Without TURN, a pair connects only where Bob is reachable (no NAT, or a port mapped by his gateway)
  * and otherwise fails with a clear error; with TURN, every pair connects.
  *
- * <p>CI runs the 12 pairs of {@link #ciCases()} (about 75 s); {@code -Dpeercollab.natMatrix=full} runs all 50 and
+ * <p>CI runs the 12 pairs of {@link #ciCases()} (about 50 s); {@code -Dpeercollab.natMatrix=full} runs all 50 and
  * prints the table RELIABILITY.md section 8 shows. The lab refuses to be built in a namespace with an interface other
  * than loopback; without root, nftables, coturn or miniupnpd the test is skipped with the reason (failed under
  * {@code PEERCOLLAB_CI}).
