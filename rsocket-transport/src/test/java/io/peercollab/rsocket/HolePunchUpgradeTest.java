@@ -5,14 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.IntStream;
 
+import io.peercollab.CollaborationObserver;
 import io.peercollab.ConnectionPath;
+import io.peercollab.PeerAddress;
 import io.peercollab.RelayedAddress;
 import io.peercollab.TcpAddress;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
+import io.peercollab.identity.PeerName;
 import io.peercollab.internal.nat.CoturnServer;
 import io.peercollab.rsocket.internal.HolePunchUpgrade;
 import io.peercollab.rsocket.internal.RSocketBinding;
@@ -20,7 +25,6 @@ import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.SessionFrame;
 import io.peercollab.spi.SessionOpen;
 import io.peercollab.spi.TransportBinding;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
@@ -42,16 +46,22 @@ class HolePunchUpgradeTest {
 	private static final int MESSAGES = 10_000;
 
 	@Test
-	@Disabled("fails in about 2 of 7 runs: when the answering end's punched connection is one its listening socket"
-			+ " accepted (not a simultaneous open), the TLS client's SETUP that arrives in the read with its Finished"
-			+ " never reaches the RSocket server, which closes at timeToFirstStream; the upgrade then fails cleanly and"
-			+ " the relay stays (the other test). Open in issue 14")
 	void aRelayedConnectionBecomesDirectMidSessionAndNewStreamsTakeIt() {
 		try (CoturnServer coturn = CoturnServer.start(false)) {
 			TurnServer turn = TurnServer.withPassword(coturn.primary(), CoturnServer.USER, CoturnServer.PASSWORD);
 			PeerIdentity bob = TestPeers.identity("bob", KeyType.ED25519);
-			RSocketBinding server = (RSocketBinding) TestPeers.bind(TestPeers.loopback().turnServer(turn), bob,
-					new RecordingHandler());
+			// the paths Bob's observer is told for his inbound connections
+			List<ConnectionPath> bobInbound = new CopyOnWriteArrayList<>();
+			RSocketBinding server = (RSocketBinding) TestPeers.loopback().turnServer(turn)
+					.bind(bob, new RecordingHandler(), new CollaborationObserver() {
+						@Override
+						public void connectionPath(PeerName remote, PeerAddress address, Direction direction,
+								ConnectionPath path) {
+							if (direction == Direction.INBOUND) {
+								bobInbound.add(path);
+							}
+						}
+					}).block(WAIT);
 			RSocketBinding client = (RSocketBinding) TestPeers.bind(TestPeers.loopback().turnServer(turn),
 					TestPeers.identity("alice", KeyType.ED25519), new RecordingHandler());
 			try {
@@ -104,6 +114,8 @@ class HolePunchUpgradeTest {
 						(System.nanoTime() - start) / 1e6);
 				assertThat(server.inboundConnectionCount()).as("the relayed and the punched connection")
 						.isEqualTo(2);
+				// Bob's end of the punched connection is reported as such, not as relayed
+				assertThat(bobInbound).containsExactlyInAnyOrder(ConnectionPath.RELAYED, ConnectionPath.HOLE_PUNCHED);
 			}
 			finally {
 				TestPeers.dispose(client, server);

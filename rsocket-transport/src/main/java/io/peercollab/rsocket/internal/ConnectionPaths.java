@@ -14,7 +14,8 @@ import io.peercollab.IpLiterals;
  * How a connection of this transport travels ({@link io.peercollab.spi.PeerConnection#path()}): the server says in
  * its {@code hello} answer whether the connection reached it through its TURN relay, and at which of its addresses it
  * accepted a direct one; the client compares that with the address it dialled. A connection through a relay is
- * {@link ConnectionPath#RELAYED}; one accepted at another address than the one dialled went through a port the
+ * {@link ConnectionPath#RELAYED}; one the server served as its end of a hole punch is
+ * {@link ConnectionPath#HOLE_PUNCHED}; one accepted at another address than the one dialled went through a port the
  * server's NAT forwards ({@link ConnectionPath#MAPPED}); any other is {@link ConnectionPath#DIRECT}. What the server
  * says is a hint for display: a value the client cannot read is ignored, and nothing else depends on it.
  */
@@ -38,11 +39,15 @@ final class ConnectionPaths {
 
 	/**
 	 * @return the path of an inbound connection as this server sees it: {@link ConnectionPath#RELAYED} through its
-	 * TURN relay, else {@link ConnectionPath#DIRECT} (a server cannot tell whether its NAT forwarded it)
+	 * TURN relay, {@link ConnectionPath#HOLE_PUNCHED} if it is this end of a hole punch, else
+	 * {@link ConnectionPath#DIRECT} (a server cannot tell whether its NAT forwarded it)
 	 */
 	static ConnectionPath accepted(InboundConnections.Connection connection) {
-		return connection.channel.pipeline().get(SecureServerTransport.RELAYED_TLS) != null ? ConnectionPath.RELAYED
-				: ConnectionPath.DIRECT;
+		if (connection.channel.pipeline().get(SecureServerTransport.RELAYED_TLS) != null) {
+			return ConnectionPath.RELAYED;
+		}
+		return connection.channel.pipeline().get(SecureServerTransport.PUNCHED_TLS) != null
+				? ConnectionPath.HOLE_PUNCHED : ConnectionPath.DIRECT;
 	}
 
 	/**
@@ -54,6 +59,9 @@ final class ConnectionPaths {
 	static ConnectionPath path(boolean throughRelay, InetSocketAddress dialled, Wire.Hello hello) {
 		if (throughRelay || ConnectionPath.RELAYED.name().equals(hello.path())) {
 			return ConnectionPath.RELAYED;
+		}
+		if (ConnectionPath.HOLE_PUNCHED.name().equals(hello.path())) {
+			return ConnectionPath.HOLE_PUNCHED;
 		}
 		InetSocketAddress local = parse(hello.local());
 		if (local == null || dialled.isUnresolved()) {

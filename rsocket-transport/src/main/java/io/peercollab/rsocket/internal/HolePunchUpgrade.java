@@ -220,6 +220,8 @@ public final class HolePunchUpgrade implements Disposable {
 						.flatMap(c -> asClient.apply(reading(c), peer)))
 				.map(c -> {
 					direct.put(peer, c);
+					// whoever holds the relayed connection (the engine reuses a contact's open one) goes direct too
+					relayed.moveTo(c);
 					c.onClose().subscribe(null, e -> direct.remove(peer, c), () -> direct.remove(peer, c));
 					failedAt.remove(peer);
 					InetSocketAddress to = ((io.peercollab.TcpAddress) c.remoteAddress()).socketAddress();

@@ -135,7 +135,7 @@ public final class RSocketBinding implements TransportBinding {
 		this.tlsClient = client;
 		this.holePunch = new HolePunchUpgrade(() -> turnSettings == null ? null : turnSettings.server(), codec,
 				settings.connectTimeout(), this::openPunched,
-				(data, from) -> transport.serveRelayed(data, from, serverTls, backstop()));
+				(data, from) -> transport.servePunched(data, from, serverTls, backstop()));
 	}
 
 	/**

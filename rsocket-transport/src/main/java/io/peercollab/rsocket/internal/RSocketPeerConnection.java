@@ -96,6 +96,35 @@ final class RSocketPeerConnection implements PeerConnection {
 		path.set(now);
 	}
 
+	/** The hole-punched connection that new requests take instead of this relayed one, while it is open. */
+	private final java.util.concurrent.atomic.AtomicReference<RSocketPeerConnection> movedTo =
+			new java.util.concurrent.atomic.AtomicReference<>();
+
+	/**
+	 * Moves this (relayed) connection's new requests to {@code direct}, a hole-punched connection to the same peer,
+	 * while it is open: whoever holds this connection (the engine keeps a contact's open connection and reuses it)
+	 * then reaches the peer directly, and its path reads {@code HOLE_PUNCHED}. Streams already open stay here to their
+	 * end; once {@code direct} closes, new requests come back here and the path reads what it read before.
+	 */
+	void moveTo(RSocketPeerConnection direct) {
+		io.peercollab.ConnectionPath before = path.get();
+		movedTo.set(direct);
+		pathChanged(io.peercollab.ConnectionPath.HOLE_PUNCHED);
+		direct.onClose().subscribe(null, e -> back(direct, before), () -> back(direct, before));
+	}
+
+	private void back(RSocketPeerConnection direct, io.peercollab.ConnectionPath before) {
+		if (movedTo.compareAndSet(direct, null)) {
+			pathChanged(before);
+		}
+	}
+
+	/** @return the open connection new requests take instead of this one, or {@code null} */
+	private RSocketPeerConnection moved() {
+		RSocketPeerConnection to = movedTo.get();
+		return to == null || to.isDisposed() ? null : to;
+	}
+
 	/** @return the RSocket under this connection */
 	RSocket rsocket() {
 		return rsocket;
@@ -129,6 +158,10 @@ final class RSocketPeerConnection implements PeerConnection {
 
 	@Override
 	public Mono<InviteReply> invite(InviteRequest request) {
+		RSocketPeerConnection to = moved();
+		if (to != null) {
+			return to.invite(request);
+		}
 		Objects.requireNonNull(request, "request");
 		return requestResponse(Route.INVITE, (CborWriter.Writable) w -> Wire.Invite.write(w, request),
 				Wire.InviteAnswer.class,
@@ -137,32 +170,56 @@ final class RSocketPeerConnection implements PeerConnection {
 
 	@Override
 	public Mono<PresenceInfo> presence() {
+		RSocketPeerConnection to = moved();
+		if (to != null) {
+			return to.presence();
+		}
 		return requestResponse(Route.PRESENCE, null, Wire.Presence.class, Wire.Presence::toDomain);
 	}
 
 	@Override
 	public Flux<PeerApplication> applications() {
+		RSocketPeerConnection to = moved();
+		if (to != null) {
+			return to.applications();
+		}
 		return requestStream(Route.APPLICATIONS, null, Wire.Application.class, Wire.Application::toDomain);
 	}
 
 	@Override
 	public Flux<PeerObject> objects() {
+		RSocketPeerConnection to = moved();
+		if (to != null) {
+			return to.objects();
+		}
 		return requestStream(Route.OBJECTS, null, Wire.SharedObject.class, Wire.SharedObject::toDomain);
 	}
 
 	@Override
 	public Mono<String> card() {
+		RSocketPeerConnection to = moved();
+		if (to != null) {
+			return to.card();
+		}
 		return requestResponse(Route.CARD, null, Wire.Card.class, Wire.Card::toDomain);
 	}
 
 	@Override
 	public Flux<PeerEvent> events(long afterVersion) {
+		RSocketPeerConnection to = moved();
+		if (to != null) {
+			return to.events(afterVersion);
+		}
 		return requestStream(Route.EVENTS, new Wire.EventsRequest(afterVersion), Wire.Event.class,
 				Wire.Event::toDomain);
 	}
 
 	@Override
 	public Flux<SessionFrame> session(SessionOpen open, Publisher<SessionFrame> outbound) {
+		RSocketPeerConnection to = moved();
+		if (to != null) {
+			return to.session(open, outbound);
+		}
 		Objects.requireNonNull(open, "open");
 		Objects.requireNonNull(outbound, "outbound");
 		return tracked(Flux.defer(() -> {

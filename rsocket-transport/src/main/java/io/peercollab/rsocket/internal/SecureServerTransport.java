@@ -11,6 +11,7 @@ import io.rsocket.Closeable;
 import io.rsocket.transport.ServerTransport;
 import io.rsocket.transport.netty.RSocketLengthCodec;
 import io.rsocket.transport.netty.TcpDuplexConnection;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 import reactor.netty.DisposableServer;
@@ -81,10 +82,14 @@ final class SecureServerTransport implements ServerTransport<SecureServerTranspo
 		}
 		Context context = ssl == null ? Context.of(CONNECTION, inbound)
 				: Context.of(SSL_SESSION, ssl.engine().getSession(), CONNECTION, inbound);
-		acceptor.apply(new TcpDuplexConnection("server", c))
+		// not c.disposeSubscriber(): on Reactor Netty's ChannelOperations that is the operations themselves, which take
+		// one subscription in their life and cancel any later one at once; a connection accepted by a TcpServer with a
+		// handler (as hole punching's listening socket had) has given it away, and RSocket then never read its SETUP
+		Disposable serving = acceptor.apply(new TcpDuplexConnection("server", c))
 				.then(Mono.<Void>never())
 				.contextWrite(context)
-				.subscribe(c.disposeSubscriber());
+				.subscribe(null, e -> c.dispose());
+		c.onDispose(serving);
 	}
 
 	/**
@@ -99,6 +104,27 @@ final class SecureServerTransport implements ServerTransport<SecureServerTranspo
 	 * @param handshakeTimeout the bound on the handshake (timeToFirstStream closes it earlier)
 	 */
 	void serveRelayed(Connection data, InetSocketAddress peer, SslContext tls, java.time.Duration handshakeTimeout) {
+		serveOver(data, peer, tls, handshakeTimeout, RELAYED_TLS);
+	}
+
+	/**
+	 * Serves this end of a hole-punched TCP connection ({@code HolePunchUpgrade}) as an inbound one: the same
+	 * admission, TLS server handshake and RSocket as {@link #serveRelayed}, and its path is
+	 * {@link io.peercollab.ConnectionPath#HOLE_PUNCHED} ({@link ConnectionPaths#accepted}). Called on the
+	 * connection's event loop before any byte is read.
+	 *
+	 * @param data the punched connection
+	 * @param peer the peer's address
+	 * @param tls the server's TLS context
+	 * @param handshakeTimeout the bound on the handshake (timeToFirstStream closes it earlier)
+	 */
+	void servePunched(Connection data, InetSocketAddress peer, SslContext tls, java.time.Duration handshakeTimeout) {
+		serveOver(data, peer, tls, handshakeTimeout, PUNCHED_TLS);
+	}
+
+	/** Admits {@code data}, then runs the TLS server handshake under the handler name {@code tlsName}, then RSocket. */
+	private void serveOver(Connection data, InetSocketAddress peer, SslContext tls, java.time.Duration handshakeTimeout,
+			String tlsName) {
 		ConnectionAcceptor a = acceptor;
 		if (a == null) {
 			data.dispose();
@@ -110,7 +136,7 @@ final class SecureServerTransport implements ServerTransport<SecureServerTranspo
 		}
 		SslHandler ssl = tls.newHandler(data.channel().alloc());
 		ssl.setHandshakeTimeoutMillis(handshakeTimeout.toMillis());
-		data.addHandlerLast(RELAYED_TLS, ssl);
+		data.addHandlerLast(tlsName, ssl);
 		// framed from the start: the client's first frames can come in the same read as its last handshake message,
 		// and are decoded before the handshake's listener runs
 		data.addHandlerLast(new RSocketLengthCodec(maxFrameLength));
@@ -127,6 +153,9 @@ final class SecureServerTransport implements ServerTransport<SecureServerTranspo
 
 	/** The name of the TLS handler on a relayed connection. */
 	static final String RELAYED_TLS = "peercollab.relayedTls";
+
+	/** The name of the TLS handler on this end of a hole-punched connection. */
+	static final String PUNCHED_TLS = "peercollab.punchedTls";
 
 	/** The listening socket, as RSocket's {@link Closeable}. */
 	static final class ServerChannel implements Closeable {

@@ -209,6 +209,13 @@ class EndpointMatrixNatLabTest {
 				if (expected.equals("RELAYED")) {
 					// whether it works depends on the NATs (and on the open bug of issue 14): that it is tried is not
 					assertThat(punch).as("a relayed connection tries to become direct").isNotEqualTo("none");
+					if (punch.startsWith("ok ")) {
+						// the engine holds the relayed connection: its new requests take the punched one
+						assertThat(second).as("the invitation after a punch").startsWith("HOLE_PUNCHED ");
+					}
+					else {
+						assertThat(second).as("the invitation after a failed punch").startsWith("RELAYED ");
+					}
 				}
 			}
 			else {

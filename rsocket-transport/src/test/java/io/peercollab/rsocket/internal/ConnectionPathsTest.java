@@ -29,6 +29,14 @@ class ConnectionPathsTest {
 	}
 
 	@Test
+	void theServersEndOfAHolePunchSaysSoWhateverAddressItAcceptedAt() {
+		assertThat(ConnectionPaths.path(false, DIALLED, hello("HOLE_PUNCHED", "10.1.0.2:40001")))
+				.isEqualTo(ConnectionPath.HOLE_PUNCHED);
+		assertThat(ConnectionPaths.path(true, DIALLED, hello("HOLE_PUNCHED", null)))
+				.as("through this side's relay, it is relayed").isEqualTo(ConnectionPath.RELAYED);
+	}
+
+	@Test
 	void aConnectionAcceptedAtTheAddressDialledIsDirectAndAtAnotherIsMapped() {
 		assertThat(ConnectionPaths.path(false, DIALLED, hello("DIRECT", "203.0.113.101:7000")))
 				.isEqualTo(ConnectionPath.DIRECT);
