@@ -21,6 +21,7 @@ import io.peercollab.PeerUnreachableException;
 import io.peercollab.SessionMemberChange;
 import io.peercollab.SessionMessage;
 import io.peercollab.identity.PeerName;
+import io.peercollab.internal.flow.EmissionQueue;
 import io.peercollab.internal.invite.Invitations;
 import io.peercollab.spi.SessionFrame;
 import org.reactivestreams.Publisher;
@@ -67,6 +68,12 @@ abstract class SessionBase implements CollaborationSession {
 	/** Member changes, to every {@link #memberChanges()} subscriber's own buffer (each takes all it is given). */
 	private final Sinks.Many<SessionMemberChange> memberSink = Sinks.many().multicast().directBestEffort();
 	/** Member changes come from the channels' threads: one emits at a time, the others retry for so long. */
+	/**
+	 * Emits the member changes one at a time, in the order they happened: a subscriber that reacts to a change by
+	 * ending the session (which removes every member) must not wait on its own emission.
+	 */
+	private final EmissionQueue memberEmissions = new EmissionQueue();
+
 	private static final Sinks.EmitFailureHandler SERIALIZE = Sinks.EmitFailureHandler.busyLooping(
 			Duration.ofSeconds(1));
 
@@ -302,7 +309,8 @@ abstract class SessionBase implements CollaborationSession {
 	/** A member joined: announced to {@link #memberChanges()} unless it already was (it joined again). */
 	final void memberJoined(PeerName member) {
 		if (!disposed.get() && announced.add(member)) {
-			memberSink.emitNext(new SessionMemberChange(ChangeType.ADDED, member, Optional.empty()), SERIALIZE);
+			SessionMemberChange added = new SessionMemberChange(ChangeType.ADDED, member, Optional.empty());
+			memberEmissions.execute(() -> memberSink.emitNext(added, SERIALIZE));
 			if (disposed.get()) {
 				// the session ended meanwhile: its end may have missed this member
 				memberGone(member, null);
@@ -313,8 +321,8 @@ abstract class SessionBase implements CollaborationSession {
 	/** A member's part ended: {@code lost} says why if it could no longer be reached, {@code null} for a goodbye. */
 	final void memberGone(PeerName member, PeerUnreachableException lost) {
 		if (announced.remove(member)) {
-			memberSink.emitNext(new SessionMemberChange(ChangeType.REMOVED, member, Optional.ofNullable(lost)),
-					SERIALIZE);
+			SessionMemberChange removed = new SessionMemberChange(ChangeType.REMOVED, member, Optional.ofNullable(lost));
+			memberEmissions.execute(() -> memberSink.emitNext(removed, SERIALIZE));
 		}
 	}
 
@@ -323,7 +331,7 @@ abstract class SessionBase implements CollaborationSession {
 		for (PeerName m : List.copyOf(announced)) {
 			memberGone(m, lost);
 		}
-		memberSink.emitComplete(SERIALIZE);
+		memberEmissions.execute(() -> memberSink.emitComplete(SERIALIZE));
 	}
 
 	@Override

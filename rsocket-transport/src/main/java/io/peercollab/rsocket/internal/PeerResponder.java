@@ -3,7 +3,6 @@ package io.peercollab.rsocket.internal;
 
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Supplier;
 
 import io.netty.buffer.ByteBuf;
@@ -26,7 +25,6 @@ import io.peercollab.spi.SessionOpen;
 import io.rsocket.Payload;
 import io.rsocket.RSocket;
 import org.reactivestreams.Publisher;
-import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -34,7 +32,6 @@ import reactor.core.publisher.Operators;
 import reactor.core.publisher.Sinks;
 import reactor.util.Logger;
 import reactor.util.Loggers;
-import reactor.util.context.Context;
 
 /**
  * Serves the requests of one inbound connection: finds the route, decodes the request, calls the
@@ -366,88 +363,28 @@ final class PeerResponder implements RSocket {
 	 * Encodes the answer of a {@link Responding} (see {@link #encode}), maps its error, and gives its stream back
 	 * exactly once.
 	 */
-	private final class Answered implements CoreSubscriber<Object>, Subscription {
+	private final class Answered extends EndingMapSubscriber<Object, Payload> {
 
-		private static final AtomicIntegerFieldUpdater<Answered> ENDED =
-				AtomicIntegerFieldUpdater.newUpdater(Answered.class, "ended");
-
-		private final CoreSubscriber<? super Payload> actual;
 		private final Route route;
-		private Subscription upstream;
-		private boolean done;
-		private volatile int ended;
 
 		Answered(CoreSubscriber<? super Payload> actual, Route route) {
-			this.actual = actual;
+			super(actual);
 			this.route = route;
 		}
 
 		@Override
-		public Context currentContext() {
-			return actual.currentContext();
+		Payload map(Object answer) {
+			return encode(route, answer);
 		}
 
 		@Override
-		public void onSubscribe(Subscription s) {
-			if (Operators.validate(upstream, s)) {
-				upstream = s;
-				actual.onSubscribe(this);
-			}
+		Throwable mapError(Throwable e) {
+			return wireError(e, route);
 		}
 
 		@Override
-		public void onNext(Object answer) {
-			if (done) {
-				Operators.onNextDropped(answer, actual.currentContext());
-				return;
-			}
-			Payload p;
-			try {
-				p = encode(route, answer);
-			}
-			catch (Throwable e) {
-				onError(Operators.onOperatorError(upstream, e, answer, actual.currentContext()));
-				return;
-			}
-			actual.onNext(p);
-		}
-
-		@Override
-		public void onError(Throwable e) {
-			if (done) {
-				Operators.onErrorDropped(e, actual.currentContext());
-				return;
-			}
-			done = true;
-			actual.onError(wireError(e, route));
-			ended();
-		}
-
-		@Override
-		public void onComplete() {
-			if (done) {
-				return;
-			}
-			done = true;
-			actual.onComplete();
-			ended();
-		}
-
-		@Override
-		public void request(long n) {
-			upstream.request(n);
-		}
-
-		@Override
-		public void cancel() {
-			upstream.cancel();
-			ended();
-		}
-
-		private void ended() {
-			if (ENDED.compareAndSet(this, 0, 1)) {
-				openStreams.decrementAndGet();
-			}
+		void onEnd() {
+			openStreams.decrementAndGet();
 		}
 	}
 

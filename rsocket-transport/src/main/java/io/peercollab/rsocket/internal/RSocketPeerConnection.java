@@ -4,7 +4,6 @@ package io.peercollab.rsocket.internal;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
@@ -25,12 +24,10 @@ import io.peercollab.spi.SessionOpen;
 import io.rsocket.Payload;
 import io.rsocket.RSocket;
 import org.reactivestreams.Publisher;
-import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
-import reactor.util.context.Context;
 
 /**
  * The requesting side of a connection to one remote peer: each method sends one request on its route and decodes
@@ -340,90 +337,28 @@ final class RSocketPeerConnection implements PeerConnection {
 	}
 
 	/** Decodes the answer of a {@link RequestResponse}, maps its errors, and ends it exactly once. */
-	private final class Answer<W, D> implements CoreSubscriber<Payload>, Subscription {
+	private final class Answer<W, D> extends EndingMapSubscriber<Payload, D> {
 
-		@SuppressWarnings("rawtypes")
-		private static final AtomicIntegerFieldUpdater<Answer> ENDED =
-				AtomicIntegerFieldUpdater.newUpdater(Answer.class, "ended");
-
-		private final CoreSubscriber<? super D> actual;
 		private final RequestResponse<W, D> request;
-		private Subscription upstream;
-		private boolean done;
-		private volatile int ended;
 
 		Answer(CoreSubscriber<? super D> actual, RequestResponse<W, D> request) {
-			this.actual = actual;
+			super(actual);
 			this.request = request;
 		}
 
 		@Override
-		public Context currentContext() {
-			return actual.currentContext();
+		D map(Payload p) {
+			return decode(p, request.wireType, request.toDomain, request.route);
 		}
 
 		@Override
-		public void onSubscribe(Subscription s) {
-			if (Operators.validate(upstream, s)) {
-				upstream = s;
-				actual.onSubscribe(this);
-			}
+		Throwable mapError(Throwable e) {
+			return ErrorCodes.fromWire(e, remote, address);
 		}
 
 		@Override
-		public void onNext(Payload p) {
-			if (done) {
-				Operators.onNextDropped(p, actual.currentContext());
-				return;
-			}
-			D value;
-			try {
-				value = Objects.requireNonNull(decode(p, request.wireType, request.toDomain, request.route),
-						"The mapper returned a null value.");
-			}
-			catch (Throwable e) {
-				onError(Operators.onOperatorError(upstream, e, p, actual.currentContext()));
-				return;
-			}
-			actual.onNext(value);
-		}
-
-		@Override
-		public void onError(Throwable e) {
-			if (done) {
-				Operators.onErrorDropped(e, actual.currentContext());
-				return;
-			}
-			done = true;
-			actual.onError(ErrorCodes.fromWire(e, remote, address));
-			ended();
-		}
-
-		@Override
-		public void onComplete() {
-			if (done) {
-				return;
-			}
-			done = true;
-			actual.onComplete();
-			ended();
-		}
-
-		@Override
-		public void request(long n) {
-			upstream.request(n);
-		}
-
-		@Override
-		public void cancel() {
-			upstream.cancel();
-			ended();
-		}
-
-		private void ended() {
-			if (ENDED.compareAndSet(this, 0, 1)) {
-				end();
-			}
+		void onEnd() {
+			end();
 		}
 	}
 
