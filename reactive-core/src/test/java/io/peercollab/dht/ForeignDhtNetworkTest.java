@@ -225,9 +225,15 @@ class ForeignDhtNetworkTest {
 		PeerEndPoint current = endPoint("192.0.2.51", 8001);
 		StepVerifier.create(publisher.publish(erin, List.of(current))).expectComplete().verify(WAIT);
 
-		// the older (validly signed) record back in half of the nodes, as if they had missed the update
+		// the older (validly signed) record back in half of the nodes, as if they had missed the update, and the newer
+		// one surely in the other half (a publish ends after 3 acknowledgements: which nodes hold it is not fixed)
+		MutableItem newer = MutableItem.sign(erin.privateKey(), key, MutableItem.nowMicros(),
+				PkarrCodec.encode(key, List.of(current), Duration.ofHours(1)));
 		for (int node = 0; node < 4; node++) {
 			foreign.plant(node, old);
+		}
+		for (int node = 4; node < 8; node++) {
+			foreign.plant(node, newer);
 		}
 
 		assertThat(resolved(erin)).containsExactly(current);
@@ -246,8 +252,13 @@ class ForeignDhtNetworkTest {
 				PkarrCodec.encode(key, List.of(endPoint("192.0.2.60", 9000)), Duration.ofHours(1)));
 		PeerEndPoint current = endPoint("192.0.2.61", 9001);
 		StepVerifier.create(publisher.publish(frank, List.of(current))).expectComplete().verify(WAIT);
+		MutableItem newer = MutableItem.sign(frank.privateKey(), key, MutableItem.nowMicros(),
+				PkarrCodec.encode(key, List.of(current), Duration.ofHours(1)));
 		for (int node = 0; node < 4; node++) {
 			foreign.plant(node, old);
+		}
+		for (int node = 4; node < 8; node++) {
+			foreign.plant(node, newer);
 		}
 		try {
 			for (int node = 4; node < 8; node++) {
