@@ -26,6 +26,8 @@ import io.peercollab.identity.PeerIdentity;
 import io.peercollab.rsocket.RSocketPeerTransport;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The per-user agent: it owns one {@link PeerCollaboration} (identity, contact store, discovery, transport, presence,
@@ -178,37 +180,56 @@ public final class PeerCollabAgent implements Disposable {
 			}
 		}
 		Path dir = AgentFiles.prepareDirectory(settings.directory());
-		try (FileChannel lockFile = FileChannel.open(dir.resolve(AgentFiles.LOCK), StandardOpenOption.CREATE,
-				StandardOpenOption.WRITE); FileLock lock = lockFile.tryLock()) {
-			if (lock == null) {
-				System.err.println("an agent already runs in " + dir);
-				return;
-			}
-			AgentFiles.prepareDirectory(home);
-			String password = System.getenv("PEERCOLLAB_AGENT_PASSWORD");
-			PeerIdentity identity = PeerIdentity.loadOrGenerate(home.resolve("identity.p12"),
-					(password == null ? "" : password).toCharArray(), classifier);
-			RSocketPeerTransport transport = RSocketPeerTransport.tcp().port(port);
-			if (host != null) {
-				transport = transport.host(host);
-			}
-			PeerCollaboration.Builder builder = PeerCollaboration.builder().identity(identity).transport(transport)
-					.contactStore(durable ? ContactStores.h2(home.resolve("store")) : ContactStores.inMemory());
-			if (nickname != null) {
-				builder = builder.nickname(nickname);
-			}
-			switch (discovery) {
-				case "default" -> builder = builder.discovery(MdnsDiscovery.defaultInterfaces());
-				case "loopback" -> builder = builder.discovery(MdnsDiscovery.onLoopback());
-				case "none" -> { }
-				default -> throw new IllegalArgumentException("--discovery must be default, loopback or none");
-			}
-			PeerCollabAgent agent = start(builder.build(), settings).block();
-			if (signIn != null) {
-				agent.server.signInNow(signIn);
-			}
-			System.out.println("peercollab-agent listening in " + dir + " as " + identity.name());
-			agent.onStop().block();
+		FileChannel lockFile = FileChannel.open(dir.resolve(AgentFiles.LOCK), StandardOpenOption.CREATE,
+				StandardOpenOption.WRITE);
+		FileLock lock = lockFile.tryLock();
+		if (lock == null) {
+			lockFile.close();
+			System.err.println("an agent already runs in " + dir);
+			return;
 		}
+		AgentFiles.prepareDirectory(home);
+		String password = System.getenv("PEERCOLLAB_AGENT_PASSWORD");
+		PeerIdentity identity = PeerIdentity.loadOrGenerate(home.resolve("identity.p12"),
+				(password == null ? "" : password).toCharArray(), classifier);
+		RSocketPeerTransport transport = RSocketPeerTransport.tcp().port(port);
+		if (host != null) {
+			transport = transport.host(host);
+		}
+		PeerCollaboration.Builder builder = PeerCollaboration.builder().identity(identity).transport(transport)
+				.contactStore(durable ? ContactStores.h2(home.resolve("store")) : ContactStores.inMemory());
+		if (nickname != null) {
+			builder = builder.nickname(nickname);
+		}
+		switch (discovery) {
+			case "default" -> builder = builder.discovery(MdnsDiscovery.defaultInterfaces());
+			case "loopback" -> builder = builder.discovery(MdnsDiscovery.onLoopback());
+			case "none" -> { }
+			default -> throw new IllegalArgumentException("--discovery must be default, loopback or none");
+		}
+		// the process lives on this one non-daemon thread (the network's threads are daemons) until the agent stops;
+		// main returns at once and nothing waits by blocking
+		Scheduler lifetime = Schedulers.newSingle("peercollab-agent", false);
+		lifetime.schedule(() -> { });
+		PeerScope scope = signIn;
+		start(builder.build(), settings)
+				.flatMap(agent -> (scope == null ? Mono.<Void>empty() : agent.server.signIn(scope))
+						.then(Mono.fromRunnable(() -> System.out.println("peercollab-agent listening in " + dir
+								+ " as " + identity.name())))
+						.then(agent.onStop()))
+				.doFinally(s -> {
+					try {
+						lock.release();
+						lockFile.close();
+					}
+					catch (IOException e) {
+						System.err.println("peercollab-agent: cannot release " + AgentFiles.LOCK + ": " + e);
+					}
+					lifetime.dispose();
+				})
+				.subscribe(null, e -> {
+					System.err.println("peercollab-agent stopped: " + e);
+					System.exit(1);
+				});
 	}
 }

@@ -190,8 +190,8 @@ public final class AgentServer implements Disposable {
 	}
 
 	/** For the agent's {@code main}: signs in to {@code scope} before any application attaches. */
-	public void signInNow(PeerScope scope) {
-		collab.signIn(scope).block(Duration.ofSeconds(30));
+	public Mono<Void> signIn(PeerScope scope) {
+		return collab.signIn(scope);
 	}
 
 	@Override

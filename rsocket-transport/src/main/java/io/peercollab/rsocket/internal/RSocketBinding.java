@@ -22,6 +22,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.peercollab.CollaborationObserver.Direction;
 import io.peercollab.CollaborationObserver;
+import io.peercollab.ConnectionPath;
 import io.peercollab.Diagnostic;
 import io.peercollab.IpLiterals;
 import io.peercollab.PeerAddress;
@@ -654,7 +655,7 @@ public final class RSocketBinding implements TransportBinding {
 				.doOnError(e -> data.dispose())
 				.doOnNext(c -> {
 					// what the server's hello says is about the socket; this one was punched through the NATs
-					c.pathChanged(io.peercollab.ConnectionPath.HOLE_PUNCHED);
+					c.pathChanged(ConnectionPath.HOLE_PUNCHED);
 					outbound.add(c);
 					c.onClose().subscribe(null, e -> outbound.remove(c), () -> outbound.remove(c));
 					if (disposed.get()) {
@@ -691,7 +692,7 @@ public final class RSocketBinding implements TransportBinding {
 
 	/** Tells the observer that a connection opened, its path and each change of it, and later that it closed. */
 	private void observeOpened(PeerName remote, PeerAddress address, Direction direction, Mono<Void> onClose,
-			Flux<io.peercollab.ConnectionPath> paths) {
+			Flux<ConnectionPath> paths) {
 		if (observer == CollaborationObserver.NOOP) {
 			return;
 		}

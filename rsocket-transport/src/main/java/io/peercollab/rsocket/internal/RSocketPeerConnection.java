@@ -5,8 +5,10 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
+import io.peercollab.ConnectionPath;
 import io.peercollab.PeerAddress;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerEvent;
@@ -16,6 +18,7 @@ import io.peercollab.PresenceInfo;
 import io.peercollab.TcpAddress;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.flow.Expiries;
+import io.peercollab.internal.flow.LiveValue;
 import io.peercollab.spi.InviteReply;
 import io.peercollab.spi.InviteRequest;
 import io.peercollab.spi.PeerConnection;
@@ -66,8 +69,8 @@ final class RSocketPeerConnection implements PeerConnection {
 	};
 
 	/** How this connection travels; completed when it closes. */
-	private final io.peercollab.internal.flow.LiveValue<io.peercollab.ConnectionPath> path =
-			new io.peercollab.internal.flow.LiveValue<>(io.peercollab.ConnectionPath.DIRECT);
+	private final LiveValue<ConnectionPath> path =
+			new LiveValue<>(ConnectionPath.DIRECT);
 
 	@Override
 	public String remoteInstance() {
@@ -75,12 +78,12 @@ final class RSocketPeerConnection implements PeerConnection {
 	}
 
 	@Override
-	public io.peercollab.ConnectionPath path() {
+	public ConnectionPath path() {
 		return path.get();
 	}
 
 	@Override
-	public Flux<io.peercollab.ConnectionPath> pathChanges() {
+	public Flux<ConnectionPath> pathChanges() {
 		return path.changes();
 	}
 
@@ -89,13 +92,13 @@ final class RSocketPeerConnection implements PeerConnection {
 	 * connection to another path (a relayed connection upgraded to a hole-punched one, {@code HOLE_PUNCHED}).
 	 * {@link #pathChanges()} emits it; nothing happens once the connection closed.
 	 */
-	void pathChanged(io.peercollab.ConnectionPath now) {
+	void pathChanged(ConnectionPath now) {
 		path.set(now);
 	}
 
 	/** The hole-punched connection that new requests take instead of this relayed one, while it is open. */
-	private final java.util.concurrent.atomic.AtomicReference<RSocketPeerConnection> movedTo =
-			new java.util.concurrent.atomic.AtomicReference<>();
+	private final AtomicReference<RSocketPeerConnection> movedTo =
+			new AtomicReference<>();
 
 	/**
 	 * Moves this (relayed) connection's new requests to {@code direct}, a hole-punched connection to the same peer,
@@ -104,13 +107,13 @@ final class RSocketPeerConnection implements PeerConnection {
 	 * end; once {@code direct} closes, new requests come back here and the path reads what it read before.
 	 */
 	void moveTo(RSocketPeerConnection direct) {
-		io.peercollab.ConnectionPath before = path.get();
+		ConnectionPath before = path.get();
 		movedTo.set(direct);
-		pathChanged(io.peercollab.ConnectionPath.HOLE_PUNCHED);
+		pathChanged(ConnectionPath.HOLE_PUNCHED);
 		direct.onClose().subscribe(null, e -> back(direct, before), () -> back(direct, before));
 	}
 
-	private void back(RSocketPeerConnection direct, io.peercollab.ConnectionPath before) {
+	private void back(RSocketPeerConnection direct, ConnectionPath before) {
 		if (movedTo.compareAndSet(direct, null)) {
 			pathChanged(before);
 		}
