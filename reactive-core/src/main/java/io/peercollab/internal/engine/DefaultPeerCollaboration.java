@@ -42,8 +42,8 @@ import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.contact.DefaultContactManager;
-import io.peercollab.internal.flow.Emissions;
 import io.peercollab.internal.flow.SerialQueue;
+import io.peercollab.internal.flow.SerialSink;
 import io.peercollab.internal.invite.Invitations;
 import io.peercollab.internal.nearme.NearMe;
 import io.peercollab.internal.observe.GuardedObserver;
@@ -103,9 +103,9 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 
 	private final String machineName = MachineName.get();
 	private volatile String endPointName;
-	private final Sinks.Many<String> endPointNames = Sinks.many().replay().latest();
+	private final SerialSink<String> endPointNames = new SerialSink<>(Sinks.many().replay().latest());
 
-	private final Sinks.Many<Diagnostic> diagnostics = Sinks.many().multicast().directBestEffort();
+	private final SerialSink<Diagnostic> diagnostics = new SerialSink<>(Sinks.many().multicast().directBestEffort());
 	/** The subscriptions to every configured resolver's {@link PeerNameResolver#diagnostics()}. */
 	private final Disposable.Composite resolverDiagnostics = Disposables.composite();
 	private final DiagnosticLog diagnosticLog;
@@ -128,7 +128,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 	public DefaultPeerCollaboration(CollaborationBuilder b) {
 		this.identity = b.identity;
 		this.endPointName = b.endPointName != null ? b.endPointName : machineName;
-		Emissions.next(endPointNames, endPointName);
+		endPointNames.next(endPointName);
 		this.store = b.store;
 		this.discovery = b.discovery;
 		this.transport = b.transport;
@@ -252,8 +252,10 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 				return;
 			}
 			endPointName = v;
+			// queued in the order of the changes, emitted after the lock is released
+			endPointNames.submitNext(v);
 		}
-		Emissions.next(endPointNames, v);
+		endPointNames.drain();
 	}
 
 	// ----- sign-in -------------------------------------------------------------------------------------------------
@@ -640,7 +642,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 	void diagnose(Diagnostic diagnostic) {
 		diagnosticLog.log(name() + " [" + diagnostic.kind() + "]", diagnostic);
 		// without a subscriber the diagnostic is dropped here: it was logged above
-		Emissions.next(diagnostics, diagnostic);
+		diagnostics.next(diagnostic);
 	}
 
 	// ----- lifecycle -------------------------------------------------------------------------------------------------
@@ -657,8 +659,8 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 				invitations.close();
 				contacts.close();
 				resolverDiagnostics.dispose();
-				Emissions.complete(diagnostics);
-				Emissions.complete(endPointNames);
+				diagnostics.complete();
+				endPointNames.complete();
 			})).then(store.close());
 		}));
 	}

@@ -34,8 +34,8 @@ import io.peercollab.PeerScope;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.flow.Diagnoser;
-import io.peercollab.internal.flow.Emissions;
 import io.peercollab.internal.flow.Expiries;
+import io.peercollab.internal.flow.SerialSink;
 import io.peercollab.internal.observe.GuardedObserver;
 import io.peercollab.internal.session.HostSession;
 import io.peercollab.internal.session.MemberSession;
@@ -97,8 +97,8 @@ public final class Invitations {
 	private final Diagnoser diagnostics;
 	private final CollaborationObserver observer;
 	private final ReceivedInvitation.Listener listener = new ReceivedListener();
-	private final Sinks.Many<Invitation> received = Sinks.many().multicast()
-			.onBackpressureBuffer(PENDING_BUFFER, false);
+	private final SerialSink<Invitation> received = new SerialSink<>(Sinks.many().multicast()
+			.onBackpressureBuffer(PENDING_BUFFER, false));
 	private final Map<UUID, ReceivedInvitation> awaitingSession = new ConcurrentHashMap<>();
 	/** The sessions this endpoint is a member of, open now. */
 	private final Set<MemberSession> joined = ConcurrentHashMap.newKeySet();
@@ -187,12 +187,8 @@ public final class Invitations {
 					expiries, listener);
 			pending.put(inv.id(), inv);
 			inv.startExpiry();
-			Sinks.EmitResult r = Emissions.next(received, inv);
-			if (r.isFailure()) {
-				inv.refuse();
-				return Mono.just(new InviteReply(InvitationStatus.DECLINED,
-						"too many invitations waiting for an answer here; try again later"));
-			}
+			// refused when the buffer is full, now or, behind a racing emission, as soon as it is the invitation's turn
+			received.next(inv, r -> inv.refuse("too many invitations waiting for an answer here; try again later"));
 			return inv.reply().doOnCancel(inv::withdraw);
 		});
 	}
@@ -641,7 +637,7 @@ public final class Invitations {
 		signedOut();
 		List.copyOf(planned.values()).forEach(Planned::close);
 		List.copyOf(hosted).forEach(CollaborationSession::dispose);
-		Emissions.complete(received);
+		received.complete();
 		expiries.dispose();
 	}
 

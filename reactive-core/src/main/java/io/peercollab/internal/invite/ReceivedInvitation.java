@@ -193,9 +193,11 @@ final class ReceivedInvitation implements Invitation {
 		}
 	}
 
-	/** Declined by the endpoint before the user saw it; the caller answers the sender. */
-	void refuse() {
-		end(InvitationState.DECLINED);
+	/** Declined by the endpoint before the user saw it: answers the sender with {@code message}. */
+	void refuse(String message) {
+		if (end(InvitationState.DECLINED)) {
+			reply.tryEmitValue(new InviteReply(InvitationStatus.DECLINED, message));
+		}
 	}
 
 	void withdraw() {
