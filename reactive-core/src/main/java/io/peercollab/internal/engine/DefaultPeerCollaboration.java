@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.internal.engine;
 
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 import io.peercollab.ApplicationChange;
 import io.peercollab.ChangeType;
@@ -123,7 +125,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 	private final PortMappedEndPoint portMapped;
 	final RemotePeer.Reach reach;
 	private volatile List<PeerEndPoint> advertised;
-	private final java.util.function.Supplier<Map<String, List<java.net.InetAddress>>> interfaces;
+	private final Supplier<Map<String, List<InetAddress>>> interfaces;
 
 	public DefaultPeerCollaboration(CollaborationBuilder b) {
 		this.identity = b.identity;
@@ -407,7 +409,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		if (b == null || b.relayedAddresses().isEmpty()) {
 			return advertisedNow;
 		}
-		List<PeerEndPoint> all = new java.util.ArrayList<>(advertisedNow);
+		List<PeerEndPoint> all = new ArrayList<>(advertisedNow);
 		b.relayedAddresses().forEach(a -> all.add(PeerEndPoint.of(a)));
 		return List.copyOf(all);
 	}
