@@ -45,14 +45,16 @@ final class InMemoryPeople implements AutoCloseable {
 	}
 
 	/**
-	 * Alice's and Bob's Meeting Spaces, each with a page open: Alice sees Bob near her and invites him, and Bob
-	 * accepts; returns once Alice's page shows him joined.
+	 * Alice's and Bob's Meeting Spaces on a network of their own, each with a page open: Alice sees Bob near her and
+	 * invites him, and Bob accepts; returns once Alice's page shows him joined.
 	 */
-	AliceAndBob aliceInvitesBob() throws InterruptedException {
-		MeetingSpace alice = space("alice");
-		MeetingSpace bob = space("bob");
-		AliceAndBob meeting = new AliceAndBob(alice, bob, new PageFeed(alice), new PageFeed(bob));
+	static AliceAndBob aliceInvitesBob() throws InterruptedException {
+		InMemoryPeople people = new InMemoryPeople();
+		AliceAndBob meeting = null;
 		try {
+			MeetingSpace alice = people.space("alice");
+			MeetingSpace bob = people.space("bob");
+			meeting = new AliceAndBob(people, alice, bob, new PageFeed(alice), new PageFeed(bob));
 			meeting.alicePage.await("bob near alice", u -> u.contains("\"nickname\":\"bob\""));
 			alice.handle("{\"t\":\"invite\",\"names\":[\"" + bob.endpoint().name() + "\"]}");
 			Matcher m = INVITATION.matcher(meeting.bobPage.await("an invitation",
@@ -64,19 +66,25 @@ final class InMemoryPeople implements AutoCloseable {
 			return meeting;
 		}
 		catch (InterruptedException | RuntimeException | Error e) {
-			meeting.close();
+			if (meeting != null) {
+				meeting.close();
+			}
+			else {
+				people.close();
+			}
 			throw e;
 		}
 	}
 
-	/** Alice's and Bob's Meeting Spaces and their pages; closing closes the pages. */
-	record AliceAndBob(MeetingSpace alice, MeetingSpace bob, PageFeed alicePage, PageFeed bobPage)
-			implements AutoCloseable {
+	/** Alice's and Bob's Meeting Spaces and their pages; closing closes the pages, then the spaces. */
+	record AliceAndBob(InMemoryPeople people, MeetingSpace alice, MeetingSpace bob, PageFeed alicePage,
+			PageFeed bobPage) implements AutoCloseable {
 
 		@Override
 		public void close() {
 			alicePage.close();
 			bobPage.close();
+			people.close();
 		}
 	}
 

@@ -30,13 +30,11 @@ class MeetingHandoutCancelTest {
 
 	@Test
 	void theSenderAndAReceiverCanCancelAHandout() throws Exception {
-		try (InMemoryPeople people = new InMemoryPeople();
-				InMemoryPeople.AliceAndBob meeting = people.aliceInvitesBob()) {
+		try (InMemoryPeople.AliceAndBob meeting = InMemoryPeople.aliceInvitesBob()) {
 			MeetingSpace alice = meeting.alice();
 			MeetingSpace bob = meeting.bob();
 			InMemoryPeople.PageFeed alicePage = meeting.alicePage();
 			InMemoryPeople.PageFeed bobPage = meeting.bobPage();
-
 
 			// the sender cancels
 			Sinks.Many<ByteBuffer> body = Sinks.many().unicast().onBackpressureBuffer();

@@ -28,8 +28,7 @@ class MeetingHandoutProgressTest {
 
 	@Test
 	void theSendersProgressIsWhatTheReceiverHas() throws Exception {
-		try (InMemoryPeople people = new InMemoryPeople();
-				InMemoryPeople.AliceAndBob meeting = people.aliceInvitesBob()) {
+		try (InMemoryPeople.AliceAndBob meeting = InMemoryPeople.aliceInvitesBob()) {
 			MeetingSpace alice = meeting.alice();
 			MeetingSpace bob = meeting.bob();
 			InMemoryPeople.PageFeed alicePage = meeting.alicePage();

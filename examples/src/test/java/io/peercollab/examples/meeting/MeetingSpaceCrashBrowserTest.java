@@ -95,11 +95,7 @@ class MeetingSpaceCrashBrowserTest {
 		MeetingPage alice = open("alice", space("alice").url());
 		MeetingPage bob = open("bob", space("bob").url());
 		MeetingPage carol = open("carol", carolProcess.url());
-		meet(alice, bob, carol);
-		carol.draw("ellipse", 100, 100, 400, 300);
-		alice.draw("rect", 500, 100, 800, 300);
-		MeetingSpaceBrowserTest.awaitSameBoard(2, alice, carol);
-		MeetingSpaceBrowserTest.awaitSameBoard(2, alice, bob);
+		meet(alice, bob, carol, carol, "ellipse", "rect");
 		carol.shot("11-carol-in-the-meeting-from-her-own-process");
 
 		String carolLost = "(() => { const li = Array.from(document.querySelectorAll('#participants li'))"
@@ -146,11 +142,7 @@ class MeetingSpaceCrashBrowserTest {
 		MeetingPage alice = open("alice", space("alice").url());
 		MeetingPage bob = open("bob", space("bob").url());
 		MeetingPage dave = open("dave", daveProcess.url());
-		meet(dave, alice, bob);
-		alice.draw("rect", 100, 100, 400, 300);
-		dave.draw("ellipse", 500, 100, 800, 300);
-		MeetingSpaceBrowserTest.awaitSameBoard(2, dave, alice);
-		MeetingSpaceBrowserTest.awaitSameBoard(2, dave, bob);
+		meet(dave, alice, bob, alice, "rect", "ellipse");
 
 		String hostLost = "document.getElementById('meeting-status').textContent"
 				+ ".includes('lost the connection to dave (the host)')";
@@ -181,10 +173,12 @@ class MeetingSpaceCrashBrowserTest {
 	}
 
 	/**
-	 * {@code host} sees {@code first} and {@code second} near it (in that order), invites them, and both accept;
-	 * returns once the host's page shows both joined.
+	 * {@code host} sees {@code first} and {@code second} near it (in that order), invites them, and both accept; once
+	 * the host's page shows both joined, {@code drawer} (one of the two) draws a {@code drawerTool} shape on the left
+	 * and the host a {@code hostTool} shape on the right; returns once the other two boards show both as the host's.
 	 */
-	private static void meet(MeetingPage host, MeetingPage first, MeetingPage second) {
+	private static void meet(MeetingPage host, MeetingPage first, MeetingPage second, MeetingPage drawer,
+			String drawerTool, String hostTool) {
 		Chromium.await(host.driver, host.who + " sees " + first.who + " and " + second.who,
 				d -> host.near().equals(List.of(first.who, second.who)));
 		host.tick(first.who);
@@ -194,6 +188,10 @@ class MeetingSpaceCrashBrowserTest {
 		second.answer(host.who, "accept");
 		host.awaitParticipant(first.who, "joined");
 		host.awaitParticipant(second.who, "joined");
+		drawer.draw(drawerTool, 100, 100, 400, 300);
+		host.draw(hostTool, 500, 100, 800, 300);
+		MeetingSpaceBrowserTest.awaitSameBoard(2, host, drawer);
+		MeetingSpaceBrowserTest.awaitSameBoard(2, host, drawer == first ? second : first);
 	}
 
 	/**
