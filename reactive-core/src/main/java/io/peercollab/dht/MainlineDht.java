@@ -132,6 +132,9 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	/** This device's id in the device tags of the records it publishes (see {@link Builder#deviceId}). */
 	private final String deviceId;
 
+	/** The builder's device id, which wins over the one a caller passes; {@code null} if none was set. */
+	private final @Nullable String configuredDeviceId;
+
 	/** Last sequence number published per key, so that each publish goes strictly up. */
 	private final Map<String, Long> published = new ConcurrentHashMap<>();
 
@@ -150,6 +153,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		this.lookupTimeout = b.lookupTimeout;
 		this.lookupGrace = b.lookupGrace;
 		this.recordTtl = b.recordTtl;
+		this.configuredDeviceId = b.deviceId;
 		this.deviceId = b.deviceId != null ? b.deviceId : randomDeviceId();
 	}
 
@@ -160,8 +164,11 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	}
 
 	/**
-	 * @return this instance's device id: the tag of the endpoints it publishes, which its later publications replace
-	 * and which other devices of the same identity keep when they publish (see {@link Builder#deviceId})
+	 * @return this instance's device id: the tag of the endpoints {@link #publish(PeerIdentity, List)} publishes,
+	 * which its later publications replace and which other devices of the same identity keep when they publish (see
+	 * {@link Builder#deviceId}); the builder's, else a random one. A publication through
+	 * {@link #publish(PeerIdentity, List, String)} (the engine's) uses the builder's id if one was set, else the one
+	 * it is given
 	 */
 	public String deviceId() {
 		return deviceId;
@@ -389,14 +396,39 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	 */
 	@Override
 	public Mono<Void> publish(PeerIdentity identity, List<PeerEndPoint> endPoints) {
-		Objects.requireNonNull(identity, "identity");
-		List<PeerEndPoint> copy = List.copyOf(Objects.requireNonNull(endPoints, "endPoints"));
-		// deferred: a bad endpoint fails the returned Mono instead of throwing here, and the node is the one running
-		// when subscribed
-		return Mono.defer(() -> publishRecord(identity, copy));
+		return publish(identity, endPoints, deviceId);
 	}
 
-	private Mono<Void> publishRecord(PeerIdentity identity, List<PeerEndPoint> endPoints) {
+	/**
+	 * Publishes as {@link #publish(PeerIdentity, List)}, for the device {@code deviceId} unless the builder set a
+	 * device id, which wins ({@link Builder#deviceId}). The engine passes the id it keeps in its contact store, so
+	 * that a device that restarts replaces its own endpoints at once.
+	 *
+	 * @param deviceId 1 to 10 characters of {@code [a-z0-9]}; another id fails
+	 * the returned {@code Mono} with {@link IllegalArgumentException} (nothing is sent) unless the builder's wins
+	 * @return as {@link #publish(PeerIdentity, List)}
+	 * @throws NullPointerException if {@code identity}, {@code endPoints}, one of its elements or {@code deviceId} is
+	 * {@code null}
+	 */
+	@Override
+	public Mono<Void> publish(PeerIdentity identity, List<PeerEndPoint> endPoints, String deviceId) {
+		Objects.requireNonNull(identity, "identity");
+		List<PeerEndPoint> copy = List.copyOf(Objects.requireNonNull(endPoints, "endPoints"));
+		Objects.requireNonNull(deviceId, "deviceId");
+		String device = configuredDeviceId != null ? configuredDeviceId : deviceId;
+		// deferred: a bad endpoint fails the returned Mono instead of throwing here, and the node is the one running
+		// when subscribed
+		return Mono.defer(() -> {
+			if (device.isEmpty()) {
+				return Mono.error(new IllegalArgumentException("a device id is 1 to "
+						+ PkarrCodec.MAX_DEVICE_ID_LENGTH + " characters of [a-z0-9], was empty"));
+			}
+			new PkarrCodec.Device(device, 0, List.of()); // checks it
+			return publishRecord(identity, copy, device);
+		});
+	}
+
+	private Mono<Void> publishRecord(PeerIdentity identity, List<PeerEndPoint> endPoints, String device) {
 		if (identity.keyType() != KeyType.ED25519) {
 			return Mono.error(new PeerIdentityException("Only Ed25519 identities can publish in the Mainline DHT "
 					+ "(BEP 44 records are signed with Ed25519); " + identity.keyType() + " identities such as "
@@ -406,7 +438,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		String id = ZBase32.encode(raw);
 		try {
 			// this device's endpoints alone must fit; those of the other devices are added while they fit
-			PkarrCodec.requirePublishable(PkarrCodec.encodeDevices(raw, List.of(new PkarrCodec.Device(deviceId,
+			PkarrCodec.requirePublishable(PkarrCodec.encodeDevices(raw, List.of(new PkarrCodec.Device(device,
 					MutableItem.nowMicros() / 1_000_000L, endPoints)), recordTtl), endPoints.size());
 		}
 		catch (PayloadTooLargeException e) {
@@ -415,7 +447,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		return node()
 				.onErrorMap(e -> !(e instanceof PeerCollabException),
 						e -> new PeerUnreachableException("The DHT node did not start: " + e.getMessage(), e))
-				.flatMap(n -> publishMerged(n, identity, raw, id, endPoints, 1));
+				.flatMap(n -> publishMerged(n, identity, raw, id, endPoints, device, 1));
 	}
 
 	/**
@@ -424,7 +456,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	 * {@link #MAX_MERGE_ATTEMPTS}) if a node says another device stored a record meanwhile.
 	 */
 	private Mono<Void> publishMerged(DhtClient n, PeerIdentity identity, byte[] raw, String id,
-			List<PeerEndPoint> endPoints, int attempt) {
+			List<PeerEndPoint> endPoints, String device, int attempt) {
 		return tokens(n, raw)
 				.switchIfEmpty(Mono.error(() -> new PeerUnreachableException("No DHT node answered the "
 						+ "lookup for " + id + " within " + lookupTimeout + ": the record was not published")))
@@ -432,7 +464,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 					long now = MutableItem.nowMicros();
 					long seq = published.merge(id, Math.max(now, tokens.highestSeq() + 1),
 							(last, next) -> Math.max(last + 1, next));
-					byte[] packet = merged(raw, tokens.latest(), endPoints, now);
+					byte[] packet = merged(raw, tokens.latest(), endPoints, now, device);
 					MutableItem item;
 					try {
 						item = MutableItem.sign(identity.privateKey(), raw, seq, packet);
@@ -452,7 +484,8 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 						Duration pause = Duration.ofMillis(java.util.concurrent.ThreadLocalRandom.current()
 								.nextLong(lookupGrace.toMillis() * attempt + 1));
 						return Mono.delay(pause)
-								.then(Mono.defer(() -> publishMerged(n, identity, raw, id, endPoints, attempt + 1)));
+								.then(Mono.defer(() -> publishMerged(n, identity, raw, id, endPoints, device,
+										attempt + 1)));
 					}
 					if (result.acks() > 0) {
 						LOG.debug("Published the DHT record of {} ({} endpoints of this device), {} nodes "
@@ -472,9 +505,14 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	 * replaced.
 	 */
 	byte[] merged(byte[] raw, MutableItem latest, List<PeerEndPoint> own, long nowMicros) {
+		return merged(raw, latest, own, nowMicros, deviceId);
+	}
+
+	/** {@link #merged(byte[], MutableItem, List, long)} for the device {@code device}. */
+	byte[] merged(byte[] raw, MutableItem latest, List<PeerEndPoint> own, long nowMicros, String device) {
 		List<PkarrCodec.Device> devices = new ArrayList<>();
 		if (!own.isEmpty()) {
-			devices.add(new PkarrCodec.Device(deviceId, nowMicros / 1_000_000L, own));
+			devices.add(new PkarrCodec.Device(device, nowMicros / 1_000_000L, own));
 		}
 		byte[] packet = PkarrCodec.encodeDevices(raw, devices, recordTtl);
 		if (latest == null) {
@@ -490,7 +528,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 			return packet;
 		}
 		List<PkarrCodec.Device> others = new ArrayList<>(found.devices());
-		others.removeIf(d -> d.id().equals(deviceId));
+		others.removeIf(d -> d.id().equals(device));
 		others.sort(java.util.Comparator.comparingLong(PkarrCodec.Device::publishedSeconds).reversed());
 		Set<PeerEndPoint> included = new HashSet<>(own);
 		for (PkarrCodec.Device d : others) {
@@ -732,11 +770,13 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 
 		/**
 		 * @param value this device's id in the records it publishes: 1 to 10 characters of {@code [a-z0-9]}; default
-		 * {@code null}, a random id of 8 characters for each instance. Each device of one identity (the identity file
-		 * copied to it) must have its own: a publication replaces the endpoints of its own device id and keeps those
-		 * of the others (see "Several devices" in {@code DHT-RECORD.md}). Give a stable one, kept by the device, so
-		 * that a device that restarts replaces its endpoints at once instead of leaving them until they expire
-		 * (two hours)
+		 * {@code null}: the id the endpoint passes (generated once and kept in its contact store), or, for a
+		 * publication without one ({@link MainlineDht#publish(PeerIdentity, List)}), a random id of 8 characters for
+		 * each instance. Each device of one identity (the identity file copied to it) must have its own: a
+		 * publication replaces the endpoints of its own device id and keeps those of the others (see "Several
+		 * devices" in {@code DHT-RECORD.md}). A stable id lets a device that restarts replace its endpoints at once
+		 * instead of leaving them until they expire (two hours); set one here only to choose it, it wins over the
+		 * endpoint's
 		 * @throws IllegalArgumentException if it is not such an id
 		 */
 		public Builder deviceId(@Nullable String value) {
