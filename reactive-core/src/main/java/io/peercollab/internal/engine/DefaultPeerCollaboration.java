@@ -103,7 +103,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 
 	/**
 	 * The setting under which this endpoint's device id is stored: generated once, the same across restarts, handed
-	 * to the name publisher so that a restarted device replaces its own DHT entries (see {@link #deviceId()}).
+	 * to the name publisher so that a restarted device replaces its own DHT entries.
 	 */
 	static final String DEVICE_ID_SETTING = "device-id";
 
@@ -255,11 +255,6 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		if (stored != null) {
 			endPointNameChanged(stored);
 		}
-	}
-
-	/** @return this endpoint's device id, or {@code null} before the contact store is loaded */
-	String deviceId() {
-		return deviceId;
 	}
 
 	/**
