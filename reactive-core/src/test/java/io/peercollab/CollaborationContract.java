@@ -414,6 +414,56 @@ public abstract class CollaborationContract {
 	}
 
 	@Test
+	void oneEndpointOfAContactIsFollowedByItsAddressAloneUntilItLeaves() {
+		List<PeerEndPoint> where = new java.util.concurrent.CopyOnWriteArrayList<>();
+		PeerCollaboration a2 = endpoint(PeerIdentity.generate("alice2"),
+				x -> x.nameResolver(c -> Flux.fromIterable(where).map(ep -> new io.peercollab.spi.EndpointRecord(ep,
+						io.peercollab.spi.EndpointSource.of("test"), Duration.ZERO))));
+		PeerCollaboration laptop = endpoint(bob);
+		PeerCollaboration desktop = endpoint(bob);
+		laptop.setPresence(PresenceInfo.of(PresenceStatus.BUSY)).block(WAIT);
+		laptop.registerApplication(WHITEBOARD).block(WAIT);
+		desktop.setObject(NOTES).block(WAIT);
+		where.add(laptop.endPoints().get(0));
+		where.add(desktop.endPoints().get(0));
+		Peer bobs = a2.peer(PeerContact.of(bob.name(), "bob", bob.certificate()));
+		PeerEndPoint desktopAt = desktop.endPoints().get(0);
+
+		List<RemoteEndPoint> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+		StepVerifier.create(bobs.endPoint(desktopAt).doOnNext(seen::add))
+				// reached, then its state (the name may come in between)
+				.thenConsumeWhile(e -> e.objects().isEmpty())
+				.assertNext(e -> {
+					assertThat(e.objects()).extracting(PeerObject::id).containsExactly(NOTES.id());
+					assertThat(e.applications()).as("the laptop's application is not the desktop's").isEmpty();
+					assertThat(e.presence().status()).isEqualTo(PresenceStatus.ONLINE);
+				})
+				.then(() -> laptop.setPresence(PresenceInfo.of(PresenceStatus.IDLE)).block(WAIT))
+				.then(() -> desktop.setPresence(PresenceInfo.of(PresenceStatus.AWAY)).block(WAIT))
+				.thenConsumeWhile(e -> e.presence().status() != PresenceStatus.AWAY)
+				.assertNext(e -> assertThat(e.presence().status()).isEqualTo(PresenceStatus.AWAY))
+				// it leaves: the stream completes
+				.then(() -> desktop.signOut(PeerScope.ALL).block(WAIT))
+				.thenConsumeWhile(e -> true)
+				.expectComplete()
+				.verify(WAIT);
+		assertThat(seen).extracting(RemoteEndPoint::instance).as("one endpoint, never the laptop").containsOnly(
+				seen.get(0).instance());
+		assertThat(seen).extracting(e -> e.endPoint().address()).containsOnly(desktopAt.address());
+		assertThat(seen).extracting(e -> e.presence().status()).doesNotContain(PresenceStatus.BUSY,
+				PresenceStatus.IDLE);
+
+		// an address where no endpoint of the contact is reached: nothing, until one is
+		StepVerifier.create(bobs.endPoint(PeerEndPoint.of(new java.net.InetSocketAddress("192.0.2.1", 9))))
+				.expectSubscription()
+				.expectNoEvent(Duration.ofMillis(300))
+				.thenCancel()
+				.verify(WAIT);
+		assertThatThrownBy(() -> bobs.endPoint(null)).isInstanceOf(NullPointerException.class)
+				.hasMessage("endPoint");
+	}
+
+	@Test
 	void anEndpointThatSendsNoStateWithinTenSecondsIsDroppedAndNotBefore() {
 		// the engine's timer in virtual time: the 10 s are the test's, the 30 s rescan never comes
 		VirtualTimeScheduler time = VirtualTimeScheduler.create();

@@ -103,6 +103,15 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 	/** The setting under which the endpoint name is stored. */
 	static final String ENDPOINT_NAME_SETTING = "endpoint-name";
 
+	/**
+	 * The setting under which this endpoint's device id is stored: generated once, the same across restarts, handed
+	 * to the name publisher so that a restarted device replaces its own DHT entries.
+	 */
+	static final String DEVICE_ID_SETTING = "device-id";
+
+	/** This endpoint's device id once the store is loaded; {@code null} before. */
+	private volatile String deviceId;
+
 	private final String machineName = MachineName.get();
 	private volatile String endPointName;
 	private final SerialSink<String> endPointNames = new SerialSink<>(Sinks.many().replay().latest());
@@ -159,7 +168,8 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 				reach.endPointsLearnt(e.peer().name(), e.peer().endPoints());
 			}
 		});
-		this.publishing = new InternetPublishing(identity, this::publishedEndPoints, timer, this::diagnose,
+		this.publishing = new InternetPublishing(identity, this::publishedEndPoints, () -> deviceId, timer,
+				this::diagnose,
 				b.publisher, b.republishInterval, observer);
 		this.advertised = b.advertised;
 		this.portMapped = new PortMappedEndPoint(b.portMapping, PortMapper.Settings.defaults(),
@@ -168,7 +178,8 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		this.followers = new Followers(state, contacts::isAllowed, disclosure, observer);
 		this.contacts.announceNicknameWith(v -> nearMe.updateNickname(announced(v)));
 		this.ready = Mono.when(store.applications().doOnNext(state::loaded),
-				contacts.load().then(Mono.fromRunnable(this::restoreEndPointName))).cache();
+				contacts.load().then(Mono.fromRunnable(this::restoreEndPointName)).then(Mono.defer(this::loadDeviceId)))
+				.cache();
 		// what the resolvers refused (a forged or stale record), passed on until this endpoint is closed
 		for (PeerNameResolver r : b.resolvers) {
 			resolverDiagnostics.add(Flux.defer(r::diagnostics).subscribe(this::diagnose,
@@ -247,6 +258,32 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 			endPointNameChanged(stored);
 		}
 	}
+
+	/**
+	 * The device id kept in the store, or a new one (8 random characters of {@code [a-z0-9]}) stored for the next
+	 * start; one that cannot be stored is used for this run and reported.
+	 */
+	private Mono<Void> loadDeviceId() {
+		String stored = contacts.setting(DEVICE_ID_SETTING);
+		if (stored != null && DEVICE_ID.matcher(stored).matches()) {
+			deviceId = stored;
+			return Mono.empty();
+		}
+		StringBuilder fresh = new StringBuilder(8);
+		java.security.SecureRandom random = new java.security.SecureRandom();
+		for (int i = 0; i < 8; i++) {
+			fresh.append(DEVICE_ID_ALPHABET.charAt(random.nextInt(DEVICE_ID_ALPHABET.length())));
+		}
+		deviceId = fresh.toString();
+		return contacts.saveSetting(DEVICE_ID_SETTING, deviceId).onErrorResume(e -> {
+			diagnose(Diagnostic.Kind.PUBLISH_FAILED, "could not store this endpoint's device id (" + e.getMessage()
+					+ "): after a restart its Internet record's old entries stay until they expire");
+			return Mono.empty();
+		});
+	}
+
+	private static final String DEVICE_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+	private static final java.util.regex.Pattern DEVICE_ID = java.util.regex.Pattern.compile("[a-z0-9]{1,10}");
 
 	private void endPointNameChanged(String v) {
 		synchronized (endPointNames) {
