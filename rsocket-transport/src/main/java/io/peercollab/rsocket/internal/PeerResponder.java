@@ -110,7 +110,7 @@ final class PeerResponder implements RSocket {
 		}
 		Object invite;
 		try {
-			invite = PayloadCodec.decode(data, Wire.Invite.class, Wire.Invite::toDomain, INVITE_WHAT);
+			invite = PayloadCodec.decodeInvite(data, INVITE_WHAT);
 		}
 		catch (RuntimeException e) {
 			invite = e;
