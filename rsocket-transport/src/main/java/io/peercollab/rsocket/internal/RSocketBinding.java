@@ -33,6 +33,7 @@ import io.peercollab.TcpAddress;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.flow.Expiries;
+import io.peercollab.internal.nat.PublicAddressCheck;
 import io.peercollab.internal.nat.TurnClient;
 import io.peercollab.internal.nat.TurnException.CredentialsRefused;
 import io.peercollab.RelayedAddress;
@@ -107,6 +108,16 @@ public final class RSocketBinding implements TransportBinding {
 
 	/** Reported when the first TURN allocation fails other than by refused credentials: bound without a relay. */
 	static final Diagnostic.Kind RELAY_UNAVAILABLE = Diagnostic.Kind.of("relay.UNAVAILABLE");
+
+	/** The reflexive addresses, as {@link #reflexiveAddressChanges()} tells them; completed at dispose. */
+	private final io.peercollab.internal.flow.LiveValue<List<PeerAddress>> reflexive =
+			new io.peercollab.internal.flow.LiveValue<>(List.of());
+
+	/** What the last check of the public address found, or {@code null} before the first. */
+	private volatile PublicAddressCheck.Result stand;
+
+	/** The periodic checks of the public address. */
+	private final reactor.core.Disposable.Swap publicRecheck = reactor.core.Disposables.swap();
 
 	/** The relayed addresses, as {@link #relayedAddressChanges()} tells them; completed at dispose. */
 	private final io.peercollab.internal.flow.LiveValue<List<PeerAddress>> relayed =
@@ -183,11 +194,91 @@ public final class RSocketBinding implements TransportBinding {
 		Objects.requireNonNull(observer, "observer");
 		return Mono.fromCallable(() -> new RSocketBinding(settings, customizers, turnSettings, identity, handler,
 						observer))
-				.flatMap(b -> b.start().flatMap(started -> b.turnSettings == null ? Mono.just(started)
-						: b.allocateRelay().thenReturn(started)
-								.onErrorResume(e -> !b.disposed.get() && !(e instanceof CredentialsRefused),
-										e -> b.withoutRelay(started, e))
-								.doOnError(e -> b.dispose())));
+				.flatMap(b -> b.start().flatMap(started -> {
+					if (b.turnSettings == null) {
+						return Mono.just(started);
+					}
+					// where this endpoint stands is learnt while the relay is allocated, and known when it emits
+					Mono<Void> stand = b.learnPublicAddress();
+					return b.allocateRelay().then(stand).thenReturn(started)
+							.onErrorResume(e -> !b.disposed.get() && !(e instanceof CredentialsRefused),
+									e -> stand.then(b.withoutRelay(started, e)))
+							.doOnError(e -> b.dispose());
+				}));
+	}
+
+	/** Reported each time the check of this endpoint's public address finds something else than the last one. */
+	static final Diagnostic.Kind PUBLIC_ADDRESS = Diagnostic.Kind.of("nat.PUBLIC_ADDRESS");
+
+	/**
+	 * How often the public address is checked again while the binding lives: it also refreshes the NAT's mapping of
+	 * the listening port, which a NAT forgets after a few minutes without a new connection from it.
+	 */
+	static final Duration PUBLIC_ADDRESS_RECHECK = Duration.ofSeconds(60);
+
+	/**
+	 * Checks where this endpoint stands ({@link PublicAddressCheck}, with the TURN server as STUN server), now and then
+	 * every {@link #PUBLIC_ADDRESS_RECHECK}, publishing the reflexive address while the NAT lets anyone reach it.
+	 *
+	 * @return completes once the first check is done (it never fails); the later ones run until the binding is
+	 *     disposed
+	 */
+	private Mono<Void> learnPublicAddress() {
+		Mono<Void> first = checkPublicAddress().cache();
+		first.subscribe(null, e -> { });
+		publicRecheck.update(Flux.interval(PUBLIC_ADDRESS_RECHECK, PUBLIC_ADDRESS_RECHECK, Schedulers.parallel())
+				.onBackpressureDrop()
+				.concatMap(tick -> checkPublicAddress(), 1)
+				.subscribe(null, e -> log.debug("the public address checks of {} ended", identity.name(), e)));
+		return first;
+	}
+
+	/** One check of the public address; never fails. */
+	private Mono<Void> checkPublicAddress() {
+		return Mono.defer(() -> {
+			SecureServerTransport.ServerChannel s = server;
+			if (disposed.get() || s == null || s.address().getAddress().isLoopbackAddress()) {
+				return Mono.empty();
+			}
+			return PublicAddressCheck.check(s.address(), turnSettings.server(), settings.connectTimeout())
+					.doOnNext(this::stood).then();
+		}).onErrorResume(e -> {
+			log.debug("checking the public address of {} failed", identity.name(), e);
+			return Mono.empty();
+		});
+	}
+
+	/** Keeps what a check found, publishes the reflexive address it allows, and reports a change. */
+	private void stood(PublicAddressCheck.Result result) {
+		if (disposed.get()) {
+			return;
+		}
+		PublicAddressCheck.Result before = stand;
+		stand = result;
+		reflexive.set(result.publishable().<List<PeerAddress>>map(a -> List.of(TcpAddress.of(a))).orElse(List.of()));
+		if (before == null || !before.tcpMapped().equals(result.tcpMapped())
+				|| !before.publishable().equals(result.publishable())) {
+			inboundConnections.report(PUBLIC_ADDRESS, "public address " + result.tcpMapped()
+					.map(ErrorCodes::format).orElse("unknown") + ": " + result.why(), null,
+					turnSettings.server(), null);
+		}
+	}
+
+	/** @return what the last check of the public address found, if one ran */
+	public java.util.Optional<PublicAddressCheck.Result> publicAddress() {
+		return java.util.Optional.ofNullable(stand);
+	}
+
+	/** {@inheritDoc} Here: the listening port's address at a full-cone NAT, as the last check found it. */
+	@Override
+	public List<PeerAddress> reflexiveAddresses() {
+		return reflexive.get();
+	}
+
+	/** {@inheritDoc} Here: the reflexive address as each check finds it; completes at dispose. */
+	@Override
+	public Flux<List<PeerAddress>> reflexiveAddressChanges() {
+		return reflexive.changes();
 	}
 
 	/**
@@ -314,6 +405,15 @@ public final class RSocketBinding implements TransportBinding {
 				.port(settings.port())
 				// timeToFirstStream, counted from the accept, closes a slow handshake first and reports it
 				.secure(spec -> spec.sslContext(serverTls).handshakeTimeout(backstop()));
+		if (turnSettings != null) {
+			// the public address check sends a STUN binding from the listening port itself; the server runs on the
+			// native transport where Reactor Netty has one (epoll), whose channels take Netty's own option
+			tcp = tcp.option(ChannelOption.SO_REUSEADDR, true)
+					.option(reactor.netty.resources.LoopResources.hasNativeSupport()
+							? io.netty.channel.unix.UnixChannelOption.SO_REUSEPORT
+							: io.netty.channel.socket.nio.NioChannelOption.of(
+									java.net.StandardSocketOptions.SO_REUSEPORT), true);
+		}
 		tcp = customizers.server().apply(tcp);
 		keepsTls("TcpServer", tcp.configuration().sslProvider(), serverTls);
 		transport = new SecureServerTransport(tcp, settings.maxFrameLength(), inboundConnections);
@@ -571,7 +671,9 @@ public final class RSocketBinding implements TransportBinding {
 			closing.add(r.onClose());
 		}
 		reallocation.dispose();
+		publicRecheck.dispose();
 		relayed.close();
+		reflexive.close();
 		holePunch.dispose();
 		TurnClient t = turn;
 		if (t != null) {

@@ -44,6 +44,7 @@ import reactor.core.publisher.Mono;
  *
  * <ul>
  *   <li>{@code PUBLISHED ep,ep,...} each time its record was stored;</li>
+ *   <li>{@code STAND mapped why}: what the check of its public address found, if it ran;</li>
  *   <li>{@code READY ep,...} once signed in (and, if told to expect a port mapping, once the mapped address was
  *   published, or 10 s passed);</li>
  *   <li>{@code PUNCH ok|fail initiator|answerer millis reason} for each hole-punch attempt on either end.</li>
@@ -124,6 +125,10 @@ final class MatrixEndpointMain {
 					&& published.stream().noneMatch(l -> text(l).contains(expectMapped))) {
 				Mono.delay(Duration.ofMillis(20)).block();
 			}
+		}
+		if (binding.get() instanceof RSocketBinding b) {
+			say("STAND " + b.publicAddress().map(r -> r.tcpMapped().map(IpLiterals::toString).orElse("-") + " "
+					+ r.why()).orElse("(not checked)"));
 		}
 		say("READY " + (published.isEmpty() ? "(nothing published)" : text(published.get(published.size() - 1))));
 
