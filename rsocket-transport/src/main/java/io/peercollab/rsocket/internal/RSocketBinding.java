@@ -846,7 +846,7 @@ public final class RSocketBinding implements TransportBinding {
 					+ "accept this endpoint's certificate (" + identity.name() + ")", e);
 		}
 		return new PeerUnreachableException("Could not connect to " + where + ": "
-				+ (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+				+ ErrorCodes.connectFailure(e, key.address), e);
 	}
 
 	private Mono<RSocket> accept(ConnectionSetupPayload setup, RSocket sendingSocket) {
