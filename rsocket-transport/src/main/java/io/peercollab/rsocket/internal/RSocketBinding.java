@@ -264,6 +264,52 @@ public final class RSocketBinding implements TransportBinding {
 		}
 	}
 
+	/** Reported when a contact's {@code hello} says it sees this endpoint at another IP address, or says it badly. */
+	static final Diagnostic.Kind OBSERVED_ADDRESS = Diagnostic.Kind.of("nat.OBSERVED_ADDRESS");
+
+	/** Where the servers this binding connected to saw it, as their {@code hello} said: the latest. */
+	private final ObservedAddress observed = new ObservedAddress();
+
+	/**
+	 * Reads the {@code observed} field of a server's {@code hello}: a valid one is kept and, when its IP address
+	 * differs from the last one, reported; an invalid one is reported (naming the field) and ignored, the connection
+	 * goes on.
+	 */
+	private void observedBy(PeerName server, InetSocketAddress dialled, Wire.Hello hello) {
+		try {
+			ObservedAddress.parse(hello.observed(), server).ifPresent(a -> {
+				if (observed.report(server, a)) {
+					inboundConnections.report(OBSERVED_ADDRESS, server + " sees this endpoint at "
+							+ ErrorCodes.format(a), server, dialled, null);
+				}
+			});
+		}
+		catch (io.peercollab.InvalidRequestException e) {
+			inboundConnections.report(OBSERVED_ADDRESS, "ignored " + e.getMessage(), server, dialled, e);
+		}
+	}
+
+	/**
+	 * @return the address the latest server this binding connected to saw it at (its {@code hello}'s
+	 *     {@code observed}), if one said
+	 */
+	public java.util.Optional<InetSocketAddress> observedAddress() {
+		return observed.latest().map(ObservedAddress.Report::address);
+	}
+
+	/**
+	 * Where this endpoint stands on the Internet, from the best source there is: the STUN server's TCP mapping, else
+	 * its UDP one, else what the latest contact saw.
+	 *
+	 * @return the public IP address, if any source knows it
+	 */
+	public java.util.Optional<java.net.InetAddress> publicIpAddress() {
+		PublicAddressCheck.Result r = stand;
+		java.util.Optional<InetSocketAddress> stun = r == null ? java.util.Optional.empty()
+				: r.tcpMapped().or(() -> r.behaviour().map(io.peercollab.internal.nat.NatBehaviour::mappedAddress));
+		return stun.or(this::observedAddress).map(InetSocketAddress::getAddress);
+	}
+
 	/** @return what the last check of the public address found, if one ran */
 	public java.util.Optional<PublicAddressCheck.Result> publicAddress() {
 		return java.util.Optional.ofNullable(stand);
@@ -776,6 +822,7 @@ public final class RSocketBinding implements TransportBinding {
 				.maxInboundPayloadSize(settings.maxFrameLength())
 				.connect(client)
 				.flatMap(rsocket -> hello(rsocket, key.name).doOnError(e -> rsocket.dispose()).doOnCancel(rsocket::dispose)
+						.doOnNext(hello -> observedBy(key.name, key.address, hello))
 						.map(hello -> pathOf(new RSocketPeerConnection(rsocket, key.name, key.address, codec,
 								settings.idleTimeout(), hello.instance() != null ? hello.instance()
 										: key.address.toString(), expiries), key, hello)))
