@@ -55,7 +55,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class EndpointMatrixNatLabTest {
 
 	/** How many session messages each invitation's session carries (and gets back). */
-	private static final int MESSAGES = Integer.getInteger("peercollab.natMatrix.messages", 1_000);
+	private static final int MESSAGES = Integer.getInteger("peercollab.natMatrix.messages", 10_000);
 
 	private static final Duration WAIT = Duration.ofSeconds(60);
 
@@ -107,8 +107,8 @@ class EndpointMatrixNatLabTest {
 	@AfterAll
 	static void table() throws IOException {
 		if (!ROWS.isEmpty()) {
-			System.out.println("| Alice | Bob | TURN | invitation | first path | session | hole punch | second path |\n"
-					+ "| --- | --- | --- | --- | --- | --- | --- | --- |\n" + String.join("\n", ROWS));
+			System.out.println("| Alice | Bob | TURN | invitation | first path | session | hole punch | second path "
+					+ "| follow |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n" + String.join("\n", ROWS));
 		}
 		if (identities != null) {
 			try (Stream<Path> files = Files.walk(identities)) {
@@ -195,11 +195,23 @@ class EndpointMatrixNatLabTest {
 					}
 				}
 			}
+			String follow = "";
+			if (invited[0].equals("INVITED")) {
+				// a follow over the path the connection has now: Bob's presence change seen through events()
+				a.send("FOLLOW moved");
+				String following = a.await("FOLLOWING ", "FOLLOWFAILED ");
+				long changed = System.nanoTime();
+				b.send("PRESENCE moved");
+				String followed = following.startsWith("FOLLOWING ") ? a.await("FOLLOWED ", "FOLLOWFAILED ")
+						: following;
+				follow = followed.startsWith("FOLLOWED ") ? "seen in " + (System.nanoTime() - changed) / 1_000_000
+						+ " ms over " + followed.substring(followed.lastIndexOf(' ') + 1) : followed;
+			}
 			String outcome = invited[0].equals("INVITED") ? invited[2] + " in " + invited[1] + " ms"
 					: "failed in " + invited[1] + " ms: " + invited[2];
 			String row = "| " + alice + " | " + bob + " | " + (turn ? "yes" : "no") + " | " + outcome + " | "
 					+ (invited[0].equals("INVITED") ? invited[3] : "") + " | " + session + " | " + punch + " | "
-					+ second + " |";
+					+ second + " | " + follow + " |";
 			ROWS.add(row);
 			System.out.println("matrix: " + row + "\n  Bob published " + publishedB + "\n  Bob's "
 					+ b.output().lines().filter(l -> l.startsWith("STAND ")).findFirst().orElse("STAND (none)"));
@@ -221,6 +233,7 @@ class EndpointMatrixNatLabTest {
 				}
 				assertThat(invited[3]).as("the path to Bob behind %s", bob).isEqualTo(expected);
 				assertThat(session).as("the session's echoes").startsWith(MESSAGES + " in ").endsWith("in-order");
+				assertThat(follow).as("Bob's presence change seen by Alice's follow").startsWith("seen in ");
 				if (expected.equals("RELAYED")) {
 					// whether it works depends on the NATs (and on the open bug of issue 14): that it is tried is not
 					assertThat(punch).as("a relayed connection tries to become direct").isNotEqualTo("none");

@@ -23,7 +23,11 @@ import io.peercollab.InvitationResponse;
 import io.peercollab.Peer;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerEndPoint;
+import io.peercollab.PeerEvent;
 import io.peercollab.PeerScope;
+import io.peercollab.PresenceChange;
+import io.peercollab.PresenceInfo;
+import io.peercollab.PresenceStatus;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.dht.MainlineDht;
 import io.peercollab.identity.PeerIdentity;
@@ -54,7 +58,8 @@ import reactor.core.publisher.Mono;
  * prints {@code INVITED millis status path} (or {@code FAILED millis ExceptionClass: message}), sends {@code n}
  * session messages that the invited end echoes, and prints {@code SESSION n millis} once every echo came back in
  * order. {@code AWAITPUNCH millis} prints the outcome of the next (or last) hole-punch attempt towards the other end,
- * or {@code PUNCH none}. {@code EXIT} closes everything.
+ * or {@code PUNCH none}. {@code FOLLOW token} follows the other end (see {@link #follow}); {@code PRESENCE token}
+ * sets this end's presence to away with {@code token} as its text. {@code EXIT} closes everything.
  *
  * <p>Arguments: role ({@code alice} or {@code bob}), own identity file, the other's identity file, their password,
  * the host's address, the TURN server ({@code ip:port}, or {@code -}), the router's WAN address if a mapped address
@@ -156,6 +161,13 @@ final class MatrixEndpointMain {
 							+ (outcome.succeeded() ? IpLiterals.toString(outcome.direct()) : outcome.failure()));
 				}
 			}
+			else if (command[0].equals("FOLLOW")) {
+				follow(peer, command[1]);
+			}
+			else if (command[0].equals("PRESENCE")) {
+				endpoint.setPresence(new PresenceInfo(PresenceStatus.AWAY, command[1])).block(WAIT);
+				say("PRESENCESET " + command[1]);
+			}
 			else if (command[0].equals("EXIT")) {
 				break;
 			}
@@ -210,6 +222,23 @@ final class MatrixEndpointMain {
 		finally {
 			session.dispose();
 		}
+	}
+
+	/**
+	 * Follows the other end ({@code peer.events()}), says {@code FOLLOWING path} once the first state is synced, then
+	 * {@code FOLLOWED token path} when a presence with {@code token} as its text is seen (or {@code FOLLOWFAILED why}).
+	 * The follow stays open until the process exits.
+	 */
+	private static void follow(Peer peer, String token) {
+		AtomicReference<Boolean> synced = new AtomicReference<>(false);
+		peer.events().subscribe(event -> {
+			if (event instanceof PeerEvent.Synced && !synced.getAndSet(true)) {
+				say("FOLLOWING " + peer.path());
+			}
+			if (event instanceof PresenceChange p && token.equals(p.presence().text())) {
+				say("FOLLOWED " + token + " " + peer.path());
+			}
+		}, e -> say("FOLLOWFAILED " + e));
 	}
 
 	/** The invited end: sends every message of the session back. */
