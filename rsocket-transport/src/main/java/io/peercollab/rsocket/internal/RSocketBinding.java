@@ -226,11 +226,38 @@ public final class RSocketBinding implements TransportBinding {
 	private Mono<Void> learnPublicAddress() {
 		Mono<Void> first = checkPublicAddress().cache();
 		first.subscribe(null, e -> { });
-		publicRecheck.update(Flux.interval(PUBLIC_ADDRESS_RECHECK, PUBLIC_ADDRESS_RECHECK, Schedulers.parallel())
+		// again every PUBLIC_ADDRESS_RECHECK, and at once when the host's interface addresses change
+		publicRecheck.update(Flux.merge(
+						Flux.interval(PUBLIC_ADDRESS_RECHECK, PUBLIC_ADDRESS_RECHECK, Schedulers.parallel()),
+						InterfaceWatch.changes(() -> interfaces.get(), InterfaceWatch.PERIOD, Schedulers.parallel()))
 				.onBackpressureDrop()
 				.concatMap(tick -> checkPublicAddress(), 1)
 				.subscribe(null, e -> log.debug("the public address checks of {} ended", identity.name(), e)));
 		return first;
+	}
+
+	/**
+	 * The host's interface addresses, read every {@link InterfaceWatch#PERIOD} to check the public address again when
+	 * they change: the JDK's by default, replaced by tests.
+	 */
+	private volatile java.util.function.Supplier<Set<java.net.InetAddress>> interfaces = InterfaceWatch::hostAddresses;
+
+	/** Every result of a check of the public address, as it comes. */
+	private final Sinks.Many<PublicAddressCheck.Result> checks = Sinks.many().multicast().directBestEffort();
+
+	/**
+	 * Replaces where the host's interface addresses are read from: for tests, which change them without changing the
+	 * machine's. Read at the next poll (the change from the JDK's set to the new one counts as a change).
+	 *
+	 * @param source the addresses now
+	 */
+	public void interfaceSource(java.util.function.Supplier<Set<java.net.InetAddress>> source) {
+		interfaces = Objects.requireNonNull(source, "source");
+	}
+
+	/** @return every result of a check of the public address from now on (hot; for diagnostics and tests) */
+	public Flux<PublicAddressCheck.Result> publicAddressChecks() {
+		return checks.asFlux();
 	}
 
 	/** One check of the public address; never fails. */
@@ -255,6 +282,7 @@ public final class RSocketBinding implements TransportBinding {
 		}
 		PublicAddressCheck.Result before = stand;
 		stand = result;
+		checks.tryEmitNext(result);
 		reflexive.set(result.publishable().<List<PeerAddress>>map(a -> List.of(TcpAddress.of(a))).orElse(List.of()));
 		if (before == null || !before.tcpMapped().equals(result.tcpMapped())
 				|| !before.publishable().equals(result.publishable())) {
