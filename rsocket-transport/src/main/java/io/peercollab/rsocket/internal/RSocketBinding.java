@@ -849,7 +849,7 @@ public final class RSocketBinding implements TransportBinding {
 				.payloadDecoder(PayloadDecoder.ZERO_COPY)
 				.maxInboundPayloadSize(settings.maxFrameLength())
 				.connect(client)
-				.flatMap(rsocket -> hello(rsocket, key.name).doOnError(e -> rsocket.dispose()).doOnCancel(rsocket::dispose)
+				.flatMap(rsocket -> hello(rsocket, key).doOnError(e -> rsocket.dispose()).doOnCancel(rsocket::dispose)
 						.doOnNext(hello -> observedBy(key.name, key.address, hello))
 						.map(hello -> pathOf(new RSocketPeerConnection(rsocket, key.name, key.address, codec,
 								settings.idleTimeout(), hello.instance() != null ? hello.instance()
@@ -884,10 +884,13 @@ public final class RSocketBinding implements TransportBinding {
 	 * RSocket has no answer to SETUP; the server's answer to this first request is the proof that it accepted the
 	 * connection, and its rejection (such as {@code maxConnectionsPerPeer}) arrives as this request's error.
 	 */
-	private Mono<Wire.Hello> hello(RSocket rsocket, PeerName server) {
-		return Mono.defer(() -> rsocket.requestResponse(codec.request(Route.HELLO, null)))
+	private Mono<Wire.Hello> hello(RSocket rsocket, Key key) {
+		// the address dialled (not through a relay), so that a server behind a NAT sees a forwarded connection
+		Wire.HelloRequest request = key.relayed || key.address.isUnresolved() ? null
+				: new Wire.HelloRequest(IpLiterals.toString(key.address));
+		return Mono.defer(() -> rsocket.requestResponse(codec.request(Route.HELLO, request)))
 				.map(p -> PayloadCodec.decode(codec.receive(p).data(), Wire.Hello.class, h -> h,
-						Route.HELLO + " response from " + server));
+						Route.HELLO + " response from " + key.name));
 	}
 
 	private Throwable connectError(Throwable e, Key key) {
@@ -964,6 +967,7 @@ public final class RSocketBinding implements TransportBinding {
 			}
 			inbound.add(sendingSocket);
 			sendingSocket.onClose().doFinally(s -> {
+				connection.pathsEnd();
 				inbound.remove(sendingSocket);
 				releaseConnection(caller);
 			}).subscribe(null, e -> { });
@@ -973,7 +977,7 @@ public final class RSocketBinding implements TransportBinding {
 			log.debug("{} accepted a connection from {}", identity.name(), caller);
 			if (connection.address != null) {
 				observeOpened(caller, TcpAddress.of(connection.address), Direction.INBOUND, sendingSocket.onClose(),
-						Flux.just(ConnectionPaths.accepted(connection)));
+						connection.paths(ConnectionPaths.accepted(connection)));
 			}
 			return Mono.just(new PeerResponder(caller, sendingSocket, handler, codec,
 					settings.maxInboundStreamsPerConnection(), instance, connection).punchedBy(holePunch));

@@ -35,9 +35,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Issue 14's matrix of whole endpoints: Alice and Bob, each a {@code PeerCollaboration} with the RSocket transport in
  * a child JVM ({@link MatrixEndpointMain}) on a {@link NatLab} host behind a real NAT router, signed in to
  * {@code INTERNET} with a small Mainline DHT ({@link DhtTestNetwork}, on this namespace's "Internet") as publisher and
- * resolver. Alice finds Bob by identity, invites him, and they exchange session messages (Bob echoes them); the test
- * records how long the invitation took (resolving included), which path Alice's connection took ({@code Peer.path()}),
- * the hole-punch upgrade that a relayed connection tries, and the path of a second invitation after it.
+ * resolver. Alice finds Bob by identity, invites him, and they exchange 10,000 session messages (Bob echoes them);
+ * then Alice follows Bob ({@code peer(contact).events()}) and sees his presence change. The test records how long the
+ * invitation took (resolving included), which path Alice's connection took ({@code Peer.path()}) and the path of Bob's
+ * end of it, what Bob's public-address check found (a full cone's address is published), the hole-punch upgrade that
+ * a relayed connection tries, the path of a second invitation after it, and the follow.
  *
  * <p>Routers: no NAT, a full cone, a port-preserving masquerade, a symmetric NAT ({@code masquerade random}), each
  * dropping unsolicited connection attempts, and a masquerade with miniupnpd (UPnP-IGD, NAT-PMP, PCP; it does not drop
@@ -214,7 +216,9 @@ class EndpointMatrixNatLabTest {
 					+ second + " | " + follow + " |";
 			ROWS.add(row);
 			System.out.println("matrix: " + row + "\n  Bob published " + publishedB + "\n  Bob's "
-					+ b.output().lines().filter(l -> l.startsWith("STAND ")).findFirst().orElse("STAND (none)"));
+					+ b.output().lines().filter(l -> l.startsWith("STAND ")).findFirst().orElse("STAND (none)")
+					+ "\n  Bob's inbound paths " + b.output().lines().filter(l -> l.startsWith("INBOUNDPATH "))
+							.map(l -> l.substring("INBOUNDPATH ".length())).collect(Collectors.joining(",")));
 			a.send("EXIT");
 			b.send("EXIT");
 
@@ -234,6 +238,11 @@ class EndpointMatrixNatLabTest {
 				assertThat(invited[3]).as("the path to Bob behind %s", bob).isEqualTo(expected);
 				assertThat(session).as("the session's echoes").startsWith(MESSAGES + " in ").endsWith("in-order");
 				assertThat(follow).as("Bob's presence change seen by Alice's follow").startsWith("seen in ");
+				if (expected.equals("MAPPED")) {
+					// Alice's hello said which address she dialled: Bob's end of it reads MAPPED too
+					assertThat(b.output().lines()).as("the paths of Bob's accepted connections")
+							.contains("INBOUNDPATH MAPPED");
+				}
 				if (expected.equals("RELAYED")) {
 					// whether it works depends on the NATs (and on the open bug of issue 14): that it is tried is not
 					assertThat(punch).as("a relayed connection tries to become direct").isNotEqualTo("none");

@@ -48,6 +48,7 @@ import reactor.core.publisher.Mono;
  *
  * <ul>
  *   <li>{@code PUBLISHED ep,ep,...} each time its record was stored;</li>
+ *   <li>{@code INBOUNDPATH path} for each path of a connection it accepted, as its observer is told;</li>
  *   <li>{@code STAND mapped why}: what the check of its public address found, if it ran;</li>
  *   <li>{@code READY ep,...} once signed in (and, if told to expect a port mapping, once the mapped address was
  *   published, or 10 s passed);</li>
@@ -110,12 +111,33 @@ final class MatrixEndpointMain {
 		}
 		RSocketPeerTransport transport = tcp;
 		PeerCollaboration endpoint = PeerCollaboration.builder().identity(me)
-				.transport((identity, handler) -> transport.bind(identity, handler).doOnNext(b -> {
-					binding.set(b);
-					((RSocketBinding) b).holePunch().outcomes().subscribe(MatrixEndpointMain::punch);
-				}))
+				.transport(new io.peercollab.spi.PeerTransport() {
+					@Override
+					public Mono<TransportBinding> bind(PeerIdentity identity, io.peercollab.spi.PeerRequestHandler handler) {
+						return bind(identity, handler, io.peercollab.CollaborationObserver.NOOP);
+					}
+
+					// the engine's observer (the paths of accepted connections) reaches the transport
+					@Override
+					public Mono<TransportBinding> bind(PeerIdentity identity, io.peercollab.spi.PeerRequestHandler handler,
+							io.peercollab.CollaborationObserver observer) {
+						return transport.bind(identity, handler, observer).doOnNext(b -> {
+							binding.set(b);
+							((RSocketBinding) b).holePunch().outcomes().subscribe(MatrixEndpointMain::punch);
+						});
+					}
+				})
 				.namePublisher(publisher).nameResolver(dht)
 				.portMapping(true)
+				.observer(new io.peercollab.CollaborationObserver() {
+					@Override
+					public void connectionPath(io.peercollab.identity.PeerName remote, io.peercollab.PeerAddress address,
+							Direction direction, ConnectionPath path) {
+						if (direction == Direction.INBOUND) {
+							say("INBOUNDPATH " + path);
+						}
+					}
+				})
 				.build();
 		PeerContact contact = PeerContact.of(other.name(), role.equals("alice") ? "Bob" : "Alice",
 				other.certificate());
