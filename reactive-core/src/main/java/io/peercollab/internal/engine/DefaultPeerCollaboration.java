@@ -356,6 +356,9 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 					// a relay allocated late, or again after a loss, is published at once
 					b.relayedAddressChanges().skip(1).subscribe(relayed -> publishing.republish().subscribe(),
 							e -> log.warn("the relayed addresses of {} failed", identity.name(), e));
+					// so is a reflexive address learnt late, changed or gone
+					b.reflexiveAddressChanges().skip(1).subscribe(reflexive -> publishing.republish().subscribe(),
+							e -> log.warn("the reflexive addresses of {} failed", identity.name(), e));
 				}).then());
 	}
 
@@ -431,11 +434,14 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 				|| !tcp.address().isAnyLocalAddress() ? List.of(PeerEndPoint.of(b.address()))
 				: Interfaces.endPoints(interfaces.get(), tcp.port());
 		Optional<PeerEndPoint> mapped = portMapped.endPoint().filter(m -> !direct.contains(m));
-		if (mapped.isEmpty()) {
+		List<PeerAddress> reflexive = b.reflexiveAddresses();
+		if (mapped.isEmpty() && reflexive.isEmpty()) {
 			return direct;
 		}
 		List<PeerEndPoint> withMapped = new ArrayList<>(direct);
-		withMapped.add(mapped.get());
+		mapped.ifPresent(withMapped::add);
+		// the NAT's public address of the listening port, where it lets anyone in: after the gateway's mapping
+		reflexive.stream().map(PeerEndPoint::of).filter(r -> !withMapped.contains(r)).forEach(withMapped::add);
 		return List.copyOf(withMapped);
 	}
 

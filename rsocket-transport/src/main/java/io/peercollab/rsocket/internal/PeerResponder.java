@@ -257,7 +257,18 @@ final class PeerResponder implements RSocket {
 	/** @return the handler's answer to a request-response, to be encoded by {@link #encode} */
 	private Mono<?> respond(Route route, Inbound in, Object invite) {
 		return switch (route) {
-			case HELLO -> Mono.just(ConnectionPaths.hello(codec.maxPayloadSize(), maxStreams, instance, connection));
+			case HELLO -> Mono.fromCallable(() -> {
+				// empty from an older client and in the server's own hello; decode reports what it cannot read
+				Wire.HelloRequest request = in.data().length == 0 ? null
+						: decode(in.data(), Wire.HelloRequest.class, w -> w, Route.HELLO + " request");
+				try {
+					return ConnectionPaths.hello(codec.maxPayloadSize(), maxStreams, instance, connection, request);
+				}
+				catch (InvalidRequestException e) {
+					report(e);
+					throw e;
+				}
+			});
 			case INVITE -> {
 				if (invite instanceof RuntimeException e) {
 					report(e);
