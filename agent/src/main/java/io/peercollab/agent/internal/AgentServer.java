@@ -102,7 +102,8 @@ public final class AgentServer implements Disposable {
 		this.collab = collab;
 		this.settings = settings;
 		this.secret = secret.getBytes(StandardCharsets.UTF_8);
-		this.launcher = new Launcher(settings.directory(), settings.launchTimeout(), this::launchExpired);
+		this.launcher = new Launcher(settings.directory(), settings.channel(), settings.launchTimeout(),
+				this::launchExpired);
 	}
 
 	/**
