@@ -161,6 +161,8 @@ class AgentProcessesTest {
 
 		String written = Flux.interval(Duration.ofMillis(100)).filter(t -> Files.exists(result)).next()
 				.map(t -> readString(result)).block(WAIT);
+		// the inviter connected from loopback: its host, with the port it connected from
+		assertThat(written).containsPattern("(?m)^inviterEndPoint=127\\.0\\.0\\.1:\\d+$");
 		assertThat(written).contains("inviter=" + inviter.name(), "message=join the game", "data=level-3",
 				"application=" + game.id(), "session=" + host.id(), "received=welcome",
 				"current=" + game.id());
