@@ -21,9 +21,10 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * Starts a registered application's command for an accepted invitation and keeps its launch until the started
- * process attaches (claimed by its process id, or an ancestor's: a launcher script may start the program) or the
- * launch timeout passes. Only the registered path and arguments are run; nothing of the invitation reaches the
- * command line or the environment (which only says where this agent is: {@link AgentSettings#DIRECTORY_VARIABLE}).
+ * process attaches (claimed by its process id, which on epoll is the one the kernel reports for its connection, or an
+ * ancestor's: a launcher script may start the program) or the launch timeout passes. Only the registered path and
+ * arguments are run; nothing of the invitation reaches the command line or the environment (which only says where
+ * this agent is: {@link AgentSettings#DIRECTORY_VARIABLE}).
  */
 final class Launcher implements Disposable {
 
