@@ -118,6 +118,7 @@ public abstract class CollaborationContract {
 			assertThat(inv.message()).isEqualTo("join me?");
 			assertThat(inv.data()).isEqualTo(utf8("board-42"));
 			assertThat(inv.application().path()).as("the receiver sees its own launch details").isEqualTo("/usr/bin/whiteboard");
+			assertThat(inv.senderEndPoint()).as("the endpoint the invitation came from").isPresent();
 			return inv.accept();
 		}).cache();
 		bobSide.subscribe();

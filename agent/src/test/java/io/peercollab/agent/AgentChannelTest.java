@@ -38,6 +38,7 @@ import io.peercollab.agent.internal.LocalWire;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.local.InMemoryPeerTransport;
+import io.netty.channel.epoll.Epoll;
 import io.rsocket.core.RSocketConnector;
 import io.rsocket.transport.netty.client.TcpClientTransport;
 import io.rsocket.util.DefaultPayload;
@@ -157,12 +158,35 @@ class AgentChannelTest {
 				? UnixDomainSocketAddress.of(s.directory().resolve(AgentFiles.SOCKET))
 				: agent.tcpAddress().orElseThrow());
 		Mono<PeerCollaboration> attempt = RSocketConnector.create()
-				.setupPayload(DefaultPayload.create(LocalWire.write(new LocalWire.Hello("guessed", 1))))
+				.setupPayload(DefaultPayload.create(LocalWire.write(new LocalWire.Hello("guessed",
+						ProcessHandle.current().pid()))))
 				.connect(TcpClientTransport.create(tcp)).flatMap(AttachedCollaboration::attach);
 		StepVerifier.create(attempt)
 				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NotAuthorizedException.class)
 						.hasMessageContaining("secret"))
 				.verify(WAIT);
+	}
+
+	@Test
+	void onTheDomainSocketAnApplicationCannotClaimAnotherProcessesId() throws Exception {
+		assumeTrue(Epoll.isAvailable(), "the kernel's peer credentials are read through Netty's epoll");
+		AgentSettings s = settings(AgentSettings.Channel.UNIX_DOMAIN);
+		agent(s);
+		String secret = Files.readString(s.directory().resolve(AgentFiles.SECRET)).strip();
+		TcpClient tcp = AgentClient.client(UnixDomainSocketAddress.of(s.directory().resolve(AgentFiles.SOCKET)));
+		long other = ProcessHandle.current().parent().orElseThrow().pid(); // as a launched program's would be
+		Mono<PeerCollaboration> claiming = RSocketConnector.create()
+				.setupPayload(DefaultPayload.create(LocalWire.write(new LocalWire.Hello(secret, other))))
+				.connect(TcpClientTransport.create(tcp)).flatMap(AttachedCollaboration::attach);
+		StepVerifier.create(claiming).expectError().verify(WAIT);
+
+		// the same secret with this process's own id attaches
+		PeerCollaboration honest = RSocketConnector.create()
+				.setupPayload(DefaultPayload.create(LocalWire.write(new LocalWire.Hello(secret,
+						ProcessHandle.current().pid()))))
+				.connect(TcpClientTransport.create(tcp)).flatMap(AttachedCollaboration::attach).block(WAIT);
+		assertThat(honest.launchInfo()).isEmpty();
+		honest.close().block(WAIT);
 	}
 
 	@Test
@@ -196,6 +220,21 @@ class AgentChannelTest {
 			String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 			assertThat(out).as("directory " + dirMode).contains("REFUSED").contains("Permission denied")
 					.doesNotContain("CONNECTED");
+		}
+		// past the file permissions (a socket others may open, as a careless umask would leave it): the agent reads
+		// who connected and closes another user's connection before it reads a byte
+		if (Epoll.isAvailable()) {
+			Files.setPosixFilePermissions(s.directory(), PosixFilePermissions.fromString("rwx--x--x"));
+			Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
+			Process p = new ProcessBuilder("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+					"/usr/bin/python3", "-c", "import socket,sys\ns=socket.socket(socket.AF_UNIX)\n"
+							+ "s.connect(sys.argv[1]); print('CONNECTED')\ns.settimeout(20)\n"
+							+ "print('CLOSED' if s.recv(1) == b'' else 'OPEN')", socket.toString())
+					.redirectErrorStream(true).start();
+			assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+			String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			assertThat(out).as("another user past the permissions").contains("CONNECTED").contains("CLOSED");
+			Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
 		}
 		Files.setPosixFilePermissions(s.directory(), PosixFilePermissions.fromString("rwx------"));
 	}

@@ -355,7 +355,8 @@ final class Attached implements RSocket {
 	}
 
 	static LocalWire.Invite invite(String key, Invitation inv) {
-		return new LocalWire.Invite(key, inv.id(), inv.sender().toString(), inv.senderNickname(), inv.fromContact(),
+		return new LocalWire.Invite(key, inv.id(), inv.sender().toString(), inv.senderNickname(),
+				inv.senderEndPoint().map(LocalWire.EndPoint::shown).orElse(null), inv.fromContact(),
 				LocalWire.App.of(inv.application()), inv.message(), inv.data(), inv.expiresAt().toEpochMilli());
 	}
 }

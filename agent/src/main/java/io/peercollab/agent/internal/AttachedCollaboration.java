@@ -688,6 +688,11 @@ public final class AttachedCollaboration implements PeerCollaboration {
 		}
 
 		@Override
+		public Optional<PeerEndPoint> senderEndPoint() {
+			return m.fromEndPoint();
+		}
+
+		@Override
 		public boolean fromContact() {
 			return m.fromContact();
 		}
@@ -865,6 +870,11 @@ public final class AttachedCollaboration implements PeerCollaboration {
 			@Override
 			public String inviterNickname() {
 				return inv.senderNickname();
+			}
+
+			@Override
+			public Optional<PeerEndPoint> inviterEndPoint() {
+				return inv.fromEndPoint();
 			}
 
 			@Override

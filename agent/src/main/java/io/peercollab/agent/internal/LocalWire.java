@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -368,8 +369,13 @@ public final class LocalWire {
 	record PresenceChangeMsg(ChangeType type, Presence presence, long version) {
 	}
 
-	record Invite(String key, UUID id, String sender, String senderNickname, boolean fromContact, App application,
-			String message, byte[] data, long expiresAtMillis) {
+	/** An invitation received; {@code from} is the endpoint it came from, when the transport told it. */
+	record Invite(String key, UUID id, String sender, String senderNickname, @Nullable EndPoint from,
+			boolean fromContact, App application, String message, byte[] data, long expiresAtMillis) {
+
+		Optional<PeerEndPoint> fromEndPoint() {
+			return from == null ? Optional.empty() : Optional.of(from.endPoint());
+		}
 	}
 
 	record Answer(String key, String message, @Nullable Integer extendedCode) {

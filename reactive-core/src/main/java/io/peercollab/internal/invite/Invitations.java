@@ -29,6 +29,7 @@ import io.peercollab.InvitationStatus;
 import io.peercollab.LimitExceededException;
 import io.peercollab.NotAuthorizedException;
 import io.peercollab.NotSignedInException;
+import io.peercollab.PeerAddress;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerScope;
 import io.peercollab.PeerUnreachableException;
@@ -46,6 +47,7 @@ import io.peercollab.spi.SessionFrame;
 import io.peercollab.spi.SessionOpen;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
@@ -154,7 +156,7 @@ public final class Invitations {
 
 	// ----- receiving -------------------------------------------------------------------------------------------------
 
-	public Mono<InviteReply> receive(PeerName caller, InviteRequest request) {
+	public Mono<InviteReply> receive(PeerName caller, @Nullable PeerAddress from, InviteRequest request) {
 		return Mono.defer(() -> {
 			long arrived = GuardedObserver.now();
 			observer.invitationReceived(caller, request.application());
@@ -183,7 +185,7 @@ public final class Invitations {
 				return Mono.just(new InviteReply(InvitationStatus.DECLINED, CROSSING));
 			}
 			Duration expiry = request.expiry().compareTo(MAX_EXPIRY) > 0 ? MAX_EXPIRY : request.expiry();
-			ReceivedInvitation inv = new ReceivedInvitation(request, caller, contact, app, now + expiry.toMillis(),
+			ReceivedInvitation inv = new ReceivedInvitation(request, caller, from, contact, app, now + expiry.toMillis(),
 					expiries, listener);
 			pending.put(inv.id(), inv);
 			inv.startExpiry();
