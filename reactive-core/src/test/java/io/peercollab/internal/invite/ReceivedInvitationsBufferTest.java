@@ -38,9 +38,9 @@ class ReceivedInvitationsBufferTest {
 		Disposable.Composite waiting = Disposables.composite();
 		try {
 			for (int i = 0; i < Invitations.PENDING_BUFFER; i++) {
-				waiting.add(invitations.receive(caller, request(app)).subscribe());
+				waiting.add(invitations.receive(caller, null, request(app)).subscribe());
 			}
-			StepVerifier.create(invitations.receive(caller, request(app)))
+			StepVerifier.create(invitations.receive(caller, null, request(app)))
 					.assertNext(reply -> {
 						assertThat(reply.status()).isEqualTo(InvitationStatus.DECLINED);
 						assertThat(reply.message()).contains("too many invitations waiting");
