@@ -105,6 +105,7 @@ public final class LocalWire {
 	static final String PEER_APPLICATIONS = "peer.applications";
 	static final String PEER_OBJECTS = "peer.objects";
 	static final String PEER_INVITE = "peer.invite";
+	static final String PEER_INVITE_CANCEL = "peer.invite.cancel";
 	static final String PEER_PATH_CHANGES = "peer.pathChanges";
 	static final String PEER_EVENTS = "peer.events";
 	static final String PEER_END_POINT_CHANGES = "peer.endPointChanges";
@@ -445,8 +446,16 @@ public final class LocalWire {
 	}
 
 	/** An invitation to send; {@code expiryMillis} 0 for the agent's default. */
-	record SendInvite(PeerRef peer, App application, String message, byte @Nullable [] data, long expiryMillis) {
+	/**
+	 * An invitation to send; {@code ticket} (at most {@value #MAX_TICKET_LENGTH} characters) when the application may
+	 * cancel it with {@link #PEER_INVITE_CANCEL}.
+	 */
+	record SendInvite(PeerRef peer, App application, String message, byte @Nullable [] data, long expiryMillis,
+			@Nullable String ticket) {
 	}
+
+	/** The longest ticket of a {@link SendInvite}. */
+	static final int MAX_TICKET_LENGTH = 64;
 
 	/** The answer to an invitation sent; {@code session} when accepted. */
 	record Response(InvitationStatus status, String message, @Nullable Integer extendedCode,
