@@ -340,13 +340,21 @@ class AgentChannelTest {
 	}
 
 	@Test
-	void whatIsNotCarriedYetFailsWithATypedError() {
+	void advertisedEndPointsAreCarriedAndWhatIsNotCarriedFailsWithATypedError() {
 		AgentSettings s = settings(AgentSettings.Channel.UNIX_DOMAIN);
 		agent(s);
 		PeerCollaboration a = attach(s);
-		StepVerifier.create(a.setAdvertisedEndPoints(List.of())).expectErrorSatisfies(e -> assertThat(e)
-				.isInstanceOf(NotCarriedByAgentException.class).hasMessageContaining("setAdvertisedEndPoints"))
+		// the advertised endpoints are the person's: set through one application, the agent's endpoint has them
+		a.signIn(PeerScope.INTERNET).block(WAIT); // published while signed in: empty while signed out, as embedded
+		PeerEndPoint forwarded = PeerEndPoint.of(new InetSocketAddress("192.0.2.9", 4000));
+		StepVerifier.create(a.setAdvertisedEndPoints(List.of(forwarded))).verifyComplete();
+		assertThat(a.advertisedEndPoints()).containsExactly(forwarded);
+		StepVerifier.create(a.setAdvertisedEndPoints(List.of(PeerEndPoint.of(new RelayedAddress(TcpAddress.of(
+				new InetSocketAddress("192.0.2.7", 3478)))))))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NotCarriedByAgentException.class)
+						.hasMessageContaining("endPoints"))
 				.verify(WAIT);
+		assertThat(a.advertisedEndPoints()).as("unchanged").containsExactly(forwarded);
 		// a contact at an address the channel does not carry (a TURN relay's) is refused whole, never cut
 		PeerIdentity bob = PeerIdentity.generate("bob");
 		PeerContact relayed = PeerContact.of(bob.name(), "bob", bob.certificate()).withEndPoints(List.of(

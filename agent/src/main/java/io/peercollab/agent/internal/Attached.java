@@ -2,6 +2,7 @@
 package io.peercollab.agent.internal;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,6 +20,7 @@ import io.peercollab.ObjectChange;
 import io.peercollab.Peer;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerCollaboration;
+import io.peercollab.PeerEndPoint;
 import io.peercollab.PeerObject;
 import io.peercollab.PeerScope;
 import io.peercollab.PresenceChange;
@@ -88,6 +90,14 @@ final class Attached implements RSocket {
 			case LocalWire.SET_END_POINT_NAME -> {
 				String name = LocalWire.read(p, String.class);
 				return collab.setEndPointName(name).then(state());
+			}
+			case LocalWire.SET_ADVERTISED -> {
+				LocalWire.EndPoint[] advertised = LocalWire.read(p, LocalWire.EndPoint[].class);
+				List<PeerEndPoint> endPoints = new ArrayList<>(advertised.length);
+				for (LocalWire.EndPoint e : advertised) {
+					endPoints.add(e.endPoint());
+				}
+				return collab.setAdvertisedEndPoints(endPoints).then(state());
 			}
 			case LocalWire.SET_PRESENCE -> {
 				LocalWire.Presence presence = LocalWire.read(p, LocalWire.Presence.class);

@@ -213,7 +213,9 @@ public final class AttachedCollaboration implements PeerCollaboration {
 	@Override
 	public Mono<Void> setAdvertisedEndPoints(List<PeerEndPoint> endPoints) {
 		Objects.requireNonNull(endPoints, "endPoints");
-		return Mono.error(notCarried("setAdvertisedEndPoints(..)"));
+		// the agent's endpoint is the person's: what one application sets, every attached one reads
+		return Mono.defer(() -> call(LocalWire.SET_ADVERTISED,
+				LocalWire.EndPoint.strict(endPoints, "endPoints").toArray(new LocalWire.EndPoint[0])));
 	}
 
 	@Override

@@ -82,6 +82,7 @@ public final class LocalWire {
 	static final String SIGN_IN_CHANGES = "signInChanges";
 	static final String SET_NICKNAME = "nickname.set";
 	static final String SET_END_POINT_NAME = "endPointName.set";
+	static final String SET_ADVERTISED = "advertisedEndPoints.set";
 	static final String END_POINT_NAME_CHANGES = "endPointNameChanges";
 	static final String SET_PRESENCE = "presence.set";
 	static final String PRESENCE_CHANGES = "presenceChanges";
