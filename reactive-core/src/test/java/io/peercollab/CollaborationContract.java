@@ -333,8 +333,13 @@ public abstract class CollaborationContract {
 	private static final PeerObject NOTES = new PeerObject(UUID.fromString("5f0c1d8e-0a51-4a4c-9f5e-2f8f4c6f1a01"),
 			utf8("notes"), PeerScope.ALL);
 
-	@Test
-	void aContactOnSeveralEndpointsListsEachWithItsOwnStateAndMergesThem() {
+	/** Bob on a laptop (BUSY, the whiteboard) and a desktop (the notes), found by a new Alice through her resolver. */
+	private record TwoDevices(PeerCollaboration alice, PeerCollaboration laptop, PeerCollaboration desktop,
+			List<PeerEndPoint> where, Peer bobs) {
+	}
+
+	/** @param desktopAlso what else the desktop does before Alice can find it */
+	private TwoDevices twoDevices(java.util.function.Consumer<PeerCollaboration> desktopAlso) {
 		List<PeerEndPoint> where = new java.util.concurrent.CopyOnWriteArrayList<>();
 		PeerCollaboration a2 = endpoint(PeerIdentity.generate("alice2"),
 				x -> x.nameResolver(c -> Flux.fromIterable(where).map(ep -> new io.peercollab.spi.EndpointRecord(ep,
@@ -343,11 +348,22 @@ public abstract class CollaborationContract {
 		PeerCollaboration desktop = endpoint(bob);
 		laptop.setPresence(PresenceInfo.of(PresenceStatus.BUSY)).block(WAIT);
 		laptop.registerApplication(WHITEBOARD).block(WAIT);
-		desktop.registerApplication(WHITEBOARD).block(WAIT);
+		desktopAlso.accept(desktop);
 		desktop.setObject(NOTES).block(WAIT);
 		where.add(laptop.endPoints().get(0));
 		where.add(desktop.endPoints().get(0));
-		Peer bobs = a2.peer(PeerContact.of(bob.name(), "bob", bob.certificate()));
+		return new TwoDevices(a2, laptop, desktop, where,
+				a2.peer(PeerContact.of(bob.name(), "bob", bob.certificate())));
+	}
+
+	@Test
+	void aContactOnSeveralEndpointsListsEachWithItsOwnStateAndMergesThem() {
+		TwoDevices t = twoDevices(d -> d.registerApplication(WHITEBOARD).block(WAIT));
+		List<PeerEndPoint> where = t.where();
+		PeerCollaboration a2 = t.alice();
+		PeerCollaboration laptop = t.laptop();
+		PeerCollaboration desktop = t.desktop();
+		Peer bobs = t.bobs();
 
 		// one subscriber keeps the watch open; the others join it
 		List<MergedEndPoints> views = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -416,18 +432,10 @@ public abstract class CollaborationContract {
 
 	@Test
 	void oneEndpointOfAContactIsFollowedByItsAddressAloneUntilItLeaves() {
-		List<PeerEndPoint> where = new java.util.concurrent.CopyOnWriteArrayList<>();
-		PeerCollaboration a2 = endpoint(PeerIdentity.generate("alice2"),
-				x -> x.nameResolver(c -> Flux.fromIterable(where).map(ep -> new io.peercollab.spi.EndpointRecord(ep,
-						io.peercollab.spi.EndpointSource.of("test"), Duration.ZERO))));
-		PeerCollaboration laptop = endpoint(bob);
-		PeerCollaboration desktop = endpoint(bob);
-		laptop.setPresence(PresenceInfo.of(PresenceStatus.BUSY)).block(WAIT);
-		laptop.registerApplication(WHITEBOARD).block(WAIT);
-		desktop.setObject(NOTES).block(WAIT);
-		where.add(laptop.endPoints().get(0));
-		where.add(desktop.endPoints().get(0));
-		Peer bobs = a2.peer(PeerContact.of(bob.name(), "bob", bob.certificate()));
+		TwoDevices t = twoDevices(d -> { });
+		PeerCollaboration laptop = t.laptop();
+		PeerCollaboration desktop = t.desktop();
+		Peer bobs = t.bobs();
 		PeerEndPoint desktopAt = desktop.endPoints().get(0);
 
 		List<RemoteEndPoint> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
