@@ -13,6 +13,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.peercollab.PeerCollaboration;
@@ -251,8 +253,9 @@ public final class PeerCollabAgent implements Disposable {
 
 	/**
 	 * What SIGTERM (or SIGINT, or any other end of the JVM) does to a running agent: it stops as if asked, so that no
-	 * socket or port file is left behind and peers see it sign out. A shutdown hook is the one place that must wait:
-	 * the JVM ends when it returns, so it waits for the stop, at most {@link #STOP_ON_EXIT}.
+	 * socket or port file is left behind and peers see it sign out. The stop is subscribed like any other; the hook's
+	 * own thread (the JVM's, never a Reactor thread) then holds the JVM until the stop has signalled, at most
+	 * {@link #STOP_ON_EXIT}, because the JVM ends as soon as its hooks return.
 	 */
 	private static Thread stopOnExit(PeerCollabAgent agent) {
 		Thread hook = new Thread(() -> {
@@ -260,12 +263,15 @@ public final class PeerCollabAgent implements Disposable {
 				return; // stopped already, by an application's request
 			}
 			System.out.println("peercollab-agent stopping: the process is ending");
+			CountDownLatch stopped = new CountDownLatch(1);
+			agent.stop().timeout(STOP_ON_EXIT).doFinally(s -> stopped.countDown()).subscribe(
+					null, e -> System.err.println("peercollab-agent: stopping on exit failed: " + e),
+					() -> System.out.println("peercollab-agent stopped"));
 			try {
-				agent.stop().timeout(STOP_ON_EXIT).block();
-				System.out.println("peercollab-agent stopped");
+				stopped.await(STOP_ON_EXIT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
 			}
-			catch (RuntimeException e) {
-				System.err.println("peercollab-agent: stopping on exit failed: " + e);
+			catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
 			}
 		}, "peercollab-agent-exit");
 		Runtime.getRuntime().addShutdownHook(hook);
