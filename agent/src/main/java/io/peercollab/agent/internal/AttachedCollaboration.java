@@ -22,7 +22,6 @@ import io.peercollab.CollaborationSession;
 import io.peercollab.ConnectionPath;
 import io.peercollab.Diagnostic;
 import io.peercollab.EndPointChange;
-import io.peercollab.InvalidContactCardException;
 import io.peercollab.NotFoundException;
 import io.peercollab.Invitation;
 import io.peercollab.InvitationResponse;
@@ -714,9 +713,7 @@ public final class AttachedCollaboration implements PeerCollaboration {
 
 		@Override
 		public PeerContact parseCard(String xml) {
-			if (xml == null) {
-				throw new InvalidContactCardException("the card is null");
-			}
+			// the codec refuses a null card too, with the same typed error as any other bad card
 			return ContactCardCodec.fromXml(xml);
 		}
 
