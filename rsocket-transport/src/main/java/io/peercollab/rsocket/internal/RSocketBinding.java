@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.rsocket.internal;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
@@ -8,11 +9,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
@@ -24,6 +27,7 @@ import io.peercollab.CollaborationObserver.Direction;
 import io.peercollab.CollaborationObserver;
 import io.peercollab.ConnectionPath;
 import io.peercollab.Diagnostic;
+import io.peercollab.InvalidRequestException;
 import io.peercollab.IpLiterals;
 import io.peercollab.PeerAddress;
 import io.peercollab.PeerCollabException;
@@ -33,6 +37,8 @@ import io.peercollab.TcpAddress;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.flow.Expiries;
+import io.peercollab.internal.flow.LiveValue;
+import io.peercollab.internal.nat.NatBehaviour;
 import io.peercollab.internal.nat.PublicAddressCheck;
 import io.peercollab.internal.nat.TurnClient;
 import io.peercollab.internal.nat.TurnException.CredentialsRefused;
@@ -110,8 +116,7 @@ public final class RSocketBinding implements TransportBinding {
 	static final Diagnostic.Kind RELAY_UNAVAILABLE = Diagnostic.Kind.of("relay.UNAVAILABLE");
 
 	/** The reflexive addresses, as {@link #reflexiveAddressChanges()} tells them; completed at dispose. */
-	private final io.peercollab.internal.flow.LiveValue<List<PeerAddress>> reflexive =
-			new io.peercollab.internal.flow.LiveValue<>(List.of());
+	private final LiveValue<List<PeerAddress>> reflexive = new LiveValue<>(List.of());
 
 	/** What the last check of the public address found, or {@code null} before the first. */
 	private volatile PublicAddressCheck.Result stand;
@@ -120,8 +125,7 @@ public final class RSocketBinding implements TransportBinding {
 	private final reactor.core.Disposable.Swap publicRecheck = reactor.core.Disposables.swap();
 
 	/** The relayed addresses, as {@link #relayedAddressChanges()} tells them; completed at dispose. */
-	private final io.peercollab.internal.flow.LiveValue<List<PeerAddress>> relayed =
-			new io.peercollab.internal.flow.LiveValue<>(List.of());
+	private final LiveValue<List<PeerAddress>> relayed = new LiveValue<>(List.of());
 
 	/** The first and the longest wait before allocating again after a loss. */
 	static final Duration REALLOCATE_FIRST = Duration.ofSeconds(1);
@@ -240,7 +244,7 @@ public final class RSocketBinding implements TransportBinding {
 	 * The host's interface addresses, read every {@link InterfaceWatch#PERIOD} to check the public address again when
 	 * they change: the JDK's by default, replaced by tests.
 	 */
-	private volatile java.util.function.Supplier<Set<java.net.InetAddress>> interfaces = InterfaceWatch::hostAddresses;
+	private volatile Supplier<Set<InetAddress>> interfaces = InterfaceWatch::hostAddresses;
 
 	/** Every result of a check of the public address, as it comes. */
 	private final Sinks.Many<PublicAddressCheck.Result> checks = Sinks.many().multicast().directBestEffort();
@@ -251,7 +255,7 @@ public final class RSocketBinding implements TransportBinding {
 	 *
 	 * @param source the addresses now
 	 */
-	public void interfaceSource(java.util.function.Supplier<Set<java.net.InetAddress>> source) {
+	public void interfaceSource(Supplier<Set<InetAddress>> source) {
 		interfaces = Objects.requireNonNull(source, "source");
 	}
 
@@ -312,7 +316,7 @@ public final class RSocketBinding implements TransportBinding {
 				}
 			});
 		}
-		catch (io.peercollab.InvalidRequestException e) {
+		catch (InvalidRequestException e) {
 			inboundConnections.report(OBSERVED_ADDRESS, "ignored " + e.getMessage(), server, dialled, e);
 		}
 	}
@@ -321,7 +325,7 @@ public final class RSocketBinding implements TransportBinding {
 	 * @return the address the latest server this binding connected to saw it at (its {@code hello}'s
 	 *     {@code observed}), if one said
 	 */
-	public java.util.Optional<InetSocketAddress> observedAddress() {
+	public Optional<InetSocketAddress> observedAddress() {
 		return observed.latest().map(ObservedAddress.Report::address);
 	}
 
@@ -331,16 +335,16 @@ public final class RSocketBinding implements TransportBinding {
 	 *
 	 * @return the public IP address, if any source knows it
 	 */
-	public java.util.Optional<java.net.InetAddress> publicIpAddress() {
+	public Optional<InetAddress> publicIpAddress() {
 		PublicAddressCheck.Result r = stand;
-		java.util.Optional<InetSocketAddress> stun = r == null ? java.util.Optional.empty()
-				: r.tcpMapped().or(() -> r.behaviour().map(io.peercollab.internal.nat.NatBehaviour::mappedAddress));
+		Optional<InetSocketAddress> stun = r == null ? Optional.empty()
+				: r.tcpMapped().or(() -> r.behaviour().map(NatBehaviour::mappedAddress));
 		return stun.or(this::observedAddress).map(InetSocketAddress::getAddress);
 	}
 
 	/** @return what the last check of the public address found, if one ran */
-	public java.util.Optional<PublicAddressCheck.Result> publicAddress() {
-		return java.util.Optional.ofNullable(stand);
+	public Optional<PublicAddressCheck.Result> publicAddress() {
+		return Optional.ofNullable(stand);
 	}
 
 	/** {@inheritDoc} Here: the listening port's address at a full-cone NAT, as the last check found it. */
@@ -387,7 +391,7 @@ public final class RSocketBinding implements TransportBinding {
 						client.close().subscribe(null, e -> { });
 						return Mono.error(new PeerUnreachableException("disposed while allocating a relay"));
 					}
-					Set<java.net.InetAddress> permits = new java.util.LinkedHashSet<>();
+					Set<InetAddress> permits = new java.util.LinkedHashSet<>();
 					permits.add(client.relayedAddress().getAddress());
 					permits.addAll(t.permitted());
 					log.debug("{} relayed at {} through {}", identity.name(), client.relayedAddress(), t.server());
@@ -439,10 +443,10 @@ public final class RSocketBinding implements TransportBinding {
 	/**
 	 * @return the address peers reach this binding at through its TURN relay, if it has one
 	 */
-	public java.util.Optional<RelayedAddress> relayedAddress() {
+	public Optional<RelayedAddress> relayedAddress() {
 		TurnClient t = turn;
-		return t == null || t.isClosed() ? java.util.Optional.empty()
-				: java.util.Optional.of(new RelayedAddress(TcpAddress.of(t.relayedAddress())));
+		return t == null || t.isClosed() ? Optional.empty()
+				: Optional.of(new RelayedAddress(TcpAddress.of(t.relayedAddress())));
 	}
 
 	/** {@inheritDoc} Here: the relayed address at the TURN server, while the allocation lives. */
