@@ -105,6 +105,7 @@ class AgentPeersTest {
 		subscriptions.add(a.peersNearMe().subscribe(events::add));
 		subscriptions.add(a.diagnostics().filter(d -> Diagnostic.Kind.SPOOFED_NAME.equals(d.kind()))
 				.subscribe(spoofs::add));
+		AgentChannelTest.roundTrip(a);
 
 		// Mallory's endpoint claims Bob's name: refused, and told by the agent's diagnostics
 		discovery.announce(bobId.name(), "Bob", at(m));
