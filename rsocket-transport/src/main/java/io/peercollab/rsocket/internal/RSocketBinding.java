@@ -38,6 +38,7 @@ import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.flow.Expiries;
 import io.peercollab.internal.flow.LiveValue;
+import io.peercollab.internal.nat.InterfaceWatch;
 import io.peercollab.internal.nat.NatBehaviour;
 import io.peercollab.internal.nat.PublicAddressCheck;
 import io.peercollab.internal.nat.TurnClient;
