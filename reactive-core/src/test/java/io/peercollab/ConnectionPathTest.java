@@ -238,6 +238,36 @@ class ConnectionPathTest {
 		assertThat(seen.path()).isEqualTo(ConnectionPath.RELAYED);
 	}
 
+	/**
+	 * An invitation goes to every endpoint of a contact (all its addresses are dialled, none cancelled by the first
+	 * answer): the relayed address of the device that its direct address already reached is not dialled, so the
+	 * device is not reached a second time through the relay.
+	 */
+	@Test
+	void inviteEveryDeviceSkipsTheRelayOfADeviceReachedDirectly() {
+		PeerIdentity bobId = PeerIdentity.generate("bob");
+		PeerCollaboration bob = open(bobId, transport(Duration.ofMillis(200)), List.of());
+		PeerAddress direct = bob.endPoints().get(0).address();
+		PeerCollaboration alice = open(PeerIdentity.generate("alice"), transport(Duration.ofMillis(200)),
+				List.of(new EndpointRecord(PeerEndPoint.of(new RelayAddress(1)), EndpointSource.DHT, Duration.ofHours(1),
+						"phone"), new EndpointRecord(PeerEndPoint.of(direct), EndpointSource.DHT, Duration.ofHours(1),
+						"phone")));
+		bob.contacts().add(PeerContact.of(alice.name(), "Alice", alice.identity().certificate())).block(WAIT);
+		bob.registerApplication(CollaborationContract.WHITEBOARD).block(WAIT);
+		List<Invitation> received = new CopyOnWriteArrayList<>();
+		bob.invitations().doOnNext(received::add).flatMap(Invitation::accept).subscribe();
+		Peer seen = alice.peer(PeerContact.of(bobId.name(), "Bob", bobId.certificate()));
+
+		InvitationResponse response = seen.invite(CollaborationContract.WHITEBOARD, "", null).block(WAIT);
+		// past the relay's delay: had it been dialled after the direct dial, it would be by now
+		Mono.delay(Duration.ofMillis(400)).block(WAIT);
+
+		assertThat(response.status()).isEqualTo(InvitationStatus.ACCEPTED);
+		assertThat(dials).extracting(Map.Entry::getKey).as("the relay of the device reached directly is skipped")
+				.containsExactly(direct);
+		assertThat(received).hasSize(1);
+	}
+
 	@Test
 	void aDirectAddressThatAnswersWinsAndTheRelayIsNotDialled() {
 		PeerIdentity bobId = PeerIdentity.generate("bob");

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -301,9 +302,15 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 						}
 						long leftMicros = found.seq() + PkarrCodec.MAX_AGE_MICROS - MutableItem.nowMicros();
 						Duration left = Duration.ofNanos(Math.max(0, leftMicros) * 1000);
+						// the device each endpoint belongs to, as its device tag says ("" for an untagged one)
+						Map<PeerEndPoint, String> devices = new HashMap<>();
+						for (PkarrCodec.Device d : found.record().devices()) {
+							d.endPoints().forEach(ep -> devices.putIfAbsent(ep, d.id()));
+						}
 						return Flux.fromIterable(found.record().endpoints())
 								.map(e -> new EndpointRecord(e.endPoint(), EndpointSource.DHT,
-										e.timeToLive().compareTo(left) < 0 ? e.timeToLive() : left));
+										e.timeToLive().compareTo(left) < 0 ? e.timeToLive() : left,
+										devices.getOrDefault(e.endPoint(), "")));
 					});
 		});
 	}

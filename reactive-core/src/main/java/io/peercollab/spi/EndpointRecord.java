@@ -13,8 +13,16 @@ import io.peercollab.PeerEndPoint;
  * @param source where the address came from
  * @param timeToLive how long the source vouches for the address from the moment it was resolved;
  * {@link Duration#ZERO} when the source gives no lifetime; never negative
+ * @param device the id of the device (one running endpoint of the identity) the source says the address belongs to,
+ * as the DHT record's device tags say; {@code ""} when the source does not say. The engine dials a relayed address
+ * of a device only while no other address of that same device answered.
  */
-public record EndpointRecord(PeerEndPoint endPoint, EndpointSource source, Duration timeToLive) {
+public record EndpointRecord(PeerEndPoint endPoint, EndpointSource source, Duration timeToLive, String device) {
+
+	/** A record whose source does not say which device the address belongs to ({@code device} {@code ""}). */
+	public EndpointRecord(PeerEndPoint endPoint, EndpointSource source, Duration timeToLive) {
+		this(endPoint, source, timeToLive, "");
+	}
 
 	/**
 	 * Validates the fields.
@@ -26,6 +34,7 @@ public record EndpointRecord(PeerEndPoint endPoint, EndpointSource source, Durat
 		Objects.requireNonNull(endPoint, "endPoint");
 		Objects.requireNonNull(source, "source");
 		Objects.requireNonNull(timeToLive, "timeToLive");
+		Objects.requireNonNull(device, "device");
 		if (timeToLive.isNegative()) {
 			throw new IllegalArgumentException("timeToLive must not be negative, was " + timeToLive);
 		}

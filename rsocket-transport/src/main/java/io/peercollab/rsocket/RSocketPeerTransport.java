@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.rsocket;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -50,17 +52,25 @@ public final class RSocketPeerTransport implements PeerTransport {
 	/** The TURN server to relay through, or {@code null}. */
 	private final TurnServer turn;
 
-	private RSocketPeerTransport(TransportSettings settings, Customizers customizers, TurnServer turn) {
+	/** The STUN servers that tell this endpoint where it stands, tried in order; empty: none but the TURN server. */
+	private final List<InetSocketAddress> stunServers;
+
+	/** At most this many STUN servers: each one that does not answer costs a connect timeout per check. */
+	public static final int MAX_STUN_SERVERS = 8;
+
+	private RSocketPeerTransport(TransportSettings settings, Customizers customizers, TurnServer turn,
+			List<InetSocketAddress> stunServers) {
 		this.settings = settings;
 		this.customizers = customizers;
 		this.turn = turn;
+		this.stunServers = stunServers;
 	}
 
 	/**
 	 * @return a transport over TCP with every setting at its default
 	 */
 	public static RSocketPeerTransport tcp() {
-		return new RSocketPeerTransport(TransportSettings.DEFAULTS, Customizers.NONE, null);
+		return new RSocketPeerTransport(TransportSettings.DEFAULTS, Customizers.NONE, null, List.of());
 	}
 
 	/**
@@ -81,7 +91,52 @@ public final class RSocketPeerTransport implements PeerTransport {
 	 */
 	public RSocketPeerTransport turnServer(TurnServer server) {
 		Objects.requireNonNull(server, "server");
-		return new RSocketPeerTransport(settings, customizers, server);
+		return new RSocketPeerTransport(settings, customizers, server, stunServers);
+	}
+
+	/**
+	 * Learns where this endpoint stands on the Internet from these STUN servers (RFC 5389 binding requests; no
+	 * credentials, no relay): its server-reflexive address, the address and port its NAT gives the listening TCP port,
+	 * and, from a server that supports RFC 5780 (two addresses, as coturn has), the NAT's behaviour. Behind a NAT that
+	 * lets anyone reach that mapping (a "full cone"), the reflexive address is published beside the direct ones. The
+	 * check runs before {@link #bind} emits, again every minute and at once when the host's interface addresses
+	 * change; the servers are asked in this order, then the {@link #turnServer}, and the first that answers is kept.
+	 * Default: none (only the TURN server, if one is set).
+	 *
+	 * @param servers each server's IP address and port (3478 is the standard one); at most
+	 *     {@value #MAX_STUN_SERVERS}; an empty list removes them
+	 * @return a copy that asks these STUN servers
+	 * @throws IllegalArgumentException naming the field ({@code stunServers[i]}) if there are too many, or one is
+	 *     unresolved (no DNS lookups are made), a wildcard or multicast address, or has port 0
+	 * @throws NullPointerException if the list or an element is {@code null}
+	 */
+	public RSocketPeerTransport stunServers(List<InetSocketAddress> servers) {
+		Objects.requireNonNull(servers, "stunServers");
+		if (servers.size() > MAX_STUN_SERVERS) {
+			throw new IllegalArgumentException("stunServers must have at most " + MAX_STUN_SERVERS + " servers, had "
+					+ servers.size());
+		}
+		for (int i = 0; i < servers.size(); i++) {
+			String field = "stunServers[" + i + "]";
+			InetSocketAddress server = Objects.requireNonNull(servers.get(i), field);
+			if (server.isUnresolved()) {
+				throw new IllegalArgumentException(field + " must be an IP address (no DNS lookups are made), was "
+						+ server);
+			}
+			if (server.getAddress().isAnyLocalAddress() || server.getAddress().isMulticastAddress()) {
+				throw new IllegalArgumentException(field + " must be a unicast address of a server, was "
+						+ io.peercollab.IpLiterals.toString(server));
+			}
+			if (server.getPort() == 0) {
+				throw new IllegalArgumentException(field + " must have a port between 1 and 65535, was 0");
+			}
+		}
+		return new RSocketPeerTransport(settings, customizers, turn, List.copyOf(servers));
+	}
+
+	/** @return the STUN servers set by {@link #stunServers}, in order; empty by default */
+	public List<InetSocketAddress> stunServers() {
+		return stunServers;
 	}
 
 	/**
@@ -262,7 +317,7 @@ public final class RSocketPeerTransport implements PeerTransport {
 	 * @return a copy with this customizer added
 	 */
 	public RSocketPeerTransport tcpServer(UnaryOperator<TcpServer> customizer) {
-		return new RSocketPeerTransport(settings, customizers.andServer(customizer), turn);
+		return new RSocketPeerTransport(settings, customizers.andServer(customizer), turn, stunServers);
 	}
 
 	/**
@@ -279,7 +334,7 @@ public final class RSocketPeerTransport implements PeerTransport {
 	 * @return a copy with this customizer added
 	 */
 	public RSocketPeerTransport tcpClient(UnaryOperator<TcpClient> customizer) {
-		return new RSocketPeerTransport(settings, customizers.andClient(customizer), turn);
+		return new RSocketPeerTransport(settings, customizers.andClient(customizer), turn, stunServers);
 	}
 
 	/**
@@ -298,7 +353,7 @@ public final class RSocketPeerTransport implements PeerTransport {
 	 * @return a copy with these interceptors added
 	 */
 	public RSocketPeerTransport interceptors(Consumer<InterceptorRegistry> configurer) {
-		return new RSocketPeerTransport(settings, customizers.andInterceptors(configurer), turn);
+		return new RSocketPeerTransport(settings, customizers.andInterceptors(configurer), turn, stunServers);
 	}
 
 	/**
@@ -334,15 +389,16 @@ public final class RSocketPeerTransport implements PeerTransport {
 		Objects.requireNonNull(observer, "observer");
 		TurnSettings relay = turn == null ? null : new TurnSettings(turn.address(), turn.username(), turn.secret(),
 				turn.sharedSecret(), turn.validity(), turn.permitted());
-		return RSocketBinding.bind(settings, customizers, relay, identity, handler, observer);
+		return RSocketBinding.bind(settings, customizers, relay, stunServers, identity, handler, observer);
 	}
 
 	@Override
 	public String toString() {
-		return "RSocketPeerTransport" + settings + (turn == null ? "" : " via " + turn);
+		return "RSocketPeerTransport" + settings + (turn == null ? "" : " via " + turn)
+				+ (stunServers.isEmpty() ? "" : " STUN " + stunServers);
 	}
 
 	private RSocketPeerTransport with(TransportSettings settings) {
-		return new RSocketPeerTransport(settings, customizers, turn);
+		return new RSocketPeerTransport(settings, customizers, turn, stunServers);
 	}
 }

@@ -11,7 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import io.peercollab.Diagnostic;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
-import io.peercollab.rsocket.internal.RSocketBinding;
+import io.peercollab.rsocket.internal.BindingInternals;
 import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.TransportBinding;
 import org.junit.jupiter.api.Test;
@@ -31,18 +31,18 @@ class ObservedAddressReportTest {
 		List<Diagnostic> told = new CopyOnWriteArrayList<>();
 		Disposable listening = client.diagnostics().subscribe(told::add);
 		try {
-			RSocketBinding alice = (RSocketBinding) client;
-			assertThat(alice.observedAddress()).isEmpty();
-			assertThat(alice.publicIpAddress()).as("no STUN server, no contact yet").isEmpty();
+			TransportBinding alice = client;
+			assertThat(BindingInternals.observedAddress(alice)).isEmpty();
+			assertThat(BindingInternals.publicIpAddress(alice)).as("no STUN server, no contact yet").isEmpty();
 
 			PeerConnection c = client.connect(bob.name(), server.address()).block(WAIT);
 
 			assertThat(c).isNotNull();
-			InetSocketAddress seen = alice.observedAddress().orElseThrow();
+			InetSocketAddress seen = BindingInternals.observedAddress(alice).orElseThrow();
 			assertThat(seen.getAddress().isLoopbackAddress()).isTrue();
 			assertThat(seen.getPort()).as("the port of Alice's connection, as Bob saw it").isPositive()
 					.isNotEqualTo(((io.peercollab.TcpAddress) client.address()).port());
-			assertThat(alice.publicIpAddress()).contains(seen.getAddress());
+			assertThat(BindingInternals.publicIpAddress(alice)).contains(seen.getAddress());
 			assertThat(told).anyMatch(d -> d.kind().name().equals("nat.OBSERVED_ADDRESS")
 					&& d.message().contains(bob.name() + " sees this endpoint at " + seen.getAddress().getHostAddress()));
 		}

@@ -10,6 +10,7 @@ import java.util.Set;
 import io.peercollab.identity.KeyType;
 import io.peercollab.internal.nat.CoturnServer;
 import io.peercollab.internal.nat.PublicAddressCheck;
+import io.peercollab.rsocket.internal.BindingInternals;
 import io.peercollab.rsocket.internal.RSocketBinding;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,7 @@ class PublicAddressRecheckTest {
 							.host(coturn.primary().getAddress().getHostAddress()),
 					TestPeers.identity("bob", KeyType.ED25519), new RecordingHandler());
 			try {
-				PublicAddressCheck.Result first = bob.publicAddress().orElseThrow();
+				PublicAddressCheck.Result first = BindingInternals.publicAddress(bob).orElseThrow();
 				assertThat(first.behindNat()).as(first.why()).contains(false);
 				assertThat(first.tcpMapped()).as("the listening port, as coturn saw it over TCP")
 						.hasValueSatisfying(a -> assertThat(a.getPort())
@@ -41,8 +42,8 @@ class PublicAddressRecheckTest {
 
 				InetAddress wifi = InetAddress.getByName("192.168.1.20");
 				long changed = System.nanoTime();
-				StepVerifier.create(bob.publicAddressChecks().next())
-						.then(() -> bob.interfaceSource(() -> Set.of(wifi)))
+				StepVerifier.create(BindingInternals.publicAddressChecks(bob).next())
+						.then(() -> BindingInternals.interfaceSource(bob, () -> Set.of(wifi)))
 						.assertNext(r -> assertThat(r.behindNat()).contains(false))
 						.expectComplete()
 						.verify(Duration.ofSeconds(15));
@@ -50,7 +51,7 @@ class PublicAddressRecheckTest {
 				System.out.println("checked again " + took.toMillis() + " ms after the interfaces changed");
 				assertThat(took).as("within one poll period and a check").isLessThan(Duration.ofSeconds(10));
 
-				StepVerifier.create(bob.publicAddressChecks())
+				StepVerifier.create(BindingInternals.publicAddressChecks(bob))
 						.expectSubscription()
 						.as("no change, no check (the periodic one is 60 s away)")
 						.expectNoEvent(Duration.ofSeconds(12))

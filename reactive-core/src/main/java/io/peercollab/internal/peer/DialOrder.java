@@ -2,6 +2,10 @@
 package io.peercollab.internal.peer;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.peercollab.PeerAddress;
@@ -18,6 +22,11 @@ import reactor.core.scheduler.Scheduler;
  * is in flight any more, whichever comes first: until every undelayed dial made failed, or, when none was made, until
  * no more addresses are coming ({@link #complete()}). The engine does not know why an
  * address is delayed: the transport says so.
+ *
+ * <p>A delayed address of a device that an undelayed dial of this round already reached is not dialled at all: a
+ * relayed address stands in for the direct ones of its device, and dialling it too would reach that device a second
+ * time through another path (an invitation or a follow delivered twice). Which device an address belongs to is what
+ * the source said ({@link #device}, the DHT record's device tags); an address whose device is unknown is dialled.
  */
 final class DialOrder {
 
@@ -34,6 +43,12 @@ final class DialOrder {
 	 * then reads the count itself: a tick emitted late by a racing thread cannot make it read a stale count.
 	 */
 	private final SerialSink<Boolean> changed = new SerialSink<>(Sinks.many().replay().latest());
+	/** The device each address belongs to, as its source said. */
+	private final Map<PeerAddress, String> devices = new ConcurrentHashMap<>();
+	/** The addresses an undelayed dial of this round reached. */
+	private final Set<PeerAddress> reached = ConcurrentHashMap.newKeySet();
+	/** Delayed dials skipped because their device was reached directly. */
+	private final AtomicInteger skipped = new AtomicInteger();
 
 	/**
 	 * @param binding tells each address's delay
@@ -52,9 +67,34 @@ final class DialOrder {
 	}
 
 	/**
+	 * Says which device {@code address} belongs to; read when a dial of it succeeds or its turn comes, so it may be
+	 * told after the dial started.
+	 *
+	 * @param device the device's id; {@code ""} (unknown) is ignored
+	 */
+	void device(PeerAddress address, String device) {
+		Objects.requireNonNull(address, "address");
+		if (!device.isEmpty()) {
+			devices.putIfAbsent(address, device);
+		}
+	}
+
+	/** @return how many delayed dials were skipped because an undelayed one reached their device */
+	int skipped() {
+		return skipped.get();
+	}
+
+	/** @return whether an undelayed dial reached another address of the device {@code address} belongs to */
+	private boolean deviceReached(PeerAddress address) {
+		String device = devices.get(address);
+		return device != null && reached.stream().anyMatch(a -> device.equals(devices.get(a)));
+	}
+
+	/**
 	 * @param address where {@code dial} goes
 	 * @param dial the dial; empty when it failed (its failure recorded by the caller)
-	 * @return {@code dial}, subscribed when its turn comes
+	 * @return {@code dial}, subscribed when its turn comes; empty, never subscribed, for a delayed address of a device
+	 *     already reached
 	 */
 	<T> Mono<T> dial(PeerAddress address, Mono<T> dial) {
 		Duration delay = binding.dialDelay(address);
@@ -63,7 +103,8 @@ final class DialOrder {
 				inFlight.incrementAndGet();
 				started.incrementAndGet();
 				changed.next(Boolean.TRUE);
-				return dial.doFinally(s -> {
+				// reached before the dial counts as ended: a delayed dial that then takes its turn sees it
+				return dial.doOnNext(x -> reached.add(address)).doFinally(s -> {
 					inFlight.decrementAndGet();
 					changed.next(Boolean.TRUE);
 				});
@@ -71,6 +112,12 @@ final class DialOrder {
 		}
 		Mono<?> turn = Mono.firstWithSignal(Mono.delay(delay, timer),
 				changed.asFlux().filter(tick -> inFlight.get() == 0 && (started.get() > 0 || complete)).next());
-		return turn.then(dial);
+		return turn.then(Mono.defer(() -> {
+			if (deviceReached(address)) {
+				skipped.incrementAndGet();
+				return Mono.<T>empty();
+			}
+			return dial;
+		}));
 	}
 }

@@ -220,12 +220,26 @@ public final class RemotePeer implements PeerNearMe {
 	 * are also given to the watches of its endpoints ({@link Reach#endPointsLearnt}), unless a watch is asking.
 	 */
 	private Flux<PeerEndPoint> candidates(boolean tellWatches) {
+		return candidates(tellWatches, null);
+	}
+
+	/**
+	 * As {@link #candidates(boolean)}, telling {@code order} which device each resolved address belongs to, where its
+	 * source says.
+	 */
+	private Flux<PeerEndPoint> candidates(boolean tellWatches, DialOrder order) {
 		if (contact == null) {
 			// tried in turn: the addresses the transport delays (a relay) after the others, each kind in its order
 			TransportBinding b = reach.binding().get();
 			return Flux.fromIterable(endPoints).sort(Comparator.comparing(ep -> b.dialDelay(ep.address())));
 		}
-		Flux<PeerEndPoint> found = reach.resolution().resolve(contact).map(EndpointRecord::endPoint)
+		Flux<PeerEndPoint> found = reach.resolution().resolve(contact)
+				.doOnNext(r -> {
+					if (order != null) {
+						order.device(r.endPoint().address(), r.device());
+					}
+				})
+				.map(EndpointRecord::endPoint)
 				.distinct(PeerEndPoint::address);
 		if (!tellWatches) {
 			return found;
@@ -251,7 +265,7 @@ public final class RemotePeer implements PeerNearMe {
 		private final AtomicInteger tried = new AtomicInteger();
 
 		/** Dials the addresses in the order the transport asks for: costly paths (a relay) last. */
-		private final DialOrder order = new DialOrder(binding, reach.timer());
+		final DialOrder order = new DialOrder(binding, reach.timer());
 
 		/** @return the connections of the candidates dialled one after the other */
 		Flux<PeerConnection> inTurn(Flux<PeerEndPoint> candidates) {
@@ -359,7 +373,7 @@ public final class RemotePeer implements PeerNearMe {
 			Attempts attempts = new Attempts();
 			// One process's addresses are tried in turn; a contact's sources race, the first proven answer wins.
 			Flux<PeerConnection> connected = contact == null ? attempts.inTurn(candidates(true))
-					: attempts.race(candidates(true));
+					: attempts.race(candidates(true, attempts.order));
 			return connected
 					.next()
 					.switchIfEmpty(Mono.error(attempts::failure))
@@ -431,7 +445,7 @@ public final class RemotePeer implements PeerNearMe {
 			Duration expiry) {
 		return Mono.defer(() -> {
 			Attempts attempts = new Attempts();
-			return inviteEach(attempts.race(candidates(true)), () -> Mono.error(attempts.failure()),
+			return inviteEach(attempts.race(candidates(true, attempts.order)), () -> Mono.error(attempts.failure()),
 					application, message, data, expiry);
 		});
 	}
@@ -472,7 +486,7 @@ public final class RemotePeer implements PeerNearMe {
 		return Flux.defer(() -> {
 			Attempts attempts = new Attempts();
 			return Flux.concat(Flux.fromIterable(reach.resolution().live(name)),
-					attempts.race(candidates(false)));
+					attempts.race(candidates(false, attempts.order)));
 		}).onErrorResume(e -> Flux.empty());
 	}
 

@@ -7,16 +7,22 @@ import java.util.Optional;
 import io.peercollab.PeerAddress;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.TcpAddress;
+import io.peercollab.internal.nat.InterfaceWatch;
 import io.peercollab.internal.nat.mapping.PortMapper;
 import io.peercollab.internal.nat.mapping.PortMapping;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * This endpoint's port-mapped address while it is signed in to {@code INTERNET}: on {@link #start} it has a
  * {@link PortMapper} ask the gateway to forward the listening TCP port (when mapping is allowed, and the transport
  * listens on TCP on the wildcard or a non-loopback address: a gateway cannot forward to loopback), tells
  * {@code changed} whenever the mapped external address appears, moves or goes, and on {@link #stop} deletes the
- * mapping.
+ * mapping. Each change of the host's interface addresses ({@link InterfaceWatch}) has the mapper delete the mapping
+ * and ask again ({@link PortMapper#remap()}): on a new network or a new address the old mapping forwards to an
+ * address this host no longer has, or lives on a gateway it no longer sits behind.
  */
 public final class PortMappedEndPoint {
 
@@ -26,17 +32,34 @@ public final class PortMappedEndPoint {
 
 	private final Runnable changed;
 
+	private final Flux<?> interfaceChanges;
+
 	private volatile PortMapper mapper;
 
+	private volatile Disposable watch;
+
 	/**
+	 * Re-maps when the host's interface addresses change, read every {@link InterfaceWatch#PERIOD}.
+	 *
 	 * @param allowed whether the user's configuration allows mapping; {@code false}: nothing is ever asked
 	 * @param settings how to ask
 	 * @param changed told, on a timer or socket thread, when {@link #endPoint()} changes
 	 */
 	public PortMappedEndPoint(boolean allowed, PortMapper.Settings settings, Runnable changed) {
+		this(allowed, settings, changed, InterfaceWatch.changes(InterfaceWatch::hostAddresses, InterfaceWatch.PERIOD,
+				Schedulers.parallel()));
+	}
+
+	/**
+	 * @param interfaceChanges emits each time the host's interfaces changed (subscribed while mapping, from
+	 *     {@link #start} to {@link #stop}); each emission re-maps
+	 */
+	public PortMappedEndPoint(boolean allowed, PortMapper.Settings settings, Runnable changed,
+			Flux<?> interfaceChanges) {
 		this.allowed = allowed;
 		this.settings = settings;
 		this.changed = changed;
+		this.interfaceChanges = interfaceChanges;
 	}
 
 	/**
@@ -56,6 +79,7 @@ public final class PortMappedEndPoint {
 		PortMapper started = PortMapper.start(tcp.port(), settings);
 		mapper = started;
 		started.mappings().skip(1).subscribe(m -> changed.run());
+		watch = interfaceChanges.subscribe(change -> started.remap(), e -> { });
 		return true;
 	}
 
@@ -66,12 +90,23 @@ public final class PortMappedEndPoint {
 				: m.current().map(PortMapping::external).map(PeerEndPoint::of);
 	}
 
+	/** @return how many times a change of the interfaces had the mapping deleted and asked for again */
+	public long remaps() {
+		PortMapper m = mapper;
+		return m == null ? 0 : m.remaps();
+	}
+
 	/** @return completes once the mapping is deleted (or given up after 5 s); never fails */
 	public Mono<Void> stop() {
 		PortMapper m;
 		synchronized (this) {
 			m = mapper;
 			mapper = null;
+			Disposable w = watch;
+			watch = null;
+			if (w != null) {
+				w.dispose();
+			}
 		}
 		return m == null ? Mono.empty() : m.close();
 	}

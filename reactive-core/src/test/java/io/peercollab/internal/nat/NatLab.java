@@ -244,6 +244,23 @@ final class NatLab implements AutoCloseable {
 	}
 
 	/**
+	 * Gives the host a new address on its LAN, as a new DHCP lease does: {@code 10.1.N.3} is added, then the old
+	 * {@code 10.1.N.2} deleted (the new one promoted, so that the LAN and default routes stay), and the default route
+	 * set again through the router.
+	 *
+	 * @return the host's new address
+	 */
+	String moveHostAddress() throws IOException {
+		long h = host.pid();
+		String moved = "10.1." + index + ".3";
+		in(h, "sysctl", "-q", "-w", "net.ipv4.conf.eth0.promote_secondaries=1");
+		in(h, "ip", "addr", "add", moved + "/24", "dev", "eth0");
+		in(h, "ip", "addr", "del", hostAddress() + "/24", "dev", "eth0");
+		in(h, "ip", "route", "replace", "default", "via", routerLanAddress());
+		return moved;
+	}
+
+	/**
 	 * Runs {@code mainClass} in a child JVM inside the host's namespace, with this JVM's class path.
 	 *
 	 * @return its standard output; fails if it exits with other than 0 or takes longer than {@code timeout}

@@ -97,6 +97,60 @@ class NatLabPortMappingTest {
 		}
 	}
 
+	/**
+	 * The host's address changes under a running {@link io.peercollab.internal.resolution.PortMappedEndPoint} (a new
+	 * DHCP lease: 10.1.N.2 goes, 10.1.N.3 comes): the interface watch notices, the mapping is deleted and asked for
+	 * again from the new address, miniupnpd's lease now forwards to the new address, and the endpoint the engine
+	 * publishes is the new mapping's, which the Internet side reaches.
+	 */
+	@org.junit.jupiter.api.Test
+	void aChangeOfTheHostsAddressRecreatesTheMappingAndPublishesItsAddress() throws Exception {
+		try (NatLab lab = NatLab.build(NatLab.Nat.MASQUERADE);
+				MiniupnpdGateway gateway = MiniupnpdGateway.start(lab, coturn, Duration.ofSeconds(1));
+				Child host = Child.start(lab, PortRemapProbe.class, "PCP", lab.routerLanAddress(), "60")) {
+			String published = host.await("PUBLISHED ", gateway).substring("PUBLISHED ".length());
+			InetSocketAddress before = IpLiterals.parseSocketAddress(published);
+			assertThat(gateway.lease(before.getPort())).as("miniupnpd's leases").contains(":" + lab.hostAddress() + ":");
+			assertThat(ping(before, "before")).isEqualTo("pong before");
+			long oldExpiry = expiry(gateway.lease(before.getPort()));
+
+			long moving = System.nanoTime();
+			String moved = lab.moveHostAddress();
+			String state = host.await("STATE " + lab.routerWanAddress(), gateway, " 1");
+			double remapMs = (System.nanoTime() - moving) / 1e6;
+			InetSocketAddress after = IpLiterals.parseSocketAddress(state.split(" ")[1]);
+			System.out.printf("Host address %s -> %s: mapping %s re-created as %s in %.0f ms%n", lab.hostAddress(),
+					moved, published, IpLiterals.toString(after), remapMs);
+			System.out.println("host:\n" + host.output());
+			String lease = gateway.lease(after.getPort());
+			assertThat(lease).as("miniupnpd's leases: %s\nhost:\n%s", gateway.leases(), host.output()).isNotNull()
+					.contains(":" + moved + ":");
+			// the old mapping is deleted if the gateway takes a deletion from the new address; miniupnpd's PCP does not
+			// (the mapping is not that client's), and then it is no longer renewed and lapses at the end of its lifetime
+			String old = gateway.lease(before.getPort());
+			if (old != null && old.contains(":" + lab.hostAddress() + ":")) {
+				assertThat(expiry(old)).as("the old lease is not renewed").isEqualTo(oldExpiry);
+				System.out.println("the old lease stays until it lapses: " + old);
+			}
+			if (!after.equals(before)) {
+				assertThat(host.output()).contains("PUBLISHED " + IpLiterals.toString(after));
+			}
+			assertThat(ping(after, "after")).as("through the re-created mapping, to the host's new address").isEqualTo("pong after");
+		}
+	}
+
+	/** @return the answer of the host's listener at {@code external}, reached through the NAT from the Internet side */
+	private static String ping(InetSocketAddress external, String word) throws IOException {
+		try (Socket s = new Socket()) {
+			s.connect(external, 5000);
+			s.setSoTimeout(5000);
+			OutputStream out = s.getOutputStream();
+			out.write((word + "\n").getBytes(StandardCharsets.UTF_8));
+			out.flush();
+			return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
+		}
+	}
+
 	private static long expiry(String lease) {
 		String[] f = lease.split(":");
 		return Long.parseLong(f[4]);
@@ -140,16 +194,22 @@ class NatLabPortMappingTest {
 
 		/** @return the next line starting with {@code prefix}; fails with all output (and the gateway's log) */
 		String await(String prefix, MiniupnpdGateway gateway) throws InterruptedException {
+			return await(prefix, gateway, "");
+		}
+
+		/** @return the next line starting with {@code prefix} and ending with {@code suffix} */
+		String await(String prefix, MiniupnpdGateway gateway, String suffix) throws InterruptedException {
 			long deadline = System.nanoTime() + WAIT.toNanos();
 			while (true) {
 				String line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
 				if (line == null || line.equals("EXITED")) {
-					throw new AssertionError("no line starting with '" + prefix + "' from the host"
+					throw new AssertionError("no line starting with '" + prefix + "' and ending with '" + suffix
+							+ "' from the host"
 							+ (line == null ? " within " + WAIT : "; it exited") + ":\n" + String.join("\n", seen)
 							+ "\nminiupnpd:\n" + gateway.log());
 				}
 				seen.add(line);
-				if (line.startsWith(prefix)) {
+				if (line.startsWith(prefix) && line.endsWith(suffix)) {
 					return line;
 				}
 			}

@@ -38,6 +38,7 @@ import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.flow.Expiries;
 import io.peercollab.internal.flow.LiveValue;
+import io.peercollab.internal.nat.InterfaceWatch;
 import io.peercollab.internal.nat.NatBehaviour;
 import io.peercollab.internal.nat.PublicAddressCheck;
 import io.peercollab.internal.nat.TurnClient;
@@ -100,6 +101,8 @@ public final class RSocketBinding implements TransportBinding {
 
 	/** The TURN server to relay through, or {@code null}. */
 	private final TurnSettings turnSettings;
+	/** The servers the public address is checked against, in order: the configured STUN servers, then TURN's. */
+	private final List<InetSocketAddress> stunServers;
 	private volatile SecureServerTransport transport;
 	/** The TURN allocation, once made. */
 	private volatile TurnClient turn;
@@ -132,10 +135,16 @@ public final class RSocketBinding implements TransportBinding {
 	static final Duration REALLOCATE_MAX = Duration.ofSeconds(60);
 
 	private RSocketBinding(TransportSettings settings, Customizers customizers, TurnSettings turnSettings,
-			PeerIdentity identity, PeerRequestHandler handler, CollaborationObserver observer) {
+			List<InetSocketAddress> stunServers, PeerIdentity identity, PeerRequestHandler handler,
+			CollaborationObserver observer) {
 		this.settings = settings;
 		this.customizers = customizers;
 		this.turnSettings = turnSettings;
+		List<InetSocketAddress> stun = new ArrayList<>(stunServers);
+		if (turnSettings != null && !stun.contains(turnSettings.server())) {
+			stun.add(turnSettings.server());
+		}
+		this.stunServers = List.copyOf(stun);
 		this.observer = observer;
 		this.identity = identity;
 		this.handler = handler;
@@ -191,16 +200,32 @@ public final class RSocketBinding implements TransportBinding {
 	public static Mono<TransportBinding> bind(TransportSettings settings, Customizers customizers,
 			TurnSettings turnSettings, PeerIdentity identity, PeerRequestHandler handler,
 			CollaborationObserver observer) {
+		return bind(settings, customizers, turnSettings, List.of(), identity, handler, observer);
+	}
+
+	/**
+	 * As {@link #bind(TransportSettings, Customizers, TurnSettings, PeerIdentity, PeerRequestHandler,
+	 * CollaborationObserver)}, learning where this endpoint stands from {@code stunServers} (then the TURN server)
+	 * before emitting.
+	 *
+	 * @param stunServers the STUN servers to check the public address against, in order (checked by the caller)
+	 */
+	public static Mono<TransportBinding> bind(TransportSettings settings, Customizers customizers,
+			TurnSettings turnSettings, List<InetSocketAddress> stunServers, PeerIdentity identity,
+			PeerRequestHandler handler, CollaborationObserver observer) {
+		Objects.requireNonNull(stunServers, "stunServers");
 		Objects.requireNonNull(settings, "settings");
 		Objects.requireNonNull(customizers, "customizers");
 		Objects.requireNonNull(identity, "identity");
 		Objects.requireNonNull(handler, "handler");
 		Objects.requireNonNull(observer, "observer");
-		return Mono.fromCallable(() -> new RSocketBinding(settings, customizers, turnSettings, identity, handler,
-						observer))
+		return Mono.fromCallable(() -> new RSocketBinding(settings, customizers, turnSettings, stunServers, identity,
+						handler, observer))
 				.flatMap(b -> b.start().flatMap(started -> {
 					if (b.turnSettings == null) {
-						return Mono.just(started);
+						// STUN only: where this endpoint stands is known when it emits
+						return b.stunServers.isEmpty() ? Mono.just(started)
+								: b.learnPublicAddress().thenReturn(started);
 					}
 					// where this endpoint stands is learnt while the relay is allocated, and known when it emits
 					Mono<Void> stand = b.learnPublicAddress();
@@ -221,7 +246,8 @@ public final class RSocketBinding implements TransportBinding {
 	static final Duration PUBLIC_ADDRESS_RECHECK = Duration.ofSeconds(60);
 
 	/**
-	 * Checks where this endpoint stands ({@link PublicAddressCheck}, with the TURN server as STUN server), now and then
+	 * Checks where this endpoint stands ({@link PublicAddressCheck}, against the STUN servers, then the TURN server),
+	 * now and then
 	 * every {@link #PUBLIC_ADDRESS_RECHECK}, publishing the reflexive address while the NAT lets anyone reach it.
 	 *
 	 * @return completes once the first check is done (it never fails); the later ones run until the binding is
@@ -251,27 +277,38 @@ public final class RSocketBinding implements TransportBinding {
 
 	/**
 	 * Replaces where the host's interface addresses are read from: for tests, which change them without changing the
-	 * machine's. Read at the next poll (the change from the JDK's set to the new one counts as a change).
+	 * machine's. Read at the next poll (the change from the JDK's set to the new one counts as a change). Tests in
+	 * other packages reach it through the test tree's {@code BindingInternals}.
 	 *
 	 * @param source the addresses now
 	 */
-	public void interfaceSource(Supplier<Set<InetAddress>> source) {
+	void interfaceSource(Supplier<Set<InetAddress>> source) {
 		interfaces = Objects.requireNonNull(source, "source");
 	}
 
 	/** @return every result of a check of the public address from now on (hot; for diagnostics and tests) */
-	public Flux<PublicAddressCheck.Result> publicAddressChecks() {
+	Flux<PublicAddressCheck.Result> publicAddressChecks() {
 		return checks.asFlux();
 	}
 
-	/** One check of the public address; never fails. */
+	/**
+	 * One check of the public address: against each server in turn until one answers (a TCP mapping or a NAT
+	 * behaviour), keeping the last result if none does; never fails.
+	 */
 	private Mono<Void> checkPublicAddress() {
 		return Mono.defer(() -> {
 			SecureServerTransport.ServerChannel s = server;
 			if (disposed.get() || s == null || s.address().getAddress().isLoopbackAddress()) {
 				return Mono.empty();
 			}
-			return PublicAddressCheck.check(s.address(), turnSettings.server(), settings.connectTimeout())
+			AtomicReference<Checked> last = new AtomicReference<>();
+			return Flux.fromIterable(stunServers)
+					.concatMap(stun -> PublicAddressCheck.check(s.address(), stun, settings.connectTimeout())
+							.map(r -> new Checked(r, stun)), 1)
+					.doOnNext(last::set)
+					.filter(c -> c.result.tcpMapped().isPresent() || c.result.behaviour().isPresent())
+					.next()
+					.switchIfEmpty(Mono.fromSupplier(last::get))
 					.doOnNext(this::stood).then();
 		}).onErrorResume(e -> {
 			log.debug("checking the public address of {} failed", identity.name(), e);
@@ -279,8 +316,13 @@ public final class RSocketBinding implements TransportBinding {
 		});
 	}
 
+	/** What a check of the public address found, and which server it asked. */
+	private record Checked(PublicAddressCheck.Result result, InetSocketAddress server) {
+	}
+
 	/** Keeps what a check found, publishes the reflexive address it allows, and reports a change. */
-	private void stood(PublicAddressCheck.Result result) {
+	private void stood(Checked checked) {
+		PublicAddressCheck.Result result = checked.result;
 		if (disposed.get()) {
 			return;
 		}
@@ -292,7 +334,7 @@ public final class RSocketBinding implements TransportBinding {
 				|| !before.publishable().equals(result.publishable())) {
 			inboundConnections.report(PUBLIC_ADDRESS, "public address " + result.tcpMapped()
 					.map(ErrorCodes::format).orElse("unknown") + ": " + result.why(), null,
-					turnSettings.server(), null);
+					checked.server, null);
 		}
 	}
 
@@ -325,7 +367,7 @@ public final class RSocketBinding implements TransportBinding {
 	 * @return the address the latest server this binding connected to saw it at (its {@code hello}'s
 	 *     {@code observed}), if one said
 	 */
-	public Optional<InetSocketAddress> observedAddress() {
+	Optional<InetSocketAddress> observedAddress() {
 		return observed.latest().map(ObservedAddress.Report::address);
 	}
 
@@ -335,7 +377,7 @@ public final class RSocketBinding implements TransportBinding {
 	 *
 	 * @return the public IP address, if any source knows it
 	 */
-	public Optional<InetAddress> publicIpAddress() {
+	Optional<InetAddress> publicIpAddress() {
 		PublicAddressCheck.Result r = stand;
 		Optional<InetSocketAddress> stun = r == null ? Optional.empty()
 				: r.tcpMapped().or(() -> r.behaviour().map(NatBehaviour::mappedAddress));
@@ -343,7 +385,7 @@ public final class RSocketBinding implements TransportBinding {
 	}
 
 	/** @return what the last check of the public address found, if one ran */
-	public Optional<PublicAddressCheck.Result> publicAddress() {
+	Optional<PublicAddressCheck.Result> publicAddress() {
 		return Optional.ofNullable(stand);
 	}
 
@@ -483,7 +525,7 @@ public final class RSocketBinding implements TransportBinding {
 				.port(settings.port())
 				// timeToFirstStream, counted from the accept, closes a slow handshake first and reports it
 				.secure(spec -> spec.sslContext(serverTls).handshakeTimeout(backstop()));
-		if (turnSettings != null) {
+		if (!stunServers.isEmpty()) {
 			// the public address check sends a STUN binding from the listening port itself; the server runs on the
 			// native transport where Reactor Netty has one (epoll), whose channels take Netty's own option
 			tcp = tcp.option(ChannelOption.SO_REUSEADDR, true)

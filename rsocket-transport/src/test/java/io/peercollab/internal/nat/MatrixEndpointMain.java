@@ -33,6 +33,7 @@ import io.peercollab.dht.MainlineDht;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.rsocket.RSocketPeerTransport;
 import io.peercollab.rsocket.TurnServer;
+import io.peercollab.rsocket.internal.BindingInternals;
 import io.peercollab.rsocket.internal.HolePunchUpgrade;
 import io.peercollab.rsocket.internal.RSocketBinding;
 import io.peercollab.spi.PeerNamePublisher;
@@ -154,8 +155,9 @@ final class MatrixEndpointMain {
 			}
 		}
 		if (binding.get() instanceof RSocketBinding b) {
-			say("STAND " + b.publicAddress().map(r -> r.tcpMapped().map(IpLiterals::toString).orElse("-") + " "
-					+ r.why()).orElse("(not checked)"));
+			say("STAND " + BindingInternals.publicAddress(b)
+					.map(r -> r.tcpMapped().map(IpLiterals::toString).orElse("-") + " " + r.why())
+					.orElse("(not checked)"));
 		}
 		say("READY " + (published.isEmpty() ? "(nothing published)" : text(published.get(published.size() - 1))));
 

@@ -28,7 +28,9 @@ import reactor.core.scheduler.Schedulers;
  * Keeps one TCP port of this host mapped on the gateway while it runs: it asks by PCP, then NAT-PMP, then UPnP-IGD
  * (the first that grants a mapping is kept), renews the mapping when half its lifetime is over, starts again from
  * PCP with backoff ({@link Settings#retry}, doubling up to {@link Settings#maxRetry}) when a renewal fails or no
- * protocol worked, and deletes the mapping on {@link #close()}.
+ * protocol worked, and deletes the mapping on {@link #close()}. When the host's interfaces change (a new network, a
+ * new DHCP lease), {@link #remap()} deletes the mapping and asks again at once: the gateway, the host's address and
+ * so the mapping may all be new.
  *
  * <p>{@link #mappings()} emits the current mapping (empty while there is none) first, then each change of the
  * external address; renewals that keep it are not emitted. Signals come on the timer's or a socket's thread, never
@@ -183,9 +185,35 @@ public final class PortMapper {
 
 	private volatile Disposable loop;
 
-	private PortMapper(int internalPort, Settings settings) {
+	/** Told by {@link #remap()}: ends the running session (or the wait after one) so that the next starts now. */
+	private final Sinks.Many<Boolean> remaps = Sinks.many().multicast().directBestEffort();
+
+	/** Set by {@link #remap()}, cleared when a session starts: a remap asked between two sessions is not lost. */
+	private final AtomicBoolean remapAsked = new AtomicBoolean();
+
+	/** How many times {@link #remap()} started a new session. */
+	private final AtomicLong remapped = new AtomicLong();
+
+	/** Makes the client of a protocol for a gateway: the real ones, or fakes in tests. */
+	interface Clients {
+
+		/** @return a client of {@code protocol} ({@link #PROTOCOLS}) asking {@code gateway} */
+		Mono<? extends MappingClient> connect(String protocol, InetAddress gateway, Settings settings);
+	}
+
+	/** The real clients: PCP and NAT-PMP on the gateway's UDP port 5351, UPnP-IGD found by SSDP. */
+	private static final Clients REAL = (protocol, gateway, settings) -> switch (protocol) {
+		case PcpClient.PROTOCOL -> PcpClient.connect(gateway, settings.pcp, settings.timer);
+		case NatPmpClient.PROTOCOL -> NatPmpClient.connect(gateway, settings.natPmp, settings.timer);
+		default -> UpnpIgdClient.discover(gateway, settings.ssdp, settings.ssdpTimeout, settings.timer);
+	};
+
+	private final Clients clients;
+
+	private PortMapper(int internalPort, Settings settings, Clients clients) {
 		this.internalPort = internalPort;
 		this.settings = settings;
+		this.clients = clients;
 	}
 
 	/**
@@ -194,11 +222,22 @@ public final class PortMapper {
 	 * @param internalPort the TCP port this host listens on, 1 to 65535
 	 */
 	public static PortMapper start(int internalPort, Settings settings) {
+		return start(internalPort, settings, REAL);
+	}
+
+	/** As {@link #start(int, Settings)}, with the clients {@code clients} makes (fakes, in tests). */
+	static PortMapper start(int internalPort, Settings settings, Clients clients) {
 		PcpMessages.checkPort("internalPort", internalPort, 1);
 		Objects.requireNonNull(settings, "settings");
-		PortMapper mapper = new PortMapper(internalPort, settings);
-		mapper.loop = Flux.defer(mapper::session)
-				.repeatWhen(ends -> ends.concatMap(end -> Mono.delay(mapper.backoff(), settings.timer)))
+		Objects.requireNonNull(clients, "clients");
+		PortMapper mapper = new PortMapper(internalPort, settings, clients);
+		mapper.loop = Flux.defer(() -> {
+					mapper.remapAsked.set(false);
+					return mapper.session();
+				})
+				// after a session: again at once if a remap was asked, else after the backoff or at the next remap
+				.repeatWhen(ends -> ends.concatMap(end -> mapper.remapAsked.get() ? Mono.just(0L)
+						: Mono.delay(mapper.backoff(), settings.timer).or(mapper.remaps.asFlux().next().map(r -> 0L))))
 				.startWith(Optional.<PortMapping>empty())
 				.distinctUntilChanged(m -> m.map(PortMapping::external))
 				.subscribe(mapper::emit, e -> LOG.warn("Port mapping stopped: {}", e.toString()));
@@ -230,6 +269,27 @@ public final class PortMapper {
 	/** @return how many renewals the gateway granted */
 	public long renewals() {
 		return renewals.get();
+	}
+
+	/**
+	 * Asks for the mapping again now, as after a change of the host's interfaces: the mapping held is deleted at the
+	 * gateway (best effort, waited for at most the deletion timeout: from a new address the old gateway may not be
+	 * reachable, and the mapping then lapses), and the protocols are tried again from the first, without the backoff
+	 * of earlier failures. {@link #mappings()} emits only if the external address changes (or no protocol grants one
+	 * any more). Returns at once; does nothing after {@link #close()}.
+	 */
+	public void remap() {
+		if (closed.get()) {
+			return;
+		}
+		failures.set(0);
+		remapAsked.set(true);
+		remaps.tryEmitNext(Boolean.TRUE);
+	}
+
+	/** @return how many sessions a {@link #remap()} ended to ask again */
+	public long remaps() {
+		return remapped.get();
 	}
 
 	/** @return why the last attempt, renewal or deletion failed, if one did */
@@ -275,9 +335,13 @@ public final class PortMapper {
 		});
 	}
 
-	/** One session: obtain a mapping, then renew it until a renewal fails; ends with an empty value. */
+	/**
+	 * One session: obtain a mapping, then renew it until a renewal fails (ends with an empty value) or a
+	 * {@link #remap()} comes (deletes the mapping and ends with nothing, the next session's mapping replacing it).
+	 */
 	private Flux<Optional<PortMapping>> session() {
-		return acquire().flatMapMany(h -> {
+		Mono<Boolean> remap = remaps.asFlux().next();
+		return acquire().takeUntilOther(remap).flatMapMany(h -> {
 			if (closed.get() || !held.compareAndSet(null, h)) {
 				return h.client.unmap(h.mapping).onErrorResume(e -> Mono.empty()).then(h.client.close())
 						.thenMany(Flux.empty());
@@ -294,6 +358,10 @@ public final class PortMapper {
 								grants.next(renewed);
 							}))
 					.map(Optional::of)
+					// the renewals never end by themselves: completing is a remap's doing
+					.takeUntilOther(remap)
+					.concatWith(Mono.defer(() -> held.compareAndSet(h, null) ? release(h, "remapping")
+							: Mono.empty()).then(Mono.empty()))
 					.onErrorResume(e -> {
 						lastError.set(e);
 						LOG.info("Renewing the {} mapping {} failed: {}", h.client.protocol(),
@@ -307,6 +375,23 @@ public final class PortMapper {
 			LOG.info("No port mapping for TCP port {}: {}", internalPort, e.getMessage());
 			return Mono.just(Optional.empty());
 		});
+	}
+
+	/** Deletes {@code h}'s mapping at the gateway (bounded, errors kept as {@link #lastError()}) and closes it. */
+	private Mono<Void> release(Held h, String why) {
+		remapped.incrementAndGet();
+		LOG.info("Deleting the {} mapping {} ({})", h.client.protocol(), IpLiterals.toString(h.mapping.external()),
+				why);
+		return h.client.unmap(h.mapping)
+				.timeout(settings.deleteTimeout, settings.timer)
+				.onErrorResume(e -> {
+					lastError.set(e);
+					LOG.info("Could not delete the {} mapping {}: {}", h.client.protocol(),
+							IpLiterals.toString(h.mapping.external()), e.toString());
+					return Mono.empty();
+				})
+				.then(h.client.close())
+				.onErrorResume(e -> Mono.empty());
 	}
 
 	/** @return a mapping by the first protocol that grants one; fails with every protocol's reason */
@@ -338,11 +423,7 @@ public final class PortMapper {
 
 	private Mono<Held> attempt(String protocol, InetAddress gateway) {
 		long start = System.nanoTime();
-		Mono<? extends MappingClient> client = switch (protocol) {
-			case PcpClient.PROTOCOL -> PcpClient.connect(gateway, settings.pcp, settings.timer);
-			case NatPmpClient.PROTOCOL -> NatPmpClient.connect(gateway, settings.natPmp, settings.timer);
-			default -> UpnpIgdClient.discover(gateway, settings.ssdp, settings.ssdpTimeout, settings.timer);
-		};
+		Mono<? extends MappingClient> client = clients.connect(protocol, gateway, settings);
 		// closed if cancelled before the mapping is handed over (operators pass a cancel on even after success)
 		AtomicBoolean handedOver = new AtomicBoolean();
 		return client.flatMap(c -> c.map(internalPort, internalPort, settings.lifetime)

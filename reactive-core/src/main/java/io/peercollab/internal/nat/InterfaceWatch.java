@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.peercollab.rsocket.internal;
+package io.peercollab.internal.nat;
 
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -18,21 +18,23 @@ import reactor.core.scheduler.Scheduler;
 /**
  * Notices that the set of this host's interface addresses changed (a new Wi-Fi network, a VPN, a DHCP lease), by
  * reading it on a timer: the JDK has no change signal, and neither has the transport SPI. Where the endpoint stands
- * on the Internet (its public address, its NAT) is then checked again at once, rather than at the next periodic check.
+ * on the Internet (its public address, its NAT) is then checked again at once, rather than at the next periodic check
+ * (the transport's binding), and the gateway's port mapping is asked for again (the engine's
+ * {@link io.peercollab.internal.resolution.PortMappedEndPoint}). Implementation, not API.
  */
-final class InterfaceWatch {
+public final class InterfaceWatch {
 
 	/**
 	 * How often the interface addresses are read: a change is noticed within this period. Reading them is a few
 	 * system calls (about a millisecond with a handful of interfaces).
 	 */
-	static final Duration PERIOD = Duration.ofSeconds(5);
+	public static final Duration PERIOD = Duration.ofSeconds(5);
 
 	private InterfaceWatch() {
 	}
 
 	/** The addresses of every interface that is up, loopback left out; an empty set if they cannot be read. */
-	static Set<InetAddress> hostAddresses() {
+	public static Set<InetAddress> hostAddresses() {
 		try {
 			return NetworkInterface.networkInterfaces()
 					.filter(i -> {
@@ -60,7 +62,7 @@ final class InterfaceWatch {
 	 * @param timer where the reads run
 	 * @return the changed sets; never completes on its own
 	 */
-	static Flux<Set<InetAddress>> changes(Supplier<Set<InetAddress>> source, Duration period, Scheduler timer) {
+	public static Flux<Set<InetAddress>> changes(Supplier<Set<InetAddress>> source, Duration period, Scheduler timer) {
 		Objects.requireNonNull(source, "source");
 		Objects.requireNonNull(period, "period");
 		Objects.requireNonNull(timer, "timer");

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package io.peercollab.rsocket.internal;
+package io.peercollab.internal.nat;
 
 import java.net.InetAddress;
 import java.time.Duration;
