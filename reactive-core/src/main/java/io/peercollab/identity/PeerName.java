@@ -349,6 +349,9 @@ public final class PeerName implements Comparable<PeerName> {
 		}
 		for (int i = 0; i < classifier.length(); i++) {
 			char c = classifier.charAt(i);
+			if (c > ' ' && c < 0x7F) {
+				continue; // printable ASCII, the usual case: none of the checks below can refuse it
+			}
 			// isSpaceChar as well: isWhitespace leaves out the no-break spaces, which look like a space to a reader.
 			if (Character.isWhitespace(c) || Character.isSpaceChar(c) || Character.isISOControl(c)) {
 				throw new IllegalArgumentException(String.format(Locale.ROOT,

@@ -87,6 +87,35 @@ class R2dbcContactStoreTest extends ContactStoreContract {
 		StepVerifier.create(again.close()).verifyComplete();
 	}
 
+	/**
+	 * A find of an open H2 store runs where it is subscribed, as r2dbc-h2 does, unless blocking is forbidden there:
+	 * from one of Reactor's non-blocking threads it is moved to {@code boundedElastic}; writes always are.
+	 */
+	@Test
+	void aFindRunsOnTheCallersThreadUnlessThatThreadMustNotBlock() {
+		PeerContact contact = contactOf(alice);
+		StepVerifier.create(store().insert(contact)).verifyComplete();
+
+		// a plain thread, where blocking is allowed: the read runs there and signals there
+		String caller = Thread.currentThread().getName();
+		StepVerifier.create(store().find(contact.name()).map(c -> Thread.currentThread().getName()))
+				.expectNext(caller)
+				.verifyComplete();
+
+		// a parallel worker, a NonBlocking thread: the read is moved off it
+		StepVerifier.create(store().find(contact.name())
+						.map(c -> Thread.currentThread().getName())
+						.subscribeOn(Schedulers.parallel()))
+				.assertNext(thread -> assertThat(thread).startsWith("boundedElastic"))
+				.verifyComplete();
+
+		// a write is moved off any caller, since it writes the file
+		StepVerifier.create(store().update(contact.withNickname("Al"))
+						.then(Mono.fromCallable(() -> Thread.currentThread().getName())))
+				.assertNext(thread -> assertThat(thread).startsWith("boundedElastic"))
+				.verifyComplete();
+	}
+
 	@Test
 	void theDirectoryIsCreatedOnFirstUseAndNotBefore() {
 		Path nested = directory.resolve("not/yet");

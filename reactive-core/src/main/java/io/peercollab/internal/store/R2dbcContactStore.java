@@ -87,8 +87,15 @@ import reactor.core.scheduler.Schedulers;
  * statements of concurrent operations on one session. Give the factory a pool if connecting is expensive. A write
  * that touches one table runs in auto-commit mode, one that touches a parent and its children in one transaction;
  * its {@code Mono} completes after the commit. r2dbc-h2 executes on the calling thread and H2 does file I/O there, so
- * with an H2 factory every operation is subscribed on {@link Schedulers#boundedElastic()} and signals arrive there;
- * other drivers keep their own threads.
+ * with an H2 factory writes and streams ({@link #findAll()}, {@link #applications()}) are subscribed on
+ * {@link Schedulers#boundedElastic()} and signal there, and so is the first operation's opening and migration. A
+ * read of one value ({@link #find}, {@link #settings()}) of an open H2 database is served from H2's page cache in
+ * tens of microseconds, about what handing it to another thread and back costs: it runs on the subscribing thread,
+ * as r2dbc-h2 itself does, unless that thread is one where Reactor forbids blocking
+ * ({@link Schedulers#isInNonBlockingThread()}, where {@code block()} refuses too: Reactor's {@code parallel} and
+ * {@code single} schedulers, Reactor Netty's event loops, and any thread an application names with
+ * {@link Schedulers#registerNonBlockingThreadPredicate}, a UI thread for instance), from which it is moved to
+ * {@code boundedElastic} as well. Other drivers keep their own threads.
  */
 public final class R2dbcContactStore implements ContactStore {
 
@@ -173,7 +180,9 @@ public final class R2dbcContactStore implements ContactStore {
 				? Schedulers.boundedElastic() : Schedulers.immediate();
 		// Errors are not cached by cacheInvalidateIf, so a failed migration (a full disk, say) is retried by the next
 		// operation rather than poisoning the store for good.
-		this.ready = Mono.defer(this::prepare).cacheInvalidateIf(version -> false);
+		// Opening and migrating (file I/O, once) run on the scheduler whichever operation comes first; once done,
+		// the cached version is replayed on the subscriber's thread.
+		this.ready = Mono.defer(this::prepare).subscribeOn(scheduler).cacheInvalidateIf(version -> false);
 		this.closing = Mono.defer(this::release).subscribeOn(scheduler).cache();
 	}
 
@@ -247,7 +256,7 @@ public final class R2dbcContactStore implements ContactStore {
 	@Override
 	public Mono<PeerContact> find(PeerName name) {
 		Objects.requireNonNull(name, "name");
-		return withConnection(c -> contacts(c.createStatement(SELECT_CONTACT).bind(0, name.toString()))).next();
+		return readOne(c -> contacts(c.createStatement(SELECT_CONTACT).bind(0, name.toString()))).next();
 	}
 
 	/**
@@ -336,7 +345,7 @@ public final class R2dbcContactStore implements ContactStore {
 	/** {@inheritDoc} */
 	@Override
 	public Mono<java.util.Map<String, String>> settings() {
-		return withConnection(c -> Flux.from(c.createStatement(SELECT_SETTINGS).execute())
+		return readOne(c -> Flux.from(c.createStatement(SELECT_SETTINGS).execute())
 				.concatMap(result -> result.map(row -> java.util.Map.entry(row.get(0, String.class),
 						row.get(1, String.class)))))
 				.collectMap(java.util.Map.Entry::getKey, java.util.Map.Entry::getValue);
@@ -364,13 +373,31 @@ public final class R2dbcContactStore implements ContactStore {
 	 * work ends.
 	 */
 	private <T> Flux<T> withConnection(Function<Connection, Publisher<T>> work) {
+		return connected(work).subscribeOn(scheduler);
+	}
+
+	/**
+	 * As {@link #withConnection}, for a read of one value: on the subscribing thread unless blocking is forbidden
+	 * there (see the class comment), where it is moved to the scheduler as every other operation is. The choice is
+	 * made at each subscription, on the subscribing thread.
+	 */
+	private <T> Flux<T> readOne(Function<Connection, Publisher<T>> work) {
+		Flux<T> here = connected(work);
+		if (scheduler == Schedulers.immediate()) {
+			return here;
+		}
+		Flux<T> moved = here.subscribeOn(scheduler);
+		return Flux.defer(() -> Schedulers.isInNonBlockingThread() ? moved : here);
+	}
+
+	/** Runs {@code work} on a connection of its own, after the schema is ready, where it is subscribed. */
+	private <T> Flux<T> connected(Function<Connection, Publisher<T>> work) {
 		return Flux.defer(() -> {
-					if (closed.get()) {
-						return Flux.<T>error(new IllegalStateException("store is closed"));
-					}
-					return ready.thenMany(Flux.usingWhen(connectionFactory.create(), work, Connection::close));
-				})
-				.subscribeOn(scheduler);
+			if (closed.get()) {
+				return Flux.<T>error(new IllegalStateException("store is closed"));
+			}
+			return ready.thenMany(Flux.usingWhen(connectionFactory.create(), work, Connection::close));
+		});
 	}
 
 	private Mono<Integer> prepare() {
@@ -594,8 +621,11 @@ public final class R2dbcContactStore implements ContactStore {
 	 */
 	private static final class ContactRows {
 
-		/** The certificate cache's lookup, made once per query rather than once per row. */
-		private final Function<byte[], X509Certificate> certificates;
+		/** The columns of {@link #SELECT_CONTACT_ROWS} by index, for messages. */
+		private static final String[] COLUMNS = { "name", "nickname", "display_name", "email", "certificate",
+				"subscribed", "subscribe_allowed", "position", "name", "host", "address", "scope_id", "port" };
+
+		private final Certificates certificates;
 		/** The contact being assembled: its name as stored, or null before the first row. */
 		private String name;
 		private PeerName peerName;
@@ -610,7 +640,7 @@ public final class R2dbcContactStore implements ContactStore {
 		private IllegalStateException failure;
 
 		ContactRows(Certificates certificates) {
-			this.certificates = certificates::get;
+			this.certificates = certificates;
 		}
 
 		/** @return the contact completed by this row, which starts the next one; empty if this row continues it */
@@ -659,17 +689,38 @@ public final class R2dbcContactStore implements ContactStore {
 			}
 		}
 
+		// The columns are read each with its own type at its own call site, rather than through the generic
+		// column(...), and the failure names the column from its index: a listing reads 13 columns per row.
 		private void start(String rowName, Readable row) {
 			name = rowName;
-			peerName = decoded(rowName, "name", PeerName::parse);
-			nickname = column(row, 1, "nickname", String.class, Function.identity());
-			displayName = column(row, 2, "display_name", String.class, Function.identity());
-			email = column(row, 3, "email", String.class, Function.identity());
-			certificate = column(row, 4, "certificate", byte[].class, certificates);
-			subscribed = column(row, 5, "subscribed", Boolean.class, Function.identity());
-			subscribeAllowed = column(row, 6, "subscribe_allowed", String.class,
-					text -> constant(SUBSCRIBE_ALLOWED, text));
+			int column = 0;
+			try {
+				peerName = PeerName.parse(present(rowName));
+				column = 1;
+				nickname = present(row.get(1, String.class));
+				column = 2;
+				displayName = present(row.get(2, String.class));
+				column = 3;
+				email = present(row.get(3, String.class));
+				column = 4;
+				certificate = certificates.get(present(row.get(4, byte[].class)));
+				column = 5;
+				subscribed = present(row.get(5, Boolean.class));
+				column = 6;
+				subscribeAllowed = constant(SUBSCRIBE_ALLOWED, present(row.get(6, String.class)));
+			}
+			catch (RuntimeException e) {
+				throw new IllegalArgumentException("column " + COLUMNS[column] + ": " + e.getMessage(), e);
+			}
 			endPoints = List.of();
+		}
+
+		/** @return {@code value}; refuses a null rather than let a record turn it into a default */
+		private static <T> T present(T value) {
+			if (value == null) {
+				throw new IllegalArgumentException("is null");
+			}
+			return value;
 		}
 
 		private static List<PeerEndPoint> append(List<PeerEndPoint> endPoints, PeerEndPoint endPoint) {
@@ -691,11 +742,26 @@ public final class R2dbcContactStore implements ContactStore {
 		private static PeerEndPoint endPoint(Readable row, int read, int expected) {
 			int position = position(read, "contact_endpoints", expected);
 			try {
-				String name = column(row, 8, "name", String.class, Function.identity());
-				String host = row.get(9, String.class);
-				byte[] address = row.get(10, byte[].class);
-				int scope = column(row, 11, "scope_id", Integer.class, Function.identity());
-				int port = column(row, 12, "port", Integer.class, Function.identity());
+				String name;
+				String host;
+				byte[] address;
+				int scope;
+				int port;
+				int column = 8;
+				try {
+					name = present(row.get(8, String.class));
+					column = 9;
+					host = row.get(9, String.class);
+					column = 10;
+					address = row.get(10, byte[].class);
+					column = 11;
+					scope = present(row.get(11, Integer.class));
+					column = 12;
+					port = present(row.get(12, Integer.class));
+				}
+				catch (RuntimeException e) {
+					throw new IllegalArgumentException("column " + COLUMNS[column] + ": " + e.getMessage(), e);
+				}
 				InetSocketAddress socket;
 				if (address == null) {
 					socket = InetSocketAddress.createUnresolved(Objects.requireNonNull(host,
