@@ -35,4 +35,30 @@ public record RemoteEndPoint(String instance, PeerEndPoint endPoint, String name
 		applications = applications == null ? List.of() : List.copyOf(applications);
 		objects = objects == null ? List.of() : List.copyOf(objects);
 	}
+
+	/**
+	 * Written out rather than the record's generated equality (a chain of method handles), since a receiving
+	 * endpoint compares its endpoint's state before and after every event it is sent. Same meaning: all components
+	 * equal; the presence, the one that changes most often, first.
+	 */
+	@Override
+	public boolean equals(Object o) {
+		if (o == this) {
+			return true;
+		}
+		return o instanceof RemoteEndPoint e && presence.equals(e.presence) && instance.equals(e.instance)
+				&& endPoint.equals(e.endPoint) && name.equals(e.name) && nickname.equals(e.nickname)
+				&& applications.equals(e.applications) && objects.equals(e.objects);
+	}
+
+	@Override
+	public int hashCode() {
+		int h = instance.hashCode();
+		h = 31 * h + endPoint.hashCode();
+		h = 31 * h + name.hashCode();
+		h = 31 * h + nickname.hashCode();
+		h = 31 * h + presence.hashCode();
+		h = 31 * h + applications.hashCode();
+		return 31 * h + objects.hashCode();
+	}
 }

@@ -26,6 +26,33 @@ class ModelTest {
 	}
 
 	@Test
+	void presenceAndRemoteEndPointAreEqualExactlyWhenEveryComponentIs() {
+		PresenceInfo busy = new PresenceInfo(PresenceStatus.BUSY, "in a call");
+		assertThat(busy).isEqualTo(new PresenceInfo(PresenceStatus.BUSY, "in a call"))
+				.hasSameHashCodeAs(new PresenceInfo(PresenceStatus.BUSY, "in a call"))
+				.isNotEqualTo(new PresenceInfo(PresenceStatus.AWAY, "in a call"))
+				.isNotEqualTo(new PresenceInfo(PresenceStatus.BUSY, "")).isNotEqualTo(null).isNotEqualTo("BUSY");
+
+		PeerEndPoint at = PeerEndPoint.of(new InetSocketAddress("127.0.0.1", 5000));
+		PeerApplication app = PeerApplication.of(UUID.randomUUID(), "Whiteboard", PeerScope.ALL);
+		PeerObject object = new PeerObject(UUID.randomUUID(), new byte[] { 1 }, PeerScope.ALL);
+		RemoteEndPoint e = new RemoteEndPoint("i1", at, "laptop", "al", busy, List.of(app), List.of(object));
+		RemoteEndPoint same = new RemoteEndPoint("i1", PeerEndPoint.of(new InetSocketAddress("127.0.0.1", 5000)),
+				"laptop", "al", new PresenceInfo(PresenceStatus.BUSY, "in a call"), List.of(app), List.of(object));
+		assertThat(e).isEqualTo(same).hasSameHashCodeAs(same).isNotEqualTo(null);
+		assertThat(List.of(
+				new RemoteEndPoint("i2", at, "laptop", "al", busy, List.of(app), List.of(object)),
+				new RemoteEndPoint("i1", PeerEndPoint.of(new InetSocketAddress("127.0.0.1", 5001)), "laptop", "al",
+						busy, List.of(app), List.of(object)),
+				new RemoteEndPoint("i1", at, "desktop", "al", busy, List.of(app), List.of(object)),
+				new RemoteEndPoint("i1", at, "laptop", "bo", busy, List.of(app), List.of(object)),
+				new RemoteEndPoint("i1", at, "laptop", "al", PresenceInfo.ONLINE, List.of(app), List.of(object)),
+				new RemoteEndPoint("i1", at, "laptop", "al", busy, List.of(), List.of(object)),
+				new RemoteEndPoint("i1", at, "laptop", "al", busy, List.of(app), List.of())))
+				.allSatisfy(other -> assertThat(e).isNotEqualTo(other));
+	}
+
+	@Test
 	void applicationLimitsAndLaunchDetailsStayLocal() {
 		UUID id = UUID.randomUUID();
 		assertThatThrownBy(() -> new PeerApplication(id, "d".repeat(256), null, PeerScope.ALL, null, null))

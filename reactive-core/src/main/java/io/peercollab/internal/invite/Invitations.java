@@ -610,8 +610,22 @@ public final class Invitations {
 		}
 	}
 
-	/** An invitee and an application: the key of {@link #outgoing}. */
+	/**
+	 * An invitee and an application: the key of {@link #outgoing}. Equality written out: the record's generated one
+	 * runs through method handles, about 0.7% of an invitation's CPU samples (JFR, InvitationBenchmark).
+	 */
 	private record Outgoing(PeerName invitee, UUID application) {
+
+		@Override
+		public boolean equals(Object o) {
+			return o == this
+					|| o instanceof Outgoing k && invitee.equals(k.invitee) && application.equals(k.application);
+		}
+
+		@Override
+		public int hashCode() {
+			return 31 * invitee.hashCode() + application.hashCode();
+		}
 	}
 
 	/**

@@ -315,6 +315,9 @@ final class EndPointWatches {
 			private PresenceInfo presence = PresenceInfo.OFFLINE;
 			private final Map<UUID, PeerApplication> apps = new LinkedHashMap<>();
 			private final Map<UUID, PeerObject> objects = new LinkedHashMap<>();
+			/** {@link #apps} and {@link #objects} as immutable lists, or {@code null} once they changed. */
+			private List<PeerApplication> appList;
+			private List<PeerObject> objectList;
 
 			Followed(String instance) {
 				this.instance = instance;
@@ -326,6 +329,8 @@ final class EndPointWatches {
 				}
 				else if (e instanceof ApplicationChange || e instanceof ObjectChange) {
 					PeerEvents.applyItem(e, apps, objects);
+					appList = null;
+					objectList = null;
 				}
 				boolean first = false;
 				if (e instanceof PeerEvent.Synced && !synced) {
@@ -334,8 +339,9 @@ final class EndPointWatches {
 				}
 				if (synced) {
 					PresenceInfo p = presence;
-					List<PeerApplication> a = List.copyOf(apps.values());
-					List<PeerObject> o = List.copyOf(objects.values());
+					// the lists as last copied, unless an item changed since: a presence change copies nothing
+					List<PeerApplication> a = appList == null ? appList = List.copyOf(apps.values()) : appList;
+					List<PeerObject> o = objectList == null ? objectList = List.copyOf(objects.values()) : objectList;
 					update(old -> new RemoteEndPoint(instance, old.endPoint(), old.name(), old.nickname(), p, a, o),
 							first);
 				}

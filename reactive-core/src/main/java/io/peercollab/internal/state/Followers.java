@@ -70,6 +70,13 @@ public final class Followers implements PublishedState.Listener {
 	private static final class Follower {
 		final PeerName caller;
 		final StateStream<PeerEvent> stream;
+		/**
+		 * Whether the caller is an allowed contact, as last looked up: when it registered, and again whenever its
+		 * contact entry changed ({@link PublishedState.Change.Caller}, published after the contact manager's mirror
+		 * changed) or everything is diffed. A change of the published state reads this instead of a contact lookup per
+		 * follower.
+		 */
+		boolean allowed;
 		PresenceInfo presence;
 		final Map<UUID, PeerApplication> applications = new HashMap<>();
 		final Map<UUID, PeerObject> objects = new HashMap<>();
@@ -109,6 +116,7 @@ public final class Followers implements PublishedState.Listener {
 		}
 		PublishedState.Snapshot s = state.emitted();
 		boolean allowed = allowedContact.test(f.caller);
+		f.allowed = allowed;
 		f.presence = s.visiblePresence(allowed, disclosure);
 		for (PeerApplication a : s.applications().values()) {
 			if (s.visible(a.scope(), allowed)) {
@@ -151,7 +159,7 @@ public final class Followers implements PublishedState.Listener {
 		}
 		for (int i = 0, n = followers.size(); i < n; i++) {
 			Follower f = followers.get(i);
-			boolean allowed = allowedContact.test(f.caller);
+			boolean allowed = f.allowed;
 			if (change instanceof PublishedState.Change.Presence) {
 				diffPresence(f, s, allowed);
 			}
@@ -163,11 +171,13 @@ public final class Followers implements PublishedState.Listener {
 			}
 			else if (change instanceof PublishedState.Change.Caller c) {
 				if (c.caller().equals(f.caller)) {
-					diffAll(f, s, allowed);
+					f.allowed = allowedContact.test(f.caller);
+					diffAll(f, s, f.allowed);
 				}
 			}
 			else {
-				diffAll(f, s, allowed);
+				f.allowed = allowedContact.test(f.caller);
+				diffAll(f, s, f.allowed);
 			}
 		}
 	}
