@@ -6,7 +6,7 @@
 #                             benchmarks (CI runs the same through QuickBenchmarkSmokeTest), not numbers to publish.
 #                             Writes benchmarks/target/jmh/quick-*.json and benchmarks/target/jmh/RESULTS-quick.md.
 #   benchmarks/run.sh full    the settings of the published numbers (the annotations of each class: one fork per
-#                             benchmark, 3 x 2 s warm-up (5 for FanOutEndpointsBenchmark) and 5 x 2 s
+#                             benchmark, 3 x 2 s warm-up (15 for FanOutEndpointsBenchmark) and 5 x 2 s
 #                             measurement, or 1 + 5 shots for discovery and 3 shots for memory). Writes
 #                             benchmarks/results/jmh-full.json and regenerates benchmarks/RESULTS.md.
 #   benchmarks/run.sh report  regenerates benchmarks/RESULTS.md from the recorded full run (benchmarks/results/) and
