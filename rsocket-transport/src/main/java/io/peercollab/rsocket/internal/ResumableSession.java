@@ -466,6 +466,23 @@ final class ResumableSession {
 			this.started = resumeFrom >= 0;
 		}
 
+		/** Whether this channel sent nothing yet: its first frame always says what this end received. */
+		private boolean first = true;
+
+		/** @return the acknowledgement the next frame carries, or -1 */
+		private long nextAck() {
+			if (!peerNumbers) {
+				return -1;
+			}
+			long due = takeAck();
+			if (first) {
+				// another channel's drain may have taken the one due: the other end waits for it on this channel
+				first = false;
+				return delivered;
+			}
+			return due;
+		}
+
 		void start(long resumeFrom) {
 			synchronized (ResumableSession.this) {
 				cursor = resumeFrom + 1;
@@ -543,13 +560,13 @@ final class ResumableSession {
 						app.more();
 					}
 					if (f != null) {
-						long ack = peerNumbers ? takeAck() : -1;
+						long ack = nextAck();
 						Payload p = codec.encode(f, numbered ? seq : 0, ack);
 						requested.decrementAndGet();
 						actual.onNext(p);
 						continue;
 					}
-					long ack = peerNumbers ? takeAck() : -1;
+					long ack = nextAck();
 					if (ack >= 0) {
 						requested.decrementAndGet();
 						actual.onNext(codec.encodeAck(ack));
