@@ -46,6 +46,9 @@ final class ResumableSession {
 	/** How many bytes of unacknowledged frames' data the replay buffer holds, about (one batch above is possible). */
 	static final int MAX_REPLAY_BYTES = 1 << 20;
 
+	/** How many received frames wait for the user at most: the other end's replay buffer, twice. */
+	static final int MAX_RECEIVED_FRAMES = 2 * MAX_REPLAY_FRAMES;
+
 	/** How many frames a receiver takes between two acknowledgements. */
 	static final int ACK_EVERY = 32;
 
@@ -145,7 +148,15 @@ final class ResumableSession {
 	 * when the channel the session is on ends its frames.
 	 */
 	Flux<SessionFrame> inbound() {
+		// Frames are taken in (and acknowledged) as they arrive, whatever the user's pace: acknowledgements ride on
+		// frames, so a receiver that stopped reading for its user would stop the other end's acknowledgements too, and
+		// two full replay buffers would wait for each other. The other end never has more than its replay buffer
+		// unacknowledged, so this buffer holds at most that; one that sends more is cut off.
 		return channels.asFlux().flatMap(f -> f, 4, 32).<SessionFrame>handle(this::receive)
+				.onBackpressureBuffer(MAX_RECEIVED_FRAMES, f -> { }, reactor.core.publisher.BufferOverflowStrategy.ERROR)
+				.onErrorMap(reactor.core.Exceptions::isOverflow, e -> new LimitExceededException("session receive "
+						+ "buffer (" + MAX_RECEIVED_FRAMES + " frames) full: " + what + " sent more frames than its "
+						+ "replay buffer holds unacknowledged (" + MAX_REPLAY_FRAMES + ")"))
 				.doFinally(s -> {
 					inboundEnded = true;
 					if (s != reactor.core.publisher.SignalType.ON_COMPLETE) {
