@@ -56,7 +56,7 @@ final class ResumableSession {
 	 * How long a full replay buffer waits for the other end's first frame: silent that long, it is taken for a peer
 	 * that does not number frames, and nothing more is kept for it.
 	 */
-	static final java.time.Duration UNNUMBERED_AFTER = java.time.Duration.ofSeconds(1);
+	static final java.time.Duration UNNUMBERED_AFTER = java.time.Duration.ofSeconds(5);
 
 	/** How many frames are asked of the user at a time. */
 	private static final int BATCH = 32;
@@ -571,13 +571,14 @@ final class ResumableSession {
 						app.more();
 					}
 					if (f != null) {
-						long ack = nextAck();
+						// an unnumbered frame carries no ack: a receiver would take it for an acknowledgement only
+						long ack = numbered ? nextAck() : -1;
 						Payload p = codec.encode(f, numbered ? seq : 0, ack);
 						requested.decrementAndGet();
 						actual.onNext(p);
 						continue;
 					}
-					long ack = nextAck();
+					long ack = numbered ? nextAck() : -1;
 					if (ack >= 0) {
 						requested.decrementAndGet();
 						actual.onNext(codec.encodeAck(ack));
