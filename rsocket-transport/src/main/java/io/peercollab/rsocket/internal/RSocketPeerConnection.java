@@ -334,7 +334,9 @@ final class RSocketPeerConnection implements PeerConnection {
 			sessions.add(o);
 			o.attach(this, true);
 			session.send(outbound);
-			return session.inbound().doFinally(sig -> o.ended());
+			// not when the inbound completes: the other direction may still stream, and move, after that
+			session.ended().subscribe(null, null, o::ended);
+			return session.inbound();
 		}).onErrorMap(e -> ErrorCodes.fromWire(e, remote, address));
 	}
 

@@ -17,7 +17,6 @@ import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
-import reactor.core.publisher.SynchronousSink;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -31,12 +30,22 @@ import reactor.core.scheduler.Schedulers;
  * already has, whichever channel it came on: a frame still in flight on the old channel and sent again on the new one
  * is delivered once. Frames are delivered in order of their numbers; a number that skips one fails the session.
  *
+ * <p>A direction ends in-band, as TCP's FIN does: when the user's frames are all taken, this end sends an end of
+ * frames ({@code {"end": n}}), numbered, kept and sent again after a move as a frame is, which the other end
+ * acknowledges and delivers to its user as completion, once. The channel's outbound completes only when this end's
+ * end of frames is acknowledged and this end received the other's and acknowledged it: until then acknowledgements
+ * flow both ways, whichever direction ended first, and the session can still move.
+ *
  * <p>What the other end can make this end hold is bounded: the replay buffer holds at most
  * {@link #MAX_REPLAY_FRAMES} frames and about {@link #MAX_REPLAY_BYTES} bytes; beyond that, this end stops taking
  * frames from its user (back pressure) until acknowledgements free room. A re-attachment asking for frames the buffer
- * no longer holds fails with {@link LimitExceededException} naming the limit.
+ * no longer holds fails with {@link LimitExceededException} naming the limit. A receiver takes frames in as they
+ * arrive and acknowledges them while fewer than {@link #MAX_REPLAY_FRAMES} wait for its user; beyond that it holds
+ * its acknowledgement back until its user reads, so that a slow reader slows the sender instead of failing, and at most
+ * {@link #MAX_RECEIVED_FRAMES} frames ever wait.
  *
- * <p>A peer that does not number its frames (an earlier version) gets an ordinary session: nothing is kept for it.
+ * <p>A peer that does not number its frames (an earlier version) gets an ordinary session: nothing is kept for it,
+ * and the channel's outbound completes as soon as the user's frames are sent; it is never sent an end of frames.
  */
 final class ResumableSession {
 
@@ -46,7 +55,10 @@ final class ResumableSession {
 	/** How many bytes of unacknowledged frames' data the replay buffer holds, about (one batch above is possible). */
 	static final int MAX_REPLAY_BYTES = 1 << 20;
 
-	/** How many received frames wait for the user at most: the other end's replay buffer, twice. */
+	/**
+	 * How many received frames wait for the user at most: the other end's replay buffer, twice (this end acknowledges
+	 * while fewer than {@link #MAX_REPLAY_FRAMES} wait, and the other end sends at most that many beyond).
+	 */
 	static final int MAX_RECEIVED_FRAMES = 2 * MAX_REPLAY_FRAMES;
 
 	/** How many frames a receiver takes between two acknowledgements. */
@@ -65,8 +77,13 @@ final class ResumableSession {
 	private final String what;
 	private final String token;
 
+	/** Stands in the replay buffer for this end's end of frames: numbered and sent again as a frame is. */
+	private static final SessionFrame END = new SessionFrame(null, new byte[0]);
+
 	// the outbound side, guarded by this
 	private final List<SessionFrame> replay = new ArrayList<>();
+	/** The number of this end's end of frames once the user's frames are all taken, else 0. */
+	private long endSeq;
 	/** The number of {@code replay.get(0)}. */
 	private long firstSeq = 1;
 	private long replayBytes;
@@ -79,9 +96,19 @@ final class ResumableSession {
 
 	// the inbound side: delivered is written only by the serialized receiver, read by whoever re-attaches
 	private volatile long delivered;
+	/** The last number acknowledged (or to be, as soon as the user reads: ackHeld), guarded by acks. */
 	private long ackedSent;
+	private boolean ackHeld;
+	private final Object acks = new Object();
 	private final AtomicLong ackDue = new AtomicLong(-1);
 	private volatile boolean peerNumbers;
+	/** Whether the other end's end of frames was delivered. */
+	private volatile boolean peerEnded;
+	/** How many received frames wait for the user. */
+	private final AtomicLong unread = new AtomicLong();
+	private final Sinks.Many<SessionFrame> toUser =
+			Sinks.many().unicast().onBackpressureBuffer(reactor.util.concurrent.Queues.<SessionFrame>unbounded().get());
+	private final Receiver receiver = new Receiver();
 
 	private final Sinks.Many<Flux<SessionFrames.Sequenced>> channels =
 			Sinks.many().unicast().onBackpressureBuffer();
@@ -145,27 +172,78 @@ final class ResumableSession {
 
 	/**
 	 * The frames the other end sends, in order, each once, across every channel the session travels on; completes
-	 * when the channel the session is on ends its frames.
+	 * when the other end's end of frames arrives (or, from a peer that does not number frames, when the channel
+	 * ends). The channels are read on, for acknowledgements, after that: the channel ends when both directions did.
+	 * Cancelling it ends the session both ways.
 	 */
 	Flux<SessionFrame> inbound() {
-		// Frames are taken in (and acknowledged) as they arrive, whatever the user's pace: acknowledgements ride on
-		// frames, so a receiver that stopped reading for its user would stop the other end's acknowledgements too, and
-		// two full replay buffers would wait for each other. The other end never has more than its replay buffer
-		// unacknowledged, so this buffer holds at most that; one that sends more is cut off.
-		return channels.asFlux().flatMap(f -> f, 4, 32).<SessionFrame>handle(this::receive)
-				.onBackpressureBuffer(MAX_RECEIVED_FRAMES, f -> { }, reactor.core.publisher.BufferOverflowStrategy.ERROR)
-				.onErrorMap(reactor.core.Exceptions::isOverflow, e -> new LimitExceededException("session receive "
-						+ "buffer (" + MAX_RECEIVED_FRAMES + " frames) full: " + what + " sent more frames than its "
-						+ "replay buffer holds unacknowledged (" + MAX_REPLAY_FRAMES + ")"))
-				.doFinally(s -> {
-					inboundEnded = true;
-					if (s != reactor.core.publisher.SignalType.ON_COMPLETE) {
-						// a session ended by this end's user, or failed: the other direction ends with it
-						app.dispose();
-						outboundEnded = true;
-					}
-					checkEnded();
-				});
+		// Frames are taken in (and acknowledged) as they arrive, whatever the user's pace, up to MAX_REPLAY_FRAMES
+		// waiting: acknowledgements ride on frames, so a receiver that stopped reading for its user would stop the
+		// other end's acknowledgements too, and two full replay buffers would wait for each other.
+		return toUser.asFlux()
+				.doOnSubscribe(s -> channels.asFlux().flatMap(f -> f, 4, 32).subscribe(receiver))
+				.doOnNext(f -> taken())
+				.doOnCancel(receiver::dispose);
+	}
+
+	/** Reads every channel's frames, in order, whatever the user's pace. */
+	private final class Receiver extends BaseSubscriber<SessionFrames.Sequenced> {
+
+		@Override
+		protected void hookOnSubscribe(Subscription s) {
+			requestUnbounded();
+		}
+
+		@Override
+		protected void hookOnNext(SessionFrames.Sequenced s) {
+			try {
+				receive(s);
+			}
+			catch (RuntimeException e) {
+				dispose();
+				toUser.tryEmitError(e);
+			}
+		}
+
+		@Override
+		protected void hookOnComplete() {
+			toUser.tryEmitComplete();
+		}
+
+		@Override
+		protected void hookOnError(Throwable e) {
+			toUser.tryEmitError(e);
+		}
+
+		@Override
+		protected void hookFinally(reactor.core.publisher.SignalType s) {
+			inboundEnded = true;
+			if (s != reactor.core.publisher.SignalType.ON_COMPLETE) {
+				// a session ended by this end's user, or failed: the other direction ends with it
+				app.dispose();
+				outboundEnded = true;
+			}
+			checkEnded();
+		}
+	}
+
+	/** The user took a frame: an acknowledgement held back for a full receive buffer goes now. */
+	private void taken() {
+		if (unread.decrementAndGet() >= MAX_REPLAY_FRAMES) {
+			return;
+		}
+		long a = -1;
+		synchronized (acks) {
+			if (ackHeld) {
+				ackHeld = false;
+				ackedSent = delivered;
+				a = ackedSent;
+			}
+		}
+		if (a >= 0) {
+			ackDue.accumulateAndGet(a, Math::max);
+			drainCurrent();
+		}
 	}
 
 	/** Takes the user's frames from {@code outbound}, as the buffer has room. */
@@ -294,16 +372,38 @@ final class ResumableSession {
 		return r;
 	}
 
-	/** The serialized receiver of every channel's frames. */
-	private void receive(SessionFrames.Sequenced s, SynchronousSink<SessionFrame> sink) {
+	/**
+	 * The serialized receiver of every channel's frames.
+	 *
+	 * @throws InvalidRequestException for a number out of order, naming the field
+	 * @throws LimitExceededException if more frames wait for the user than the other end may send unacknowledged
+	 */
+	private void receive(SessionFrames.Sequenced s) {
 		if (s.ack() >= 0) {
-			try {
-				acknowledged(s.ack());
+			acknowledged(s.ack());
+		}
+		if (s.end()) {
+			peerNumbers = true;
+			long d = delivered;
+			if (s.seq() <= d) {
+				duplicates.incrementAndGet();
+				return; // sent again after a move, and received already: delivered once
 			}
-			catch (InvalidRequestException e) {
-				sink.error(e);
-				return;
+			if (s.seq() != d + 1) {
+				throw new InvalidRequestException("Invalid " + what + ": field 'end' must be " + (d + 1)
+						+ " (the next frame) or less, was " + s.seq());
 			}
+			delivered = d + 1;
+			peerEnded = true;
+			synchronized (acks) {
+				// acknowledged at once, whatever waits: the other end sends nothing after it
+				ackHeld = false;
+				ackedSent = d + 1;
+			}
+			ackDue.accumulateAndGet(d + 1, Math::max);
+			toUser.tryEmitComplete();
+			drainCurrent();
+			return;
 		}
 		if (s.seq() == 0) {
 			if (s.ack() >= 0 && peerNumbers) {
@@ -313,7 +413,7 @@ final class ResumableSession {
 				legacy = true;
 			}
 			if (s.frame() != null) {
-				sink.next(s.frame());
+				deliver(s.frame());
 			}
 			return;
 		}
@@ -323,21 +423,44 @@ final class ResumableSession {
 			duplicates.incrementAndGet();
 			return; // sent again after a move, and received already
 		}
+		if (peerEnded) {
+			throw new InvalidRequestException("Invalid " + what + ": field 'seq' must be at most " + d
+					+ " (the end of frames), was " + s.seq());
+		}
 		if (s.seq() != d + 1) {
-			sink.error(new InvalidRequestException("Invalid " + what + ": field 'seq' must be " + (d + 1)
-					+ " (the next frame) or less, was " + s.seq()));
-			return;
+			throw new InvalidRequestException("Invalid " + what + ": field 'seq' must be " + (d + 1)
+					+ " (the next frame) or less, was " + s.seq());
 		}
 		delivered = d + 1;
-		if (d + 1 - ackedSent >= ACK_EVERY) {
-			ackedSent = d + 1;
-			ackDue.set(d + 1);
-			Channel ch = current;
-			if (ch != null) {
-				ch.out.drain();
+		long waiting = deliver(s.frame());
+		long a = -1;
+		synchronized (acks) {
+			if (d + 1 - ackedSent >= ACK_EVERY) {
+				if (waiting < MAX_REPLAY_FRAMES) {
+					ackedSent = d + 1;
+					a = d + 1;
+				}
+				else {
+					ackHeld = true; // sent when the user reads (taken)
+				}
 			}
 		}
-		sink.next(s.frame());
+		if (a >= 0) {
+			ackDue.accumulateAndGet(a, Math::max);
+			drainCurrent();
+		}
+	}
+
+	/** @return how many frames wait for the user, with this one */
+	private long deliver(SessionFrame f) {
+		long waiting = unread.incrementAndGet();
+		if (waiting > MAX_RECEIVED_FRAMES) {
+			throw new LimitExceededException("session receive buffer (" + MAX_RECEIVED_FRAMES + " frames) full: "
+					+ what + " sent more frames than its replay buffer holds unacknowledged (" + MAX_REPLAY_FRAMES
+					+ ")");
+		}
+		toUser.tryEmitNext(f);
+		return waiting;
 	}
 
 	private void acknowledged(long ack) {
@@ -356,6 +479,8 @@ final class ResumableSession {
 			firstSeq += n;
 		}
 		app.more();
+		// the first acknowledgement also says the other end numbers frames: an end of frames may go now
+		drainCurrent();
 	}
 
 	/** One channel the session travelled or travels on. */
@@ -396,14 +521,7 @@ final class ResumableSession {
 				outstanding += Math.max(0, n);
 			}
 			if (arm) {
-				Mono.delay(UNNUMBERED_AFTER).subscribe(x -> {
-					synchronized (ResumableSession.this) {
-						if (!peerNumbers) {
-							legacy = true;
-						}
-					}
-					drainCurrent();
-				});
+				armUnnumbered();
 			}
 			if (n > 0) {
 				request(n);
@@ -411,6 +529,17 @@ final class ResumableSession {
 		}
 
 		private boolean waiting;
+
+		private void armUnnumbered() {
+			Mono.delay(UNNUMBERED_AFTER).subscribe(x -> {
+				synchronized (ResumableSession.this) {
+					if (!peerNumbers) {
+						legacy = true;
+					}
+				}
+				drainCurrent();
+			});
+		}
 
 		@Override
 		protected void hookOnNext(SessionFrame f) {
@@ -425,8 +554,20 @@ final class ResumableSession {
 
 		@Override
 		protected void hookOnComplete() {
+			boolean arm = false;
 			synchronized (ResumableSession.this) {
 				appDone = true;
+				replay.add(END);
+				endSeq = firstSeq + replay.size() - 1;
+				if (!legacy && !peerNumbers && !waiting) {
+					// an end of frames goes only to a peer known to number frames: wait for its first, or take it
+					// for an earlier version after UNNUMBERED_AFTER
+					waiting = true;
+					arm = true;
+				}
+			}
+			if (arm) {
+				armUnnumbered();
 			}
 			drainCurrent();
 		}
@@ -526,6 +667,8 @@ final class ResumableSession {
 			if (!stopped && current != null && current.out == this) {
 				// the other end cancelled the session itself
 				app.dispose();
+				outboundEnded = true;
+				checkEnded();
 			}
 		}
 
@@ -534,11 +677,13 @@ final class ResumableSession {
 				return;
 			}
 			do {
-				while (started && !stopped && !cancelled && !done && requested.get() > 0) {
+				while (started && !stopped && !cancelled && !done) {
+					boolean canSend = requested.get() > 0;
 					SessionFrame f = null;
 					long seq;
-					boolean complete = false;
 					Throwable error = null;
+					boolean legacyComplete = false;
+					boolean bothEnded = false;
 					boolean numbered;
 					boolean trimmed = false;
 					synchronized (ResumableSession.this) {
@@ -554,16 +699,25 @@ final class ResumableSession {
 						int index = (int) (cursor - firstSeq);
 						if (index < replay.size()) {
 							f = replay.get(index);
+							if (f == END && legacy) {
+								// an earlier version knows no end of frames: the channel's end is the end
+								f = null;
+								legacyComplete = true;
+							}
+							else if (f == END && !peerNumbers) {
+								f = null; // wait for the other end to show it numbers frames (or UNNUMBERED_AFTER)
+							}
 						}
 						else if (appError != null) {
 							error = appError;
 						}
-						else if (appDone) {
-							complete = true;
+						else {
+							// this end's end of frames acknowledged: done once the other's arrived (and is acknowledged)
+							bothEnded = endSeq > 0 && firstSeq > endSeq && peerEnded;
 						}
 						seq = cursor;
 						numbered = !legacy;
-						if (f != null) {
+						if (f != null && canSend) {
 							cursor++;
 						}
 					}
@@ -571,18 +725,23 @@ final class ResumableSession {
 						app.more();
 					}
 					if (f != null) {
+						if (!canSend) {
+							break;
+						}
 						// an unnumbered frame carries no ack: a receiver would take it for an acknowledgement only
 						long ack = numbered ? nextAck() : -1;
-						Payload p = codec.encode(f, numbered ? seq : 0, ack);
+						Payload p = f == END ? codec.encodeEnd(seq, ack) : codec.encode(f, numbered ? seq : 0, ack);
 						requested.decrementAndGet();
 						actual.onNext(p);
 						continue;
 					}
-					long ack = numbered ? nextAck() : -1;
-					if (ack >= 0) {
-						requested.decrementAndGet();
-						actual.onNext(codec.encodeAck(ack));
-						continue;
+					if (numbered && canSend) {
+						long ack = nextAck();
+						if (ack >= 0) {
+							requested.decrementAndGet();
+							actual.onNext(codec.encodeAck(ack));
+							continue;
+						}
 					}
 					if (error != null) {
 						done = true;
@@ -590,7 +749,8 @@ final class ResumableSession {
 						actual.onError(error);
 						checkEnded();
 					}
-					else if (complete) {
+					else if (legacyComplete || bothEnded && !first && ackDue.get() < 0) {
+						// (a channel's first frame, an acknowledgement due, go before its end)
 						done = true;
 						outboundEnded = true;
 						actual.onComplete();

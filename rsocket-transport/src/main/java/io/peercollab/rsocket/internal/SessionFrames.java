@@ -139,13 +139,39 @@ final class SessionFrames {
 	 * @param seq the frame's number, from 1, or 0 if it carries none
 	 * @param ack the number of the last frame its sender received, or -1 if it carries none
 	 * @param frame the frame; on a frame without {@code seq} from a peer that numbers its frames, an acknowledgement
-	 *     only
+	 *     only; {@code null} on an end of frames
+	 * @param end whether this is the end of the sender's frames ({@code {"end": seq}}): numbered as a frame, and
+	 *     acknowledged as one, but no message
 	 */
-	record Sequenced(long seq, long ack, SessionFrame frame) {
+	record Sequenced(long seq, long ack, SessionFrame frame, boolean end) {
+
+		Sequenced(long seq, long ack, SessionFrame frame) {
+			this(seq, ack, frame, false);
+		}
 	}
 
 	private static final byte[] SEQ_KEY = {0x63, 's', 'e', 'q'};
 	private static final byte[] ACK_KEY = {0x63, 'a', 'c', 'k'};
+
+	private static final byte[] END_KEY = {0x63, 'e', 'n', 'd'};
+
+	/**
+	 * @param seq the number of the end of frames: one more than the sender's last frame
+	 * @param ack the last number received, or -1 to write none
+	 * @return the payload of the end of the sender's frames: {@code {"end": seq, "ack"?: ack}}
+	 */
+	Payload encodeEnd(long seq, long ack) {
+		ByteBuf buf = allocator.heapBuffer(32, 32);
+		buf.writeByte(MAP_START);
+		buf.writeBytes(END_KEY);
+		writeUnsigned(buf, seq);
+		if (ack >= 0) {
+			buf.writeBytes(ACK_KEY);
+			writeUnsigned(buf, ack);
+		}
+		buf.writeByte(BREAK);
+		return ByteBufPayload.create(buf);
+	}
 
 	/** @return the payload of an acknowledgement only: {@code {"ack": ack}} */
 	Payload encodeAck(long ack) {
@@ -296,6 +322,9 @@ final class SessionFrames {
 				return fast;
 			}
 			Wire.Frame f = PayloadCodec.decode(ByteBufUtil.getBytes(data), Wire.Frame.class, w -> w, what);
+			if (f.end() != null) {
+				return new Sequenced(f.end(), f.ack() == null ? -1 : f.ack(), null, true);
+			}
 			return new Sequenced(f.seq() == null ? 0 : f.seq(), f.ack() == null ? -1 : f.ack(), f.toDomain());
 		}
 		finally {
@@ -318,6 +347,29 @@ final class SessionFrames {
 			i += (int) (head >>> 56);
 			long ack = head & 0x00ff_ffff_ffff_ffffL;
 			return i == end - 1 && in.getUnsignedByte(i) == BREAK ? new Sequenced(0, ack, null)
+					: null;
+		}
+		// {"end": n, "ack"?: m}
+		if (end - start >= 2 + END_KEY.length && in.getUnsignedByte(start) == MAP_START
+				&& matches(in, start + 1, end, END_KEY)) {
+			int i = start + 1 + END_KEY.length;
+			long head = readUnsigned(in, i, end);
+			if (head == Long.MIN_VALUE) {
+				return null;
+			}
+			i += (int) (head >>> 56);
+			long seq = head & 0x00ff_ffff_ffff_ffffL;
+			long ack = -1;
+			if (matches(in, i, end, ACK_KEY)) {
+				long a = readUnsigned(in, i + ACK_KEY.length, end);
+				if (a == Long.MIN_VALUE) {
+					return null;
+				}
+				ack = a & 0x00ff_ffff_ffff_ffffL;
+				i += ACK_KEY.length + (int) (a >>> 56);
+			}
+			// an end numbered 0 is left to the general decoder, which refuses it naming the field
+			return seq >= 1 && i == end - 1 && in.getUnsignedByte(i) == BREAK ? new Sequenced(seq, ack, null, true)
 					: null;
 		}
 		// the frame, then optional seq and ack before the break: find where the data ends

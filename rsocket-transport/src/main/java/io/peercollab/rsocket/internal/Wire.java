@@ -301,7 +301,7 @@ final class Wire {
 	}
 
 	/** Every later payload of {@code peercollab.v1.session}, both ways. */
-	record Frame(String origin, byte[] data, Long seq, Long ack) {
+	record Frame(String origin, byte[] data, Long seq, Long ack, Long end) {
 
 		static Frame read(Fields f) {
 			String origin = f.text("origin");
@@ -324,11 +324,21 @@ final class Wire {
 			if (ack != null && ack < 0) {
 				throw f.invalid("ack", "expected 0 or more, got " + ack);
 			}
-			return new Frame(origin, data, seq, ack);
+			// optional, version 1.1: the end of the sender's frames, numbered as the frame it stands for
+			Long end = f.integer("end");
+			if (end != null) {
+				if (end < 1) {
+					throw f.invalid("end", "expected 1 or more, got " + end);
+				}
+				if (seq != null || data != null || origin != null) {
+					throw f.invalid("end", "an end of frames carries no 'seq', 'data' or 'origin'");
+				}
+			}
+			return new Frame(origin, data, seq, ack, end);
 		}
 
 		static Frame from(SessionFrame f) {
-			return new Frame(f.origin() == null ? null : f.origin().toString(), f.data(), null, null);
+			return new Frame(f.origin() == null ? null : f.origin().toString(), f.data(), null, null, null);
 		}
 
 		SessionFrame toDomain() {
