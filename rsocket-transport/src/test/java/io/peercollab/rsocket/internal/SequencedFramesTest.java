@@ -57,6 +57,36 @@ class SequencedFramesTest {
 		assertThat(ack.frame()).isNull();
 	}
 
+	@ParameterizedTest
+	@ValueSource(longs = {1, 23, 24, 255, 256, 65_536, 4_294_967_296L, 1L << 50})
+	void anEndOfFramesRoundTrips(long n) {
+		for (long ack : new long[] {-1, 0, n}) {
+			Payload p = frames.encodeEnd(n, ack);
+			byte[] bytes = ByteBufUtil.getBytes(p.sliceData());
+			SessionFrames.Sequenced s = frames.decodeSequenced(p, "frame");
+			assertThat(s.end()).isTrue();
+			assertThat(s.seq()).isEqualTo(n);
+			assertThat(s.ack()).isEqualTo(ack);
+			assertThat(s.frame()).isNull();
+			// the general decoder reads the same
+			Wire.Frame w = PayloadCodec.decode(bytes, Wire.Frame.class, x -> x, "frame");
+			assertThat(w.end()).isEqualTo(n);
+			assertThat(w.seq()).isNull();
+		}
+	}
+
+	@Test
+	void anEndOfFramesOutOfRangeOrWithAFrameIsRefusedNamingTheField() {
+		// {"end": 0}
+		byte[] end0 = {(byte) 0xbf, 0x63, 'e', 'n', 'd', 0x00, (byte) 0xff};
+		assertThatThrownBy(() -> frames.decodeSequenced(DefaultPayload.create(Unpooled.wrappedBuffer(end0)), "frame"))
+				.isInstanceOf(InvalidRequestException.class).hasMessageContaining("field 'end'");
+		// {"data": h'', "end": 1}
+		byte[] endData = {(byte) 0xbf, 0x64, 'd', 'a', 't', 'a', 0x40, 0x63, 'e', 'n', 'd', 0x01, (byte) 0xff};
+		assertThatThrownBy(() -> frames.decodeSequenced(DefaultPayload.create(Unpooled.wrappedBuffer(endData)),
+				"frame")).isInstanceOf(InvalidRequestException.class).hasMessageContaining("field 'end'");
+	}
+
 	@Test
 	void outOfRangeNumbersAreRefusedNamingTheField() {
 		// {"data": h'', "seq": 0}
