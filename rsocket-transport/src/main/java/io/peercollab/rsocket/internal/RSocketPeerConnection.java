@@ -309,6 +309,13 @@ final class RSocketPeerConnection implements PeerConnection {
 		if (to != null) {
 			return to.events(afterVersion);
 		}
+		// follows again on the punched connection when this one's streams move there, with no gap and no repeat
+		return Flux.defer(() -> new MovableFollow(afterVersion).<RSocketPeerConnection>follow(
+				Flux.concat(Mono.just(this), moves.asFlux()), RSocketPeerConnection::rawEvents));
+	}
+
+	/** @return the {@code peercollab.v1.events} stream on this very connection */
+	private Flux<PeerEvent> rawEvents(long afterVersion) {
 		return requestStream(Route.EVENTS, new Wire.EventsRequest(afterVersion), Wire.Event.class,
 				Wire.Event::toDomain);
 	}
