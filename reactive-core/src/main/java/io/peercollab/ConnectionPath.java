@@ -41,7 +41,8 @@ public record ConnectionPath(String name) {
 
 	/**
 	 * To a public address that the peer's NAT forwards to it: a port mapping it asked its gateway for (PCP, NAT-PMP,
-	 * UPnP-IGD), or one forwarded by hand.
+	 * UPnP-IGD), one forwarded by hand, or the public address of a NAT that lets anyone reach the port it maps (a
+	 * "full cone", learnt from a STUN server).
 	 */
 	public static final ConnectionPath MAPPED = new ConnectionPath("MAPPED");
 

@@ -2,6 +2,7 @@
 package io.peercollab;
 
 import java.time.Instant;
+import java.util.Optional;
 import java.util.UUID;
 
 import io.peercollab.identity.PeerName;
@@ -28,6 +29,15 @@ public interface Invitation {
 
 	/** @return the nickname the sender gave; a claim, shown for display */
 	String senderNickname();
+
+	/**
+	 * @return the endpoint the invitation came from: the remote address of the connection it arrived over (for a
+	 * connection the sender opened, its host and the port it connected from, which is where it listens only if the
+	 * connection is one this endpoint opened; through a relay, the relay's); empty when the transport has no address
+	 */
+	default Optional<PeerEndPoint> senderEndPoint() {
+		return Optional.empty();
+	}
 
 	/** @return whether the sender is in this endpoint's contacts (and not blocked) */
 	boolean fromContact();

@@ -120,6 +120,51 @@ public interface Peer {
 	Flux<EndPointChange> endPointChanges();
 
 	/**
+	 * One live endpoint of the peer, followed: Windows' {@code PeerCollabGetPresenceInfo},
+	 * {@code PeerCollabEnumApplications} and {@code PeerCollabEnumObjects} called with an endpoint, as a stream. The
+	 * endpoint is the one that {@link #endPointChanges()} shows reached at {@code endPoint}'s address (its
+	 * {@link RemoteEndPoint#endPoint()} has the same {@link PeerEndPoint#address() address}; the names are not
+	 * compared); once found, it is followed by its {@link RemoteEndPoint#instance() instance}.
+	 *
+	 * <p>Emits the endpoint as known when subscribing if it is live then, else as soon as it is reached (there is no
+	 * timeout of its own: add {@code timeout(..)} or take {@code next()} with one); then the endpoint again after
+	 * every change of its presence, applications, objects, nickname or endpoint name. The first value may come
+	 * before its state arrived (presence {@code OFFLINE}, no items, as {@link RemoteEndPoint} says); the next one
+	 * then brings the state. Completes, without a further value, when the endpoint leaves ({@code REMOVED} in
+	 * {@link #endPointChanges()}: it signed out, its connection was lost, or it sent no state within 10 s); subscribe
+	 * again to wait for it to come back. Fails, and overflows (a buffer of 1,024 changes, then an overflow error),
+	 * as {@link #endPointChanges()}, whose shared watch it uses; while this endpoint is signed out it waits, and does
+	 * not fail.
+	 *
+	 * <pre>{@code
+	 * peer.endPoint(where).map(RemoteEndPoint::applications).subscribe(apps -> show(apps));
+	 * }</pre>
+	 *
+	 * @param endPoint the address the endpoint was reached at, as in {@link #endPoints()} or an earlier
+	 * {@link EndPointChange}
+	 * @return the endpoint after each change, until it leaves
+	 * @throws NullPointerException if {@code endPoint} is {@code null}
+	 */
+	default Flux<RemoteEndPoint> endPoint(PeerEndPoint endPoint) {
+		Objects.requireNonNull(endPoint, "endPoint");
+		PeerAddress address = endPoint.address();
+		return Flux.defer(() -> {
+			// the instance found at the address; a stream's signals are serial, so this subscription's own state
+			String[] instance = new String[1];
+			return endPointChanges().filter(c -> {
+				if (instance[0] == null) {
+					if (c.type() == ChangeType.REMOVED || !c.endPoint().endPoint().address().equals(address)) {
+						return false;
+					}
+					instance[0] = c.endPoint().instance();
+					return true;
+				}
+				return c.endPoint().instance().equals(instance[0]);
+			}).takeWhile(c -> c.type() != ChangeType.REMOVED).map(EndPointChange::endPoint);
+		});
+	}
+
+	/**
 	 * What the peer shows across all of its live endpoints: {@link #endPointChanges()} folded into one view, emitted
 	 * after each change (so once per endpoint known when subscribing, then once per change).
 	 *

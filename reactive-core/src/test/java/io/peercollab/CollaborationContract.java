@@ -118,6 +118,7 @@ public abstract class CollaborationContract {
 			assertThat(inv.message()).isEqualTo("join me?");
 			assertThat(inv.data()).isEqualTo(utf8("board-42"));
 			assertThat(inv.application().path()).as("the receiver sees its own launch details").isEqualTo("/usr/bin/whiteboard");
+			assertThat(inv.senderEndPoint()).as("the endpoint the invitation came from").isPresent();
 			return inv.accept();
 		}).cache();
 		bobSide.subscribe();
@@ -332,8 +333,13 @@ public abstract class CollaborationContract {
 	private static final PeerObject NOTES = new PeerObject(UUID.fromString("5f0c1d8e-0a51-4a4c-9f5e-2f8f4c6f1a01"),
 			utf8("notes"), PeerScope.ALL);
 
-	@Test
-	void aContactOnSeveralEndpointsListsEachWithItsOwnStateAndMergesThem() {
+	/** Bob on a laptop (BUSY, the whiteboard) and a desktop (the notes), found by a new Alice through her resolver. */
+	private record TwoDevices(PeerCollaboration alice, PeerCollaboration laptop, PeerCollaboration desktop,
+			List<PeerEndPoint> where, Peer bobs) {
+	}
+
+	/** @param desktopAlso what else the desktop does before Alice can find it */
+	private TwoDevices twoDevices(java.util.function.Consumer<PeerCollaboration> desktopAlso) {
 		List<PeerEndPoint> where = new java.util.concurrent.CopyOnWriteArrayList<>();
 		PeerCollaboration a2 = endpoint(PeerIdentity.generate("alice2"),
 				x -> x.nameResolver(c -> Flux.fromIterable(where).map(ep -> new io.peercollab.spi.EndpointRecord(ep,
@@ -342,11 +348,22 @@ public abstract class CollaborationContract {
 		PeerCollaboration desktop = endpoint(bob);
 		laptop.setPresence(PresenceInfo.of(PresenceStatus.BUSY)).block(WAIT);
 		laptop.registerApplication(WHITEBOARD).block(WAIT);
-		desktop.registerApplication(WHITEBOARD).block(WAIT);
+		desktopAlso.accept(desktop);
 		desktop.setObject(NOTES).block(WAIT);
 		where.add(laptop.endPoints().get(0));
 		where.add(desktop.endPoints().get(0));
-		Peer bobs = a2.peer(PeerContact.of(bob.name(), "bob", bob.certificate()));
+		return new TwoDevices(a2, laptop, desktop, where,
+				a2.peer(PeerContact.of(bob.name(), "bob", bob.certificate())));
+	}
+
+	@Test
+	void aContactOnSeveralEndpointsListsEachWithItsOwnStateAndMergesThem() {
+		TwoDevices t = twoDevices(d -> d.registerApplication(WHITEBOARD).block(WAIT));
+		List<PeerEndPoint> where = t.where();
+		PeerCollaboration a2 = t.alice();
+		PeerCollaboration laptop = t.laptop();
+		PeerCollaboration desktop = t.desktop();
+		Peer bobs = t.bobs();
 
 		// one subscriber keeps the watch open; the others join it
 		List<MergedEndPoints> views = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -411,6 +428,48 @@ public abstract class CollaborationContract {
 				})
 				.thenCancel()
 				.verify(WAIT);
+	}
+
+	@Test
+	void oneEndpointOfAContactIsFollowedByItsAddressAloneUntilItLeaves() {
+		TwoDevices t = twoDevices(d -> { });
+		PeerCollaboration laptop = t.laptop();
+		PeerCollaboration desktop = t.desktop();
+		Peer bobs = t.bobs();
+		PeerEndPoint desktopAt = desktop.endPoints().get(0);
+
+		List<RemoteEndPoint> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+		StepVerifier.create(bobs.endPoint(desktopAt).doOnNext(seen::add))
+				// reached, then its state (the name may come in between)
+				.thenConsumeWhile(e -> e.objects().isEmpty())
+				.assertNext(e -> {
+					assertThat(e.objects()).extracting(PeerObject::id).containsExactly(NOTES.id());
+					assertThat(e.applications()).as("the laptop's application is not the desktop's").isEmpty();
+					assertThat(e.presence().status()).isEqualTo(PresenceStatus.ONLINE);
+				})
+				.then(() -> laptop.setPresence(PresenceInfo.of(PresenceStatus.IDLE)).block(WAIT))
+				.then(() -> desktop.setPresence(PresenceInfo.of(PresenceStatus.AWAY)).block(WAIT))
+				.thenConsumeWhile(e -> e.presence().status() != PresenceStatus.AWAY)
+				.assertNext(e -> assertThat(e.presence().status()).isEqualTo(PresenceStatus.AWAY))
+				// it leaves: the stream completes
+				.then(() -> desktop.signOut(PeerScope.ALL).block(WAIT))
+				.thenConsumeWhile(e -> true)
+				.expectComplete()
+				.verify(WAIT);
+		assertThat(seen).extracting(RemoteEndPoint::instance).as("one endpoint, never the laptop").containsOnly(
+				seen.get(0).instance());
+		assertThat(seen).extracting(e -> e.endPoint().address()).containsOnly(desktopAt.address());
+		assertThat(seen).extracting(e -> e.presence().status()).doesNotContain(PresenceStatus.BUSY,
+				PresenceStatus.IDLE);
+
+		// an address where no endpoint of the contact is reached: nothing, until one is
+		StepVerifier.create(bobs.endPoint(PeerEndPoint.of(new java.net.InetSocketAddress("192.0.2.1", 9))))
+				.expectSubscription()
+				.expectNoEvent(Duration.ofMillis(300))
+				.thenCancel()
+				.verify(WAIT);
+		assertThatThrownBy(() -> bobs.endPoint(null)).isInstanceOf(NullPointerException.class)
+				.hasMessage("endPoint");
 	}
 
 	@Test

@@ -15,15 +15,10 @@ import io.peercollab.internal.flow.LiveValue;
 import io.peercollab.local.InMemoryPeerTransport;
 import io.peercollab.spi.EndpointRecord;
 import io.peercollab.spi.EndpointSource;
-import io.peercollab.spi.InviteReply;
-import io.peercollab.spi.InviteRequest;
 import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.PeerTransport;
-import io.peercollab.spi.SessionFrame;
-import io.peercollab.spi.SessionOpen;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
@@ -104,7 +99,7 @@ class ConnectionPathTest {
 					if (address instanceof RelayAddress r) {
 						LiveValue<ConnectionPath> path = new LiveValue<>(ConnectionPath.RELAYED);
 						relayedPaths.add(path);
-						return super.connect(expected, slots.get(r)).map(c -> new PathOf(c, path));
+						return super.connect(expected, slots.get(r)).map(c -> new ForwardingConnection.WithPath(c, path));
 					}
 					return super.connect(expected, address);
 				}
@@ -257,93 +252,5 @@ class ConnectionPathTest {
 
 		assertThat(dials).extracting(Map.Entry::getKey).containsExactly(bob.endPoints().get(0).address());
 		assertThat(seen.path()).isEqualTo(ConnectionPath.DIRECT);
-	}
-
-	/** A connection that forwards every call, with a path the test sets. */
-	private static final class PathOf implements PeerConnection {
-
-		private final PeerConnection c;
-		private final LiveValue<ConnectionPath> path;
-
-		PathOf(PeerConnection c, LiveValue<ConnectionPath> path) {
-			this.c = c;
-			this.path = path;
-			c.onClose().doFinally(s -> path.close()).subscribe();
-		}
-
-		@Override
-		public ConnectionPath path() {
-			return path.get();
-		}
-
-		@Override
-		public Flux<ConnectionPath> pathChanges() {
-			return path.changes();
-		}
-
-		@Override
-		public PeerName remote() {
-			return c.remote();
-		}
-
-		@Override
-		public PeerAddress remoteAddress() {
-			return c.remoteAddress();
-		}
-
-		@Override
-		public Mono<InviteReply> invite(InviteRequest request) {
-			return c.invite(request);
-		}
-
-		@Override
-		public Mono<PresenceInfo> presence() {
-			return c.presence();
-		}
-
-		@Override
-		public Flux<PeerApplication> applications() {
-			return c.applications();
-		}
-
-		@Override
-		public Flux<PeerObject> objects() {
-			return c.objects();
-		}
-
-		@Override
-		public Mono<String> card() {
-			return c.card();
-		}
-
-		@Override
-		public Flux<PeerEvent> events(long afterVersion) {
-			return c.events(afterVersion);
-		}
-
-		@Override
-		public Flux<SessionFrame> session(SessionOpen open, Publisher<SessionFrame> outbound) {
-			return c.session(open, outbound);
-		}
-
-		@Override
-		public Mono<Void> signedOut() {
-			return c.signedOut();
-		}
-
-		@Override
-		public Mono<Void> onClose() {
-			return c.onClose();
-		}
-
-		@Override
-		public void dispose() {
-			c.dispose();
-		}
-
-		@Override
-		public boolean isDisposed() {
-			return c.isDisposed();
-		}
 	}
 }

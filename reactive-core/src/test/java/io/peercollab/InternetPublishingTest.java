@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.peercollab.contact.ContactStores;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.local.InMemoryPeerTransport;
@@ -37,7 +38,14 @@ class InternetPublishingTest {
 	static final class Recorder implements PeerNamePublisher {
 
 		final List<List<PeerEndPoint>> published = new CopyOnWriteArrayList<>();
+		/** The device id each publication was made for, as the engine passed it. */
+		final List<String> devices = new CopyOnWriteArrayList<>();
 		final AtomicInteger failures = new AtomicInteger();
+
+		@Override
+		public Mono<Void> publish(PeerIdentity identity, List<PeerEndPoint> endPoints, String deviceId) {
+			return publish(identity, endPoints).doOnSuccess(v -> devices.add(deviceId));
+		}
 
 		@Override
 		public Mono<Void> publish(PeerIdentity identity, List<PeerEndPoint> endPoints) {
@@ -140,6 +148,31 @@ class InternetPublishingTest {
 		assertThat(publisher.published).isEmpty();
 		assertThat(diagnostics).singleElement().satisfies(d -> assertThat(d.message())
 				.contains("only Ed25519 identities publish").contains("card"));
+	}
+
+	@Test
+	void theDeviceIdIsGeneratedOnceKeptInTheContactStoreAndHandedToThePublisher() {
+		PeerIdentity alice = PeerIdentity.generate("alice");
+		// under the build directory, as EndPointNameAndMeTest explains
+		java.nio.file.Path laptopStore = java.nio.file.Path.of("target", "device-id", java.util.UUID.randomUUID()
+				.toString(), "store");
+		for (int start = 0; start < 2; start++) { // the same endpoint started twice with its store, as a program
+			PeerCollaboration c = PeerCollaboration.builder().identity(alice).transport(InMemoryPeerTransport.create())
+					.contactStore(ContactStores.h2(laptopStore)).namePublisher(publisher)
+					.advertisedEndPoints(List.of(NAT)).build();
+			c.signIn(PeerScope.INTERNET).block(WAIT);
+			c.close().block(WAIT);
+		}
+		assertThat(publisher.devices).as("sign-in and sign-out of two starts").hasSize(4);
+		assertThat(publisher.devices.get(0)).matches("[a-z0-9]{8}");
+		assertThat(publisher.devices).containsOnly(publisher.devices.get(0));
+
+		collab = PeerCollaboration.builder().identity(alice).transport(InMemoryPeerTransport.create())
+				.contactStore(ContactStores.inMemory()).namePublisher(publisher).advertisedEndPoints(List.of(NAT))
+				.build();
+		collab.signIn(PeerScope.INTERNET).block(WAIT);
+		assertThat(publisher.devices).as("another store: another device").hasSize(5).last()
+				.isNotEqualTo(publisher.devices.get(0));
 	}
 
 	@Test

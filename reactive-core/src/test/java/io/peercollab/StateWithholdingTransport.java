@@ -5,15 +5,10 @@ import java.util.Objects;
 
 import io.peercollab.identity.PeerName;
 import io.peercollab.identity.PeerIdentity;
-import io.peercollab.spi.InviteReply;
-import io.peercollab.spi.InviteRequest;
 import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.PeerRequestHandler;
 import io.peercollab.spi.PeerTransport;
-import io.peercollab.spi.SessionFrame;
-import io.peercollab.spi.SessionOpen;
 import io.peercollab.spi.TransportBinding;
-import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -54,76 +49,15 @@ final class StateWithholdingTransport implements PeerTransport {
 	}
 
 	/** Forwards everything but {@link #events}, which never emits. */
-	private record Withholding(PeerConnection c) implements PeerConnection {
+	private static final class Withholding extends ForwardingConnection {
 
-		@Override
-		public PeerName remote() {
-			return c.remote();
-		}
-
-		@Override
-		public PeerAddress remoteAddress() {
-			return c.remoteAddress();
-		}
-
-		@Override
-		public String remoteInstance() {
-			return c.remoteInstance();
-		}
-
-		@Override
-		public Mono<InviteReply> invite(InviteRequest request) {
-			return c.invite(request);
-		}
-
-		@Override
-		public Mono<PresenceInfo> presence() {
-			return c.presence();
-		}
-
-		@Override
-		public Flux<PeerApplication> applications() {
-			return c.applications();
-		}
-
-		@Override
-		public Flux<PeerObject> objects() {
-			return c.objects();
-		}
-
-		@Override
-		public Mono<String> card() {
-			return c.card();
+		Withholding(PeerConnection c) {
+			super(c);
 		}
 
 		@Override
 		public Flux<PeerEvent> events(long afterVersion) {
 			return Flux.never();
-		}
-
-		@Override
-		public Flux<SessionFrame> session(SessionOpen open, Publisher<SessionFrame> outbound) {
-			return c.session(open, outbound);
-		}
-
-		@Override
-		public Mono<Void> signedOut() {
-			return c.signedOut();
-		}
-
-		@Override
-		public Mono<Void> onClose() {
-			return c.onClose();
-		}
-
-		@Override
-		public void dispose() {
-			c.dispose();
-		}
-
-		@Override
-		public boolean isDisposed() {
-			return c.isDisposed();
 		}
 	}
 }

@@ -42,16 +42,42 @@ public final class AgentSettings {
 	}
 
 	/**
-	 * @return the defaults: the directory {@code $XDG_RUNTIME_DIR/peercollab-agent} (else
-	 * {@code ~/.peercollab/agent}), a Unix domain socket, {@link ConsentHook#DECLINE}, a launch timeout of 60 s and a
-	 * start timeout of 30 s
+	 * The environment variable naming the agent directory of {@link #defaults()}. The agent sets it (with
+	 * {@value #CHANNEL_VARIABLE}) for the applications it launches, so that they attach to the agent that launched
+	 * them; it says where the agent is, nothing of the invitation.
+	 */
+	public static final String DIRECTORY_VARIABLE = "PEERCOLLAB_AGENT_DIR";
+
+	/** The environment variable naming the channel of {@link #defaults()}: {@code UNIX_DOMAIN} or {@code LOOPBACK_TCP}. */
+	public static final String CHANNEL_VARIABLE = "PEERCOLLAB_AGENT_CHANNEL";
+
+	/**
+	 * @return the defaults: the directory of the system property {@code peercollab.agent.dir}, else of the environment
+	 * variable {@value #DIRECTORY_VARIABLE}, else {@code $XDG_RUNTIME_DIR/peercollab-agent}, else
+	 * {@code ~/.peercollab/agent}; the channel of {@value #CHANNEL_VARIABLE}, else a Unix domain socket;
+	 * {@link ConsentHook#DECLINE}, a launch timeout of 60 s and a start timeout of 30 s
+	 * @throws IllegalArgumentException if {@value #CHANNEL_VARIABLE} names no channel
 	 */
 	public static AgentSettings defaults() {
+		String chosen = System.getProperty("peercollab.agent.dir");
+		if (chosen == null || chosen.isEmpty()) {
+			chosen = System.getenv(DIRECTORY_VARIABLE);
+		}
 		String runtime = System.getenv("XDG_RUNTIME_DIR");
-		Path dir = runtime != null && !runtime.isEmpty() ? Path.of(runtime, "peercollab-agent")
-				: Path.of(System.getProperty("user.home"), ".peercollab", "agent");
-		return new AgentSettings(dir, Channel.UNIX_DOMAIN, ConsentHook.DECLINE, Duration.ofSeconds(60),
-				Duration.ofSeconds(30), List.of());
+		Path dir = chosen != null && !chosen.isEmpty() ? Path.of(chosen)
+				: runtime != null && !runtime.isEmpty() ? Path.of(runtime, "peercollab-agent")
+						: Path.of(System.getProperty("user.home"), ".peercollab", "agent");
+		String channel = System.getenv(CHANNEL_VARIABLE);
+		Channel ch;
+		try {
+			ch = channel == null || channel.isEmpty() ? Channel.UNIX_DOMAIN : Channel.valueOf(channel);
+		}
+		catch (IllegalArgumentException e) {
+			throw new IllegalArgumentException(CHANNEL_VARIABLE + " must be UNIX_DOMAIN or LOOPBACK_TCP, was "
+					+ channel, e);
+		}
+		return new AgentSettings(dir, ch, ConsentHook.DECLINE, Duration.ofSeconds(60), Duration.ofSeconds(30),
+				List.of());
 	}
 
 	/** @return a copy with this agent directory; a Unix socket path must stay under 108 bytes */

@@ -13,6 +13,9 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerScope;
@@ -49,6 +52,9 @@ import reactor.core.scheduler.Schedulers;
  * timeout}.
  */
 public final class PeerCollabAgent implements Disposable {
+
+	/** The longest a stop on the end of the process (SIGTERM) waits. */
+	private static final Duration STOP_ON_EXIT = Duration.ofSeconds(10);
 
 	private final AgentServer server;
 
@@ -143,7 +149,8 @@ public final class PeerCollabAgent implements Disposable {
 	 * {@code --discovery}: mDNS on the default interfaces, on loopback only, or none (no {@code NEAR_ME});
 	 * {@code --consent}: the policy for launching applications ({@code decline} by default; {@code ask}: a prompt on
 	 * this console, {@link ConsentHook#prompt}). One agent runs per
-	 * directory: a second one exits at once.
+	 * directory: a second one exits at once. SIGTERM stops the agent as if an application asked (its socket file is
+	 * removed, its collaboration closed) before the process ends.
 	 */
 	public static void main(String[] args) throws Exception {
 		AgentSettings settings = AgentSettings.defaults();
@@ -212,12 +219,23 @@ public final class PeerCollabAgent implements Disposable {
 		Scheduler lifetime = Schedulers.newSingle("peercollab-agent", false);
 		lifetime.schedule(() -> { });
 		PeerScope scope = signIn;
+		AtomicReference<Thread> onSignal = new AtomicReference<>();
 		start(builder.build(), settings)
+				.doOnNext(agent -> onSignal.set(stopOnExit(agent)))
 				.flatMap(agent -> (scope == null ? Mono.<Void>empty() : agent.server.signIn(scope))
 						.then(Mono.fromRunnable(() -> System.out.println("peercollab-agent listening in " + dir
 								+ " as " + identity.name())))
 						.then(agent.onStop()))
 				.doFinally(s -> {
+					Thread hook = onSignal.get();
+					if (hook != null && Thread.currentThread() != hook) {
+						try {
+							Runtime.getRuntime().removeShutdownHook(hook);
+						}
+						catch (IllegalStateException e) {
+							// the JVM is ending already: the hook runs, and finds the agent stopped
+						}
+					}
 					try {
 						lock.release();
 						lockFile.close();
@@ -231,5 +249,32 @@ public final class PeerCollabAgent implements Disposable {
 					System.err.println("peercollab-agent stopped: " + e);
 					System.exit(1);
 				});
+	}
+
+	/**
+	 * What SIGTERM (or SIGINT, or any other end of the JVM) does to a running agent: it stops as if asked, so that no
+	 * socket or port file is left behind and peers see it sign out. The stop is subscribed like any other; the hook's
+	 * own thread (the JVM's, never a Reactor thread) then holds the JVM until the stop has signalled, at most
+	 * {@link #STOP_ON_EXIT}, because the JVM ends as soon as its hooks return.
+	 */
+	private static Thread stopOnExit(PeerCollabAgent agent) {
+		Thread hook = new Thread(() -> {
+			if (agent.server.isDisposed()) {
+				return; // stopped already, by an application's request
+			}
+			System.out.println("peercollab-agent stopping: the process is ending");
+			CountDownLatch stopped = new CountDownLatch(1);
+			agent.stop().timeout(STOP_ON_EXIT).doFinally(s -> stopped.countDown()).subscribe(
+					null, e -> System.err.println("peercollab-agent: stopping on exit failed: " + e),
+					() -> System.out.println("peercollab-agent stopped"));
+			try {
+				stopped.await(STOP_ON_EXIT.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+			}
+			catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+			}
+		}, "peercollab-agent-exit");
+		Runtime.getRuntime().addShutdownHook(hook);
+		return hook;
 	}
 }

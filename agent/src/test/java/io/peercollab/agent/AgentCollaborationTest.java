@@ -17,10 +17,6 @@ import io.peercollab.identity.PeerIdentity;
 import io.peercollab.local.InMemoryPeerTransport;
 import io.peercollab.spi.PeerTransport;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.extension.ConditionEvaluationResult;
-import org.junit.jupiter.api.extension.ExecutionCondition;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -28,10 +24,8 @@ import reactor.core.publisher.Mono;
 /**
  * The collaboration contract through the agent: every endpoint of a test is an agent (its own identity, over the
  * in-memory transport) with an application attached to it over a Unix domain socket, and the test talks to the
- * attached application. The tests that use what the local channel does not carry yet are listed in
- * {@link NotCarriedYet}, each with what it needs.
+ * attached application. Every test of the contract runs.
  */
-@ExtendWith(AgentCollaborationTest.NotCarriedYet.class)
 class AgentCollaborationTest extends CollaborationContract {
 
 	private static final Duration WAIT = Duration.ofSeconds(10);
@@ -74,26 +68,5 @@ class AgentCollaborationTest extends CollaborationContract {
 	void stopAgents() {
 		Flux.fromIterable(attached).flatMap(c -> c.close().onErrorResume(e -> Mono.empty())).then().block(WAIT);
 		Flux.fromIterable(agents).flatMap(PeerCollabAgent::stop).then().block(WAIT);
-	}
-
-	/** The contract's tests that need what the local channel does not carry yet, and what that is. */
-	static final class NotCarriedYet implements ExecutionCondition {
-
-		static final Map<String, String> TESTS = Map.ofEntries(
-				Map.entry("anInvitationCancelledBeforeDeliveryIsNeverSeenAndItsSenderSeesCancelled",
-						"a cancel that crosses the local channel at once (it travels as RSocket's CANCEL frame: an"
-								+ " invitation cancelled just before the agent finds the peer may still be delivered,"
-								+ " then withdrawn; failed 1 run in 4)"),
-				Map.entry("aContactOnThreeEndpointsIsInvitedOnEachTheFirstAcceptWinsAndTheOthersAreWithdrawn",
-						"an accepted invitation's state() that reads ACCEPTED as soon as the inviter has its answer"
-								+ " (through the agent it reads so only once the agent's reply crosses the local"
-								+ " channel, which can come after; failed once in CI under load)"));
-
-		@Override
-		public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-			return context.getTestMethod().map(m -> TESTS.get(m.getName()))
-					.map(why -> ConditionEvaluationResult.disabled("not carried through the agent yet: " + why))
-					.orElse(ConditionEvaluationResult.enabled("carried"));
-		}
 	}
 }

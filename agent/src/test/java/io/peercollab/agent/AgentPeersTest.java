@@ -144,8 +144,13 @@ class AgentPeersTest {
 		// Bob goes: REMOVED, as embedded; and the stream completes on signing out of NEAR_ME
 		discovery.remove(bobId.name(), "Bob", at(b));
 		awaitTrue(() -> events.stream().anyMatch(e -> e.type() == ChangeType.REMOVED));
+		// the stream is a request to the agent: Bob's return shows it is live there before signing out, which would
+		// otherwise fail it as not signed in
 		StepVerifier.create(a.peersNearMe())
+				.then(() -> discovery.announceNamed(bobId.name(), "Bob", "laptop", "bob-pc", at(b)))
+				.expectNextMatches(e -> e.type() == ChangeType.ADDED && e.peer().name().equals(bobId.name()))
 				.then(() -> a.signOut(PeerScope.NEAR_ME).block(WAIT))
+				.thenConsumeWhile(e -> e.type() == ChangeType.REMOVED)
 				.expectComplete()
 				.verify(WAIT);
 		StepVerifier.create(a.getPeersNearMe()).expectError(NotSignedInException.class).verify(WAIT);

@@ -68,6 +68,12 @@ class AgentProcessesTest {
 	}
 
 	private record Child(Process process, Sinks.Many<String> lines) {
+		String awaitPrefix(String prefix) {
+			return lines.asFlux().filter(l -> l.startsWith(prefix)).next()
+					.switchIfEmpty(Mono.error(() -> new AssertionError("the child ended without printing " + prefix)))
+					.block(WAIT);
+		}
+
 		String await(String line) {
 			return lines.asFlux().filter(l -> l.equals(line)).next()
 					.switchIfEmpty(Mono.error(() -> new AssertionError("the child ended without printing " + line)))
@@ -161,6 +167,8 @@ class AgentProcessesTest {
 
 		String written = Flux.interval(Duration.ofMillis(100)).filter(t -> Files.exists(result)).next()
 				.map(t -> readString(result)).block(WAIT);
+		// the inviter connected from loopback: its host, with the port it connected from
+		assertThat(written).containsPattern("(?m)^inviterEndPoint=127\\.0\\.0\\.1:\\d+$");
 		assertThat(written).contains("inviter=" + inviter.name(), "message=join the game", "data=level-3",
 				"application=" + game.id(), "session=" + host.id(), "received=welcome",
 				"current=" + game.id());
@@ -170,6 +178,34 @@ class AgentProcessesTest {
 		PeerCollabAgent.stop(again).block(WAIT);
 		watcher.await("AGENT GONE");
 		assertThat(watcher.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+	}
+
+	@Test
+	void sigtermStopsTheAgentItsSocketGoesAndAFreshAgentStartsInTheSameDirectory() throws Exception {
+		Path dir = tmp.resolve("run");
+		List<String> agentArgs = List.of("--dir", dir.toString(), "--home", tmp.resolve("home").toString(),
+				"--discovery", "none", "--in-memory-store", "--host", "127.0.0.1", "--classifier", "agent");
+		Child first = java(PeerCollabAgent.class, agentArgs);
+		first.awaitPrefix("peercollab-agent listening in ");
+		Path socket = dir.resolve(AgentFiles.SOCKET);
+		assertThat(socket).exists();
+
+		// SIGTERM, through the handle: Process.destroy() would also close the pipe this test reads the agent's output on
+		assertThat(first.process().toHandle().destroy()).isTrue();
+		assertThat(first.process().waitFor(30, TimeUnit.SECONDS)).as("the agent ends on SIGTERM").isTrue();
+		first.await("peercollab-agent stopped");
+		assertThat(socket).as("the socket file is removed").doesNotExist();
+		assertThat(first.lines().asFlux().collectList().block(WAIT)).noneMatch(l -> l.contains("Exception"));
+
+		Child second = java(PeerCollabAgent.class, agentArgs);
+		second.awaitPrefix("peercollab-agent listening in ");
+		PeerCollaboration attached = PeerCollabAgent.attach(AgentSettings.defaults().directory(dir)).block(WAIT);
+		open.add(attached);
+		assertThat(attached.name().classifier()).isEqualTo("agent");
+		PeerCollabAgent.stop(attached).block(WAIT);
+		assertThat(second.process().waitFor(30, TimeUnit.SECONDS)).as("the fresh agent stops when asked").isTrue();
+		assertThat(second.process().exitValue()).isZero();
+		assertThat(socket).doesNotExist();
 	}
 
 	private static String readString(Path p) {

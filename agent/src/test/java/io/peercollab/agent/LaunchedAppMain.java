@@ -31,7 +31,9 @@ public final class LaunchedAppMain {
 		session.send(("hello " + info.inviterNickname()).getBytes(StandardCharsets.UTF_8))
 				.block(Duration.ofSeconds(30));
 		String received = session.receive().next().block(Duration.ofSeconds(30)).text();
-		String text = "inviter=" + info.inviter() + "\nmessage=" + info.message() + "\ndata="
+		String text = "inviter=" + info.inviter() + "\ninviterEndPoint="
+				+ info.inviterEndPoint().map(e -> e.address().toString()).orElse("none")
+				+ "\nmessage=" + info.message() + "\ndata="
 				+ new String(info.data(), StandardCharsets.UTF_8) + "\napplication=" + info.application().id()
 				+ "\nsession=" + session.id() + "\nreceived=" + received + "\ncurrent="
 				+ collab.currentApplication().block(Duration.ofSeconds(30)).id() + "\n";

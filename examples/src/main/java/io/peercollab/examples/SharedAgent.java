@@ -6,10 +6,9 @@ import io.peercollab.PeerScope;
 
 /**
  * The README's "Two ways to run", shared: an application attaches to the user's agent instead of owning its own
- * endpoint. It needs {@code peercollab-agent} on the class path (this module does not depend on it; the agent module's
- * own tests run this path with the agent).
+ * endpoint. It needs {@code peercollab-agent} on the class path; the chat's {@code --agent} runs this way.
  */
-public final class SharedAgent {
+final class SharedAgent {
 
 	private SharedAgent() {
 	}

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.peercollab.Diagnostic;
 import io.peercollab.IpLiterals;
 import io.peercollab.PayloadTooLargeException;
+import io.peercollab.PeerAddress;
 import io.peercollab.PeerCollabException;
 import io.peercollab.PeerEndPoint;
 import io.peercollab.PeerIdentityException;
@@ -36,6 +37,8 @@ import io.peercollab.spi.PeerNamePublisher;
 import io.peercollab.spi.PeerNameResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -132,6 +135,18 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	/** This device's id in the device tags of the records it publishes (see {@link Builder#deviceId}). */
 	private final String deviceId;
 
+	/** The builder's device id, which wins over the one a caller passes; {@code null} if none was set. */
+	private final @Nullable String configuredDeviceId;
+
+	/** Per key, the pending read-back of a first publication (see {@link #checkFirstPublication}). */
+	private final Map<String, Disposable> firstChecks = new ConcurrentHashMap<>();
+
+	/**
+	 * For tests: what a publication waits for between its read and its put, given the key (z-base-32), to force two
+	 * devices' publications to interleave.
+	 */
+	volatile java.util.function.Function<String, Mono<Void>> pauseBeforePut = id -> Mono.empty();
+
 	/** Last sequence number published per key, so that each publish goes strictly up. */
 	private final Map<String, Long> published = new ConcurrentHashMap<>();
 
@@ -150,6 +165,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		this.lookupTimeout = b.lookupTimeout;
 		this.lookupGrace = b.lookupGrace;
 		this.recordTtl = b.recordTtl;
+		this.configuredDeviceId = b.deviceId;
 		this.deviceId = b.deviceId != null ? b.deviceId : randomDeviceId();
 	}
 
@@ -160,8 +176,11 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	}
 
 	/**
-	 * @return this instance's device id: the tag of the endpoints it publishes, which its later publications replace
-	 * and which other devices of the same identity keep when they publish (see {@link Builder#deviceId})
+	 * @return this instance's device id: the tag of the endpoints {@link #publish(PeerIdentity, List)} publishes,
+	 * which its later publications replace and which other devices of the same identity keep when they publish (see
+	 * {@link Builder#deviceId}); the builder's, else a random one. A publication through
+	 * {@link #publish(PeerIdentity, List, String)} (the engine's) uses the builder's id if one was set, else the one
+	 * it is given
 	 */
 	public String deviceId() {
 		return deviceId;
@@ -198,6 +217,8 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 				n = node;
 				node = null;
 			}
+			firstChecks.values().forEach(Disposable::dispose);
+			firstChecks.clear();
 			return n == null ? Mono.empty() : n.close();
 		});
 	}
@@ -368,8 +389,10 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	 * in the stored record that published within {@link #RECORD_LIFETIME}, most recent device first, as many whole
 	 * devices as fit under Pkarr's limit; an empty list removes this device's endpoints only. The put is a BEP 44
 	 * compare-and-swap on the record read; if a node says another device stored a record meanwhile, it reads, merges
-	 * and puts again after a random pause, up to {@value #MAX_MERGE_ATTEMPTS} times in all (see "Several devices" in
-	 * {@code DHT-RECORD.md}).
+	 * and puts again after a random pause, up to {@value #MAX_MERGE_ATTEMPTS} times in all. A first record (none
+	 * stored, so no compare-and-swap) is read back {@code lookupTimeout + lookupGrace} after it was stored, in the
+	 * background, and this device's endpoints merged in again if another device's first record replaced it (see
+	 * "Several devices" in {@code DHT-RECORD.md}).
 	 *
 	 * Nothing happens before subscription.
 	 *
@@ -389,14 +412,39 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	 */
 	@Override
 	public Mono<Void> publish(PeerIdentity identity, List<PeerEndPoint> endPoints) {
-		Objects.requireNonNull(identity, "identity");
-		List<PeerEndPoint> copy = List.copyOf(Objects.requireNonNull(endPoints, "endPoints"));
-		// deferred: a bad endpoint fails the returned Mono instead of throwing here, and the node is the one running
-		// when subscribed
-		return Mono.defer(() -> publishRecord(identity, copy));
+		return publish(identity, endPoints, deviceId);
 	}
 
-	private Mono<Void> publishRecord(PeerIdentity identity, List<PeerEndPoint> endPoints) {
+	/**
+	 * Publishes as {@link #publish(PeerIdentity, List)}, for the device {@code deviceId} unless the builder set a
+	 * device id, which wins ({@link Builder#deviceId}). The engine passes the id it keeps in its contact store, so
+	 * that a device that restarts replaces its own endpoints at once.
+	 *
+	 * @param deviceId 1 to 10 characters of {@code [a-z0-9]}; another id fails
+	 * the returned {@code Mono} with {@link IllegalArgumentException} (nothing is sent) unless the builder's wins
+	 * @return as {@link #publish(PeerIdentity, List)}
+	 * @throws NullPointerException if {@code identity}, {@code endPoints}, one of its elements or {@code deviceId} is
+	 * {@code null}
+	 */
+	@Override
+	public Mono<Void> publish(PeerIdentity identity, List<PeerEndPoint> endPoints, String deviceId) {
+		Objects.requireNonNull(identity, "identity");
+		List<PeerEndPoint> copy = List.copyOf(Objects.requireNonNull(endPoints, "endPoints"));
+		Objects.requireNonNull(deviceId, "deviceId");
+		String device = configuredDeviceId != null ? configuredDeviceId : deviceId;
+		// deferred: a bad endpoint fails the returned Mono instead of throwing here, and the node is the one running
+		// when subscribed
+		return Mono.defer(() -> {
+			if (device.isEmpty()) {
+				return Mono.error(new IllegalArgumentException("a device id is 1 to "
+						+ PkarrCodec.MAX_DEVICE_ID_LENGTH + " characters of [a-z0-9], was empty"));
+			}
+			new PkarrCodec.Device(device, 0, List.of()); // checks it
+			return publishRecord(identity, copy, device);
+		});
+	}
+
+	private Mono<Void> publishRecord(PeerIdentity identity, List<PeerEndPoint> endPoints, String device) {
 		if (identity.keyType() != KeyType.ED25519) {
 			return Mono.error(new PeerIdentityException("Only Ed25519 identities can publish in the Mainline DHT "
 					+ "(BEP 44 records are signed with Ed25519); " + identity.keyType() + " identities such as "
@@ -406,7 +454,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		String id = ZBase32.encode(raw);
 		try {
 			// this device's endpoints alone must fit; those of the other devices are added while they fit
-			PkarrCodec.requirePublishable(PkarrCodec.encodeDevices(raw, List.of(new PkarrCodec.Device(deviceId,
+			PkarrCodec.requirePublishable(PkarrCodec.encodeDevices(raw, List.of(new PkarrCodec.Device(device,
 					MutableItem.nowMicros() / 1_000_000L, endPoints)), recordTtl), endPoints.size());
 		}
 		catch (PayloadTooLargeException e) {
@@ -415,53 +463,144 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 		return node()
 				.onErrorMap(e -> !(e instanceof PeerCollabException),
 						e -> new PeerUnreachableException("The DHT node did not start: " + e.getMessage(), e))
-				.flatMap(n -> publishMerged(n, identity, raw, id, endPoints, 1));
+				.flatMap(n -> {
+					// this publication merges what the record holds now: an earlier one's read-back is not needed
+					Disposable check = firstChecks.remove(id);
+					if (check != null) {
+						check.dispose();
+					}
+					return publishMerged(n, identity, raw, id, endPoints, device, 1, MAX_MERGE_ATTEMPTS);
+				});
 	}
 
 	/**
 	 * One read-merge-put: collects the tokens and the newest stored record, merges this device's endpoints with the
 	 * other devices' fresh ones, puts the record as a compare-and-swap on the one read, and starts over (up to
 	 * {@link #MAX_MERGE_ATTEMPTS}) if a node says another device stored a record meanwhile.
+	 *
+	 * <p>A first publication (no record stored) has no {@code cas} to guard it: two devices that both read nothing
+	 * would each put a record of their own, and the later would hide the earlier until its next publication. So a
+	 * put over nothing is sent only while its read is at most {@code lookupTimeout} old (else it reads again), and
+	 * the device whose endpoints it published reads the record back once every put over nothing that could have
+	 * followed it was sent ({@code lookupTimeout + lookupGrace} later) and merges again if its endpoints are missing
+	 * ({@link #checkFirstPublication}).
+	 *
+	 * @param checks how many more read-backs a first publication may schedule
 	 */
 	private Mono<Void> publishMerged(DhtClient n, PeerIdentity identity, byte[] raw, String id,
-			List<PeerEndPoint> endPoints, int attempt) {
-		return tokens(n, raw)
-				.switchIfEmpty(Mono.error(() -> new PeerUnreachableException("No DHT node answered the "
-						+ "lookup for " + id + " within " + lookupTimeout + ": the record was not published")))
-				.flatMap(tokens -> {
-					long now = MutableItem.nowMicros();
-					long seq = published.merge(id, Math.max(now, tokens.highestSeq() + 1),
-							(last, next) -> Math.max(last + 1, next));
-					byte[] packet = merged(raw, tokens.latest(), endPoints, now);
-					MutableItem item;
-					try {
-						item = MutableItem.sign(identity.privateKey(), raw, seq, packet);
-					}
-					catch (GeneralSecurityException e) {
-						return Mono.error(new PeerIdentityException("Cannot sign the DHT record with "
-								+ identity.name() + "'s key: " + e.getMessage(), e));
-					}
-					int wanted = Math.min(WANTED_ACKS, tokens.holders().size());
-					return put(n, tokens, item, wanted, tokens.latest() == null ? -1 : tokens.latest().seq());
-				})
-				.flatMap(result -> {
-					if (result.conflicts() > 0 && attempt < MAX_MERGE_ATTEMPTS) {
-						LOG.debug("{} DHT nodes hold a newer record of {} than the one merged: merging again "
-								+ "(attempt {})", result.conflicts(), id, attempt + 1);
-						// a random pause, so that two devices that conflicted do not read and put in step again
-						Duration pause = Duration.ofMillis(java.util.concurrent.ThreadLocalRandom.current()
-								.nextLong(lookupGrace.toMillis() * attempt + 1));
-						return Mono.delay(pause)
-								.then(Mono.defer(() -> publishMerged(n, identity, raw, id, endPoints, attempt + 1)));
-					}
-					if (result.acks() > 0) {
-						LOG.debug("Published the DHT record of {} ({} endpoints of this device), {} nodes "
-								+ "acknowledged", id, endPoints.size(), result.acks());
+			List<PeerEndPoint> endPoints, String device, int attempt, int checks) {
+		return Mono.defer(() -> {
+			long readStart = System.nanoTime();
+			return tokens(n, raw)
+					.switchIfEmpty(Mono.error(() -> new PeerUnreachableException("No DHT node answered the "
+							+ "lookup for " + id + " within " + lookupTimeout + ": the record was not published")))
+					.flatMap(tokens -> pauseBeforePut.apply(id).thenReturn(tokens))
+					.flatMap(tokens -> {
+						boolean first = tokens.latest() == null;
+						if (first && System.nanoTime() - readStart > lookupTimeout.toNanos()
+								&& attempt < MAX_MERGE_ATTEMPTS) {
+							LOG.debug("The lookup that found no DHT record of {} is older than {}: reading again "
+									+ "rather than putting over what another device may have stored since", id,
+									lookupTimeout);
+							return publishMerged(n, identity, raw, id, endPoints, device, attempt + 1, checks);
+						}
+						long now = MutableItem.nowMicros();
+						long seq = published.merge(id, Math.max(now, tokens.highestSeq() + 1),
+								(last, next) -> Math.max(last + 1, next));
+						byte[] packet = merged(raw, tokens.latest(), endPoints, now, device);
+						MutableItem item;
+						try {
+							item = MutableItem.sign(identity.privateKey(), raw, seq, packet);
+						}
+						catch (GeneralSecurityException e) {
+							return Mono.error(new PeerIdentityException("Cannot sign the DHT record with "
+									+ identity.name() + "'s key: " + e.getMessage(), e));
+						}
+						int wanted = Math.min(WANTED_ACKS, tokens.holders().size());
+						return put(n, tokens, item, wanted, first ? -1 : tokens.latest().seq())
+								.flatMap(result -> afterPut(result, n, identity, raw, id, endPoints, device, attempt,
+										checks, first));
+					});
+		});
+	}
+
+	/** What follows a put: merging again after a conflict, the read-back of a first publication, or the outcome. */
+	private Mono<Void> afterPut(PutResult result, DhtClient n, PeerIdentity identity, byte[] raw, String id,
+			List<PeerEndPoint> endPoints, String device, int attempt, int checks, boolean first) {
+		if (result.conflicts() > 0 && attempt < MAX_MERGE_ATTEMPTS) {
+			LOG.debug("{} DHT nodes hold a newer record of {} than the one merged: merging again (attempt {})",
+					result.conflicts(), id, attempt + 1);
+			// a random pause, so that two devices that conflicted do not read and put in step again
+			Duration pause = Duration.ofMillis(java.util.concurrent.ThreadLocalRandom.current()
+					.nextLong(lookupGrace.toMillis() * attempt + 1));
+			return Mono.delay(pause)
+					.then(Mono.defer(() -> publishMerged(n, identity, raw, id, endPoints, device, attempt + 1,
+							checks)));
+		}
+		if (result.acks() > 0) {
+			LOG.debug("Published the DHT record of {} ({} endpoints of this device), {} nodes acknowledged", id,
+					endPoints.size(), result.acks());
+			if (first && !endPoints.isEmpty() && checks > 0) {
+				checkFirstPublication(n, identity, raw, id, endPoints, device, checks - 1);
+			}
+			return Mono.<Void>empty();
+		}
+		return Mono.error(new PeerUnreachableException("No DHT node stored the record of " + id + " within "
+				+ lookupTimeout));
+	}
+
+	/**
+	 * After a first publication: once every device that read nothing before this put landed has sent its own put
+	 * (each does within {@code lookupTimeout} of its read, see {@link #publishMerged}), reads the record back and, if
+	 * this device's endpoints are not all in it, merges them in again (a read-merge-put with {@code cas}). Runs in the
+	 * background: the publication already completed; a later publication for the key, or {@link #close()}, cancels it
+	 * (the later one merges anyway).
+	 */
+	private void checkFirstPublication(DhtClient n, PeerIdentity identity, byte[] raw, String id,
+			List<PeerEndPoint> endPoints, String device, int checks) {
+		Disposable.Swap check = Disposables.swap();
+		Disposable before = firstChecks.put(id, check);
+		if (before != null) {
+			before.dispose();
+		}
+		// a random part too, so that two devices that both lost do not merge again in step
+		Duration wait = lookupTimeout.plus(lookupGrace).plusMillis(java.util.concurrent.ThreadLocalRandom.current()
+				.nextLong(lookupGrace.toMillis() + 1));
+		check.update(Mono.delay(wait)
+				.then(Mono.defer(() -> tokens(n, raw)))
+				.map(tokens -> holds(raw, tokens.latest(), device, endPoints))
+				.defaultIfEmpty(false)
+				.flatMap(held -> {
+					if (held) {
 						return Mono.<Void>empty();
 					}
-					return Mono.error(new PeerUnreachableException("No DHT node stored the record of " + id
-							+ " within " + lookupTimeout));
-				});
+					LOG.debug("The first DHT record of {} was replaced by another device's first record: merging "
+							+ "this device's {} endpoints in again", id, endPoints.size());
+					return publishMerged(n, identity, raw, id, endPoints, device, 1, checks);
+				})
+				.doFinally(signal -> firstChecks.remove(id, check))
+				.subscribe(null, e -> LOG.debug("Could not merge this device's endpoints into the DHT record of {} "
+						+ "again: {}; they are published again at the next republication", id, e.getMessage())));
+	}
+
+	/** @return whether {@code latest} is a record that holds every endpoint of {@code endPoints} for {@code device} */
+	private static boolean holds(byte[] raw, @Nullable MutableItem latest, String device,
+			List<PeerEndPoint> endPoints) {
+		if (latest == null) {
+			return false;
+		}
+		try {
+			Set<PeerAddress> published = new HashSet<>();
+			for (PkarrCodec.Device d : PkarrCodec.decode(raw, latest.valueBytes()).devices()) {
+				if (d.id().equals(device)) {
+					d.endPoints().forEach(e -> published.add(e.address()));
+				}
+			}
+			return endPoints.stream().allMatch(e -> published.contains(e.address()));
+		}
+		catch (RecordRefusedException | IllegalArgumentException e) {
+			return false;
+		}
 	}
 
 	/**
@@ -472,9 +611,14 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 	 * replaced.
 	 */
 	byte[] merged(byte[] raw, MutableItem latest, List<PeerEndPoint> own, long nowMicros) {
+		return merged(raw, latest, own, nowMicros, deviceId);
+	}
+
+	/** {@link #merged(byte[], MutableItem, List, long)} for the device {@code device}. */
+	byte[] merged(byte[] raw, MutableItem latest, List<PeerEndPoint> own, long nowMicros, String device) {
 		List<PkarrCodec.Device> devices = new ArrayList<>();
 		if (!own.isEmpty()) {
-			devices.add(new PkarrCodec.Device(deviceId, nowMicros / 1_000_000L, own));
+			devices.add(new PkarrCodec.Device(device, nowMicros / 1_000_000L, own));
 		}
 		byte[] packet = PkarrCodec.encodeDevices(raw, devices, recordTtl);
 		if (latest == null) {
@@ -490,7 +634,7 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 			return packet;
 		}
 		List<PkarrCodec.Device> others = new ArrayList<>(found.devices());
-		others.removeIf(d -> d.id().equals(deviceId));
+		others.removeIf(d -> d.id().equals(device));
 		others.sort(java.util.Comparator.comparingLong(PkarrCodec.Device::publishedSeconds).reversed());
 		Set<PeerEndPoint> included = new HashSet<>(own);
 		for (PkarrCodec.Device d : others) {
@@ -732,11 +876,13 @@ public final class MainlineDht implements PeerNameResolver, PeerNamePublisher {
 
 		/**
 		 * @param value this device's id in the records it publishes: 1 to 10 characters of {@code [a-z0-9]}; default
-		 * {@code null}, a random id of 8 characters for each instance. Each device of one identity (the identity file
-		 * copied to it) must have its own: a publication replaces the endpoints of its own device id and keeps those
-		 * of the others (see "Several devices" in {@code DHT-RECORD.md}). Give a stable one, kept by the device, so
-		 * that a device that restarts replaces its endpoints at once instead of leaving them until they expire
-		 * (two hours)
+		 * {@code null}: the id the endpoint passes (generated once and kept in its contact store), or, for a
+		 * publication without one ({@link MainlineDht#publish(PeerIdentity, List)}), a random id of 8 characters for
+		 * each instance. Each device of one identity (the identity file copied to it) must have its own: a
+		 * publication replaces the endpoints of its own device id and keeps those of the others (see "Several
+		 * devices" in {@code DHT-RECORD.md}). A stable id lets a device that restarts replace its endpoints at once
+		 * instead of leaving them until they expire (two hours); set one here only to choose it, it wins over the
+		 * endpoint's
 		 * @throws IllegalArgumentException if it is not such an id
 		 */
 		public Builder deviceId(@Nullable String value) {

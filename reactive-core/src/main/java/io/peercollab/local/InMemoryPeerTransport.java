@@ -264,7 +264,7 @@ public final class InMemoryPeerTransport implements PeerTransport {
 
 		@Override
 		public Mono<InviteReply> invite(InviteRequest request) {
-			return guard(Mono.defer(() -> remote.handler.invite(caller, request)));
+			return guard(Mono.defer(() -> remote.handler.invite(caller, local.address, request)));
 		}
 
 		@Override

@@ -73,8 +73,8 @@ public interface ContactStore {
 	int MAX_SETTING_VALUE_LENGTH = 4_096;
 
 	/**
-	 * Stores one of this endpoint's own settings (its endpoint name, the edits of its Me contact), replacing the
-	 * value stored under the same key. The default keeps nothing, for stores written before settings existed: with
+	 * Stores one of this endpoint's own settings (its endpoint name, its device id, the edits of its Me contact),
+	 * replacing the value stored under the same key. The default keeps nothing, for stores written before settings existed: with
 	 * such a store those settings last as long as the endpoint.
 	 *
 	 * @param key at most {@value #MAX_SETTING_KEY_LENGTH} characters

@@ -57,6 +57,24 @@ public interface PeerNamePublisher {
 	Mono<Void> publish(PeerIdentity identity, List<PeerEndPoint> endPoints);
 
 	/**
+	 * Publishes as {@link #publish(PeerIdentity, List)} for one device of the identity: the library passes the id it
+	 * generated once for this endpoint and keeps in its contact store, the same across restarts. A publisher that
+	 * keeps the endpoints of several devices of one identity (the identity file copied to each), as
+	 * {@code MainlineDht} does, replaces those it published for this id before, even from a process that has since
+	 * restarted; the default ignores the id.
+	 *
+	 * @param identity the identity whose key signs the record
+	 * @param endPoints the advertised addresses; empty: signed out, not reachable
+	 * @param deviceId this device's id: 1 to 10 characters of {@code [a-z0-9]}
+	 * @return as {@link #publish(PeerIdentity, List)}
+	 * @throws NullPointerException if an argument or one of the endpoints is {@code null}
+	 */
+	default Mono<Void> publish(PeerIdentity identity, List<PeerEndPoint> endPoints, String deviceId) {
+		java.util.Objects.requireNonNull(deviceId, "deviceId");
+		return publish(identity, endPoints);
+	}
+
+	/**
 	 * @return how long a published record lives if it is not published again; positive, and the same on every call
 	 */
 	Duration recordLifetime();

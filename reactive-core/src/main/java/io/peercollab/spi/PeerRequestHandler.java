@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.spi;
 
+import io.peercollab.PeerAddress;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerEvent;
 import io.peercollab.PeerObject;
 import io.peercollab.PresenceInfo;
 import io.peercollab.identity.PeerName;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -19,6 +21,16 @@ public interface PeerRequestHandler {
 
 	/** Serves an invitation; cancelling the returned {@code Mono} means the sender withdrew it. */
 	Mono<InviteReply> invite(PeerName caller, InviteRequest request);
+
+	/**
+	 * Serves an invitation that came over a connection from {@code from}: transports call this one. The default
+	 * forgets the address.
+	 *
+	 * @param from the remote address of the connection, as the transport saw it, or {@code null} if it has none
+	 */
+	default Mono<InviteReply> invite(PeerName caller, @Nullable PeerAddress from, InviteRequest request) {
+		return invite(caller, request);
+	}
 
 	/** @return this endpoint's presence as the caller may see it */
 	Mono<PresenceInfo> presence(PeerName caller);

@@ -48,6 +48,31 @@ public interface TransportBinding extends Disposable {
 	}
 
 	/**
+	 * This binding's server-reflexive addresses that a stranger can dial: the public address and port a STUN server
+	 * saw for the listening port, when the NAT in front keeps that mapping for every destination and lets anyone reach
+	 * it (a "full cone"). The engine publishes them after the advertised endpoints and before the relayed ones (unless
+	 * the user set the advertised endpoints). The default is none.
+	 *
+	 * @return the reflexive addresses now, possibly empty
+	 */
+	default java.util.List<PeerAddress> reflexiveAddresses() {
+		return java.util.List.of();
+	}
+
+	/**
+	 * The changes of {@link #reflexiveAddresses()}: emits them now, then each time they change (learnt after the
+	 * binding started, the NAT or the network changed), so that the engine republishes at once. Only the latest value
+	 * matters. Completes when the binding is disposed. The default emits {@link #reflexiveAddresses()} once and
+	 * completes when the binding is disposed.
+	 *
+	 * @return the reflexive addresses, now and at each change
+	 */
+	default Flux<java.util.List<PeerAddress>> reflexiveAddressChanges() {
+		return Flux.concat(Mono.fromSupplier(this::reflexiveAddresses),
+				onDispose().onErrorResume(e -> Mono.empty()).then(Mono.<java.util.List<PeerAddress>>empty()));
+	}
+
+	/**
 	 * Returns the connection to the endpoint at {@code address}, opening it if none is open. One connection per remote
 	 * endpoint is shared by every interaction with it.
 	 *

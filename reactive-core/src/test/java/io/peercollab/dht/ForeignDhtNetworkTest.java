@@ -219,22 +219,8 @@ class ForeignDhtNetworkTest {
 	@Test
 	void aStaleRecordHeldBySomeNodesLosesToTheNewerOneHeldByOthers() throws Exception {
 		PeerIdentity erin = PeerIdentity.generate("erin", KeyType.ED25519);
-		byte[] key = MutableItem.rawKey(erin.publicKey());
-		MutableItem old = MutableItem.sign(erin.privateKey(), key, MutableItem.nowMicros() - 60_000_000L,
-				PkarrCodec.encode(key, List.of(endPoint("192.0.2.50", 8000)), Duration.ofHours(1)));
 		PeerEndPoint current = endPoint("192.0.2.51", 8001);
-		StepVerifier.create(publisher.publish(erin, List.of(current))).expectComplete().verify(WAIT);
-
-		// the older (validly signed) record back in half of the nodes, as if they had missed the update, and the newer
-		// one surely in the other half (a publish ends after 3 acknowledgements: which nodes hold it is not fixed)
-		MutableItem newer = MutableItem.sign(erin.privateKey(), key, MutableItem.nowMicros(),
-				PkarrCodec.encode(key, List.of(current), Duration.ofHours(1)));
-		for (int node = 0; node < 4; node++) {
-			foreign.plant(node, old);
-		}
-		for (int node = 4; node < 8; node++) {
-			foreign.plant(node, newer);
-		}
+		publishThenStaleInHalf(erin, endPoint("192.0.2.50", 8000), current);
 
 		assertThat(resolved(erin)).containsExactly(current);
 	}
@@ -247,19 +233,8 @@ class ForeignDhtNetworkTest {
 	@Test
 	void aStaleRecordHeldByFastNodesLosesToTheNewerOneHeldBySlowOnes() throws Exception {
 		PeerIdentity frank = PeerIdentity.generate("frank", KeyType.ED25519);
-		byte[] key = MutableItem.rawKey(frank.publicKey());
-		MutableItem old = MutableItem.sign(frank.privateKey(), key, MutableItem.nowMicros() - 60_000_000L,
-				PkarrCodec.encode(key, List.of(endPoint("192.0.2.60", 9000)), Duration.ofHours(1)));
 		PeerEndPoint current = endPoint("192.0.2.61", 9001);
-		StepVerifier.create(publisher.publish(frank, List.of(current))).expectComplete().verify(WAIT);
-		MutableItem newer = MutableItem.sign(frank.privateKey(), key, MutableItem.nowMicros(),
-				PkarrCodec.encode(key, List.of(current), Duration.ofHours(1)));
-		for (int node = 0; node < 4; node++) {
-			foreign.plant(node, old);
-		}
-		for (int node = 4; node < 8; node++) {
-			foreign.plant(node, newer);
-		}
+		publishThenStaleInHalf(frank, endPoint("192.0.2.60", 9000), current);
 		try {
 			for (int node = 4; node < 8; node++) {
 				foreign.delay(node, SLOW_ANSWER);
@@ -271,6 +246,26 @@ class ForeignDhtNetworkTest {
 			for (int node = 4; node < 8; node++) {
 				foreign.delay(node, Duration.ZERO);
 			}
+		}
+	}
+
+	/**
+	 * Publishes {@code who} at {@code current}; then puts an older, validly signed record (at {@code stale}, signed
+	 * before the publish) back in half of the nodes, as if they had missed the update, and the newer one surely in the
+	 * other half (a publish ends after 3 acknowledgements: which nodes hold it is not fixed).
+	 */
+	private void publishThenStaleInHalf(PeerIdentity who, PeerEndPoint stale, PeerEndPoint current) throws Exception {
+		byte[] key = MutableItem.rawKey(who.publicKey());
+		MutableItem old = MutableItem.sign(who.privateKey(), key, MutableItem.nowMicros() - 60_000_000L,
+				PkarrCodec.encode(key, List.of(stale), Duration.ofHours(1)));
+		StepVerifier.create(publisher.publish(who, List.of(current))).expectComplete().verify(WAIT);
+		MutableItem newer = MutableItem.sign(who.privateKey(), key, MutableItem.nowMicros(),
+				PkarrCodec.encode(key, List.of(current), Duration.ofHours(1)));
+		for (int node = 0; node < 4; node++) {
+			foreign.plant(node, old);
+		}
+		for (int node = 4; node < 8; node++) {
+			foreign.plant(node, newer);
 		}
 	}
 

@@ -15,11 +15,14 @@ import io.peercollab.identity.PeerIdentity;
 import io.peercollab.spi.EndpointRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
 
 /**
@@ -128,5 +131,83 @@ class MainlineDhtDevicesTest {
 				List.of(onPhone)))).expectComplete().verify(WAIT.multipliedBy(2));
 
 		assertThat(found(carol)).containsExactlyInAnyOrder(laptopMoved, onPhone);
+	}
+
+	/** What a device does between its read and its put is held until {@code release} completes; {@code read} then. */
+	private static void holdBeforePut(MainlineDht device, Sinks.Empty<Void> read, Mono<Void> release) {
+		device.pauseBeforePut = id -> {
+			read.tryEmitEmpty();
+			return release;
+		};
+	}
+
+	private List<PeerEndPoint> foundOnceItHas(PeerIdentity identity, int count) {
+		PeerContact c = PeerContact.of(identity.name(), "contact", identity.certificate());
+		return Flux.interval(Duration.ZERO, Duration.ofMillis(250))
+				.onBackpressureDrop()
+				.concatMap(tick -> contact.resolve(c).map(EndpointRecord::endPoint).collectList())
+				.filter(list -> list.size() >= count)
+				.blockFirst(WAIT.multipliedBy(2));
+	}
+
+	@RepeatedTest(3)
+	void twoFirstPublicationsAtOnceAreBothFoundTheOverwrittenOneMergesItselfBackIn() throws Exception {
+		PeerIdentity dave = PeerIdentity.generate("dave", KeyType.ED25519); // nothing stored for it yet
+		PeerEndPoint onLaptop = endPoint("203.0.113.50", 7100);
+		PeerEndPoint onPhone = endPoint("203.0.113.51", 7101);
+		Sinks.Empty<Void> phoneRead = Sinks.empty();
+		Sinks.Empty<Void> release = Sinks.empty();
+		holdBeforePut(phone, phoneRead, release.asMono());
+
+		Mono<Void> phonePublished = phone.publish(dave, List.of(onPhone)).cache();
+		phonePublished.subscribe(null, e -> { });
+		StepVerifier.create(phoneRead.asMono()).expectComplete().verify(WAIT); // the phone read: nothing stored
+		publish(laptop, dave, List.of(onLaptop)); // the laptop reads nothing too, puts its record, completes
+		release.tryEmitEmpty(); // the phone puts its own first record over the laptop's
+		StepVerifier.create(phonePublished).expectComplete().verify(WAIT);
+		assertThat(found(dave)).as("the race happened: the phone's first record hid the laptop's")
+				.containsExactly(onPhone);
+
+		// the laptop reads its first record back, finds itself missing, and merges itself in
+		assertThat(foundOnceItHas(dave, 2)).containsExactlyInAnyOrder(onLaptop, onPhone);
+	}
+
+	@RepeatedTest(3)
+	void aFirstPublicationHeldLongerThanTheLookupTimeoutReadsAgainInsteadOfPuttingOverAnother() throws Exception {
+		MainlineDht quickLaptop = quick();
+		MainlineDht quickPhone = quick();
+		try {
+			PeerIdentity erin = PeerIdentity.generate("erin", KeyType.ED25519);
+			PeerEndPoint onLaptop = endPoint("203.0.113.60", 7200);
+			PeerEndPoint onPhone = endPoint("203.0.113.61", 7201);
+			Sinks.Empty<Void> phoneRead = Sinks.empty();
+			// held past the laptop's read-back too: only the phone's own read can keep the laptop's endpoints
+			Mono<Void> release = Mono.delay(Duration.ofSeconds(5)).then();
+			holdBeforePut(quickPhone, phoneRead, release);
+
+			Mono<Void> phonePublished = quickPhone.publish(erin, List.of(onPhone)).cache();
+			phonePublished.subscribe(null, e -> { });
+			StepVerifier.create(phoneRead.asMono()).expectComplete().verify(WAIT);
+			quickPhone.pauseBeforePut = id -> Mono.empty(); // its second read goes straight on
+			publish(quickLaptop, erin, List.of(onLaptop));
+			StepVerifier.create(phonePublished).expectComplete().verify(WAIT);
+
+			assertThat(found(erin)).containsExactlyInAnyOrder(onLaptop, onPhone);
+		}
+		finally {
+			quickLaptop.close().and(quickPhone.close()).block(WAIT);
+		}
+	}
+
+	/** A device with a lookup timeout of 2 s, so that a read goes stale within a test. */
+	private static MainlineDht quick() {
+		MainlineDht d = MainlineDht.builder()
+				.bindAddress(DHT.network().newAddress())
+				.bootstrapNodes(DHT.network().bootstrap())
+				.lookupTimeout(Duration.ofSeconds(2))
+				.lookupGrace(Duration.ofMillis(200))
+				.build();
+		StepVerifier.create(d.start()).expectComplete().verify(WAIT);
+		return d;
 	}
 }

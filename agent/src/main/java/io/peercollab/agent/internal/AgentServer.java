@@ -39,6 +39,8 @@ import io.rsocket.Payload;
 import io.rsocket.RSocket;
 import io.rsocket.core.RSocketServer;
 import io.rsocket.exceptions.RejectedSetupException;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.unix.DomainSocketAddress;
 import io.rsocket.transport.netty.server.CloseableChannel;
 import io.rsocket.transport.netty.server.TcpServerTransport;
 import org.jspecify.annotations.Nullable;
@@ -102,7 +104,8 @@ public final class AgentServer implements Disposable {
 		this.collab = collab;
 		this.settings = settings;
 		this.secret = secret.getBytes(StandardCharsets.UTF_8);
-		this.launcher = new Launcher(settings.directory(), settings.launchTimeout(), this::launchExpired);
+		this.launcher = new Launcher(settings.directory(), settings.channel(), settings.launchTimeout(),
+				this::launchExpired);
 	}
 
 	/**
@@ -129,9 +132,25 @@ public final class AgentServer implements Disposable {
 			catch (IOException e) {
 				return Mono.error(e);
 			}
-			// Java's own domain sockets on NIO (Netty 4.2): epoll, when on the class path, takes only its own address type
-			tcp = TcpServer.create().runOn(TcpResources.get(), false)
-					.bindAddress(() -> UnixDomainSocketAddress.of(socket));
+			if (Epoll.isAvailable()) {
+				// epoll tells who connected (SO_PEERCRED): another user is closed at once, and an application's claimed
+				// process id must be its own (PeerCredentialCheck)
+				int uid;
+				try {
+					uid = (Integer) Files.getAttribute(dir.resolve(AgentFiles.SECRET), "unix:uid");
+				}
+				catch (IOException | UnsupportedOperationException e) {
+					return Mono.error(e);
+				}
+				tcp = TcpServer.create().runOn(TcpResources.get(), true)
+						.bindAddress(() -> new DomainSocketAddress(socket.toString()))
+						.doOnConnection(c -> PeerCredentialCheck.install(c.channel(), uid));
+			}
+			else {
+				// Java's own domain sockets on NIO (Netty 4.2): the peer is not told; the directory and the secret decide
+				tcp = TcpServer.create().runOn(TcpResources.get(), false)
+						.bindAddress(() -> UnixDomainSocketAddress.of(socket));
+			}
 		}
 		else {
 			tcp = TcpServer.create().bindAddress(() -> new InetSocketAddress("127.0.0.1", 0));

@@ -2,7 +2,9 @@
 package io.peercollab.agent.internal;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,13 +15,16 @@ import io.peercollab.Invitation;
 import io.peercollab.InvalidRequestException;
 import io.peercollab.InvitationClosedException;
 import io.peercollab.InvitationResponse;
+import io.peercollab.LimitExceededException;
 import io.peercollab.ObjectChange;
 import io.peercollab.Peer;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerCollaboration;
+import io.peercollab.PeerEndPoint;
 import io.peercollab.PeerObject;
 import io.peercollab.PeerScope;
 import io.peercollab.PresenceChange;
+import io.peercollab.SentInvitation;
 import io.peercollab.SessionMessage;
 import io.peercollab.contact.ContactChange;
 import io.peercollab.contact.ContactItemChange;
@@ -86,6 +91,14 @@ final class Attached implements RSocket {
 				String name = LocalWire.read(p, String.class);
 				return collab.setEndPointName(name).then(state());
 			}
+			case LocalWire.SET_ADVERTISED -> {
+				LocalWire.EndPoint[] advertised = LocalWire.read(p, LocalWire.EndPoint[].class);
+				List<PeerEndPoint> endPoints = new ArrayList<>(advertised.length);
+				for (LocalWire.EndPoint e : advertised) {
+					endPoints.add(e.endPoint());
+				}
+				return collab.setAdvertisedEndPoints(endPoints).then(state());
+			}
 			case LocalWire.SET_PRESENCE -> {
 				LocalWire.Presence presence = LocalWire.read(p, LocalWire.Presence.class);
 				return collab.setPresence(presence.info()).then(state());
@@ -136,15 +149,18 @@ final class Attached implements RSocket {
 				LocalWire.SendInvite i = LocalWire.read(p, LocalWire.SendInvite.class);
 				Peer peer = peer(i.peer());
 				PeerApplication app = i.application().application();
-				Mono<InvitationResponse> sent = i.expiryMillis() > 0
-						? peer.invite(app, i.message(), i.data(), Duration.ofMillis(i.expiryMillis()))
-						: peer.invite(app, i.message(), i.data());
-				return sent.map(r -> {
-					LocalWire.Session session = r.session().map(s -> AgentServer.sessionMessage(agent.hold(s, this), s))
-							.orElse(null);
-					Integer code = r.extendedCode().isPresent() ? r.extendedCode().getAsInt() : null;
-					return LocalWire.reply(new LocalWire.Response(r.status(), r.message(), code, session));
-				});
+				if (i.ticket() == null) {
+					Mono<InvitationResponse> sent = i.expiryMillis() > 0
+							? peer.invite(app, i.message(), i.data(), Duration.ofMillis(i.expiryMillis()))
+							: peer.invite(app, i.message(), i.data());
+					return sent.map(this::response);
+				}
+				return sent(i, peer, app);
+			}
+			case LocalWire.PEER_INVITE_CANCEL -> {
+				String ticket = LocalWire.read(p, String.class);
+				SentInvitation s = sending.get(ticket);
+				return Mono.just(LocalWire.reply(s != null && s.cancel()));
 			}
 			case LocalWire.CONTACTS_UPDATE_ME -> {
 				LocalWire.Me m = LocalWire.read(p, LocalWire.Me.class);
@@ -355,7 +371,48 @@ final class Attached implements RSocket {
 	}
 
 	static LocalWire.Invite invite(String key, Invitation inv) {
-		return new LocalWire.Invite(key, inv.id(), inv.sender().toString(), inv.senderNickname(), inv.fromContact(),
+		return new LocalWire.Invite(key, inv.id(), inv.sender().toString(), inv.senderNickname(),
+				inv.senderEndPoint().map(LocalWire.EndPoint::shown).orElse(null), inv.fromContact(),
 				LocalWire.App.of(inv.application()), inv.message(), inv.data(), inv.expiresAt().toEpochMilli());
+	}
+
+	/** The most invitations one application may have on their way at once. */
+	static final int MAX_SENDING = 1024;
+
+	/** This application's invitations on their way that it may cancel, by its ticket. */
+	private final Map<String, SentInvitation> sending = new ConcurrentHashMap<>();
+
+	/**
+	 * Sends an invitation the application may cancel: the agent's own {@link SentInvitation} is kept under the
+	 * application's ticket, so that a cancel ({@link LocalWire#PEER_INVITE_CANCEL}) ends it here before the
+	 * application reads {@code CANCELLED}; a request the application drops cancels it too.
+	 */
+	private Mono<Payload> sent(LocalWire.SendInvite i, Peer peer, PeerApplication app) {
+		String ticket = i.ticket();
+		if (ticket.isEmpty() || ticket.length() > LocalWire.MAX_TICKET_LENGTH) {
+			return Mono.error(new InvalidRequestException("ticket must be 1 to " + LocalWire.MAX_TICKET_LENGTH
+					+ " characters, was " + ticket.length()));
+		}
+		if (sending.size() >= MAX_SENDING) {
+			return Mono.error(new LimitExceededException("invitations on their way from one application must be"
+					+ " at most " + MAX_SENDING));
+		}
+		if (i.expiryMillis() <= 0) {
+			return Mono.error(new InvalidRequestException("expiryMillis must be positive with a ticket, was "
+					+ i.expiryMillis()));
+		}
+		SentInvitation s = peer.send(app, i.message(), i.data(), Duration.ofMillis(i.expiryMillis()));
+		if (sending.putIfAbsent(ticket, s) != null) {
+			s.cancel();
+			return Mono.error(new InvalidRequestException("ticket " + ticket + " is already in use"));
+		}
+		return s.response().map(this::response).doOnCancel(s::cancel).doFinally(x -> sending.remove(ticket, s));
+	}
+
+	private Payload response(InvitationResponse r) {
+		LocalWire.Session session = r.session().map(s -> AgentServer.sessionMessage(agent.hold(s, this), s))
+				.orElse(null);
+		Integer code = r.extendedCode().isPresent() ? r.extendedCode().getAsInt() : null;
+		return LocalWire.reply(new LocalWire.Response(r.status(), r.message(), code, session));
 	}
 }

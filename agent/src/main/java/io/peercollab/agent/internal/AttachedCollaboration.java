@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.peercollab.ApplicationChange;
@@ -21,11 +22,11 @@ import io.peercollab.CollaborationSession;
 import io.peercollab.ConnectionPath;
 import io.peercollab.Diagnostic;
 import io.peercollab.EndPointChange;
-import io.peercollab.InvalidContactCardException;
 import io.peercollab.NotFoundException;
 import io.peercollab.Invitation;
 import io.peercollab.InvitationResponse;
 import io.peercollab.InvitationState;
+import io.peercollab.InvitationStatus;
 import io.peercollab.LaunchInfo;
 import io.peercollab.ObjectChange;
 import io.peercollab.PayloadTooLargeException;
@@ -43,6 +44,7 @@ import io.peercollab.PresenceChange;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.PresenceInfo;
 import io.peercollab.RegisteredApplication;
+import io.peercollab.SentInvitation;
 import io.peercollab.SessionMemberChange;
 import io.peercollab.SessionMessage;
 import io.peercollab.agent.NotCarriedByAgentException;
@@ -61,6 +63,7 @@ import org.reactivestreams.Publisher;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -209,7 +212,9 @@ public final class AttachedCollaboration implements PeerCollaboration {
 	@Override
 	public Mono<Void> setAdvertisedEndPoints(List<PeerEndPoint> endPoints) {
 		Objects.requireNonNull(endPoints, "endPoints");
-		return Mono.error(notCarried("setAdvertisedEndPoints(..)"));
+		// the agent's endpoint is the person's: what one application sets, every attached one reads
+		return Mono.defer(() -> call(LocalWire.SET_ADVERTISED,
+				LocalWire.EndPoint.strict(endPoints, "endPoints").toArray(new LocalWire.EndPoint[0])));
 	}
 
 	@Override
@@ -517,10 +522,92 @@ public final class AttachedCollaboration implements PeerCollaboration {
 				long expiryMillis) {
 			Objects.requireNonNull(application, "application");
 			return ask(LocalWire.PEER_INVITE, new LocalWire.SendInvite(ref, LocalWire.App.of(application),
-					message == null ? "" : message, data, expiryMillis), LocalWire.Response.class)
-					.map(r -> r.session() != null
-							? InvitationResponse.accepted(r.message(), r.extendedCode(), session(r.session()))
-							: InvitationResponse.of(r.status(), r.message(), r.extendedCode()));
+					message == null ? "" : message, data, expiryMillis, null), LocalWire.Response.class)
+					.map(AttachedCollaboration.this::answer);
+		}
+
+		/**
+		 * {@inheritDoc} Through the agent: a cancel reads {@code CANCELLED} only once the agent has cancelled its own
+		 * invitation, so that one cancelled before delivery is never delivered.
+		 */
+		@Override
+		public SentInvitation send(PeerApplication application, String message, byte[] data, Duration expiry) {
+			Objects.requireNonNull(application, "application");
+			Objects.requireNonNull(expiry, "expiry");
+			if (expiry.isZero() || expiry.isNegative()) {
+				return Peer.super.send(application, message, data, expiry); // fails as embedded
+			}
+			return new RemoteSentInvitation(this, new LocalWire.SendInvite(ref, LocalWire.App.of(application),
+					message == null ? "" : message, data, expiry.toMillis(), UUID.randomUUID().toString()));
+		}
+	}
+
+	private InvitationResponse answer(LocalWire.Response r) {
+		return r.session() != null
+				? InvitationResponse.accepted(r.message(), r.extendedCode(), session(r.session()))
+				: InvitationResponse.of(r.status(), r.message(), r.extendedCode());
+	}
+
+	/**
+	 * An invitation sent through the agent, which holds its own under this one's ticket. {@link #cancel()} asks the
+	 * agent to cancel it there and reads {@code CANCELLED} once the agent has: a cancel that only dropped the request
+	 * would cross the local channel while the agent may already be delivering the invitation. An answer that crosses
+	 * the channel after this one was cancelled is dropped; a session it carries is let go.
+	 */
+	private final class RemoteSentInvitation implements SentInvitation {
+
+		private final Peer invitee;
+		private final String ticket;
+		private final AtomicBoolean ended = new AtomicBoolean();
+		/** Emitted once, by whoever ends {@link #ended} first. */
+		private final Sinks.One<InvitationResponse> result = Sinks.one();
+
+		RemoteSentInvitation(Peer invitee, LocalWire.SendInvite invite) {
+			this.invitee = invitee;
+			this.ticket = invite.ticket();
+			ask(LocalWire.PEER_INVITE, invite, LocalWire.Response.class).subscribe(r -> {
+				if (ended.compareAndSet(false, true)) {
+					result.tryEmitValue(answer(r));
+				}
+				else if (r.session() != null) {
+					AttachedCollaboration.this.send(LocalWire.SESSION_DISPOSE, r.session().key())
+							.subscribe(null, e -> { });
+				}
+			}, e -> {
+				if (ended.compareAndSet(false, true)) {
+					result.tryEmitError(e);
+				}
+			}, () -> {
+				if (ended.compareAndSet(false, true)) {
+					result.tryEmitError(new PeerUnreachableException(invitee.name() + " sent no answer"));
+				}
+			});
+		}
+
+		@Override
+		public Peer invitee() {
+			return invitee;
+		}
+
+		@Override
+		public Mono<InvitationResponse> response() {
+			return result.asMono();
+		}
+
+		@Override
+		public boolean cancel() {
+			if (!ended.compareAndSet(false, true)) {
+				return false;
+			}
+			ask(LocalWire.PEER_INVITE_CANCEL, ticket, Boolean.class).onErrorReturn(Boolean.FALSE)
+					.subscribe(null, null,
+							() -> result.tryEmitValue(InvitationResponse.of(InvitationStatus.CANCELLED, "")));
+			return true;
+		}
+
+		@Override
+		public String toString() {
+			return "SentInvitation[" + invitee.name() + (ended.get() ? ", ended" : ", pending") + "]";
 		}
 	}
 
@@ -626,9 +713,7 @@ public final class AttachedCollaboration implements PeerCollaboration {
 
 		@Override
 		public PeerContact parseCard(String xml) {
-			if (xml == null) {
-				throw new InvalidContactCardException("the card is null");
-			}
+			// the codec refuses a null card too, with the same typed error as any other bad card
 			return ContactCardCodec.fromXml(xml);
 		}
 
@@ -662,13 +747,13 @@ public final class AttachedCollaboration implements PeerCollaboration {
 		private final LocalWire.Invite m;
 		private final PeerApplication application;
 		private final Mono<InvitationState> outcome;
-		private volatile InvitationState state = InvitationState.PENDING;
+		private final AtomicReference<InvitationState> state = new AtomicReference<>(InvitationState.PENDING);
 
 		RemoteInvitation(LocalWire.Invite m) {
 			this.m = m;
 			this.application = m.application().application();
 			this.outcome = ask(LocalWire.OUTCOME, m.key(), InvitationState.class)
-					.doOnNext(s -> state = s).cache();
+					.doOnNext(state::set).cache();
 			outcome.subscribe(null, e -> { });
 		}
 
@@ -685,6 +770,11 @@ public final class AttachedCollaboration implements PeerCollaboration {
 		@Override
 		public String senderNickname() {
 			return m.senderNickname();
+		}
+
+		@Override
+		public Optional<PeerEndPoint> senderEndPoint() {
+			return m.fromEndPoint();
 		}
 
 		@Override
@@ -714,19 +804,40 @@ public final class AttachedCollaboration implements PeerCollaboration {
 
 		@Override
 		public InvitationState state() {
-			return state;
+			return state.get();
 		}
 
 		@Override
 		public Mono<CollaborationSession> accept(String message, @Nullable Integer extendedCode) {
+			return Mono.defer(() -> {
+				answering(message, InvitationState.ACCEPTED);
+				return accepting(message, extendedCode);
+			});
+		}
+
+		/**
+		 * Reads {@code answer} from now, as an embedded invitation does once its answer is on its way: the inviter can
+		 * have the answer before the agent's reply crosses the local channel. A message the agent will refuse changes
+		 * nothing; an invitation that had ended reads its outcome once the agent tells it.
+		 */
+		private void answering(@Nullable String message, InvitationState answer) {
+			if (message == null || message.length() <= Invitation.MAX_MESSAGE_LENGTH) {
+				state.compareAndSet(InvitationState.PENDING, answer);
+			}
+		}
+
+		private Mono<CollaborationSession> accepting(String message, @Nullable Integer extendedCode) {
 			return ask(LocalWire.ACCEPT, new LocalWire.Answer(m.key(), message == null ? "" : message, extendedCode),
 					LocalWire.Session.class).map(s -> (CollaborationSession) session(s));
 		}
 
 		@Override
 		public Mono<Void> decline(String message, @Nullable Integer extendedCode) {
-			return send(LocalWire.DECLINE, new LocalWire.Answer(m.key(), message == null ? "" : message,
-					extendedCode));
+			return Mono.defer(() -> {
+				answering(message, InvitationState.DECLINED);
+				return send(LocalWire.DECLINE, new LocalWire.Answer(m.key(), message == null ? "" : message,
+						extendedCode));
+			});
 		}
 
 		@Override
@@ -865,6 +976,11 @@ public final class AttachedCollaboration implements PeerCollaboration {
 			@Override
 			public String inviterNickname() {
 				return inv.senderNickname();
+			}
+
+			@Override
+			public Optional<PeerEndPoint> inviterEndPoint() {
+				return inv.fromEndPoint();
 			}
 
 			@Override

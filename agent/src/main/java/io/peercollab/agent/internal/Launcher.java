@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 import io.peercollab.PeerApplication;
+import io.peercollab.agent.AgentSettings;
 import org.jspecify.annotations.Nullable;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
@@ -20,9 +21,10 @@ import reactor.core.scheduler.Schedulers;
 
 /**
  * Starts a registered application's command for an accepted invitation and keeps its launch until the started
- * process attaches (claimed by its process id, or an ancestor's: a launcher script may start the program) or the
- * launch timeout passes. Only the registered path and arguments are run; nothing of the invitation reaches the
- * command line or the environment.
+ * process attaches (claimed by its process id, which on epoll is the one the kernel reports for its connection, or an
+ * ancestor's: a launcher script may start the program) or the launch timeout passes. Only the registered path and
+ * arguments are run; nothing of the invitation reaches the command line or the environment (which only says where
+ * this agent is: {@link AgentSettings#DIRECTORY_VARIABLE}).
  */
 final class Launcher implements Disposable {
 
@@ -33,6 +35,7 @@ final class Launcher implements Disposable {
 	}
 
 	private final Path logDirectory;
+	private final AgentSettings.Channel channel;
 	private final Duration timeout;
 	private final Consumer<String> expired;
 	private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
@@ -41,8 +44,9 @@ final class Launcher implements Disposable {
 	/**
 	 * @param expired told the session key of a launch whose process did not attach in time, or exited before
 	 */
-	Launcher(Path logDirectory, Duration timeout, Consumer<String> expired) {
+	Launcher(Path logDirectory, AgentSettings.Channel channel, Duration timeout, Consumer<String> expired) {
 		this.logDirectory = logDirectory;
+		this.channel = channel;
 		this.timeout = timeout;
 		this.expired = expired;
 	}
@@ -58,6 +62,10 @@ final class Launcher implements Disposable {
 					.redirectErrorStream(true)
 					.redirectOutput(ProcessBuilder.Redirect.appendTo(
 							logDirectory.resolve("launched-" + app.id() + ".log").toFile()));
+			// where this agent is, so that the program attaches to it with PeerCollaboration.agent(); its launch
+			// information it reads over the channel
+			pb.environment().put(AgentSettings.DIRECTORY_VARIABLE, logDirectory.toAbsolutePath().toString());
+			pb.environment().put(AgentSettings.CHANNEL_VARIABLE, channel.name());
 			Process process = pb.start();
 			long pid = process.pid();
 			pending.put(pid, new Pending(pid, invite, sessionKey));

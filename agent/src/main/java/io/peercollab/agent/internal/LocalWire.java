@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -81,6 +82,7 @@ public final class LocalWire {
 	static final String SIGN_IN_CHANGES = "signInChanges";
 	static final String SET_NICKNAME = "nickname.set";
 	static final String SET_END_POINT_NAME = "endPointName.set";
+	static final String SET_ADVERTISED = "advertisedEndPoints.set";
 	static final String END_POINT_NAME_CHANGES = "endPointNameChanges";
 	static final String SET_PRESENCE = "presence.set";
 	static final String PRESENCE_CHANGES = "presenceChanges";
@@ -104,6 +106,7 @@ public final class LocalWire {
 	static final String PEER_APPLICATIONS = "peer.applications";
 	static final String PEER_OBJECTS = "peer.objects";
 	static final String PEER_INVITE = "peer.invite";
+	static final String PEER_INVITE_CANCEL = "peer.invite.cancel";
 	static final String PEER_PATH_CHANGES = "peer.pathChanges";
 	static final String PEER_EVENTS = "peer.events";
 	static final String PEER_END_POINT_CHANGES = "peer.endPointChanges";
@@ -368,8 +371,13 @@ public final class LocalWire {
 	record PresenceChangeMsg(ChangeType type, Presence presence, long version) {
 	}
 
-	record Invite(String key, UUID id, String sender, String senderNickname, boolean fromContact, App application,
-			String message, byte[] data, long expiresAtMillis) {
+	/** An invitation received; {@code from} is the endpoint it came from, when the transport told it. */
+	record Invite(String key, UUID id, String sender, String senderNickname, @Nullable EndPoint from,
+			boolean fromContact, App application, String message, byte[] data, long expiresAtMillis) {
+
+		Optional<PeerEndPoint> fromEndPoint() {
+			return from == null ? Optional.empty() : Optional.of(from.endPoint());
+		}
 	}
 
 	record Answer(String key, String message, @Nullable Integer extendedCode) {
@@ -439,8 +447,16 @@ public final class LocalWire {
 	}
 
 	/** An invitation to send; {@code expiryMillis} 0 for the agent's default. */
-	record SendInvite(PeerRef peer, App application, String message, byte @Nullable [] data, long expiryMillis) {
+	/**
+	 * An invitation to send; {@code ticket} (at most {@value #MAX_TICKET_LENGTH} characters) when the application may
+	 * cancel it with {@link #PEER_INVITE_CANCEL}.
+	 */
+	record SendInvite(PeerRef peer, App application, String message, byte @Nullable [] data, long expiryMillis,
+			@Nullable String ticket) {
 	}
+
+	/** The longest ticket of a {@link SendInvite}. */
+	static final int MAX_TICKET_LENGTH = 64;
 
 	/** The answer to an invitation sent; {@code session} when accepted. */
 	record Response(InvitationStatus status, String message, @Nullable Integer extendedCode,

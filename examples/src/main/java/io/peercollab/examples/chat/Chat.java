@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.examples.chat;
 
+import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
@@ -42,6 +46,8 @@ import io.peercollab.CollaborationSession;
 import io.peercollab.Invitation;
 import io.peercollab.InvitationState;
 import io.peercollab.IpLiterals;
+import io.peercollab.LaunchInfo;
+import io.peercollab.NotFoundException;
 import io.peercollab.Peer;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerCollaboration;
@@ -60,9 +66,11 @@ import io.peercollab.identity.PeerName;
 import io.peercollab.rsocket.RSocketPeerTransport;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
+import org.jline.terminal.impl.DumbTerminal;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.Exceptions;
@@ -80,7 +88,16 @@ import reactor.core.publisher.Mono;
  * chat --nickname alice --home /tmp/alice --interface lo          # two chats on one machine, in two terminals
  * chat --nickname bob   --home /tmp/bob   --interface lo
  * chat --dht --advertise 203.0.113.7:40000                        # behind NAT, with port 40000 forwarded
+ * chat --agent                                                    # through the user's shared agent
+ * chat --register-launch -- --home ~/chat                        # an accepted invitation starts a chat
  * </pre>
+ *
+ * <p>With {@code --agent} the chat owns no endpoint: it attaches to the user's PeerCollab agent
+ * ({@link PeerCollaboration#agent()}), whose identity, contacts, sign-in and presence it shares with the user's other
+ * applications. {@code --register-launch} registers the chat with the agent with the command that starts it; an
+ * invitation into the chat while no chat is attached then goes to the agent's consent hook and, accepted, the agent
+ * starts that command: the started chat reads its {@link PeerCollaboration#launchInfo() launch information} and joins
+ * the invitation's session.
  *
  * <p>It is persistent: the identity, the nickname, the contacts and the command history live in a per-user folder
  * ({@code ~/.peercollab/chat}, or {@code --home}), so that a restarted chat is the same person with the same contacts.
@@ -149,6 +166,27 @@ public final class Chat implements Callable<Integer> {
 			+ "for IPv6; implies --dht). Default: where this chat listens.")
 	List<String> advertise;
 
+	@Option(names = "--agent", description = "Attach to this user's PeerCollab agent (started if none runs) "
+			+ "instead of running an endpoint of its own: its identity, contacts, sign-in and presence are shared "
+			+ "with the user's other applications, and the endpoint options are the agent's. --home keeps the "
+			+ "history only.")
+	boolean agent;
+
+	@Option(names = "--register-launch", description = "Register the chat with this user's agent with the command "
+			+ "that starts it (this java, this class path, --agent and the arguments after --), then exit: an invitation "
+			+ "into the chat while no chat runs is then put to the agent's consent hook and, accepted, starts a chat "
+			+ "that joins it.")
+	boolean registerLaunch;
+
+	@Parameters(paramLabel = "ARG", description = "With --register-launch, after --: the fixed arguments that the "
+			+ "registered command adds, such as -- --home DIR.")
+	List<String> launchArgs;
+
+	@Option(names = "--input", paramLabel = "FILE", description = "Read the commands from this file or named pipe "
+			+ "instead of the terminal (a chat the agent starts has none); a named pipe stays open, so writers may "
+			+ "come and go. What the chat prints goes to the standard output.")
+	Path input;
+
 	private Terminal terminal; // null until call(): the system terminal
 	private ChatScreen screen;
 	private MdnsDiscovery discovery;
@@ -207,6 +245,13 @@ public final class Chat implements Callable<Integer> {
 	/** Runs until {@code quit} or the end of input; returns the exit code. */
 	@Override
 	public Integer call() {
+		if (registerLaunch) {
+			return registerLaunch();
+		}
+		if (launchArgs != null && !launchArgs.isEmpty()) {
+			System.err.println("error: arguments (" + String.join(" ", launchArgs) + ") are for --register-launch only");
+			return 2;
+		}
 		Path dir = home != null ? home : Path.of(System.getProperty("user.home"), ".peercollab", "chat");
 		FileChannel lockFile;
 		try {
@@ -217,6 +262,13 @@ public final class Chat implements Callable<Integer> {
 				lockFile.close();
 				System.err.println("error: another chat runs with the home " + dir + "; give this one its own --home");
 				return 1;
+			}
+			if (terminal == null && input != null) {
+				// read and write, so that opening a named pipe does not wait for a writer, nor ends at the last one
+				InputStream in = Channels.newInputStream(FileChannel.open(input, StandardOpenOption.READ,
+						StandardOpenOption.WRITE));
+				terminal = new DumbTerminal("peercollab-chat", Terminal.TYPE_DUMB, in, System.out,
+						StandardCharsets.UTF_8);
 			}
 			if (terminal == null) {
 				terminal = TerminalBuilder.builder().name("peercollab-chat").system(true).build();
@@ -237,13 +289,15 @@ public final class Chat implements Callable<Integer> {
 			}
 			say("* I am " + collab.nickname() + " (" + collab.name() + "), listening at "
 					+ hostPorts(collab.endPoints()));
-			say("* my identity and contacts are kept in " + dir);
+			say(agent ? "* attached to my PeerCollab agent: its identity and contacts are shared by my applications"
+					: "* my identity and contacts are kept in " + dir);
 			if (internet != null) {
 				say("* on the Internet through the Mainline DHT, reachable at "
 						+ hostPorts(collab.advertisedEndPoints()));
 			}
 			help();
 			updateStatus();
+			collab.launchInfo().ifPresent(this::joinLaunch);
 			for (String line; (line = screen.readLine(collab.nickname() + "> ")) != null; ) {
 				if (!handle(line.strip())) {
 					break;
@@ -329,7 +383,57 @@ public final class Chat implements Callable<Integer> {
 		return System.getProperty("user.name", "me");
 	}
 
+	/** Registers the chat's launch command with the agent and detaches; returns the exit code. */
+	private int registerLaunch() {
+		List<String> command = new ArrayList<>(List.of(
+				Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+				Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+						.map(e -> Path.of(e).toAbsolutePath().toString())
+						.collect(Collectors.joining(File.pathSeparator)),
+				Chat.class.getName(), "--agent"));
+		if (launchArgs != null) {
+			command.addAll(launchArgs);
+		}
+		PeerApplication launched = new PeerApplication(CHAT.id(), CHAT.description(), null, CHAT.scope(),
+				command.get(0), command.subList(1, command.size()));
+		try {
+			PeerCollaboration c = PeerCollaboration.agent().block(START_STOP);
+			// the launch command replaces any earlier registration of the chat (one without a command included)
+			c.unregisterApplication(CHAT.id()).onErrorResume(NotFoundException.class, e -> Mono.empty())
+					.then(c.registerApplication(launched))
+					.then(c.close())
+					.block(START_STOP);
+			System.out.println("* registered the chat with my PeerCollab agent: an accepted invitation starts "
+					+ String.join(" ", command.subList(0, 2)) + " (this class path) "
+					+ String.join(" ", command.subList(3, command.size())));
+			return 0;
+		}
+		catch (RuntimeException e) {
+			System.err.println("error: cannot register the chat with the agent: " + describe(e));
+			return 1;
+		}
+	}
+
+	/** Attaches to the user's agent and joins in: the chat is registered, the agent signed in. */
+	private PeerCollaboration attach() {
+		PeerCollaboration c = PeerCollaboration.agent().block(START_STOP);
+		try {
+			// kept with the agent's launch command, if it has one (a second registration fails: the first stays)
+			c.registerApplication(CHAT).onErrorResume(AlreadyExistsException.class, e -> Mono.empty())
+					.then(c.signInScope() == PeerScope.NONE ? c.signIn(PeerScope.ALL) : Mono.empty())
+					.block(START_STOP);
+		}
+		catch (RuntimeException e) {
+			c.close().onErrorResume(x -> Mono.empty()).block(START_STOP);
+			throw e;
+		}
+		return c;
+	}
+
 	private PeerCollaboration start(Path dir) {
+		if (agent) {
+			return follow(attach());
+		}
 		String name = nickname(dir);
 		// One interface for both: mDNS announces the transport's port, so the transport must listen where mDNS runs.
 		MdnsDiscovery mdns = discovery != null ? discovery
@@ -376,6 +480,11 @@ public final class Chat implements Callable<Integer> {
 			c.close().onErrorResume(x -> Mono.empty()).block(START_STOP);
 			throw e;
 		}
+		return follow(c);
+	}
+
+	/** Prints the peers near me and the invitations as they come, and keeps the contacts' names for completion. */
+	private PeerCollaboration follow(PeerCollaboration c) {
 		subscriptions.add(c.peersNearMe().subscribe(this::onPeer, this::error));
 		subscriptions.add(c.invitations().subscribe(this::onInvitation, this::error));
 		subscriptions.add(c.contacts().changes().subscribe(change -> {
@@ -426,9 +535,10 @@ public final class Chat implements Callable<Integer> {
 		quitting = true; // what the shutdown itself ends (sessions, streams) is not news
 		subscriptions.dispose();
 		try {
-			// signs out: neighbours see us leave at once, and the DHT gets a record without an address
+			// signs out: neighbours see us leave at once, and the DHT gets a record without an address; attached to
+			// the agent, it detaches (the sign-in is the agent's)
 			collab.close().then(ownDht == null ? Mono.empty() : ownDht.close()).block(START_STOP);
-			say("* signed out");
+			say(agent ? "* detached from my PeerCollab agent" : "* signed out");
 			return 0;
 		}
 		catch (RuntimeException e) {
@@ -653,6 +763,14 @@ public final class Chat implements Callable<Integer> {
 				say("! the invitation from " + invitation.senderNickname() + " " + state.name().toLowerCase(Locale.ROOT));
 			}
 		}));
+	}
+
+	/** A chat the agent started for an accepted invitation: says who invited, and joins the invitation's session. */
+	private void joinLaunch(LaunchInfo launch) {
+		String who = launch.inviterNickname().isEmpty() ? launch.inviter().classifier() : launch.inviterNickname();
+		nicknames.putIfAbsent(launch.inviter(), who);
+		say("! started for an invitation from " + who + (launch.message().isEmpty() ? "" : ": " + launch.message()));
+		join(launch.session().block(TIMEOUT), who);
 	}
 
 	/** Makes a session the current chat and prints what it receives. */

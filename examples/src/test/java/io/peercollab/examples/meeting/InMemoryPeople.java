@@ -8,6 +8,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerScope;
@@ -17,11 +19,15 @@ import io.peercollab.local.InMemoryPeerTransport;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * Endpoints on one in-memory network (no socket, the library's identity checks kept), each near the Meeting Spaces
  * that this class starts: the test announces them through a scripted discovery.
  */
 final class InMemoryPeople implements AutoCloseable {
+
+	private static final Pattern INVITATION = Pattern.compile("\"invitations\":\\[\\{\"id\":\"([^\"]+)\"");
 
 	final InMemoryPeerTransport.Network network = new InMemoryPeerTransport.Network();
 	final ScriptedDiscovery near = new ScriptedDiscovery();
@@ -36,6 +42,50 @@ final class InMemoryPeople implements AutoCloseable {
 		spaces.add(space);
 		near.announce(endpoint.name(), nickname, endpoint.endPoints().get(0));
 		return space;
+	}
+
+	/**
+	 * Alice's and Bob's Meeting Spaces on a network of their own, each with a page open: Alice sees Bob near her and
+	 * invites him, and Bob accepts; returns once Alice's page shows him joined.
+	 */
+	static AliceAndBob aliceInvitesBob() throws InterruptedException {
+		InMemoryPeople people = new InMemoryPeople();
+		AliceAndBob meeting = null;
+		try {
+			MeetingSpace alice = people.space("alice");
+			MeetingSpace bob = people.space("bob");
+			meeting = new AliceAndBob(people, alice, bob, new PageFeed(alice), new PageFeed(bob));
+			meeting.alicePage.await("bob near alice", u -> u.contains("\"nickname\":\"bob\""));
+			alice.handle("{\"t\":\"invite\",\"names\":[\"" + bob.endpoint().name() + "\"]}");
+			Matcher m = INVITATION.matcher(meeting.bobPage.await("an invitation",
+					u -> INVITATION.matcher(u).find()));
+			assertThat(m.find()).isTrue();
+			bob.handle("{\"t\":\"accept\",\"id\":\"" + m.group(1) + "\"}");
+			meeting.alicePage.await("bob joined", u -> u.contains(
+					"\"nickname\":\"bob\",\"colour\":\"#d62728\",\"status\":\"joined\""));
+			return meeting;
+		}
+		catch (InterruptedException | RuntimeException | Error e) {
+			if (meeting != null) {
+				meeting.close();
+			}
+			else {
+				people.close();
+			}
+			throw e;
+		}
+	}
+
+	/** Alice's and Bob's Meeting Spaces and their pages; closing closes the pages, then the spaces. */
+	record AliceAndBob(InMemoryPeople people, MeetingSpace alice, MeetingSpace bob, PageFeed alicePage,
+			PageFeed bobPage) implements AutoCloseable {
+
+		@Override
+		public void close() {
+			alicePage.close();
+			bobPage.close();
+			people.close();
+		}
 	}
 
 	/** {@code n} endpoints signed in near me, each announced. */

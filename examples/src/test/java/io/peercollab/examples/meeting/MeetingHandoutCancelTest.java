@@ -26,55 +26,46 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MeetingHandoutCancelTest {
 
-	private static final Pattern INVITATION = Pattern.compile("\"invitations\":\\[\\{\"id\":\"([^\"]+)\"");
 	private static final Pattern HANDOUT = Pattern.compile("\"handout\":\\{\"id\":\"([^\"]+)\"");
 
 	@Test
 	void theSenderAndAReceiverCanCancelAHandout() throws Exception {
-		try (InMemoryPeople people = new InMemoryPeople()) {
-			MeetingSpace alice = people.space("alice");
-			MeetingSpace bob = people.space("bob");
-			try (InMemoryPeople.PageFeed alicePage = new InMemoryPeople.PageFeed(alice);
-					InMemoryPeople.PageFeed bobPage = new InMemoryPeople.PageFeed(bob)) {
-				alicePage.await("bob near alice", u -> u.contains("\"nickname\":\"bob\""));
-				alice.handle("{\"t\":\"invite\",\"names\":[\"" + bob.endpoint().name() + "\"]}");
-				Matcher m = INVITATION.matcher(bobPage.await("an invitation", u -> INVITATION.matcher(u).find()));
-				assertThat(m.find()).isTrue();
-				bob.handle("{\"t\":\"accept\",\"id\":\"" + m.group(1) + "\"}");
-				alicePage.await("bob joined", u -> u.contains("\"nickname\":\"bob\",\"colour\":\"#d62728\","
-						+ "\"status\":\"joined\""));
+		try (InMemoryPeople.AliceAndBob meeting = InMemoryPeople.aliceInvitesBob()) {
+			MeetingSpace alice = meeting.alice();
+			MeetingSpace bob = meeting.bob();
+			InMemoryPeople.PageFeed alicePage = meeting.alicePage();
+			InMemoryPeople.PageFeed bobPage = meeting.bobPage();
 
-				// the sender cancels
-				Sinks.Many<ByteBuffer> body = Sinks.many().unicast().onBackpressureBuffer();
-				CompletableFuture<HttpResponse<String>> upload = upload(alice, body);
-				body.tryEmitNext(ByteBuffer.wrap(new byte[300 * 1024]));
-				String receiving = bobPage.await("bob receives", u -> u.contains("\"state\":\"receiving\"")
-						&& u.contains("\"transferred\":" + 5 * Meeting.CHUNK));
-				String id = id(receiving);
-				alice.handle("{\"t\":\"cancel-handout\",\"id\":\"" + id + "\"}");
-				bobPage.await("bob sees it cancelled", u -> u.contains(id) && u.contains(
-						"\"state\":\"cancelled by alice\""));
-				alicePage.await("alice sees it cancelled", u -> u.contains(id) && u.contains("\"state\":\"cancelled\""));
-				// the browser's request ends (its body was sent); the answer says the handout did not go out
-				body.tryEmitComplete();
-				HttpResponse<String> answer = upload.get(30, TimeUnit.SECONDS);
-				assertThat(answer.statusCode()).isEqualTo(409);
-				assertThat(answer.body()).contains("cancelled");
+			// the sender cancels
+			Sinks.Many<ByteBuffer> body = Sinks.many().unicast().onBackpressureBuffer();
+			CompletableFuture<HttpResponse<String>> upload = upload(alice, body);
+			body.tryEmitNext(ByteBuffer.wrap(new byte[300 * 1024]));
+			String receiving = bobPage.await("bob receives", u -> u.contains("\"state\":\"receiving\"")
+					&& u.contains("\"transferred\":" + 5 * Meeting.CHUNK));
+			String id = id(receiving);
+			alice.handle("{\"t\":\"cancel-handout\",\"id\":\"" + id + "\"}");
+			bobPage.await("bob sees it cancelled", u -> u.contains(id) && u.contains(
+					"\"state\":\"cancelled by alice\""));
+			alicePage.await("alice sees it cancelled", u -> u.contains(id) && u.contains("\"state\":\"cancelled\""));
+			// the browser's request ends (its body was sent); the answer says the handout did not go out
+			body.tryEmitComplete();
+			HttpResponse<String> answer = upload.get(30, TimeUnit.SECONDS);
+			assertThat(answer.statusCode()).isEqualTo(409);
+			assertThat(answer.body()).contains("cancelled");
 
-				// a receiver cancels: the sender sees who did, and finishes for the others
-				Sinks.Many<ByteBuffer> second = Sinks.many().unicast().onBackpressureBuffer();
-				CompletableFuture<HttpResponse<String>> secondUpload = upload(alice, second);
-				second.tryEmitNext(ByteBuffer.wrap(new byte[300 * 1024]));
-				String id2 = id(bobPage.await("bob receives the second", u -> u.contains("\"state\":\"receiving\"")
-						&& !u.contains(id)));
-				bob.handle("{\"t\":\"cancel-handout\",\"id\":\"" + id2 + "\"}");
-				bobPage.await("bob stopped taking it", u -> u.contains(id2) && u.contains(
-						"\"state\":\"cancelled here\""));
-				alicePage.await("alice sees bob cancelled", u -> u.contains(id2) && u.contains(
-						"\"receivers\":{\"bob\":\"cancelled\"}"));
-				second.tryEmitComplete();
-				assertThat(secondUpload.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
-			}
+			// a receiver cancels: the sender sees who did, and finishes for the others
+			Sinks.Many<ByteBuffer> second = Sinks.many().unicast().onBackpressureBuffer();
+			CompletableFuture<HttpResponse<String>> secondUpload = upload(alice, second);
+			second.tryEmitNext(ByteBuffer.wrap(new byte[300 * 1024]));
+			String id2 = id(bobPage.await("bob receives the second", u -> u.contains("\"state\":\"receiving\"")
+					&& !u.contains(id)));
+			bob.handle("{\"t\":\"cancel-handout\",\"id\":\"" + id2 + "\"}");
+			bobPage.await("bob stopped taking it", u -> u.contains(id2) && u.contains(
+					"\"state\":\"cancelled here\""));
+			alicePage.await("alice sees bob cancelled", u -> u.contains(id2) && u.contains(
+					"\"receivers\":{\"bob\":\"cancelled\"}"));
+			second.tryEmitComplete();
+			assertThat(secondUpload.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
 		}
 	}
 

@@ -6,8 +6,6 @@ import java.io.UncheckedIOException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
@@ -25,64 +23,55 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MeetingHandoutProgressTest {
 
-	private static final Pattern INVITATION = Pattern.compile("\"invitations\":\\[\\{\"id\":\"([^\"]+)\"");
 	private static final int CHUNKS = 120;
 	private static final long SIZE = (long) CHUNKS * Meeting.CHUNK;
 
 	@Test
 	void theSendersProgressIsWhatTheReceiverHas() throws Exception {
-		try (InMemoryPeople people = new InMemoryPeople()) {
-			MeetingSpace alice = people.space("alice");
-			MeetingSpace bob = people.space("bob");
-			try (InMemoryPeople.PageFeed alicePage = new InMemoryPeople.PageFeed(alice);
-					InMemoryPeople.PageFeed bobPage = new InMemoryPeople.PageFeed(bob)) {
-				alicePage.await("bob near alice", u -> u.contains("\"nickname\":\"bob\""));
-				alice.handle("{\"t\":\"invite\",\"names\":[\"" + bob.endpoint().name() + "\"]}");
-				Matcher m = INVITATION.matcher(bobPage.await("an invitation", u -> INVITATION.matcher(u).find()));
-				assertThat(m.find()).isTrue();
-				bob.handle("{\"t\":\"accept\",\"id\":\"" + m.group(1) + "\"}");
-				alicePage.await("bob joined", u -> u.contains("\"nickname\":\"bob\",\"colour\":\"#d62728\","
-						+ "\"status\":\"joined\""));
-				bobPage.await("bob is connected", u -> u.contains("\"connected\":true"));
+		try (InMemoryPeople.AliceAndBob meeting = InMemoryPeople.aliceInvitesBob()) {
+			MeetingSpace alice = meeting.alice();
+			MeetingSpace bob = meeting.bob();
+			InMemoryPeople.PageFeed alicePage = meeting.alicePage();
+			InMemoryPeople.PageFeed bobPage = meeting.bobPage();
+			bobPage.await("bob is connected", u -> u.contains("\"connected\":true"));
 
-				// bob's Meeting Space stands still: it reads nothing from its session, so it acknowledges nothing
-				CountDownLatch release = new CountDownLatch(1);
-				bob.state().schedule(() -> {
-					try {
-						release.await(30, TimeUnit.SECONDS);
-					}
-					catch (InterruptedException e) {
-						Thread.currentThread().interrupt();
-					}
-				});
-				alice.handout("big.bin", SIZE, Flux.range(0, CHUNKS).map(i -> new byte[Meeting.CHUNK])).subscribe();
-				AtomicLong shown = new AtomicLong(-1);
-				JsonNode sent = handout(alicePage.await("alice's session took the whole handout", u -> {
-					JsonNode h = handout(u);
-					if (h != null) {
-						assertThat(h.path("transferred").asLong()).as("alice's bar while bob stands still")
-								.isZero();
-					}
-					return h != null && h.path("handed").asLong() == SIZE;
-				}));
-				assertThat(sent.path("transferred").asLong()).isZero();
-				System.out.printf("MEASURED handout progress: alice's session took %d of %d bytes while bob had "
-						+ "acknowledged 0; her bar shows 0%n", sent.path("handed").asLong(), SIZE);
+			// bob's Meeting Space stands still: it reads nothing from its session, so it acknowledges nothing
+			CountDownLatch release = new CountDownLatch(1);
+			bob.state().schedule(() -> {
+				try {
+					release.await(30, TimeUnit.SECONDS);
+				}
+				catch (InterruptedException e) {
+					Thread.currentThread().interrupt();
+				}
+			});
+			alice.handout("big.bin", SIZE, Flux.range(0, CHUNKS).map(i -> new byte[Meeting.CHUNK])).subscribe();
+			AtomicLong shown = new AtomicLong(-1);
+			JsonNode sent = handout(alicePage.await("alice's session took the whole handout", u -> {
+				JsonNode h = handout(u);
+				if (h != null) {
+					assertThat(h.path("transferred").asLong()).as("alice's bar while bob stands still")
+							.isZero();
+				}
+				return h != null && h.path("handed").asLong() == SIZE;
+			}));
+			assertThat(sent.path("transferred").asLong()).isZero();
+			System.out.printf("MEASURED handout progress: alice's session took %d of %d bytes while bob had "
+					+ "acknowledged 0; her bar shows 0%n", sent.path("handed").asLong(), SIZE);
 
-				// bob goes on: alice's bar follows his acknowledgements, never back, up to the whole handout
-				release.countDown();
-				alicePage.await("alice's bar reaches the end as bob verifies it", u -> {
-					JsonNode h = handout(u);
-					if (h == null) {
-						return false;
-					}
-					long t = h.path("transferred").asLong();
-					assertThat(t).as("alice's bar never goes back").isGreaterThanOrEqualTo(shown.get());
-					shown.set(t);
-					return t == SIZE && h.path("receivers").path("bob").asText().equals("verified");
-				});
-				bobPage.await("bob has it verified", u -> u.contains("\"state\":\"verified\""));
-			}
+			// bob goes on: alice's bar follows his acknowledgements, never back, up to the whole handout
+			release.countDown();
+			alicePage.await("alice's bar reaches the end as bob verifies it", u -> {
+				JsonNode h = handout(u);
+				if (h == null) {
+					return false;
+				}
+				long t = h.path("transferred").asLong();
+				assertThat(t).as("alice's bar never goes back").isGreaterThanOrEqualTo(shown.get());
+				shown.set(t);
+				return t == SIZE && h.path("receivers").path("bob").asText().equals("verified");
+			});
+			bobPage.await("bob has it verified", u -> u.contains("\"state\":\"verified\""));
 		}
 	}
 

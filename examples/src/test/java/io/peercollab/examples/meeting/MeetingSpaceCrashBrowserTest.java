@@ -95,19 +95,7 @@ class MeetingSpaceCrashBrowserTest {
 		MeetingPage alice = open("alice", space("alice").url());
 		MeetingPage bob = open("bob", space("bob").url());
 		MeetingPage carol = open("carol", carolProcess.url());
-		Chromium.await(alice.driver, "alice sees bob and carol", d -> alice.near().equals(List.of("bob", "carol")));
-
-		alice.tick("bob");
-		alice.tick("carol");
-		alice.driver.findElement(By.id("invite-button")).click();
-		bob.answer("alice", "accept");
-		carol.answer("alice", "accept");
-		alice.awaitParticipant("bob", "joined");
-		alice.awaitParticipant("carol", "joined");
-		carol.draw("ellipse", 100, 100, 400, 300);
-		alice.draw("rect", 500, 100, 800, 300);
-		MeetingSpaceBrowserTest.awaitSameBoard(2, alice, carol);
-		MeetingSpaceBrowserTest.awaitSameBoard(2, alice, bob);
+		meet(alice, bob, carol, carol, "ellipse", "rect");
 		carol.shot("11-carol-in-the-meeting-from-her-own-process");
 
 		String carolLost = "(() => { const li = Array.from(document.querySelectorAll('#participants li'))"
@@ -154,19 +142,7 @@ class MeetingSpaceCrashBrowserTest {
 		MeetingPage alice = open("alice", space("alice").url());
 		MeetingPage bob = open("bob", space("bob").url());
 		MeetingPage dave = open("dave", daveProcess.url());
-		Chromium.await(dave.driver, "dave sees alice and bob", d -> dave.near().equals(List.of("alice", "bob")));
-
-		dave.tick("alice");
-		dave.tick("bob");
-		dave.driver.findElement(By.id("invite-button")).click();
-		alice.answer("dave", "accept");
-		bob.answer("dave", "accept");
-		dave.awaitParticipant("alice", "joined");
-		dave.awaitParticipant("bob", "joined");
-		alice.draw("rect", 100, 100, 400, 300);
-		dave.draw("ellipse", 500, 100, 800, 300);
-		MeetingSpaceBrowserTest.awaitSameBoard(2, dave, alice);
-		MeetingSpaceBrowserTest.awaitSameBoard(2, dave, bob);
+		meet(dave, alice, bob, alice, "rect", "ellipse");
 
 		String hostLost = "document.getElementById('meeting-status').textContent"
 				+ ".includes('lost the connection to dave (the host)')";
@@ -194,6 +170,28 @@ class MeetingSpaceCrashBrowserTest {
 		bob.shot("16-bob-in-a-new-meeting-after-the-host-crashed");
 		System.out.printf(Locale.ROOT, "MEASURED the host killed (SIGKILL): shown lost on the members' pages after "
 				+ "%d ms and %d ms%n", aliceSaw, bobSaw);
+	}
+
+	/**
+	 * {@code host} sees {@code first} and {@code second} near it (in that order), invites them, and both accept; once
+	 * the host's page shows both joined, {@code drawer} (one of the two) draws a {@code drawerTool} shape on the left
+	 * and the host a {@code hostTool} shape on the right; returns once the other two boards show both as the host's.
+	 */
+	private static void meet(MeetingPage host, MeetingPage first, MeetingPage second, MeetingPage drawer,
+			String drawerTool, String hostTool) {
+		Chromium.await(host.driver, host.who + " sees " + first.who + " and " + second.who,
+				d -> host.near().equals(List.of(first.who, second.who)));
+		host.tick(first.who);
+		host.tick(second.who);
+		host.driver.findElement(By.id("invite-button")).click();
+		first.answer(host.who, "accept");
+		second.answer(host.who, "accept");
+		host.awaitParticipant(first.who, "joined");
+		host.awaitParticipant(second.who, "joined");
+		drawer.draw(drawerTool, 100, 100, 400, 300);
+		host.draw(hostTool, 500, 100, 800, 300);
+		MeetingSpaceBrowserTest.awaitSameBoard(2, host, drawer);
+		MeetingSpaceBrowserTest.awaitSameBoard(2, host, drawer == first ? second : first);
 	}
 
 	/**

@@ -13,7 +13,6 @@ import java.util.function.Function;
 
 import io.peercollab.ApplicationChange;
 import io.peercollab.ChangeType;
-import io.peercollab.InvalidContactCardException;
 import io.peercollab.NotFoundException;
 import io.peercollab.ObjectChange;
 import io.peercollab.Peer;
@@ -405,9 +404,7 @@ public final class DefaultContactManager implements ContactManager {
 
 	@Override
 	public PeerContact parseCard(String xml) {
-		if (xml == null) {
-			throw new InvalidContactCardException("the card is null");
-		}
+		// the codec refuses a null card too, with the same typed error as any other bad card
 		return ContactCardCodec.fromXml(xml);
 	}
 

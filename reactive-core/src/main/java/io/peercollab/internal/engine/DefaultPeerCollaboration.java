@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.internal.engine;
 
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 import io.peercollab.ApplicationChange;
 import io.peercollab.ChangeType;
@@ -42,8 +44,8 @@ import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.contact.DefaultContactManager;
-import io.peercollab.internal.flow.Emissions;
 import io.peercollab.internal.flow.SerialQueue;
+import io.peercollab.internal.flow.SerialSink;
 import io.peercollab.internal.invite.Invitations;
 import io.peercollab.internal.nearme.NearMe;
 import io.peercollab.internal.observe.GuardedObserver;
@@ -101,11 +103,20 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 	/** The setting under which the endpoint name is stored. */
 	static final String ENDPOINT_NAME_SETTING = "endpoint-name";
 
+	/**
+	 * The setting under which this endpoint's device id is stored: generated once, the same across restarts, handed
+	 * to the name publisher so that a restarted device replaces its own DHT entries.
+	 */
+	static final String DEVICE_ID_SETTING = "device-id";
+
+	/** This endpoint's device id once the store is loaded; {@code null} before. */
+	private volatile String deviceId;
+
 	private final String machineName = MachineName.get();
 	private volatile String endPointName;
-	private final Sinks.Many<String> endPointNames = Sinks.many().replay().latest();
+	private final SerialSink<String> endPointNames = new SerialSink<>(Sinks.many().replay().latest());
 
-	private final Sinks.Many<Diagnostic> diagnostics = Sinks.many().multicast().directBestEffort();
+	private final SerialSink<Diagnostic> diagnostics = new SerialSink<>(Sinks.many().multicast().directBestEffort());
 	/** The subscriptions to every configured resolver's {@link PeerNameResolver#diagnostics()}. */
 	private final Disposable.Composite resolverDiagnostics = Disposables.composite();
 	private final DiagnosticLog diagnosticLog;
@@ -123,12 +134,12 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 	private final PortMappedEndPoint portMapped;
 	final RemotePeer.Reach reach;
 	private volatile List<PeerEndPoint> advertised;
-	private final java.util.function.Supplier<Map<String, List<java.net.InetAddress>>> interfaces;
+	private final Supplier<Map<String, List<InetAddress>>> interfaces;
 
 	public DefaultPeerCollaboration(CollaborationBuilder b) {
 		this.identity = b.identity;
 		this.endPointName = b.endPointName != null ? b.endPointName : machineName;
-		Emissions.next(endPointNames, endPointName);
+		endPointNames.next(endPointName);
 		this.store = b.store;
 		this.discovery = b.discovery;
 		this.transport = b.transport;
@@ -157,7 +168,8 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 				reach.endPointsLearnt(e.peer().name(), e.peer().endPoints());
 			}
 		});
-		this.publishing = new InternetPublishing(identity, this::publishedEndPoints, timer, this::diagnose,
+		this.publishing = new InternetPublishing(identity, this::publishedEndPoints, () -> deviceId, timer,
+				this::diagnose,
 				b.publisher, b.republishInterval, observer);
 		this.advertised = b.advertised;
 		this.portMapped = new PortMappedEndPoint(b.portMapping, PortMapper.Settings.defaults(),
@@ -166,7 +178,8 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		this.followers = new Followers(state, contacts::isAllowed, disclosure, observer);
 		this.contacts.announceNicknameWith(v -> nearMe.updateNickname(announced(v)));
 		this.ready = Mono.when(store.applications().doOnNext(state::loaded),
-				contacts.load().then(Mono.fromRunnable(this::restoreEndPointName))).cache();
+				contacts.load().then(Mono.fromRunnable(this::restoreEndPointName)).then(Mono.defer(this::loadDeviceId)))
+				.cache();
 		// what the resolvers refused (a forged or stale record), passed on until this endpoint is closed
 		for (PeerNameResolver r : b.resolvers) {
 			resolverDiagnostics.add(Flux.defer(r::diagnostics).subscribe(this::diagnose,
@@ -246,14 +259,42 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		}
 	}
 
+	/**
+	 * The device id kept in the store, or a new one (8 random characters of {@code [a-z0-9]}) stored for the next
+	 * start; one that cannot be stored is used for this run and reported.
+	 */
+	private Mono<Void> loadDeviceId() {
+		String stored = contacts.setting(DEVICE_ID_SETTING);
+		if (stored != null && DEVICE_ID.matcher(stored).matches()) {
+			deviceId = stored;
+			return Mono.empty();
+		}
+		StringBuilder fresh = new StringBuilder(8);
+		java.security.SecureRandom random = new java.security.SecureRandom();
+		for (int i = 0; i < 8; i++) {
+			fresh.append(DEVICE_ID_ALPHABET.charAt(random.nextInt(DEVICE_ID_ALPHABET.length())));
+		}
+		deviceId = fresh.toString();
+		return contacts.saveSetting(DEVICE_ID_SETTING, deviceId).onErrorResume(e -> {
+			diagnose(Diagnostic.Kind.PUBLISH_FAILED, "could not store this endpoint's device id (" + e.getMessage()
+					+ "): after a restart its Internet record's old entries stay until they expire");
+			return Mono.empty();
+		});
+	}
+
+	private static final String DEVICE_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+	private static final java.util.regex.Pattern DEVICE_ID = java.util.regex.Pattern.compile("[a-z0-9]{1,10}");
+
 	private void endPointNameChanged(String v) {
 		synchronized (endPointNames) {
 			if (v.equals(endPointName)) {
 				return;
 			}
 			endPointName = v;
+			// queued in the order of the changes, emitted after the lock is released
+			endPointNames.submitNext(v);
 		}
-		Emissions.next(endPointNames, v);
+		endPointNames.drain();
 	}
 
 	// ----- sign-in -------------------------------------------------------------------------------------------------
@@ -315,6 +356,9 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 					// a relay allocated late, or again after a loss, is published at once
 					b.relayedAddressChanges().skip(1).subscribe(relayed -> publishing.republish().subscribe(),
 							e -> log.warn("the relayed addresses of {} failed", identity.name(), e));
+					// so is a reflexive address learnt late, changed or gone
+					b.reflexiveAddressChanges().skip(1).subscribe(reflexive -> publishing.republish().subscribe(),
+							e -> log.warn("the reflexive addresses of {} failed", identity.name(), e));
 				}).then());
 	}
 
@@ -390,11 +434,14 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 				|| !tcp.address().isAnyLocalAddress() ? List.of(PeerEndPoint.of(b.address()))
 				: Interfaces.endPoints(interfaces.get(), tcp.port());
 		Optional<PeerEndPoint> mapped = portMapped.endPoint().filter(m -> !direct.contains(m));
-		if (mapped.isEmpty()) {
+		List<PeerAddress> reflexive = b.reflexiveAddresses();
+		if (mapped.isEmpty() && reflexive.isEmpty()) {
 			return direct;
 		}
 		List<PeerEndPoint> withMapped = new ArrayList<>(direct);
-		withMapped.add(mapped.get());
+		mapped.ifPresent(withMapped::add);
+		// the NAT's public address of the listening port, where it lets anyone in: after the gateway's mapping
+		reflexive.stream().map(PeerEndPoint::of).filter(r -> !withMapped.contains(r)).forEach(withMapped::add);
 		return List.copyOf(withMapped);
 	}
 
@@ -405,7 +452,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 		if (b == null || b.relayedAddresses().isEmpty()) {
 			return advertisedNow;
 		}
-		List<PeerEndPoint> all = new java.util.ArrayList<>(advertisedNow);
+		List<PeerEndPoint> all = new ArrayList<>(advertisedNow);
 		b.relayedAddresses().forEach(a -> all.add(PeerEndPoint.of(a)));
 		return List.copyOf(all);
 	}
@@ -640,7 +687,7 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 	void diagnose(Diagnostic diagnostic) {
 		diagnosticLog.log(name() + " [" + diagnostic.kind() + "]", diagnostic);
 		// without a subscriber the diagnostic is dropped here: it was logged above
-		Emissions.next(diagnostics, diagnostic);
+		diagnostics.next(diagnostic);
 	}
 
 	// ----- lifecycle -------------------------------------------------------------------------------------------------
@@ -657,8 +704,8 @@ public final class DefaultPeerCollaboration implements PeerCollaboration {
 				invitations.close();
 				contacts.close();
 				resolverDiagnostics.dispose();
-				Emissions.complete(diagnostics);
-				Emissions.complete(endPointNames);
+				diagnostics.complete();
+				endPointNames.complete();
 			})).then(store.close());
 		}));
 	}

@@ -16,13 +16,13 @@ import reactor.core.publisher.Sinks;
  */
 public final class LiveValue<T> {
 
-	private final Sinks.Many<T> sink = Sinks.many().replay().latest();
+	private final SerialSink<T> sink = new SerialSink<>(Sinks.many().replay().latest());
 	private volatile T value;
 
 	/** @param initial the value until the first {@link #set} */
 	public LiveValue(T initial) {
 		this.value = Objects.requireNonNull(initial, "initial");
-		Emissions.next(sink, initial);
+		sink.next(initial);
 	}
 
 	/** @return the value now */
@@ -42,13 +42,10 @@ public final class LiveValue<T> {
 				return;
 			}
 			value = next;
+			// queued in the order of the changes, emitted after the lock is released: the last set is emitted last
+			sink.submitNext(next);
 		}
-		// a concurrent set may emit its value first; the one emitted last is read again so that it wins
-		Emissions.next(sink, next);
-		T now = value;
-		if (!now.equals(next)) {
-			Emissions.next(sink, now);
-		}
+		sink.drain();
 	}
 
 	/** @return the value now, then each change; completes at {@link #close()}; repeats no value twice in a row */
@@ -58,6 +55,6 @@ public final class LiveValue<T> {
 
 	/** Completes {@link #changes()}; idempotent. */
 	public void close() {
-		Emissions.complete(sink);
+		sink.complete();
 	}
 }

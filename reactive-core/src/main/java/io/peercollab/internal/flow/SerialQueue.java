@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.internal.flow;
 
-import java.time.Duration;
-
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
@@ -12,7 +10,7 @@ import reactor.core.publisher.Sinks;
  */
 public final class SerialQueue {
 
-	private final Sinks.Many<Mono<Void>> queue = Sinks.many().unicast().onBackpressureBuffer();
+	private final SerialSink<Mono<Void>> queue = new SerialSink<>(Sinks.many().unicast().onBackpressureBuffer());
 
 	public SerialQueue() {
 		queue.asFlux().concatMap(op -> op.onErrorResume(e -> Mono.empty()), 1).subscribe();
@@ -33,8 +31,8 @@ public final class SerialQueue {
 					})
 					.doOnCancel(() -> result.tryEmitError(new IllegalStateException("cancelled")))
 					.then();
-			// concurrent callers may collide on the sink; retrying briefly serializes them
-			queue.emitNext(step, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
+			// a caller racing with another, or submitting from inside a running operation, is queued behind it
+			queue.next(step);
 			return result.asMono();
 		});
 	}

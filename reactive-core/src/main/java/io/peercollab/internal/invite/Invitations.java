@@ -29,13 +29,14 @@ import io.peercollab.InvitationStatus;
 import io.peercollab.LimitExceededException;
 import io.peercollab.NotAuthorizedException;
 import io.peercollab.NotSignedInException;
+import io.peercollab.PeerAddress;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerScope;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.flow.Diagnoser;
-import io.peercollab.internal.flow.Emissions;
 import io.peercollab.internal.flow.Expiries;
+import io.peercollab.internal.flow.SerialSink;
 import io.peercollab.internal.observe.GuardedObserver;
 import io.peercollab.internal.session.HostSession;
 import io.peercollab.internal.session.MemberSession;
@@ -46,6 +47,7 @@ import io.peercollab.spi.SessionFrame;
 import io.peercollab.spi.SessionOpen;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
@@ -97,8 +99,8 @@ public final class Invitations {
 	private final Diagnoser diagnostics;
 	private final CollaborationObserver observer;
 	private final ReceivedInvitation.Listener listener = new ReceivedListener();
-	private final Sinks.Many<Invitation> received = Sinks.many().multicast()
-			.onBackpressureBuffer(PENDING_BUFFER, false);
+	private final SerialSink<Invitation> received = new SerialSink<>(Sinks.many().multicast()
+			.onBackpressureBuffer(PENDING_BUFFER, false));
 	private final Map<UUID, ReceivedInvitation> awaitingSession = new ConcurrentHashMap<>();
 	/** The sessions this endpoint is a member of, open now. */
 	private final Set<MemberSession> joined = ConcurrentHashMap.newKeySet();
@@ -154,7 +156,7 @@ public final class Invitations {
 
 	// ----- receiving -------------------------------------------------------------------------------------------------
 
-	public Mono<InviteReply> receive(PeerName caller, InviteRequest request) {
+	public Mono<InviteReply> receive(PeerName caller, @Nullable PeerAddress from, InviteRequest request) {
 		return Mono.defer(() -> {
 			long arrived = GuardedObserver.now();
 			observer.invitationReceived(caller, request.application());
@@ -183,16 +185,12 @@ public final class Invitations {
 				return Mono.just(new InviteReply(InvitationStatus.DECLINED, CROSSING));
 			}
 			Duration expiry = request.expiry().compareTo(MAX_EXPIRY) > 0 ? MAX_EXPIRY : request.expiry();
-			ReceivedInvitation inv = new ReceivedInvitation(request, caller, contact, app, now + expiry.toMillis(),
+			ReceivedInvitation inv = new ReceivedInvitation(request, caller, from, contact, app, now + expiry.toMillis(),
 					expiries, listener);
 			pending.put(inv.id(), inv);
 			inv.startExpiry();
-			Sinks.EmitResult r = Emissions.next(received, inv);
-			if (r.isFailure()) {
-				inv.refuse();
-				return Mono.just(new InviteReply(InvitationStatus.DECLINED,
-						"too many invitations waiting for an answer here; try again later"));
-			}
+			// refused when the buffer is full, now or, behind a racing emission, as soon as it is the invitation's turn
+			received.next(inv, r -> inv.refuse("too many invitations waiting for an answer here; try again later"));
 			return inv.reply().doOnCancel(inv::withdraw);
 		});
 	}
@@ -641,7 +639,7 @@ public final class Invitations {
 		signedOut();
 		List.copyOf(planned.values()).forEach(Planned::close);
 		List.copyOf(hosted).forEach(CollaborationSession::dispose);
-		Emissions.complete(received);
+		received.complete();
 		expiries.dispose();
 	}
 

@@ -2,6 +2,7 @@
 package io.peercollab.internal.invite;
 
 import java.time.Instant;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
@@ -11,12 +12,15 @@ import io.peercollab.Invitation;
 import io.peercollab.InvitationClosedException;
 import io.peercollab.InvitationState;
 import io.peercollab.InvitationStatus;
+import io.peercollab.PeerAddress;
 import io.peercollab.PeerApplication;
+import io.peercollab.PeerEndPoint;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.flow.Expiries;
 import io.peercollab.internal.observe.GuardedObserver;
 import io.peercollab.spi.InviteReply;
 import io.peercollab.spi.InviteRequest;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
@@ -40,6 +44,7 @@ final class ReceivedInvitation implements Invitation {
 
 	private final InviteRequest request;
 	private final PeerName sender;
+	private final @Nullable PeerAddress from;
 	private final boolean fromContact;
 	private final PeerApplication application;
 	private final long expiresAtMillis;
@@ -67,10 +72,11 @@ final class ReceivedInvitation implements Invitation {
 	 * @param expiresAtMillis when it expires, on the clock of {@code expiries}
 	 * @param expiries where its expiry, and the wait for its session once accepted, are queued
 	 */
-	ReceivedInvitation(InviteRequest request, PeerName sender, boolean fromContact, PeerApplication application,
-			long expiresAtMillis, Expiries expiries, Listener listener) {
+	ReceivedInvitation(InviteRequest request, PeerName sender, @Nullable PeerAddress from, boolean fromContact,
+			PeerApplication application, long expiresAtMillis, Expiries expiries, Listener listener) {
 		this.request = request;
 		this.sender = sender;
+		this.from = from;
 		this.fromContact = fromContact;
 		this.application = application;
 		this.expiresAtMillis = expiresAtMillis;
@@ -99,6 +105,11 @@ final class ReceivedInvitation implements Invitation {
 	@Override
 	public PeerName sender() {
 		return sender;
+	}
+
+	@Override
+	public Optional<PeerEndPoint> senderEndPoint() {
+		return from == null ? Optional.empty() : Optional.of(PeerEndPoint.of(from));
 	}
 
 	@Override
@@ -193,9 +204,11 @@ final class ReceivedInvitation implements Invitation {
 		}
 	}
 
-	/** Declined by the endpoint before the user saw it; the caller answers the sender. */
-	void refuse() {
-		end(InvitationState.DECLINED);
+	/** Declined by the endpoint before the user saw it: answers the sender with {@code message}. */
+	void refuse(String message) {
+		if (end(InvitationState.DECLINED)) {
+			reply.tryEmitValue(new InviteReply(InvitationStatus.DECLINED, message));
+		}
 	}
 
 	void withdraw() {

@@ -14,11 +14,11 @@ import java.util.Objects;
  * @param mapping how the NAT maps the socket to external ports (RFC 4787 section 4.1)
  * @param filtering which inbound datagrams reach the socket (RFC 4787 section 5), NAT or firewall alike
  */
-record NatBehaviour(InetSocketAddress localAddress, InetSocketAddress mappedAddress, boolean behindNat,
+public record NatBehaviour(InetSocketAddress localAddress, InetSocketAddress mappedAddress, boolean behindNat,
 		Mapping mapping, Filtering filtering) {
 
 	/** How a NAT maps one internal address and port to external ones (RFC 4787 section 4.1, RFC 5780 4.3). */
-	enum Mapping {
+	public enum Mapping {
 		/** One external address and port for every destination: a hole punched towards one reaches all. */
 		ENDPOINT_INDEPENDENT,
 		/** A new mapping for each destination IP address. */
@@ -28,7 +28,7 @@ record NatBehaviour(InetSocketAddress localAddress, InetSocketAddress mappedAddr
 	}
 
 	/** Which inbound datagrams the mapping lets through (RFC 4787 section 5, RFC 5780 4.4). */
-	enum Filtering {
+	public enum Filtering {
 		/** Any sender's. */
 		ENDPOINT_INDEPENDENT,
 		/** Only those of IP addresses the socket sent to. */
@@ -38,7 +38,7 @@ record NatBehaviour(InetSocketAddress localAddress, InetSocketAddress mappedAddr
 	}
 
 	/** Checks that nothing is {@code null}. */
-	NatBehaviour {
+	public NatBehaviour {
 		Objects.requireNonNull(localAddress, "localAddress");
 		Objects.requireNonNull(mappedAddress, "mappedAddress");
 		Objects.requireNonNull(mapping, "mapping");

@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.peercollab.PeerAddress;
-import io.peercollab.internal.flow.Emissions;
+import io.peercollab.internal.flow.SerialSink;
 import io.peercollab.spi.TransportBinding;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
@@ -33,7 +33,7 @@ final class DialOrder {
 	 * Ticks after each change of {@link #inFlight}, the latest replayed to a delayed dial that starts waiting, which
 	 * then reads the count itself: a tick emitted late by a racing thread cannot make it read a stale count.
 	 */
-	private final Sinks.Many<Boolean> changed = Sinks.many().replay().latest();
+	private final SerialSink<Boolean> changed = new SerialSink<>(Sinks.many().replay().latest());
 
 	/**
 	 * @param binding tells each address's delay
@@ -42,13 +42,13 @@ final class DialOrder {
 	DialOrder(TransportBinding binding, Scheduler timer) {
 		this.binding = binding;
 		this.timer = timer;
-		Emissions.next(changed, Boolean.TRUE);
+		changed.next(Boolean.TRUE);
 	}
 
 	/** Says that no more addresses are coming in this round: a delayed dial need not wait for undelayed ones. */
 	void complete() {
 		complete = true;
-		Emissions.next(changed, Boolean.TRUE);
+		changed.next(Boolean.TRUE);
 	}
 
 	/**
@@ -62,10 +62,10 @@ final class DialOrder {
 			return Mono.defer(() -> {
 				inFlight.incrementAndGet();
 				started.incrementAndGet();
-				Emissions.next(changed, Boolean.TRUE);
+				changed.next(Boolean.TRUE);
 				return dial.doFinally(s -> {
 					inFlight.decrementAndGet();
-					Emissions.next(changed, Boolean.TRUE);
+					changed.next(Boolean.TRUE);
 				});
 			});
 		}

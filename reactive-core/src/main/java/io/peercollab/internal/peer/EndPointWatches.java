@@ -26,6 +26,7 @@ import io.peercollab.RemoteEndPoint;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.card.ContactCardCodec;
+import io.peercollab.internal.flow.SerialSink;
 import io.peercollab.internal.flow.StateFanout;
 import io.peercollab.spi.PeerConnection;
 import reactor.core.Disposable;
@@ -161,7 +162,7 @@ final class EndPointWatches {
 	void rescan(PeerName name) {
 		watches.forEach((k, w) -> {
 			if (k.name().equals(name)) {
-				w.rescan.tryEmitNext(Boolean.TRUE);
+				w.rescan.next(Boolean.TRUE);
 			}
 		});
 	}
@@ -172,7 +173,8 @@ final class EndPointWatches {
 		private final SharedFollows.Key key;
 		private final RemotePeer peer;
 		final StateFanout<Tick> fanout = new StateFanout<>(this, BUFFER);
-		final Sinks.Many<Boolean> rescan = Sinks.many().multicast().directBestEffort();
+		/** Rescan requests, from any thread: one racing with another is queued, not lost. */
+		final SerialSink<Boolean> rescan = new SerialSink<>(Sinks.many().multicast().directBestEffort());
 		private final Disposable.Composite running = Disposables.composite();
 		// guarded by this
 		private final Map<String, RemoteEndPoint> endPoints = new LinkedHashMap<>();
@@ -379,7 +381,7 @@ final class EndPointWatches {
 						if (peer.signedIn() && (error == null || RemotePeer.retryable(error)) && wasLive) {
 							// an endpoint that never sent its state is not dialled again before the next rescan
 							running.add(Mono.delay(RemotePeer.FIRST_BACKOFF, timer)
-									.subscribe(x -> rescan.tryEmitNext(Boolean.TRUE)));
+									.subscribe(x -> rescan.next(Boolean.TRUE)));
 						}
 					}
 				}

@@ -7,8 +7,7 @@ import java.util.Map;
 
 import io.peercollab.ConnectionPath;
 import io.peercollab.identity.PeerName;
-import io.peercollab.internal.flow.EmissionQueue;
-import io.peercollab.internal.flow.Emissions;
+import io.peercollab.internal.flow.SerialSink;
 import io.peercollab.spi.PeerConnection;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -27,13 +26,11 @@ public final class PeerPaths {
 
 	// guarded by itself
 	private final Map<PeerName, Map<PeerConnection, ConnectionPath>> open = new HashMap<>();
-	/** The name of a peer whose paths changed, as it happens. */
-	private final Sinks.Many<PeerName> changed = Sinks.many().multicast().directBestEffort();
 	/**
-	 * Emits into {@link #changed} one at a time: a change can come from a transport's thread that is itself inside an
-	 * emission (a connection's path stream), where {@link Emissions} would not wait for another emitter.
+	 * The name of a peer whose paths changed, as it happens; a change can come from a transport's thread that is itself
+	 * inside an emission (a connection's path stream).
 	 */
-	private final EmissionQueue emissions = new EmissionQueue();
+	private final SerialSink<PeerName> changed = new SerialSink<>(Sinks.many().multicast().directBestEffort());
 
 	/**
 	 * Follows the path of {@code connection}, a connection this endpoint opened that proved {@code name}, until it
@@ -47,7 +44,7 @@ public final class PeerPaths {
 			}
 			ofPeer.put(connection, connection.path());
 		}
-		emissions.execute(() -> Emissions.next(changed, name));
+		changed.next(name);
 		Flux.defer(connection::pathChanges)
 				.onErrorResume(e -> Mono.empty())
 				.subscribe(path -> update(name, connection, path), e -> { }, () -> closed(name, connection));
@@ -61,7 +58,7 @@ public final class PeerPaths {
 			}
 			ofPeer.put(connection, path);
 		}
-		emissions.execute(() -> Emissions.next(changed, name));
+		changed.next(name);
 	}
 
 	private void closed(PeerName name, PeerConnection connection) {
@@ -74,7 +71,7 @@ public final class PeerPaths {
 				open.remove(name);
 			}
 		}
-		emissions.execute(() -> Emissions.next(changed, name));
+		changed.next(name);
 	}
 
 	/**

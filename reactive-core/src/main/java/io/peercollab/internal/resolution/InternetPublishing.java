@@ -45,6 +45,7 @@ public final class InternetPublishing {
 
 	private final PeerIdentity identity;
 	private final Supplier<List<PeerEndPoint>> advertised;
+	private final Supplier<String> deviceId;
 	private final Scheduler timer;
 	private final Diagnoser diagnoser;
 	private final PeerNamePublisher publisher;
@@ -60,17 +61,21 @@ public final class InternetPublishing {
 	/**
 	 * @param identity whose record is published (signed with its key)
 	 * @param advertised the endpoints to publish, read at each publication
+	 * @param deviceId this endpoint's device id, kept across restarts, read at each publication; {@code null}: none
+	 * known, the publisher's own
 	 * @param timer drives republishing, retries and timeouts
 	 * @param diagnoser where failed publications are reported
 	 * @param publisher where records go; null: nothing is ever published
 	 * @param interval how often the record is republished while signed in
 	 * @param observer told how long each attempt took and how it ended (guarded: it does not throw)
 	 */
-	public InternetPublishing(PeerIdentity identity, Supplier<List<PeerEndPoint>> advertised, Scheduler timer,
+	public InternetPublishing(PeerIdentity identity, Supplier<List<PeerEndPoint>> advertised,
+			Supplier<String> deviceId, Scheduler timer,
 			Diagnoser diagnoser, PeerNamePublisher publisher, Duration interval, CollaborationObserver observer) {
 		this.observer = observer;
 		this.identity = identity;
 		this.advertised = advertised;
+		this.deviceId = deviceId;
 		this.timer = timer;
 		this.diagnoser = diagnoser;
 		this.publisher = publisher;
@@ -140,7 +145,11 @@ public final class InternetPublishing {
 
 	/** @return one attempt to publish {@code endPoints}, made at each subscription and told to the observer */
 	private Mono<Void> attempt(List<PeerEndPoint> endPoints) {
-		Mono<Void> publish = Mono.defer(() -> publisher.publish(identity, endPoints));
+		Mono<Void> publish = Mono.defer(() -> {
+			String device = deviceId.get();
+			return device == null ? publisher.publish(identity, endPoints)
+					: publisher.publish(identity, endPoints, device);
+		});
 		if (observer == CollaborationObserver.NOOP) {
 			return publish;
 		}

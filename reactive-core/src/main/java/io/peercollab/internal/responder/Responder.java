@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
+import io.peercollab.PeerAddress;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerEvent;
 import io.peercollab.PeerObject;
@@ -21,6 +22,7 @@ import io.peercollab.spi.InviteRequest;
 import io.peercollab.spi.PeerRequestHandler;
 import io.peercollab.spi.SessionFrame;
 import io.peercollab.spi.SessionOpen;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -61,7 +63,12 @@ public final class Responder implements PeerRequestHandler {
 
 	@Override
 	public Mono<InviteReply> invite(PeerName caller, InviteRequest request) {
-		return invitations.receive(caller, request);
+		return invitations.receive(caller, null, request);
+	}
+
+	@Override
+	public Mono<InviteReply> invite(PeerName caller, @Nullable PeerAddress from, InviteRequest request) {
+		return invitations.receive(caller, from, request);
 	}
 
 	@Override

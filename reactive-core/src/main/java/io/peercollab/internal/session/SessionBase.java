@@ -21,7 +21,7 @@ import io.peercollab.PeerUnreachableException;
 import io.peercollab.SessionMemberChange;
 import io.peercollab.SessionMessage;
 import io.peercollab.identity.PeerName;
-import io.peercollab.internal.flow.EmissionQueue;
+import io.peercollab.internal.flow.SerialSink;
 import io.peercollab.internal.invite.Invitations;
 import io.peercollab.spi.SessionFrame;
 import org.reactivestreams.Publisher;
@@ -65,14 +65,13 @@ abstract class SessionBase implements CollaborationSession {
 	final CollaborationObserver observer;
 	/** The members {@link #memberChanges()} has announced and not removed yet. */
 	private final Set<PeerName> announced = ConcurrentHashMap.newKeySet();
-	/** Member changes, to every {@link #memberChanges()} subscriber's own buffer (each takes all it is given). */
-	private final Sinks.Many<SessionMemberChange> memberSink = Sinks.many().multicast().directBestEffort();
-	/** Member changes come from the channels' threads: one emits at a time, the others retry for so long. */
 	/**
-	 * Emits the member changes one at a time, in the order they happened: a subscriber that reacts to a change by
-	 * ending the session (which removes every member) must not wait on its own emission.
+	 * Member changes, to every {@link #memberChanges()} subscriber's own buffer (each takes all it is given), one at a
+	 * time in the order they happened: they come from the channels' threads, and a subscriber that reacts to a change
+	 * by ending the session (which removes every member) must not wait on its own emission.
 	 */
-	private final EmissionQueue memberEmissions = new EmissionQueue();
+	private final SerialSink<SessionMemberChange> memberSink = new SerialSink<>(
+			Sinks.many().multicast().directBestEffort());
 
 	private static final Sinks.EmitFailureHandler SERIALIZE = Sinks.EmitFailureHandler.busyLooping(
 			Duration.ofSeconds(1));
@@ -310,7 +309,7 @@ abstract class SessionBase implements CollaborationSession {
 	final void memberJoined(PeerName member) {
 		if (!disposed.get() && announced.add(member)) {
 			SessionMemberChange added = new SessionMemberChange(ChangeType.ADDED, member, Optional.empty());
-			memberEmissions.execute(() -> memberSink.emitNext(added, SERIALIZE));
+			memberSink.next(added);
 			if (disposed.get()) {
 				// the session ended meanwhile: its end may have missed this member
 				memberGone(member, null);
@@ -322,7 +321,7 @@ abstract class SessionBase implements CollaborationSession {
 	final void memberGone(PeerName member, PeerUnreachableException lost) {
 		if (announced.remove(member)) {
 			SessionMemberChange removed = new SessionMemberChange(ChangeType.REMOVED, member, Optional.ofNullable(lost));
-			memberEmissions.execute(() -> memberSink.emitNext(removed, SERIALIZE));
+			memberSink.next(removed);
 		}
 	}
 
@@ -331,7 +330,7 @@ abstract class SessionBase implements CollaborationSession {
 		for (PeerName m : List.copyOf(announced)) {
 			memberGone(m, lost);
 		}
-		memberEmissions.execute(() -> memberSink.emitComplete(SERIALIZE));
+		memberSink.complete();
 	}
 
 	@Override

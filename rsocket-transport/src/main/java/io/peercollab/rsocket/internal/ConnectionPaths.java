@@ -30,9 +30,35 @@ final class ConnectionPaths {
 	 */
 	static Wire.Hello hello(int maxPayloadSize, int maxStreams, String instance,
 			InboundConnections.Connection connection) {
-		boolean relayed = accepted(connection).equals(ConnectionPath.RELAYED);
+		return hello(maxPayloadSize, maxStreams, instance, connection, null);
+	}
+
+	/** The longest address text read from the wire ({@code dialled}): a bracketed IPv6 literal with zone and port. */
+	static final int MAX_ADDRESS_LENGTH = 64;
+
+	/**
+	 * As {@link #hello(int, int, String, InboundConnections.Connection)}, after the client said which address it
+	 * dialled: a direct connection dialled at another address than the one it was accepted at came through a port
+	 * this server's NAT forwards, and is {@link ConnectionPath#MAPPED} on this side too (the connection's path changes,
+	 * and the answer says so).
+	 *
+	 * @param request the client's {@code hello} request, or {@code null} if it sent empty data
+	 * @throws io.peercollab.InvalidRequestException naming the field if {@code dialled} is longer than
+	 *     {@link #MAX_ADDRESS_LENGTH} characters or not an IP literal and port
+	 */
+	static Wire.Hello hello(int maxPayloadSize, int maxStreams, String instance,
+			InboundConnections.Connection connection, Wire.HelloRequest request) {
 		SocketAddress local = connection.channel.localAddress();
-		return new Wire.Hello(maxPayloadSize, maxStreams, instance, accepted(connection).name(),
+		ConnectionPath path = accepted(connection);
+		if (request != null && request.dialled() != null) {
+			InetSocketAddress dialled = dialled(request.dialled());
+			if (path.equals(ConnectionPath.DIRECT) && local instanceof InetSocketAddress l && !same(l, dialled)) {
+				path = ConnectionPath.MAPPED;
+				connection.pathChanged(path);
+			}
+		}
+		boolean relayed = path.equals(ConnectionPath.RELAYED);
+		return new Wire.Hello(maxPayloadSize, maxStreams, instance, path.name(),
 				!relayed && local instanceof InetSocketAddress l ? IpLiterals.toString(l) : null,
 				connection.address == null ? null : IpLiterals.toString(connection.address));
 	}
@@ -70,6 +96,24 @@ final class ConnectionPaths {
 		boolean same = local.getPort() == dialled.getPort()
 				&& Arrays.equals(canonical(local.getAddress()), canonical(dialled.getAddress()));
 		return same ? ConnectionPath.DIRECT : ConnectionPath.MAPPED;
+	}
+
+	private static InetSocketAddress dialled(String text) {
+		if (text.length() > MAX_ADDRESS_LENGTH) {
+			throw new io.peercollab.InvalidRequestException("hello request field 'dialled' is " + text.length()
+					+ " characters, the limit is " + MAX_ADDRESS_LENGTH);
+		}
+		try {
+			return IpLiterals.parseSocketAddress(text);
+		}
+		catch (IllegalArgumentException e) {
+			throw new io.peercollab.InvalidRequestException("hello request field 'dialled' must be an IP literal and "
+					+ "port: " + e.getMessage(), e);
+		}
+	}
+
+	private static boolean same(InetSocketAddress a, InetSocketAddress b) {
+		return a.getPort() == b.getPort() && Arrays.equals(canonical(a.getAddress()), canonical(b.getAddress()));
 	}
 
 	private static InetSocketAddress parse(String text) {

@@ -205,6 +205,37 @@ public enum ErrorCodes {
 		return IpLiterals.toString(address);
 	}
 
+	/**
+	 * Says why a connect failed when the exception's own message says nothing: Netty annotates a connect exception
+	 * with the address, so one whose cause had no message reads {@code "null: /10.1.5.2:39499"} (a dial with no route
+	 * to a private address). Then the message names the exception's class and its causes' (with their messages where
+	 * they have one) and the address dialled; otherwise it is the message as it is.
+	 *
+	 * @param e what the connect failed with
+	 * @param address the address dialled
+	 * @return a message that is never {@code "null"}
+	 */
+	static String connectFailure(Throwable e, InetSocketAddress address) {
+		String message = e.getMessage();
+		if (!saysNothing(message)) {
+			return message;
+		}
+		StringBuilder why = new StringBuilder(e.getClass().getSimpleName());
+		int depth = 0;
+		for (Throwable t = e.getCause(); t != null && t != e && depth < 4; t = t.getCause(), depth++) {
+			why.append(" caused by ").append(t.getClass().getSimpleName());
+			if (!saysNothing(t.getMessage())) {
+				why.append(" (").append(t.getMessage()).append(')');
+			}
+		}
+		return why.append(", with no message, dialling ").append(format(address)).toString();
+	}
+
+	/** @return whether a message is missing, or only Netty's annotation of a missing one ({@code "null: addr"}) */
+	private static boolean saysNothing(String message) {
+		return message == null || message.isBlank() || message.equals("null") || message.startsWith("null: ");
+	}
+
 	private static String messageOf(Throwable e) {
 		return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
 	}

@@ -226,6 +226,37 @@ final class InboundConnections {
 			}
 		}
 
+		/** Its path as this server sees it, once accepted: told to the observer, and changed by the client's hello. */
+		private volatile io.peercollab.internal.flow.LiveValue<io.peercollab.ConnectionPath> paths;
+
+		/** @return its path now, then each change; completes when {@link #pathsEnd()} is called */
+		reactor.core.publisher.Flux<io.peercollab.ConnectionPath> paths(io.peercollab.ConnectionPath accepted) {
+			synchronized (this) {
+				if (paths == null) {
+					paths = new io.peercollab.internal.flow.LiveValue<>(accepted);
+				}
+			}
+			return paths.changes();
+		}
+
+		/** Its path changed (the client dialled another address than the one it was accepted at). */
+		void pathChanged(io.peercollab.ConnectionPath path) {
+			synchronized (this) {
+				if (paths == null) {
+					paths = new io.peercollab.internal.flow.LiveValue<>(path);
+				}
+			}
+			paths.set(path);
+		}
+
+		/** The connection closed: its path changes no more. */
+		void pathsEnd() {
+			io.peercollab.internal.flow.LiveValue<io.peercollab.ConnectionPath> p = paths;
+			if (p != null) {
+				p.close();
+			}
+		}
+
 		/** Reports a refusal on this connection. */
 		void report(Diagnostic.Kind kind, String message, Throwable cause) {
 			InboundConnections.this.report(kind, message, peer, address, cause);

@@ -25,6 +25,7 @@ import io.peercollab.InvalidRequestException;
 import io.peercollab.PayloadTooLargeException;
 import io.peercollab.PeerCollabException;
 import io.peercollab.PeerEvent;
+import io.peercollab.spi.InviteRequest;
 import io.rsocket.Payload;
 import io.rsocket.metadata.CompositeMetadata;
 import io.rsocket.metadata.CompositeMetadataCodec;
@@ -311,16 +312,37 @@ final class PayloadCodec {
 	 * fits, else into an array of its own.
 	 */
 	static <W, D> D decode(ByteBuf data, Class<W> wireType, Function<W, D> toDomain, Supplier<String> what) {
+		return decode(data, null, wireType, toDomain, what);
+	}
+
+	/**
+	 * Reads the data of a {@code peercollab.v1.invite} request as {@link #decode(ByteBuf, Class, Function, Supplier)}
+	 * does, through {@link InviteReader} when it is in the shape this codec writes (no field maps, no wire record,
+	 * UUIDs parsed from their bytes), else through the generic reader: the same request, or the same failure.
+	 */
+	static InviteRequest decodeInvite(ByteBuf data, Supplier<String> what) {
+		return decode(data, InviteReader::read, Wire.Invite.class, Wire.Invite::toDomain, what);
+	}
+
+	/** Reads {@code data[0 .. length)} in one known shape, or answers {@code null} for the generic reader. */
+	@FunctionalInterface
+	interface ShapeReader<D> {
+		D read(byte[] data, int length);
+	}
+
+	private static <W, D> D decode(ByteBuf data, ShapeReader<D> shape, Class<W> wireType, Function<W, D> toDomain,
+			Supplier<String> what) {
 		int length = data.readableBytes();
 		byte[] scratch = length <= SCRATCH_SIZE ? SCRATCH.get() : null;
 		if (scratch == null) {
 			// too large, or the scratch is in use by a decoding further up this thread's stack
-			return decode(ByteBufUtil.getBytes(data), wireType, toDomain, what);
+			byte[] copy = ByteBufUtil.getBytes(data);
+			return decode(copy, copy.length, shape, wireType, toDomain, what);
 		}
 		SCRATCH.set(null);
 		try {
 			data.getBytes(data.readerIndex(), scratch, 0, length);
-			return decode(scratch, length, wireType, toDomain, what);
+			return decode(scratch, length, shape, wireType, toDomain, what);
 		}
 		finally {
 			SCRATCH.set(scratch);
@@ -329,8 +351,14 @@ final class PayloadCodec {
 
 	private static <W, D> D decode(byte[] data, int length, Class<W> wireType, Function<W, D> toDomain,
 			Supplier<String> what) {
+		return decode(data, length, null, wireType, toDomain, what);
+	}
+
+	private static <W, D> D decode(byte[] data, int length, ShapeReader<D> shape, Class<W> wireType,
+			Function<W, D> toDomain, Supplier<String> what) {
 		try {
-			return toDomain.apply(Wire.reader(wireType).apply(CborReader.map(data, length)));
+			D known = shape == null ? null : shape.read(data, length);
+			return known != null ? known : toDomain.apply(Wire.reader(wireType).apply(CborReader.map(data, length)));
 		}
 		catch (InvalidRequestException e) {
 			throw new InvalidRequestException("Invalid " + what.get() + ": " + e.getMessage());

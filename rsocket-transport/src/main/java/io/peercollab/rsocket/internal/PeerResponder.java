@@ -14,6 +14,7 @@ import io.peercollab.PayloadTooLargeException;
 import io.peercollab.PeerCollabException;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.PresenceInfo;
+import io.peercollab.TcpAddress;
 import io.peercollab.identity.PeerName;
 import io.peercollab.rsocket.internal.PayloadCodec.Inbound;
 import io.peercollab.rsocket.internal.Route.Interaction;
@@ -121,7 +122,7 @@ final class PeerResponder implements RSocket {
 		}
 		Object invite;
 		try {
-			invite = PayloadCodec.decode(data, Wire.Invite.class, Wire.Invite::toDomain, INVITE_WHAT);
+			invite = PayloadCodec.decodeInvite(data, INVITE_WHAT);
 		}
 		catch (RuntimeException e) {
 			invite = e;
@@ -310,13 +311,25 @@ final class PeerResponder implements RSocket {
 	/** @return the handler's answer to a request-response, to be encoded by {@link #encode} */
 	private Mono<?> respond(Route route, Inbound in, Object invite) {
 		return switch (route) {
-			case HELLO -> Mono.just(ConnectionPaths.hello(codec.maxPayloadSize(), maxStreams, instance, connection));
+			case HELLO -> Mono.fromCallable(() -> {
+				// empty from an older client and in the server's own hello; decode reports what it cannot read
+				Wire.HelloRequest request = in.data().length == 0 ? null
+						: decode(in.data(), Wire.HelloRequest.class, w -> w, Route.HELLO + " request");
+				try {
+					return ConnectionPaths.hello(codec.maxPayloadSize(), maxStreams, instance, connection, request);
+				}
+				catch (InvalidRequestException e) {
+					report(e);
+					throw e;
+				}
+			});
 			case INVITE -> {
 				if (invite instanceof RuntimeException e) {
 					report(e);
 					throw e;
 				}
-				yield handler.invite(caller, (InviteRequest) invite);
+				yield handler.invite(caller, connection.address == null ? null : TcpAddress.of(connection.address),
+						(InviteRequest) invite);
 			}
 			case PRESENCE -> handler.presence(caller);
 			case CARD -> handler.card(caller);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.rsocket.internal;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
@@ -8,11 +9,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
@@ -24,6 +27,7 @@ import io.peercollab.CollaborationObserver.Direction;
 import io.peercollab.CollaborationObserver;
 import io.peercollab.ConnectionPath;
 import io.peercollab.Diagnostic;
+import io.peercollab.InvalidRequestException;
 import io.peercollab.IpLiterals;
 import io.peercollab.PeerAddress;
 import io.peercollab.PeerCollabException;
@@ -33,6 +37,9 @@ import io.peercollab.TcpAddress;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.flow.Expiries;
+import io.peercollab.internal.flow.LiveValue;
+import io.peercollab.internal.nat.NatBehaviour;
+import io.peercollab.internal.nat.PublicAddressCheck;
 import io.peercollab.internal.nat.TurnClient;
 import io.peercollab.internal.nat.TurnException.CredentialsRefused;
 import io.peercollab.RelayedAddress;
@@ -111,9 +118,17 @@ public final class RSocketBinding implements TransportBinding {
 	/** Reported when the first TURN allocation fails other than by refused credentials: bound without a relay. */
 	static final Diagnostic.Kind RELAY_UNAVAILABLE = Diagnostic.Kind.of("relay.UNAVAILABLE");
 
+	/** The reflexive addresses, as {@link #reflexiveAddressChanges()} tells them; completed at dispose. */
+	private final LiveValue<List<PeerAddress>> reflexive = new LiveValue<>(List.of());
+
+	/** What the last check of the public address found, or {@code null} before the first. */
+	private volatile PublicAddressCheck.Result stand;
+
+	/** The periodic checks of the public address. */
+	private final reactor.core.Disposable.Swap publicRecheck = reactor.core.Disposables.swap();
+
 	/** The relayed addresses, as {@link #relayedAddressChanges()} tells them; completed at dispose. */
-	private final io.peercollab.internal.flow.LiveValue<List<PeerAddress>> relayed =
-			new io.peercollab.internal.flow.LiveValue<>(List.of());
+	private final LiveValue<List<PeerAddress>> relayed = new LiveValue<>(List.of());
 
 	/** The first and the longest wait before allocating again after a loss. */
 	static final Duration REALLOCATE_FIRST = Duration.ofSeconds(1);
@@ -186,11 +201,165 @@ public final class RSocketBinding implements TransportBinding {
 		Objects.requireNonNull(observer, "observer");
 		return Mono.fromCallable(() -> new RSocketBinding(settings, customizers, turnSettings, identity, handler,
 						observer))
-				.flatMap(b -> b.start().flatMap(started -> b.turnSettings == null ? Mono.just(started)
-						: b.allocateRelay().thenReturn(started)
-								.onErrorResume(e -> !b.disposed.get() && !(e instanceof CredentialsRefused),
-										e -> b.withoutRelay(started, e))
-								.doOnError(e -> b.dispose())));
+				.flatMap(b -> b.start().flatMap(started -> {
+					if (b.turnSettings == null) {
+						return Mono.just(started);
+					}
+					// where this endpoint stands is learnt while the relay is allocated, and known when it emits
+					Mono<Void> stand = b.learnPublicAddress();
+					return b.allocateRelay().then(stand).thenReturn(started)
+							.onErrorResume(e -> !b.disposed.get() && !(e instanceof CredentialsRefused),
+									e -> stand.then(b.withoutRelay(started, e)))
+							.doOnError(e -> b.dispose());
+				}));
+	}
+
+	/** Reported each time the check of this endpoint's public address finds something else than the last one. */
+	static final Diagnostic.Kind PUBLIC_ADDRESS = Diagnostic.Kind.of("nat.PUBLIC_ADDRESS");
+
+	/**
+	 * How often the public address is checked again while the binding lives: it also refreshes the NAT's mapping of
+	 * the listening port, which a NAT forgets after a few minutes without a new connection from it.
+	 */
+	static final Duration PUBLIC_ADDRESS_RECHECK = Duration.ofSeconds(60);
+
+	/**
+	 * Checks where this endpoint stands ({@link PublicAddressCheck}, with the TURN server as STUN server), now and then
+	 * every {@link #PUBLIC_ADDRESS_RECHECK}, publishing the reflexive address while the NAT lets anyone reach it.
+	 *
+	 * @return completes once the first check is done (it never fails); the later ones run until the binding is
+	 *     disposed
+	 */
+	private Mono<Void> learnPublicAddress() {
+		Mono<Void> first = checkPublicAddress().cache();
+		first.subscribe(null, e -> { });
+		// again every PUBLIC_ADDRESS_RECHECK, and at once when the host's interface addresses change
+		publicRecheck.update(Flux.merge(
+						Flux.interval(PUBLIC_ADDRESS_RECHECK, PUBLIC_ADDRESS_RECHECK, Schedulers.parallel()),
+						InterfaceWatch.changes(() -> interfaces.get(), InterfaceWatch.PERIOD, Schedulers.parallel()))
+				.onBackpressureDrop()
+				.concatMap(tick -> checkPublicAddress(), 1)
+				.subscribe(null, e -> log.debug("the public address checks of {} ended", identity.name(), e)));
+		return first;
+	}
+
+	/**
+	 * The host's interface addresses, read every {@link InterfaceWatch#PERIOD} to check the public address again when
+	 * they change: the JDK's by default, replaced by tests.
+	 */
+	private volatile Supplier<Set<InetAddress>> interfaces = InterfaceWatch::hostAddresses;
+
+	/** Every result of a check of the public address, as it comes. */
+	private final Sinks.Many<PublicAddressCheck.Result> checks = Sinks.many().multicast().directBestEffort();
+
+	/**
+	 * Replaces where the host's interface addresses are read from: for tests, which change them without changing the
+	 * machine's. Read at the next poll (the change from the JDK's set to the new one counts as a change).
+	 *
+	 * @param source the addresses now
+	 */
+	public void interfaceSource(Supplier<Set<InetAddress>> source) {
+		interfaces = Objects.requireNonNull(source, "source");
+	}
+
+	/** @return every result of a check of the public address from now on (hot; for diagnostics and tests) */
+	public Flux<PublicAddressCheck.Result> publicAddressChecks() {
+		return checks.asFlux();
+	}
+
+	/** One check of the public address; never fails. */
+	private Mono<Void> checkPublicAddress() {
+		return Mono.defer(() -> {
+			SecureServerTransport.ServerChannel s = server;
+			if (disposed.get() || s == null || s.address().getAddress().isLoopbackAddress()) {
+				return Mono.empty();
+			}
+			return PublicAddressCheck.check(s.address(), turnSettings.server(), settings.connectTimeout())
+					.doOnNext(this::stood).then();
+		}).onErrorResume(e -> {
+			log.debug("checking the public address of {} failed", identity.name(), e);
+			return Mono.empty();
+		});
+	}
+
+	/** Keeps what a check found, publishes the reflexive address it allows, and reports a change. */
+	private void stood(PublicAddressCheck.Result result) {
+		if (disposed.get()) {
+			return;
+		}
+		PublicAddressCheck.Result before = stand;
+		stand = result;
+		checks.tryEmitNext(result);
+		reflexive.set(result.publishable().<List<PeerAddress>>map(a -> List.of(TcpAddress.of(a))).orElse(List.of()));
+		if (before == null || !before.tcpMapped().equals(result.tcpMapped())
+				|| !before.publishable().equals(result.publishable())) {
+			inboundConnections.report(PUBLIC_ADDRESS, "public address " + result.tcpMapped()
+					.map(ErrorCodes::format).orElse("unknown") + ": " + result.why(), null,
+					turnSettings.server(), null);
+		}
+	}
+
+	/** Reported when a contact's {@code hello} says it sees this endpoint at another IP address, or says it badly. */
+	static final Diagnostic.Kind OBSERVED_ADDRESS = Diagnostic.Kind.of("nat.OBSERVED_ADDRESS");
+
+	/** Where the servers this binding connected to saw it, as their {@code hello} said: the latest. */
+	private final ObservedAddress observed = new ObservedAddress();
+
+	/**
+	 * Reads the {@code observed} field of a server's {@code hello}: a valid one is kept and, when its IP address
+	 * differs from the last one, reported; an invalid one is reported (naming the field) and ignored, the connection
+	 * goes on.
+	 */
+	private void observedBy(PeerName server, InetSocketAddress dialled, Wire.Hello hello) {
+		try {
+			ObservedAddress.parse(hello.observed(), server).ifPresent(a -> {
+				if (observed.report(server, a)) {
+					inboundConnections.report(OBSERVED_ADDRESS, server + " sees this endpoint at "
+							+ ErrorCodes.format(a), server, dialled, null);
+				}
+			});
+		}
+		catch (InvalidRequestException e) {
+			inboundConnections.report(OBSERVED_ADDRESS, "ignored " + e.getMessage(), server, dialled, e);
+		}
+	}
+
+	/**
+	 * @return the address the latest server this binding connected to saw it at (its {@code hello}'s
+	 *     {@code observed}), if one said
+	 */
+	public Optional<InetSocketAddress> observedAddress() {
+		return observed.latest().map(ObservedAddress.Report::address);
+	}
+
+	/**
+	 * Where this endpoint stands on the Internet, from the best source there is: the STUN server's TCP mapping, else
+	 * its UDP one, else what the latest contact saw.
+	 *
+	 * @return the public IP address, if any source knows it
+	 */
+	public Optional<InetAddress> publicIpAddress() {
+		PublicAddressCheck.Result r = stand;
+		Optional<InetSocketAddress> stun = r == null ? Optional.empty()
+				: r.tcpMapped().or(() -> r.behaviour().map(NatBehaviour::mappedAddress));
+		return stun.or(this::observedAddress).map(InetSocketAddress::getAddress);
+	}
+
+	/** @return what the last check of the public address found, if one ran */
+	public Optional<PublicAddressCheck.Result> publicAddress() {
+		return Optional.ofNullable(stand);
+	}
+
+	/** {@inheritDoc} Here: the listening port's address at a full-cone NAT, as the last check found it. */
+	@Override
+	public List<PeerAddress> reflexiveAddresses() {
+		return reflexive.get();
+	}
+
+	/** {@inheritDoc} Here: the reflexive address as each check finds it; completes at dispose. */
+	@Override
+	public Flux<List<PeerAddress>> reflexiveAddressChanges() {
+		return reflexive.changes();
 	}
 
 	/**
@@ -225,7 +394,7 @@ public final class RSocketBinding implements TransportBinding {
 						client.close().subscribe(null, e -> { });
 						return Mono.error(new PeerUnreachableException("disposed while allocating a relay"));
 					}
-					Set<java.net.InetAddress> permits = new java.util.LinkedHashSet<>();
+					Set<InetAddress> permits = new java.util.LinkedHashSet<>();
 					permits.add(client.relayedAddress().getAddress());
 					permits.addAll(t.permitted());
 					log.debug("{} relayed at {} through {}", identity.name(), client.relayedAddress(), t.server());
@@ -277,10 +446,10 @@ public final class RSocketBinding implements TransportBinding {
 	/**
 	 * @return the address peers reach this binding at through its TURN relay, if it has one
 	 */
-	public java.util.Optional<RelayedAddress> relayedAddress() {
+	public Optional<RelayedAddress> relayedAddress() {
 		TurnClient t = turn;
-		return t == null || t.isClosed() ? java.util.Optional.empty()
-				: java.util.Optional.of(new RelayedAddress(TcpAddress.of(t.relayedAddress())));
+		return t == null || t.isClosed() ? Optional.empty()
+				: Optional.of(new RelayedAddress(TcpAddress.of(t.relayedAddress())));
 	}
 
 	/** {@inheritDoc} Here: the relayed address at the TURN server, while the allocation lives. */
@@ -368,6 +537,15 @@ public final class RSocketBinding implements TransportBinding {
 				.port(settings.port())
 				// timeToFirstStream, counted from the accept, closes a slow handshake first and reports it
 				.secure(spec -> spec.sslContext(serverTls).handshakeTimeout(backstop()));
+		if (turnSettings != null) {
+			// the public address check sends a STUN binding from the listening port itself; the server runs on the
+			// native transport where Reactor Netty has one (epoll), whose channels take Netty's own option
+			tcp = tcp.option(ChannelOption.SO_REUSEADDR, true)
+					.option(reactor.netty.resources.LoopResources.hasNativeSupport()
+							? io.netty.channel.unix.UnixChannelOption.SO_REUSEPORT
+							: io.netty.channel.socket.nio.NioChannelOption.of(
+									java.net.StandardSocketOptions.SO_REUSEPORT), true);
+		}
 		tcp = customizers.server().apply(tcp);
 		keepsTls("TcpServer", tcp.configuration().sslProvider(), serverTls);
 		transport = new SecureServerTransport(tcp, settings.maxFrameLength(), inboundConnections);
@@ -625,7 +803,9 @@ public final class RSocketBinding implements TransportBinding {
 			closing.add(r.onClose());
 		}
 		reallocation.dispose();
+		publicRecheck.dispose();
 		relayed.close();
+		reflexive.close();
 		holePunch.dispose();
 		TurnClient t = turn;
 		if (t != null) {
@@ -727,7 +907,8 @@ public final class RSocketBinding implements TransportBinding {
 				.payloadDecoder(PayloadDecoder.ZERO_COPY)
 				.maxInboundPayloadSize(settings.maxFrameLength())
 				.connect(client)
-				.flatMap(rsocket -> hello(rsocket, key.name).doOnError(e -> rsocket.dispose()).doOnCancel(rsocket::dispose)
+				.flatMap(rsocket -> hello(rsocket, key).doOnError(e -> rsocket.dispose()).doOnCancel(rsocket::dispose)
+						.doOnNext(hello -> observedBy(key.name, key.address, hello))
 						.map(hello -> pathOf(new RSocketPeerConnection(rsocket, key.name, key.address, codec,
 								settings.idleTimeout(), hello.instance() != null ? hello.instance()
 										: key.address.toString(), expiries), key, hello)))
@@ -761,10 +942,13 @@ public final class RSocketBinding implements TransportBinding {
 	 * RSocket has no answer to SETUP; the server's answer to this first request is the proof that it accepted the
 	 * connection, and its rejection (such as {@code maxConnectionsPerPeer}) arrives as this request's error.
 	 */
-	private Mono<Wire.Hello> hello(RSocket rsocket, PeerName server) {
-		return Mono.defer(() -> rsocket.requestResponse(codec.request(Route.HELLO, null)))
+	private Mono<Wire.Hello> hello(RSocket rsocket, Key key) {
+		// the address dialled (not through a relay), so that a server behind a NAT sees a forwarded connection
+		Wire.HelloRequest request = key.relayed || key.address.isUnresolved() ? null
+				: new Wire.HelloRequest(IpLiterals.toString(key.address));
+		return Mono.defer(() -> rsocket.requestResponse(codec.request(Route.HELLO, request)))
 				.map(p -> PayloadCodec.decode(codec.receive(p).data(), Wire.Hello.class, h -> h,
-						Route.HELLO + " response from " + server));
+						Route.HELLO + " response from " + key.name));
 	}
 
 	private Throwable connectError(Throwable e, Key key) {
@@ -798,7 +982,7 @@ public final class RSocketBinding implements TransportBinding {
 					+ "accept this endpoint's certificate (" + identity.name() + ")", e);
 		}
 		return new PeerUnreachableException("Could not connect to " + where + ": "
-				+ (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
+				+ ErrorCodes.connectFailure(e, key.address), e);
 	}
 
 	private Mono<RSocket> accept(ConnectionSetupPayload setup, RSocket sendingSocket) {
@@ -841,6 +1025,7 @@ public final class RSocketBinding implements TransportBinding {
 			}
 			inbound.add(sendingSocket);
 			sendingSocket.onClose().doFinally(s -> {
+				connection.pathsEnd();
 				inbound.remove(sendingSocket);
 				releaseConnection(caller);
 			}).subscribe(null, e -> { });
@@ -850,7 +1035,7 @@ public final class RSocketBinding implements TransportBinding {
 			log.debug("{} accepted a connection from {}", identity.name(), caller);
 			if (connection.address != null) {
 				observeOpened(caller, TcpAddress.of(connection.address), Direction.INBOUND, sendingSocket.onClose(),
-						Flux.just(ConnectionPaths.accepted(connection)));
+						connection.paths(ConnectionPaths.accepted(connection)));
 			}
 			return Mono.just(new PeerResponder(caller, sendingSocket, handler, codec,
 					settings.maxInboundStreamsPerConnection(), instance, connection).punchedBy(holePunch).resumesIn(sessionResumes));

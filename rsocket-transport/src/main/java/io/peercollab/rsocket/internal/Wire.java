@@ -357,6 +357,21 @@ final class Wire {
 	}
 
 	/**
+	 * {@code peercollab.v1.hello} request from a client: the address it dialled, so that a server reached through a
+	 * port its NAT forwards can show that connection as mapped too. Absent on a relayed connection, and in the
+	 * server's own {@code hello} (empty data).
+	 *
+	 * @param dialled the IP literal and port the client dialled, at most {@link ConnectionPaths#MAX_ADDRESS_LENGTH}
+	 *     characters
+	 */
+	record HelloRequest(String dialled) {
+
+		static HelloRequest read(Fields f) {
+			return new HelloRequest(f.text("dialled"));
+		}
+	}
+
+	/**
 	 * {@code peercollab.v1.punch} request and response: in the request, the phase ({@code "connect"}: here is my
 	 * mapped address, {@code "sync"}: start now) and, with {@code "connect"}, the caller's TCP-mapped address as
 	 * learnt by STUN; in the response to {@code "connect"}, the answering end's.
@@ -396,5 +411,6 @@ final class Wire {
 			Map.entry(Application.class, Application::read), Map.entry(SharedObject.class, SharedObject::read),
 			Map.entry(EventsRequest.class, EventsRequest::read), Map.entry(Event.class, Event::read),
 			Map.entry(Open.class, Open::read), Map.entry(Frame.class, Frame::read),
-			Map.entry(Hello.class, Hello::read), Map.entry(Punch.class, Punch::read));
+			Map.entry(Hello.class, Hello::read), Map.entry(Punch.class, Punch::read),
+			Map.entry(HelloRequest.class, HelloRequest::read));
 }

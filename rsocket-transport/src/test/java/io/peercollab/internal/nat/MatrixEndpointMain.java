@@ -23,7 +23,11 @@ import io.peercollab.InvitationResponse;
 import io.peercollab.Peer;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerEndPoint;
+import io.peercollab.PeerEvent;
 import io.peercollab.PeerScope;
+import io.peercollab.PresenceChange;
+import io.peercollab.PresenceInfo;
+import io.peercollab.PresenceStatus;
 import io.peercollab.contact.PeerContact;
 import io.peercollab.dht.MainlineDht;
 import io.peercollab.identity.PeerIdentity;
@@ -44,6 +48,8 @@ import reactor.core.publisher.Mono;
  *
  * <ul>
  *   <li>{@code PUBLISHED ep,ep,...} each time its record was stored;</li>
+ *   <li>{@code INBOUNDPATH path} for each path of a connection it accepted, as its observer is told;</li>
+ *   <li>{@code STAND mapped why}: what the check of its public address found, if it ran;</li>
  *   <li>{@code READY ep,...} once signed in (and, if told to expect a port mapping, once the mapped address was
  *   published, or 10 s passed);</li>
  *   <li>{@code PUNCH ok|fail initiator|answerer millis reason} for each hole-punch attempt on either end.</li>
@@ -53,7 +59,8 @@ import reactor.core.publisher.Mono;
  * prints {@code INVITED millis status path} (or {@code FAILED millis ExceptionClass: message}), sends {@code n}
  * session messages that the invited end echoes, and prints {@code SESSION n millis} once every echo came back in
  * order. {@code AWAITPUNCH millis} prints the outcome of the next (or last) hole-punch attempt towards the other end,
- * or {@code PUNCH none}. {@code EXIT} closes everything.
+ * or {@code PUNCH none}. {@code FOLLOW token} follows the other end (see {@link #follow}); {@code PRESENCE token}
+ * sets this end's presence to away with {@code token} as its text. {@code EXIT} closes everything.
  *
  * <p>Arguments: role ({@code alice} or {@code bob}), own identity file, the other's identity file, their password,
  * the host's address, the TURN server ({@code ip:port}, or {@code -}), the router's WAN address if a mapped address
@@ -104,12 +111,33 @@ final class MatrixEndpointMain {
 		}
 		RSocketPeerTransport transport = tcp;
 		PeerCollaboration endpoint = PeerCollaboration.builder().identity(me)
-				.transport((identity, handler) -> transport.bind(identity, handler).doOnNext(b -> {
-					binding.set(b);
-					((RSocketBinding) b).holePunch().outcomes().subscribe(MatrixEndpointMain::punch);
-				}))
+				.transport(new io.peercollab.spi.PeerTransport() {
+					@Override
+					public Mono<TransportBinding> bind(PeerIdentity identity, io.peercollab.spi.PeerRequestHandler handler) {
+						return bind(identity, handler, io.peercollab.CollaborationObserver.NOOP);
+					}
+
+					// the engine's observer (the paths of accepted connections) reaches the transport
+					@Override
+					public Mono<TransportBinding> bind(PeerIdentity identity, io.peercollab.spi.PeerRequestHandler handler,
+							io.peercollab.CollaborationObserver observer) {
+						return transport.bind(identity, handler, observer).doOnNext(b -> {
+							binding.set(b);
+							((RSocketBinding) b).holePunch().outcomes().subscribe(MatrixEndpointMain::punch);
+						});
+					}
+				})
 				.namePublisher(publisher).nameResolver(dht)
 				.portMapping(true)
+				.observer(new io.peercollab.CollaborationObserver() {
+					@Override
+					public void connectionPath(io.peercollab.identity.PeerName remote, io.peercollab.PeerAddress address,
+							Direction direction, ConnectionPath path) {
+						if (direction == Direction.INBOUND) {
+							say("INBOUNDPATH " + path);
+						}
+					}
+				})
 				.build();
 		PeerContact contact = PeerContact.of(other.name(), role.equals("alice") ? "Bob" : "Alice",
 				other.certificate());
@@ -124,6 +152,10 @@ final class MatrixEndpointMain {
 					&& published.stream().noneMatch(l -> text(l).contains(expectMapped))) {
 				Mono.delay(Duration.ofMillis(20)).block();
 			}
+		}
+		if (binding.get() instanceof RSocketBinding b) {
+			say("STAND " + b.publicAddress().map(r -> r.tcpMapped().map(IpLiterals::toString).orElse("-") + " "
+					+ r.why()).orElse("(not checked)"));
 		}
 		say("READY " + (published.isEmpty() ? "(nothing published)" : text(published.get(published.size() - 1))));
 
@@ -150,6 +182,13 @@ final class MatrixEndpointMain {
 					say("AWAITED " + (outcome.succeeded() ? "ok" : "fail") + " " + outcome.took().toMillis() + " "
 							+ (outcome.succeeded() ? IpLiterals.toString(outcome.direct()) : outcome.failure()));
 				}
+			}
+			else if (command[0].equals("FOLLOW")) {
+				follow(peer, command[1]);
+			}
+			else if (command[0].equals("PRESENCE")) {
+				endpoint.setPresence(new PresenceInfo(PresenceStatus.AWAY, command[1])).block(WAIT);
+				say("PRESENCESET " + command[1]);
 			}
 			else if (command[0].equals("EXIT")) {
 				break;
@@ -205,6 +244,23 @@ final class MatrixEndpointMain {
 		finally {
 			session.dispose();
 		}
+	}
+
+	/**
+	 * Follows the other end ({@code peer.events()}), says {@code FOLLOWING path} once the first state is synced, then
+	 * {@code FOLLOWED token path} when a presence with {@code token} as its text is seen (or {@code FOLLOWFAILED why}).
+	 * The follow stays open until the process exits.
+	 */
+	private static void follow(Peer peer, String token) {
+		AtomicReference<Boolean> synced = new AtomicReference<>(false);
+		peer.events().subscribe(event -> {
+			if (event instanceof PeerEvent.Synced && !synced.getAndSet(true)) {
+				say("FOLLOWING " + peer.path());
+			}
+			if (event instanceof PresenceChange p && token.equals(p.presence().text())) {
+				say("FOLLOWED " + token + " " + peer.path());
+			}
+		}, e -> say("FOLLOWFAILED " + e));
 	}
 
 	/** The invited end: sends every message of the session back. */

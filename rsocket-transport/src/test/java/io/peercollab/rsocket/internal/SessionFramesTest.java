@@ -9,6 +9,7 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.peercollab.InvalidRequestException;
@@ -35,7 +36,7 @@ class SessionFramesTest {
 	private final SessionFrames frames = new SessionFrames(MAX, UnpooledByteBufAllocator.DEFAULT);
 
 	static Stream<Arguments> frames() {
-		return IntStream.of(0, 1, 23, 24, 255, 256, 1024, 65_535, 65_536).boxed()
+		return IntStream.of(0, 1, 23, 24, 255, 256, 1024, 16_374, 16_375, 16_384, 16_385, 32_768, 65_535, 65_536).boxed()
 				.flatMap(n -> Stream.of(Arguments.of(n, false), Arguments.of(n, true)));
 	}
 
@@ -56,6 +57,24 @@ class SessionFramesTest {
 		assertThat(ours.refCnt()).isZero();
 		assertThat(read.origin()).isEqualTo(frame.origin());
 		assertThat(read.data()).isEqualTo(data).isNotSameAs(data);
+	}
+
+	@Test
+	void writesALargeFrameInPiecesOfOneTlsRecordAtMost() {
+		byte[] data = new byte[65_536];
+		new Random(7).nextBytes(data);
+		Payload ours = frames.encode(new SessionFrame(CAROL, data));
+		assertThat(ours.data()).isInstanceOf(CompositeByteBuf.class);
+		CompositeByteBuf composite = (CompositeByteBuf) ours.data();
+		// the header, then 4 pieces of 16 KiB, the last one holding the break too
+		assertThat(composite.numComponents()).isEqualTo(5);
+		for (int i = 0; i < composite.numComponents(); i++) {
+			assertThat(composite.internalComponent(i).readableBytes()).isLessThanOrEqualTo(SessionFrames.PIECE + 1);
+		}
+		SessionFrame read = frames.decode(ours, "frame");
+		assertThat(ours.refCnt()).isZero();
+		assertThat(read.origin()).isEqualTo(CAROL);
+		assertThat(read.data()).isEqualTo(data);
 	}
 
 	@Test

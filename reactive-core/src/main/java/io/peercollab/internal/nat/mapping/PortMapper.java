@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import io.peercollab.IpLiterals;
 import io.peercollab.PeerUnreachableException;
+import io.peercollab.internal.flow.SerialSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.Disposable;
@@ -164,9 +165,9 @@ public final class PortMapper {
 
 	private final Settings settings;
 
-	private final Sinks.Many<Optional<PortMapping>> sink = Sinks.many().replay().latest();
+	private final SerialSink<Optional<PortMapping>> sink = new SerialSink<>(Sinks.many().replay().latest());
 
-	private final Sinks.Many<PortMapping> grants = Sinks.many().multicast().directBestEffort();
+	private final SerialSink<PortMapping> grants = new SerialSink<>(Sinks.many().multicast().directBestEffort());
 
 	private final AtomicReference<Held> held = new AtomicReference<>();
 
@@ -267,8 +268,8 @@ public final class PortMapper {
 							.onErrorResume(e -> Mono.empty());
 			return delete.doFinally(s -> {
 				emit(Optional.empty());
-				sink.emitComplete(Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
-				grants.emitComplete(Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
+				sink.complete();
+				grants.complete();
 				closeDone.tryEmitEmpty();
 			});
 		});
@@ -282,7 +283,7 @@ public final class PortMapper {
 						.thenMany(Flux.empty());
 			}
 			failures.set(0);
-			grants.emitNext(h.mapping, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
+			grants.next(h.mapping);
 			return Mono.just(h.mapping)
 					.expand(m -> Mono.delay(renewAfter(m), settings.timer)
 							.then(Mono.defer(() -> h.client.map(internalPort, m.external().getPort(),
@@ -290,7 +291,7 @@ public final class PortMapper {
 							.doOnNext(renewed -> {
 								h.mapping = renewed;
 								renewals.incrementAndGet();
-								grants.emitNext(renewed, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
+								grants.next(renewed);
 							}))
 					.map(Optional::of)
 					.onErrorResume(e -> {
@@ -373,6 +374,6 @@ public final class PortMapper {
 	}
 
 	private void emit(Optional<PortMapping> value) {
-		sink.emitNext(value, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
+		sink.next(value);
 	}
 }
