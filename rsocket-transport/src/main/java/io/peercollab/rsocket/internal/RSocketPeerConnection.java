@@ -5,8 +5,10 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 import io.peercollab.ConnectionPath;
@@ -309,10 +311,59 @@ final class RSocketPeerConnection implements PeerConnection {
 		if (to != null) {
 			return to.events(afterVersion);
 		}
-		// follows again on the punched connection when this one's streams move there, with no gap and no repeat
-		return Flux.defer(() -> new MovableFollow(afterVersion).<RSocketPeerConnection>follow(
-				Flux.concat(Mono.just(this), moves.asFlux()), RSocketPeerConnection::rawEvents));
+		if (!movable && path.get() != ConnectionPath.RELAYED) {
+			return rawEvents(afterVersion);
+		}
+		// a connection that may move (relayed, until a hole punch moves it): the follow follows again on the punched
+		// connection, with no gap and no repeat (MovableFollow)
+		return Flux.defer(() -> new MovableFollow<>(afterVersion, FOLLOW_ROUTE).follow(this,
+				moves.asFlux().filter(c -> !c.isDisposed())));
 	}
+
+	/** Set on connections opened to take another one's streams (a test's {@code moveStreams}): their follows move. */
+	private volatile boolean movable;
+
+	/** Makes this connection's follows movable even if it is not relayed: for {@code moveStreams}. */
+	void movable() {
+		movable = true;
+	}
+
+	/** Told why a follow could not move to a punched connection; the binding makes a diagnostic of it. */
+	private volatile BiConsumer<String, Throwable> followNotMoved = (m, e) -> { };
+
+	/** @param report told why a follow of this connection could not move, and stayed */
+	void reportFollowsNotMoved(BiConsumer<String, Throwable> report) {
+		followNotMoved = Objects.requireNonNull(report, "report");
+	}
+
+	/** The connections a movable follow travels on: their own events streams, held open while it moves. */
+	private static final MovableFollow.Route<RSocketPeerConnection> FOLLOW_ROUTE =
+			new MovableFollow.Route<>() {
+				@Override
+				public Flux<PeerEvent> events(RSocketPeerConnection on, long afterVersion) {
+					return on.rawEvents(afterVersion);
+				}
+
+				@Override
+				public Runnable hold(RSocketPeerConnection on) {
+					if (!on.begin()) {
+						return null;
+					}
+					AtomicBoolean once = new AtomicBoolean();
+					return () -> {
+						if (once.compareAndSet(false, true)) {
+							on.end();
+						}
+					};
+				}
+
+				@Override
+				public void notMoved(RSocketPeerConnection from, RSocketPeerConnection to, Throwable why) {
+					from.followNotMoved.accept("a follow of " + from.remote + " could not move to the punched "
+							+ "connection at " + ErrorCodes.format(to.address) + " (" + why + "); it stays on the "
+							+ "connection at " + ErrorCodes.format(from.address), why);
+				}
+			};
 
 	/** @return the {@code peercollab.v1.events} stream on this very connection */
 	private Flux<PeerEvent> rawEvents(long afterVersion) {
