@@ -64,10 +64,10 @@ class FollowMoveTest {
 	private static final int CHANGES = 2_000;
 	/** How many versions the changes may run ahead of the follower (the server ends a follower 1,024 behind). */
 	private static final int WINDOW = 200;
-	private static final Disclosure DISCLOSURE = new Disclosure(Sharing.CONTACTS, Sharing.CONTACTS, Sharing.CONTACTS);
+	static final Disclosure DISCLOSURE = new Disclosure(Sharing.CONTACTS, Sharing.CONTACTS, Sharing.CONTACTS);
 
-	private static final UUID[] OBJECTS = ids(7);
-	private static final UUID[] APPLICATIONS = ids(5);
+	static final UUID[] OBJECTS = ids(7);
+	static final UUID[] APPLICATIONS = ids(5);
 
 	@RepeatedTest(3)
 	void aFollowMovedWhileTheStateChangesSeesEveryChangeOnceInOrderOfVersion() {
@@ -214,7 +214,7 @@ class FollowMoveTest {
 	 *
 	 * @return how many changes after the synced were delivered
 	 */
-	private static int check(List<PeerEvent> events, Map<Long, PublishedState.Snapshot> versions) {
+	static int check(List<PeerEvent> events, Map<Long, PublishedState.Snapshot> versions) {
 		assertThat(events.stream().filter(e -> e instanceof PeerEvent.Synced).count()).as("one synced").isEqualTo(1);
 		PresenceInfo presence = null;
 		Map<UUID, PeerApplication> apps = new HashMap<>();
@@ -286,7 +286,7 @@ class FollowMoveTest {
 	}
 
 	/** Change {@code i}: presence, an object set or deleted, an application registered or unregistered. */
-	private static void change(PublishedState state, int i) {
+	static void change(PublishedState state, int i) {
 		switch (i % 4) {
 			case 0 -> state.setPresence(new PresenceInfo(PresenceStatus.values()[1 + i % 3], "change " + i));
 			case 1 -> state.setObject(new PeerObject(OBJECTS[i % OBJECTS.length], bytes("change " + i), PeerScope.ALL));
