@@ -107,8 +107,9 @@ final class RSocketPeerConnection implements PeerConnection {
 	/**
 	 * Moves this (relayed) connection's new requests to {@code direct}, a hole-punched connection to the same peer,
 	 * while it is open: whoever holds this connection (the engine keeps a contact's open connection and reuses it)
-	 * then reaches the peer directly, and its path reads {@code HOLE_PUNCHED}. Streams already open stay here to their
-	 * end; once {@code direct} closes, new requests come back here and the path reads what it read before.
+	 * then reaches the peer directly, and its path reads {@code HOLE_PUNCHED}. Open sessions re-attach there and
+	 * follows follow again there ({@link #events}); other streams already open stay here to their end. Once
+	 * {@code direct} closes, new requests come back here and the path reads what it read before.
 	 */
 	void moveTo(RSocketPeerConnection direct) {
 		ConnectionPath before = path.get();
@@ -305,6 +306,15 @@ final class RSocketPeerConnection implements PeerConnection {
 		return requestResponse(Route.CARD, null, Wire.Card.class, Wire.Card::toDomain);
 	}
 
+	/**
+	 * {@inheritDoc}
+	 *
+	 * <p>Here, on a relayed connection (or one opened for {@code moveStreams}): the follow moves with the connection's
+	 * streams to the punched connection that replaces it ({@link #moveTo}), and its subscriber sees each change once,
+	 * in order of version, across the move; what changed while switching arrives as the difference from what it was
+	 * given, at the new snapshot's version ({@link MovableFollow}, PROTOCOL.md 5.7.1). If the follow fails on the
+	 * punched connection before its {@code synced}, it stays here and {@code nat.FOLLOW_NOT_MOVED} says why.
+	 */
 	@Override
 	public Flux<PeerEvent> events(long afterVersion) {
 		RSocketPeerConnection to = moved();
