@@ -23,6 +23,7 @@ import io.peercollab.CollaborationObserver;
 import io.peercollab.ConnectionPath;
 import io.peercollab.Diagnostic;
 import io.peercollab.InvalidRequestException;
+import io.peercollab.LimitExceededException;
 import io.peercollab.ObjectChange;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerEvent;
@@ -94,6 +95,32 @@ class FollowMoveTest {
 		Diagnostic d = o.diagnostics().get(0);
 		assertThat(d.kind().name()).isEqualTo("nat.FOLLOW_NOT_MOVED");
 		assertThat(d.message()).contains("could not move").contains("refused on purpose").contains("stays on");
+	}
+
+	@Test
+	void aServerThatShowsMoreObjectsThanAnyServerMayFailsTheMovableFollowNamingTheLimit() {
+		PeerIdentity bob = TestPeers.identity("bob", KeyType.ED25519);
+		RecordingHandler handler = new RecordingHandler();
+		handler.events = after -> Flux.range(0, 129)
+				.<PeerEvent>map(i -> new ObjectChange(ChangeType.ADDED,
+						new PeerObject(UUID.randomUUID(), bytes("o" + i), PeerScope.ALL), 5))
+				.concatWith(Mono.just(new PeerEvent.Synced(5)));
+		RSocketBinding server = (RSocketBinding) TestPeers.bind(TestPeers.loopback(), bob, handler);
+		RSocketBinding client = (RSocketBinding) TestPeers.bind(TestPeers.loopback(),
+				TestPeers.identity("alice", KeyType.ED25519), new RecordingHandler());
+		try {
+			PeerConnection c = client.connectSeparately(bob.name(), (TcpAddress) server.address()).block(WAIT);
+			StepVerifier.create(c.events(-1))
+					.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(LimitExceededException.class)
+							.hasMessageContaining("object").hasMessageContaining("128")
+							.hasMessageContaining("MAX_OBJECTS").hasMessageContaining(bob.name().toString()))
+					.verify(WAIT);
+			// the connection serves on
+			StepVerifier.create(c.presence()).expectNextCount(1).expectComplete().verify(WAIT);
+		}
+		finally {
+			TestPeers.dispose(client, server);
+		}
 	}
 
 	/**

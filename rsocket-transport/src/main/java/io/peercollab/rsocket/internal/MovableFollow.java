@@ -13,8 +13,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import io.peercollab.ApplicationChange;
 import io.peercollab.ChangeType;
+import io.peercollab.LimitExceededException;
 import io.peercollab.ObjectChange;
 import io.peercollab.PeerApplication;
+import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerEvent;
 import io.peercollab.PeerObject;
 import io.peercollab.PresenceChange;
@@ -27,8 +29,7 @@ import reactor.core.publisher.Mono;
  * One follow ({@code peercollab.v1.events}) that moves from one connection to another mid-stream with no gap and no
  * repeat, as a relayed connection's streams move to a hole-punched one.
  *
- * <p>It keeps what it delivered (presence, applications, objects: what the follower holds, so bounded by the
- * server's own limits) and treats every stream it opens the same way: the stream's snapshot is collected until its
+ * <p>It keeps what it delivered (presence, applications, objects: what the follower holds) and treats every stream it opens the same way: the stream's snapshot is collected until its
  * {@code synced} and compared with what was delivered, and only the difference is passed on, at the snapshot's version
  * ({@code ADDED}, {@code UPDATED}, {@code REMOVED}); then the stream's changes pass as they come. On a move, the stream
  * on the old connection is cancelled <em>before</em> the new one is requested, so every change the old stream
@@ -41,6 +42,10 @@ import reactor.core.publisher.Mono;
  * known here; if the follower asked after the snapshot's very version, it gets {@code synced} alone, exactly what the
  * server would have sent it. The follower sees one {@code synced}, the first; a move before it simply starts the
  * snapshot again on the new connection.
+ *
+ * <p>What it keeps is bounded as a server's state is: at most {@link PeerCollaboration#MAX_APPLICATIONS}
+ * applications and {@link PeerCollaboration#MAX_OBJECTS} objects, delivered or in a snapshot; a stream that shows more
+ * fails the follow with {@link LimitExceededException} naming the field and the limit.
  *
  * <p>If the new connection's stream fails before its {@code synced}, the follow goes back to the connection it was on
  * (kept open meanwhile by {@link Route#hold}) and the route is told why ({@link Route#notMoved}); the follower sees
@@ -69,6 +74,8 @@ final class MovableFollow<C> {
 
 	private final long after;
 	private final Route<C> route;
+	/** What the events come from, for errors: {@code peercollab.v1.events response from <peer>}. */
+	private final String what;
 
 	/** The connection whose stream reached its {@code synced} last: where the follow falls back to. */
 	private volatile C current;
@@ -104,10 +111,12 @@ final class MovableFollow<C> {
 	/**
 	 * @param after the version the follower asked to follow after, or -1
 	 * @param route the connections' streams
+	 * @param what what the events come from, for errors
 	 */
-	MovableFollow(long after, Route<C> route) {
+	MovableFollow(long after, Route<C> route, String what) {
 		this.after = after;
 		this.route = route;
+		this.what = what;
 	}
 
 	/**
@@ -250,12 +259,23 @@ final class MovableFollow<C> {
 		}
 	}
 
-	private static <V> void put(Map<UUID, V> map, UUID id, V value) {
+	/**
+	 * @throws LimitExceededException if {@code map} would hold more than {@code limit}: a server shows at most
+	 * {@link PeerCollaboration#MAX_APPLICATIONS} applications and {@link PeerCollaboration#MAX_OBJECTS} objects, so
+	 * that is all a follow keeps of a stranger's stream
+	 */
+	private <V> void put(Map<UUID, V> map, UUID id, V value) {
 		if (value == null) {
 			map.remove(id);
 		}
-		else {
-			map.put(id, value);
+		else if (map.put(id, value) == null) {
+			boolean apps = map == applications || map == snapApplications;
+			int limit = apps ? PeerCollaboration.MAX_APPLICATIONS : PeerCollaboration.MAX_OBJECTS;
+			if (map.size() > limit) {
+				throw new LimitExceededException("field '" + (apps ? "application" : "object") + "' of the "
+						+ what + ": more than " + limit + " " + (apps ? "applications" : "objects")
+						+ " at once (" + (apps ? "MAX_APPLICATIONS" : "MAX_OBJECTS") + ")");
+			}
 		}
 	}
 

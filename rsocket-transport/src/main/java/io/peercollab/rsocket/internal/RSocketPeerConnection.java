@@ -326,7 +326,8 @@ final class RSocketPeerConnection implements PeerConnection {
 		}
 		// a connection that may move (relayed, until a hole punch moves it): the follow follows again on the punched
 		// connection, with no gap and no repeat (MovableFollow)
-		return Flux.defer(() -> new MovableFollow<>(afterVersion, FOLLOW_ROUTE).follow(this,
+		return Flux.defer(() -> new MovableFollow<>(afterVersion, FOLLOW_ROUTE,
+				Route.EVENTS + " response from " + remote).follow(this,
 				moves.asFlux().filter(c -> !c.isDisposed())));
 	}
 
