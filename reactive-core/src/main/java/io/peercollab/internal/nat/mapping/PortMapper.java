@@ -313,19 +313,7 @@ public final class PortMapper {
 				l.dispose();
 			}
 			Held h = held.getAndSet(null);
-			Mono<Void> delete = h == null ? Mono.empty()
-					: h.client.unmap(h.mapping)
-							.timeout(settings.deleteTimeout, settings.timer)
-							.doOnSuccess(v -> LOG.debug("Deleted the {} mapping {}", h.client.protocol(),
-									IpLiterals.toString(h.mapping.external())))
-							.onErrorResume(e -> {
-								lastError.set(e);
-								LOG.info("Could not delete the {} mapping {}: {}", h.client.protocol(),
-										IpLiterals.toString(h.mapping.external()), e.toString());
-								return Mono.empty();
-							})
-							.then(h.client.close())
-							.onErrorResume(e -> Mono.empty());
+			Mono<Void> delete = h == null ? Mono.empty() : deleteAndClose(h);
 			return delete.doFinally(s -> {
 				emit(Optional.empty());
 				sink.complete();
@@ -377,13 +365,20 @@ public final class PortMapper {
 		});
 	}
 
-	/** Deletes {@code h}'s mapping at the gateway (bounded, errors kept as {@link #lastError()}) and closes it. */
+	/** Deletes {@code h}'s mapping at the gateway before another replaces it, as {@link #deleteAndClose}. */
 	private Mono<Void> release(Held h, String why) {
 		remapped.incrementAndGet();
 		LOG.info("Deleting the {} mapping {} ({})", h.client.protocol(), IpLiterals.toString(h.mapping.external()),
 				why);
+		return deleteAndClose(h);
+	}
+
+	/** Deletes {@code h}'s mapping at the gateway (bounded, errors kept as {@link #lastError()}) and closes it. */
+	private Mono<Void> deleteAndClose(Held h) {
 		return h.client.unmap(h.mapping)
 				.timeout(settings.deleteTimeout, settings.timer)
+				.doOnSuccess(v -> LOG.debug("Deleted the {} mapping {}", h.client.protocol(),
+						IpLiterals.toString(h.mapping.external())))
 				.onErrorResume(e -> {
 					lastError.set(e);
 					LOG.info("Could not delete the {} mapping {}: {}", h.client.protocol(),
