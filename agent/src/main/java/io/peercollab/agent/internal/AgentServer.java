@@ -82,6 +82,8 @@ public final class AgentServer implements Disposable {
 	private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
 	private final Set<Attached> attached = ConcurrentHashMap.newKeySet();
 	private final Queue<Invitation> backlog = new ConcurrentLinkedQueue<>();
+	/** Held while an invitation is routed and while a subscriber joins and takes what was kept: {@link #route}. */
+	private final Object routing = new Object();
 	private final Sinks.Empty<Void> stopped = Sinks.empty();
 	private volatile @Nullable CloseableChannel channel;
 	private volatile @Nullable Disposable invitationFeed;
@@ -367,14 +369,19 @@ public final class AgentServer implements Disposable {
 		Sinks.Many<Invitation> sink = Sinks.many().unicast().onBackpressureBuffer();
 		Subscriber sub = new Subscriber(app, sink);
 		return sink.asFlux().doOnSubscribe(s -> {
-			subscribers.add(sub);
-			// those that waited for someone to attach
-			for (Invitation inv : backlog) {
-				// also one that ended meanwhile, as an embedded endpoint's buffer would emit it
-				if (wants(sub, inv, true) && backlog.remove(inv)) {
-					sink.tryEmitNext(inv);
+			// those that waited for someone to attach; joining and taking them is one step against an invitation
+			// being routed meanwhile (see route), emitted after it
+			List<Invitation> waited = new ArrayList<>();
+			synchronized (routing) {
+				subscribers.add(sub);
+				for (Invitation inv : backlog) {
+					// also one that ended meanwhile, as an embedded endpoint's buffer would emit it
+					if (wants(sub, inv, true) && backlog.remove(inv)) {
+						waited.add(inv);
+					}
 				}
 			}
+			waited.forEach(sink::tryEmitNext);
 		}).doFinally(s -> subscribers.remove(sub));
 	}
 
@@ -394,7 +401,59 @@ public final class AgentServer implements Disposable {
 			keys.remove(inv);
 			backlog.remove(inv);
 		}).subscribe(null, e -> { });
-		// the application's own subscribers first (the current application), else those that take any
+		route(inv);
+	}
+
+	/**
+	 * Hands an invitation to the attached applications' subscribers that want it, else launches its application or
+	 * keeps it for the next subscriber. Choosing where it goes and keeping it happen under {@link #routing}, as a
+	 * subscriber's joining and taking what was kept do: without that, an invitation that found no subscriber could
+	 * be kept just after a new subscriber had looked at what was kept, and wait there until it expired. Emissions,
+	 * launches and declines run after the lock is released.
+	 */
+	private void route(Invitation inv) {
+		for (int attempt = 0; ; attempt++) {
+			List<Subscriber> to = List.of();
+			boolean launch = false;
+			boolean kept = false;
+			synchronized (routing) {
+				// subscribers whose streams all ended as they were handed it are passed over after a few rounds
+				if (attempt < 3) {
+					to = targets(inv);
+				}
+				if (to.isEmpty()) {
+					PeerApplication app = inv.application();
+					// an attached application that registered it runs already: it waits for that one to
+					// subscribe, never launches a second copy
+					boolean running = attached.stream().anyMatch(a -> a.registered.contains(app.id()));
+					launch = !running && !app.path().isEmpty();
+					if (!launch && backlog.size() < BACKLOG) {
+						kept = backlog.add(inv);
+					}
+				}
+			}
+			if (!to.isEmpty()) {
+				boolean delivered = false;
+				for (Subscriber s : to) {
+					delivered |= s.sink().tryEmitNext(inv).isSuccess();
+				}
+				if (delivered) {
+					return;
+				}
+				continue;
+			}
+			if (launch) {
+				consentAndLaunch(inv, settings.consent());
+			}
+			else if (!kept) {
+				inv.decline("no application is attached to take it").subscribe(null, e -> { });
+			}
+			return;
+		}
+	}
+
+	/** @return the application's own subscribers (the current application), else those that take any */
+	private List<Subscriber> targets(Invitation inv) {
 		List<Subscriber> to = new ArrayList<>();
 		for (Subscriber s : subscribers) {
 			if (wants(s, inv, false)) {
@@ -408,26 +467,7 @@ public final class AgentServer implements Disposable {
 				}
 			}
 		}
-		boolean delivered = false;
-		for (Subscriber s : to) {
-			delivered |= s.sink().tryEmitNext(inv).isSuccess();
-		}
-		if (delivered) {
-			return;
-		}
-		PeerApplication app = inv.application();
-		// an attached application that registered it runs already: it waits for that one to subscribe, never
-		// launches a second copy
-		boolean running = attached.stream().anyMatch(a -> a.registered.contains(app.id()));
-		if (!running && !app.path().isEmpty()) {
-			consentAndLaunch(inv, settings.consent());
-		}
-		else if (backlog.size() < BACKLOG) {
-			backlog.add(inv);
-		}
-		else {
-			inv.decline("no application is attached to take it").subscribe(null, e -> { });
-		}
+		return to;
 	}
 
 	final Map<Invitation, String> keys = new ConcurrentHashMap<>();
