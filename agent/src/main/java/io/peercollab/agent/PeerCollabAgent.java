@@ -39,8 +39,9 @@ import reactor.core.scheduler.Schedulers;
  * same interface; one sign-in, presence and set of registrations is then shared by all of them.
  *
  * <pre>{@code
- * PeerCollaboration collab = PeerCollaboration.agent().block();   // an application, at its edge
- * collab.signIn(PeerScope.INTERNET).block();
+ * PeerCollaboration.agent()
+ *         .flatMap(collab -> collab.signIn(PeerScope.INTERNET).thenReturn(collab))
+ *         .subscribe(collab -> ...);
  * }</pre>
  *
  * <p>What goes with an attached application when it detaches or dies: the objects it was the last to set, the
@@ -215,7 +216,7 @@ public final class PeerCollabAgent implements Disposable {
 			default -> throw new IllegalArgumentException("--discovery must be default, loopback or none");
 		}
 		// the process lives on this one non-daemon thread (the network's threads are daemons) until the agent stops;
-		// main returns at once and nothing waits by blocking
+		// main returns at once and no thread waits for the stop
 		Scheduler lifetime = Schedulers.newSingle("peercollab-agent", false);
 		lifetime.schedule(() -> { });
 		PeerScope scope = signIn;
