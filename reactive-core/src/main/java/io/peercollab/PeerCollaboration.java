@@ -377,8 +377,8 @@ public interface PeerCollaboration extends Disposable {
 	Mono<List<PeerNearMe>> getPeersNearMe();
 
 	/**
-	 * The peer near me that announced {@code address} among its endpoints, as Windows' {@code PeerCollabGetEndpointName}
-	 * finds a person near me by an address it saw.
+	 * The peer near me that announced {@code address} among its endpoints, as .NET's
+	 * {@code PeerNearMe.CreateFromPeerEndPoint} finds a person near me by an address it saw.
 	 *
 	 * @return that peer, as {@link #getPeersNearMe()} shows it now; fails with {@link NotFoundException} naming the
 	 * address if no verified peer near me announced it, {@link NotSignedInException} when not signed in to

@@ -116,6 +116,15 @@ class NearMeClaimsTest {
 				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NotFoundException.class)
 						.hasMessageContaining(at(m).address().toString()).hasMessageContaining("1 peer near me"))
 				.verify(WAIT);
+		// the TCP form of the call names the same address; a port 0 is no endpoint
+		java.net.InetSocketAddress tcp = new java.net.InetSocketAddress("127.0.0.1", 7);
+		StepVerifier.create(a.me.peerNearMe(tcp))
+				.expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NotFoundException.class)
+						.hasMessageContaining(TcpAddress.of(tcp).toString()))
+				.verify(WAIT);
+		org.assertj.core.api.Assertions.assertThatThrownBy(
+				() -> a.me.peerNearMe(new java.net.InetSocketAddress("127.0.0.1", 0)))
+				.isInstanceOf(IllegalArgumentException.class);
 
 		a.me.signOut(PeerScope.NEAR_ME).block(WAIT);
 		StepVerifier.create(a.me.peerNearMe(at(b).address())).expectError(NotSignedInException.class).verify(WAIT);
