@@ -109,6 +109,9 @@ public final class RSocketBinding implements TransportBinding {
 
 	/** Upgrades relayed connections to hole-punched ones, with the TURN server as the STUN server. */
 	private final HolePunchUpgrade holePunch;
+
+	/** The sessions callers may move to another of their connections to this end. */
+	private final SessionResumes sessionResumes = new SessionResumes();
 	/** A new allocation being made after the last one was lost. */
 	private final reactor.core.Disposable.Swap reallocation = reactor.core.Disposables.swap();
 
@@ -512,6 +515,57 @@ public final class RSocketBinding implements TransportBinding {
 	 */
 	public HolePunchUpgrade holePunch() {
 		return holePunch;
+	}
+
+	/**
+	 * Opens a connection of its own to {@code expected} at a direct {@code address}, not shared with
+	 * {@link #connect}'s callers: a second connection to a peer, for what {@link #moveStreams} does with a punched one.
+	 *
+	 * @return the connection, once the server answered its {@code hello}
+	 */
+	public Mono<PeerConnection> connectSeparately(PeerName expected, TcpAddress address) {
+		InetSocketAddress socket = address.socketAddress();
+		Key key = new Key(expected, socket, false);
+		return open(key).doOnNext(c -> {
+			outbound.add(c);
+			c.onClose().subscribe(null, e -> outbound.remove(c), () -> outbound.remove(c));
+		}).cast(PeerConnection.class);
+	}
+
+	/**
+	 * Moves the requests and streams of {@code from} to {@code to}, two connections of this binding to the same peer,
+	 * as a successful hole punch moves a relayed connection's: new requests take {@code to}, open sessions re-attach on
+	 * it and follows follow again there, with nothing lost or repeated, and {@code from} closes once nothing is left
+	 * on it. Its path then reads {@code HOLE_PUNCHED}.
+	 *
+	 * @throws IllegalArgumentException if they are not connections of this transport to the same peer
+	 */
+	public void moveStreams(PeerConnection from, PeerConnection to) {
+		if (!(from instanceof RSocketPeerConnection f) || !(to instanceof RSocketPeerConnection t)
+				|| !f.remote().equals(t.remote()) || f == t) {
+			throw new IllegalArgumentException("moveStreams takes two connections of this transport to one peer");
+		}
+		f.moveTo(t);
+	}
+
+	/**
+	 * One move of a session from a connection to another, as the end that moved it saw it.
+	 *
+	 * @param took from the re-attachment's request to the other end's first frame on the new connection
+	 * @param unacknowledged the frames sent and not yet acknowledged when it started: in flight, or not yet read
+	 * @param sentAgain the frames sent again on the new connection
+	 */
+	public record SessionMove(Duration took, long unacknowledged, long sentAgain) {
+	}
+
+	/** @return the moves of the sessions that {@code from} opened, oldest first (the last 64) */
+	public List<SessionMove> sessionMoves(PeerConnection from) {
+		return from instanceof RSocketPeerConnection c ? c.sessionMoves() : List.of();
+	}
+
+	/** @return how many sessions callers of this end can re-attach now (PROTOCOL.md 5.8.1) */
+	public int resumableSessions() {
+		return sessionResumes.size();
 	}
 
 	/** @return the TURN allocation, or {@code null}: for tests */
@@ -1026,7 +1080,7 @@ public final class RSocketBinding implements TransportBinding {
 						connection.paths(ConnectionPaths.accepted(connection)));
 			}
 			return Mono.just(new PeerResponder(caller, sendingSocket, handler, codec,
-					settings.maxInboundStreamsPerConnection(), instance, connection).punchedBy(holePunch));
+					settings.maxInboundStreamsPerConnection(), instance, connection).punchedBy(holePunch).resumesIn(sessionResumes));
 		});
 	}
 

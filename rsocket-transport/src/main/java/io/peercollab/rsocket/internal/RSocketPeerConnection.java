@@ -4,6 +4,7 @@ package io.peercollab.rsocket.internal;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -31,6 +32,7 @@ import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
+import reactor.core.publisher.Sinks;
 
 /**
  * The requesting side of a connection to one remote peer: each method sends one request on its route and decodes
@@ -111,11 +113,104 @@ final class RSocketPeerConnection implements PeerConnection {
 		movedTo.set(direct);
 		pathChanged(ConnectionPath.HOLE_PUNCHED);
 		direct.onClose().subscribe(null, e -> back(direct, before), () -> back(direct, before));
+		moves.tryEmitNext(direct);
+		// open sessions re-attach there (PROTOCOL.md 5.8.1); follows follow again there ({@link #events})
+		for (OpenSession o : sessions) {
+			o.moveTo(direct);
+		}
+		closeIfUnused();
 	}
 
 	private void back(RSocketPeerConnection direct, ConnectionPath before) {
 		if (movedTo.compareAndSet(direct, null)) {
 			pathChanged(before);
+			if (rsocket.isDisposed()) {
+				markClosed();
+			}
+		}
+	}
+
+	/** The direct connections this one's streams move to, as they are punched; for the follows open here. */
+	private final Sinks.Many<RSocketPeerConnection> moves = Sinks.many().replay().latest();
+
+	/** Completes when this connection closed and no punched connection carries its requests. */
+	private final Sinks.Empty<Void> closed = Sinks.empty();
+
+	private void markClosed() {
+		path.close();
+		closed.tryEmitEmpty();
+		moves.tryEmitComplete();
+	}
+
+	/** The sessions open on this connection (or moved from it), that move with it. */
+	private final java.util.Set<OpenSession> sessions = ConcurrentHashMap.newKeySet();
+
+	/**
+	 * Once this connection's requests and streams all moved to a punched connection, closes it: the relay carries
+	 * nothing more (the relay's allocation and permission stay, for the next connection through it).
+	 */
+	private void closeIfUnused() {
+		long s = state.get();
+		if (s != CLOSED && (s & 0xffff_ffffL) == 0 && moved() != null && !rsocket.isDisposed()) {
+			rsocket.dispose();
+		}
+	}
+
+	/** A session this connection opened, on whichever connection it travels now. */
+	private final class OpenSession {
+
+		final ResumableSession session;
+		final Wire.Open open;
+		final SessionFrames frames;
+		final String what;
+		final AtomicReference<RSocketPeerConnection> on = new AtomicReference<>(RSocketPeerConnection.this);
+
+		OpenSession(ResumableSession session, Wire.Open open, SessionFrames frames, String what) {
+			this.session = session;
+			this.open = open;
+			this.frames = frames;
+			this.what = what;
+		}
+
+		/** Opens the session's channel on {@code c}: the first one, or a re-attachment. */
+		void attach(RSocketPeerConnection c, boolean first) {
+			Wire.Open wire = open.resuming(session.token(), first ? null : session.delivered());
+			// the channel's frames to send are made by attach, which may subscribe the channel at once
+			Sinks.One<Flux<Payload>> out = Sinks.one();
+			Flux<Payload> payloads = Flux.concat(Mono.fromCallable(() -> codec.request(Route.SESSION, wire)),
+					out.asMono().flatMapMany(f -> f));
+			Flux<SessionFrames.Sequenced> in = c.rsocket.requestChannel(payloads)
+					.map(p -> frames.decodeSequenced(p, what));
+			RSocketPeerConnection before = on.get();
+			Flux<Payload> frames = session.attach(in, first ? 0 : -1, Mono.never(), () -> {
+				// the other end answered on c: nothing more travels on the connection before
+				if (on.compareAndSet(before, c) && before != c) {
+					ResumableSession.Move m = session.lastMove();
+					if (m != null) {
+						synchronized (moveLog) {
+							if (moveLog.size() == 64) {
+								moveLog.remove(0);
+							}
+							moveLog.add(new RSocketBinding.SessionMove(m.took(), m.unacknowledged(), m.sentAgain()));
+						}
+					}
+					before.end();
+				}
+			});
+			out.tryEmitValue(frames);
+		}
+
+		void moveTo(RSocketPeerConnection direct) {
+			if (!session.movable() || !session.open() || !direct.begin()) {
+				return; // it finishes where it is
+			}
+			attach(direct, false);
+		}
+
+		void ended() {
+			sessions.remove(this);
+			RSocketPeerConnection c = on.get();
+			c.end();
 		}
 	}
 
@@ -142,8 +237,12 @@ final class RSocketPeerConnection implements PeerConnection {
 		this.expiries = expiries;
 		idleSince = expiries.now();
 		expiries.add(idleCheck, idleTimeout);
-		rsocket.onClose().doFinally(s -> path.close()).subscribe(null, e -> expiries.remove(idleCheck),
-				() -> expiries.remove(idleCheck));
+		rsocket.onClose().doFinally(s -> {
+			expiries.remove(idleCheck);
+			if (moved() == null) {
+				markClosed();
+			}
+		}).subscribe(null, e -> { }, () -> { });
 	}
 
 	@Override
@@ -222,14 +321,46 @@ final class RSocketPeerConnection implements PeerConnection {
 		}
 		Objects.requireNonNull(open, "open");
 		Objects.requireNonNull(outbound, "outbound");
-		return tracked(Flux.defer(() -> {
-			// each frame is encoded into one pooled buffer as it is taken, and read back with one copy
+		return Flux.defer(() -> {
+			if (!begin()) {
+				return Flux.<SessionFrame>error(closed());
+			}
+			// each frame is encoded into one pooled buffer as it is taken, and read back with one copy; numbered, so
+			// that the session can move to a punched connection mid-stream (ResumableSession)
 			SessionFrames frames = codec.sessionFrames();
-			Flux<Payload> payloads = Flux.concat(Mono.fromCallable(() -> codec.request(Route.SESSION,
-					Wire.Open.from(open))), frames.outbound(outbound));
 			String what = Route.SESSION + " response from " + remote;
-			return rsocket.requestChannel(payloads).map(p -> frames.decode(p, what));
-		}));
+			ResumableSession session = new ResumableSession(frames, what, newToken(), false);
+			OpenSession o = new OpenSession(session, Wire.Open.from(open), frames, what);
+			sessions.add(o);
+			o.attach(this, true);
+			session.send(outbound);
+			// not when the inbound completes: the other direction may still stream, and move, after that
+			session.ended().subscribe(null, null, o::ended);
+			return session.inbound();
+		}).onErrorMap(e -> ErrorCodes.fromWire(e, remote, address));
+	}
+
+	private static final java.security.SecureRandom TOKENS = new java.security.SecureRandom();
+
+	/** @return a resume token: 128 random bits, in 32 hex digits */
+	private static String newToken() {
+		byte[] b = new byte[16];
+		TOKENS.nextBytes(b);
+		return java.util.HexFormat.of().formatHex(b);
+	}
+
+	private final java.util.List<RSocketBinding.SessionMove> moveLog = new java.util.ArrayList<>();
+
+	/** @return the moves of the sessions opened here, oldest first */
+	java.util.List<RSocketBinding.SessionMove> sessionMoves() {
+		synchronized (moveLog) {
+			return java.util.List.copyOf(moveLog);
+		}
+	}
+
+	/** @return how many sessions opened here are open, on this connection or moved from it */
+	int openSessions() {
+		return sessions.size();
 	}
 
 	@Override
@@ -237,9 +368,14 @@ final class RSocketPeerConnection implements PeerConnection {
 		return tracked(Mono.defer(() -> rsocket.fireAndForget(codec.request(Route.SIGNED_OUT, null))));
 	}
 
+	/**
+	 * {@inheritDoc} Here: when the connection closed and no punched connection carries its requests; a relayed
+	 * connection whose streams all moved to a punched one closes its own socket, and completes this only when that one
+	 * closes too.
+	 */
 	@Override
 	public Mono<Void> onClose() {
-		return rsocket.onClose().onErrorResume(e -> Mono.empty());
+		return closed.asMono();
 	}
 
 	/**
@@ -249,12 +385,18 @@ final class RSocketPeerConnection implements PeerConnection {
 	public void dispose() {
 		// marked first: RSocket closes asynchronously, and a binding must not hand out a connection that is closing
 		state.set(CLOSED);
+		RSocketPeerConnection to = movedTo.getAndSet(null);
+		if (to != null) {
+			to.dispose();
+		}
 		rsocket.dispose();
+		// closed already if its streams had moved: onClose completes now
+		rsocket.onClose().subscribe(null, e -> markClosed(), this::markClosed);
 	}
 
 	@Override
 	public boolean isDisposed() {
-		return state.get() == CLOSED || rsocket.isDisposed();
+		return state.get() == CLOSED || rsocket.isDisposed() && moved() == null;
 	}
 
 	/** @return whether this side closed the connection (idle, or disposed), rather than the peer or the network */
@@ -389,6 +531,9 @@ final class RSocketPeerConnection implements PeerConnection {
 				idleSince = expiries.now();
 			}
 			if (state.compareAndSet(s, next)) {
+				if ((next & 0xffff_ffffL) == 0) {
+					closeIfUnused();
+				}
 				return;
 			}
 		}
@@ -404,6 +549,11 @@ final class RSocketPeerConnection implements PeerConnection {
 			return;
 		}
 		long timeout = idleTimeout.toMillis();
+		if (moved() != null) {
+			// the punched connection keeps its own idle check; this one closes as its last stream ends
+			closeIfUnused();
+			return;
+		}
 		if ((s & 0xffff_ffffL) != 0) {
 			expiries.add(idleCheck, idleTimeout);
 			return;

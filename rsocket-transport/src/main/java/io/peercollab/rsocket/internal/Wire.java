@@ -258,15 +258,40 @@ final class Wire {
 	}
 
 	/** The first payload of {@code peercollab.v1.session}. */
-	record Open(String invitationId, String sessionId, String applicationId) {
+	record Open(String invitationId, String sessionId, String applicationId, String resume, Long received) {
+
+		/** The longest {@code resume} token a receiver keeps. */
+		static final int MAX_RESUME_TOKEN = 64;
+
+		Open(String invitationId, String sessionId, String applicationId) {
+			this(invitationId, sessionId, applicationId, null, null);
+		}
 
 		static Open read(Fields f) {
-			return new Open(f.requiredUuid("invitationId"), f.requiredUuid("sessionId"),
-					f.requiredUuid("applicationId"));
+			String invitationId = f.requiredUuid("invitationId");
+			String sessionId = f.requiredUuid("sessionId");
+			String applicationId = f.requiredUuid("applicationId");
+			// optional, version 1.1 (PROTOCOL.md 5.8.1): a session the client may move to another connection
+			String resume = f.text("resume");
+			if (resume != null && (resume.isEmpty() || resume.length() > MAX_RESUME_TOKEN)) {
+				throw f.invalid("resume", "expected 1 to " + MAX_RESUME_TOKEN + " characters, got "
+						+ resume.length());
+			}
+			Long received = f.integer("received");
+			if (received != null && (received < 0 || resume == null)) {
+				throw f.invalid("received", resume == null ? "expected only with 'resume'"
+						: "expected 0 or more, got " + received);
+			}
+			return new Open(invitationId, sessionId, applicationId, resume, received);
 		}
 
 		static Open from(SessionOpen o) {
 			return new Open(o.invitationId().toString(), o.sessionId().toString(), o.applicationId().toString());
+		}
+
+		/** @return this opening, offering to resume the session under {@code token}, or re-attaching it */
+		Open resuming(String token, Long receivedSoFar) {
+			return new Open(invitationId, sessionId, applicationId, token, receivedSoFar);
 		}
 
 		SessionOpen toDomain() {
@@ -276,7 +301,7 @@ final class Wire {
 	}
 
 	/** Every later payload of {@code peercollab.v1.session}, both ways. */
-	record Frame(String origin, byte[] data) {
+	record Frame(String origin, byte[] data, Long seq, Long ack, Long end) {
 
 		static Frame read(Fields f) {
 			String origin = f.text("origin");
@@ -289,11 +314,31 @@ final class Wire {
 							+ e.getMessage());
 				}
 			}
-			return new Frame(origin, f.bytes("data"));
+			byte[] data = f.bytes("data");
+			// optional, version 1.1 (PROTOCOL.md 5.8.1): the frame's number, and the last number received
+			Long seq = f.integer("seq");
+			if (seq != null && seq < 1) {
+				throw f.invalid("seq", "expected 1 or more, got " + seq);
+			}
+			Long ack = f.integer("ack");
+			if (ack != null && ack < 0) {
+				throw f.invalid("ack", "expected 0 or more, got " + ack);
+			}
+			// optional, version 1.1: the end of the sender's frames, numbered as the frame it stands for
+			Long end = f.integer("end");
+			if (end != null) {
+				if (end < 1) {
+					throw f.invalid("end", "expected 1 or more, got " + end);
+				}
+				if (seq != null || data != null || origin != null) {
+					throw f.invalid("end", "an end of frames carries no 'seq', 'data' or 'origin'");
+				}
+			}
+			return new Frame(origin, data, seq, ack, end);
 		}
 
 		static Frame from(SessionFrame f) {
-			return new Frame(f.origin() == null ? null : f.origin().toString(), f.data());
+			return new Frame(f.origin() == null ? null : f.origin().toString(), f.data(), null, null, null);
 		}
 
 		SessionFrame toDomain() {
