@@ -118,6 +118,12 @@ public final class RSocketBinding implements TransportBinding {
 	/** Reported when the TURN allocation is lost, and when a new one is made or cannot be. */
 	static final Diagnostic.Kind RELAY_LOST = Diagnostic.Kind.of("relay.LOST");
 
+	/**
+	 * Reported when a follow could not move from a relayed connection to the hole-punched one that replaced it (its
+	 * stream there failed before it synced): it stays on the relayed connection, and the message says why.
+	 */
+	static final Diagnostic.Kind FOLLOW_NOT_MOVED = Diagnostic.Kind.of("nat.FOLLOW_NOT_MOVED");
+
 	/** Reported when the first TURN allocation fails other than by refused credentials: bound without a relay. */
 	static final Diagnostic.Kind RELAY_UNAVAILABLE = Diagnostic.Kind.of("relay.UNAVAILABLE");
 
@@ -527,6 +533,7 @@ public final class RSocketBinding implements TransportBinding {
 		InetSocketAddress socket = address.socketAddress();
 		Key key = new Key(expected, socket, false);
 		return open(key).doOnNext(c -> {
+			c.movable();
 			outbound.add(c);
 			c.onClose().subscribe(null, e -> outbound.remove(c), () -> outbound.remove(c));
 		}).cast(PeerConnection.class);
@@ -962,8 +969,10 @@ public final class RSocketBinding implements TransportBinding {
 	}
 
 	/** @return {@code c}, knowing its path: through our relay, or as the server's {@code hello} tells */
-	private static RSocketPeerConnection pathOf(RSocketPeerConnection c, Key key, Wire.Hello hello) {
+	private RSocketPeerConnection pathOf(RSocketPeerConnection c, Key key, Wire.Hello hello) {
 		c.pathChanged(ConnectionPaths.path(key.relayed, key.address, hello));
+		c.reportFollowsNotMoved((message, cause) -> inboundConnections.report(FOLLOW_NOT_MOVED, message, c.remote(),
+				key.address, cause));
 		return c;
 	}
 

@@ -5,8 +5,10 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 import io.peercollab.ConnectionPath;
@@ -105,8 +107,9 @@ final class RSocketPeerConnection implements PeerConnection {
 	/**
 	 * Moves this (relayed) connection's new requests to {@code direct}, a hole-punched connection to the same peer,
 	 * while it is open: whoever holds this connection (the engine keeps a contact's open connection and reuses it)
-	 * then reaches the peer directly, and its path reads {@code HOLE_PUNCHED}. Streams already open stay here to their
-	 * end; once {@code direct} closes, new requests come back here and the path reads what it read before.
+	 * then reaches the peer directly, and its path reads {@code HOLE_PUNCHED}. Open sessions re-attach there and
+	 * follows follow again there ({@link #events}); other streams already open stay here to their end. Once
+	 * {@code direct} closes, new requests come back here and the path reads what it read before.
 	 */
 	void moveTo(RSocketPeerConnection direct) {
 		ConnectionPath before = path.get();
@@ -303,12 +306,78 @@ final class RSocketPeerConnection implements PeerConnection {
 		return requestResponse(Route.CARD, null, Wire.Card.class, Wire.Card::toDomain);
 	}
 
+	/**
+	 * {@inheritDoc}
+	 *
+	 * <p>Here, on a relayed connection (or one opened for {@code moveStreams}): the follow moves with the connection's
+	 * streams to the punched connection that replaces it ({@link #moveTo}), and its subscriber sees each change once,
+	 * in order of version, across the move; what changed while switching arrives as the difference from what it was
+	 * given, at the new snapshot's version ({@link MovableFollow}, PROTOCOL.md 5.7.1). If the follow fails on the
+	 * punched connection before its {@code synced}, it stays here and {@code nat.FOLLOW_NOT_MOVED} says why.
+	 */
 	@Override
 	public Flux<PeerEvent> events(long afterVersion) {
 		RSocketPeerConnection to = moved();
 		if (to != null) {
 			return to.events(afterVersion);
 		}
+		if (!movable && path.get() != ConnectionPath.RELAYED) {
+			return rawEvents(afterVersion);
+		}
+		// a connection that may move (relayed, until a hole punch moves it): the follow follows again on the punched
+		// connection, with no gap and no repeat (MovableFollow)
+		return Flux.defer(() -> new MovableFollow<>(afterVersion, FOLLOW_ROUTE,
+				Route.EVENTS + " response from " + remote).follow(this,
+				moves.asFlux().filter(c -> !c.isDisposed())));
+	}
+
+	/** Set on connections opened to take another one's streams (a test's {@code moveStreams}): their follows move. */
+	private volatile boolean movable;
+
+	/** Makes this connection's follows movable even if it is not relayed: for {@code moveStreams}. */
+	void movable() {
+		movable = true;
+	}
+
+	/** Told why a follow could not move to a punched connection; the binding makes a diagnostic of it. */
+	private volatile BiConsumer<String, Throwable> followNotMoved = (m, e) -> { };
+
+	/** @param report told why a follow of this connection could not move, and stayed */
+	void reportFollowsNotMoved(BiConsumer<String, Throwable> report) {
+		followNotMoved = Objects.requireNonNull(report, "report");
+	}
+
+	/** The connections a movable follow travels on: their own events streams, held open while it moves. */
+	private static final MovableFollow.Route<RSocketPeerConnection> FOLLOW_ROUTE =
+			new MovableFollow.Route<>() {
+				@Override
+				public Flux<PeerEvent> events(RSocketPeerConnection on, long afterVersion) {
+					return on.rawEvents(afterVersion);
+				}
+
+				@Override
+				public Runnable hold(RSocketPeerConnection on) {
+					if (!on.begin()) {
+						return null;
+					}
+					AtomicBoolean once = new AtomicBoolean();
+					return () -> {
+						if (once.compareAndSet(false, true)) {
+							on.end();
+						}
+					};
+				}
+
+				@Override
+				public void notMoved(RSocketPeerConnection from, RSocketPeerConnection to, Throwable why) {
+					from.followNotMoved.accept("a follow of " + from.remote + " could not move to the punched "
+							+ "connection at " + ErrorCodes.format(to.address) + " (" + why + "); it stays on the "
+							+ "connection at " + ErrorCodes.format(from.address), why);
+				}
+			};
+
+	/** @return the {@code peercollab.v1.events} stream on this very connection */
+	private Flux<PeerEvent> rawEvents(long afterVersion) {
 		return requestStream(Route.EVENTS, new Wire.EventsRequest(afterVersion), Wire.Event.class,
 				Wire.Event::toDomain);
 	}
