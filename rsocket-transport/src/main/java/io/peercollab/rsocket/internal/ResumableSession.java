@@ -18,6 +18,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.context.Context;
 
 /**
  * One end of a session that can move from one connection to another mid-stream, with nothing lost or repeated
@@ -180,14 +181,27 @@ final class ResumableSession {
 		// Frames are taken in (and acknowledged) as they arrive, whatever the user's pace, up to MAX_REPLAY_FRAMES
 		// waiting: acknowledgements ride on frames, so a receiver that stopped reading for its user would stop the
 		// other end's acknowledgements too, and two full replay buffers would wait for each other.
-		return toUser.asFlux()
-				.doOnSubscribe(s -> channels.asFlux().flatMap(f -> f, 4, 32).subscribe(receiver))
-				.doOnNext(f -> taken())
-				.doOnCancel(receiver::dispose);
+		// the user's Reactor Context reaches the channels (the RSocket requester's interceptors read it there) through
+		// the receiver, which subscribes them
+		return Flux.deferContextual(ctx -> {
+			receiver.context = Context.of(ctx);
+			return toUser.asFlux()
+					.doOnSubscribe(s -> channels.asFlux().flatMap(f -> f, 4, 32).subscribe(receiver))
+					.doOnNext(f -> taken())
+					.doOnCancel(receiver::dispose);
+		});
 	}
 
 	/** Reads every channel's frames, in order, whatever the user's pace. */
 	private final class Receiver extends BaseSubscriber<SessionFrames.Sequenced> {
+
+		/** The Context of the user's subscription to {@link #inbound()}. */
+		private volatile Context context = Context.empty();
+
+		@Override
+		public Context currentContext() {
+			return context;
+		}
 
 		@Override
 		protected void hookOnSubscribe(Subscription s) {

@@ -198,12 +198,20 @@ class SessionEndTest {
 		Sinks.Many<SessionFrames.Sequenced> in2 = Sinks.many().unicast().onBackpressureBuffer();
 		List<SessionFrames.Sequenced> sent2 = new CopyOnWriteArrayList<>();
 		CountDownLatch out2Completed = new CountDownLatch(1);
-		server.attach(in2.asFlux(), 0, Mono.never()).subscribe(p -> sent2.add(codec.decodeSequenced(p, "frame")),
-				e -> { }, out2Completed::countDown);
+		CountDownLatch endSentAgain = new CountDownLatch(1);
+		server.attach(in2.asFlux(), 0, Mono.never()).subscribe(p -> {
+			SessionFrames.Sequenced s = codec.decodeSequenced(p, "frame");
+			sent2.add(s);
+			if (s.end()) {
+				endSentAgain.countDown();
+			}
+		}, e -> { }, out2Completed::countDown);
 		in2.tryEmitNext(new SessionFrames.Sequenced(2, -1, null, true));
 		assertThat(server.duplicates()).isEqualTo(2);
 		assertThat(reader.completions.get()).isOne();
-		// the other end acknowledges the frame and the end of frames: the channel's outbound completes
+		// the other end acknowledges the frame and the end of frames once the new channel sent the end again (an
+		// acknowledgement before that would leave nothing to send again): the channel's outbound completes
+		assertThat(endSentAgain.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
 		in2.tryEmitNext(new SessionFrames.Sequenced(0, 2, null));
 		assertThat(out2Completed.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
 		in2.tryEmitComplete(); // as the other end completes its own
