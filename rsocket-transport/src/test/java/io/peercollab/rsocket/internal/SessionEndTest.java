@@ -183,8 +183,14 @@ class SessionEndTest {
 		Sinks.Many<SessionFrames.Sequenced> in = Sinks.many().unicast().onBackpressureBuffer();
 		List<SessionFrames.Sequenced> sent = new CopyOnWriteArrayList<>();
 		CountDownLatch outCompleted = new CountDownLatch(1);
-		server.attach(in.asFlux(), 0, Mono.never()).subscribe(p -> sent.add(codec.decodeSequenced(p, "frame")), e -> {
-		}, outCompleted::countDown);
+		CountDownLatch endSent = new CountDownLatch(1);
+		server.attach(in.asFlux(), 0, Mono.never()).subscribe(p -> {
+			SessionFrames.Sequenced s = codec.decodeSequenced(p, "frame");
+			sent.add(s);
+			if (s.end()) {
+				endSent.countDown();
+			}
+		}, e -> { }, outCompleted::countDown);
 		Reader reader = new Reader(0);
 		server.inbound().subscribe(reader);
 		server.send(Flux.just(frame(7)));
@@ -195,6 +201,8 @@ class SessionEndTest {
 		reader.await();
 		assertThat(reader.frames).containsExactly(1);
 		assertThat(outCompleted.getCount()).as("the server's own end is not acknowledged yet").isOne();
+		// the first channel sends on its own thread: what it sent is checked below, so it has sent its end first
+		assertThat(endSent.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
 		Sinks.Many<SessionFrames.Sequenced> in2 = Sinks.many().unicast().onBackpressureBuffer();
 		List<SessionFrames.Sequenced> sent2 = new CopyOnWriteArrayList<>();
 		CountDownLatch out2Completed = new CountDownLatch(1);
