@@ -316,7 +316,10 @@ final class PeerResponder implements RSocket {
 				Wire.HelloRequest request = in.data().length == 0 ? null
 						: decode(in.data(), Wire.HelloRequest.class, w -> w, Route.HELLO + " request");
 				try {
-					return ConnectionPaths.hello(codec.maxPayloadSize(), maxStreams, instance, connection, request);
+					Wire.Hello hello = ConnectionPaths.hello(codec.maxPayloadSize(), maxStreams, instance, connection,
+							request);
+					// a client that knows this numbers session frames ends its sessions in-band from the start
+					return resumes == null ? hello : hello.resumingSessions();
 				}
 				catch (InvalidRequestException e) {
 					report(e);

@@ -811,21 +811,33 @@ public final class RSocketBinding implements TransportBinding {
 	 * (an invitation's answer, a sign-out notice) has been read by the other side. A peer that does not answer within
 	 * {@link #CLOSE_FLUSH_WAIT} is closed anyway. A client of this transport has no responder, so its answer to the
 	 * server's request is an error frame: as good a proof.
+	 *
+	 * <p>Before that, sessions that are ending (the engine ends its sessions before it closes the transport) are given
+	 * up to {@link #CLOSE_FLUSH_WAIT} to exchange their ends of frames and acknowledgements (PROTOCOL.md 5.8.1), so
+	 * that the other side's session completes, as after a goodbye, instead of failing as after a crash.
 	 */
 	@Override
 	public Mono<Void> close() {
 		return Mono.defer(() -> {
-			List<RSocket> open = new ArrayList<>(inbound);
-			outbound.forEach(c -> open.add(c.rsocket()));
-			return Flux.fromIterable(open)
-					.flatMap(r -> Mono.defer(() -> r.requestResponse(codec.request(Route.HELLO, null)))
-							.doOnNext(io.rsocket.Payload::release)
-							.then()
-							.timeout(CLOSE_FLUSH_WAIT, Mono.empty())
-							.onErrorResume(e -> Mono.empty()))
-					.then(Mono.fromRunnable(this::dispose))
-					.then(onDispose());
+			List<Mono<Void>> sessions = new ArrayList<>();
+			sessions.add(sessionResumes.ended());
+			outbound.forEach(c -> sessions.add(c.sessionsEnded()));
+			return Mono.when(sessions).timeout(CLOSE_FLUSH_WAIT, Mono.empty()).onErrorResume(e -> Mono.empty())
+					.then(Mono.defer(this::flushAndDispose));
 		});
+	}
+
+	private Mono<Void> flushAndDispose() {
+		List<RSocket> open = new ArrayList<>(inbound);
+		outbound.forEach(c -> open.add(c.rsocket()));
+		return Flux.fromIterable(open)
+				.flatMap(r -> Mono.defer(() -> r.requestResponse(codec.request(Route.HELLO, null)))
+						.doOnNext(io.rsocket.Payload::release)
+						.then()
+						.timeout(CLOSE_FLUSH_WAIT, Mono.empty())
+						.onErrorResume(e -> Mono.empty()))
+				.then(Mono.fromRunnable(this::dispose))
+				.then(onDispose());
 	}
 
 	/**
@@ -971,6 +983,7 @@ public final class RSocketBinding implements TransportBinding {
 	/** @return {@code c}, knowing its path: through our relay, or as the server's {@code hello} tells */
 	private RSocketPeerConnection pathOf(RSocketPeerConnection c, Key key, Wire.Hello hello) {
 		c.pathChanged(ConnectionPaths.path(key.relayed, key.address, hello));
+		c.serverNumbersSessions(hello.numbersSessionFrames());
 		c.reportFollowsNotMoved((message, cause) -> inboundConnections.report(FOLLOW_NOT_MOVED, message, c.remote(),
 				key.address, cause));
 		return c;

@@ -342,6 +342,27 @@ final class RSocketPeerConnection implements PeerConnection {
 	/** Told why a follow could not move to a punched connection; the binding makes a diagnostic of it. */
 	private volatile BiConsumer<String, Throwable> followNotMoved = (m, e) -> { };
 
+	/**
+	 * Whether the server said in its {@code hello} that it numbers a resumable session's frames (PROTOCOL.md 5.1):
+	 * a session opened here then ends its direction in-band at once, even before the server's first frame (a client
+	 * that signs out right after opening would otherwise close the connection before its end could go, and the other
+	 * side would see a crash). A server that did not say so is known to number frames from its first one.
+	 */
+	private volatile boolean serverNumbersSessions;
+
+	/** Says that the server numbers resumable sessions' frames from the start ({@code hello}). */
+	void serverNumbersSessions(boolean numbers) {
+		serverNumbersSessions = numbers;
+	}
+
+	/**
+	 * @return completes when every session open on (or moved from) this connection ended both ways: each end's
+	 *     end of frames sent and acknowledged; at once when none is open
+	 */
+	Mono<Void> sessionsEnded() {
+		return Mono.when(sessions.stream().map(o -> o.session.ended()).toList());
+	}
+
 	/** @param report told why a follow of this connection could not move, and stayed */
 	void reportFollowsNotMoved(BiConsumer<String, Throwable> report) {
 		followNotMoved = Objects.requireNonNull(report, "report");
@@ -398,7 +419,7 @@ final class RSocketPeerConnection implements PeerConnection {
 			// that the session can move to a punched connection mid-stream (ResumableSession)
 			SessionFrames frames = codec.sessionFrames();
 			String what = Route.SESSION + " response from " + remote;
-			ResumableSession session = new ResumableSession(frames, what, newToken(), false);
+			ResumableSession session = new ResumableSession(frames, what, newToken(), serverNumbersSessions);
 			OpenSession o = new OpenSession(session, Wire.Open.from(open), frames, what);
 			sessions.add(o);
 			o.attach(this, true);

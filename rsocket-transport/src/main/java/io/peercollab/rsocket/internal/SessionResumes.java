@@ -51,6 +51,11 @@ final class SessionResumes {
 		return sessions.get(new Key(caller, token));
 	}
 
+	/** @return completes when every session kept here ended both ways; at once when none is open */
+	Mono<Void> ended() {
+		return Mono.when(sessions.values().stream().map(ResumableSession::ended).toList());
+	}
+
 	/** @return how many sessions are kept */
 	int size() {
 		return sessions.size();

@@ -351,18 +351,38 @@ final class Wire {
 	 * running instance (absent from servers before it was added), and how the connection reached it, as the server
 	 * sees it: {@code path} {@code "RELAYED"} through its TURN relay, else {@code "DIRECT"}; {@code local} the address
 	 * it accepted a direct connection at, and {@code observed} the address it sees the client at (each absent from
-	 * servers before they were added).
+	 * servers before they were added); {@code resumableSessions} the version of resumable sessions the server speaks
+	 * (PROTOCOL.md 5.8.1): {@value #RESUMABLE_SESSIONS} numbers the frames of a session opened with a resume token and
+	 * ends each direction in-band; absent from servers before it was added, and from one that does not keep sessions
+	 * for re-attachment.
 	 */
 	record Hello(Integer maxPayloadSize, Integer maxInboundStreamsPerConnection, String instance, String path,
-			String local, String observed) {
+			String local, String observed, Integer resumableSessions) {
+
+		/** The version of resumable sessions this implementation speaks: numbered frames, in-band ends. */
+		static final int RESUMABLE_SESSIONS = 1;
 
 		Hello(Integer maxPayloadSize, Integer maxInboundStreamsPerConnection, String instance) {
-			this(maxPayloadSize, maxInboundStreamsPerConnection, instance, null, null, null);
+			this(maxPayloadSize, maxInboundStreamsPerConnection, instance, null, null, null, null);
+		}
+
+		/**
+		 * @return whether the server numbers a resumable session's frames from the start, so that a client can end
+		 *     its direction in-band before it has heard from the server
+		 */
+		boolean numbersSessionFrames() {
+			return resumableSessions != null && resumableSessions >= RESUMABLE_SESSIONS;
+		}
+
+		/** @return this answer, saying that the server keeps resumable sessions ({@link #RESUMABLE_SESSIONS}) */
+		Hello resumingSessions() {
+			return new Hello(maxPayloadSize, maxInboundStreamsPerConnection, instance, path, local, observed,
+					RESUMABLE_SESSIONS);
 		}
 
 		static Hello read(Fields f) {
 			return new Hello(f.int32("maxPayloadSize"), f.int32("maxInboundStreamsPerConnection"), f.text("instance"),
-					f.text("path"), f.text("local"), f.text("observed"));
+					f.text("path"), f.text("local"), f.text("observed"), f.int32("resumableSessions"));
 		}
 	}
 

@@ -238,4 +238,38 @@ class SessionEndTest {
 		server.ended().block(WAIT);
 		assertThat(outCompleted.getCount()).as("the channel the session left never completes").isOne();
 	}
+	/**
+	 * A client whose server said in its {@code hello} that it numbers frames ends its direction in-band at once, before
+	 * the server's first frame; one that was not told waits for that frame (or 5 s), so that a sign-out right after
+	 * opening closed the connection before the end went, and the other side saw a crash instead of a goodbye.
+	 */
+	@Test
+	void aClientToldByTheHelloSendsItsEndOfFramesBeforeTheServerSaidAnything() throws InterruptedException {
+		for (boolean told : new boolean[] {true, false}) {
+			ResumableSession client = new ResumableSession(codec, "frame", "t", told);
+			List<SessionFrames.Sequenced> sent = new CopyOnWriteArrayList<>();
+			CountDownLatch endSent = new CountDownLatch(1);
+			CountDownLatch frameSent = new CountDownLatch(1);
+			// the server is silent: nothing ever comes back on the channel
+			client.attach(Flux.never(), 0, Mono.never()).subscribe(p -> {
+				SessionFrames.Sequenced s = codec.decodeSequenced(p, "frame");
+				sent.add(s);
+				(s.end() ? endSent : frameSent).countDown();
+			});
+			client.inbound().subscribe(new Reader(0));
+			client.send(Flux.just(frame(1)));
+			assertThat(frameSent.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+			if (told) {
+				assertThat(endSent.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+				assertThat(sent).filteredOn(SessionFrames.Sequenced::end).singleElement()
+						.satisfies(s -> assertThat(s.seq()).isEqualTo(2));
+				assertThat(sent.get(0).seq()).isOne();
+			}
+			else {
+				// well under ResumableSession.UNNUMBERED_AFTER: nothing but the frame, unnumbered for all it knows
+				assertThat(endSent.await(300, TimeUnit.MILLISECONDS)).isFalse();
+				assertThat(sent).singleElement().satisfies(s -> assertThat(s.end()).isFalse());
+			}
+		}
+	}
 }
