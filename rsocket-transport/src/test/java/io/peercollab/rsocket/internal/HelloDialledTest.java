@@ -51,7 +51,8 @@ class HelloDialledTest {
 		for (Wire.Hello sent : new Wire.Hello[] {plain, resuming}) {
 			// receive releases the payload
 			byte[] data = codec.receive(codec.request(Route.HELLO, sent)).data();
-			assertThat(PayloadCodec.decode(data, Wire.Hello.class, h -> h, "hello")).isEqualTo(sent);
+			Wire.Hello read = PayloadCodec.decode(data, Wire.Hello.class, h -> h, "hello");
+			assertThat(read).isEqualTo(sent);
 		}
 		// an earlier server's answer, without the key: the client waits for the session's first frame, as before
 		assertThat(new Wire.Hello(1, 1, "i").numbersSessionFrames()).isFalse();
