@@ -60,7 +60,7 @@ final class ConnectionPaths {
 		boolean relayed = path.equals(ConnectionPath.RELAYED);
 		return new Wire.Hello(maxPayloadSize, maxStreams, instance, path.name(),
 				!relayed && local instanceof InetSocketAddress l ? IpLiterals.toString(l) : null,
-				connection.address == null ? null : IpLiterals.toString(connection.address));
+				connection.address == null ? null : IpLiterals.toString(connection.address), null);
 	}
 
 	/**

@@ -44,9 +44,9 @@ import reactor.util.Loggers;
  * <p>The punched TCP connection then carries the same pinned, mutually authenticated TLS 1.3 and RSocket as any other:
  * the initiator is its TLS client and expects the key it already proved over the relay; the other end serves it as an
  * inbound connection (through the same admission, TLS and SETUP checks as an accepted one). From then on, the
- * initiator's new requests and streams to that peer take the direct connection ({@link #direct}); streams already
- * open on the relayed connection finish there, and the relayed connection closes once idle. Nothing is moved while in
- * flight, so nothing is lost or repeated.
+ * initiator's new requests and streams to that peer take the direct connection ({@link #direct}); its open sessions
+ * and follows move there with nothing lost or repeated (PROTOCOL.md 5.8.1 and 5.7.1), other streams already open on
+ * the relayed connection finish there, and the relayed connection closes once nothing is left on it.
  *
  * <p>On any failure (no STUN server on either end, no mapping, a peer that does not know the route, a NAT that cannot
  * be punched by the deadline, a failed TLS handshake) the relayed connection stays as it is, and the reason is kept

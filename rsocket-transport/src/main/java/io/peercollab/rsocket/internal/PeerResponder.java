@@ -64,6 +64,17 @@ final class PeerResponder implements RSocket {
 	private final PayloadCodec.Reader<Responding> respondingReader = this::responding;
 	/** Answers {@code peercollab.v1.punch}, or {@code null}: the route is then refused. */
 	private HolePunchUpgrade holePunch;
+	/** The sessions callers may re-attach, or {@code null}: sessions are then never resumable here. */
+	private SessionResumes resumes;
+
+	/**
+	 * @param sessions the binding's resumable sessions, shared by all its connections
+	 * @return this responder
+	 */
+	PeerResponder resumesIn(SessionResumes sessions) {
+		this.resumes = sessions;
+		return this;
+	}
 
 	PeerResponder(PeerName caller, RSocket requester, PeerRequestHandler handler, PayloadCodec codec, int maxStreams,
 			String instance, InboundConnections.Connection connection) {
@@ -164,7 +175,7 @@ final class PeerResponder implements RSocket {
 					boolean first = opening[0];
 					opening[0] = false;
 					try {
-						return first ? codec.receive(p) : sessionFrames.decode(p, frameWhat);
+						return first ? codec.receive(p) : sessionFrames.decodeSequenced(p, frameWhat);
 					}
 					catch (RuntimeException e) {
 						// a frame the handler cannot read is the handler's to report; one too large is refused here
@@ -202,16 +213,23 @@ final class PeerResponder implements RSocket {
 				return Flux.error(e);
 			}
 			connection.streamOpened();
+			Wire.Open wire;
 			SessionOpen open;
 			try {
-				open = decode(in.data(), Wire.Open.class, Wire.Open::toDomain,
-						Route.SESSION + " opening payload");
+				wire = decode(in.data(), Wire.Open.class, w -> w, Route.SESSION + " opening payload");
+				open = wire.toDomain();
 			}
 			catch (RuntimeException e) {
 				return Flux.error(e);
 			}
+			Flux<SessionFrames.Sequenced> sequenced = all.skip(1).cast(SessionFrames.Sequenced.class);
+			if (wire.resume() != null && resumes != null) {
+				return resumable(wire, open, sequenced, sessionFrames, frameWhat, lost.asMono());
+			}
 			// the handler's inbound ends as the caller's outbound does, or fails if the connection is lost first
-			Flux<SessionFrame> frames = all.skip(1).cast(SessionFrame.class).takeUntilOther(lost.asMono());
+			Flux<SessionFrame> frames = sequenced
+					.map(s -> s.frame() != null ? s.frame() : new SessionFrame(null, null))
+					.takeUntilOther(lost.asMono());
 			return sessionFrames.outbound(handler.session(caller, open, frames));
 		})).onErrorMap(e -> wireError(e, Route.SESSION))
 				// A lost connection only cancels the channel (RSocket 1.1 tells the responder nothing else): seen
@@ -221,6 +239,41 @@ final class PeerResponder implements RSocket {
 						lost.tryEmitError(new PeerUnreachableException("lost the connection from " + caller));
 					}
 				});
+	}
+
+	/**
+	 * A session whose client offered to resume it on another connection (PROTOCOL.md 5.8.1): opened here, or
+	 * re-attached to the session it opened on another connection.
+	 */
+	private Flux<Payload> resumable(Wire.Open wire, SessionOpen open, Flux<SessionFrames.Sequenced> frames,
+			SessionFrames sessionFrames, String frameWhat, Mono<Void> lost) {
+		if (wire.received() == null) {
+			ResumableSession session = new ResumableSession(sessionFrames, frameWhat, wire.resume(), true);
+			try {
+				resumes.add(caller, session);
+			}
+			catch (RuntimeException e) {
+				report(e);
+				return Flux.error(e);
+			}
+			Flux<Payload> out = session.attach(frames, 0, lost);
+			session.send(handler.session(caller, open, session.inbound()));
+			return out;
+		}
+		ResumableSession session = resumes.find(caller, wire.resume());
+		if (session == null) {
+			InvalidRequestException e = new InvalidRequestException("no session " + open.sessionId() + " from "
+					+ caller + " to resume with that token (ended, or never opened here)");
+			report(e);
+			return Flux.error(e);
+		}
+		try {
+			return session.attach(frames, wire.received(), lost);
+		}
+		catch (RuntimeException e) {
+			report(e);
+			return Flux.error(e);
+		}
 	}
 
 	/** A channel payload that could not be decoded: the error the channel's inbound ends with. */
@@ -263,7 +316,10 @@ final class PeerResponder implements RSocket {
 				Wire.HelloRequest request = in.data().length == 0 ? null
 						: decode(in.data(), Wire.HelloRequest.class, w -> w, Route.HELLO + " request");
 				try {
-					return ConnectionPaths.hello(codec.maxPayloadSize(), maxStreams, instance, connection, request);
+					Wire.Hello hello = ConnectionPaths.hello(codec.maxPayloadSize(), maxStreams, instance, connection,
+							request);
+					// a client that knows this numbers session frames ends its sessions in-band from the start
+					return resumes == null ? hello : hello.resumingSessions();
 				}
 				catch (InvalidRequestException e) {
 					report(e);

@@ -109,11 +109,20 @@ public final class RSocketBinding implements TransportBinding {
 
 	/** Upgrades relayed connections to hole-punched ones, with the TURN server as the STUN server. */
 	private final HolePunchUpgrade holePunch;
+
+	/** The sessions callers may move to another of their connections to this end. */
+	private final SessionResumes sessionResumes = new SessionResumes();
 	/** A new allocation being made after the last one was lost. */
 	private final reactor.core.Disposable.Swap reallocation = reactor.core.Disposables.swap();
 
 	/** Reported when the TURN allocation is lost, and when a new one is made or cannot be. */
 	static final Diagnostic.Kind RELAY_LOST = Diagnostic.Kind.of("relay.LOST");
+
+	/**
+	 * Reported when a follow could not move from a relayed connection to the hole-punched one that replaced it (its
+	 * stream there failed before it synced): it stays on the relayed connection, and the message says why.
+	 */
+	static final Diagnostic.Kind FOLLOW_NOT_MOVED = Diagnostic.Kind.of("nat.FOLLOW_NOT_MOVED");
 
 	/** Reported when the first TURN allocation fails other than by refused credentials: bound without a relay. */
 	static final Diagnostic.Kind RELAY_UNAVAILABLE = Diagnostic.Kind.of("relay.UNAVAILABLE");
@@ -514,6 +523,58 @@ public final class RSocketBinding implements TransportBinding {
 		return holePunch;
 	}
 
+	/**
+	 * Opens a connection of its own to {@code expected} at a direct {@code address}, not shared with
+	 * {@link #connect}'s callers: a second connection to a peer, for what {@link #moveStreams} does with a punched one.
+	 *
+	 * @return the connection, once the server answered its {@code hello}
+	 */
+	public Mono<PeerConnection> connectSeparately(PeerName expected, TcpAddress address) {
+		InetSocketAddress socket = address.socketAddress();
+		Key key = new Key(expected, socket, false);
+		return open(key).doOnNext(c -> {
+			c.movable();
+			outbound.add(c);
+			c.onClose().subscribe(null, e -> outbound.remove(c), () -> outbound.remove(c));
+		}).cast(PeerConnection.class);
+	}
+
+	/**
+	 * Moves the requests and streams of {@code from} to {@code to}, two connections of this binding to the same peer,
+	 * as a successful hole punch moves a relayed connection's: new requests take {@code to}, open sessions re-attach on
+	 * it and follows follow again there, with nothing lost or repeated, and {@code from} closes once nothing is left
+	 * on it. Its path then reads {@code HOLE_PUNCHED}.
+	 *
+	 * @throws IllegalArgumentException if they are not connections of this transport to the same peer
+	 */
+	public void moveStreams(PeerConnection from, PeerConnection to) {
+		if (!(from instanceof RSocketPeerConnection f) || !(to instanceof RSocketPeerConnection t)
+				|| !f.remote().equals(t.remote()) || f == t) {
+			throw new IllegalArgumentException("moveStreams takes two connections of this transport to one peer");
+		}
+		f.moveTo(t);
+	}
+
+	/**
+	 * One move of a session from a connection to another, as the end that moved it saw it.
+	 *
+	 * @param took from the re-attachment's request to the other end's first frame on the new connection
+	 * @param unacknowledged the frames sent and not yet acknowledged when it started: in flight, or not yet read
+	 * @param sentAgain the frames sent again on the new connection
+	 */
+	public record SessionMove(Duration took, long unacknowledged, long sentAgain) {
+	}
+
+	/** @return the moves of the sessions that {@code from} opened, oldest first (the last 64) */
+	public List<SessionMove> sessionMoves(PeerConnection from) {
+		return from instanceof RSocketPeerConnection c ? c.sessionMoves() : List.of();
+	}
+
+	/** @return how many sessions callers of this end can re-attach now (PROTOCOL.md 5.8.1) */
+	public int resumableSessions() {
+		return sessionResumes.size();
+	}
+
 	/** @return the TURN allocation, or {@code null}: for tests */
 	public TurnClient turnClient() {
 		return turn;
@@ -750,21 +811,33 @@ public final class RSocketBinding implements TransportBinding {
 	 * (an invitation's answer, a sign-out notice) has been read by the other side. A peer that does not answer within
 	 * {@link #CLOSE_FLUSH_WAIT} is closed anyway. A client of this transport has no responder, so its answer to the
 	 * server's request is an error frame: as good a proof.
+	 *
+	 * <p>Before that, sessions that are ending (the engine ends its sessions before it closes the transport) are given
+	 * up to {@link #CLOSE_FLUSH_WAIT} to exchange their ends of frames and acknowledgements (PROTOCOL.md 5.8.1), so
+	 * that the other side's session completes, as after a goodbye, instead of failing as after a crash.
 	 */
 	@Override
 	public Mono<Void> close() {
 		return Mono.defer(() -> {
-			List<RSocket> open = new ArrayList<>(inbound);
-			outbound.forEach(c -> open.add(c.rsocket()));
-			return Flux.fromIterable(open)
-					.flatMap(r -> Mono.defer(() -> r.requestResponse(codec.request(Route.HELLO, null)))
-							.doOnNext(io.rsocket.Payload::release)
-							.then()
-							.timeout(CLOSE_FLUSH_WAIT, Mono.empty())
-							.onErrorResume(e -> Mono.empty()))
-					.then(Mono.fromRunnable(this::dispose))
-					.then(onDispose());
+			List<Mono<Void>> sessions = new ArrayList<>();
+			sessions.add(sessionResumes.ended());
+			outbound.forEach(c -> sessions.add(c.sessionsEnded()));
+			return Mono.when(sessions).timeout(CLOSE_FLUSH_WAIT, Mono.empty()).onErrorResume(e -> Mono.empty())
+					.then(Mono.defer(this::flushAndDispose));
 		});
+	}
+
+	private Mono<Void> flushAndDispose() {
+		List<RSocket> open = new ArrayList<>(inbound);
+		outbound.forEach(c -> open.add(c.rsocket()));
+		return Flux.fromIterable(open)
+				.flatMap(r -> Mono.defer(() -> r.requestResponse(codec.request(Route.HELLO, null)))
+						.doOnNext(io.rsocket.Payload::release)
+						.then()
+						.timeout(CLOSE_FLUSH_WAIT, Mono.empty())
+						.onErrorResume(e -> Mono.empty()))
+				.then(Mono.fromRunnable(this::dispose))
+				.then(onDispose());
 	}
 
 	/**
@@ -908,8 +981,11 @@ public final class RSocketBinding implements TransportBinding {
 	}
 
 	/** @return {@code c}, knowing its path: through our relay, or as the server's {@code hello} tells */
-	private static RSocketPeerConnection pathOf(RSocketPeerConnection c, Key key, Wire.Hello hello) {
+	private RSocketPeerConnection pathOf(RSocketPeerConnection c, Key key, Wire.Hello hello) {
 		c.pathChanged(ConnectionPaths.path(key.relayed, key.address, hello));
+		c.serverNumbersSessions(hello.numbersSessionFrames());
+		c.reportFollowsNotMoved((message, cause) -> inboundConnections.report(FOLLOW_NOT_MOVED, message, c.remote(),
+				key.address, cause));
 		return c;
 	}
 
@@ -1026,7 +1102,7 @@ public final class RSocketBinding implements TransportBinding {
 						connection.paths(ConnectionPaths.accepted(connection)));
 			}
 			return Mono.just(new PeerResponder(caller, sendingSocket, handler, codec,
-					settings.maxInboundStreamsPerConnection(), instance, connection).punchedBy(holePunch));
+					settings.maxInboundStreamsPerConnection(), instance, connection).punchedBy(holePunch).resumesIn(sessionResumes));
 		});
 	}
 

@@ -4,8 +4,11 @@ package io.peercollab.rsocket.internal;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 import io.peercollab.ConnectionPath;
@@ -31,6 +34,7 @@ import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Operators;
+import reactor.core.publisher.Sinks;
 
 /**
  * The requesting side of a connection to one remote peer: each method sends one request on its route and decodes
@@ -103,19 +107,113 @@ final class RSocketPeerConnection implements PeerConnection {
 	/**
 	 * Moves this (relayed) connection's new requests to {@code direct}, a hole-punched connection to the same peer,
 	 * while it is open: whoever holds this connection (the engine keeps a contact's open connection and reuses it)
-	 * then reaches the peer directly, and its path reads {@code HOLE_PUNCHED}. Streams already open stay here to their
-	 * end; once {@code direct} closes, new requests come back here and the path reads what it read before.
+	 * then reaches the peer directly, and its path reads {@code HOLE_PUNCHED}. Open sessions re-attach there and
+	 * follows follow again there ({@link #events}); other streams already open stay here to their end. Once
+	 * {@code direct} closes, new requests come back here and the path reads what it read before.
 	 */
 	void moveTo(RSocketPeerConnection direct) {
 		ConnectionPath before = path.get();
 		movedTo.set(direct);
 		pathChanged(ConnectionPath.HOLE_PUNCHED);
 		direct.onClose().subscribe(null, e -> back(direct, before), () -> back(direct, before));
+		moves.tryEmitNext(direct);
+		// open sessions re-attach there (PROTOCOL.md 5.8.1); follows follow again there ({@link #events})
+		for (OpenSession o : sessions) {
+			o.moveTo(direct);
+		}
+		closeIfUnused();
 	}
 
 	private void back(RSocketPeerConnection direct, ConnectionPath before) {
 		if (movedTo.compareAndSet(direct, null)) {
 			pathChanged(before);
+			if (rsocket.isDisposed()) {
+				markClosed();
+			}
+		}
+	}
+
+	/** The direct connections this one's streams move to, as they are punched; for the follows open here. */
+	private final Sinks.Many<RSocketPeerConnection> moves = Sinks.many().replay().latest();
+
+	/** Completes when this connection closed and no punched connection carries its requests. */
+	private final Sinks.Empty<Void> closed = Sinks.empty();
+
+	private void markClosed() {
+		path.close();
+		closed.tryEmitEmpty();
+		moves.tryEmitComplete();
+	}
+
+	/** The sessions open on this connection (or moved from it), that move with it. */
+	private final java.util.Set<OpenSession> sessions = ConcurrentHashMap.newKeySet();
+
+	/**
+	 * Once this connection's requests and streams all moved to a punched connection, closes it: the relay carries
+	 * nothing more (the relay's allocation and permission stay, for the next connection through it).
+	 */
+	private void closeIfUnused() {
+		long s = state.get();
+		if (s != CLOSED && (s & 0xffff_ffffL) == 0 && moved() != null && !rsocket.isDisposed()) {
+			rsocket.dispose();
+		}
+	}
+
+	/** A session this connection opened, on whichever connection it travels now. */
+	private final class OpenSession {
+
+		final ResumableSession session;
+		final Wire.Open open;
+		final SessionFrames frames;
+		final String what;
+		final AtomicReference<RSocketPeerConnection> on = new AtomicReference<>(RSocketPeerConnection.this);
+
+		OpenSession(ResumableSession session, Wire.Open open, SessionFrames frames, String what) {
+			this.session = session;
+			this.open = open;
+			this.frames = frames;
+			this.what = what;
+		}
+
+		/** Opens the session's channel on {@code c}: the first one, or a re-attachment. */
+		void attach(RSocketPeerConnection c, boolean first) {
+			Wire.Open wire = open.resuming(session.token(), first ? null : session.delivered());
+			// the channel's frames to send are made by attach, which may subscribe the channel at once
+			Sinks.One<Flux<Payload>> out = Sinks.one();
+			Flux<Payload> payloads = Flux.concat(Mono.fromCallable(() -> codec.request(Route.SESSION, wire)),
+					out.asMono().flatMapMany(f -> f));
+			Flux<SessionFrames.Sequenced> in = c.rsocket.requestChannel(payloads)
+					.map(p -> frames.decodeSequenced(p, what));
+			RSocketPeerConnection before = on.get();
+			Flux<Payload> frames = session.attach(in, first ? 0 : -1, Mono.never(), () -> {
+				// the other end answered on c: nothing more travels on the connection before
+				if (on.compareAndSet(before, c) && before != c) {
+					ResumableSession.Move m = session.lastMove();
+					if (m != null) {
+						synchronized (moveLog) {
+							if (moveLog.size() == 64) {
+								moveLog.remove(0);
+							}
+							moveLog.add(new RSocketBinding.SessionMove(m.took(), m.unacknowledged(), m.sentAgain()));
+						}
+					}
+					before.end();
+				}
+			});
+			out.tryEmitValue(frames);
+		}
+
+		void moveTo(RSocketPeerConnection direct) {
+			if (!session.movable() || !session.open() || !direct.begin()) {
+				return; // it finishes where it is
+			}
+			attach(direct, false);
+		}
+
+		void ended() {
+			sessions.remove(this);
+			RSocketPeerConnection c = on.get();
+			c.end();
 		}
 	}
 
@@ -142,8 +240,12 @@ final class RSocketPeerConnection implements PeerConnection {
 		this.expiries = expiries;
 		idleSince = expiries.now();
 		expiries.add(idleCheck, idleTimeout);
-		rsocket.onClose().doFinally(s -> path.close()).subscribe(null, e -> expiries.remove(idleCheck),
-				() -> expiries.remove(idleCheck));
+		rsocket.onClose().doFinally(s -> {
+			expiries.remove(idleCheck);
+			if (moved() == null) {
+				markClosed();
+			}
+		}).subscribe(null, e -> { }, () -> { });
 	}
 
 	@Override
@@ -204,12 +306,99 @@ final class RSocketPeerConnection implements PeerConnection {
 		return requestResponse(Route.CARD, null, Wire.Card.class, Wire.Card::toDomain);
 	}
 
+	/**
+	 * {@inheritDoc}
+	 *
+	 * <p>Here, on a relayed connection (or one opened for {@code moveStreams}): the follow moves with the connection's
+	 * streams to the punched connection that replaces it ({@link #moveTo}), and its subscriber sees each change once,
+	 * in order of version, across the move; what changed while switching arrives as the difference from what it was
+	 * given, at the new snapshot's version ({@link MovableFollow}, PROTOCOL.md 5.7.1). If the follow fails on the
+	 * punched connection before its {@code synced}, it stays here and {@code nat.FOLLOW_NOT_MOVED} says why.
+	 */
 	@Override
 	public Flux<PeerEvent> events(long afterVersion) {
 		RSocketPeerConnection to = moved();
 		if (to != null) {
 			return to.events(afterVersion);
 		}
+		if (!movable && path.get() != ConnectionPath.RELAYED) {
+			return rawEvents(afterVersion);
+		}
+		// a connection that may move (relayed, until a hole punch moves it): the follow follows again on the punched
+		// connection, with no gap and no repeat (MovableFollow)
+		return Flux.defer(() -> new MovableFollow<>(afterVersion, FOLLOW_ROUTE,
+				Route.EVENTS + " response from " + remote).follow(this,
+				moves.asFlux().filter(c -> !c.isDisposed())));
+	}
+
+	/** Set on connections opened to take another one's streams (a test's {@code moveStreams}): their follows move. */
+	private volatile boolean movable;
+
+	/** Makes this connection's follows movable even if it is not relayed: for {@code moveStreams}. */
+	void movable() {
+		movable = true;
+	}
+
+	/** Told why a follow could not move to a punched connection; the binding makes a diagnostic of it. */
+	private volatile BiConsumer<String, Throwable> followNotMoved = (m, e) -> { };
+
+	/**
+	 * Whether the server said in its {@code hello} that it numbers a resumable session's frames (PROTOCOL.md 5.1):
+	 * a session opened here then ends its direction in-band at once, even before the server's first frame (a client
+	 * that signs out right after opening would otherwise close the connection before its end could go, and the other
+	 * side would see a crash). A server that did not say so is known to number frames from its first one.
+	 */
+	private volatile boolean serverNumbersSessions;
+
+	/** Says that the server numbers resumable sessions' frames from the start ({@code hello}). */
+	void serverNumbersSessions(boolean numbers) {
+		serverNumbersSessions = numbers;
+	}
+
+	/**
+	 * @return completes when every session open on (or moved from) this connection ended both ways: each end's
+	 *     end of frames sent and acknowledged; at once when none is open
+	 */
+	Mono<Void> sessionsEnded() {
+		return Mono.when(sessions.stream().map(o -> o.session.ended()).toList());
+	}
+
+	/** @param report told why a follow of this connection could not move, and stayed */
+	void reportFollowsNotMoved(BiConsumer<String, Throwable> report) {
+		followNotMoved = Objects.requireNonNull(report, "report");
+	}
+
+	/** The connections a movable follow travels on: their own events streams, held open while it moves. */
+	private static final MovableFollow.Route<RSocketPeerConnection> FOLLOW_ROUTE =
+			new MovableFollow.Route<>() {
+				@Override
+				public Flux<PeerEvent> events(RSocketPeerConnection on, long afterVersion) {
+					return on.rawEvents(afterVersion);
+				}
+
+				@Override
+				public Runnable hold(RSocketPeerConnection on) {
+					if (!on.begin()) {
+						return null;
+					}
+					AtomicBoolean once = new AtomicBoolean();
+					return () -> {
+						if (once.compareAndSet(false, true)) {
+							on.end();
+						}
+					};
+				}
+
+				@Override
+				public void notMoved(RSocketPeerConnection from, RSocketPeerConnection to, Throwable why) {
+					from.followNotMoved.accept("a follow of " + from.remote + " could not move to the punched "
+							+ "connection at " + ErrorCodes.format(to.address) + " (" + why + "); it stays on the "
+							+ "connection at " + ErrorCodes.format(from.address), why);
+				}
+			};
+
+	/** @return the {@code peercollab.v1.events} stream on this very connection */
+	private Flux<PeerEvent> rawEvents(long afterVersion) {
 		return requestStream(Route.EVENTS, new Wire.EventsRequest(afterVersion), Wire.Event.class,
 				Wire.Event::toDomain);
 	}
@@ -222,14 +411,46 @@ final class RSocketPeerConnection implements PeerConnection {
 		}
 		Objects.requireNonNull(open, "open");
 		Objects.requireNonNull(outbound, "outbound");
-		return tracked(Flux.defer(() -> {
-			// each frame is encoded into one pooled buffer as it is taken, and read back with one copy
+		return Flux.defer(() -> {
+			if (!begin()) {
+				return Flux.<SessionFrame>error(closed());
+			}
+			// each frame is encoded into one pooled buffer as it is taken, and read back with one copy; numbered, so
+			// that the session can move to a punched connection mid-stream (ResumableSession)
 			SessionFrames frames = codec.sessionFrames();
-			Flux<Payload> payloads = Flux.concat(Mono.fromCallable(() -> codec.request(Route.SESSION,
-					Wire.Open.from(open))), frames.outbound(outbound));
 			String what = Route.SESSION + " response from " + remote;
-			return rsocket.requestChannel(payloads).map(p -> frames.decode(p, what));
-		}));
+			ResumableSession session = new ResumableSession(frames, what, newToken(), serverNumbersSessions);
+			OpenSession o = new OpenSession(session, Wire.Open.from(open), frames, what);
+			sessions.add(o);
+			o.attach(this, true);
+			session.send(outbound);
+			// not when the inbound completes: the other direction may still stream, and move, after that
+			session.ended().subscribe(null, null, o::ended);
+			return session.inbound();
+		}).onErrorMap(e -> ErrorCodes.fromWire(e, remote, address));
+	}
+
+	private static final java.security.SecureRandom TOKENS = new java.security.SecureRandom();
+
+	/** @return a resume token: 128 random bits, in 32 hex digits */
+	private static String newToken() {
+		byte[] b = new byte[16];
+		TOKENS.nextBytes(b);
+		return java.util.HexFormat.of().formatHex(b);
+	}
+
+	private final java.util.List<RSocketBinding.SessionMove> moveLog = new java.util.ArrayList<>();
+
+	/** @return the moves of the sessions opened here, oldest first */
+	java.util.List<RSocketBinding.SessionMove> sessionMoves() {
+		synchronized (moveLog) {
+			return java.util.List.copyOf(moveLog);
+		}
+	}
+
+	/** @return how many sessions opened here are open, on this connection or moved from it */
+	int openSessions() {
+		return sessions.size();
 	}
 
 	@Override
@@ -237,9 +458,14 @@ final class RSocketPeerConnection implements PeerConnection {
 		return tracked(Mono.defer(() -> rsocket.fireAndForget(codec.request(Route.SIGNED_OUT, null))));
 	}
 
+	/**
+	 * {@inheritDoc} Here: when the connection closed and no punched connection carries its requests; a relayed
+	 * connection whose streams all moved to a punched one closes its own socket, and completes this only when that one
+	 * closes too.
+	 */
 	@Override
 	public Mono<Void> onClose() {
-		return rsocket.onClose().onErrorResume(e -> Mono.empty());
+		return closed.asMono();
 	}
 
 	/**
@@ -249,12 +475,18 @@ final class RSocketPeerConnection implements PeerConnection {
 	public void dispose() {
 		// marked first: RSocket closes asynchronously, and a binding must not hand out a connection that is closing
 		state.set(CLOSED);
+		RSocketPeerConnection to = movedTo.getAndSet(null);
+		if (to != null) {
+			to.dispose();
+		}
 		rsocket.dispose();
+		// closed already if its streams had moved: onClose completes now
+		rsocket.onClose().subscribe(null, e -> markClosed(), this::markClosed);
 	}
 
 	@Override
 	public boolean isDisposed() {
-		return state.get() == CLOSED || rsocket.isDisposed();
+		return state.get() == CLOSED || rsocket.isDisposed() && moved() == null;
 	}
 
 	/** @return whether this side closed the connection (idle, or disposed), rather than the peer or the network */
@@ -389,6 +621,9 @@ final class RSocketPeerConnection implements PeerConnection {
 				idleSince = expiries.now();
 			}
 			if (state.compareAndSet(s, next)) {
+				if ((next & 0xffff_ffffL) == 0) {
+					closeIfUnused();
+				}
 				return;
 			}
 		}
@@ -404,6 +639,11 @@ final class RSocketPeerConnection implements PeerConnection {
 			return;
 		}
 		long timeout = idleTimeout.toMillis();
+		if (moved() != null) {
+			// the punched connection keeps its own idle check; this one closes as its last stream ends
+			closeIfUnused();
+			return;
+		}
 		if ((s & 0xffff_ffffL) != 0) {
 			expiries.add(idleCheck, idleTimeout);
 			return;

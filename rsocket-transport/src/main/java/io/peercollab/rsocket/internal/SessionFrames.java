@@ -75,7 +75,7 @@ final class SessionFrames {
 	}
 
 	/** Passes every signal through at once, and every request from a worker of its own, in order. */
-	private static final class RequestHop implements CoreSubscriber<Payload>, Subscription {
+	static final class RequestHop implements CoreSubscriber<Payload>, Subscription {
 
 		private final CoreSubscriber<? super Payload> actual;
 		private final Scheduler.Worker worker;
@@ -134,14 +134,78 @@ final class SessionFrames {
 	}
 
 	/**
+	 * A frame of a session that can move between connections (PROTOCOL.md 5.8.1), as read or to be written.
+	 *
+	 * @param seq the frame's number, from 1, or 0 if it carries none
+	 * @param ack the number of the last frame its sender received, or -1 if it carries none
+	 * @param frame the frame; on a frame without {@code seq} from a peer that numbers its frames, an acknowledgement
+	 *     only; {@code null} on an end of frames
+	 * @param end whether this is the end of the sender's frames ({@code {"end": seq}}): numbered as a frame, and
+	 *     acknowledged as one, but no message
+	 */
+	record Sequenced(long seq, long ack, SessionFrame frame, boolean end) {
+
+		Sequenced(long seq, long ack, SessionFrame frame) {
+			this(seq, ack, frame, false);
+		}
+	}
+
+	private static final byte[] SEQ_KEY = {0x63, 's', 'e', 'q'};
+	private static final byte[] ACK_KEY = {0x63, 'a', 'c', 'k'};
+
+	private static final byte[] END_KEY = {0x63, 'e', 'n', 'd'};
+
+	/**
+	 * @param seq the number of the end of frames: one more than the sender's last frame
+	 * @param ack the last number received, or -1 to write none
+	 * @return the payload of the end of the sender's frames: {@code {"end": seq, "ack"?: ack}}
+	 */
+	Payload encodeEnd(long seq, long ack) {
+		ByteBuf buf = allocator.heapBuffer(32, 32);
+		buf.writeByte(MAP_START);
+		buf.writeBytes(END_KEY);
+		writeUnsigned(buf, seq);
+		if (ack >= 0) {
+			buf.writeBytes(ACK_KEY);
+			writeUnsigned(buf, ack);
+		}
+		buf.writeByte(BREAK);
+		return ByteBufPayload.create(buf);
+	}
+
+	/** @return the payload of an acknowledgement only: {@code {"ack": ack}} */
+	Payload encodeAck(long ack) {
+		ByteBuf buf = allocator.heapBuffer(16, 16);
+		buf.writeByte(MAP_START);
+		buf.writeBytes(ACK_KEY);
+		writeUnsigned(buf, ack);
+		buf.writeByte(BREAK);
+		return ByteBufPayload.create(buf);
+	}
+
+	/**
+	 * @param seq the frame's number (1 or more), or 0 to write none
+	 * @param ack the last number received, or -1 to write none
+	 * @return {@link #encode(SessionFrame)}'s map with {@code seq} and {@code ack} after {@code data}
+	 */
+	Payload encode(SessionFrame frame, long seq, long ack) {
+		return encode(frame, seq, ack, 0);
+	}
+
+	/**
 	 * @return a payload without metadata holding the frame, in a pooled buffer that RSocket releases once written
 	 * @throws PayloadTooLargeException if it exceeds {@code maxPayloadSize}, with {@link PayloadCodec}'s message
 	 */
 	Payload encode(SessionFrame frame) {
+		return encode(frame, 0, -1, 0);
+	}
+
+	private Payload encode(SessionFrame frame, long seq, long ack, int unused) {
 		byte[] data = frame.data();
 		byte[] origin = frame.origin() == null ? null : frame.origin().toString().getBytes(StandardCharsets.UTF_8);
 		int size = 1 + DATA_KEY.length + headLength(data.length) + data.length + 1
-				+ (origin == null ? 0 : ORIGIN_KEY.length + headLength(origin.length) + origin.length);
+				+ (origin == null ? 0 : ORIGIN_KEY.length + headLength(origin.length) + origin.length)
+				+ (seq > 0 ? SEQ_KEY.length + 9 : 0) + (ack >= 0 ? ACK_KEY.length + 9 : 0);
 		if (size > maxPayloadSize) {
 			throw new PayloadTooLargeException("Outbound payload of " + size + " bytes exceeds maxPayloadSize ("
 					+ maxPayloadSize + " bytes)");
@@ -154,6 +218,14 @@ final class SessionFrames {
 		try {
 			writeStart(buf, origin, data.length);
 			buf.writeBytes(data);
+			if (seq > 0) {
+				buf.writeBytes(SEQ_KEY);
+				writeUnsigned(buf, seq);
+			}
+			if (ack >= 0) {
+				buf.writeBytes(ACK_KEY);
+				writeUnsigned(buf, ack);
+			}
 			buf.writeByte(BREAK);
 			return ByteBufPayload.create(buf);
 		}
@@ -223,7 +295,7 @@ final class SessionFrames {
 				throw new PayloadTooLargeException("Payload of " + size + " bytes exceeds maxPayloadSize ("
 						+ maxPayloadSize + " bytes)");
 			}
-			SessionFrame fast = read(data);
+			SessionFrame fast = read(data, data.readerIndex(), data.writerIndex(), true);
 			return fast != null ? fast
 					: PayloadCodec.decode(ByteBufUtil.getBytes(data), Wire.Frame.class, Wire.Frame::toDomain, what);
 		}
@@ -232,10 +304,200 @@ final class SessionFrames {
 		}
 	}
 
-	/** @return the frame, or {@code null} if the bytes are not in the shape this class writes */
-	private static SessionFrame read(ByteBuf in) {
-		int i = in.readerIndex();
+	/**
+	 * {@link #decode}, keeping the frame's {@code seq} and {@code ack} (PROTOCOL.md 5.8.1).
+	 *
+	 * @throws io.peercollab.InvalidRequestException if it is not a frame, or a number is out of its range
+	 */
+	Sequenced decodeSequenced(Payload payload, String what) {
+		try {
+			ByteBuf data = payload.sliceData();
+			int size = data.readableBytes() + (payload.hasMetadata() ? payload.sliceMetadata().readableBytes() : 0);
+			if (size > maxPayloadSize) {
+				throw new PayloadTooLargeException("Payload of " + size + " bytes exceeds maxPayloadSize ("
+						+ maxPayloadSize + " bytes)");
+			}
+			Sequenced fast = readSequenced(data);
+			if (fast != null) {
+				return fast;
+			}
+			Wire.Frame f = PayloadCodec.decode(ByteBufUtil.getBytes(data), Wire.Frame.class, w -> w, what);
+			if (f.end() != null) {
+				return new Sequenced(f.end(), f.ack() == null ? -1 : f.ack(), null, true);
+			}
+			return new Sequenced(f.seq() == null ? 0 : f.seq(), f.ack() == null ? -1 : f.ack(), f.toDomain());
+		}
+		finally {
+			payload.release();
+		}
+	}
+
+	/** @return the fast path's frame and numbers, or {@code null} if the bytes are not in a shape this class writes */
+	private static Sequenced readSequenced(ByteBuf in) {
+		int start = in.readerIndex();
 		int end = in.writerIndex();
+		// {"ack": n}
+		if (end - start >= 2 + ACK_KEY.length && in.getUnsignedByte(start) == MAP_START
+				&& matches(in, start + 1, end, ACK_KEY)) {
+			int i = start + 1 + ACK_KEY.length;
+			long head = readUnsigned(in, i, end);
+			if (head == Long.MIN_VALUE) {
+				return null;
+			}
+			i += (int) (head >>> 56);
+			long ack = head & 0x00ff_ffff_ffff_ffffL;
+			return i == end - 1 && in.getUnsignedByte(i) == BREAK ? new Sequenced(0, ack, null)
+					: null;
+		}
+		// {"end": n, "ack"?: m}
+		if (end - start >= 2 + END_KEY.length && in.getUnsignedByte(start) == MAP_START
+				&& matches(in, start + 1, end, END_KEY)) {
+			int i = start + 1 + END_KEY.length;
+			long head = readUnsigned(in, i, end);
+			if (head == Long.MIN_VALUE) {
+				return null;
+			}
+			i += (int) (head >>> 56);
+			long seq = head & 0x00ff_ffff_ffff_ffffL;
+			long ack = -1;
+			if (matches(in, i, end, ACK_KEY)) {
+				long a = readUnsigned(in, i + ACK_KEY.length, end);
+				if (a == Long.MIN_VALUE) {
+					return null;
+				}
+				ack = a & 0x00ff_ffff_ffff_ffffL;
+				i += ACK_KEY.length + (int) (a >>> 56);
+			}
+			// an end numbered 0 is left to the general decoder, which refuses it naming the field
+			return seq >= 1 && i == end - 1 && in.getUnsignedByte(i) == BREAK ? new Sequenced(seq, ack, null, true)
+					: null;
+		}
+		// the frame, then optional seq and ack before the break: find where the data ends
+		int tail = end;
+		long seq = 0;
+		long ack = -1;
+		int dataEnd = dataEnd(in, start, end);
+		if (dataEnd < 0) {
+			return null;
+		}
+		int i = dataEnd;
+		if (matches(in, i, end, SEQ_KEY)) {
+			long head = readUnsigned(in, i + SEQ_KEY.length, end);
+			if (head == Long.MIN_VALUE) {
+				return null;
+			}
+			seq = head & 0x00ff_ffff_ffff_ffffL;
+			i += SEQ_KEY.length + (int) (head >>> 56);
+		}
+		if (matches(in, i, end, ACK_KEY)) {
+			long head = readUnsigned(in, i + ACK_KEY.length, end);
+			if (head == Long.MIN_VALUE) {
+				return null;
+			}
+			ack = head & 0x00ff_ffff_ffff_ffffL;
+			i += ACK_KEY.length + (int) (head >>> 56);
+		}
+		if (i != tail - 1 || in.getUnsignedByte(i) != BREAK || seq == 0 && ack < 0) {
+			return null;
+		}
+		SessionFrame frame = read(in, start, dataEnd, false);
+		return frame == null ? null : new Sequenced(seq, ack, frame);
+	}
+
+	/** @return the index just after the {@code data} value of a frame in this class's shape, or -1 */
+	private static int dataEnd(ByteBuf in, int i, int end) {
+		if (end - i < 1 + DATA_KEY.length + 2 || in.getUnsignedByte(i) != MAP_START) {
+			return -1;
+		}
+		i++;
+		if (matches(in, i, end, ORIGIN_KEY)) {
+			i += ORIGIN_KEY.length;
+			long head = readHead(in, i, end, TEXT);
+			if (head < 0) {
+				return -1;
+			}
+			i += (int) (head >>> 32) + (int) head;
+		}
+		if (!matches(in, i, end, DATA_KEY)) {
+			return -1;
+		}
+		i += DATA_KEY.length;
+		long head = readHead(in, i, end, BYTES);
+		if (head < 0) {
+			return -1;
+		}
+		i += (int) (head >>> 32) + (int) head;
+		return i < end ? i : -1;
+	}
+
+	/**
+	 * @return an unsigned integer (major type 0) below 2^56, with its head's length in the top byte, or
+	 *     {@link Long#MIN_VALUE} if there is none
+	 */
+	private static long readUnsigned(ByteBuf in, int i, int end) {
+		if (end - i < 1) {
+			return Long.MIN_VALUE;
+		}
+		int b = in.getUnsignedByte(i);
+		if ((b & 0xe0) != 0) {
+			return Long.MIN_VALUE;
+		}
+		int info = b & 0x1f;
+		long v;
+		int n;
+		if (info < 24) {
+			v = info;
+			n = 1;
+		}
+		else if (info == 24 && end - i >= 2) {
+			v = in.getUnsignedByte(i + 1);
+			n = 2;
+		}
+		else if (info == 25 && end - i >= 3) {
+			v = in.getUnsignedShort(i + 1);
+			n = 3;
+		}
+		else if (info == 26 && end - i >= 5) {
+			v = in.getUnsignedInt(i + 1);
+			n = 5;
+		}
+		else if (info == 27 && end - i >= 9) {
+			v = in.getLong(i + 1);
+			n = 9;
+			if (v < 0 || v >>> 56 != 0) {
+				return Long.MIN_VALUE;
+			}
+		}
+		else {
+			return Long.MIN_VALUE;
+		}
+		return (long) n << 56 | v;
+	}
+
+	private static void writeUnsigned(ByteBuf out, long v) {
+		if (v < 24) {
+			out.writeByte((int) v);
+		}
+		else if (v < 0x100) {
+			out.writeByte(24);
+			out.writeByte((int) v);
+		}
+		else if (v < 0x10000) {
+			out.writeByte(25);
+			out.writeShort((int) v);
+		}
+		else if (v < 0x1_0000_0000L) {
+			out.writeByte(26);
+			out.writeInt((int) v);
+		}
+		else {
+			out.writeByte(27);
+			out.writeLong(v);
+		}
+	}
+
+	/** @return the frame, or {@code null} if the bytes are not in the shape this class writes */
+	private static SessionFrame read(ByteBuf in, int i, int end, boolean withBreak) {
 		if (end - i < 1 + DATA_KEY.length + 2 || in.getUnsignedByte(i) != MAP_START) {
 			return null;
 		}
@@ -270,7 +532,7 @@ final class SessionFrames {
 		}
 		i += (int) (head >>> 32);
 		int length = (int) head;
-		if (end - i != length + 1 || in.getUnsignedByte(i + length) != BREAK) {
+		if (withBreak ? end - i != length + 1 || in.getUnsignedByte(i + length) != BREAK : end - i != length) {
 			return null;
 		}
 		byte[] data = new byte[length];

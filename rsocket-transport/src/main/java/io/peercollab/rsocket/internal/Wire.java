@@ -258,15 +258,40 @@ final class Wire {
 	}
 
 	/** The first payload of {@code peercollab.v1.session}. */
-	record Open(String invitationId, String sessionId, String applicationId) {
+	record Open(String invitationId, String sessionId, String applicationId, String resume, Long received) {
+
+		/** The longest {@code resume} token a receiver keeps. */
+		static final int MAX_RESUME_TOKEN = 64;
+
+		Open(String invitationId, String sessionId, String applicationId) {
+			this(invitationId, sessionId, applicationId, null, null);
+		}
 
 		static Open read(Fields f) {
-			return new Open(f.requiredUuid("invitationId"), f.requiredUuid("sessionId"),
-					f.requiredUuid("applicationId"));
+			String invitationId = f.requiredUuid("invitationId");
+			String sessionId = f.requiredUuid("sessionId");
+			String applicationId = f.requiredUuid("applicationId");
+			// optional, version 1.1 (PROTOCOL.md 5.8.1): a session the client may move to another connection
+			String resume = f.text("resume");
+			if (resume != null && (resume.isEmpty() || resume.length() > MAX_RESUME_TOKEN)) {
+				throw f.invalid("resume", "expected 1 to " + MAX_RESUME_TOKEN + " characters, got "
+						+ resume.length());
+			}
+			Long received = f.integer("received");
+			if (received != null && (received < 0 || resume == null)) {
+				throw f.invalid("received", resume == null ? "expected only with 'resume'"
+						: "expected 0 or more, got " + received);
+			}
+			return new Open(invitationId, sessionId, applicationId, resume, received);
 		}
 
 		static Open from(SessionOpen o) {
 			return new Open(o.invitationId().toString(), o.sessionId().toString(), o.applicationId().toString());
+		}
+
+		/** @return this opening, offering to resume the session under {@code token}, or re-attaching it */
+		Open resuming(String token, Long receivedSoFar) {
+			return new Open(invitationId, sessionId, applicationId, token, receivedSoFar);
 		}
 
 		SessionOpen toDomain() {
@@ -276,7 +301,7 @@ final class Wire {
 	}
 
 	/** Every later payload of {@code peercollab.v1.session}, both ways. */
-	record Frame(String origin, byte[] data) {
+	record Frame(String origin, byte[] data, Long seq, Long ack, Long end) {
 
 		static Frame read(Fields f) {
 			String origin = f.text("origin");
@@ -289,11 +314,31 @@ final class Wire {
 							+ e.getMessage());
 				}
 			}
-			return new Frame(origin, f.bytes("data"));
+			byte[] data = f.bytes("data");
+			// optional, version 1.1 (PROTOCOL.md 5.8.1): the frame's number, and the last number received
+			Long seq = f.integer("seq");
+			if (seq != null && seq < 1) {
+				throw f.invalid("seq", "expected 1 or more, got " + seq);
+			}
+			Long ack = f.integer("ack");
+			if (ack != null && ack < 0) {
+				throw f.invalid("ack", "expected 0 or more, got " + ack);
+			}
+			// optional, version 1.1: the end of the sender's frames, numbered as the frame it stands for
+			Long end = f.integer("end");
+			if (end != null) {
+				if (end < 1) {
+					throw f.invalid("end", "expected 1 or more, got " + end);
+				}
+				if (seq != null || data != null || origin != null) {
+					throw f.invalid("end", "an end of frames carries no 'seq', 'data' or 'origin'");
+				}
+			}
+			return new Frame(origin, data, seq, ack, end);
 		}
 
 		static Frame from(SessionFrame f) {
-			return new Frame(f.origin() == null ? null : f.origin().toString(), f.data());
+			return new Frame(f.origin() == null ? null : f.origin().toString(), f.data(), null, null, null);
 		}
 
 		SessionFrame toDomain() {
@@ -306,18 +351,38 @@ final class Wire {
 	 * running instance (absent from servers before it was added), and how the connection reached it, as the server
 	 * sees it: {@code path} {@code "RELAYED"} through its TURN relay, else {@code "DIRECT"}; {@code local} the address
 	 * it accepted a direct connection at, and {@code observed} the address it sees the client at (each absent from
-	 * servers before they were added).
+	 * servers before they were added); {@code resumableSessions} the version of resumable sessions the server speaks
+	 * (PROTOCOL.md 5.8.1): {@value #RESUMABLE_SESSIONS} numbers the frames of a session opened with a resume token and
+	 * ends each direction in-band; absent from servers before it was added, and from one that does not keep sessions
+	 * for re-attachment.
 	 */
 	record Hello(Integer maxPayloadSize, Integer maxInboundStreamsPerConnection, String instance, String path,
-			String local, String observed) {
+			String local, String observed, Integer resumableSessions) {
+
+		/** The version of resumable sessions this implementation speaks: numbered frames, in-band ends. */
+		static final int RESUMABLE_SESSIONS = 1;
 
 		Hello(Integer maxPayloadSize, Integer maxInboundStreamsPerConnection, String instance) {
-			this(maxPayloadSize, maxInboundStreamsPerConnection, instance, null, null, null);
+			this(maxPayloadSize, maxInboundStreamsPerConnection, instance, null, null, null, null);
+		}
+
+		/**
+		 * @return whether the server numbers a resumable session's frames from the start, so that a client can end
+		 *     its direction in-band before it has heard from the server
+		 */
+		boolean numbersSessionFrames() {
+			return resumableSessions != null && resumableSessions >= RESUMABLE_SESSIONS;
+		}
+
+		/** @return this answer, saying that the server keeps resumable sessions ({@link #RESUMABLE_SESSIONS}) */
+		Hello resumingSessions() {
+			return new Hello(maxPayloadSize, maxInboundStreamsPerConnection, instance, path, local, observed,
+					RESUMABLE_SESSIONS);
 		}
 
 		static Hello read(Fields f) {
 			return new Hello(f.int32("maxPayloadSize"), f.int32("maxInboundStreamsPerConnection"), f.text("instance"),
-					f.text("path"), f.text("local"), f.text("observed"));
+					f.text("path"), f.text("local"), f.text("observed"), f.int32("resumableSessions"));
 		}
 	}
 

@@ -3,19 +3,13 @@ package io.peercollab.internal.nat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -170,9 +164,9 @@ class EndpointMatrixNatLabTest {
 						: null;
 				AutoCloseable gwB = bob == Router.UPNP ? MiniupnpdGateway.start(labB, coturn, Duration.ofMinutes(2))
 						: null;
-				Child b = Child.start(labB, "bob", turnArg, bob == Router.UPNP ? labB.routerWanAddress() : "-",
+				LabChild b = endpoint(labB, "bob", turnArg, bob == Router.UPNP ? labB.routerWanAddress() : "-",
 						bootstrap);
-				Child a = Child.start(labA, "alice", turnArg, "-", bootstrap)) {
+				LabChild a = endpoint(labA, "alice", turnArg, "-", bootstrap)) {
 			String publishedB = b.await("READY ").substring("READY ".length());
 			a.await("READY ");
 			a.send("INVITE " + MESSAGES);
@@ -275,88 +269,12 @@ class EndpointMatrixNatLabTest {
 		return line.startsWith("INVITED ") ? line.split(" ") : line.split(" ", 3);
 	}
 
-	/** A child JVM on a lab host running {@link MatrixEndpointMain}, its output lines queued as they come. */
-	private static final class Child implements AutoCloseable {
-
-		private final Process process;
-
-		private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-
-		private final List<String> seen = new CopyOnWriteArrayList<>();
-
-		/** Whether it was told to exit: then it is given 5 s to close its endpoint, else it is killed. */
-		private boolean exiting;
-
-		private Child(Process process, String name) {
-			this.process = process;
-			Thread reader = new Thread(() -> {
-				try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-						StandardCharsets.UTF_8))) {
-					for (String line; (line = in.readLine()) != null; ) {
-						seen.add(line);
-						lines.add(line);
-					}
-				}
-				catch (IOException e) {
-					// the child ended
-				}
-				lines.add("EXITED");
-			}, "matrix-" + name);
-			reader.setDaemon(true);
-			reader.start();
-		}
-
-		static Child start(NatLab lab, String role, String turn, String mapped, String bootstrap) throws IOException {
-			String other = role.equals("alice") ? "bob" : "alice";
-			List<String> command = new ArrayList<>(List.of("nsenter", "-t", Long.toString(lab.hostPid()), "-n",
-					Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-					"-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-					"-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-					"-cp", System.getProperty("java.class.path"), MatrixEndpointMain.class.getName(),
-					role, identities.resolve(role + ".p12").toString(), identities.resolve(other + ".p12").toString(),
-					PASSWORD, lab.hostAddress(), turn, mapped, bootstrap));
-			return new Child(new ProcessBuilder(command).redirectErrorStream(true).start(), role);
-		}
-
-		/** @return the next line starting with one of {@code prefixes}; fails with all output otherwise */
-		String await(String... prefixes) throws InterruptedException {
-			long deadline = System.nanoTime() + WAIT.toNanos();
-			while (true) {
-				String line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-				if (line == null || line.equals("EXITED")) {
-					throw new AssertionError("no line starting with " + List.of(prefixes) + " from the endpoint"
-							+ (line == null ? " within " + WAIT : "; it exited") + ":\n" + output());
-				}
-				for (String prefix : prefixes) {
-					if (line.startsWith(prefix)) {
-						return line;
-					}
-				}
-			}
-		}
-
-		String output() {
-			return String.join("\n", seen);
-		}
-
-		void send(String command) throws IOException {
-			exiting |= command.equals("EXIT");
-			process.getOutputStream().write((command + "\n").getBytes(StandardCharsets.UTF_8));
-			process.getOutputStream().flush();
-		}
-
-		@Override
-		public void close() {
-			try {
-				if (!exiting || !process.waitFor(5, TimeUnit.SECONDS)) {
-					process.destroyForcibly();
-				}
-				process.waitFor(5, TimeUnit.SECONDS);
-			}
-			catch (InterruptedException e) {
-				process.destroyForcibly();
-				Thread.currentThread().interrupt();
-			}
-		}
+	/** A child JVM on a lab host running {@link MatrixEndpointMain} as {@code role}. */
+	private static LabChild endpoint(NatLab lab, String role, String turn, String mapped, String bootstrap)
+			throws IOException {
+		String other = role.equals("alice") ? "bob" : "alice";
+		return LabChild.start(lab, "matrix-" + role, WAIT, MatrixEndpointMain.class, role,
+				identities.resolve(role + ".p12").toString(), identities.resolve(other + ".p12").toString(), PASSWORD,
+				lab.hostAddress(), turn, mapped, bootstrap);
 	}
 }

@@ -18,7 +18,7 @@ class ConnectionPathsTest {
 	private static final InetSocketAddress DIALLED = IpLiterals.parseSocketAddress("203.0.113.101:7000");
 
 	private static Wire.Hello hello(String path, String local) {
-		return new Wire.Hello(131_072, 256, "instance", path, local, "203.0.113.102:40000");
+		return new Wire.Hello(131_072, 256, "instance", path, local, "203.0.113.102:40000", null);
 	}
 
 	@Test

@@ -13,7 +13,10 @@ import io.peercollab.internal.flow.Expiries;
 import org.junit.jupiter.api.Test;
 import reactor.core.scheduler.Schedulers;
 
-/** The {@code dialled} field of a client's {@code hello} request: bounded and validated, naming the field. */
+/**
+ * The {@code dialled} field of a client's {@code hello} request: bounded and validated, naming the field; and the
+ * answer's {@code resumableSessions}, which tells a client that the server numbers session frames from the start.
+ */
 class HelloDialledTest {
 
 	private final InboundConnections.Connection connection = new InboundConnections(TransportSettings.DEFAULTS,
@@ -36,6 +39,23 @@ class HelloDialledTest {
 		assertThat(hello("203.0.113.1:7000").path()).isEqualTo(ConnectionPath.DIRECT.name());
 		assertThat(ConnectionPaths.hello(1, 1, "i", connection, new Wire.HelloRequest(null)).path())
 				.isEqualTo(ConnectionPath.DIRECT.name());
+	}
+
+	@Test
+	void theAnswerSaysWhetherTheServerNumbersSessionFramesAndAClientReadsIt() {
+		PayloadCodec codec = new PayloadCodec(131_072);
+		Wire.Hello plain = hello("203.0.113.1:7000");
+		assertThat(plain.numbersSessionFrames()).as("a server that keeps no resumable sessions").isFalse();
+		Wire.Hello resuming = plain.resumingSessions();
+		assertThat(resuming.resumableSessions()).isEqualTo(Wire.Hello.RESUMABLE_SESSIONS);
+		for (Wire.Hello sent : new Wire.Hello[] {plain, resuming}) {
+			// receive releases the payload
+			byte[] data = codec.receive(codec.request(Route.HELLO, sent)).data();
+			Wire.Hello read = PayloadCodec.decode(data, Wire.Hello.class, h -> h, "hello");
+			assertThat(read).isEqualTo(sent);
+		}
+		// an earlier server's answer, without the key: the client waits for the session's first frame, as before
+		assertThat(new Wire.Hello(1, 1, "i").numbersSessionFrames()).isFalse();
 	}
 
 	private Wire.Hello hello(String dialled) {
