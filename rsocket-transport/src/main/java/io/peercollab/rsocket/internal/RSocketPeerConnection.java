@@ -2,8 +2,13 @@
 package io.peercollab.rsocket.internal;
 
 import java.net.InetSocketAddress;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -146,7 +151,7 @@ final class RSocketPeerConnection implements PeerConnection {
 	}
 
 	/** The sessions open on this connection (or moved from it), that move with it. */
-	private final java.util.Set<OpenSession> sessions = ConcurrentHashMap.newKeySet();
+	private final Set<OpenSession> sessions = ConcurrentHashMap.newKeySet();
 
 	/**
 	 * Once this connection's requests and streams all moved to a punched connection, closes it: the relay carries
@@ -430,21 +435,21 @@ final class RSocketPeerConnection implements PeerConnection {
 		}).onErrorMap(e -> ErrorCodes.fromWire(e, remote, address));
 	}
 
-	private static final java.security.SecureRandom TOKENS = new java.security.SecureRandom();
+	private static final SecureRandom TOKENS = new SecureRandom();
 
 	/** @return a resume token: 128 random bits, in 32 hex digits */
 	private static String newToken() {
 		byte[] b = new byte[16];
 		TOKENS.nextBytes(b);
-		return java.util.HexFormat.of().formatHex(b);
+		return HexFormat.of().formatHex(b);
 	}
 
-	private final java.util.List<RSocketBinding.SessionMove> moveLog = new java.util.ArrayList<>();
+	private final List<RSocketBinding.SessionMove> moveLog = new ArrayList<>();
 
 	/** @return the moves of the sessions opened here, oldest first */
-	java.util.List<RSocketBinding.SessionMove> sessionMoves() {
+	List<RSocketBinding.SessionMove> sessionMoves() {
 		synchronized (moveLog) {
-			return java.util.List.copyOf(moveLog);
+			return List.copyOf(moveLog);
 		}
 	}
 

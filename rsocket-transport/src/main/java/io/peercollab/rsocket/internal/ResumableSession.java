@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.rsocket.internal;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,8 +17,10 @@ import reactor.core.CoreSubscriber;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.concurrent.Queues;
 import reactor.util.context.Context;
 
 /**
@@ -41,9 +44,10 @@ import reactor.util.context.Context;
  * {@link #MAX_REPLAY_FRAMES} frames and about {@link #MAX_REPLAY_BYTES} bytes; beyond that, this end stops taking
  * frames from its user (back pressure) until acknowledgements free room. A re-attachment asking for frames the buffer
  * no longer holds fails with {@link LimitExceededException} naming the limit. A receiver takes frames in as they
- * arrive and acknowledges them while fewer than {@link #MAX_REPLAY_FRAMES} wait for its user; beyond that it holds
- * its acknowledgement back until its user reads, so that a slow reader slows the sender instead of failing, and at most
- * {@link #MAX_RECEIVED_FRAMES} frames ever wait.
+ * arrive and acknowledges them (every {@link #ACK_EVERY} frames or {@link #ACK_BYTES} bytes of data, whichever comes
+ * first) while fewer than {@link #MAX_REPLAY_FRAMES} frames and {@link #MAX_REPLAY_BYTES} bytes wait for its user;
+ * beyond that it holds its acknowledgement back until its user reads, so that a slow reader slows the sender instead of
+ * failing, and at most {@link #MAX_RECEIVED_FRAMES} frames ever wait.
  *
  * <p>A peer that does not number its frames (an earlier version) gets an ordinary session: nothing is kept for it,
  * and the channel's outbound completes as soon as the user's frames are sent; it is never sent an end of frames.
@@ -62,14 +66,21 @@ final class ResumableSession {
 	 */
 	static final int MAX_RECEIVED_FRAMES = 2 * MAX_REPLAY_FRAMES;
 
-	/** How many frames a receiver takes between two acknowledgements. */
+	/** How many frames a receiver takes between two acknowledgements, at most. */
 	static final int ACK_EVERY = 32;
+
+	/**
+	 * How many bytes of frames' data a receiver takes between two acknowledgements, at most (one frame above is
+	 * possible): a quarter of what the sender keeps unacknowledged, so that large frames, which fill the sender's replay
+	 * buffer in fewer than {@link #ACK_EVERY}, are acknowledged before the sender has to stop for them.
+	 */
+	static final int ACK_BYTES = MAX_REPLAY_BYTES / 4;
 
 	/**
 	 * How long a full replay buffer waits for the other end's first frame: silent that long, it is taken for a peer
 	 * that does not number frames, and nothing more is kept for it.
 	 */
-	static final java.time.Duration UNNUMBERED_AFTER = java.time.Duration.ofSeconds(5);
+	static final Duration UNNUMBERED_AFTER = Duration.ofSeconds(5);
 
 	/** How many frames are asked of the user at a time. */
 	private static final int BATCH = 32;
@@ -99,16 +110,19 @@ final class ResumableSession {
 	private volatile long delivered;
 	/** The last number acknowledged (or to be, as soon as the user reads: ackHeld), guarded by acks. */
 	private long ackedSent;
+	/** The bytes of frames' data received since the last acknowledgement, guarded by acks. */
+	private long bytesSinceAck;
 	private boolean ackHeld;
 	private final Object acks = new Object();
 	private final AtomicLong ackDue = new AtomicLong(-1);
 	private volatile boolean peerNumbers;
 	/** Whether the other end's end of frames was delivered. */
 	private volatile boolean peerEnded;
-	/** How many received frames wait for the user. */
+	/** How many received frames wait for the user, and the bytes of their data. */
 	private final AtomicLong unread = new AtomicLong();
+	private final AtomicLong unreadBytes = new AtomicLong();
 	private final Sinks.Many<SessionFrame> toUser =
-			Sinks.many().unicast().onBackpressureBuffer(reactor.util.concurrent.Queues.<SessionFrame>unbounded().get());
+			Sinks.many().unicast().onBackpressureBuffer(Queues.<SessionFrame>unbounded().get());
 	private final Receiver receiver = new Receiver();
 
 	private final Sinks.Many<Flux<SessionFrames.Sequenced>> channels =
@@ -187,7 +201,7 @@ final class ResumableSession {
 			receiver.context = Context.of(ctx);
 			return toUser.asFlux()
 					.doOnSubscribe(s -> channels.asFlux().flatMap(f -> f, 4, 32).subscribe(receiver))
-					.doOnNext(f -> taken())
+					.doOnNext(this::taken)
 					.doOnCancel(receiver::dispose);
 		});
 	}
@@ -230,9 +244,9 @@ final class ResumableSession {
 		}
 
 		@Override
-		protected void hookFinally(reactor.core.publisher.SignalType s) {
+		protected void hookFinally(SignalType s) {
 			inboundEnded = true;
-			if (s != reactor.core.publisher.SignalType.ON_COMPLETE) {
+			if (s != SignalType.ON_COMPLETE) {
 				// a session ended by this end's user, or failed: the other direction ends with it
 				app.dispose();
 				outboundEnded = true;
@@ -242,8 +256,10 @@ final class ResumableSession {
 	}
 
 	/** The user took a frame: an acknowledgement held back for a full receive buffer goes now. */
-	private void taken() {
-		if (unread.decrementAndGet() >= MAX_REPLAY_FRAMES) {
+	private void taken(SessionFrame f) {
+		long frames = unread.decrementAndGet();
+		long bytes = unreadBytes.addAndGet(-f.data().length);
+		if (full(frames, bytes)) {
 			return;
 		}
 		long a = -1;
@@ -251,6 +267,7 @@ final class ResumableSession {
 			if (ackHeld) {
 				ackHeld = false;
 				ackedSent = delivered;
+				bytesSinceAck = 0;
 				a = ackedSent;
 			}
 		}
@@ -287,7 +304,7 @@ final class ResumableSession {
 	 * @param unacknowledged the frames this end had sent and the other had not acknowledged when it started
 	 * @param sentAgain the frames this end sent again on the new channel
 	 */
-	record Move(java.time.Duration took, long unacknowledged, long sentAgain) {
+	record Move(Duration took, long unacknowledged, long sentAgain) {
 	}
 
 	private volatile Move lastMove;
@@ -333,7 +350,7 @@ final class ResumableSession {
 				// the end that answers a re-attachment lets the old channel go at once
 				before.detached.tryEmitEmpty();
 				synchronized (this) {
-					lastMove = new Move(java.time.Duration.ZERO, unacked, firstSeq + replay.size() - 1 - resumeFrom);
+					lastMove = new Move(Duration.ZERO, unacked, firstSeq + replay.size() - 1 - resumeFrom);
 				}
 			}
 		}
@@ -349,7 +366,7 @@ final class ResumableSession {
 						ch.out.start(s.ack());
 						if (before != null) {
 							before.detached.tryEmitEmpty();
-							lastMove = new Move(java.time.Duration.ofNanos(System.nanoTime() - startedAt), unacked,
+							lastMove = new Move(Duration.ofNanos(System.nanoTime() - startedAt), unacked,
 									Math.max(0, last - s.ack()));
 						}
 						switched.run();
@@ -413,6 +430,7 @@ final class ResumableSession {
 				// acknowledged at once, whatever waits: the other end sends nothing after it
 				ackHeld = false;
 				ackedSent = d + 1;
+				bytesSinceAck = 0;
 			}
 			ackDue.accumulateAndGet(d + 1, Math::max);
 			toUser.tryEmitComplete();
@@ -449,9 +467,11 @@ final class ResumableSession {
 		long waiting = deliver(s.frame());
 		long a = -1;
 		synchronized (acks) {
-			if (d + 1 - ackedSent >= ACK_EVERY) {
-				if (waiting < MAX_REPLAY_FRAMES) {
+			bytesSinceAck += s.frame().data().length;
+			if (d + 1 - ackedSent >= ACK_EVERY || bytesSinceAck >= ACK_BYTES) {
+				if (!full(waiting, unreadBytes.get())) {
 					ackedSent = d + 1;
+					bytesSinceAck = 0;
 					a = d + 1;
 				}
 				else {
@@ -465,8 +485,17 @@ final class ResumableSession {
 		}
 	}
 
+	/**
+	 * @return whether so much waits for the user that the acknowledgement is held back: {@link #MAX_REPLAY_FRAMES}
+	 *     frames, or {@link #MAX_REPLAY_BYTES} bytes of their data
+	 */
+	private static boolean full(long frames, long bytes) {
+		return frames >= MAX_REPLAY_FRAMES || bytes >= MAX_REPLAY_BYTES;
+	}
+
 	/** @return how many frames wait for the user, with this one */
 	private long deliver(SessionFrame f) {
+		unreadBytes.addAndGet(f.data().length);
 		long waiting = unread.incrementAndGet();
 		if (waiting > MAX_RECEIVED_FRAMES) {
 			throw new LimitExceededException("session receive buffer (" + MAX_RECEIVED_FRAMES + " frames) full: "

@@ -211,7 +211,7 @@ final class SessionFrames {
 					+ maxPayloadSize + " bytes)");
 		}
 		if (size > PIECE + 1) {
-			return ByteBufPayload.create(pieces(origin, data, size));
+			return ByteBufPayload.create(pieces(origin, data, seq, ack));
 		}
 		// a heap buffer, as the baseline's payloads: the JDK's TLS engine reads heap arrays without a copy
 		ByteBuf buf = allocator.heapBuffer(size, size);
@@ -240,10 +240,13 @@ final class SessionFrames {
 	 * ends with the break): the same bytes, in sizes the pooled allocator keeps and reuses. One buffer of the frame's
 	 * size (up to 64 KiB and a few bytes, above the allocator's largest size class) was carved from a chunk made
 	 * for it and not reused: 1.4 bytes allocated per byte sent in {@code BulkTransferBenchmark}. A TLS record holds
-	 * 16 KiB, so the pieces are also what the TLS handler encrypts one at a time.
+	 * 16 KiB, so the pieces are also what the TLS handler encrypts one at a time. The last piece also carries
+	 * {@code seq} and {@code ack}, as {@link #encode(SessionFrame, long, long)} writes them after {@code data}.
 	 */
-	private ByteBuf pieces(byte[] origin, byte[] data, int size) {
-		int headerSize = size - data.length - 1;
+	private ByteBuf pieces(byte[] origin, byte[] data, long seq, long ack) {
+		int headerSize = 1 + DATA_KEY.length + headLength(data.length)
+				+ (origin == null ? 0 : ORIGIN_KEY.length + headLength(origin.length) + origin.length);
+		int tail = (seq > 0 ? SEQ_KEY.length + 9 : 0) + (ack >= 0 ? ACK_KEY.length + 9 : 0) + 1;
 		int count = (data.length + PIECE - 1) / PIECE;
 		CompositeByteBuf frame = allocator.compositeHeapBuffer(count + 1);
 		try {
@@ -255,8 +258,16 @@ final class SessionFrames {
 			for (int from = 0; from < data.length; from += PIECE) {
 				int length = Math.min(PIECE, data.length - from);
 				boolean last = from + length == data.length;
-				ByteBuf piece = allocator.heapBuffer(length + (last ? 1 : 0)).writeBytes(data, from, length);
+				ByteBuf piece = allocator.heapBuffer(length + (last ? tail : 0)).writeBytes(data, from, length);
 				if (last) {
+					if (seq > 0) {
+						piece.writeBytes(SEQ_KEY);
+						writeUnsigned(piece, seq);
+					}
+					if (ack >= 0) {
+						piece.writeBytes(ACK_KEY);
+						writeUnsigned(piece, ack);
+					}
 					piece.writeByte(BREAK);
 				}
 				frame.addComponent(true, piece);

@@ -33,8 +33,10 @@ class SequencedFramesTest {
 	void numbersOfEverySizeRoundTrip(long n) {
 		for (long seq : new long[] {0, n + 1}) {
 			for (long ack : new long[] {-1, n}) {
+				// a small frame is one buffer; one above SessionFrames.PIECE is written in pieces, numbers in the last
+				for (byte[] data : new byte[][] {("frame " + n).getBytes(StandardCharsets.UTF_8), large(n)})
 				for (PeerName origin : new PeerName[] {null, ALICE}) {
-					SessionFrame f = new SessionFrame(origin, ("frame " + n).getBytes(StandardCharsets.UTF_8));
+					SessionFrame f = new SessionFrame(origin, data);
 					Payload p = frames.encode(f, seq, ack);
 					byte[] bytes = ByteBufUtil.getBytes(p.sliceData());
 					SessionFrames.Sequenced s = frames.decodeSequenced(p, "frame");
@@ -55,6 +57,13 @@ class SequencedFramesTest {
 		assertThat(ack.seq()).isZero();
 		assertThat(ack.ack()).isEqualTo(n);
 		assertThat(ack.frame()).isNull();
+	}
+
+	/** @return 3 bytes short of 64 KiB, the largest message (a short last piece), filled from {@code n} */
+	private static byte[] large(long n) {
+		byte[] b = new byte[65_533];
+		new java.util.Random(n).nextBytes(b);
+		return b;
 	}
 
 	@ParameterizedTest
