@@ -156,8 +156,10 @@ final class MeetingWeb {
 					.sendString(Mono.just("size must be 0 to " + MAX_UPLOAD + " bytes\n"));
 		}
 		Chunker chunker = new Chunker();
-		Flux<byte[]> chunks = req.receive().concatMapIterable(chunker::feed).concatWith(Mono.fromSupplier(chunker::rest)
-				.filter(b -> b.length > 0));
+		// each buffer is read while its onNext lasts: Reactor Netty releases it when onNext returns, so a buffer
+		// queued by a prefetching operator (concatMapIterable's) would be read after its memory was reused
+		Flux<byte[]> chunks = req.receive().map(chunker::feed).concatMapIterable(full -> full)
+				.concatWith(Mono.fromSupplier(chunker::rest).filter(b -> b.length > 0));
 		return space.handout(name, size, chunks)
 				.then(res.status(HttpResponseStatus.OK).sendString(Mono.just("handed out\n")).then())
 				.onErrorResume(e -> res.status(HttpResponseStatus.CONFLICT)
