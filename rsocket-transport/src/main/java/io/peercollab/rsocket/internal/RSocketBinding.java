@@ -107,7 +107,9 @@ public final class RSocketBinding implements TransportBinding {
 	/** The TURN allocation, once made. */
 	private volatile TurnClient turn;
 
-	/** Upgrades relayed connections to hole-punched ones, with the TURN server as the STUN server. */
+	/**
+	 * Upgrades relayed connections to hole-punched ones, learning this end's TCP mapping from {@link #stunServers}.
+	 */
 	private final HolePunchUpgrade holePunch;
 
 	/** The sessions callers may move to another of their connections to this end. */
@@ -167,7 +169,8 @@ public final class RSocketBinding implements TransportBinding {
 				.secure(spec -> spec.sslContext(clientTls).handshakeTimeout(settings.connectTimeout())));
 		keepsTls("TcpClient", client.configuration().sslProvider(), clientTls);
 		this.tlsClient = client;
-		this.holePunch = new HolePunchUpgrade(() -> turnSettings == null ? null : turnSettings.server(), codec,
+		// the servers the public address is checked against, in that order: a punch keeps the first that answers
+		this.holePunch = new HolePunchUpgrade(this.stunServers, codec,
 				settings.connectTimeout(), this::openPunched,
 				(data, from) -> transport.servePunched(data, from, serverTls, backstop()));
 	}
@@ -524,9 +527,9 @@ public final class RSocketBinding implements TransportBinding {
 
 	/**
 	 * @return the hole punching of this binding: whether a peer is reached over a punched connection, and each
-	 *     attempt's outcome (the internal hook for the path a {@code Peer} shows)
+	 *     attempt's outcome. Tests in other packages reach it through the test tree's {@code BindingInternals}.
 	 */
-	public HolePunchUpgrade holePunch() {
+	HolePunchUpgrade holePunch() {
 		return holePunch;
 	}
 
