@@ -101,6 +101,9 @@ public final class RSocketPeerTransport implements PeerTransport {
 	 * lets anyone reach that mapping (a "full cone"), the reflexive address is published beside the direct ones. The
 	 * check runs before {@link #bind} emits, again every minute and at once when the host's interface addresses
 	 * change; the servers are asked in this order, then the {@link #turnServer}, and the first that answers is kept.
+	 * A hole punch over a relayed connection learns this end's TCP mapping from the same servers in the same order
+	 * (a STUN binding over TCP, from the port it punches from), keeping the first that answers: with STUN servers and
+	 * no TURN server, this endpoint still punches a hole to a peer whose relayed address it dialled.
 	 * Default: none (only the TURN server, if one is set).
 	 *
 	 * @param servers each server's IP address and port (3478 is the standard one); at most

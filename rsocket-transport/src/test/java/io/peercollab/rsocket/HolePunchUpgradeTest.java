@@ -3,6 +3,7 @@ package io.peercollab.rsocket;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import java.util.stream.IntStream;
 
 import io.peercollab.CollaborationObserver;
 import io.peercollab.ConnectionPath;
+import io.peercollab.IpLiterals;
 import io.peercollab.PeerAddress;
 import io.peercollab.PeerEvent;
 import io.peercollab.PeerObject;
@@ -28,7 +30,8 @@ import io.peercollab.identity.PeerName;
 import io.peercollab.internal.nat.CoturnServer;
 import io.peercollab.internal.state.Followers;
 import io.peercollab.internal.state.PublishedState;
-import io.peercollab.rsocket.internal.HolePunchUpgrade;
+import io.peercollab.rsocket.internal.BindingInternals;
+import io.peercollab.rsocket.internal.BindingInternals.PunchOutcome;
 import io.peercollab.rsocket.internal.RSocketBinding;
 import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.SessionFrame;
@@ -51,7 +54,8 @@ import reactor.test.StepVerifier;
  * open on the relay when the upgrade happened moves to the direct connection with nothing lost or repeated; new
  * streams take the direct connection; a follow of Bob that ran on the relay follows on over the punched connection
  * while Bob's state keeps changing, each change once and in order of version. Where the other end cannot punch, the
- * relayed connection stays and the reason is kept.
+ * relayed connection stays and the reason is kept. Each end learns its TCP mapping from its STUN servers, then its TURN
+ * server, keeping the first that answers: an end with STUN servers and no relay of its own punches too.
  */
 @Tag("slow")
 class HolePunchUpgradeTest {
@@ -84,8 +88,8 @@ class HolePunchUpgradeTest {
 					TestPeers.identity("alice", KeyType.ED25519), new RecordingHandler());
 			try {
 				RelayedAddress relayed = server.relayedAddress().orElseThrow();
-				Mono<HolePunchUpgrade.Outcome> aliceOutcome = client.holePunch().outcomes().next().cache();
-				Mono<HolePunchUpgrade.Outcome> bobOutcome = server.holePunch().outcomes().next().cache();
+				Mono<PunchOutcome> aliceOutcome = BindingInternals.punchOutcomes(client).next().cache();
+				Mono<PunchOutcome> bobOutcome = BindingInternals.punchOutcomes(server).next().cache();
 				aliceOutcome.subscribe();
 				bobOutcome.subscribe();
 
@@ -103,15 +107,15 @@ class HolePunchUpgradeTest {
 						.expectComplete()
 						.verify(WAIT);
 
-				HolePunchUpgrade.Outcome alice = aliceOutcome.block(WAIT);
+				PunchOutcome alice = aliceOutcome.block(WAIT);
 				System.out.printf("Hole punched over the relay: %s%n", alice);
 				assertThat(alice.failure()).isNull();
 				assertThat(alice.initiator()).isTrue();
 				assertThat(alice.roundTrip()).isNotNull();
-				HolePunchUpgrade.Outcome served = bobOutcome.block(WAIT);
+				PunchOutcome served = bobOutcome.block(WAIT);
 				assertThat(served.succeeded()).as("Bob's side: %s", served).isTrue();
 				assertThat(served.initiator()).isFalse();
-				assertThat(client.holePunch().isHolePunched(bob.name())).isTrue();
+				assertThat(BindingInternals.isHolePunched(client, bob.name())).isTrue();
 
 				// new streams take the punched connection: pinned to Bob, not through the relay
 				PeerConnection direct = client.connect(bob.name(), relayed).block(WAIT);
@@ -169,10 +173,10 @@ class HolePunchUpgradeTest {
 			try {
 				RelayedAddress relayed = server.relayedAddress().orElseThrow();
 				// Alice follows Bob on the relay first: she punches only once the follow runs and changes flow
-				client.holePunch().enabled(false);
+				BindingInternals.holePunching(client, false);
 				PeerConnection onRelay = client.connect(bob.name(), relayed).block(WAIT);
 				assertThat(onRelay.path()).isEqualTo(ConnectionPath.RELAYED);
-				Mono<HolePunchUpgrade.Outcome> aliceOutcome = client.holePunch().outcomes().next().cache();
+				Mono<PunchOutcome> aliceOutcome = BindingInternals.punchOutcomes(client).next().cache();
 				aliceOutcome.subscribe();
 
 				List<PeerEvent> received = Collections.synchronizedList(new ArrayList<>());
@@ -187,7 +191,7 @@ class HolePunchUpgradeTest {
 						.concatMap(i -> seen.asFlux().filter(v -> v >= base + i - 200).next()
 								.then(Mono.fromCallable(() -> {
 									if (i == FOLLOW_CHANGES / 4) {
-										client.holePunch().enabled(true);
+										BindingInternals.holePunching(client, true);
 										client.connect(bob.name(), relayed).subscribe();
 									}
 									FollowMoveTest.change(state, i);
@@ -197,7 +201,7 @@ class HolePunchUpgradeTest {
 								}).subscribeOn(changer)), 0)
 						.last()
 						.block(WAIT);
-				HolePunchUpgrade.Outcome outcome = aliceOutcome.block(WAIT);
+				PunchOutcome outcome = aliceOutcome.block(WAIT);
 				assertThat(outcome.succeeded()).as("the upgrade: %s", outcome).isTrue();
 				assertThat(seen.asFlux().filter(v -> v >= last).next().block(WAIT)).isEqualTo(last);
 				follow.dispose();
@@ -239,17 +243,17 @@ class HolePunchUpgradeTest {
 			RSocketBinding client = (RSocketBinding) TestPeers.bind(TestPeers.loopback().turnServer(turn),
 					TestPeers.identity("alice", KeyType.ED25519), new RecordingHandler());
 			try {
-				server.holePunch().enabled(false);
+				BindingInternals.holePunching(server, false);
 				RelayedAddress relayed = server.relayedAddress().orElseThrow();
-				Mono<HolePunchUpgrade.Outcome> aliceOutcome = client.holePunch().outcomes().next().cache();
+				Mono<PunchOutcome> aliceOutcome = BindingInternals.punchOutcomes(client).next().cache();
 				aliceOutcome.subscribe();
 				PeerConnection onRelay = client.connect(bob.name(), relayed).block(WAIT);
-				HolePunchUpgrade.Outcome outcome = aliceOutcome.block(WAIT);
+				PunchOutcome outcome = aliceOutcome.block(WAIT);
 				System.out.printf("Refused: %s%n", outcome);
 				assertThat(outcome.succeeded()).isFalse();
 				assertThat(outcome.failure()).contains("turned off");
-				assertThat(client.holePunch().last(bob.name())).contains(outcome);
-				assertThat(client.holePunch().isHolePunched(bob.name())).isFalse();
+				assertThat(BindingInternals.lastPunch(client, bob.name())).contains(outcome);
+				assertThat(BindingInternals.isHolePunched(client, bob.name())).isFalse();
 				// the relayed connection is kept, and connect() keeps handing it out
 				assertThat(client.connect(bob.name(), relayed).block(WAIT)).isSameAs(onRelay);
 				StepVerifier.create(onRelay.session(open(), Flux.range(0, 100)
@@ -258,6 +262,79 @@ class HolePunchUpgradeTest {
 						.expectNextSequence(IntStream.range(0, 100).boxed().toList())
 						.expectComplete()
 						.verify(WAIT);
+			}
+			finally {
+				TestPeers.dispose(client, server);
+			}
+		}
+	}
+
+	@Test
+	void eachEndLearnsItsMappingFromItsStunServersInOrderKeepingTheFirstThatAnswers() {
+		try (CoturnServer relay = CoturnServer.start(false); CoturnServer stun = CoturnServer.start(false)) {
+			TurnServer turn = TurnServer.withPassword(relay.primary(), CoturnServer.USER, CoturnServer.PASSWORD);
+			// before the server that answers, one that does not: each end moves on to the next
+			List<InetSocketAddress> stunServers = List.of(stun.closedPort(), stun.primary());
+			PeerIdentity bob = TestPeers.identity("bob", KeyType.ED25519);
+			// Bob has a relay, and STUN servers that are asked before it
+			RSocketBinding server = (RSocketBinding) TestPeers.bind(TestPeers.loopback().turnServer(turn)
+					.stunServers(stunServers), bob, new RecordingHandler());
+			// Alice has STUN servers and no relay of her own: she dials Bob's relayed address with plain TCP
+			RSocketBinding client = (RSocketBinding) TestPeers.bind(TestPeers.loopback().stunServers(stunServers),
+					TestPeers.identity("alice", KeyType.ED25519), new RecordingHandler());
+			try {
+				RelayedAddress relayed = server.relayedAddress().orElseThrow();
+				Mono<PunchOutcome> aliceOutcome = BindingInternals.punchOutcomes(client).next().cache();
+				Mono<PunchOutcome> bobOutcome = BindingInternals.punchOutcomes(server).next().cache();
+				aliceOutcome.subscribe();
+				bobOutcome.subscribe();
+
+				PeerConnection onRelay = client.connect(bob.name(), relayed).block(WAIT);
+				assertThat(onRelay.path()).isEqualTo(ConnectionPath.RELAYED);
+				PunchOutcome alice = aliceOutcome.block(WAIT);
+				System.out.printf("Hole punched with STUN servers only on Alice's end: %s%n", alice);
+				assertThat(alice.succeeded()).as("Alice's side: %s", alice).isTrue();
+				assertThat(alice.stunServer()).as("the first server that answered").isEqualTo(stun.primary());
+				PunchOutcome served = bobOutcome.block(WAIT);
+				assertThat(served.succeeded()).as("Bob's side: %s", served).isTrue();
+				assertThat(served.stunServer()).as("a configured STUN server, asked before the TURN server")
+						.isEqualTo(stun.primary());
+
+				PeerConnection direct = client.connect(bob.name(), relayed).block(WAIT);
+				assertThat(direct).isNotSameAs(onRelay);
+				assertThat(direct.path()).isEqualTo(ConnectionPath.HOLE_PUNCHED);
+				assertThat(direct.remoteAddress()).isEqualTo(TcpAddress.of(alice.direct()));
+			}
+			finally {
+				TestPeers.dispose(client, server);
+			}
+		}
+	}
+
+	@Test
+	void whenNoServerGivesAMappingTheRelayedConnectionStaysAndEachServerIsNamed() {
+		try (CoturnServer relay = CoturnServer.start(false)) {
+			TurnServer turn = TurnServer.withPassword(relay.primary(), CoturnServer.USER, CoturnServer.PASSWORD);
+			InetSocketAddress silent = relay.closedPort();
+			PeerIdentity bob = TestPeers.identity("bob", KeyType.ED25519);
+			RSocketBinding server = (RSocketBinding) TestPeers.bind(TestPeers.loopback().turnServer(turn), bob,
+					new RecordingHandler());
+			// Alice's only STUN server does not answer, and she has no TURN server to fall back on
+			RSocketBinding client = (RSocketBinding) TestPeers.bind(TestPeers.loopback().stunServers(List.of(silent)),
+					TestPeers.identity("alice", KeyType.ED25519), new RecordingHandler());
+			try {
+				RelayedAddress relayed = server.relayedAddress().orElseThrow();
+				Mono<PunchOutcome> aliceOutcome = BindingInternals.punchOutcomes(client).next().cache();
+				aliceOutcome.subscribe();
+				PeerConnection onRelay = client.connect(bob.name(), relayed).block(WAIT);
+				PunchOutcome outcome = aliceOutcome.block(WAIT);
+				System.out.printf("No mapping: %s%n", outcome);
+				assertThat(outcome.succeeded()).isFalse();
+				assertThat(outcome.stunServer()).isNull();
+				assertThat(outcome.failure()).startsWith("no STUN server gave a TCP mapping for ")
+						.contains(IpLiterals.toString(silent) + ": ");
+				assertThat(client.connect(bob.name(), relayed).block(WAIT)).isSameAs(onRelay);
+				assertThat(onRelay.path()).isEqualTo(ConnectionPath.RELAYED);
 			}
 			finally {
 				TestPeers.dispose(client, server);

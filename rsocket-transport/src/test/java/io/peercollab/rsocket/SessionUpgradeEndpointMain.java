@@ -16,7 +16,8 @@ import io.peercollab.TcpAddress;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
 import io.peercollab.internal.nat.CoturnServer;
-import io.peercollab.rsocket.internal.HolePunchUpgrade;
+import io.peercollab.rsocket.internal.BindingInternals;
+import io.peercollab.rsocket.internal.BindingInternals.PunchOutcome;
 import io.peercollab.rsocket.internal.RSocketBinding;
 import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.SessionFrame;
@@ -98,7 +99,7 @@ public final class SessionUpgradeEndpointMain {
 	}
 
 	private static void alice(RSocketBinding client, PeerName bob, RelayedAddress relayed, int messages) {
-		Mono<HolePunchUpgrade.Outcome> punched = client.holePunch().outcomes().next().cache();
+		Mono<PunchOutcome> punched = BindingInternals.punchOutcomes(client).next().cache();
 		punched.subscribe(o -> System.out.println("PUNCH " + o), e -> System.out.println("PUNCH failed " + e));
 		PeerConnection onRelay = client.connect(bob, relayed).block(WAIT);
 		System.out.println("CONNECTED " + onRelay.path());

@@ -15,7 +15,8 @@ import io.peercollab.RelayedAddress;
 import io.peercollab.identity.KeyType;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.internal.nat.CoturnServer;
-import io.peercollab.rsocket.internal.HolePunchUpgrade;
+import io.peercollab.rsocket.internal.BindingInternals;
+import io.peercollab.rsocket.internal.BindingInternals.PunchOutcome;
 import io.peercollab.rsocket.internal.RSocketBinding;
 import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.SessionFrame;
@@ -53,7 +54,7 @@ class SessionUpgradeTest {
 					TestPeers.identity("alice", KeyType.ED25519), new RecordingHandler());
 			try {
 				RelayedAddress relayed = server.relayedAddress().orElseThrow();
-				Mono<HolePunchUpgrade.Outcome> punched = client.holePunch().outcomes().next().cache();
+				Mono<PunchOutcome> punched = BindingInternals.punchOutcomes(client).next().cache();
 				punched.subscribe();
 				PeerConnection onRelay = client.connect(bob.name(), relayed).block(WAIT);
 				assertThat(onRelay.path()).isEqualTo(ConnectionPath.RELAYED);
@@ -69,7 +70,7 @@ class SessionUpgradeTest {
 						.expectComplete()
 						.verify(WAIT);
 				assertThat(bobReceived).containsExactlyElementsOf(IntStream.range(0, MESSAGES).boxed().toList());
-				HolePunchUpgrade.Outcome outcome = punched.block(WAIT);
+				PunchOutcome outcome = punched.block(WAIT);
 				assertThat(outcome.succeeded()).as("%s", outcome).isTrue();
 				List<RSocketBinding.SessionMove> moves = client.sessionMoves(onRelay);
 				assertThat(moves).as("the session moved to the punched connection").hasSize(1);

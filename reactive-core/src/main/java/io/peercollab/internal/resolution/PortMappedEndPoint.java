@@ -13,7 +13,6 @@ import io.peercollab.internal.nat.mapping.PortMapping;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * This endpoint's port-mapped address while it is signed in to {@code INTERNET}: on {@link #start} it has a
@@ -39,15 +38,16 @@ public final class PortMappedEndPoint {
 	private volatile Disposable watch;
 
 	/**
-	 * Re-maps when the host's interface addresses change, read every {@link InterfaceWatch#PERIOD}.
+	 * Re-maps when the host's interface addresses change, as the JVM's one poll of them tells
+	 * ({@link InterfaceWatch#hostChanges()}, every {@link InterfaceWatch#PERIOD}).
 	 *
 	 * @param allowed whether the user's configuration allows mapping; {@code false}: nothing is ever asked
 	 * @param settings how to ask
 	 * @param changed told, on a timer or socket thread, when {@link #endPoint()} changes
 	 */
 	public PortMappedEndPoint(boolean allowed, PortMapper.Settings settings, Runnable changed) {
-		this(allowed, settings, changed, InterfaceWatch.changes(InterfaceWatch::hostAddresses, InterfaceWatch.PERIOD,
-				Schedulers.parallel()));
+		// the first set is the addresses now, not a change
+		this(allowed, settings, changed, InterfaceWatch.hostChanges().skip(1));
 	}
 
 	/**

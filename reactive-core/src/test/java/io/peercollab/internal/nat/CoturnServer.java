@@ -240,6 +240,20 @@ public final class CoturnServer implements AutoCloseable {
 		return primary;
 	}
 
+	/**
+	 * @return an address of this server's host where nothing listens (TCP refused, UDP unanswered): a STUN server that
+	 *     does not answer, to put before this one in a list of servers
+	 */
+	public InetSocketAddress closedPort() {
+		try (ServerSocket s = new ServerSocket(0, 1, primary.getAddress())) {
+			return new InetSocketAddress(primary.getAddress(), s.getLocalPort());
+		}
+		catch (IOException e) {
+			throw new IllegalStateException("cannot find a closed port on " + primary.getAddress() + ": "
+					+ e.getMessage(), e);
+		}
+	}
+
 	/** @return the other address and port, as OTHER-ADDRESS announces it */
 	InetSocketAddress alternate() {
 		return alternate;

@@ -6,19 +6,22 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
-import java.util.function.Supplier;
 
 import io.peercollab.InvalidRequestException;
+import io.peercollab.IpLiterals;
 import io.peercollab.LimitExceededException;
 import io.peercollab.identity.PeerName;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.internal.nat.TcpHolePunch;
+import io.peercollab.rsocket.RSocketPeerTransport;
 import io.rsocket.Payload;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
@@ -34,10 +37,12 @@ import reactor.util.Loggers;
  * Upgrades a relayed connection to a direct one by TCP hole punching, coordinated over the relayed connection itself,
  * as libp2p's DCUtR does over its relay.
  *
- * <p>The end whose outbound connection goes through a relay (the initiator, the RSocket client of that connection)
- * learns the TCP mapping of a fresh local port from its STUN server ({@link TcpHolePunch#mappedAddress}), and sends
- * it in a {@code peercollab.v1.punch} request, phase {@code "connect"}; the other end learns its own mapping the same
- * way and answers with it. The initiator then measures the round trip over the relayed connection (a
+ * <p>The end whose outbound connection goes through a relay (the initiator, the RSocket client of that connection,
+ * which dialled the relayed address through its own allocation or with plain TCP) learns the TCP mapping of a fresh
+ * local port ({@link TcpHolePunch#mappedAddress}) from the servers its binding checks its public address against, in
+ * the same order (the configured STUN servers, then the TURN server), keeping the first that answers; it sends that
+ * mapping in a {@code peercollab.v1.punch} request, phase {@code "connect"}. The other end learns its own mapping the
+ * same way and answers with it. The initiator then measures the round trip over the relayed connection (a
  * {@code peercollab.v1.hello}), sends phase {@code "sync"}, and starts {@link TcpHolePunch#connect} half a round trip
  * later; the other end starts as the {@code "sync"} arrives, so that both SYNs leave at about the same moment.
  *
@@ -48,17 +53,17 @@ import reactor.util.Loggers;
  * and follows move there with nothing lost or repeated (PROTOCOL.md 5.8.1 and 5.7.1), other streams already open on
  * the relayed connection finish there, and the relayed connection closes once nothing is left on it.
  *
- * <p>On any failure (no STUN server on either end, no mapping, a peer that does not know the route, a NAT that cannot
- * be punched by the deadline, a failed TLS handshake) the relayed connection stays as it is, and the reason is kept
- * in the {@link Outcome} ({@link #outcomes()}, {@link #last}). An initiator does not try again towards the same peer
- * within {@link #RETRY_AFTER}.
+ * <p>On any failure (no STUN or TURN server on either end, no mapping from any of them, a peer that does not know the
+ * route, a NAT that cannot be punched by the deadline, a failed TLS handshake) the relayed connection stays as it is,
+ * and the reason is kept in the {@link Outcome} ({@link #outcomes()}, {@link #last}). An initiator does not try again
+ * towards the same peer within {@link #RETRY_AFTER}.
  *
  * <p>What the other end can make this end do is bounded: at most {@link #MAX_ANSWERING} punches answered at once (one
  * per caller), each one STUN transaction plus one listening and dialling port for at most {@link #DEADLINE}.
  *
  * <p>Implementation, not API.
  */
-public final class HolePunchUpgrade implements Disposable {
+final class HolePunchUpgrade implements Disposable {
 
 	private static final Logger log = Loggers.getLogger(HolePunchUpgrade.class);
 
@@ -70,6 +75,14 @@ public final class HolePunchUpgrade implements Disposable {
 
 	/** How long an initiator waits before trying again towards a peer whose upgrade failed. */
 	static final Duration RETRY_AFTER = Duration.ofSeconds(60);
+
+	/**
+	 * How long the initiator waits for the answer to its {@code "connect"}, in STUN timeouts: the other end may ask
+	 * every server it has (up to {@link RSocketPeerTransport#MAX_STUN_SERVERS} configured ones, then its TURN server)
+	 * before one answers, each for up to a timeout (the same as this end's, as far as this end knows), and the answer
+	 * then crosses the relay.
+	 */
+	static final int CONNECT_WAIT = RSocketPeerTransport.MAX_STUN_SERVERS + 2;
 
 	/** How many punches this end answers at once, whoever asks. */
 	static final int MAX_ANSWERING = 4;
@@ -85,21 +98,23 @@ public final class HolePunchUpgrade implements Disposable {
 	 *
 	 * @param peer the other end
 	 * @param initiator whether this end asked for it (its outbound connection was relayed)
+	 * @param stunServer the server that told this end its TCP mapping, or {@code null} if none did (or the attempt
+	 *     ended before asking)
 	 * @param direct the direct connection's remote address, or {@code null} if the attempt failed
 	 * @param roundTrip the round trip measured over the relayed connection, or {@code null} if not measured
 	 * @param took from the start of the attempt to its end
 	 * @param failure why it failed, or {@code null} if it succeeded
 	 */
-	public record Outcome(PeerName peer, boolean initiator, InetSocketAddress direct, Duration roundTrip,
-			Duration took, String failure) {
+	record Outcome(PeerName peer, boolean initiator, InetSocketAddress stunServer, InetSocketAddress direct,
+			Duration roundTrip, Duration took, String failure) {
 
 		/** @return whether a direct connection was made */
-		public boolean succeeded() {
+		boolean succeeded() {
 			return failure == null;
 		}
 	}
 
-	private final Supplier<InetSocketAddress> stunServer;
+	private final List<InetSocketAddress> stunServers;
 	private final PayloadCodec codec;
 	private final Duration timeout;
 	private final BiFunction<Connection, PeerName, Mono<RSocketPeerConnection>> asClient;
@@ -116,17 +131,18 @@ public final class HolePunchUpgrade implements Disposable {
 	private final Sinks.Many<Outcome> outcomes = Sinks.many().multicast().directBestEffort();
 
 	/**
-	 * @param stunServer the STUN server to learn this end's TCP mapping from, or a supplier of {@code null} if there is
-	 *     none (then this end neither initiates nor answers)
+	 * @param stunServers the servers to learn this end's TCP mapping from, in the order they are asked (the binding's:
+	 *     the configured STUN servers, then the TURN server); empty if there are none (then this end neither initiates
+	 *     nor answers)
 	 * @param codec the payload codec of the binding
 	 * @param timeout how long a STUN transaction may take
 	 * @param asClient runs the pinned TLS client handshake, SETUP and hello on a punched connection, expecting that name
 	 * @param asServer serves a punched connection as an inbound one, from that address
 	 */
-	HolePunchUpgrade(Supplier<InetSocketAddress> stunServer, PayloadCodec codec, Duration timeout,
+	HolePunchUpgrade(List<InetSocketAddress> stunServers, PayloadCodec codec, Duration timeout,
 			BiFunction<Connection, PeerName, Mono<RSocketPeerConnection>> asClient,
 			BiConsumer<Connection, InetSocketAddress> asServer) {
-		this.stunServer = stunServer;
+		this.stunServers = List.copyOf(stunServers);
 		this.codec = codec;
 		this.timeout = timeout;
 		this.asClient = asClient;
@@ -139,7 +155,7 @@ public final class HolePunchUpgrade implements Disposable {
 	 *
 	 * @param on whether to punch
 	 */
-	public void enabled(boolean on) {
+	void enabled(boolean on) {
 		this.enabled = on;
 	}
 
@@ -153,17 +169,17 @@ public final class HolePunchUpgrade implements Disposable {
 	}
 
 	/** @return whether this end holds an open hole-punched connection to {@code peer} that it initiated */
-	public boolean isHolePunched(PeerName peer) {
+	boolean isHolePunched(PeerName peer) {
 		return direct(peer) != null;
 	}
 
 	/** @return every attempt's outcome from now on, on either end; the hook for the path a peer is reached by */
-	public Flux<Outcome> outcomes() {
+	Flux<Outcome> outcomes() {
 		return outcomes.asFlux();
 	}
 
 	/** @return the outcome of the latest attempt with {@code peer}, on either end */
-	public Optional<Outcome> last(PeerName peer) {
+	Optional<Outcome> last(PeerName peer) {
 		return Optional.ofNullable(last.get(peer));
 	}
 
@@ -174,7 +190,7 @@ public final class HolePunchUpgrade implements Disposable {
 	void offer(RSocketPeerConnection relayed) {
 		PeerName peer = relayed.remote();
 		Long failed = failedAt.get(peer);
-		if (!enabled || stunServer.get() == null || tasks.isDisposed() || direct(peer) != null
+		if (!enabled || stunServers.isEmpty() || tasks.isDisposed() || direct(peer) != null
 				|| failed != null && System.nanoTime() - failed < RETRY_AFTER.toNanos()) {
 			return;
 		}
@@ -198,16 +214,19 @@ public final class HolePunchUpgrade implements Disposable {
 		PeerName peer = relayed.remote();
 		long start = System.nanoTime();
 		Duration[] roundTrip = new Duration[1];
-		InetSocketAddress stun = stunServer.get();
-		if (stun == null) {
-			return Mono.just(record(new Outcome(peer, true, null, null, Duration.ZERO,
-					"this end has no STUN server to learn its TCP mapping from")));
+		InetSocketAddress[] stun = new InetSocketAddress[1];
+		if (stunServers.isEmpty()) {
+			return Mono.just(record(new Outcome(peer, true, null, null, null, Duration.ZERO,
+					"this end has no STUN or TURN server to learn its TCP mapping from")));
 		}
 		return Mono.fromCallable(HolePunchUpgrade::localPort)
 				.subscribeOn(Schedulers.boundedElastic())
-				.flatMap(local -> TcpHolePunch.mappedAddress(local, stun, timeout)
-						.flatMap(mine -> request(relayed, new Wire.Punch(CONNECT, mine.getAddress().getAddress(),
-								mine.getPort())))
+				.flatMap(local -> mappedAddress(local)
+						.flatMap(mine -> {
+							stun[0] = mine.server();
+							return request(relayed, new Wire.Punch(CONNECT, mine.address().getAddress().getAddress(),
+									mine.address().getPort()));
+						})
 						.map(answer -> mapped(answer, "punch response from " + peer))
 						.flatMap(theirs -> roundTrip(relayed).flatMap(rtt -> {
 							roundTrip[0] = rtt;
@@ -226,11 +245,11 @@ public final class HolePunchUpgrade implements Disposable {
 					failedAt.remove(peer);
 					InetSocketAddress to = ((io.peercollab.TcpAddress) c.remoteAddress()).socketAddress();
 					log.debug("hole punched to {} at {}", peer, to);
-					return record(new Outcome(peer, true, to, roundTrip[0], since(start), null));
+					return record(new Outcome(peer, true, stun[0], to, roundTrip[0], since(start), null));
 				})
 				.onErrorResume(e -> {
 					failedAt.put(peer, System.nanoTime());
-					return Mono.just(record(new Outcome(peer, true, null, roundTrip[0], since(start),
+					return Mono.just(record(new Outcome(peer, true, stun[0], null, roundTrip[0], since(start),
 							e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())));
 				});
 	}
@@ -246,10 +265,9 @@ public final class HolePunchUpgrade implements Disposable {
 		}
 		if (CONNECT.equals(request.phase())) {
 			InetSocketAddress theirs = mapped(request, "punch request from " + caller);
-			InetSocketAddress stun = stunServer.get();
-			if (stun == null) {
-				return Mono.error(new PeerUnreachableException("cannot punch a hole: this end has no STUN server to "
-						+ "learn its TCP mapping from"));
+			if (stunServers.isEmpty()) {
+				return Mono.error(new PeerUnreachableException("cannot punch a hole: this end has no STUN or TURN "
+						+ "server to learn its TCP mapping from"));
 			}
 			Pending replaced = answering.remove(caller);
 			if (replaced != null) {
@@ -265,15 +283,17 @@ public final class HolePunchUpgrade implements Disposable {
 					.subscribeOn(Schedulers.boundedElastic())
 					.flatMap(local -> {
 						pending.local = local;
-						return TcpHolePunch.mappedAddress(local, stun, timeout);
+						return mappedAddress(local);
 					})
-					.map(mine -> {
+					.map(mapped -> {
+						pending.stunServer = mapped.server();
+						InetSocketAddress mine = mapped.address();
 						answering.put(caller, pending);
 						// a sync that never comes frees the slot
 						pending.expiry = Mono.delay(SYNC_WAIT).subscribe(x -> {
 							if (answering.remove(caller, pending)) {
 								pending.release();
-								record(new Outcome(caller, false, null, null, SYNC_WAIT,
+								record(new Outcome(caller, false, pending.stunServer, null, null, SYNC_WAIT,
 										"no sync within " + SYNC_WAIT.toMillis() + " ms of the connect"));
 							}
 						});
@@ -304,9 +324,10 @@ public final class HolePunchUpgrade implements Disposable {
 						InetSocketAddress from = (InetSocketAddress) c.channel().remoteAddress();
 						asServer.accept(reading(c), from);
 						if (first.compareAndSet(true, false)) {
-							record(new Outcome(caller, false, from, null, since(start), null));
+							record(new Outcome(caller, false, pending.stunServer, from, null, since(start), null));
 						}
-					}, e -> record(new Outcome(caller, false, null, null, since(start), e.getMessage()))));
+					}, e -> record(new Outcome(caller, false, pending.stunServer, null, null, since(start),
+							e.getMessage()))));
 			return Mono.just(new Wire.Punch(null, null, null));
 		}
 		return Mono.error(new InvalidRequestException("punch field 'phase' must be '" + CONNECT + "' or '" + SYNC
@@ -331,6 +352,7 @@ public final class HolePunchUpgrade implements Disposable {
 
 		final InetSocketAddress remote;
 		volatile InetSocketAddress local;
+		volatile InetSocketAddress stunServer;
 		volatile Disposable expiry = Disposables.disposed();
 		private final java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -374,13 +396,42 @@ public final class HolePunchUpgrade implements Disposable {
 		return new InetSocketAddress(address, port);
 	}
 
+	/** A TCP mapping, and the server that saw it. */
+	private record Mapped(InetSocketAddress address, InetSocketAddress server) {
+	}
+
+	/**
+	 * Learns the TCP mapping of {@code local}: asks each STUN server in turn, over a TCP connection from that port,
+	 * until one answers.
+	 *
+	 * @return the mapping of the first server that answers; fails with {@link PeerUnreachableException} naming each
+	 *     server and why it gave none, if none did
+	 */
+	private Mono<Mapped> mappedAddress(InetSocketAddress local) {
+		return Mono.defer(() -> {
+			List<String> failures = new ArrayList<>();
+			return Flux.fromIterable(stunServers)
+					.concatMap(server -> TcpHolePunch.mappedAddress(local, server, timeout)
+							.map(mapped -> new Mapped(mapped, server))
+							.onErrorResume(e -> {
+								failures.add(IpLiterals.toString(server) + ": " + (e.getMessage() == null
+										? e.getClass().getSimpleName() : e.getMessage()));
+								return Mono.empty();
+							}), 1)
+					.next()
+					.switchIfEmpty(Mono.error(() -> new PeerUnreachableException("no STUN server gave a TCP mapping "
+							+ "for " + IpLiterals.toString(local) + ": " + String.join("; ", failures))));
+		});
+	}
+
 	private Mono<Wire.Punch> request(RSocketPeerConnection relayed, Wire.Punch punch) {
 		return Mono.defer(() -> relayed.rsocket().requestResponse(codec.request(Route.PUNCH, punch)))
 				.map(p -> PayloadCodec.decode(codec.receive(p).data(), Wire.Punch.class, w -> w,
 						Route.PUNCH + " response from " + relayed.remote()))
 				.switchIfEmpty(Mono.error(() -> new PeerUnreachableException(relayed.remote()
 						+ " sent no punch response")))
-				.timeout(timeout.plus(timeout));
+				// a connect's answer waits for the other end's mapping, from as many servers as it may have to ask
+				.timeout(CONNECT.equals(punch.phase()) ? timeout.multipliedBy(CONNECT_WAIT) : timeout.plus(timeout));
 	}
 
 	/** @return the round trip of one {@code hello} over {@code relayed} */

@@ -107,7 +107,9 @@ public final class RSocketBinding implements TransportBinding {
 	/** The TURN allocation, once made. */
 	private volatile TurnClient turn;
 
-	/** Upgrades relayed connections to hole-punched ones, with the TURN server as the STUN server. */
+	/**
+	 * Upgrades relayed connections to hole-punched ones, learning this end's TCP mapping from {@link #stunServers}.
+	 */
 	private final HolePunchUpgrade holePunch;
 
 	/** The sessions callers may move to another of their connections to this end. */
@@ -167,7 +169,8 @@ public final class RSocketBinding implements TransportBinding {
 				.secure(spec -> spec.sslContext(clientTls).handshakeTimeout(settings.connectTimeout())));
 		keepsTls("TcpClient", client.configuration().sslProvider(), clientTls);
 		this.tlsClient = client;
-		this.holePunch = new HolePunchUpgrade(() -> turnSettings == null ? null : turnSettings.server(), codec,
+		// the servers the public address is checked against, in that order: a punch keeps the first that answers
+		this.holePunch = new HolePunchUpgrade(this.stunServers, codec,
 				settings.connectTimeout(), this::openPunched,
 				(data, from) -> transport.servePunched(data, from, serverTls, backstop()));
 	}
@@ -265,10 +268,14 @@ public final class RSocketBinding implements TransportBinding {
 	private Mono<Void> learnPublicAddress() {
 		Mono<Void> first = checkPublicAddress().cache();
 		first.subscribe(null, e -> { });
-		// again every PUBLIC_ADDRESS_RECHECK, and at once when the host's interface addresses change
+		// again every PUBLIC_ADDRESS_RECHECK, and at once when the host's interface addresses change: the first set
+		// is the addresses now, and a replaced source's first set counts as a change if it differs
+		Flux<Set<InetAddress>> interfaceChanges = interfaces.changes().switchMap(source -> source)
+				.distinctUntilChanged()
+				.skip(1);
 		publicRecheck.update(Flux.merge(
 						Flux.interval(PUBLIC_ADDRESS_RECHECK, PUBLIC_ADDRESS_RECHECK, Schedulers.parallel()),
-						InterfaceWatch.changes(() -> interfaces.get(), InterfaceWatch.PERIOD, Schedulers.parallel()))
+						interfaceChanges)
 				.onBackpressureDrop()
 				.concatMap(tick -> checkPublicAddress(), 1)
 				.subscribe(null, e -> log.debug("the public address checks of {} ended", identity.name(), e)));
@@ -276,23 +283,26 @@ public final class RSocketBinding implements TransportBinding {
 	}
 
 	/**
-	 * The host's interface addresses, read every {@link InterfaceWatch#PERIOD} to check the public address again when
-	 * they change: the JDK's by default, replaced by tests.
+	 * The host's interface addresses, the set now and then each change, to check the public address again when they
+	 * change: the JVM's one poll of them by default ({@link InterfaceWatch#hostChanges()}, shared with the engine's
+	 * port mapping and every other binding), replaced by tests.
 	 */
-	private volatile Supplier<Set<InetAddress>> interfaces = InterfaceWatch::hostAddresses;
+	private final LiveValue<Flux<Set<InetAddress>>> interfaces = new LiveValue<>(InterfaceWatch.hostChanges());
 
 	/** Every result of a check of the public address, as it comes. */
 	private final Sinks.Many<PublicAddressCheck.Result> checks = Sinks.many().multicast().directBestEffort();
 
 	/**
 	 * Replaces where the host's interface addresses are read from: for tests, which change them without changing the
-	 * machine's. Read at the next poll (the change from the JDK's set to the new one counts as a change). Tests in
-	 * other packages reach it through the test tree's {@code BindingInternals}.
+	 * machine's. This binding then reads {@code source} every {@link InterfaceWatch#PERIOD}, on its own, from now on
+	 * (the change from the host's set to the new one counts as a change). Tests in other packages reach it through
+	 * the test tree's {@code BindingInternals}.
 	 *
 	 * @param source the addresses now
 	 */
 	void interfaceSource(Supplier<Set<InetAddress>> source) {
-		interfaces = Objects.requireNonNull(source, "source");
+		interfaces.set(InterfaceWatch.shared(Objects.requireNonNull(source, "source"), InterfaceWatch.PERIOD,
+				Schedulers.parallel()));
 	}
 
 	/** @return every result of a check of the public address from now on (hot; for diagnostics and tests) */
@@ -517,9 +527,9 @@ public final class RSocketBinding implements TransportBinding {
 
 	/**
 	 * @return the hole punching of this binding: whether a peer is reached over a punched connection, and each
-	 *     attempt's outcome (the internal hook for the path a {@code Peer} shows)
+	 *     attempt's outcome. Tests in other packages reach it through the test tree's {@code BindingInternals}.
 	 */
-	public HolePunchUpgrade holePunch() {
+	HolePunchUpgrade holePunch() {
 		return holePunch;
 	}
 
@@ -865,6 +875,7 @@ public final class RSocketBinding implements TransportBinding {
 		}
 		reallocation.dispose();
 		publicRecheck.dispose();
+		interfaces.close();
 		relayed.close();
 		reflexive.close();
 		holePunch.dispose();

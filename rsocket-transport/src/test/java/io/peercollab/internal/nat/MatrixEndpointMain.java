@@ -34,7 +34,7 @@ import io.peercollab.identity.PeerIdentity;
 import io.peercollab.rsocket.RSocketPeerTransport;
 import io.peercollab.rsocket.TurnServer;
 import io.peercollab.rsocket.internal.BindingInternals;
-import io.peercollab.rsocket.internal.HolePunchUpgrade;
+import io.peercollab.rsocket.internal.BindingInternals.PunchOutcome;
 import io.peercollab.rsocket.internal.RSocketBinding;
 import io.peercollab.spi.PeerNamePublisher;
 import io.peercollab.spi.TransportBinding;
@@ -124,7 +124,7 @@ final class MatrixEndpointMain {
 							io.peercollab.CollaborationObserver observer) {
 						return transport.bind(identity, handler, observer).doOnNext(b -> {
 							binding.set(b);
-							((RSocketBinding) b).holePunch().outcomes().subscribe(MatrixEndpointMain::punch);
+							BindingInternals.punchOutcomes(b).subscribe(MatrixEndpointMain::punch);
 						});
 					}
 				})
@@ -169,11 +169,12 @@ final class MatrixEndpointMain {
 				invite(peer, Integer.parseInt(command[1]));
 			}
 			else if (command[0].equals("AWAITPUNCH")) {
-				HolePunchUpgrade punch = ((RSocketBinding) binding.get()).holePunch();
-				Mono<HolePunchUpgrade.Outcome> next = punch.outcomes().filter(o -> o.peer().equals(other.name()))
+				TransportBinding punching = binding.get();
+				Mono<PunchOutcome> next = BindingInternals.punchOutcomes(punching)
+						.filter(o -> o.peer().equals(other.name()))
 						.next().cache();
 				next.subscribe(); // before looking at the last one, so that none is missed in between
-				HolePunchUpgrade.Outcome outcome = punch.last(other.name()).orElse(null);
+				PunchOutcome outcome = BindingInternals.lastPunch(punching, other.name()).orElse(null);
 				if (outcome == null) {
 					outcome = next.timeout(Duration.ofMillis(Long.parseLong(command[1])), Mono.empty()).block(WAIT);
 				}
@@ -221,7 +222,7 @@ final class MatrixEndpointMain {
 		}
 		ConnectionPath path = peer.path();
 		say("INVITED " + millis(start) + " " + response.status() + " " + path + " holePunched="
-				+ ((RSocketBinding) BINDING.get()).holePunch().isHolePunched(peer.name()));
+				+ BindingInternals.isHolePunched(BINDING.get(), peer.name()));
 		CollaborationSession session = response.session().orElse(null);
 		if (session == null) {
 			return;
@@ -270,7 +271,7 @@ final class MatrixEndpointMain {
 		session.send(session.receive().map(m -> m.data())).subscribe(v -> { }, e -> { });
 	}
 
-	private static void punch(HolePunchUpgrade.Outcome o) {
+	private static void punch(PunchOutcome o) {
 		say("PUNCH " + (o.succeeded() ? "ok" : "fail") + " " + (o.initiator() ? "initiator" : "answerer") + " "
 				+ o.took().toMillis() + " " + (o.succeeded() ? IpLiterals.toString(o.direct()) : o.failure()));
 	}

@@ -4,9 +4,7 @@ package io.peercollab.rsocket.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -66,9 +64,9 @@ class StunServersTest {
 
 	@Test
 	@Tag("slow")
-	void withStunServersAndNoTurnServerTheBindingLearnsWhereItStandsFromTheFirstThatAnswers() throws IOException {
+	void withStunServersAndNoTurnServerTheBindingLearnsWhereItStandsFromTheFirstThatAnswers() {
 		try (CoturnServer coturn = CoturnServer.start(true)) {
-			InetSocketAddress silent = closedPort(coturn.primary());
+			InetSocketAddress silent = coturn.closedPort();
 			// a non-loopback address (on lo), so that the binding checks: a loopback listener never does
 			RSocketPeerTransport transport = RSocketPeerTransport.tcp()
 					.host(coturn.primary().getAddress().getHostAddress()).port(0)
@@ -94,13 +92,6 @@ class StunServersTest {
 				bob.dispose();
 				bob.onDispose().block(WAIT);
 			}
-		}
-	}
-
-	/** @return an address on the same host as {@code near} where nothing listens (TCP refused, UDP unanswered) */
-	private static InetSocketAddress closedPort(InetSocketAddress near) throws IOException {
-		try (ServerSocket s = new ServerSocket(0, 1, near.getAddress())) {
-			return new InetSocketAddress(near.getAddress(), s.getLocalPort());
 		}
 	}
 
