@@ -69,6 +69,12 @@ public interface PeerCollaboration extends Disposable {
 	 * registrations shared by every application of the user (see the README, "Two ways to run"). Needs an
 	 * {@link AgentConnector} on the classpath ({@code peercollab-agent}).
 	 *
+	 * <p>An agent started here gets no options and no console (its input is {@code /dev/null}, its output the agent
+	 * directory's log): it declines every invitation that would start a registered application (the agent's
+	 * {@code decline} consent policy). For launches on accept, start the agent by hand first, or attach through
+	 * {@code PeerCollabAgent.attachOrStart} with the agent options to start it with. An agent that runs already keeps
+	 * the options it was started with.
+	 *
 	 * @return the agent's collaboration; fails with {@link NotFoundException} if no connector is on the classpath
 	 */
 	static Mono<PeerCollaboration> agent() {

@@ -17,9 +17,4 @@ public class NotCarriedByAgentException extends PeerCollabException {
 	public NotCarriedByAgentException(String message) {
 		super(message);
 	}
-
-	static NotCarriedByAgentException of(String method) {
-		return new NotCarriedByAgentException(method + " is not carried through the agent's local channel yet;"
-				+ " use an embedded PeerCollaboration for it");
-	}
 }

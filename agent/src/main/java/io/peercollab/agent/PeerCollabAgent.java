@@ -87,6 +87,12 @@ public final class PeerCollabAgent implements Disposable {
 	}
 
 	/**
+	 * An agent started here reads its input from {@code /dev/null} and writes its output to the agent directory's
+	 * log, so it has no console to ask on: without {@code --consent} in {@link AgentSettings#agentArguments()} it
+	 * declines every invitation that would launch an application ({@link ConsentHook#DECLINE}), and
+	 * {@code --consent ask} declines too (the prompt reads the end of its input). {@link PeerCollaboration#agent()}
+	 * starts one with no options. An agent that runs already keeps the options it was started with.
+	 *
 	 * @return as {@link #attach}, starting an agent (this JVM's {@code java} and class path, with
 	 * {@link AgentSettings#agentArguments()}) if none answers, and waiting for it at most
 	 * {@link AgentSettings#startTimeout()}

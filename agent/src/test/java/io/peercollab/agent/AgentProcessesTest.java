@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.agent;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,16 +10,20 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import io.peercollab.ChangeType;
 import io.peercollab.CollaborationSession;
 import io.peercollab.InvitationResponse;
 import io.peercollab.InvitationStatus;
+import io.peercollab.NoPeersDiscovery;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerCollaboration;
 import io.peercollab.PeerEndPoint;
+import io.peercollab.PeerObject;
 import io.peercollab.PeerScope;
 import io.peercollab.agent.internal.AgentFiles;
 import io.peercollab.identity.PeerIdentity;
 import io.peercollab.identity.PeerName;
+import io.peercollab.local.InMemoryPeerTransport;
 import io.peercollab.rsocket.RSocketPeerTransport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -29,7 +31,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,7 +40,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and the first sees it; a remote peer (this JVM, over RSocket on loopback) invites into a third application,
  * registered with its launch command but not running; the consent policy accepts, the agent launches it, and the
  * launched program reads its launch information over the local channel and talks with the inviter in the
- * invitation's session.
+ * invitation's session. Also: SIGTERM stops an agent cleanly, and an application killed in its own JVM loses its
+ * objects.
  */
 @Tag("slow")
 class AgentProcessesTest {
@@ -52,10 +54,12 @@ class AgentProcessesTest {
 	private final List<Process> processes = new ArrayList<>();
 	private final List<ProcessHandle> spawned = new ArrayList<>();
 	private final List<PeerCollaboration> open = new ArrayList<>();
+	private final List<PeerCollabAgent> agents = new ArrayList<>();
 
 	@AfterEach
 	void end() throws Exception {
 		Flux.fromIterable(open).flatMap(c -> c.close().onErrorResume(e -> Mono.empty())).then().block(WAIT);
+		Flux.fromIterable(agents).flatMap(PeerCollabAgent::stop).then().block(WAIT);
 		for (Process p : processes) {
 			p.descendants().forEach(ProcessHandle::destroyForcibly);
 			p.destroyForcibly();
@@ -67,47 +71,10 @@ class AgentProcessesTest {
 		}
 	}
 
-	private record Child(Process process, Sinks.Many<String> lines) {
-		String awaitPrefix(String prefix) {
-			return lines.asFlux().filter(l -> l.startsWith(prefix)).next()
-					.switchIfEmpty(Mono.error(() -> new AssertionError("the child ended without printing " + prefix)))
-					.block(WAIT);
-		}
-
-		String await(String line) {
-			return lines.asFlux().filter(l -> l.equals(line)).next()
-					.switchIfEmpty(Mono.error(() -> new AssertionError("the child ended without printing " + line)))
-					.block(WAIT);
-		}
-	}
-
-	private Child java(Class<?> main, List<String> args) throws Exception {
-		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-				.toString(), "-Xmx256m", "-cp", System.getProperty("java.class.path"), main.getName()));
-		command.addAll(args);
-		Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-		processes.add(p);
-		Sinks.Many<String> lines = Sinks.many().replay().all();
-		Thread reader = new Thread(() -> {
-			try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-					StandardCharsets.UTF_8))) {
-				for (String line = r.readLine(); line != null; line = r.readLine()) {
-					System.out.println("[" + main.getSimpleName() + " " + p.pid() + "] " + line);
-					synchronized (lines) {
-						lines.tryEmitNext(line);
-					}
-				}
-			}
-			catch (Exception e) {
-				// the process ended
-			}
-			synchronized (lines) {
-				lines.tryEmitComplete();
-			}
-		}, "child-output-" + p.pid());
-		reader.setDaemon(true);
-		reader.start();
-		return new Child(p, lines);
+	private ChildJvm java(Class<?> main, List<String> args) throws Exception {
+		ChildJvm child = ChildJvm.start(main, args);
+		processes.add(child.process());
+		return child;
 	}
 
 	@Test
@@ -120,14 +87,14 @@ class AgentProcessesTest {
 
 		List<String> watchArgs = new ArrayList<>(List.of(dir.toString(), "watch"));
 		watchArgs.addAll(agentArgs);
-		Child watcher = java(AttachedAppMain.class, watchArgs);
+		ChildJvm watcher = java(AttachedAppMain.class, watchArgs);
 		watcher.await("ATTACHED launch=false");
 		spawned.addAll(watcher.process().descendants().toList());
 		watcher.await("SCOPE NONE");
 
 		List<String> signArgs = new ArrayList<>(List.of(dir.toString(), "signin"));
 		signArgs.addAll(agentArgs);
-		Child signer = java(AttachedAppMain.class, signArgs);
+		ChildJvm signer = java(AttachedAppMain.class, signArgs);
 		signer.await("ATTACHED launch=false");
 		signer.await("SIGNED_IN");
 		watcher.await("SCOPE ALL");
@@ -185,7 +152,7 @@ class AgentProcessesTest {
 		Path dir = tmp.resolve("run");
 		List<String> agentArgs = List.of("--dir", dir.toString(), "--home", tmp.resolve("home").toString(),
 				"--discovery", "none", "--in-memory-store", "--host", "127.0.0.1", "--classifier", "agent");
-		Child first = java(PeerCollabAgent.class, agentArgs);
+		ChildJvm first = java(PeerCollabAgent.class, agentArgs);
 		first.awaitPrefix("peercollab-agent listening in ");
 		Path socket = dir.resolve(AgentFiles.SOCKET);
 		assertThat(socket).exists();
@@ -195,9 +162,9 @@ class AgentProcessesTest {
 		assertThat(first.process().waitFor(30, TimeUnit.SECONDS)).as("the agent ends on SIGTERM").isTrue();
 		first.await("peercollab-agent stopped");
 		assertThat(socket).as("the socket file is removed").doesNotExist();
-		assertThat(first.lines().asFlux().collectList().block(WAIT)).noneMatch(l -> l.contains("Exception"));
+		assertThat(first.lines().collectList().block(WAIT)).noneMatch(l -> l.contains("Exception"));
 
-		Child second = java(PeerCollabAgent.class, agentArgs);
+		ChildJvm second = java(PeerCollabAgent.class, agentArgs);
 		second.awaitPrefix("peercollab-agent listening in ");
 		PeerCollaboration attached = PeerCollabAgent.attach(AgentSettings.defaults().directory(dir)).block(WAIT);
 		open.add(attached);
@@ -206,6 +173,29 @@ class AgentProcessesTest {
 		assertThat(second.process().waitFor(30, TimeUnit.SECONDS)).as("the fresh agent stops when asked").isTrue();
 		assertThat(second.process().exitValue()).isZero();
 		assertThat(socket).doesNotExist();
+	}
+
+	@Test
+	void anApplicationKilledInItsOwnJvmLosesItsObjects() throws Exception {
+		Path dir = tmp.resolve("run");
+		// this agent runs here, so that its own collaboration shows what the agent did when the channel closed
+		PeerCollaboration engine = PeerCollaboration.builder().identity(PeerIdentity.generate("agent"))
+				.transport(new InMemoryPeerTransport.Network().transport()).discovery(new NoPeersDiscovery()).build();
+		agents.add(PeerCollabAgent.start(engine, AgentSettings.defaults().directory(dir)).block(WAIT));
+		engine.signIn(PeerScope.ALL).block(WAIT);
+
+		ChildJvm app = java(AttachedAppMain.class, List.of(dir.toString(), "publish"));
+		UUID id = UUID.fromString(app.awaitPrefix("PUBLISHED ").substring("PUBLISHED ".length()));
+		assertThat(engine.objects()).extracting(PeerObject::id).contains(id);
+
+		// no goodbye: the process is killed, and the agent learns it from its side of the channel closing
+		StepVerifier.create(engine.objectChanges().filter(c -> c.object().id().equals(id)))
+				.assertNext(c -> assertThat(c.type()).isEqualTo(ChangeType.ADDED))
+				.then(() -> app.process().destroyForcibly())
+				.assertNext(c -> assertThat(c.type()).isEqualTo(ChangeType.REMOVED))
+				.thenCancel()
+				.verify(WAIT);
+		assertThat(engine.objects()).extracting(PeerObject::id).doesNotContain(id);
 	}
 
 	private static String readString(Path p) {

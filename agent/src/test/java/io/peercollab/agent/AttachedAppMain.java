@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.agent;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.UUID;
 
 import io.peercollab.PeerCollaboration;
+import io.peercollab.PeerObject;
 import io.peercollab.PeerScope;
 
 /**
  * An application in its own JVM for {@link AgentProcessesTest}: attaches to the agent of a directory (starting it
- * with the given agent options if none runs), then either prints every sign-in change ({@code watch}) or signs in
- * to {@code ALL} and detaches ({@code signin}). Blocks, as a program's {@code main} may.
+ * with the given agent options if none runs), then prints every sign-in change ({@code watch}), signs in to
+ * {@code ALL} and detaches ({@code signin}), or publishes an object, prints {@code PUBLISHED <id>} and stays attached
+ * until the agent goes or the process is killed ({@code publish}). Blocks, as a program's {@code main} may.
  */
 public final class AttachedAppMain {
 
@@ -31,6 +35,13 @@ public final class AttachedAppMain {
 			collab.signInChanges().doOnNext(scope -> System.out.println("SCOPE " + scope))
 					.onErrorResume(e -> reactor.core.publisher.Mono.empty()).blockLast();
 			System.out.println("AGENT GONE");
+		}
+		else if (mode.equals("publish")) {
+			PeerObject object = new PeerObject(UUID.randomUUID(), "published".getBytes(StandardCharsets.UTF_8),
+					PeerScope.ALL);
+			collab.setObject(object).block(Duration.ofSeconds(30));
+			System.out.println("PUBLISHED " + object.id());
+			collab.signInChanges().onErrorResume(e -> reactor.core.publisher.Mono.empty()).blockLast();
 		}
 		else {
 			collab.signIn(PeerScope.ALL).block(Duration.ofSeconds(30));
