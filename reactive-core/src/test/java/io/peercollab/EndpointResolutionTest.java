@@ -12,14 +12,18 @@ import java.util.function.UnaryOperator;
 
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerIdentity;
+import io.peercollab.identity.PeerName;
 import io.peercollab.local.InMemoryPeerTransport;
 import io.peercollab.spi.EndpointRecord;
 import io.peercollab.spi.EndpointSource;
+import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.PeerNameResolver;
+import io.peercollab.spi.PeerTransport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
@@ -228,26 +232,32 @@ class EndpointResolutionTest {
 	}
 
 	@Test
-	void aReadTakesTheOpenConnectionAndResolvesAgainOnlyOnceItIsGone() {
+	void aReadTakesTheOpenConnectionAndDialsAgainOnlyOnceItIsGone() {
 		PeerCollaboration b = knowingAlice(bob);
 		b.setPresence(PresenceInfo.of(PresenceStatus.BUSY)).block(WAIT);
-		AtomicInteger asked = new AtomicInteger();
-		PeerCollaboration a = endpoint(alice, x -> x.nameResolver(c -> {
-			asked.incrementAndGet();
-			return Flux.just(dht(b));
-		}));
+		AtomicInteger dials = new AtomicInteger();
+		PeerTransport inner = net.transport();
+		PeerTransport counting = (identity, handler) -> inner.bind(identity, handler)
+				.map(binding -> new ForwardingBinding(binding) {
+					@Override
+					public Mono<PeerConnection> connect(PeerName expected, PeerAddress address) {
+						dials.incrementAndGet();
+						return super.connect(expected, address);
+					}
+				});
+		PeerCollaboration a = endpoint(alice, x -> x.nameResolver(c -> Flux.just(dht(b))).transport(counting));
 		Peer peer = a.peer(bobByCardOnly());
 
 		assertThat(peer.presence().block(WAIT).status()).isEqualTo(PresenceStatus.BUSY);
-		assertThat(asked).hasValue(1);
+		assertThat(dials).hasValue(1);
 		assertThat(peer.presence().block(WAIT).status()).isEqualTo(PresenceStatus.BUSY);
 		assertThat(peer.applications().collectList().block(WAIT)).isEmpty();
 		assertThat(peer.objects().collectList().block(WAIT)).isEmpty();
-		assertThat(asked).as("the connection that proved Bob is open: nobody is asked again").hasValue(1);
+		assertThat(dials).as("the connection that proved Bob is open: it is taken as it is").hasValue(1);
 
 		net.cut(bob.name());
 		assertThat(peer.presence().block(WAIT).status()).isEqualTo(PresenceStatus.BUSY);
-		assertThat(asked).as("the connection is gone: the sources are asked again").hasValue(2);
+		assertThat(dials).as("the connection is gone: Bob is looked up and dialled again").hasValue(2);
 	}
 
 	@Test
