@@ -55,6 +55,9 @@ public interface Peer {
 	Flux<ConnectionPath> pathChanges();
 
 	/**
+	 * Reads the peer's presence over a connection already open to it (for a contact, one that proved its name), or
+	 * else over the first endpoint that answers.
+	 *
 	 * @return the peer's presence as it shows it to this endpoint; {@code OFFLINE} when it shows none; fails with
 	 * {@link PeerUnreachableException} if no endpoint answers
 	 */
@@ -105,9 +108,11 @@ public interface Peer {
 	 * (the connections open to it, where it was last seen, its card, the peers near me, the configured resolvers such
 	 * as the DHT) when the first subscriber arrives, again every 30 s, and 100 ms after an endpoint whose state had
 	 * arrived left (its connection may have been cut only); an endpoint that signs in later is also reached as soon as
-	 * this endpoint learns of it: when it proves the contact's name near me, or when any look-up of the contact (a
-	 * call such as {@link #presence()} or {@link #invite}) returns its address. For a peer near me or a name at an
-	 * address, the one endpoint it is.
+	 * this endpoint learns of it: when it proves the contact's name near me, or when any look-up of the contact returns
+	 * its address. A call such as {@link #presence()} or {@link #invite} looks it up: it takes a connection already
+	 * open to the contact as it is, and while the contact's endpoints are watched the sources are asked beside it (one
+	 * round at a time, however often it is called). For a peer near me or a name at an address, the one endpoint it
+	 * is.
 	 *
 	 * <p>Every local subscriber of the same peer shares one watch: one remote stream per endpoint
 	 * ({@code peercollab.v1.events}), opened by the first subscriber and closed after the last one cancels. While this

@@ -5,19 +5,28 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 
 import io.peercollab.contact.PeerContact;
 import io.peercollab.identity.PeerIdentity;
+import io.peercollab.identity.PeerName;
 import io.peercollab.local.InMemoryPeerTransport;
 import io.peercollab.spi.EndpointRecord;
 import io.peercollab.spi.EndpointSource;
+import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.PeerNameResolver;
+import io.peercollab.spi.PeerTransport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.test.StepVerifier;
+import reactor.test.scheduler.VirtualTimeScheduler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -220,6 +229,76 @@ class EndpointResolutionTest {
 		assertThat(peer.invite(CollaborationContract.WHITEBOARD, "", null).block(WAIT).status())
 				.isEqualTo(InvitationStatus.DECLINED);
 		assertThat(asked).as("the connection to where Bob moved is used from now on").hasValue(3);
+	}
+
+	@Test
+	void aReadTakesTheOpenConnectionAndDialsAgainOnlyOnceItIsGone() {
+		PeerCollaboration b = knowingAlice(bob);
+		b.setPresence(PresenceInfo.of(PresenceStatus.BUSY)).block(WAIT);
+		AtomicInteger dials = new AtomicInteger();
+		PeerTransport inner = net.transport();
+		PeerTransport counting = (identity, handler) -> inner.bind(identity, handler)
+				.map(binding -> new ForwardingBinding(binding) {
+					@Override
+					public Mono<PeerConnection> connect(PeerName expected, PeerAddress address) {
+						dials.incrementAndGet();
+						return super.connect(expected, address);
+					}
+				});
+		PeerCollaboration a = endpoint(alice, x -> x.nameResolver(c -> Flux.just(dht(b))).transport(counting));
+		Peer peer = a.peer(bobByCardOnly());
+
+		assertThat(peer.presence().block(WAIT).status()).isEqualTo(PresenceStatus.BUSY);
+		assertThat(dials).hasValue(1);
+		assertThat(peer.presence().block(WAIT).status()).isEqualTo(PresenceStatus.BUSY);
+		assertThat(peer.applications().collectList().block(WAIT)).isEmpty();
+		assertThat(peer.objects().collectList().block(WAIT)).isEmpty();
+		assertThat(dials).as("the connection that proved Bob is open: it is taken as it is").hasValue(1);
+
+		net.cut(bob.name());
+		assertThat(peer.presence().block(WAIT).status()).isEqualTo(PresenceStatus.BUSY);
+		assertThat(dials).as("the connection is gone: Bob is looked up and dialled again").hasValue(2);
+	}
+
+	@Test
+	void readsOfAFollowedContactOverItsOpenConnectionShareOneResolutionForTheWatchesAtATime() throws Exception {
+		PeerCollaboration b = knowingAlice(bob);
+		AtomicInteger asked = new AtomicInteger();
+		Sinks.Empty<Void> gate = Sinks.empty();
+		CountDownLatch third = new CountDownLatch(1);
+		// the engine's timer in virtual time, never advanced: the watch looks for endpoints once, at its start
+		PeerCollaboration a = endpoint(alice, x -> x.timerScheduler(VirtualTimeScheduler.create()).nameResolver(c -> {
+			int n = asked.incrementAndGet();
+			if (n == 3) {
+				third.countDown();
+			}
+			// the resolution that the first read starts for the watches hangs until the gate opens
+			return n == 2 ? gate.asMono().thenMany(Flux.just(dht(b))) : Flux.just(dht(b));
+		}));
+		Peer peer = a.peer(bobByCardOnly());
+		CountDownLatch synced = new CountDownLatch(1);
+		Disposable watching = peer.events().subscribe(e -> {
+			if (e instanceof PeerEvent.Synced) {
+				synced.countDown();
+			}
+		});
+		try {
+			assertThat(synced.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+			assertThat(asked).as("the watch's own look").hasValue(1);
+
+			for (int i = 0; i < 10; i++) {
+				assertThat(peer.presence().block(WAIT)).isEqualTo(PresenceInfo.ONLINE);
+			}
+			assertThat(asked).as("one resolution for the watches runs; the reads that came meanwhile wait for it")
+					.hasValue(2);
+
+			gate.tryEmitEmpty();
+			assertThat(third.await(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+					.as("one more resolution, after the one that ran, serves the reads that came meanwhile").isTrue();
+		}
+		finally {
+			watching.dispose();
+		}
 	}
 
 	/** {@code c} with the whiteboard registered, declining every invitation. */

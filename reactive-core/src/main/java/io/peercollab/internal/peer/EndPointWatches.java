@@ -136,6 +136,9 @@ final class EndPointWatches {
 
 	/** @return whether the endpoints of a contact named {@code name} are watched */
 	boolean watching(PeerName name) {
+		if (watches.isEmpty()) {
+			return false; // asked at every read of a contact: no iterator when nothing is watched
+		}
 		for (SharedFollows.Key k : watches.keySet()) {
 			if (k.name().equals(name) && k.where() instanceof PeerContact) {
 				return true;

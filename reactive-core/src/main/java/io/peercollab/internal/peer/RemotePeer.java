@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import io.peercollab.ApplicationChange;
@@ -170,6 +171,11 @@ public final class RemotePeer implements PeerNearMe {
 	/** What a peer near me announced; {@code ""} otherwise. */
 	private String endPointName = "";
 	private String machineName = "";
+	/**
+	 * The calls that took an open connection and asked for a resolution for the watches since the one running
+	 * started; zero when none runs ({@link #resolveForWatches()}).
+	 */
+	private final AtomicInteger watchResolutions = new AtomicInteger();
 
 	/** A peer near me, or a name at a known address: the endpoints are addresses of one process. */
 	public RemotePeer(Reach reach, PeerName name, String nickname, List<PeerEndPoint> endPoints) {
@@ -233,14 +239,7 @@ public final class RemotePeer implements PeerNearMe {
 			TransportBinding b = reach.binding().get();
 			return Flux.fromIterable(endPoints).sort(Comparator.comparing(ep -> b.dialDelay(ep.address())));
 		}
-		Flux<PeerEndPoint> found = reach.resolution().resolve(contact)
-				.doOnNext(r -> {
-					if (order != null) {
-						order.device(r.endPoint().address(), r.device());
-					}
-				})
-				.map(EndpointRecord::endPoint)
-				.distinct(PeerEndPoint::address);
+		Flux<PeerEndPoint> found = resolved(order);
 		if (!tellWatches) {
 			return found;
 		}
@@ -250,8 +249,45 @@ public final class RemotePeer implements PeerNearMe {
 			}
 			// the endpoints are watched: the resolution runs to its end (each source completes within a bound) even
 			// once the caller has the answer it needed, so that every endpoint it returns is followed now
-			return found.doOnNext(ep -> reach.endPointWatches.learnt(name, List.of(ep))).replay().autoConnect();
+			return found.doOnNext(this::tellWatches).replay().autoConnect();
 		});
+	}
+
+	/** @return what every source of this contact's addresses says, each address once, telling {@code order} devices */
+	private Flux<PeerEndPoint> resolved(DialOrder order) {
+		return reach.resolution().resolve(contact)
+				.doOnNext(r -> {
+					if (order != null) {
+						order.device(r.endPoint().address(), r.device());
+					}
+				})
+				.map(EndpointRecord::endPoint)
+				.distinct(PeerEndPoint::address);
+	}
+
+	/** Gives {@code ep}, an endpoint a resolution returned, to the watches of this contact's endpoints. */
+	private void tellWatches(PeerEndPoint ep) {
+		reach.endPointWatches.learnt(name, List.of(ep));
+	}
+
+	/**
+	 * A read or an invitation that takes an open connection asks no source for itself, but the watches of this
+	 * contact's endpoints (its {@link #events()} and {@link #endPointChanges()}), if any, still hear every endpoint the
+	 * sources return now, as when each call resolved: an endpoint that a resolver newly returns is followed at once,
+	 * not at the next rescan. The resolution runs beside the call, which does not wait for it; the calls that come
+	 * while one runs are served by one more that starts after it, so a followed contact that is read often has its
+	 * sources asked one round at a time.
+	 */
+	private void resolveForWatches() {
+		if (!reach.endPointWatches.watching(name) || watchResolutions.getAndIncrement() != 0) {
+			return;
+		}
+		int[] served = new int[1];
+		Mono.defer(() -> {
+			served[0] = watchResolutions.get();
+			// a source's failure is the resolution's to report; nothing may stop the rounds that are due
+			return resolved(null).doOnNext(this::tellWatches).then().onErrorResume(e -> Mono.empty());
+		}).repeat(() -> watchResolutions.addAndGet(-served[0]) != 0).subscribe();
 	}
 
 	/**
@@ -365,35 +401,84 @@ public final class RemotePeer implements PeerNearMe {
 	}
 
 	/**
-	 * The first endpoint that answers and proves the name. An endpoint that proves another key is skipped (someone
-	 * else may listen at an address announced for this name); if no endpoint proves the name, the error says why.
+	 * A connection to this peer that proved its name. For a contact, an open connection that proved it is taken as it
+	 * is ({@link #live()}), as invitations take it; the sources are asked and the addresses dialled only when none is
+	 * open ({@link #dialled()}).
 	 */
 	public Mono<PeerConnection> connection() {
 		return Mono.defer(() -> {
-			Attempts attempts = new Attempts();
-			// One process's addresses are tried in turn; a contact's sources race, the first proven answer wins.
-			Flux<PeerConnection> connected = contact == null ? attempts.inTurn(candidates(true))
-					: attempts.race(candidates(true, attempts.order));
-			return connected
-					.next()
-					.switchIfEmpty(Mono.error(attempts::failure))
-					.doOnNext(c -> verified = true);
+			PeerConnection live = live();
+			return live != null ? Mono.just(live) : dialled();
+		});
+	}
+
+	/**
+	 * The first endpoint that answers and proves the name. An endpoint that proves another key is skipped (someone
+	 * else may listen at an address announced for this name); if no endpoint proves the name, the error says why.
+	 */
+	private Mono<PeerConnection> dialled() {
+		Attempts attempts = new Attempts();
+		// One process's addresses are tried in turn; a contact's sources race, the first proven answer wins.
+		Flux<PeerConnection> connected = contact == null ? attempts.inTurn(candidates(true))
+				: attempts.race(candidates(true, attempts.order));
+		return connected
+				.next()
+				.switchIfEmpty(Mono.error(attempts::failure))
+				.doOnNext(c -> verified = true);
+	}
+
+	/**
+	 * For a contact: the open connection that proved its name on the most direct path, taken without asking any
+	 * source or dialling ({@link EndpointResolution#mostDirectLive}); the watches of its endpoints still hear what the
+	 * sources say ({@link #resolveForWatches()}).
+	 *
+	 * @return that connection, or {@code null} for a peer near me, a name at an address, a contact with none open, or
+	 *     while this endpoint is signed out (a read then fails as it always did, whatever is still closing)
+	 */
+	private PeerConnection live() {
+		if (contact == null || !signedIn()) {
+			return null;
+		}
+		PeerConnection c = reach.resolution().mostDirectLive(name);
+		if (c != null) {
+			verified = true;
+			resolveForWatches();
+		}
+		return c;
+	}
+
+	/**
+	 * {@code request} over {@link #connection()}, made at subscription: over an open connection, with no operator of
+	 * its own besides the defer (a read of a contact is as frequent as the application likes).
+	 */
+	private <T> Mono<T> over(Function<PeerConnection, Mono<T>> request) {
+		return Mono.defer(() -> {
+			PeerConnection live = live();
+			return live != null ? request.apply(live) : dialled().flatMap(request);
+		});
+	}
+
+	/** As {@link #over}, for a request that answers a stream. */
+	private <T> Flux<T> overMany(Function<PeerConnection, Flux<T>> request) {
+		return Flux.defer(() -> {
+			PeerConnection live = live();
+			return live != null ? request.apply(live) : dialled().flatMapMany(request);
 		});
 	}
 
 	@Override
 	public Mono<PresenceInfo> presence() {
-		return connection().flatMap(PeerConnection::presence);
+		return over(PeerConnection::presence);
 	}
 
 	@Override
 	public Flux<PeerApplication> applications() {
-		return connection().flatMapMany(PeerConnection::applications);
+		return overMany(PeerConnection::applications);
 	}
 
 	@Override
 	public Flux<PeerObject> objects() {
-		return connection().flatMapMany(PeerConnection::objects);
+		return overMany(PeerConnection::objects);
 	}
 
 	/** A card fetched over a connection, with the name that connection proved. */
@@ -401,7 +486,7 @@ public final class RemotePeer implements PeerNearMe {
 	}
 
 	public Mono<ProvenCard> provenCard() {
-		return connection().flatMap(c -> c.card().map(xml -> new ProvenCard(c.remote(), xml)));
+		return over(c -> c.card().map(xml -> new ProvenCard(c.remote(), xml)));
 	}
 
 	@Override
@@ -430,6 +515,7 @@ public final class RemotePeer implements PeerNearMe {
 			if (live.isEmpty()) {
 				return inviteResolved(application, message, data, expiry);
 			}
+			resolveForWatches();
 			if (live.size() == 1) {
 				return reach.invitations().send(live.get(0), application, message, data, expiry)
 						.onErrorResume(PeerUnreachableException.class,

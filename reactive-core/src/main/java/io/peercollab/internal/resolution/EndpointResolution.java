@@ -180,6 +180,36 @@ public final class EndpointResolution {
 		return open;
 	}
 
+	/**
+	 * The connection a read of {@code name} takes without asking any source: of the open connections that proved it,
+	 * the one on the most direct path ({@link PeerConnection#path()}), the most recently proven of those. Allocates
+	 * nothing: a read of a contact takes this path every time.
+	 *
+	 * @return that connection, or {@code null} if none is known open
+	 */
+	public PeerConnection mostDirectLive(PeerName name) {
+		PeerConnection[] known = live.get(name);
+		if (known == null) {
+			return null;
+		}
+		PeerConnection best = null;
+		int bestRank = Integer.MAX_VALUE;
+		for (int i = known.length - 1; i >= 0; i--) {
+			PeerConnection c = known[i];
+			if (!c.isDisposed()) {
+				int rank = c.path().rank();
+				if (rank < bestRank) {
+					best = c;
+					bestRank = rank;
+					if (rank == 0) {
+						break; // none is more direct
+					}
+				}
+			}
+		}
+		return best;
+	}
+
 	private void forget(PeerName name, PeerConnection connection) {
 		live.computeIfPresent(name, (k, known) -> {
 			int i = 0;

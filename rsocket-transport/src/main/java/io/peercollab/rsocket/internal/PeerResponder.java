@@ -350,7 +350,10 @@ final class PeerResponder implements RSocket {
 				InviteReply r = (InviteReply) answer;
 				yield codec.data((CborWriter.Writable) w -> Wire.InviteAnswer.write(w, r));
 			}
-			case PRESENCE -> codec.data(Wire.Presence.from((PresenceInfo) answer));
+			case PRESENCE -> {
+				PresenceInfo p = (PresenceInfo) answer;
+				yield codec.data((CborWriter.Writable) w -> Wire.Presence.write(w, p));
+			}
 			case CARD -> codec.data(new Wire.Card((String) answer));
 			default -> codec.data(answer); // HELLO, PUNCH: a wire record already
 		};

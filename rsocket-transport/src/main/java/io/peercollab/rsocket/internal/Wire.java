@@ -130,6 +130,14 @@ final class Wire {
 			return new Presence(p.status().name(), p.text());
 		}
 
+		/**
+		 * Writes {@code p} as this record's map, without making the record: the answer to every presence read, which
+		 * the data binder would encode with a generator and buffers of its own each time.
+		 */
+		static void write(CborWriter w, PresenceInfo p) {
+			w.map(1 + present(p.text())).text("status", p.status().name()).text("text", p.text());
+		}
+
 		PresenceInfo toDomain() {
 			return new PresenceInfo(PresenceStatus.valueOf(status), text);
 		}
