@@ -5,8 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
 
+import io.peercollab.InvitationStatus;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerScope;
+import io.peercollab.spi.InviteReply;
 import io.peercollab.spi.InviteRequest;
 
 /**
@@ -35,6 +37,10 @@ final class InviteReader {
 	private static final byte[] ID = key("id");
 	private static final byte[] DESCRIPTION = key("description");
 	private static final byte[] SCOPE = key("scope");
+	private static final byte[] STATUS = key("status");
+	/** The statuses an answer may carry, as {@link Wire.InviteAnswer#read} accepts them. */
+	private static final InvitationStatus[] ANSWERS = { InvitationStatus.ACCEPTED, InvitationStatus.DECLINED,
+			InvitationStatus.EXPIRED };
 	private static final PeerScope[] SCOPES = PeerScope.values();
 
 	private static final int BYTES = 2;
@@ -59,6 +65,34 @@ final class InviteReader {
 	 */
 	static InviteRequest read(byte[] data, int length) {
 		return new InviteReader(data, length).invite();
+	}
+
+	/**
+	 * Reads the answer to an invitation in the shape {@link Wire.InviteAnswer#write} writes it without an extended
+	 * code: a definite-length map of {@code status} (ACCEPTED, DECLINED or EXPIRED) and {@code message}? (an ASCII
+	 * text), nothing after it. No field map, no wire record, no status looked up by name.
+	 *
+	 * @return the answer in {@code data[0 .. length)}, or {@code null} if it is in another shape (then the generic
+	 * reader decides, as for {@link #read})
+	 */
+	static InviteReply readAnswer(byte[] data, int length) {
+		return new InviteReader(data, length).answer();
+	}
+
+	private InviteReply answer() {
+		int entries = mapHead();
+		if (entries < 1 || entries > 2 || !key(STATUS)) {
+			return null;
+		}
+		InvitationStatus status = constant(ANSWERS);
+		if (status == null) {
+			return null;
+		}
+		String message = null;
+		if (entries == 2 && (!key(MESSAGE) || (message = text()) == null)) {
+			return null;
+		}
+		return pos == limit ? new InviteReply(status, message, null) : null;
 	}
 
 	private InviteRequest invite() {
@@ -266,10 +300,15 @@ final class InviteReader {
 	}
 
 	private PeerScope scope() {
+		return constant(SCOPES);
+	}
+
+	/** @return the constant among {@code values} whose name is the text here, or {@code null} */
+	private <E extends Enum<E>> E constant(E[] values) {
 		if (!head(TEXT)) {
 			return null;
 		}
-		for (PeerScope s : SCOPES) {
+		for (E s : values) {
 			String name = s.name();
 			if (name.length() == length) {
 				int i = 0;
