@@ -584,6 +584,10 @@ public final class Invitations {
 		// guarded by this
 		private HostSession session;
 		private boolean ended;
+		/** Whether this plan waits in {@link #expiries} for its grace to pass. */
+		private boolean queued;
+		/** When its last invitation was answered, on {@link #expiries}' clock. */
+		private long lastEndedAt;
 
 		Planned(PeerApplication application) {
 			this.application = application;
@@ -634,8 +638,11 @@ public final class Invitations {
 			synchronized (this) {
 				s = session;
 				if (s == null) {
-					if (!ended) {
-						expiries.add(this, UNUSED_HOST_GRACE);
+					// queued once, not moved at each answer: expired() waits again if answers came meanwhile
+					lastEndedAt = expiries.now();
+					if (!ended && !queued) {
+						queued = true;
+						expiries.addAt(this, lastEndedAt + UNUSED_HOST_GRACE.toMillis());
 					}
 					return;
 				}
@@ -647,7 +654,15 @@ public final class Invitations {
 		@Override
 		protected void expired() {
 			synchronized (this) {
+				queued = false;
 				if (session != null || invitationsOut.get() > 0) {
+					return;
+				}
+				long due = lastEndedAt + UNUSED_HOST_GRACE.toMillis();
+				if (!ended && expiries.now() < due) {
+					// an invitation was answered since this was queued: the grace counts from that answer
+					queued = true;
+					expiries.addAt(this, due);
 					return;
 				}
 				ended = true;
