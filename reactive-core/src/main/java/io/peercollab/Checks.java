@@ -16,6 +16,12 @@ import io.peercollab.PayloadTooLargeException;
  */
 public final class Checks {
 
+	/**
+	 * The empty byte array that {@link #bytes} returns for a missing or empty value, shared: it has no element to
+	 * write, so records keep it without a copy of their own and hand it out as it is.
+	 */
+	public static final byte[] NO_BYTES = new byte[0];
+
 	private Checks() {
 	}
 
@@ -33,13 +39,13 @@ public final class Checks {
 	}
 
 	/**
-	 * @return a copy of {@code value} (an empty array when {@code null}) after checking its length is within
-	 * {@code [min, max]} bytes
+	 * @return a copy of {@code value} (the shared {@link #NO_BYTES} when it is {@code null} or empty: an empty array
+	 * cannot be written) after checking its length is within {@code [min, max]} bytes
 	 * @throws PayloadTooLargeException if it is larger than {@code max}: "FIELD must be at most MAX bytes, was SIZE"
 	 * @throws IllegalArgumentException if it is smaller than {@code min} (an empty value where one is required)
 	 */
 	public static byte[] bytes(byte[] value, String field, int min, int max) {
-		byte[] v = value == null ? new byte[0] : value.clone();
+		byte[] v = value == null || value.length == 0 ? NO_BYTES : value.clone();
 		size(v.length, field, max);
 		if (v.length < min) {
 			throw new IllegalArgumentException(field + " must hold at least " + min + (min == 1 ? " byte" : " bytes")

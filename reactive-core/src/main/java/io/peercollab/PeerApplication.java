@@ -59,7 +59,8 @@ public record PeerApplication(UUID id, String description, byte[] data, PeerScop
 	/** @return a copy of the application's data */
 	@Override
 	public byte[] data() {
-		return data.clone();
+		// an empty array has nothing to write: handed out as it is
+		return data.length == 0 ? data : data.clone();
 	}
 
 	/** @return this application as another peer may see it: the same, without launch details */

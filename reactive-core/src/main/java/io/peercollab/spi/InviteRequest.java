@@ -45,6 +45,7 @@ public record InviteRequest(UUID invitationId, UUID sessionId, String senderNick
 	/** @return a copy of the data */
 	@Override
 	public byte[] data() {
-		return data.clone();
+		// an empty array has nothing to write: handed out as it is
+		return data.length == 0 ? data : data.clone();
 	}
 }

@@ -35,6 +35,23 @@ public final class EmissionQueue implements Executor {
 		if (wip.getAndIncrement() != 0) {
 			return;
 		}
+		leave();
+	}
+
+	/**
+	 * Enters the drain loop if nobody is in it and no task waits, so that the caller runs its emission at once,
+	 * without making a task of it and queueing it; it must then call {@link #leave()}, which runs what was queued
+	 * meanwhile. An emission run this way is in order: nothing was queued before it, and nothing else runs until it
+	 * is done.
+	 *
+	 * @return whether the caller entered (else it submits and drains as usual)
+	 */
+	public boolean enterIfIdle() {
+		return wip.get() == 0 && tasks.isEmpty() && wip.compareAndSet(0, 1);
+	}
+
+	/** Runs the tasks queued while this thread was in the drain loop, then leaves it. */
+	public void leave() {
 		int missed = 1;
 		do {
 			Runnable task;

@@ -53,6 +53,21 @@ public final class SerialSink<T> {
 	 * @param onFailure told the result, on the thread that emits, if the sink refuses {@code value}
 	 */
 	public void next(T value, Consumer<Sinks.EmitResult> onFailure) {
+		Objects.requireNonNull(value, "value");
+		Objects.requireNonNull(onFailure, "onFailure");
+		if (queue.enterIfIdle()) {
+			// nobody emits and nothing waits: emitted here, without a task and a queue node of its own
+			try {
+				emit(value, onFailure);
+			}
+			catch (RuntimeException | Error e) {
+				log.error("an emission failed; the next one runs", e);
+			}
+			finally {
+				queue.leave();
+			}
+			return;
+		}
 		submitNext(value, onFailure);
 		drain();
 	}
@@ -70,13 +85,15 @@ public final class SerialSink<T> {
 	public void submitNext(T value, Consumer<Sinks.EmitResult> onFailure) {
 		Objects.requireNonNull(value, "value");
 		Objects.requireNonNull(onFailure, "onFailure");
-		queue.submit(() -> {
-			Sinks.EmitResult r = sink.tryEmitNext(value);
-			if (r.isFailure()) {
-				failed(r);
-				onFailure.accept(r);
-			}
-		});
+		queue.submit(() -> emit(value, onFailure));
+	}
+
+	private void emit(T value, Consumer<Sinks.EmitResult> onFailure) {
+		Sinks.EmitResult r = sink.tryEmitNext(value);
+		if (r.isFailure()) {
+			failed(r);
+			onFailure.accept(r);
+		}
 	}
 
 	/** Completes the sink after the emissions queued before; idempotent. */

@@ -4,6 +4,7 @@ package io.peercollab.internal.invite;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 import io.peercollab.Checks;
@@ -21,7 +22,9 @@ import io.peercollab.internal.observe.GuardedObserver;
 import io.peercollab.spi.InviteReply;
 import io.peercollab.spi.InviteRequest;
 import org.jspecify.annotations.Nullable;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
 import reactor.core.publisher.Sinks;
 
 /**
@@ -62,8 +65,15 @@ final class ReceivedInvitation implements Invitation {
 	/** When it arrived, on {@link GuardedObserver#now()}'s clock: the observer is told how long it waited. */
 	final long arrivedNanos = GuardedObserver.now();
 	private volatile InvitationState state = InvitationState.PENDING;
-	// emitted once, by whoever moved the state out of PENDING: needs no serialization of its own
-	private final Sinks.One<InviteReply> reply = Sinks.unsafe().one();
+	/** The answer, set once by whoever moved the state out of PENDING, or {@code null} while pending. */
+	private volatile InviteReply answer;
+	/** The one subscriber of {@link #reply()}, or {@code null} until it subscribed. */
+	private volatile ReplyTo replyTo;
+	/** Set by the first of the answer and the subscriber to find the other there: the answer goes once. */
+	private volatile int delivered;
+	private static final AtomicIntegerFieldUpdater<ReceivedInvitation> DELIVERED =
+			AtomicIntegerFieldUpdater.newUpdater(ReceivedInvitation.class, "delivered");
+	private final Mono<InviteReply> reply = new Reply();
 	// made on demand: most invitations are answered without anyone asking for their outcome, or a session
 	private volatile Sinks.One<InvitationState> outcome;
 	private volatile Sinks.One<CollaborationSession> session;
@@ -93,8 +103,68 @@ final class ReceivedInvitation implements Invitation {
 		return request.sessionId();
 	}
 
+	/**
+	 * @return the answer to send back, once there is one; subscribed to once (by the responder that received the
+	 * invitation); cancelling it withdraws the invitation, as a sender that went away does
+	 */
 	Mono<InviteReply> reply() {
-		return reply.asMono();
+		return reply;
+	}
+
+	/** Sets the answer and hands it to the subscriber of {@link #reply()} if there is one already. */
+	private void answer(InviteReply r) {
+		answer = r;
+		ReplyTo to = replyTo;
+		if (to != null) {
+			deliver(to, r);
+		}
+	}
+
+	private void deliver(ReplyTo to, InviteReply r) {
+		if (DELIVERED.compareAndSet(this, 0, 1)) {
+			to.complete(r);
+		}
+	}
+
+	/**
+	 * {@link #reply()}: one object in place of a {@code Sinks.One}, its {@code asMono()} and a {@code doOnCancel}
+	 * (each an object per invitation and another per subscription; one is received per invitation).
+	 */
+	private final class Reply extends Mono<InviteReply> {
+
+		@Override
+		public void subscribe(CoreSubscriber<? super InviteReply> actual) {
+			ReplyTo to = new ReplyTo(actual);
+			actual.onSubscribe(to);
+			if (REPLY_TO.compareAndSet(ReceivedInvitation.this, null, to)) {
+				InviteReply r = answer;
+				if (r != null) {
+					deliver(to, r);
+				}
+			}
+			else {
+				to.onError(new IllegalStateException("the reply to " + id() + " has a subscriber already"));
+			}
+		}
+	}
+
+	private static final AtomicReferenceFieldUpdater<ReceivedInvitation, ReplyTo> REPLY_TO =
+			AtomicReferenceFieldUpdater.newUpdater(ReceivedInvitation.class, ReplyTo.class, "replyTo");
+
+	/** The subscription of {@link #reply()}: emits the answer once requested; a cancel withdraws the invitation. */
+	private final class ReplyTo extends Operators.MonoSubscriber<InviteReply, InviteReply> {
+
+		ReplyTo(CoreSubscriber<? super InviteReply> actual) {
+			super(actual);
+		}
+
+		@Override
+		public void cancel() {
+			if (!isCancelled()) {
+				super.cancel();
+				withdraw();
+			}
+		}
 	}
 
 	@Override
@@ -157,7 +227,7 @@ final class ReceivedInvitation implements Invitation {
 				return Mono.error(closed());
 			}
 			listener.awaitingSession(this);
-			reply.tryEmitValue(new InviteReply(InvitationStatus.ACCEPTED, m, extendedCode));
+			answer(new InviteReply(InvitationStatus.ACCEPTED, m, extendedCode));
 			return expiries.timeout(opened.asMono(), Invitations.SESSION_OPEN_TIMEOUT,
 					Mono.error(() -> new io.peercollab.PeerUnreachableException("accepted the invitation from "
 							+ sender + ", but it did not open the session within "
@@ -173,7 +243,7 @@ final class ReceivedInvitation implements Invitation {
 			if (!end(InvitationState.DECLINED)) {
 				return Mono.error(closed());
 			}
-			reply.tryEmitValue(new InviteReply(InvitationStatus.DECLINED, m, extendedCode));
+			answer(new InviteReply(InvitationStatus.DECLINED, m, extendedCode));
 			return Mono.empty();
 		});
 	}
@@ -200,14 +270,14 @@ final class ReceivedInvitation implements Invitation {
 
 	void expire() {
 		if (end(InvitationState.EXPIRED)) {
-			reply.tryEmitValue(new InviteReply(InvitationStatus.EXPIRED, ""));
+			answer(new InviteReply(InvitationStatus.EXPIRED, ""));
 		}
 	}
 
 	/** Declined by the endpoint before the user saw it: answers the sender with {@code message}. */
 	void refuse(String message) {
 		if (end(InvitationState.DECLINED)) {
-			reply.tryEmitValue(new InviteReply(InvitationStatus.DECLINED, message));
+			answer(new InviteReply(InvitationStatus.DECLINED, message));
 		}
 	}
 

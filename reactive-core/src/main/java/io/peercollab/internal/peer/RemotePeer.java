@@ -38,10 +38,14 @@ import io.peercollab.internal.resolution.EndpointResolution;
 import io.peercollab.spi.EndpointRecord;
 import io.peercollab.spi.PeerConnection;
 import io.peercollab.spi.TransportBinding;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Operators;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Scheduler;
+import reactor.util.context.Context;
 import reactor.util.retry.Retry;
 
 /**
@@ -510,20 +514,142 @@ public final class RemotePeer implements PeerNearMe {
 		// withdrawn), else DECLINED if any declined, else EXPIRED. The open connections that proved it are used as they
 		// are, without asking every source again; its addresses are resolved only when none is open, or none of them
 		// carried the invitation (it may have moved).
-		return Mono.defer(() -> {
-			List<PeerConnection> live = reach.resolution().live(name);
-			if (live.isEmpty()) {
-				return inviteResolved(application, message, data, expiry);
+		return new ContactInvite(application, message, data, expiry);
+	}
+
+	/**
+	 * An invitation to a contact, sent at each subscription: over the one connection open to it when there is one,
+	 * its addresses resolved if that fails as unreachable; over each when there are several; else resolved. One
+	 * operator for the usual case, in place of {@code defer} and {@code onErrorResume} (each a lambda or two and an
+	 * operator per invitation, and another per subscription).
+	 */
+	private final class ContactInvite extends Mono<InvitationResponse> {
+
+		private final PeerApplication application;
+		private final String message;
+		private final byte[] data;
+		private final Duration expiry;
+
+		ContactInvite(PeerApplication application, String message, byte[] data, Duration expiry) {
+			this.application = application;
+			this.message = message;
+			this.data = data;
+			this.expiry = expiry;
+		}
+
+		Mono<InvitationResponse> resolved() {
+			return inviteResolved(application, message, data, expiry);
+		}
+
+		@Override
+		public void subscribe(CoreSubscriber<? super InvitationResponse> actual) {
+			Mono<InvitationResponse> invite;
+			try {
+				List<PeerConnection> live = reach.resolution().live(name);
+				if (!live.isEmpty()) {
+					// over open connections: the sources are still asked, in the background, for the watches
+					resolveForWatches();
+				}
+				if (live.size() == 1) {
+					reach.invitations().send(live.get(0), application, message, data, expiry)
+							.subscribe(new OrResolved(actual, this));
+					return;
+				}
+				invite = live.isEmpty() ? resolved()
+						: inviteEach(Flux.fromIterable(live), this::resolved, application, message, data, expiry);
 			}
-			resolveForWatches();
-			if (live.size() == 1) {
-				return reach.invitations().send(live.get(0), application, message, data, expiry)
-						.onErrorResume(PeerUnreachableException.class,
-								e -> inviteResolved(application, message, data, expiry));
+			catch (Throwable e) {
+				Operators.error(actual, Operators.onOperatorError(e, actual.currentContext()));
+				return;
 			}
-			return inviteEach(Flux.fromIterable(live), () -> inviteResolved(application, message, data, expiry),
-					application, message, data, expiry);
-		});
+			invite.subscribe(actual);
+		}
+	}
+
+	/**
+	 * The answer over the one open connection, or, if that connection fails as unreachable, the answer of
+	 * {@link ContactInvite#resolved()}: {@code onErrorResume(PeerUnreachableException.class, ..)} for a
+	 * {@code Mono}.
+	 */
+	private static final class OrResolved implements CoreSubscriber<InvitationResponse>, Subscription {
+
+		private final CoreSubscriber<? super InvitationResponse> actual;
+		private final ContactInvite invite;
+		private volatile Subscription upstream;
+		private volatile boolean requested;
+		private volatile boolean cancelled;
+		private boolean resumed;
+
+		OrResolved(CoreSubscriber<? super InvitationResponse> actual, ContactInvite invite) {
+			this.actual = actual;
+			this.invite = invite;
+		}
+
+		@Override
+		public Context currentContext() {
+			return actual.currentContext();
+		}
+
+		@Override
+		public void onSubscribe(Subscription s) {
+			if (!resumed) {
+				if (Operators.validate(upstream, s)) {
+					upstream = s;
+					actual.onSubscribe(this);
+				}
+				return;
+			}
+			// the resolved invitation: it inherits the request and the cancel
+			upstream = s;
+			if (cancelled) {
+				s.cancel();
+			}
+			else if (requested) {
+				s.request(Long.MAX_VALUE);
+			}
+		}
+
+		@Override
+		public void onNext(InvitationResponse r) {
+			actual.onNext(r);
+		}
+
+		@Override
+		public void onError(Throwable e) {
+			if (!resumed && e instanceof PeerUnreachableException && !cancelled) {
+				resumed = true;
+				Mono<InvitationResponse> resolved;
+				try {
+					resolved = invite.resolved();
+				}
+				catch (Throwable t) {
+					actual.onError(Operators.onOperatorError(t, actual.currentContext()));
+					return;
+				}
+				resolved.subscribe(this);
+				return;
+			}
+			actual.onError(e);
+		}
+
+		@Override
+		public void onComplete() {
+			actual.onComplete();
+		}
+
+		@Override
+		public void request(long n) {
+			if (Operators.validate(n)) {
+				requested = true;
+				upstream.request(n);
+			}
+		}
+
+		@Override
+		public void cancel() {
+			cancelled = true;
+			upstream.cancel();
+		}
 	}
 
 	/** Invites every endpoint the sources of this contact's addresses lead to. */

@@ -94,6 +94,21 @@ class UnusedHostSessionTest {
 	}
 
 	@Test
+	void theGraceCountsFromTheLastAnswerNotTheFirst() {
+		UUID first = sessionNamedByNextInvitation();
+		time.advanceTimeBy(UNUSED_HOST_GRACE_MINUS_ONE);
+		sessionNamedByNextInvitation();
+		Invitations invitations = TestAccess.invitations(a);
+
+		time.advanceTimeBy(Duration.ofMillis(1));
+		assertThat(invitations.planned.get(APP.id()).id).as("the first answer's grace passed, not the last one's")
+				.isEqualTo(first);
+
+		time.advanceTimeBy(UNUSED_HOST_GRACE_MINUS_ONE);
+		assertThat(invitations.planned).as("the last answer's grace passed").doesNotContainKey(APP.id());
+	}
+
+	@Test
 	void aDeclinedInvitationMakesNoHostSession() {
 		UUID named = sessionNamedByNextInvitation();
 

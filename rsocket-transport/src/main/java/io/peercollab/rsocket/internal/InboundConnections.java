@@ -219,6 +219,19 @@ final class InboundConnections {
 			return address == null ? null : address.getAddress();
 		}
 
+		/** {@link #tcpAddress()}, made at its first use (benign race: equal values). */
+		private TcpAddress tcpAddress;
+
+		/** @return the caller's address as the handler is told it, made once rather than per request */
+		TcpAddress tcpAddress() {
+			TcpAddress a = tcpAddress;
+			if (a == null && address != null) {
+				a = TcpAddress.of(address);
+				tcpAddress = a;
+			}
+			return a;
+		}
+
 		/** Called for every request on a known route: the first one stops the first-stream timer. */
 		void streamOpened() {
 			if (!streamed) {

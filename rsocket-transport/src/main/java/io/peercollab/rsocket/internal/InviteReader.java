@@ -3,10 +3,13 @@ package io.peercollab.rsocket.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.UUID;
 
+import io.peercollab.InvitationStatus;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerScope;
+import io.peercollab.spi.InviteReply;
 import io.peercollab.spi.InviteRequest;
 
 /**
@@ -35,6 +38,10 @@ final class InviteReader {
 	private static final byte[] ID = key("id");
 	private static final byte[] DESCRIPTION = key("description");
 	private static final byte[] SCOPE = key("scope");
+	private static final byte[] STATUS = key("status");
+	/** The statuses an answer may carry, as {@link Wire.InviteAnswer#read} accepts them. */
+	private static final InvitationStatus[] ANSWERS = { InvitationStatus.ACCEPTED, InvitationStatus.DECLINED,
+			InvitationStatus.EXPIRED };
 	private static final PeerScope[] SCOPES = PeerScope.values();
 
 	private static final int BYTES = 2;
@@ -59,6 +66,34 @@ final class InviteReader {
 	 */
 	static InviteRequest read(byte[] data, int length) {
 		return new InviteReader(data, length).invite();
+	}
+
+	/**
+	 * Reads the answer to an invitation in the shape {@link Wire.InviteAnswer#write} writes it without an extended
+	 * code: a definite-length map of {@code status} (ACCEPTED, DECLINED or EXPIRED) and {@code message}? (an ASCII
+	 * text), nothing after it. No field map, no wire record, no status looked up by name.
+	 *
+	 * @return the answer in {@code data[0 .. length)}, or {@code null} if it is in another shape (then the generic
+	 * reader decides, as for {@link #read})
+	 */
+	static InviteReply readAnswer(byte[] data, int length) {
+		return new InviteReader(data, length).answer();
+	}
+
+	private InviteReply answer() {
+		int entries = mapHead();
+		if (entries < 1 || entries > 2 || !key(STATUS)) {
+			return null;
+		}
+		InvitationStatus status = constant(ANSWERS);
+		if (status == null) {
+			return null;
+		}
+		String message = null;
+		if (entries == 2 && (!key(MESSAGE) || (message = text()) == null)) {
+			return null;
+		}
+		return pos == limit ? new InviteReply(status, message, null) : null;
 	}
 
 	private InviteRequest invite() {
@@ -154,13 +189,8 @@ final class InviteReader {
 
 	/** @return whether the encoded key {@code k} is here, moving past it if so */
 	private boolean key(byte[] k) {
-		if (limit - pos < k.length) {
+		if (limit - pos < k.length || !Arrays.equals(in, pos, pos + k.length, k, 0, k.length)) {
 			return false;
-		}
-		for (int i = 0; i < k.length; i++) {
-			if (in[pos + i] != k[i]) {
-				return false;
-			}
 		}
 		pos += k.length;
 		return true;
@@ -240,36 +270,55 @@ final class InviteReader {
 		if (!head(TEXT) || length != 36) {
 			return null;
 		}
-		long high = 0;
-		long low = 0;
-		for (int i = 0; i < 36; i++) {
-			int c = in[pos + i];
-			if (i == 8 || i == 13 || i == 18 || i == 23) {
-				if (c != '-') {
-					return null;
-				}
-				continue;
-			}
-			int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-			if (digit < 0) {
-				return null;
-			}
-			if (i < 18) {
-				high = high << 4 | digit;
-			}
-			else {
-				low = low << 4 | digit;
-			}
+		int p = pos;
+		if (in[p + 8] != '-' || in[p + 13] != '-' || in[p + 18] != '-' || in[p + 23] != '-') {
+			return null;
+		}
+		// each group read at its fixed place; a byte that is not a lower-case hex digit makes its group negative
+		long a = hex(p, 8);
+		long b = hex(p + 9, 4);
+		long c = hex(p + 14, 4);
+		long d = hex(p + 19, 4);
+		long e = hex(p + 24, 12);
+		if ((a | b | c | d | e) < 0) {
+			return null;
 		}
 		pos += 36;
-		return new UUID(high, low);
+		return new UUID(a << 32 | b << 16 | c, d << 48 | e);
+	}
+
+	/** The value of each lower-case hex digit by its byte, and -1 for every other byte. */
+	private static final int[] DIGITS = new int[256];
+
+	static {
+		Arrays.fill(DIGITS, -1);
+		for (int i = 0; i < 16; i++) {
+			DIGITS["0123456789abcdef".charAt(i)] = i;
+		}
+	}
+
+	/** @return the value of the {@code count} (at most 15) hex digits at {@code from}, or a negative number */
+	private long hex(int from, int count) {
+		long v = 0;
+		int bad = 0;
+		for (int i = from; i < from + count; i++) {
+			int digit = DIGITS[in[i] & 0xff];
+			bad |= digit;
+			v = v << 4 | digit & 0xf;
+		}
+		return bad < 0 ? -1 : v;
 	}
 
 	private PeerScope scope() {
+		return constant(SCOPES);
+	}
+
+	/** @return the constant among {@code values} whose name is the text here, or {@code null} */
+	private <E extends Enum<E>> E constant(E[] values) {
 		if (!head(TEXT)) {
 			return null;
 		}
-		for (PeerScope s : SCOPES) {
+		for (E s : values) {
 			String name = s.name();
 			if (name.length() == length) {
 				int i = 0;

@@ -234,11 +234,20 @@ final class PayloadCodec {
 	 * @throws InvalidRequestException if the data cannot be decoded
 	 */
 	<W, D> D receive(Payload payload, Class<W> wireType, Function<W, D> toDomain, Supplier<String> what) {
+		return receive(payload, null, wireType, toDomain, what);
+	}
+
+	/**
+	 * As {@link #receive(Payload, Class, Function, Supplier)}, through {@code shape} first when it is not
+	 * {@code null}: the same value, or the same failure, as the generic reader would give.
+	 */
+	<W, D> D receive(Payload payload, ShapeReader<D> shape, Class<W> wireType, Function<W, D> toDomain,
+			Supplier<String> what) {
 		try {
 			ByteBuf data = payload.data();
 			int size = data.readableBytes() + (payload.hasMetadata() ? payload.metadata().readableBytes() : 0);
 			checkSize(size, "Payload");
-			return decode(data, wireType, toDomain, what);
+			return decode(data, shape, wireType, toDomain, what);
 		}
 		finally {
 			payload.release();

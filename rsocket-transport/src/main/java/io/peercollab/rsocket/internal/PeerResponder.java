@@ -14,7 +14,6 @@ import io.peercollab.PayloadTooLargeException;
 import io.peercollab.PeerCollabException;
 import io.peercollab.PeerUnreachableException;
 import io.peercollab.PresenceInfo;
-import io.peercollab.TcpAddress;
 import io.peercollab.identity.PeerName;
 import io.peercollab.rsocket.internal.PayloadCodec.Inbound;
 import io.peercollab.rsocket.internal.Route.Interaction;
@@ -331,8 +330,7 @@ final class PeerResponder implements RSocket {
 					report(e);
 					throw e;
 				}
-				yield handler.invite(caller, connection.address == null ? null : TcpAddress.of(connection.address),
-						(InviteRequest) invite);
+				yield handler.invite(caller, connection.tcpAddress(), (InviteRequest) invite);
 			}
 			case PRESENCE -> handler.presence(caller);
 			case CARD -> handler.card(caller);

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import io.peercollab.ConnectionPath;
 import io.peercollab.PeerAddress;
@@ -240,6 +241,7 @@ final class RSocketPeerConnection implements PeerConnection {
 		this.remote = remote;
 		this.address = address;
 		this.peerAddress = TcpAddress.of(address);
+		this.inviteAnswerWhat = () -> Route.INVITE + " response from " + remote;
 		this.codec = codec;
 		this.idleTimeout = idleTimeout;
 		this.expiries = expiries;
@@ -270,9 +272,8 @@ final class RSocketPeerConnection implements PeerConnection {
 			return to.invite(request);
 		}
 		Objects.requireNonNull(request, "request");
-		return requestResponse(Route.INVITE, (CborWriter.Writable) w -> Wire.Invite.write(w, request),
-				Wire.InviteAnswer.class,
-				Wire.InviteAnswer::toDomain);
+		return new RequestResponse<>(Route.INVITE, (CborWriter.Writable) w -> Wire.Invite.write(w, request),
+				InviteReader::readAnswer, Wire.InviteAnswer.class, Wire.InviteAnswer::toDomain);
 	}
 
 	@Override
@@ -505,13 +506,16 @@ final class RSocketPeerConnection implements PeerConnection {
 	}
 
 	private <W, D> Mono<D> requestResponse(Route route, Object body, Class<W> wireType, Function<W, D> toDomain) {
-		return new RequestResponse<>(route, body, wireType, toDomain);
+		return new RequestResponse<>(route, body, null, wireType, toDomain);
 	}
 
 	private <W, D> Flux<D> requestStream(Route route, Object body, Class<W> wireType, Function<W, D> toDomain) {
 		return tracked(Flux.defer(() -> rsocket.requestStream(codec.request(route, body)))
 				.map(p -> decode(p, wireType, toDomain, route)));
 	}
+
+	/** What an answer to an invitation is called if it cannot be decoded: made once, not per answer. */
+	private final Supplier<String> inviteAnswerWhat;
 
 	private <W, D> D decode(Payload p, Class<W> wireType, Function<W, D> toDomain, Route route) {
 		// decoded from the payload's buffers, with no heap copy of their own
@@ -546,12 +550,16 @@ final class RSocketPeerConnection implements PeerConnection {
 
 		private final Route route;
 		private final Object body;
+		/** Reads the answer in the shape this codec writes it, or {@code null}: then the generic reader does. */
+		private final PayloadCodec.ShapeReader<D> shape;
 		private final Class<W> wireType;
 		private final Function<W, D> toDomain;
 
-		RequestResponse(Route route, Object body, Class<W> wireType, Function<W, D> toDomain) {
+		RequestResponse(Route route, Object body, PayloadCodec.ShapeReader<D> shape, Class<W> wireType,
+				Function<W, D> toDomain) {
 			this.route = route;
 			this.body = body;
+			this.shape = shape;
 			this.wireType = wireType;
 			this.toDomain = toDomain;
 		}
@@ -588,6 +596,10 @@ final class RSocketPeerConnection implements PeerConnection {
 
 		@Override
 		D map(Payload p) {
+			if (request.route == Route.INVITE) {
+				// decoded from the payload's buffers, described only if it fails
+				return codec.receive(p, request.shape, request.wireType, request.toDomain, inviteAnswerWhat);
+			}
 			return decode(p, request.wireType, request.toDomain, request.route);
 		}
 

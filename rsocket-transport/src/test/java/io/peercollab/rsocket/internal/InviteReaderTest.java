@@ -11,8 +11,10 @@ import java.util.stream.Stream;
 
 import io.netty.buffer.Unpooled;
 import io.peercollab.InvalidRequestException;
+import io.peercollab.InvitationStatus;
 import io.peercollab.PeerApplication;
 import io.peercollab.PeerScope;
+import io.peercollab.spi.InviteReply;
 import io.peercollab.spi.InviteRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -111,6 +113,55 @@ class InviteReaderTest {
 		assertThatThrownBy(() -> PayloadCodec.decodeInvite(Unpooled.wrappedBuffer(scoped), () -> "invite"))
 				.isInstanceOf(InvalidRequestException.class)
 				.hasMessageContaining("application.scope");
+	}
+
+	static Stream<InviteReply> answers() {
+		return Stream.of(new InviteReply(InvitationStatus.DECLINED, "not now"),
+				new InviteReply(InvitationStatus.ACCEPTED, null),
+				new InviteReply(InvitationStatus.EXPIRED, ""),
+				new InviteReply(InvitationStatus.DECLINED, "x".repeat(255)));
+	}
+
+	private static byte[] encode(InviteReply r) {
+		return CborWriter.encode(w -> Wire.InviteAnswer.write(w, r));
+	}
+
+	private static InviteReply genericAnswer(byte[] cbor) {
+		return PayloadCodec.decode(cbor, Wire.InviteAnswer.class, Wire.InviteAnswer::toDomain, "test");
+	}
+
+	@ParameterizedTest
+	@MethodSource("answers")
+	void readsTheAnswerTheGenericReaderReads(InviteReply sent) {
+		byte[] cbor = encode(sent);
+		InviteReply fast = InviteReader.readAnswer(cbor, cbor.length);
+		assertThat(fast).isNotNull().isEqualTo(genericAnswer(cbor)).isEqualTo(sent);
+		for (int n = 0; n < cbor.length; n++) {
+			assertThat(InviteReader.readAnswer(cbor, n)).as("first %d bytes", n).isNull();
+		}
+		byte[] longer = Arrays.copyOf(cbor, cbor.length + 1);
+		assertThat(InviteReader.readAnswer(longer, longer.length)).isNull();
+	}
+
+	@Test
+	void leavesOtherAnswersToTheGenericReader() {
+		// with an extended code, or a message that is not ASCII: the generic reader's, which reads them
+		InviteReply coded = new InviteReply(InvitationStatus.DECLINED, "busy", 42);
+		byte[] withCode = encode(coded);
+		assertThat(InviteReader.readAnswer(withCode, withCode.length)).isNull();
+		assertThat(genericAnswer(withCode)).isEqualTo(coded);
+		InviteReply unicode = new InviteReply(InvitationStatus.DECLINED, "pas maintenant, désolé");
+		byte[] nonAscii = encode(unicode);
+		assertThat(InviteReader.readAnswer(nonAscii, nonAscii.length)).isNull();
+		assertThat(genericAnswer(nonAscii)).isEqualTo(unicode);
+
+		// CANCELLED is never an answer: declined here, refused by the generic reader
+		byte[] cancelled = encode(new InviteReply(InvitationStatus.DECLINED, "m"));
+		int at = indexOf(cancelled, "DECLINED".getBytes());
+		System.arraycopy("CANCELED".getBytes(), 0, cancelled, at, 8);
+		assertThat(InviteReader.readAnswer(cancelled, cancelled.length)).isNull();
+		assertThatThrownBy(() -> genericAnswer(cancelled)).isInstanceOf(InvalidRequestException.class)
+				.hasMessageContaining("status");
 	}
 
 	private static int indexOf(byte[] in, byte[] what) {
