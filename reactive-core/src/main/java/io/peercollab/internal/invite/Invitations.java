@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package io.peercollab.internal.invite;
 
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -13,7 +12,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -150,9 +148,6 @@ public final class Invitations {
 		this.signInScope = signInScope;
 		this.diagnostics = diagnostics;
 		this.observer = observer;
-		SecureRandom random = new SecureRandom();
-		this.invitationIdHigh = random.nextLong() & ~0xf000L | 0x4000L;
-		this.invitationCount = new AtomicLong(random.nextLong());
 	}
 
 	public Flux<Invitation> received() {
@@ -366,7 +361,8 @@ public final class Invitations {
 			Mono<InviteReply> reply;
 			UUID invitationId;
 			try {
-				invitationId = nextInvitationId();
+				// random, not a count: a count would tell the invitee how many invitations this endpoint sent to others
+				invitationId = UUID.randomUUID();
 				reply = connection.invite(new InviteRequest(invitationId, plan.id, nickname.get(), application, message,
 						data, expiry));
 			}
@@ -389,24 +385,6 @@ public final class Invitations {
 			reply.subscribe(new Answer(actual, connection, invitationId, key, plan,
 					expiry.toMillis() + EXPIRY_GRACE.toMillis(), application, sent));
 		}
-	}
-
-	/**
-	 * The high half of this endpoint's invitation ids: 60 random bits and the version-4 nibble. The low half is a
-	 * count that starts at a random value ({@link #invitationCount}).
-	 */
-	private final long invitationIdHigh;
-	private final AtomicLong invitationCount;
-
-	/**
-	 * @return a new invitation id, unique as the protocol asks ("chosen by the sender, unique"): this endpoint's random
-	 * high half and the next count, with the variant bits of a version-4 UUID. As unguessable to anyone but the invitee
-	 * as {@link UUID#randomUUID()}'s, without its {@code SecureRandom} call per invitation (a digest under a lock, a
-	 * few hundred nanoseconds: a few percent of an invitation's CPU when 16 are in flight).
-	 */
-	private UUID nextInvitationId() {
-		long low = invitationCount.getAndIncrement() & 0x3fff_ffff_ffff_ffffL | 0x8000_0000_0000_0000L;
-		return new UUID(invitationIdHigh, low);
 	}
 
 	/** An invitation ended (answered, failed, expired or cancelled): it no longer counts. */
