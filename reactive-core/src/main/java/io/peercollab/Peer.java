@@ -235,7 +235,9 @@ public interface Peer {
 	 * or the invitation fails on all of them, is the contact looked up again in every source (card, last seen, near
 	 * me, resolvers) and every endpoint found invited. Either way the first {@code ACCEPTED} wins, else
 	 * {@code DECLINED} if any declined, else {@code EXPIRED}. So an endpoint of the same contact that signed in
-	 * elsewhere and has no connection from here yet is invited only once no connection to the contact is open.
+	 * elsewhere and has no connection from here yet is invited only once no connection to the contact is open; while
+	 * this endpoint follows the contact ({@link #events()}, {@link #endPointChanges()}), it holds a connection to each
+	 * endpoint the follow found, so every one of those is invited.
 	 *
 	 * @param application the application; the peer must have registered the same id
 	 * @param message at most {@value Invitation#MAX_MESSAGE_LENGTH} characters, or {@code ""}
