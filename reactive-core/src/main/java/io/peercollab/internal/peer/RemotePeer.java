@@ -410,10 +410,7 @@ public final class RemotePeer implements PeerNearMe {
 	 * open ({@link #dialled()}).
 	 */
 	public Mono<PeerConnection> connection() {
-		return Mono.defer(() -> {
-			PeerConnection live = live();
-			return live != null ? Mono.just(live) : dialled();
-		});
+		return over(Mono::just);
 	}
 
 	/**

@@ -184,23 +184,19 @@ final class SessionFrames {
 	}
 
 	/**
+	 * @return a payload without metadata holding the frame, in a pooled buffer that RSocket releases once written
+	 * @throws PayloadTooLargeException if it exceeds {@code maxPayloadSize}, with {@link PayloadCodec}'s message
+	 */
+	Payload encode(SessionFrame frame) {
+		return encode(frame, 0, -1);
+	}
+
+	/**
 	 * @param seq the frame's number (1 or more), or 0 to write none
 	 * @param ack the last number received, or -1 to write none
 	 * @return {@link #encode(SessionFrame)}'s map with {@code seq} and {@code ack} after {@code data}
 	 */
 	Payload encode(SessionFrame frame, long seq, long ack) {
-		return encode(frame, seq, ack, 0);
-	}
-
-	/**
-	 * @return a payload without metadata holding the frame, in a pooled buffer that RSocket releases once written
-	 * @throws PayloadTooLargeException if it exceeds {@code maxPayloadSize}, with {@link PayloadCodec}'s message
-	 */
-	Payload encode(SessionFrame frame) {
-		return encode(frame, 0, -1, 0);
-	}
-
-	private Payload encode(SessionFrame frame, long seq, long ack, int unused) {
 		byte[] data = frame.data();
 		byte[] origin = frame.origin() == null ? null : frame.origin().toString().getBytes(StandardCharsets.UTF_8);
 		int size = 1 + DATA_KEY.length + headLength(data.length) + data.length + 1
